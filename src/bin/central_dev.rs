@@ -1,0 +1,163 @@
+//! Development stand-in of the central service, for `make run` and the tests.
+//!
+//! Implements the submission part of `docs/central-api.yaml` over HTTP on loopback: `POST
+//! /v1/submissions` with an `Idempotency-Key` (replays answer 200 with the first response; the
+//! same key with another body is 422) and `GET /v1/submissions/{key}`. Rows live in SQLite; the
+//! dedupe record is written in the same transaction as the submission. It logs numbers and keys,
+//! never personal data. mTLS and the fault layer are issue 6.
+//!
+//! Usage: `kiosk-central-dev [--listen 127.0.0.1:8787] [--data DIR]`; prints `listening on ADDR`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kiosk::sync::api::{Ack, IDEMPOTENCY_KEY, Problem, Submission, SubmissionState, sha256_hex};
+use rusqlite::{Connection, OptionalExtension, params};
+
+type Db = Arc<Mutex<Connection>>;
+
+fn problem(status: StatusCode, title: &str, detail: String) -> Response {
+    let body = Problem { kind: "about:blank".into(), title: title.into(), status: status.as_u16(), detail };
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], serde_json::to_string(&body).unwrap_or_default())
+        .into_response()
+}
+
+fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], serde_json::to_string(body).unwrap_or_default())
+        .into_response()
+}
+
+async fn submit(State(db): State<Db>, headers: HeaderMap, body: String) -> Response {
+    let Some(key) = headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).map(str::to_string) else {
+        return problem(StatusCode::BAD_REQUEST, "Idempotency-Key header missing", String::new());
+    };
+    let submission: Submission = match serde_json::from_str(&body) {
+        Ok(s) => s,
+        Err(e) => return problem(StatusCode::BAD_REQUEST, "Submission is not valid", e.to_string()),
+    };
+    let digest = sha256_hex(body.as_bytes());
+    let Ok(mut conn) = db.lock() else {
+        return problem(StatusCode::INTERNAL_SERVER_ERROR, "Database unavailable", String::new());
+    };
+    let result = (|| -> rusqlite::Result<Response> {
+        let tx = conn.transaction()?;
+        let existing: Option<(String, String)> = tx
+            .query_row("SELECT body_sha256, response FROM dedupe WHERE idem_key = ?1", [&key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((sha, response)) = existing {
+            if sha != digest {
+                return Ok(problem(StatusCode::UNPROCESSABLE_ENTITY, "Idempotency-Key reused with another body", key.clone()));
+            }
+            tracing::info!(%key, "replay answered from the dedupe table");
+            return Ok((StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], response).into_response());
+        }
+        let seq: i64 = tx.query_row("SELECT count(*) + 1 FROM submissions", [], |r| r.get(0))?;
+        let ack = Ack {
+            receipt_no: format!("R{seq:08}"),
+            number: submission.number.clone(),
+            received_at: chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+        };
+        let response = serde_json::to_string(&ack).unwrap_or_default();
+        tx.execute(
+            "INSERT INTO submissions(idem_key, device_id, number, receipt_no, received_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![key, submission.device_id, submission.number, ack.receipt_no, ack.received_at, body],
+        )?;
+        tx.execute(
+            "INSERT INTO dedupe(idem_key, body_sha256, response) VALUES (?1, ?2, ?3)",
+            params![key, digest, response],
+        )?;
+        tx.commit()?;
+        tracing::info!(number = %submission.number, device = %submission.device_id, receipt = %ack.receipt_no, "submission received");
+        Ok(json(StatusCode::CREATED, &ack))
+    })();
+    result.unwrap_or_else(|e| problem(StatusCode::INTERNAL_SERVER_ERROR, "Database error", e.to_string()))
+}
+
+async fn lookup(State(db): State<Db>, Path(key): Path<String>) -> Response {
+    let Ok(conn) = db.lock() else {
+        return problem(StatusCode::INTERNAL_SERVER_ERROR, "Database unavailable", String::new());
+    };
+    let row = conn
+        .query_row("SELECT receipt_no, number FROM submissions WHERE idem_key = ?1", [&key], |r| {
+            Ok(SubmissionState { state: "received".into(), receipt_no: r.get(0)?, number: r.get(1)? })
+        })
+        .optional();
+    match row {
+        Ok(Some(state)) => json(StatusCode::OK, &state),
+        Ok(None) => problem(StatusCode::NOT_FOUND, "No submission with this key", key),
+        Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, "Database error", e.to_string()),
+    }
+}
+
+fn open(dir: &std::path::Path) -> rusqlite::Result<Connection> {
+    std::fs::create_dir_all(dir).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let conn = Connection::open(dir.join("central.db"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS submissions (
+            idem_key TEXT PRIMARY KEY, device_id TEXT NOT NULL, number TEXT NOT NULL,
+            receipt_no TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS dedupe (
+            idem_key TEXT PRIMARY KEY, body_sha256 TEXT NOT NULL, response TEXT NOT NULL);",
+    )?;
+    Ok(conn)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    let mut listen: SocketAddr = ([127, 0, 0, 1], 8787).into();
+    let mut data = PathBuf::from("var/central");
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--listen", Some(v)) => match v.parse() {
+                Ok(a) => listen = a,
+                Err(e) => {
+                    eprintln!("--listen {v}: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            },
+            ("--data", Some(v)) => data = PathBuf::from(v),
+            _ => {
+                eprintln!("usage: kiosk-central-dev [--listen ADDR] [--data DIR]");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
+    let db = match open(&data) {
+        Ok(c) => Arc::new(Mutex::new(c)),
+        Err(e) => {
+            eprintln!("cannot open {}: {e}", data.display());
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let app = Router::new()
+        .route("/v1/submissions", post(submit))
+        .route("/v1/submissions/{key}", get(lookup))
+        .with_state(db);
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("cannot listen on {listen}: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    println!("listening on {addr}");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    match axum::serve(listener, app).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("server stopped: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

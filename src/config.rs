@@ -1,0 +1,463 @@
+//! `kiosk.toml`: the one place where the configuration schema, its defaults and its validation
+//! live. Every problem is reported as `FILE:LINE:COL: key: what is wrong` so a technician can go
+//! straight to it; unknown keys are errors (a misspelt key must not silently fall back to a
+//! default). Relative paths are resolved against the directory of the file.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
+
+use crate::domain::app_number::valid_device_id;
+use crate::flow::Timeouts;
+
+/// UI languages with bundled translations.
+pub const LANGUAGES: &[&str] = &["zh_CN", "en"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KioskKind {
+    HallSelfFill,
+    StationEndorsement,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Device {
+    /// Unique in the fleet; part of every application number (2–8 of A–Z/0–9, letter first).
+    pub id: String,
+    pub kind: KioskKind,
+    /// Code of the hall or police station the device stands in.
+    pub site_code: String,
+    /// Name printed at the top of every form.
+    pub site_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ThemeVariant {
+    #[default]
+    Normal,
+    LargeText,
+    HighContrast,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ui {
+    pub languages: Vec<String>,
+    pub default_language: String,
+    #[serde(default)]
+    pub theme: ThemeVariant,
+    /// Shows the sample cards on the attract screen (only with the simulated reader).
+    #[serde(default)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TimeoutSettings {
+    pub idle_seconds: u64,
+    pub warning_seconds: u64,
+    pub done_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    Sim,
+    Pcsc,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CardSettings {
+    pub kind: CardKind,
+    /// PC/SC reader name or a pattern it must contain.
+    #[serde(default)]
+    pub reader: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CameraKind {
+    Sim,
+    V4l,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CameraSettings {
+    pub kind: CameraKind,
+    #[serde(default)]
+    pub device: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterKind {
+    Sim,
+    File,
+    Tcp,
+    Usb,
+    Serial,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PrinterProfile {
+    #[serde(rename = "58mm")]
+    Mm58,
+    #[serde(rename = "80mm")]
+    Mm80,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PrinterSettings {
+    pub kind: PrinterKind,
+    pub profile: PrinterProfile,
+    /// file: output directory; tcp: host:port; usb: /dev/usb/lpN; serial: /dev/ttyXXX.
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Devices {
+    pub card: CardSettings,
+    pub camera: CameraSettings,
+    pub printer: PrinterSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreSettings {
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Central {
+    pub url: String,
+    #[serde(default)]
+    pub ca_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub client_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub client_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Technician {
+    /// Argon2id PHC string made by `kiosk config hash-pin`; the PIN itself is never stored.
+    pub pin_hash: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub device: Device,
+    pub ui: Ui,
+    pub timeouts: TimeoutSettings,
+    pub devices: Devices,
+    pub store: StoreSettings,
+    pub central: Central,
+    pub technician: Technician,
+}
+
+impl Config {
+    pub fn timeouts(&self) -> Timeouts {
+        Timeouts {
+            idle: Duration::from_secs(self.timeouts.idle_seconds),
+            warning: Duration::from_secs(self.timeouts.warning_seconds),
+            done: Duration::from_secs(self.timeouts.done_seconds),
+        }
+    }
+}
+
+/// One problem in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub key: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key = if self.key.is_empty() { "(file)" } else { &self.key };
+        write!(f, "{}:{}:{}: {key}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// Every key of the document with the span of its name and of its value.
+struct KeyMap(Vec<(String, Range<usize>, Range<usize>)>);
+
+impl KeyMap {
+    fn build(root: &DeTable<'_>) -> KeyMap {
+        fn walk(prefix: &str, table: &DeTable<'_>, out: &mut Vec<(String, Range<usize>, Range<usize>)>) {
+            for (key, value) in table.iter() {
+                let path = if prefix.is_empty() {
+                    key.get_ref().to_string()
+                } else {
+                    format!("{prefix}.{}", key.get_ref())
+                };
+                out.push((path.clone(), key.span(), value.span()));
+                if let DeValue::Table(inner) = value.get_ref() {
+                    walk(&path, inner, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk("", root, &mut out);
+        KeyMap(out)
+    }
+
+    /// Span of a key's name, or of its nearest existing parent.
+    fn key_span(&self, path: &str) -> Option<Range<usize>> {
+        let mut p = path;
+        loop {
+            if let Some((_, k, _)) = self.0.iter().find(|(name, _, _)| name == p) {
+                return Some(k.clone());
+            }
+            p = &p[..p.rfind('.')?];
+        }
+    }
+
+    /// The innermost key whose value contains `span`.
+    fn key_at(&self, span: &Range<usize>) -> Option<&str> {
+        self.0
+            .iter()
+            .filter(|(_, k, v)| {
+                (v.start <= span.start && span.end <= v.end) || (k.start <= span.start && span.end <= k.end)
+            })
+            .min_by_key(|(_, _, v)| v.end - v.start)
+            .map(|(name, _, _)| name.as_str())
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(before.chars().count(), |i| before[i + 1..].chars().count()) + 1;
+    (line, col)
+}
+
+struct Reporter<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<ConfigError>,
+}
+
+impl Reporter<'_> {
+    fn at(&mut self, offset: usize, key: &str, message: impl Into<String>) {
+        let (line, column) = line_col(self.text, offset);
+        self.errors.push(ConfigError {
+            file: self.file.to_string(),
+            line,
+            column,
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Parses and validates a configuration. `file` names it in error messages and its directory
+/// anchors relative paths.
+pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
+    let name = file.display().to_string();
+    let mut r = Reporter { file: &name, text, errors: Vec::new() };
+    let (root, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in syntax {
+            let message = e.message().trim().to_string();
+            r.at(e.span().map_or(0, |s| s.start), "", message);
+        }
+        return Err(r.errors);
+    }
+    let keys = KeyMap::build(root.get_ref());
+    let mut unknown = Vec::new();
+    let result: Result<Config, _> = serde_ignored::deserialize(toml::de::Deserializer::from(root), |path| {
+        unknown.push(path.to_string().replace("?.", ""));
+    });
+    for path in &unknown {
+        let offset = keys.key_span(path).map_or(0, |s| s.start);
+        r.at(offset, path, "unknown key (misspelt, or not valid here)");
+    }
+    let mut config = match result {
+        Ok(config) => config,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let key = keys.key_at(&span).unwrap_or("").to_string();
+            r.at(span.start, &key, e.message().trim().to_string());
+            return Err(r.errors);
+        }
+    };
+    validate(&config, &keys, &mut r);
+    if !r.errors.is_empty() {
+        return Err(r.errors);
+    }
+    let base = file.parent().unwrap_or(Path::new("."));
+    config.store.data_dir = base.join(&config.store.data_dir);
+    if let Some(target) = &mut config.devices.printer.target
+        && config.devices.printer.kind == PrinterKind::File
+    {
+        *target = base.join(&*target).display().to_string();
+    }
+    Ok(config)
+}
+
+fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
+    let mut bad = |path: &str, message: String| {
+        let offset = keys.0.iter().find(|(n, _, _)| n == path).map_or(0, |(_, _, v)| v.start);
+        r.at(offset, path, message);
+    };
+    if !valid_device_id(&c.device.id) {
+        bad("device.id", format!("{:?} must be 2 to 8 upper-case letters or digits, starting with a letter", c.device.id));
+    }
+    if c.ui.languages.is_empty() {
+        bad("ui.languages", "list at least one language".into());
+    }
+    for lang in &c.ui.languages {
+        if !LANGUAGES.contains(&lang.as_str()) {
+            bad("ui.languages", format!("{lang:?} has no translation; available: {}", LANGUAGES.join(", ")));
+        }
+    }
+    if !c.ui.languages.contains(&c.ui.default_language) {
+        bad("ui.default_language", format!("{:?} is not in ui.languages", c.ui.default_language));
+    }
+    let t = &c.timeouts;
+    if t.idle_seconds < 30 {
+        bad("timeouts.idle_seconds", "must be at least 30 seconds".into());
+    }
+    if t.warning_seconds < 20 || t.warning_seconds >= t.idle_seconds {
+        bad("timeouts.warning_seconds", "must be at least 20 seconds and less than idle_seconds".into());
+    }
+    if t.done_seconds < 5 {
+        bad("timeouts.done_seconds", "must be at least 5 seconds".into());
+    }
+    let p = &c.devices.printer;
+    let target_needed = match p.kind {
+        PrinterKind::Sim => None,
+        PrinterKind::File => Some("an output directory"),
+        PrinterKind::Tcp => Some("host:port, e.g. 192.0.2.10:9100"),
+        PrinterKind::Usb => Some("a device such as /dev/usb/lp0"),
+        PrinterKind::Serial => Some("a device such as /dev/ttyUSB0"),
+    };
+    if let Some(what) = target_needed
+        && p.target.as_deref().is_none_or(str::is_empty)
+    {
+        bad("devices.printer.kind", format!("this printer kind needs devices.printer.target: {what}"));
+    }
+    if p.kind == PrinterKind::Tcp
+        && let Some(target) = &p.target
+        && target.rsplit_once(':').is_none_or(|(h, port)| h.is_empty() || port.parse::<u16>().is_err())
+    {
+        bad("devices.printer.target", format!("{target:?} is not host:port"));
+    }
+    if c.devices.camera.kind == CameraKind::V4l && c.devices.camera.device.as_deref().is_none_or(str::is_empty) {
+        bad("devices.camera.kind", "v4l needs devices.camera.device, e.g. /dev/video0".into());
+    }
+    if c.store.data_dir.as_os_str().is_empty() {
+        bad("store.data_dir", "must not be empty".into());
+    }
+    match reqwest::Url::parse(&c.central.url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+        Ok(url) => bad("central.url", format!("{:?}: scheme must be http or https with a host, not {:?}", c.central.url, url.scheme())),
+        Err(e) => bad("central.url", format!("{:?} is not a URL: {e}", c.central.url)),
+    }
+    if argon2::PasswordHash::new(&c.technician.pin_hash).is_err() {
+        bad("technician.pin_hash", "is not an Argon2 hash: make one with `kiosk config hash-pin`".into());
+    }
+}
+
+/// Reads and parses a configuration file.
+pub fn load(file: &Path) -> Result<Config, Vec<ConfigError>> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => parse(&text, file),
+        Err(e) => Err(vec![ConfigError {
+            file: file.display().to_string(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: format!("cannot read: {e}"),
+        }]),
+    }
+}
+
+/// Hashes a technician PIN for `technician.pin_hash`.
+pub fn hash_pin(pin: &str) -> Result<String, String> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    // Version-4 UUIDs are 122 random bits from the OS generator: plenty for a salt.
+    let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).map_err(|e| e.to_string())?;
+    argon2::Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Checks a PIN typed on the technician screen against the configured hash.
+pub fn verify_pin(pin: &str, hash: &str) -> bool {
+    use argon2::password_hash::PasswordVerifier;
+    argon2::PasswordHash::new(hash)
+        .is_ok_and(|h| argon2::Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &str = include_str!("../kiosk.toml");
+
+    fn errors(text: &str) -> Vec<String> {
+        parse(text, Path::new("k.toml")).unwrap_err().iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn the_demo_configuration_is_valid() {
+        let c = parse(DEMO, Path::new("/repo/kiosk.toml")).unwrap();
+        assert_eq!(c.device.kind, KioskKind::HallSelfFill);
+        assert_eq!(c.devices.card.kind, CardKind::Sim);
+        assert!(c.store.data_dir.starts_with("/repo"));
+        assert!(verify_pin("2468", &c.technician.pin_hash), "demo PIN is documented as 2468");
+        assert!(!verify_pin("0000", &c.technician.pin_hash));
+    }
+
+    #[test]
+    fn bad_type_names_line_column_and_key() {
+        let text = DEMO.replace("idle_seconds = 120", "idle_seconds = \"two minutes\"");
+        let line = text.lines().position(|l| l.contains("two minutes")).unwrap() + 1;
+        let e = errors(&text);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with(&format!("k.toml:{line}:16: timeouts.idle_seconds: ")), "{e:?}");
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported() {
+        let text = DEMO.replace("[timeouts]", "[timeouts]\nidel_seconds = 5").replace("[central]", "[central]\nproxy = 1");
+        let e = errors(&text);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e.iter().any(|l| l.contains(": timeouts.idel_seconds: unknown key")), "{e:?}");
+        assert!(e.iter().any(|l| l.contains(": central.proxy: unknown key")), "{e:?}");
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported() {
+        let text = DEMO
+            .replace("url = \"http://127.0.0.1:8787\"", "url = \"ftp//nowhere\"")
+            .replace("id = \"DEMO01\"", "id = \"demo-1\"")
+            .replace("warning_seconds = 30", "warning_seconds = 5");
+        let e = errors(&text);
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e.iter().any(|l| l.contains("central.url: \"ftp//nowhere\" is not a URL")), "{e:?}");
+        assert!(e.iter().any(|l| l.contains("device.id:")), "{e:?}");
+        assert!(e.iter().any(|l| l.contains("timeouts.warning_seconds:")), "{e:?}");
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let e = errors("[device\nid = 1\n");
+        assert!(e[0].starts_with("k.toml:1:"), "{e:?}");
+    }
+
+    #[test]
+    fn missing_section_is_named() {
+        let text = DEMO.replace("[technician]", "[technicain]");
+        let e = errors(&text);
+        assert!(e.iter().any(|l| l.contains("technicain: unknown key")), "{e:?}");
+    }
+}

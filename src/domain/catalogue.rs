@@ -1,0 +1,223 @@
+//! The exit-entry catalogue — documents, categories, endorsement kinds and trip options, green-channel
+//! reasons and fees — loaded from data (`assets/catalogue.toml`) so that a policy change is a data
+//! change. Cross-references are checked when a catalogue is loaded, so the rest of the program can
+//! look codes up without handling dangling ones.
+
+use serde::Deserialize;
+
+/// A bilingual label.
+pub trait Labelled {
+    fn zh(&self) -> &str;
+    fn en(&self) -> &str;
+    fn code(&self) -> &str;
+}
+
+macro_rules! labelled {
+    ($($t:ty),*) => {$(
+        impl Labelled for $t {
+            fn zh(&self) -> &str { &self.zh }
+            fn en(&self) -> &str { &self.en }
+            fn code(&self) -> &str { &self.code }
+        }
+    )*};
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+    pub fee: u32,
+    pub categories: Vec<String>,
+    pub destinations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+    #[serde(default = "yes")]
+    pub document_fee: bool,
+    #[serde(default)]
+    pub fee_override: Option<u32>,
+    #[serde(default)]
+    pub requires_endorsement: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TripOption {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+    pub fee: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementKind {
+    pub code: String,
+    pub destinations: Vec<String>,
+    pub zh: String,
+    pub en: String,
+    pub trips: Vec<String>,
+    #[serde(default = "yes")]
+    pub available: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GreenChannelReason {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+labelled!(Document, Category, Destination, TripOption, EndorsementKind, GreenChannelReason);
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    pub version: String,
+    pub documents: Vec<Document>,
+    pub categories: Vec<Category>,
+    pub destinations: Vec<Destination>,
+    pub trips: Vec<TripOption>,
+    pub endorsements: Vec<EndorsementKind>,
+    pub green_channel: Vec<GreenChannelReason>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("catalogue is not valid TOML: {0}")]
+    Syntax(#[from] toml::de::Error),
+    #[error("catalogue refers to unknown {kind} `{code}` (in {place})")]
+    Dangling {
+        kind: &'static str,
+        code: String,
+        place: String,
+    },
+}
+
+const BUILTIN: &str = include_str!("../../assets/catalogue.toml");
+
+impl Catalogue {
+    /// The catalogue shipped with this build.
+    pub fn builtin() -> Catalogue {
+        Catalogue::from_toml(BUILTIN).expect("the bundled catalogue is checked by a unit test")
+    }
+
+    pub fn from_toml(text: &str) -> Result<Catalogue, CatalogueError> {
+        let catalogue: Catalogue = toml::from_str(text)?;
+        catalogue.check_references()?;
+        Ok(catalogue)
+    }
+
+    fn check_references(&self) -> Result<(), CatalogueError> {
+        let dangling = |kind, code: &str, place: &str| CatalogueError::Dangling {
+            kind,
+            code: code.to_string(),
+            place: place.to_string(),
+        };
+        for d in &self.documents {
+            for c in &d.categories {
+                self.category(c).ok_or_else(|| dangling("category", c, &d.code))?;
+            }
+            for dest in &d.destinations {
+                self.destination(dest).ok_or_else(|| dangling("destination", dest, &d.code))?;
+            }
+        }
+        for e in &self.endorsements {
+            for dest in &e.destinations {
+                self.destination(dest).ok_or_else(|| dangling("destination", dest, &e.code))?;
+            }
+            for t in &e.trips {
+                self.trip(t).ok_or_else(|| dangling("trip option", t, &e.code))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn document(&self, code: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| d.code == code)
+    }
+
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+
+    pub fn destination(&self, code: &str) -> Option<&Destination> {
+        self.destinations.iter().find(|d| d.code == code)
+    }
+
+    pub fn trip(&self, code: &str) -> Option<&TripOption> {
+        self.trips.iter().find(|t| t.code == code)
+    }
+
+    /// Endorsement kinds offered for a destination, in catalogue order.
+    pub fn endorsements_for<'a>(
+        &'a self,
+        destination: &'a str,
+    ) -> impl Iterator<Item = &'a EndorsementKind> + 'a {
+        self.endorsements
+            .iter()
+            .filter(move |e| e.destinations.iter().any(|d| d == destination))
+    }
+
+    pub fn endorsement(&self, destination: &str, kind: &str) -> Option<&EndorsementKind> {
+        self.endorsements
+            .iter()
+            .find(|e| e.code == kind && e.destinations.iter().any(|d| d == destination))
+    }
+
+    pub fn green_channel_reason(&self, code: &str) -> Option<&GreenChannelReason> {
+        self.green_channel.iter().find(|r| r.code == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogue_loads_and_is_consistent() {
+        let c = Catalogue::builtin();
+        assert_eq!(c.documents.len(), 3);
+        assert_eq!(c.green_channel.len(), 8);
+        assert_eq!(c.document("passport").unwrap().fee, 120);
+        assert_eq!(c.document("hk_macau_permit").unwrap().fee, 60);
+        assert_eq!(c.category("annotation").unwrap().fee_override, Some(20));
+        assert!(!c.endorsement("taiwan", "G").unwrap().available);
+        assert_eq!(c.endorsements_for("hk").count(), 5);
+    }
+
+    #[test]
+    fn dangling_reference_is_an_error() {
+        let broken = BUILTIN.replace("trips = [\"6m1\"]\n\n[[endorsements]]\ncode = \"G\"", "trips = [\"9y9\"]\n\n[[endorsements]]\ncode = \"G\"");
+        assert!(matches!(
+            Catalogue::from_toml(&broken),
+            Err(CatalogueError::Dangling { kind: "trip option", .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_field_is_an_error() {
+        let broken = format!("{BUILTIN}\nsurprise = 1\n");
+        assert!(matches!(Catalogue::from_toml(&broken), Err(CatalogueError::Syntax(_))));
+    }
+}

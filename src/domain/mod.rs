@@ -1,0 +1,11 @@
+//! Pure rules and data of the exit-entry domain: no I/O, no UI. Everything the kiosk decides
+//! about a person or an application is decided here and unit-tested here.
+
+pub mod app_number;
+pub mod application;
+pub mod catalogue;
+pub mod id_number;
+pub mod identity;
+pub mod nation;
+pub mod photo;
+pub mod pinyin_name;

@@ -1,0 +1,144 @@
+//! The application being filled in: the card's identity, the applicant's choices and the photo.
+//! Edits are small intents from the screen; the draft applies them and keeps the pinyin fields of
+//! the choices in step with the syllables the applicant picked.
+
+use zeroize::Zeroize;
+
+use crate::domain::application::{Choices, Delivery, DocumentRequest, Endorsement};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::identity::Identity;
+use crate::domain::photo::Photo;
+use crate::domain::pinyin_name::{PassportName, PinyinError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryChoice {
+    Collect,
+    /// EMS to the household address read from the card.
+    EmsToCardAddress,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    ToggleDocument(String),
+    SetCategory { document: String, category: String },
+    /// Chooses an endorsement kind for a destination; an empty kind removes the endorsement.
+    SetEndorsementKind { document: String, destination: String, kind: String },
+    SetTrips { document: String, destination: String, trips: String },
+    PhoneDigit(char),
+    PhoneBackspace,
+    PhoneClear,
+    /// Picks another reading for the `index`-th character of the name (surname first).
+    ChooseReading { index: usize, reading: String },
+    ConfirmPinyin(bool),
+    SetDelivery(DeliveryChoice),
+    SetGreenChannel(Option<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub identity: Identity,
+    pub choices: Choices,
+    pub name: PassportName,
+    pub photo: Option<Photo>,
+}
+
+const PHONE_DIGITS: usize = 11;
+
+impl Draft {
+    pub fn new(identity: Identity) -> Result<Draft, PinyinError> {
+        let name = PassportName::from_chinese(&identity.name)?;
+        let mut draft = Draft { identity, choices: Choices::default(), name, photo: None };
+        draft.sync_pinyin();
+        Ok(draft)
+    }
+
+    fn sync_pinyin(&mut self) {
+        self.choices.pinyin_surname = self.name.surname_upper();
+        self.choices.pinyin_given = self.name.given_upper();
+    }
+
+    fn request_mut(&mut self, document: &str) -> Option<&mut DocumentRequest> {
+        self.choices.documents.iter_mut().find(|r| r.document == document)
+    }
+
+    pub fn apply(&mut self, edit: Edit, catalogue: &Catalogue) {
+        match edit {
+            Edit::ToggleDocument(code) => {
+                if let Some(i) = self.choices.documents.iter().position(|r| r.document == code) {
+                    self.choices.documents.remove(i);
+                } else if catalogue.document(&code).is_some() {
+                    self.choices.documents.push(DocumentRequest {
+                        document: code,
+                        category: String::new(),
+                        endorsements: Vec::new(),
+                    });
+                    // Keep the catalogue's order whatever order the applicant tapped in.
+                    self.choices.documents.sort_by_key(|r| {
+                        catalogue.documents.iter().position(|d| d.code == r.document)
+                    });
+                }
+            }
+            Edit::SetCategory { document, category } => {
+                if let Some(req) = self.request_mut(&document) {
+                    req.category = category;
+                }
+            }
+            Edit::SetEndorsementKind { document, destination, kind } => {
+                let first_trip = catalogue
+                    .endorsement(&destination, &kind)
+                    .and_then(|k| k.trips.first().cloned());
+                if let Some(req) = self.request_mut(&document) {
+                    req.endorsements.retain(|e| e.destination != destination);
+                    if let Some(trips) = first_trip {
+                        req.endorsements.push(Endorsement { destination, kind, trips });
+                    }
+                }
+            }
+            Edit::SetTrips { document, destination, trips } => {
+                if let Some(e) = self
+                    .request_mut(&document)
+                    .and_then(|r| r.endorsements.iter_mut().find(|e| e.destination == destination))
+                {
+                    e.trips = trips;
+                }
+            }
+            Edit::PhoneDigit(d) => {
+                if d.is_ascii_digit() && self.choices.phone.len() < PHONE_DIGITS {
+                    self.choices.phone.push(d);
+                }
+            }
+            Edit::PhoneBackspace => {
+                self.choices.phone.pop();
+            }
+            Edit::PhoneClear => self.choices.phone.zeroize(),
+            Edit::ChooseReading { index, reading } => {
+                let chosen = self.name.syllables_mut().nth(index).is_some_and(|s| s.choose(&reading));
+                if chosen {
+                    self.choices.pinyin_confirmed = false;
+                    self.sync_pinyin();
+                }
+            }
+            Edit::ConfirmPinyin(yes) => self.choices.pinyin_confirmed = yes,
+            Edit::SetDelivery(choice) => {
+                self.choices.delivery = Some(match choice {
+                    DeliveryChoice::Collect => Delivery::Collect,
+                    DeliveryChoice::EmsToCardAddress => Delivery::Ems {
+                        address: self.identity.address.clone(),
+                    },
+                });
+            }
+            Edit::SetGreenChannel(reason) => self.choices.green_channel = reason,
+        }
+    }
+}
+
+impl Drop for Draft {
+    fn drop(&mut self) {
+        self.choices.phone.zeroize();
+        self.choices.pinyin_surname.zeroize();
+        self.choices.pinyin_given.zeroize();
+        if let Some(Delivery::Ems { address }) = &mut self.choices.delivery {
+            address.zeroize();
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! The hall self-fill session as a pure state machine: `(state, event, now) -> effects`.
+//!
+//! attract → card read → documents → details → photo → review → printing → done → attract.
+//! Every step validates through the domain before it lets the applicant on. Time is an input
+//! (`now` in milliseconds of a monotonic clock), so idle timeouts are tested without waiting.
+//! The shell (`ui::session`) executes the effects: it owns the devices, the store and the clock.
+
+mod draft;
+mod idle;
+
+pub use draft::{DeliveryChoice, Draft, Edit};
+pub use crate::domain::photo::Photo;
+pub use idle::Timeouts;
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use crate::domain::app_number::AppNumber;
+use crate::domain::application::Problem;
+use crate::domain::catalogue::Catalogue;
+use crate::domain::identity::Identity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Attract,
+    CardRead,
+    Documents,
+    Details,
+    Photo,
+    Review,
+    Printing,
+    Done,
+}
+
+/// Why the session ended early or what went wrong, for a plain message on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    TimedOut,
+    CardRemoved,
+    Cancelled,
+    CardUnreadable,
+    /// The card belongs to someone this kiosk cannot serve (not a mainland resident).
+    NotEligibleCardType,
+    CardExpired,
+    /// The name has a character without a pinyin reading: staff must enter it.
+    NameNeedsStaff,
+    SaveFailed,
+    PrintFailed,
+    CameraUnavailable,
+}
+
+#[derive(Debug)]
+pub enum Event {
+    CardInserted(Identity),
+    CardUnreadable,
+    CardRemoved,
+    Continue,
+    Back,
+    Cancel,
+    ExtendTime,
+    Edit(Edit),
+    PhotoCaptured(Photo),
+    /// The applicant wants another photo: the captured one is dropped.
+    RetakePhoto,
+    CameraFailed,
+    Saved(AppNumber),
+    SaveFailed,
+    Printed,
+    PrintFailed,
+    /// The clock moved on; checks the idle timeout.
+    Tick,
+}
+
+/// What the shell must do.
+#[derive(Debug)]
+pub enum Effect {
+    /// Forget every piece of personal data: memory, screen, camera frames.
+    Wipe,
+    StartCamera,
+    StopCamera,
+    /// Store the application (and its outbox row) in one transaction, then print the form.
+    SaveAndPrint(Box<Draft>),
+}
+
+pub struct Session {
+    step: Step,
+    draft: Option<Draft>,
+    notice: Option<Notice>,
+    problems: Vec<Problem>,
+    number: Option<AppNumber>,
+    catalogue: Arc<Catalogue>,
+    timeouts: Timeouts,
+    last_activity: u64,
+    today: NaiveDate,
+}
+
+impl Session {
+    pub fn new(catalogue: Arc<Catalogue>, timeouts: Timeouts, today: NaiveDate) -> Session {
+        Session {
+            step: Step::Attract,
+            draft: None,
+            notice: None,
+            problems: Vec::new(),
+            number: None,
+            catalogue,
+            timeouts,
+            last_activity: 0,
+            today,
+        }
+    }
+
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    pub fn draft(&self) -> Option<&Draft> {
+        self.draft.as_ref()
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    pub fn number(&self) -> Option<&AppNumber> {
+        self.number.as_ref()
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    pub fn set_today(&mut self, today: NaiveDate) {
+        self.today = today;
+    }
+
+    /// Seconds left before the idle timeout, when the warning should be on screen.
+    pub fn warning_seconds(&self, now: u64) -> Option<u64> {
+        self.timeouts.warning_seconds(self.step, self.last_activity, now)
+    }
+
+    pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
+        if !matches!(event, Event::Tick) {
+            self.last_activity = now;
+        }
+        let mut effects = Vec::new();
+        match event {
+            Event::Tick => {
+                if self.timeouts.expired(self.step, self.last_activity, now) {
+                    let notice = (self.step != Step::Done).then_some(Notice::TimedOut);
+                    self.end(notice, &mut effects);
+                }
+            }
+            Event::ExtendTime => {}
+            Event::CardInserted(identity) => self.card_inserted(identity, &mut effects),
+            Event::CardUnreadable => {
+                if self.step == Step::Attract {
+                    self.notice = Some(Notice::CardUnreadable);
+                }
+            }
+            Event::CardRemoved => match self.step {
+                Step::Attract | Step::Printing => {}
+                Step::Done => self.end(None, &mut effects),
+                _ => self.end(Some(Notice::CardRemoved), &mut effects),
+            },
+            Event::Cancel => {
+                if !matches!(self.step, Step::Attract | Step::Printing) {
+                    let notice = (self.step != Step::Done).then_some(Notice::Cancelled);
+                    self.end(notice, &mut effects);
+                }
+            }
+            Event::Continue => self.advance(&mut effects),
+            Event::Back => self.back(&mut effects),
+            Event::Edit(edit) => {
+                if let Some(draft) = &mut self.draft
+                    && matches!(self.step, Step::Documents | Step::Details)
+                {
+                    draft.apply(edit, &self.catalogue);
+                    self.problems.clear();
+                }
+            }
+            Event::PhotoCaptured(photo) => {
+                if let (Step::Photo, Some(draft)) = (self.step, &mut self.draft) {
+                    draft.photo = Some(photo);
+                    self.notice = None;
+                }
+            }
+            Event::RetakePhoto => {
+                if let (Step::Photo, Some(draft)) = (self.step, &mut self.draft) {
+                    draft.photo = None;
+                }
+            }
+            Event::CameraFailed => {
+                if self.step == Step::Photo {
+                    self.notice = Some(Notice::CameraUnavailable);
+                }
+            }
+            Event::Saved(number) => {
+                if self.step == Step::Printing {
+                    self.number = Some(number);
+                }
+            }
+            Event::SaveFailed => {
+                if self.step == Step::Printing {
+                    self.step = Step::Review;
+                    self.notice = Some(Notice::SaveFailed);
+                }
+            }
+            Event::Printed | Event::PrintFailed if self.step == Step::Printing => {
+                if matches!(event, Event::PrintFailed) {
+                    self.notice = Some(Notice::PrintFailed);
+                }
+                self.step = Step::Done;
+                // The form is stored and on paper (or with staff): nothing personal is needed
+                // any more, so it leaves memory now rather than when the screen times out.
+                self.draft = None;
+                effects.push(Effect::Wipe);
+            }
+            Event::Printed | Event::PrintFailed => {}
+        }
+        effects
+    }
+
+    fn card_inserted(&mut self, identity: Identity, effects: &mut Vec<Effect>) {
+        if self.step != Step::Attract {
+            return;
+        }
+        self.notice = None;
+        if !identity.card_type.is_mainland_citizen() {
+            self.notice = Some(Notice::NotEligibleCardType);
+            return;
+        }
+        if identity.expired(self.today) {
+            self.notice = Some(Notice::CardExpired);
+            return;
+        }
+        match Draft::new(identity) {
+            Ok(draft) => {
+                self.draft = Some(draft);
+                self.number = None;
+                self.step = Step::CardRead;
+            }
+            Err(_) => {
+                self.notice = Some(Notice::NameNeedsStaff);
+                effects.push(Effect::Wipe);
+            }
+        }
+    }
+
+    fn advance(&mut self, effects: &mut Vec<Effect>) {
+        let Some(draft) = &self.draft else {
+            if self.step == Step::Done {
+                self.end(None, effects);
+            }
+            return;
+        };
+        let cat = &self.catalogue;
+        self.problems = match self.step {
+            Step::Documents => draft.choices.document_problems(cat),
+            Step::Details => draft.choices.detail_problems(cat),
+            _ => Vec::new(),
+        };
+        if !self.problems.is_empty() {
+            return;
+        }
+        self.notice = None;
+        self.step = match self.step {
+            Step::CardRead => Step::Documents,
+            Step::Documents => Step::Details,
+            Step::Details => {
+                effects.push(Effect::StartCamera);
+                Step::Photo
+            }
+            Step::Photo if draft.photo.is_some() => {
+                effects.push(Effect::StopCamera);
+                Step::Review
+            }
+            Step::Review => {
+                effects.push(Effect::SaveAndPrint(Box::new(draft.clone())));
+                Step::Printing
+            }
+            other => other,
+        };
+    }
+
+    fn back(&mut self, effects: &mut Vec<Effect>) {
+        self.problems.clear();
+        self.step = match self.step {
+            Step::Documents => Step::CardRead,
+            Step::Details => Step::Documents,
+            Step::Photo => {
+                effects.push(Effect::StopCamera);
+                Step::Details
+            }
+            Step::Review => {
+                effects.push(Effect::StartCamera);
+                Step::Photo
+            }
+            other => other,
+        };
+    }
+
+    fn end(&mut self, notice: Option<Notice>, effects: &mut Vec<Effect>) {
+        if self.step == Step::Photo {
+            effects.push(Effect::StopCamera);
+        }
+        self.step = Step::Attract;
+        self.draft = None;
+        self.problems.clear();
+        self.number = None;
+        self.notice = notice;
+        effects.push(Effect::Wipe);
+    }
+}
+
+#[cfg(test)]
+mod tests;

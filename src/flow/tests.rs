@@ -1,0 +1,248 @@
+//! Flow tests: the happy path, timeouts with and without extension, card removal, cancel.
+
+use super::*;
+use crate::domain::identity::{CardType, Sex, ValidUntil};
+use crate::domain::nation::Nation;
+
+const S: u64 = 1000;
+
+fn identity(card_type: CardType, name: &str) -> Identity {
+    Identity {
+        card_type,
+        name: name.into(),
+        name_latin: String::new(),
+        sex: Sex::Female,
+        nation: Some(Nation::from_code("01")),
+        birth_date: NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(),
+        address: "福建省厦门市思明区示例路1号".into(),
+        id_number: crate::domain::id_number::with_check_char("35020319900101124"),
+        issuer: "厦门市公安局思明分局".into(),
+        valid_from: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        valid_until: ValidUntil::LongTerm,
+        permit_number: String::new(),
+        issue_count: None,
+        nationality: String::new(),
+    }
+}
+
+fn session() -> Session {
+    Session::new(
+        Arc::new(Catalogue::builtin()),
+        Timeouts::default(),
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    )
+}
+
+fn edit(s: &mut Session, e: Edit, now: u64) {
+    assert!(s.handle(Event::Edit(e), now).is_empty());
+}
+
+fn photo() -> Photo {
+    Photo { jpeg: vec![0xFF, 0xD8, 0xFF, 0xD9], width: 354, height: 472 }
+}
+
+/// Walks to the review step with a passport and an HK/Macau permit with an endorsement.
+fn to_review(s: &mut Session) {
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 0);
+    assert_eq!(s.step(), Step::CardRead);
+    s.handle(Event::Continue, S);
+    assert_eq!(s.step(), Step::Documents);
+    s.handle(Event::Continue, S);
+    assert_eq!(s.step(), Step::Documents, "no document chosen");
+    assert_eq!(s.problems(), &[Problem::NoDocument]);
+    edit(s, Edit::ToggleDocument("hk_macau_permit".into()), 2 * S);
+    edit(s, Edit::ToggleDocument("passport".into()), 2 * S);
+    edit(s, Edit::SetCategory { document: "passport".into(), category: "first_issue".into() }, 2 * S);
+    edit(s, Edit::SetCategory { document: "hk_macau_permit".into(), category: "renewal".into() }, 2 * S);
+    edit(
+        s,
+        Edit::SetEndorsementKind { document: "hk_macau_permit".into(), destination: "hk".into(), kind: "G".into() },
+        2 * S,
+    );
+    edit(
+        s,
+        Edit::SetTrips { document: "hk_macau_permit".into(), destination: "hk".into(), trips: "1y2".into() },
+        2 * S,
+    );
+    s.handle(Event::Continue, 3 * S);
+    assert_eq!(s.step(), Step::Details);
+    let docs: Vec<_> = s.draft().unwrap().choices.documents.iter().map(|d| d.document.as_str()).collect();
+    assert_eq!(docs, ["passport", "hk_macau_permit"], "catalogue order");
+    s.handle(Event::Continue, 3 * S);
+    assert_eq!(s.step(), Step::Details);
+    assert!(s.problems().contains(&Problem::Phone));
+    for d in "13912345678".chars() {
+        edit(s, Edit::PhoneDigit(d), 4 * S);
+    }
+    edit(s, Edit::PhoneDigit('9'), 4 * S);
+    assert_eq!(s.draft().unwrap().choices.phone, "13912345678", "at most 11 digits");
+    edit(s, Edit::SetDelivery(DeliveryChoice::EmsToCardAddress), 4 * S);
+    edit(s, Edit::ConfirmPinyin(true), 4 * S);
+    assert_eq!(s.draft().unwrap().choices.pinyin_surname, "ZENG");
+    let effects = s.handle(Event::Continue, 5 * S);
+    assert_eq!(s.step(), Step::Photo);
+    assert!(matches!(effects[..], [Effect::StartCamera]));
+    s.handle(Event::Continue, 5 * S);
+    assert_eq!(s.step(), Step::Photo, "no photo yet");
+    s.handle(Event::PhotoCaptured(photo()), 6 * S);
+    let effects = s.handle(Event::Continue, 6 * S);
+    assert!(matches!(effects[..], [Effect::StopCamera]));
+    assert_eq!(s.step(), Step::Review);
+}
+
+#[test]
+fn happy_path_saves_prints_and_wipes() {
+    let mut s = session();
+    to_review(&mut s);
+    let effects = s.handle(Event::Continue, 7 * S);
+    assert_eq!(s.step(), Step::Printing);
+    let [Effect::SaveAndPrint(draft)] = &effects[..] else { panic!("{effects:?}") };
+    assert_eq!(draft.choices.fee(s.catalogue()), 120 + 60 + 30);
+    let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 1);
+    s.handle(Event::Saved(number.clone()), 8 * S);
+    let effects = s.handle(Event::Printed, 9 * S);
+    assert_eq!(s.step(), Step::Done);
+    assert!(matches!(effects[..], [Effect::Wipe]));
+    assert!(s.draft().is_none(), "personal data leaves memory once printed");
+    assert_eq!(s.number(), Some(&number));
+    s.handle(Event::Continue, 10 * S);
+    assert_eq!(s.step(), Step::Attract);
+    assert!(s.number().is_none());
+    assert_eq!(s.notice(), None);
+}
+
+#[test]
+fn idle_timeout_warns_then_wipes() {
+    let mut s = session();
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "张三")), 0);
+    assert_eq!(s.warning_seconds(89 * S), None);
+    assert_eq!(s.warning_seconds(90 * S), Some(30));
+    assert!(s.warning_seconds(100 * S).unwrap() >= 20);
+    assert!(s.handle(Event::Tick, 119 * S).is_empty());
+    let effects = s.handle(Event::Tick, 120 * S);
+    assert!(matches!(effects[..], [Effect::Wipe]));
+    assert_eq!(s.step(), Step::Attract);
+    assert!(s.draft().is_none());
+    assert_eq!(s.notice(), Some(&Notice::TimedOut));
+}
+
+#[test]
+fn extending_time_is_repeatable() {
+    let mut s = session();
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "张三")), 0);
+    let mut now = 0;
+    for _ in 0..12 {
+        now += 100 * S;
+        assert!(s.warning_seconds(now).is_some());
+        s.handle(Event::Tick, now);
+        s.handle(Event::ExtendTime, now);
+        assert_eq!(s.warning_seconds(now), None);
+        assert_eq!(s.step(), Step::CardRead);
+    }
+    s.handle(Event::Tick, now + 120 * S);
+    assert_eq!(s.step(), Step::Attract);
+}
+
+#[test]
+fn photo_step_timeout_stops_the_camera() {
+    let mut s = session();
+    to_review(&mut s);
+    s.handle(Event::Back, 7 * S);
+    assert_eq!(s.step(), Step::Photo);
+    let effects = s.handle(Event::Tick, 200 * S);
+    assert!(matches!(effects[..], [Effect::StopCamera, Effect::Wipe]));
+}
+
+#[test]
+fn card_removal_mid_form_wipes() {
+    let mut s = session();
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "张三")), 0);
+    s.handle(Event::Continue, S);
+    edit(&mut s, Edit::ToggleDocument("passport".into()), S);
+    let effects = s.handle(Event::CardRemoved, 2 * S);
+    assert!(matches!(effects[..], [Effect::Wipe]));
+    assert_eq!(s.step(), Step::Attract);
+    assert!(s.draft().is_none());
+    assert_eq!(s.notice(), Some(&Notice::CardRemoved));
+}
+
+#[test]
+fn card_removal_while_printing_does_not_interrupt() {
+    let mut s = session();
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    assert!(s.handle(Event::CardRemoved, 8 * S).is_empty());
+    assert_eq!(s.step(), Step::Printing);
+}
+
+#[test]
+fn cancel_wipes_from_any_form_step() {
+    let mut s = session();
+    to_review(&mut s);
+    let effects = s.handle(Event::Cancel, 8 * S);
+    assert!(matches!(effects[..], [Effect::Wipe]));
+    assert_eq!(s.step(), Step::Attract);
+    assert!(s.draft().is_none());
+    assert_eq!(s.notice(), Some(&Notice::Cancelled));
+}
+
+#[test]
+fn print_failure_still_ends_on_done_with_a_notice() {
+    let mut s = session();
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    s.handle(Event::PrintFailed, 8 * S);
+    assert_eq!(s.step(), Step::Done);
+    assert_eq!(s.notice(), Some(&Notice::PrintFailed));
+    s.handle(Event::Tick, 8 * S + 30 * S);
+    assert_eq!(s.step(), Step::Attract);
+    assert_eq!(s.notice(), None);
+}
+
+#[test]
+fn save_failure_returns_to_review() {
+    let mut s = session();
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    s.handle(Event::SaveFailed, 8 * S);
+    assert_eq!(s.step(), Step::Review);
+    assert_eq!(s.notice(), Some(&Notice::SaveFailed));
+    assert!(s.draft().is_some(), "nothing lost");
+}
+
+#[test]
+fn other_card_types_and_expired_cards_are_routed_to_staff() {
+    let mut s = session();
+    s.handle(Event::CardInserted(identity(CardType::ResidencePermitHkMoTw, "陈大文")), 0);
+    assert_eq!(s.step(), Step::Attract);
+    assert_eq!(s.notice(), Some(&Notice::NotEligibleCardType));
+    let mut expired = identity(CardType::Mainland, "张三");
+    expired.valid_until = ValidUntil::Date(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap());
+    s.handle(Event::CardInserted(expired), 0);
+    assert_eq!(s.notice(), Some(&Notice::CardExpired));
+    assert!(s.draft().is_none());
+}
+
+#[test]
+fn choosing_another_reading_requires_confirming_again() {
+    let mut s = session();
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾乐")), 0);
+    s.handle(Event::Continue, 0);
+    s.handle(Event::Continue, 0); // no documents: stays
+    edit(&mut s, Edit::ToggleDocument("passport".into()), 0);
+    edit(&mut s, Edit::SetCategory { document: "passport".into(), category: "renewal".into() }, 0);
+    s.handle(Event::Continue, 0);
+    edit(&mut s, Edit::ConfirmPinyin(true), 0);
+    edit(&mut s, Edit::ChooseReading { index: 0, reading: "ceng".into() }, 0);
+    let d = s.draft().unwrap();
+    assert_eq!(d.choices.pinyin_surname, "CENG");
+    assert!(!d.choices.pinyin_confirmed);
+}
+
+#[test]
+fn edits_outside_form_steps_are_ignored() {
+    let mut s = session();
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "张三")), 0);
+    edit(&mut s, Edit::ToggleDocument("passport".into()), 0);
+    assert!(s.draft().unwrap().choices.documents.is_empty());
+}

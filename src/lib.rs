@@ -1,0 +1,18 @@
+//! Exit-entry self-service kiosk: the hall self-fill machine and the police-station endorsement
+//! kiosk, one binary configured by `kiosk.toml`.
+//!
+//! Rooms, each with one job (see docs/ARCHITECTURE.md for the dependency rules):
+//! `domain` pure rules and data; `flow` the session state machine; `devices` ports and adapters
+//! for card readers, cameras and printers; `photo` the photo pipeline; `store` the local SQLite
+//! store; `sync` the central contract and outbox worker; `ui` the Slint front end; `cli` the
+//! command line and composition root.
+
+pub mod cli;
+pub mod config;
+pub mod devices;
+pub mod domain;
+pub mod flow;
+pub mod photo;
+pub mod store;
+pub mod sync;
+pub mod ui;

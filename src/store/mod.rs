@@ -1,0 +1,269 @@
+//! The local store: applications and their outbox rows in SQLite, written in one transaction so
+//! that an application is either fully saved (and will be sent) or not saved at all.
+//!
+//! Walking-skeleton scope: plain SQLite (bundled) in WAL mode with `synchronous=FULL`. The
+//! encryption at rest (SQLCipher), size cap, integrity checks and crash tests are issue 6; the
+//! seams are here: one `Store` type, versioned migrations, purge on acknowledgement.
+
+use std::path::Path;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::domain::app_number::AppNumber;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database was written by a newer version (schema {0})")]
+    TooNew(i64),
+    #[error("could not create the data directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Versioned migrations: index + 1 is the schema version they produce.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE applications (
+    number      TEXT PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    fee         INTEGER NOT NULL,
+    acked_at    TEXT,
+    receipt_no  TEXT
+);
+CREATE TABLE outbox (
+    id          INTEGER PRIMARY KEY,
+    number      TEXT NOT NULL UNIQUE REFERENCES applications(number),
+    idem_key    TEXT NOT NULL UNIQUE,
+    body        TEXT,
+    state       TEXT NOT NULL CHECK (state IN ('pending', 'acked', 'dead')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+CREATE TABLE day_sequence (
+    day         TEXT PRIMARY KEY,
+    next        INTEGER NOT NULL
+);
+"#];
+
+/// A queued submission as the sync worker sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    pub number: String,
+    pub idem_key: String,
+    pub body: String,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub pending: u64,
+    pub acked: u64,
+    pub dead: u64,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        let conn = Connection::open(dir.join("kiosk.db"))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(StoreError::TooNew(version));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Saves a new application and its outbox row in one transaction. The number is allocated in
+    /// the same transaction (device id + day + that day's next sequence), and `build` makes the
+    /// submission body once the number is known (plus anything the caller wants back with it).
+    pub fn save_application<T>(
+        &mut self,
+        device_id: &str,
+        created_at: NaiveDateTime,
+        fee: u32,
+        idem_key: &str,
+        build: impl FnOnce(&AppNumber) -> (String, T),
+    ) -> Result<(AppNumber, T), StoreError> {
+        let tx = self.conn.transaction()?;
+        let day: NaiveDate = created_at.date();
+        let day_key = day.format("%Y-%m-%d").to_string();
+        let seq: i64 = tx
+            .query_row("SELECT next FROM day_sequence WHERE day = ?1", [&day_key], |r| r.get(0))
+            .optional()?
+            .unwrap_or(1);
+        tx.execute(
+            "INSERT INTO day_sequence(day, next) VALUES (?1, ?2)
+             ON CONFLICT(day) DO UPDATE SET next = excluded.next",
+            params![day_key, seq + 1],
+        )?;
+        let number = AppNumber::compose(device_id, day, seq as u32);
+        tx.execute(
+            "INSERT INTO applications(number, created_at, fee) VALUES (?1, ?2, ?3)",
+            params![number.as_str(), created_at.format("%Y-%m-%dT%H:%M:%S").to_string(), fee],
+        )?;
+        let (body, extra) = build(&number);
+        tx.execute(
+            "INSERT INTO outbox(number, idem_key, body, state) VALUES (?1, ?2, ?3, 'pending')",
+            params![number.as_str(), idem_key, body],
+        )?;
+        tx.commit()?;
+        Ok((number, extra))
+    }
+
+    /// Pending submissions, oldest first.
+    pub fn pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT number, idem_key, body, attempts FROM outbox
+             WHERE state = 'pending' AND body IS NOT NULL ORDER BY id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(OutboxItem {
+                number: r.get(0)?,
+                idem_key: r.get(1)?,
+                body: r.get(2)?,
+                attempts: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records the central's acknowledgement and purges the personal data of the submission:
+    /// only the number, times and receipt number stay.
+    pub fn mark_acked(&mut self, idem_key: &str, receipt_no: &str, at: NaiveDateTime) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let number: Option<String> = tx
+            .query_row("SELECT number FROM outbox WHERE idem_key = ?1", [idem_key], |r| r.get(0))
+            .optional()?;
+        if let Some(number) = number {
+            tx.execute(
+                "UPDATE outbox SET state = 'acked', body = NULL, last_error = NULL WHERE idem_key = ?1",
+                [idem_key],
+            )?;
+            tx.execute(
+                "UPDATE applications SET acked_at = ?2, receipt_no = ?3 WHERE number = ?1",
+                params![number, at.format("%Y-%m-%dT%H:%M:%S").to_string(), receipt_no],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a failed attempt; the submission stays queued.
+    pub fn mark_failed(&mut self, idem_key: &str, error: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE idem_key = ?1",
+            params![idem_key, error],
+        )?;
+        Ok(())
+    }
+
+    /// Moves a submission the central refused to the dead letters, keeping the reason.
+    pub fn mark_dead(&mut self, idem_key: &str, reason: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'dead', attempts = attempts + 1, last_error = ?2 WHERE idem_key = ?1",
+            params![idem_key, reason],
+        )?;
+        Ok(())
+    }
+
+    pub fn counts(&self) -> Result<QueueCounts, StoreError> {
+        let count = |state: &str| -> Result<u64, StoreError> {
+            Ok(self
+                .conn
+                .query_row("SELECT count(*) FROM outbox WHERE state = ?1", [state], |r| r.get::<_, i64>(0))?
+                as u64)
+        };
+        Ok(QueueCounts { pending: count("pending")?, acked: count("acked")?, dead: count("dead")? })
+    }
+
+    /// Whether an application with this number is stored, and its central receipt number once acknowledged.
+    pub fn application(&self, number: &str) -> Result<Option<Option<String>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT receipt_no FROM applications WHERE number = ?1", [number], |r| r.get(0))
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(h: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn save_allocates_daily_sequence_and_queues() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
+        let a = s.save_application("XMH01", at(9), 120, "k1", |n| (format!("{{\"n\":\"{n}\"}}"), ())).unwrap().0;
+        let b = s.save_application("XMH01", at(10), 60, "k2", |_| ("{}".into(), ())).unwrap().0;
+        assert!(a.as_str().starts_with("XMH0126112500001"));
+        assert!(b.as_str().starts_with("XMH0126112500002"));
+        let next_day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_opt(8, 0, 0).unwrap();
+        let c = s.save_application("XMH01", next_day, 60, "k3", |_| ("{}".into(), ())).unwrap().0;
+        assert!(c.as_str().starts_with("XMH0126112600001"));
+        let pending = s.pending(10).unwrap();
+        assert_eq!(pending.len(), 3);
+        assert_eq!(pending[0].body, format!("{{\"n\":\"{a}\"}}"));
+    }
+
+    #[test]
+    fn numbers_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Store::open(dir.path()).unwrap().save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ())).unwrap().0;
+        let b = Store::open(dir.path()).unwrap().save_application("XMH01", at(9), 1, "k2", |_| ("{}".into(), ())).unwrap().0;
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn ack_purges_the_body() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
+        let n = s.save_application("XMH01", at(9), 1, "k1", |_| ("{\"name\":\"曾小芳\"}".into(), ())).unwrap().0;
+        s.mark_failed("k1", "connection refused").unwrap();
+        assert_eq!(s.pending(10).unwrap()[0].attempts, 1);
+        s.mark_acked("k1", "R-1", at(10)).unwrap();
+        assert!(s.pending(10).unwrap().is_empty());
+        assert_eq!(s.counts().unwrap(), QueueCounts { pending: 0, acked: 1, dead: 0 });
+        assert_eq!(s.application(n.as_str()).unwrap(), Some(Some("R-1".into())));
+        let body: Option<String> = s.conn.query_row("SELECT body FROM outbox", [], |r| r.get(0)).unwrap();
+        assert_eq!(body, None);
+    }
+
+    #[test]
+    fn duplicate_key_rolls_back_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
+        s.save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ())).unwrap().0;
+        assert!(s.save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ())).is_err());
+        // The failed transaction allocated no number and left no application behind.
+        let c = s.save_application("XMH01", at(9), 1, "k2", |_| ("{}".into(), ())).unwrap().0;
+        assert!(c.as_str().starts_with("XMH0126112500002"));
+        let apps: i64 = s.conn.query_row("SELECT count(*) FROM applications", [], |r| r.get(0)).unwrap();
+        assert_eq!(apps, 2);
+    }
+}

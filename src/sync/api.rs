@@ -1,0 +1,117 @@
+//! Wire types of the central contract (`docs/central-api.yaml`), shared by the kiosk's sync worker
+//! and the development central so the two cannot drift apart.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::application::{Application, Delivery, DocumentRequest};
+
+pub const SUBMISSIONS_PATH: &str = "/v1/submissions";
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Applicant {
+    pub card_type: String,
+    pub name: String,
+    pub name_latin: String,
+    pub pinyin_surname: String,
+    pub pinyin_given: String,
+    pub sex: String,
+    pub nation_code: Option<String>,
+    pub birth_date: String,
+    pub id_number: String,
+    pub address: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoPayload {
+    pub mime: String,
+    pub data_b64: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    pub submission_id: String,
+    pub device_id: String,
+    pub number: String,
+    pub form_type: String,
+    pub captured_at: String,
+    pub applicant: Applicant,
+    pub documents: Vec<DocumentRequest>,
+    pub delivery: Option<Delivery>,
+    pub green_channel: Option<String>,
+    pub fee: u32,
+    pub photo: PhotoPayload,
+}
+
+/// The central's acknowledgement (201 first time, 200 with the same body on a replay).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    pub receipt_no: String,
+    pub number: String,
+    pub received_at: String,
+}
+
+/// `GET /v1/submissions/{key}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionState {
+    pub state: String,
+    pub receipt_no: String,
+    pub number: String,
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(default)]
+    pub detail: String,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Submission {
+    pub fn new(app: &Application, device_id: &str, idem_key: &str) -> Submission {
+        let id = &app.identity;
+        Submission {
+            submission_id: idem_key.to_string(),
+            device_id: device_id.to_string(),
+            number: app.number.to_string(),
+            form_type: "hall_self_fill".to_string(),
+            captured_at: app.created_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            applicant: Applicant {
+                card_type: format!("{:?}", id.card_type),
+                name: id.name.clone(),
+                name_latin: id.name_latin.clone(),
+                pinyin_surname: app.choices.pinyin_surname.clone(),
+                pinyin_given: app.choices.pinyin_given.clone(),
+                sex: id.sex.code().to_string(),
+                nation_code: id.nation.as_ref().map(|n| n.code().to_string()),
+                birth_date: id.birth_date.format("%Y-%m-%d").to_string(),
+                id_number: id.id_number.clone(),
+                address: id.address.clone(),
+                phone: app.choices.phone.clone(),
+            },
+            documents: app.choices.documents.clone(),
+            delivery: app.choices.delivery.clone(),
+            green_channel: app.choices.green_channel.clone(),
+            fee: app.fee,
+            photo: PhotoPayload {
+                mime: "image/jpeg".to_string(),
+                data_b64: base64::engine::general_purpose::STANDARD.encode(&app.photo.jpeg),
+                sha256: sha256_hex(&app.photo.jpeg),
+            },
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The outbox worker: a tokio runtime on its own thread that sends queued submissions to the
+//! central, at once when woken after a save and again after a backoff while the network is down.
+//!
+//! Walking-skeleton scope: plain HTTP(S) with an `Idempotency-Key`, exponential backoff, 4xx
+//! validation errors dead-lettered. mTLS, `Retry-After`, reconciliation of ambiguous failures and
+//! the heartbeat are issue 6.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use super::api::{Ack, IDEMPOTENCY_KEY, SUBMISSIONS_PATH};
+use crate::store::Store;
+
+const BATCH: usize = 20;
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+const IDLE_POLL: Duration = Duration::from_secs(30);
+
+/// What the attract and technician screens show about the queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub pending: u64,
+    /// False after a failed attempt until the next success.
+    pub online: bool,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct SyncHandle {
+    wake: Arc<Notify>,
+    status: Arc<Mutex<SyncStatus>>,
+}
+
+impl SyncHandle {
+    /// Asks the worker to send now (after a new application was saved).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+enum Outcome {
+    Acked(Ack),
+    /// The central refused the submission itself: retrying cannot help.
+    Rejected(String),
+    /// Network trouble or a server error: try again later.
+    Retry(String),
+}
+
+async fn send(client: &reqwest::Client, url: &str, key: &str, body: &str) -> Outcome {
+    let response = client
+        .post(format!("{url}{SUBMISSIONS_PATH}"))
+        .header(IDEMPOTENCY_KEY, key)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+        .send()
+        .await;
+    let response = match response {
+        Ok(r) => r,
+        Err(e) => return Outcome::Retry(format!("no answer: {e}")),
+    };
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    if status.is_success() {
+        match serde_json::from_str::<Ack>(&text) {
+            Ok(ack) => Outcome::Acked(ack),
+            Err(e) => Outcome::Retry(format!("central answered {status} with an unreadable body: {e}")),
+        }
+    } else if status.is_client_error() && !matches!(status.as_u16(), 401 | 403 | 408 | 409 | 429) {
+        Outcome::Rejected(format!("central refused with {status}"))
+    } else {
+        Outcome::Retry(format!("central answered {status}"))
+    }
+}
+
+/// Sends everything pending once; returns whether every attempt succeeded.
+async fn drain(store: &mut Store, client: &reqwest::Client, url: &str, status: &Mutex<SyncStatus>) -> bool {
+    let items = match store.pending(BATCH) {
+        Ok(items) => items,
+        Err(e) => {
+            tracing::error!(error = %e, "sync: cannot read the outbox");
+            return false;
+        }
+    };
+    let mut all_ok = true;
+    for item in items {
+        let result = match send(client, url, &item.idem_key, &item.body).await {
+            Outcome::Acked(ack) => {
+                tracing::info!(number = %item.number, receipt = %ack.receipt_no, "sync: acknowledged, personal data purged");
+                store.mark_acked(&item.idem_key, &ack.receipt_no, chrono::Local::now().naive_local())
+            }
+            Outcome::Rejected(reason) => {
+                tracing::error!(number = %item.number, %reason, "sync: dead-lettered");
+                all_ok = false;
+                store.mark_dead(&item.idem_key, &reason)
+            }
+            Outcome::Retry(reason) => {
+                tracing::warn!(number = %item.number, %reason, attempts = item.attempts + 1, "sync: will retry");
+                if let Ok(mut s) = status.lock() {
+                    s.online = false;
+                    s.last_error = Some(reason.clone());
+                }
+                let _ = store.mark_failed(&item.idem_key, &reason);
+                return false;
+            }
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "sync: cannot update the outbox");
+            return false;
+        }
+    }
+    all_ok
+}
+
+/// Starts the worker thread for the store in `data_dir`, sending to `central_url`.
+pub fn spawn(data_dir: PathBuf, central_url: String) -> Result<SyncHandle, crate::store::StoreError> {
+    let mut store = Store::open(&data_dir)?;
+    let handle = SyncHandle { wake: Arc::new(Notify::new()), status: Arc::new(Mutex::new(SyncStatus::default())) };
+    let (wake, status) = (handle.wake.clone(), handle.status.clone());
+    std::thread::Builder::new()
+        .name("sync".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    tracing::error!(error = %e, "sync: no runtime, submissions stay queued");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let client = reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .timeout(Duration::from_secs(20))
+                    .build()
+                    .expect("static client configuration");
+                let url = central_url.trim_end_matches('/').to_string();
+                let mut failures = 0u32;
+                loop {
+                    let ok = drain(&mut store, &client, &url, &status).await;
+                    let pending = store.counts().map(|c| c.pending).unwrap_or(0);
+                    if let Ok(mut s) = status.lock() {
+                        s.pending = pending;
+                        if ok {
+                            s.online = true;
+                            s.last_error = None;
+                        }
+                    }
+                    let wait = if ok && pending == 0 {
+                        failures = 0;
+                        IDLE_POLL
+                    } else if ok {
+                        Duration::ZERO
+                    } else {
+                        failures = failures.saturating_add(1);
+                        backoff(failures)
+                    };
+                    tokio::select! {
+                        _ = wake.notified() => {}
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+            });
+        })
+        .map_err(crate::store::StoreError::Io)?;
+    Ok(handle)
+}
+
+/// 1 s, 2 s, 4 s … up to five minutes, with up to 50 % jitter so a fleet coming back online
+/// does not hit the central in step.
+fn backoff(failures: u32) -> Duration {
+    let base = Duration::from_secs(1u64 << failures.min(9).saturating_sub(1)).min(MAX_BACKOFF);
+    let jitter = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+        % 1000) as u64;
+    base.mul_f64(0.5 + jitter as f64 / 2000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_the_cap() {
+        assert!(backoff(1) <= Duration::from_secs(1));
+        assert!(backoff(3) >= Duration::from_secs(2));
+        assert!(backoff(30) <= MAX_BACKOFF);
+        assert!(backoff(30) >= MAX_BACKOFF / 2);
+    }
+}

@@ -1,0 +1,357 @@
+//! The imperative shell of the hall self-fill session: feeds user intents and device results
+//! into the pure `flow::Session`, executes its effects, and re-renders the window.
+//!
+//! Two UI timers drive it: a pump (every 100 ms) that drains the workers' channel and shows the
+//! newest camera frame, and a one-second clock for the idle timeout. Driving time from Slint
+//! timers means the headless tests control it with mock time.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use chrono::{Local, NaiveDate};
+use slint::{ComponentHandle, Image, Rgb8Pixel, SharedPixelBuffer, Timer, TimerMode};
+
+use super::view::{self, Lang};
+use super::workers::{self, CameraCommand, Inbound, PreviewSlot, SaveJob, ServiceContext};
+use super::{AppWindow, Details, Documents, PhotoAdapter, Session as SessionGlobal, Theme, ThemeVariant};
+use crate::devices::camera::FrameSource;
+use crate::devices::card::sim::SimCardSlot;
+use crate::devices::card::{CardEvent, CardReader};
+use crate::devices::printer::Printer;
+use crate::domain::catalogue::Catalogue;
+use crate::flow::{DeliveryChoice, Edit, Effect, Event, Session, Step, Timeouts};
+use crate::photo::PhotoSpec;
+use crate::store::Store;
+use crate::sync::worker::SyncHandle;
+
+const PUMP: Duration = Duration::from_millis(100);
+const CLOCK: Duration = Duration::from_secs(1);
+
+/// The device adapters the composition root chose.
+pub struct Devices {
+    pub card: Box<dyn CardReader>,
+    /// The simulated reader's slot when demo mode offers sample cards.
+    pub demo_cards: Option<SimCardSlot>,
+    pub camera: Box<dyn FrameSource>,
+    pub printer: Box<dyn Printer>,
+}
+
+/// What the UI needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub device_id: String,
+    pub site_name: String,
+    pub languages: Vec<String>,
+    pub default_language: String,
+    pub theme: ThemeVariant,
+    pub timeouts: Timeouts,
+    pub photo: PhotoSpec,
+}
+
+pub struct Kiosk {
+    pub settings: Settings,
+    pub catalogue: Arc<Catalogue>,
+    pub devices: Devices,
+    pub store: Store,
+    pub sync: Option<SyncHandle>,
+}
+
+/// A started kiosk window; dropping it stops the timers.
+pub struct Running {
+    pub window: AppWindow,
+    _timers: [Timer; 2],
+}
+
+struct Controller {
+    session: Session,
+    window: slint::Weak<AppWindow>,
+    settings: Settings,
+    lang: Lang,
+    now: u64,
+    inbox: Receiver<Inbound>,
+    camera: Sender<CameraCommand>,
+    preview: PreviewSlot,
+    service: Sender<SaveJob>,
+    sync: Option<SyncHandle>,
+    demo: Option<SimCardSlot>,
+}
+
+impl Controller {
+    fn dispatch(&mut self, event: Event) {
+        let effects = self.session.handle(event, self.now);
+        for effect in effects {
+            self.execute(effect);
+        }
+        self.render();
+    }
+
+    fn execute(&mut self, effect: Effect) {
+        match effect {
+            Effect::Wipe => self.wipe(),
+            Effect::StartCamera => {
+                let _ = self.camera.send(CameraCommand::Start);
+            }
+            Effect::StopCamera => {
+                let _ = self.camera.send(CameraCommand::Stop);
+            }
+            Effect::SaveAndPrint(draft) => {
+                let Some(photo) = draft.photo.clone() else {
+                    self.session.handle(Event::SaveFailed, self.now);
+                    return;
+                };
+                let job = SaveJob {
+                    identity: draft.identity.clone(),
+                    choices: draft.choices.clone(),
+                    photo,
+                    fee: draft.choices.fee(self.session.catalogue()),
+                    created_at: Local::now().naive_local(),
+                };
+                if self.service.send(job).is_err() {
+                    tracing::error!("service thread gone: application not saved");
+                    self.session.handle(Event::SaveFailed, self.now);
+                }
+            }
+        }
+    }
+
+    /// Forgets the applicant on screen too: their language and display choices go with them.
+    fn wipe(&mut self) {
+        let _ = self.camera.send(CameraCommand::Stop);
+        self.lang = Lang::from_code(&self.settings.default_language);
+        let _ = slint::select_bundled_translation(translation(self.lang));
+        if let Some(ui) = self.window.upgrade() {
+            ui.global::<Theme>().set_variant(self.settings.theme);
+            let photo = ui.global::<PhotoAdapter>();
+            photo.set_preview(Image::default());
+            photo.set_captured(Image::default());
+            photo.set_busy(false);
+        }
+        tracing::info!("session wiped");
+    }
+
+    fn render(&self) {
+        if let Some(ui) = self.window.upgrade() {
+            view::render(&ui, &self.session, self.lang, self.now);
+        }
+    }
+
+    fn receive(&mut self, message: Inbound) {
+        let event = match message {
+            Inbound::Card(CardEvent::Inserted(identity)) => Event::CardInserted(identity),
+            Inbound::Card(CardEvent::Unreadable(_)) => Event::CardUnreadable,
+            Inbound::Card(CardEvent::Removed) => Event::CardRemoved,
+            Inbound::Photo(Ok(photo)) => {
+                if let Some(ui) = self.window.upgrade() {
+                    let photo_ui = ui.global::<PhotoAdapter>();
+                    photo_ui.set_busy(false);
+                    if let Ok(img) = image::load_from_memory(&photo.jpeg) {
+                        photo_ui.set_captured(to_slint(&img.to_rgb8()));
+                    }
+                }
+                Event::PhotoCaptured(photo)
+            }
+            Inbound::Photo(Err(reason)) => {
+                tracing::warn!(%reason, "photo not taken");
+                if let Some(ui) = self.window.upgrade() {
+                    ui.global::<PhotoAdapter>().set_busy(false);
+                }
+                Event::CameraFailed
+            }
+            Inbound::Saved(number) => Event::Saved(number),
+            Inbound::SaveFailed => Event::SaveFailed,
+            Inbound::Printed => Event::Printed,
+            Inbound::PrintFailed => Event::PrintFailed,
+        };
+        self.dispatch(event);
+    }
+
+    fn pump(&mut self) {
+        while let Ok(message) = self.inbox.try_recv() {
+            self.receive(message);
+        }
+        if self.session.step() == Step::Photo
+            && let Some(frame) = self.preview.lock().ok().and_then(|mut p| p.take())
+            && let Some(ui) = self.window.upgrade()
+        {
+            ui.global::<PhotoAdapter>().set_preview(to_slint(&frame));
+        }
+    }
+
+    fn tick(&mut self) {
+        self.now += CLOCK.as_millis() as u64;
+        self.session.set_today(Local::now().date_naive());
+        if let (Some(sync), Some(ui)) = (&self.sync, self.window.upgrade()) {
+            let status = sync.status();
+            let g = ui.global::<SessionGlobal>();
+            g.set_queue_pending(status.pending as i32);
+            g.set_online(status.online || status.pending == 0);
+        }
+        self.dispatch(Event::Tick);
+    }
+
+    fn set_language(&mut self, code: &str) {
+        if !self.settings.languages.iter().any(|l| l == code) {
+            return;
+        }
+        self.lang = Lang::from_code(code);
+        if let Err(e) = slint::select_bundled_translation(translation(self.lang)) {
+            tracing::warn!(error = %e, "translation not available");
+        }
+        // Switching language is activity, like any touch.
+        self.dispatch(Event::ExtendTime);
+    }
+}
+
+/// Bundled translation name: English is the source language.
+fn translation(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "zh_CN",
+        Lang::En => "",
+    }
+}
+
+fn to_slint(img: &image::RgbImage) -> Image {
+    Image::from_rgb8(SharedPixelBuffer::<Rgb8Pixel>::clone_from_slice(img.as_raw(), img.width(), img.height()))
+}
+
+/// Wires callbacks to the controller; each callback holds only a weak window handle.
+fn connect(ui: &AppWindow, c: &Rc<RefCell<Controller>>) {
+    let g = ui.global::<SessionGlobal>();
+    let on = |c: &Rc<RefCell<Controller>>, f: fn(&mut Controller)| {
+        let c = c.clone();
+        move || f(&mut c.borrow_mut())
+    };
+    g.on_next(on(c, |c| c.dispatch(Event::Continue)));
+    g.on_back(on(c, |c| c.dispatch(Event::Back)));
+    g.on_cancel(on(c, |c| c.dispatch(Event::Cancel)));
+    g.on_extend_time(on(c, |c| c.dispatch(Event::ExtendTime)));
+    g.on_remove_demo_card(on(c, |c| {
+        if let Some(demo) = &c.demo {
+            demo.remove();
+        }
+    }));
+    let cc = c.clone();
+    g.on_insert_demo_card(move |i| {
+        if let Some(demo) = &cc.borrow().demo {
+            demo.insert(i.max(0) as usize);
+        }
+    });
+    let cc = c.clone();
+    g.on_set_language(move |code| cc.borrow_mut().set_language(&code));
+
+    let edit = |c: &Rc<RefCell<Controller>>| {
+        let c = c.clone();
+        move |e: Edit| c.borrow_mut().dispatch(Event::Edit(e))
+    };
+    let docs = ui.global::<Documents>();
+    let e = edit(c);
+    docs.on_toggle(move |d| e(Edit::ToggleDocument(d.into())));
+    let e = edit(c);
+    docs.on_category(move |d, cat| e(Edit::SetCategory { document: d.into(), category: cat.into() }));
+    let e = edit(c);
+    docs.on_kind(move |d, dest, k| e(Edit::SetEndorsementKind { document: d.into(), destination: dest.into(), kind: k.into() }));
+    let e = edit(c);
+    docs.on_trips(move |d, dest, t| e(Edit::SetTrips { document: d.into(), destination: dest.into(), trips: t.into() }));
+
+    let det = ui.global::<Details>();
+    let e = edit(c);
+    det.on_digit(move |d| {
+        if let Some(ch) = d.chars().next() {
+            e(Edit::PhoneDigit(ch))
+        }
+    });
+    let e = edit(c);
+    det.on_backspace(move || e(Edit::PhoneBackspace));
+    let e = edit(c);
+    det.on_clear(move || e(Edit::PhoneClear));
+    let e = edit(c);
+    det.on_choose_reading(move |i, r| e(Edit::ChooseReading { index: i.max(0) as usize, reading: r.to_lowercase() }));
+    let e = edit(c);
+    det.on_confirm_pinyin(move |yes| e(Edit::ConfirmPinyin(yes)));
+    let e = edit(c);
+    det.on_delivery_chosen(move |how| {
+        e(Edit::SetDelivery(if how == "ems" { DeliveryChoice::EmsToCardAddress } else { DeliveryChoice::Collect }))
+    });
+    let e = edit(c);
+    det.on_green_chosen(move |code| e(Edit::SetGreenChannel((!code.is_empty()).then(|| code.into()))));
+
+    let photo = ui.global::<PhotoAdapter>();
+    let cc = c.clone();
+    let weak = ui.as_weak();
+    photo.on_take(move || {
+        let c = cc.borrow();
+        if c.camera.send(CameraCommand::Capture).is_ok()
+            && let Some(ui) = weak.upgrade()
+        {
+            ui.global::<PhotoAdapter>().set_busy(true);
+        }
+    });
+    let cc = c.clone();
+    let weak = ui.as_weak();
+    photo.on_retake(move || {
+        let mut c = cc.borrow_mut();
+        if let Some(ui) = weak.upgrade() {
+            ui.global::<PhotoAdapter>().set_captured(Image::default());
+        }
+        c.dispatch(Event::RetakePhoto);
+    });
+}
+
+/// Builds the window, starts the device and service threads and the timers.
+pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
+    let ui = AppWindow::new()?;
+    let Kiosk { settings, catalogue, devices, store, sync } = kiosk;
+    let (tx, inbox) = mpsc::channel();
+    workers::card(devices.card, tx.clone());
+    let (camera, preview) = workers::camera(devices.camera, settings.photo, tx.clone());
+    let service = workers::service(
+        ServiceContext {
+            store,
+            printer: devices.printer,
+            catalogue: catalogue.clone(),
+            device_id: settings.device_id.clone(),
+            site_name: settings.site_name.clone(),
+            sync: sync.clone(),
+        },
+        tx,
+    );
+    let g = ui.global::<SessionGlobal>();
+    g.set_site_name(settings.site_name.as_str().into());
+    g.set_languages(slint::ModelRc::new(slint::VecModel::from(
+        settings.languages.iter().map(|l| l.as_str().into()).collect::<Vec<slint::SharedString>>(),
+    )));
+    g.set_demo(devices.demo_cards.is_some());
+    if let Some(demo) = &devices.demo_cards {
+        g.set_demo_cards(slint::ModelRc::new(slint::VecModel::from(
+            demo.labels().iter().map(|l| l.as_str().into()).collect::<Vec<slint::SharedString>>(),
+        )));
+    }
+    let today: NaiveDate = Local::now().date_naive();
+    let controller = Rc::new(RefCell::new(Controller {
+        session: Session::new(catalogue, settings.timeouts, today),
+        window: ui.as_weak(),
+        lang: Lang::from_code(&settings.default_language),
+        settings,
+        now: 0,
+        inbox,
+        camera,
+        preview,
+        service,
+        sync,
+        demo: devices.demo_cards,
+    }));
+    connect(&ui, &controller);
+    controller.borrow_mut().wipe();
+    controller.borrow().render();
+
+    let pump = Timer::default();
+    let c = controller.clone();
+    pump.start(TimerMode::Repeated, PUMP, move || c.borrow_mut().pump());
+    let clock = Timer::default();
+    let c = controller;
+    clock.start(TimerMode::Repeated, CLOCK, move || c.borrow_mut().tick());
+    Ok(Running { window: ui, _timers: [pump, clock] })
+}

@@ -1,0 +1,201 @@
+//! The device and service threads behind the UI. Each owns its device; results come back to the
+//! UI thread through one channel that the UI drains on a timer, so the event loop never blocks
+//! on I/O and tests with mock time see results deterministically.
+
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use image::RgbImage;
+
+use crate::devices::camera::FrameSource;
+use crate::devices::card::{CardEvent, CardReader};
+use crate::devices::printer::{Printer, receipt};
+use crate::domain::app_number::AppNumber;
+use crate::domain::application::{Application, Choices};
+use crate::domain::identity::Identity;
+use crate::domain::catalogue::Catalogue;
+use crate::domain::photo::Photo;
+use crate::photo::{PhotoSpec, document_photo};
+use crate::store::Store;
+use crate::sync::api::Submission;
+use crate::sync::worker::SyncHandle;
+
+/// What the workers report to the UI thread.
+#[derive(Debug)]
+pub enum Inbound {
+    Card(CardEvent),
+    Photo(Result<Photo, String>),
+    Saved(AppNumber),
+    /// Logged where it happened; the UI only needs to know.
+    SaveFailed,
+    Printed,
+    PrintFailed,
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) {
+    if let Err(e) = std::thread::Builder::new().name(name.into()).spawn(f) {
+        tracing::error!(thread = name, error = %e, "cannot start worker thread");
+    }
+}
+
+/// Watches the card reader until the UI goes away.
+pub fn card(mut reader: Box<dyn CardReader>, tx: Sender<Inbound>) {
+    spawn("card", move || {
+        loop {
+            if let Some(event) = reader.wait_event(Duration::from_millis(200)) {
+                if let CardEvent::Unreadable(reason) = &event {
+                    tracing::warn!(%reason, "card: unreadable");
+                }
+                if tx.send(Inbound::Card(event)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+}
+
+pub enum CameraCommand {
+    Start,
+    Stop,
+    Capture,
+}
+
+/// The latest preview frame, replaced as new ones come: the UI shows at most one frame in flight.
+pub type PreviewSlot = Arc<Mutex<Option<RgbImage>>>;
+
+const FRAME_INTERVAL: Duration = Duration::from_millis(66);
+const PREVIEW_WIDTH: u32 = 640;
+
+/// Runs the camera while the photo step is on screen.
+pub fn camera(mut source: Box<dyn FrameSource>, spec: PhotoSpec, tx: Sender<Inbound>) -> (Sender<CameraCommand>, PreviewSlot) {
+    let (cmd_tx, cmd_rx) = mpsc::channel::<CameraCommand>();
+    let slot: PreviewSlot = Arc::new(Mutex::new(None));
+    let preview = slot.clone();
+    spawn("camera", move || {
+        let mut running = false;
+        let mut last: Option<RgbImage> = None;
+        loop {
+            let command = if running { cmd_rx.recv_timeout(FRAME_INTERVAL) } else {
+                cmd_rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            };
+            match command {
+                Ok(CameraCommand::Start) => running = true,
+                Ok(CameraCommand::Stop) => {
+                    running = false;
+                    last = None;
+                    if let Ok(mut p) = preview.lock() {
+                        *p = None;
+                    }
+                }
+                Ok(CameraCommand::Capture) => {
+                    let result = match &last {
+                        Some(frame) => document_photo(frame, &spec).map_err(|e| e.to_string()),
+                        None => Err("no frame from the camera yet".to_string()),
+                    };
+                    if tx.send(Inbound::Photo(result)).is_err() {
+                        return;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if running {
+                match source.next_frame() {
+                    Ok(frame) => {
+                        let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
+                        let small = image::imageops::resize(&frame, PREVIEW_WIDTH, h, image::imageops::FilterType::Triangle);
+                        if let Ok(mut p) = preview.lock() {
+                            *p = Some(small);
+                        }
+                        last = Some(frame);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "camera: no frame");
+                        if tx.send(Inbound::Photo(Err(e.to_string()))).is_err() {
+                            return;
+                        }
+                        running = false;
+                    }
+                }
+            }
+        }
+    });
+    (cmd_tx, slot)
+}
+
+/// What the service thread needs to save and print one application.
+pub struct SaveJob {
+    pub identity: Identity,
+    pub choices: Choices,
+    pub photo: Photo,
+    pub fee: u32,
+    pub created_at: NaiveDateTime,
+}
+
+pub struct ServiceContext {
+    pub store: Store,
+    pub printer: Box<dyn Printer>,
+    pub catalogue: Arc<Catalogue>,
+    pub device_id: String,
+    pub site_name: String,
+    pub sync: Option<SyncHandle>,
+}
+
+/// Saves applications (application + outbox row in one transaction), wakes the sync worker and
+/// prints the form. Printing only starts once the application is safely stored.
+pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> {
+    let (job_tx, job_rx): (Sender<SaveJob>, Receiver<SaveJob>) = mpsc::channel();
+    spawn("service", move || {
+        for job in job_rx {
+            // Fixed at capture: every retry of this submission carries the same key.
+            let key = uuid::Uuid::now_v7().to_string();
+            let saved = ctx.store.save_application(&ctx.device_id, job.created_at, job.fee, &key, |number| {
+                let application = Application {
+                    number: number.clone(),
+                    identity: job.identity.clone(),
+                    choices: job.choices.clone(),
+                    photo: job.photo.clone(),
+                    fee: job.fee,
+                    created_at: job.created_at,
+                };
+                let body = serde_json::to_string(&Submission::new(&application, &ctx.device_id, &key))
+                    .expect("submission serialises");
+                (body, application)
+            });
+            let (number, application) = match saved {
+                Ok(saved) => saved,
+                Err(e) => {
+                    tracing::error!(error = %e, "store: application not saved");
+                    if tx.send(Inbound::SaveFailed).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            tracing::info!(%number, "store: application saved and queued");
+            if let Some(sync) = &ctx.sync {
+                sync.wake();
+            }
+            if tx.send(Inbound::Saved(number.clone())).is_err() {
+                return;
+            }
+            let form = receipt::application_form(&application, &ctx.catalogue, &ctx.site_name);
+            let outcome = match ctx.printer.print(number.as_str(), &form) {
+                Ok(()) => {
+                    tracing::info!(%number, "printer: form printed");
+                    Inbound::Printed
+                }
+                Err(e) => {
+                    tracing::error!(%number, error = %e, "printer: form not printed");
+                    Inbound::PrintFailed
+                }
+            };
+            if tx.send(outcome).is_err() {
+                return;
+            }
+        }
+    });
+    job_tx
+}
