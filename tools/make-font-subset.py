@@ -2,7 +2,7 @@
 """Regenerates assets/fonts/KioskSans.ttf: WenQuanYi Micro Hei cut down to what the kiosk shows.
 
 Coverage: ASCII and Latin-1, general and CJK punctuation, full-width forms, pinyin vowels with
-tones, and every GB2312 hanzi (levels 1 and 2, 6763 characters), so UI text, catalogue labels and
+tones, and every GB2312 character (symbols and both hanzi levels, 6763 hanzi), so UI text, catalogue labels and
 almost every name print and render identically everywhere. Names outside GB2312 need the system
 font on the appliance (fonts-noto-cjk), see README.
 
@@ -14,7 +14,7 @@ SRC = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 OUT = sys.argv[1] if len(sys.argv) > 1 else "assets/fonts/KioskSans.ttf"
 
 chars = set()
-for b1 in range(0xB0, 0xF8):
+for b1 in list(range(0xA1, 0xAA)) + list(range(0xB0, 0xF8)):
     for b2 in range(0xA1, 0xFF):
         try:
             chars.add(bytes([b1, b2]).decode("gb2312"))

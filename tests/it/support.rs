@@ -1,0 +1,193 @@
+//! Shared helpers: a headless kiosk on simulated devices, element lookup by accessible id, and
+//! waiting on worker threads under mock time.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use i_slint_backend_testing::{ElementHandle, ElementRoot};
+use kiosk::devices::camera::sim::SimCamera;
+use kiosk::devices::card::sim::sim_reader;
+use kiosk::devices::printer::{FilePrinter, PaperProfile};
+use kiosk::domain::catalogue::Catalogue;
+use kiosk::flow::Timeouts;
+use kiosk::photo::PhotoSpec;
+use kiosk::store::Store;
+use kiosk::ui::{self, AppWindow, Page, Session};
+use slint::ComponentHandle;
+
+pub struct Kiosk {
+    pub running: ui::Running,
+    pub data: tempfile::TempDir,
+}
+
+/// A kiosk in demo mode on simulated devices, with its own data directory and no sync worker.
+pub fn demo_kiosk() -> Kiosk {
+    slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
+        i_slint_backend_testing::TestingBackendOptions {
+            mock_time: true,
+            threading: false,
+            renderer_name: Some("software".into()),
+        },
+    )))
+    .expect("one platform per test thread");
+    let data = tempfile::tempdir().expect("temp dir");
+    let today = chrono::Local::now().date_naive();
+    let (reader, slot) = sim_reader(today);
+    let kiosk = ui::Kiosk {
+        settings: ui::Settings {
+            device_id: "TEST01".into(),
+            site_name: "测试大厅 Test hall".into(),
+            languages: vec!["zh_CN".into(), "en".into()],
+            default_language: "zh_CN".into(),
+            theme: ui::ThemeVariant::Normal,
+            timeouts: Timeouts::default(),
+            photo: PhotoSpec::default(),
+        },
+        catalogue: Arc::new(Catalogue::builtin()),
+        devices: ui::Devices {
+            card: Box::new(reader),
+            demo_cards: Some(slot),
+            camera: Box::new(SimCamera::new(1280, 720).expect("sim camera")),
+            printer: Box::new(FilePrinter::new(data.path().join("receipts"), PaperProfile::MM80, true)),
+        },
+        store: Store::open(data.path()).expect("store"),
+        sync: None,
+    };
+    let running = ui::start(kiosk).expect("window");
+    // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the
+    // window has a size.
+    running.window.show().expect("show");
+    running.window.window().set_size(slint::PhysicalSize::new(1080, 1920));
+    Kiosk { running, data }
+}
+
+impl Kiosk {
+    pub fn window(&self) -> &AppWindow {
+        &self.running.window
+    }
+
+    pub fn page(&self) -> Page {
+        self.window().global::<Session>().get_page()
+    }
+
+    /// Renders a frame, as the event loop would after a change: lays out repeated elements so
+    /// that they exist to be found. Returns the picture.
+    pub fn render(&self) -> slint::SharedPixelBuffer<slint::Rgba8Pixel> {
+        self.window().window().take_snapshot().expect("snapshot")
+    }
+
+    /// Saves what the screen shows, for looking at a failing test.
+    pub fn screenshot(&self, path: &Path) {
+        let shot = self.render();
+        image::RgbaImage::from_raw(shot.width(), shot.height(), shot.as_bytes().to_vec())
+            .expect("pixels")
+            .save(path)
+            .expect("save png");
+    }
+
+    fn find_visible(&self, id: &str) -> Option<ElementHandle> {
+        self.render();
+        let id = id.to_string();
+        self.window()
+            .root_element()
+            .query_descendants()
+            .match_predicate(move |e| e.accessible_id().as_deref() == Some(id.as_str()))
+            .find_first()
+    }
+
+    /// Finds an element on screen, scrolling the page as a person would when it is below the
+    /// fold (elements scrolled out of view cannot be found, just as they cannot be tapped).
+    pub fn find(&self, id: &str) -> Option<ElementHandle> {
+        if let Some(e) = self.find_visible(id) {
+            return Some(e);
+        }
+        let flickables = self.window().root_element().query_descendants().match_type_name("Flickable").find_all();
+        for flick in flickables {
+            flick.scroll(0.0, 100_000.0);
+            for _ in 0..60 {
+                if let Some(e) = self.find_visible(id) {
+                    return Some(e);
+                }
+                flick.scroll(0.0, -300.0);
+            }
+        }
+        None
+    }
+
+    /// Taps the element with accessible id `id` (its default action, as a screen reader would).
+    pub fn tap(&self, id: &str) {
+        let e = self.find(id).unwrap_or_else(|| panic!("no element with accessible id {id:?} on {:?}", self.page()));
+        assert_eq!(e.accessible_enabled(), Some(true), "{id} is disabled");
+        e.invoke_accessible_default_action();
+    }
+
+    pub fn label(&self, id: &str) -> String {
+        self.find(id)
+            .and_then(|e| e.accessible_label())
+            .unwrap_or_else(|| panic!("no label for {id:?} on {:?}", self.page()))
+            .to_string()
+    }
+
+    /// Lets `ms` milliseconds of UI time pass, in 100 ms steps (the pump interval).
+    pub fn advance(&self, ms: u64) {
+        for _ in 0..ms.div_ceil(100) {
+            i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(100));
+        }
+    }
+
+    /// Runs the UI until `done` holds; worker threads run in real time meanwhile.
+    pub fn wait_until(&self, what: &str, done: impl Fn(&Kiosk) -> bool) {
+        for _ in 0..600 {
+            if done(self) {
+                return;
+            }
+            self.advance(100);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("timed out waiting for {what} (page {:?})", self.page());
+    }
+
+    pub fn wait_for_page(&self, page: Page) {
+        self.wait_until(&format!("page {page:?}"), |k| k.page() == page);
+    }
+
+    /// Every accessible label and value on screen, for "no trace left" checks.
+    /// (The demo's sample-card buttons name made-up people on purpose and are left out.)
+    pub fn visible_text(&self) -> String {
+        self.render();
+        self.window()
+            .root_element()
+            .query_descendants()
+            .find_all()
+            .iter()
+            .flat_map(|e| [e.accessible_label(), e.accessible_value()])
+            .flatten()
+            .filter(|label| !label.starts_with("DEMO ·"))
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn receipts(&self) -> PathBuf {
+        self.data.path().join("receipts")
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+}
+
+/// The kiosk binary built for these tests.
+pub fn kiosk_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_kiosk")
+}
+
+pub fn central_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_kiosk-central-dev")
+}
+
+/// The repository root, where the demo kiosk.toml lives.
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
