@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{self, CameraKind, CardKind, Config, PrinterKind, PrinterProfile, ThemeVariant};
+use crate::config::{
+    self, CameraKind, CardKind, Config, PrinterKind, PrinterProfile, ThemeVariant,
+};
 use crate::devices::camera::{FrameSource, sim::SimCamera};
 use crate::devices::card::sim::sim_reader;
 use crate::devices::printer::{FilePrinter, PaperProfile, Printer};
@@ -54,15 +56,22 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => run(&cli.config),
-        Command::Config { command: ConfigCommand::Check { file } } => check(file.as_deref().unwrap_or(&cli.config)),
-        Command::Config { command: ConfigCommand::HashPin } => hash_pin(),
+        Command::Config {
+            command: ConfigCommand::Check { file },
+        } => check(file.as_deref().unwrap_or(&cli.config)),
+        Command::Config {
+            command: ConfigCommand::HashPin,
+        } => hash_pin(),
     }
 }
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KIOSK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn check(file: &Path) -> ExitCode {
@@ -109,30 +118,51 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
     let (card, demo_cards) = match config.devices.card.kind {
         CardKind::Sim => {
             let (reader, slot) = sim_reader(today);
-            (Box::new(reader) as Box<dyn crate::devices::card::CardReader>, config.ui.demo.then_some(slot))
+            (
+                Box::new(reader) as Box<dyn crate::devices::card::CardReader>,
+                config.ui.demo.then_some(slot),
+            )
         }
-        CardKind::Pcsc => return Err("devices.card.kind = \"pcsc\" is not available in this build yet (issue 3)".into()),
+        CardKind::Pcsc => {
+            return Err(
+                "devices.card.kind = \"pcsc\" is not available in this build yet (issue 3)".into(),
+            );
+        }
     };
     let camera: Box<dyn FrameSource> = match config.devices.camera.kind {
         CameraKind::Sim => Box::new(SimCamera::new(1280, 720).map_err(|e| e.to_string())?),
-        CameraKind::V4l => return Err("devices.camera.kind = \"v4l\" is not available in this build yet (issue 5)".into()),
+        CameraKind::V4l => {
+            return Err(
+                "devices.camera.kind = \"v4l\" is not available in this build yet (issue 5)".into(),
+            );
+        }
     };
     let paper = match config.devices.printer.profile {
         PrinterProfile::Mm58 => PaperProfile::MM58,
         PrinterProfile::Mm80 => PaperProfile::MM80,
     };
     let printer: Box<dyn Printer> = match config.devices.printer.kind {
-        PrinterKind::Sim => Box::new(FilePrinter::new(config.store.data_dir.join("receipts"), paper, true)),
+        PrinterKind::Sim => Box::new(FilePrinter::new(
+            config.store.data_dir.join("receipts"),
+            paper,
+            true,
+        )),
         PrinterKind::File => Box::new(FilePrinter::new(
             PathBuf::from(config.devices.printer.target.clone().unwrap_or_default()),
             paper,
             false,
         )),
-        other => return Err(format!("devices.printer.kind = {other:?} is not available in this build yet (issue 4)")),
+        other => {
+            return Err(format!(
+                "devices.printer.kind = {other:?} is not available in this build yet (issue 4)"
+            ));
+        }
     };
-    let store = Store::open(&config.store.data_dir).map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
-    let sync = crate::sync::worker::spawn(config.store.data_dir.clone(), config.central.url.clone())
-        .map_err(|e| format!("sync worker: {e}"))?;
+    let store = Store::open(&config.store.data_dir)
+        .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
+    let sync =
+        crate::sync::worker::spawn(config.store.data_dir.clone(), config.central.url.clone())
+            .map_err(|e| format!("sync worker: {e}"))?;
     Ok(ui::Kiosk {
         settings: ui::Settings {
             device_id: config.device.id.clone(),
@@ -148,7 +178,12 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
             photo: PhotoSpec::default(),
         },
         catalogue: Arc::new(Catalogue::builtin()),
-        devices: ui::Devices { card, demo_cards, camera, printer },
+        devices: ui::Devices {
+            card,
+            demo_cards,
+            camera,
+            printer,
+        },
         store,
         sync: Some(sync),
     })

@@ -179,8 +179,16 @@ pub struct ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let key = if self.key.is_empty() { "(file)" } else { &self.key };
-        write!(f, "{}:{}:{}: {key}: {}", self.file, self.line, self.column, self.message)
+        let key = if self.key.is_empty() {
+            "(file)"
+        } else {
+            &self.key
+        };
+        write!(
+            f,
+            "{}:{}:{}: {key}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -189,7 +197,11 @@ struct KeyMap(Vec<(String, Range<usize>, Range<usize>)>);
 
 impl KeyMap {
     fn build(root: &DeTable<'_>) -> KeyMap {
-        fn walk(prefix: &str, table: &DeTable<'_>, out: &mut Vec<(String, Range<usize>, Range<usize>)>) {
+        fn walk(
+            prefix: &str,
+            table: &DeTable<'_>,
+            out: &mut Vec<(String, Range<usize>, Range<usize>)>,
+        ) {
             for (key, value) in table.iter() {
                 let path = if prefix.is_empty() {
                     key.get_ref().to_string()
@@ -223,7 +235,8 @@ impl KeyMap {
         self.0
             .iter()
             .filter(|(_, k, v)| {
-                (v.start <= span.start && span.end <= v.end) || (k.start <= span.start && span.end <= k.end)
+                (v.start <= span.start && span.end <= v.end)
+                    || (k.start <= span.start && span.end <= k.end)
             })
             .min_by_key(|(_, _, v)| v.end - v.start)
             .map(|(name, _, _)| name.as_str())
@@ -233,7 +246,10 @@ impl KeyMap {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.chars().count(), |i| before[i + 1..].chars().count()) + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.chars().count(), |i| before[i + 1..].chars().count())
+        + 1;
     (line, col)
 }
 
@@ -260,7 +276,11 @@ impl Reporter<'_> {
 /// anchors relative paths.
 pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
     let name = file.display().to_string();
-    let mut r = Reporter { file: &name, text, errors: Vec::new() };
+    let mut r = Reporter {
+        file: &name,
+        text,
+        errors: Vec::new(),
+    };
     let (root, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
         for e in syntax {
@@ -271,9 +291,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
     }
     let keys = KeyMap::build(root.get_ref());
     let mut unknown = Vec::new();
-    let result: Result<Config, _> = serde_ignored::deserialize(toml::de::Deserializer::from(root), |path| {
-        unknown.push(path.to_string().replace("?.", ""));
-    });
+    let result: Result<Config, _> =
+        serde_ignored::deserialize(toml::de::Deserializer::from(root), |path| {
+            unknown.push(path.to_string().replace("?.", ""));
+        });
     for path in &unknown {
         let offset = keys.key_span(path).map_or(0, |s| s.start);
         r.at(offset, path, "unknown key (misspelt, or not valid here)");
@@ -303,29 +324,54 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
 
 fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
     let mut bad = |path: &str, message: String| {
-        let offset = keys.0.iter().find(|(n, _, _)| n == path).map_or(0, |(_, _, v)| v.start);
+        let offset = keys
+            .0
+            .iter()
+            .find(|(n, _, _)| n == path)
+            .map_or(0, |(_, _, v)| v.start);
         r.at(offset, path, message);
     };
     if !valid_device_id(&c.device.id) {
-        bad("device.id", format!("{:?} must be 2 to 8 upper-case letters or digits, starting with a letter", c.device.id));
+        bad(
+            "device.id",
+            format!(
+                "{:?} must be 2 to 8 upper-case letters or digits, starting with a letter",
+                c.device.id
+            ),
+        );
     }
     if c.ui.languages.is_empty() {
         bad("ui.languages", "list at least one language".into());
     }
     for lang in &c.ui.languages {
         if !LANGUAGES.contains(&lang.as_str()) {
-            bad("ui.languages", format!("{lang:?} has no translation; available: {}", LANGUAGES.join(", ")));
+            bad(
+                "ui.languages",
+                format!(
+                    "{lang:?} has no translation; available: {}",
+                    LANGUAGES.join(", ")
+                ),
+            );
         }
     }
     if !c.ui.languages.contains(&c.ui.default_language) {
-        bad("ui.default_language", format!("{:?} is not in ui.languages", c.ui.default_language));
+        bad(
+            "ui.default_language",
+            format!("{:?} is not in ui.languages", c.ui.default_language),
+        );
     }
     let t = &c.timeouts;
     if t.idle_seconds < 30 {
-        bad("timeouts.idle_seconds", "must be at least 30 seconds".into());
+        bad(
+            "timeouts.idle_seconds",
+            "must be at least 30 seconds".into(),
+        );
     }
     if t.warning_seconds < 20 || t.warning_seconds >= t.idle_seconds {
-        bad("timeouts.warning_seconds", "must be at least 20 seconds and less than idle_seconds".into());
+        bad(
+            "timeouts.warning_seconds",
+            "must be at least 20 seconds and less than idle_seconds".into(),
+        );
     }
     if t.done_seconds < 5 {
         bad("timeouts.done_seconds", "must be at least 5 seconds".into());
@@ -341,27 +387,53 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
     if let Some(what) = target_needed
         && p.target.as_deref().is_none_or(str::is_empty)
     {
-        bad("devices.printer.kind", format!("this printer kind needs devices.printer.target: {what}"));
+        bad(
+            "devices.printer.kind",
+            format!("this printer kind needs devices.printer.target: {what}"),
+        );
     }
     if p.kind == PrinterKind::Tcp
         && let Some(target) = &p.target
-        && target.rsplit_once(':').is_none_or(|(h, port)| h.is_empty() || port.parse::<u16>().is_err())
+        && target
+            .rsplit_once(':')
+            .is_none_or(|(h, port)| h.is_empty() || port.parse::<u16>().is_err())
     {
-        bad("devices.printer.target", format!("{target:?} is not host:port"));
+        bad(
+            "devices.printer.target",
+            format!("{target:?} is not host:port"),
+        );
     }
-    if c.devices.camera.kind == CameraKind::V4l && c.devices.camera.device.as_deref().is_none_or(str::is_empty) {
-        bad("devices.camera.kind", "v4l needs devices.camera.device, e.g. /dev/video0".into());
+    if c.devices.camera.kind == CameraKind::V4l
+        && c.devices.camera.device.as_deref().is_none_or(str::is_empty)
+    {
+        bad(
+            "devices.camera.kind",
+            "v4l needs devices.camera.device, e.g. /dev/video0".into(),
+        );
     }
     if c.store.data_dir.as_os_str().is_empty() {
         bad("store.data_dir", "must not be empty".into());
     }
     match reqwest::Url::parse(&c.central.url) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
-        Ok(url) => bad("central.url", format!("{:?}: scheme must be http or https with a host, not {:?}", c.central.url, url.scheme())),
-        Err(e) => bad("central.url", format!("{:?} is not a URL: {e}", c.central.url)),
+        Ok(url) => bad(
+            "central.url",
+            format!(
+                "{:?}: scheme must be http or https with a host, not {:?}",
+                c.central.url,
+                url.scheme()
+            ),
+        ),
+        Err(e) => bad(
+            "central.url",
+            format!("{:?} is not a URL: {e}", c.central.url),
+        ),
     }
     if argon2::PasswordHash::new(&c.technician.pin_hash).is_err() {
-        bad("technician.pin_hash", "is not an Argon2 hash: make one with `kiosk config hash-pin`".into());
+        bad(
+            "technician.pin_hash",
+            "is not an Argon2 hash: make one with `kiosk config hash-pin`".into(),
+        );
     }
 }
 
@@ -383,7 +455,8 @@ pub fn load(file: &Path) -> Result<Config, Vec<ConfigError>> {
 pub fn hash_pin(pin: &str) -> Result<String, String> {
     use argon2::password_hash::{PasswordHasher, SaltString};
     // Version-4 UUIDs are 122 random bits from the OS generator: plenty for a salt.
-    let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).map_err(|e| e.to_string())?;
+    let salt =
+        SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).map_err(|e| e.to_string())?;
     argon2::Argon2::default()
         .hash_password(pin.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -393,8 +466,11 @@ pub fn hash_pin(pin: &str) -> Result<String, String> {
 /// Checks a PIN typed on the technician screen against the configured hash.
 pub fn verify_pin(pin: &str, hash: &str) -> bool {
     use argon2::password_hash::PasswordVerifier;
-    argon2::PasswordHash::new(hash)
-        .is_ok_and(|h| argon2::Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+    argon2::PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(pin.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -404,7 +480,11 @@ mod tests {
     const DEMO: &str = include_str!("../kiosk.toml");
 
     fn errors(text: &str) -> Vec<String> {
-        parse(text, Path::new("k.toml")).unwrap_err().iter().map(|e| e.to_string()).collect()
+        parse(text, Path::new("k.toml"))
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
     }
 
     #[test]
@@ -413,26 +493,45 @@ mod tests {
         assert_eq!(c.device.kind, KioskKind::HallSelfFill);
         assert_eq!(c.devices.card.kind, CardKind::Sim);
         assert!(c.store.data_dir.starts_with("/repo"));
-        assert!(verify_pin("2468", &c.technician.pin_hash), "demo PIN is documented as 2468");
+        assert!(
+            verify_pin("2468", &c.technician.pin_hash),
+            "demo PIN is documented as 2468"
+        );
         assert!(!verify_pin("0000", &c.technician.pin_hash));
     }
 
     #[test]
     fn bad_type_names_line_column_and_key() {
         let text = DEMO.replace("idle_seconds = 120", "idle_seconds = \"two minutes\"");
-        let line = text.lines().position(|l| l.contains("two minutes")).unwrap() + 1;
+        let line = text
+            .lines()
+            .position(|l| l.contains("two minutes"))
+            .unwrap()
+            + 1;
         let e = errors(&text);
         assert_eq!(e.len(), 1, "{e:?}");
-        assert!(e[0].starts_with(&format!("k.toml:{line}:16: timeouts.idle_seconds: ")), "{e:?}");
+        assert!(
+            e[0].starts_with(&format!("k.toml:{line}:16: timeouts.idle_seconds: ")),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn every_unknown_key_is_reported() {
-        let text = DEMO.replace("[timeouts]", "[timeouts]\nidel_seconds = 5").replace("[central]", "[central]\nproxy = 1");
+        let text = DEMO
+            .replace("[timeouts]", "[timeouts]\nidel_seconds = 5")
+            .replace("[central]", "[central]\nproxy = 1");
         let e = errors(&text);
         assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e.iter().any(|l| l.contains(": timeouts.idel_seconds: unknown key")), "{e:?}");
-        assert!(e.iter().any(|l| l.contains(": central.proxy: unknown key")), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|l| l.contains(": timeouts.idel_seconds: unknown key")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter().any(|l| l.contains(": central.proxy: unknown key")),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -443,9 +542,16 @@ mod tests {
             .replace("warning_seconds = 30", "warning_seconds = 5");
         let e = errors(&text);
         assert_eq!(e.len(), 3, "{e:?}");
-        assert!(e.iter().any(|l| l.contains("central.url: \"ftp//nowhere\" is not a URL")), "{e:?}");
+        assert!(
+            e.iter()
+                .any(|l| l.contains("central.url: \"ftp//nowhere\" is not a URL")),
+            "{e:?}"
+        );
         assert!(e.iter().any(|l| l.contains("device.id:")), "{e:?}");
-        assert!(e.iter().any(|l| l.contains("timeouts.warning_seconds:")), "{e:?}");
+        assert!(
+            e.iter().any(|l| l.contains("timeouts.warning_seconds:")),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -458,6 +564,9 @@ mod tests {
     fn missing_section_is_named() {
         let text = DEMO.replace("[technician]", "[technicain]");
         let e = errors(&text);
-        assert!(e.iter().any(|l| l.contains("technicain: unknown key")), "{e:?}");
+        assert!(
+            e.iter().any(|l| l.contains("technicain: unknown key")),
+            "{e:?}"
+        );
     }
 }

@@ -23,39 +23,83 @@ use rusqlite::{Connection, OptionalExtension, params};
 type Db = Arc<Mutex<Connection>>;
 
 fn problem(status: StatusCode, title: &str, detail: String) -> Response {
-    let body = Problem { kind: "about:blank".into(), title: title.into(), status: status.as_u16(), detail };
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], serde_json::to_string(&body).unwrap_or_default())
+    let body = Problem {
+        kind: "about:blank".into(),
+        title: title.into(),
+        status: status.as_u16(),
+        detail,
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        serde_json::to_string(&body).unwrap_or_default(),
+    )
         .into_response()
 }
 
 fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], serde_json::to_string(body).unwrap_or_default())
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_string(body).unwrap_or_default(),
+    )
         .into_response()
 }
 
 async fn submit(State(db): State<Db>, headers: HeaderMap, body: String) -> Response {
-    let Some(key) = headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).map(str::to_string) else {
-        return problem(StatusCode::BAD_REQUEST, "Idempotency-Key header missing", String::new());
+    let Some(key) = headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key header missing",
+            String::new(),
+        );
     };
     let submission: Submission = match serde_json::from_str(&body) {
         Ok(s) => s,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, "Submission is not valid", e.to_string()),
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "Submission is not valid",
+                e.to_string(),
+            );
+        }
     };
     let digest = sha256_hex(body.as_bytes());
     let Ok(mut conn) = db.lock() else {
-        return problem(StatusCode::INTERNAL_SERVER_ERROR, "Database unavailable", String::new());
+        return problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Database unavailable",
+            String::new(),
+        );
     };
     let result = (|| -> rusqlite::Result<Response> {
         let tx = conn.transaction()?;
         let existing: Option<(String, String)> = tx
-            .query_row("SELECT body_sha256, response FROM dedupe WHERE idem_key = ?1", [&key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT body_sha256, response FROM dedupe WHERE idem_key = ?1",
+                [&key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         if let Some((sha, response)) = existing {
             if sha != digest {
-                return Ok(problem(StatusCode::UNPROCESSABLE_ENTITY, "Idempotency-Key reused with another body", key.clone()));
+                return Ok(problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Idempotency-Key reused with another body",
+                    key.clone(),
+                ));
             }
             tracing::info!(%key, "replay answered from the dedupe table");
-            return Ok((StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], response).into_response());
+            return Ok((
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                response,
+            )
+                .into_response());
         }
         let seq: i64 = tx.query_row("SELECT count(*) + 1 FROM submissions", [], |r| r.get(0))?;
         let ack = Ack {
@@ -76,27 +120,50 @@ async fn submit(State(db): State<Db>, headers: HeaderMap, body: String) -> Respo
         tracing::info!(number = %submission.number, device = %submission.device_id, receipt = %ack.receipt_no, "submission received");
         Ok(json(StatusCode::CREATED, &ack))
     })();
-    result.unwrap_or_else(|e| problem(StatusCode::INTERNAL_SERVER_ERROR, "Database error", e.to_string()))
+    result.unwrap_or_else(|e| {
+        problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Database error",
+            e.to_string(),
+        )
+    })
 }
 
 async fn lookup(State(db): State<Db>, Path(key): Path<String>) -> Response {
     let Ok(conn) = db.lock() else {
-        return problem(StatusCode::INTERNAL_SERVER_ERROR, "Database unavailable", String::new());
+        return problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Database unavailable",
+            String::new(),
+        );
     };
     let row = conn
-        .query_row("SELECT receipt_no, number FROM submissions WHERE idem_key = ?1", [&key], |r| {
-            Ok(SubmissionState { state: "received".into(), receipt_no: r.get(0)?, number: r.get(1)? })
-        })
+        .query_row(
+            "SELECT receipt_no, number FROM submissions WHERE idem_key = ?1",
+            [&key],
+            |r| {
+                Ok(SubmissionState {
+                    state: "received".into(),
+                    receipt_no: r.get(0)?,
+                    number: r.get(1)?,
+                })
+            },
+        )
         .optional();
     match row {
         Ok(Some(state)) => json(StatusCode::OK, &state),
         Ok(None) => problem(StatusCode::NOT_FOUND, "No submission with this key", key),
-        Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, "Database error", e.to_string()),
+        Err(e) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Database error",
+            e.to_string(),
+        ),
     }
 }
 
 fn open(dir: &std::path::Path) -> rusqlite::Result<Connection> {
-    std::fs::create_dir_all(dir).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let conn = Connection::open(dir.join("central.db"))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.execute_batch(
@@ -111,7 +178,9 @@ fn open(dir: &std::path::Path) -> rusqlite::Result<Connection> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
     let mut listen: SocketAddr = ([127, 0, 0, 1], 8787).into();
     let mut data = PathBuf::from("var/central");
     let mut args = std::env::args().skip(1);
@@ -149,7 +218,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
     println!("listening on {addr}");
     use std::io::Write;
     let _ = std::io::stdout().flush();

@@ -19,7 +19,9 @@ const M: u32 = 36;
 pub fn valid_device_id(id: &str) -> bool {
     (2..=8).contains(&id.len())
         && id.as_bytes()[0].is_ascii_uppercase()
-        && id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn value(c: u8) -> Option<u32> {
@@ -55,7 +57,11 @@ impl AppNumber {
     /// Composes the number for the `sequence`-th application of `date` on `device_id`.
     pub fn compose(device_id: &str, date: NaiveDate, sequence: u32) -> AppNumber {
         debug_assert!(valid_device_id(device_id));
-        let body = format!("{device_id}{}{:05}", date.format("%y%m%d"), sequence % 100_000);
+        let body = format!(
+            "{device_id}{}{:05}",
+            date.format("%y%m%d"),
+            sequence % 100_000
+        );
         let check = check_char(&body).expect("device id validated by config");
         AppNumber(format!("{body}{check}"))
     }
@@ -68,7 +74,9 @@ impl AppNumber {
         }
         let (body, check) = text.split_at(text.len() - 1);
         let device_len = body.len() - 11;
-        if !valid_device_id(&body[..device_len]) || !body[device_len..].bytes().all(|b| b.is_ascii_digit()) {
+        if !valid_device_id(&body[..device_len])
+            || !body[device_len..].bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(AppNumberError::Format);
         }
         match check_char(body) {
@@ -149,8 +157,14 @@ mod tests {
     #[test]
     fn malformed_numbers() {
         assert_eq!(AppNumber::parse("short"), Err(AppNumberError::Format));
-        assert_eq!(AppNumber::parse("1MH0126112500042Z"), Err(AppNumberError::Format));
-        assert_eq!(AppNumber::parse("XMH01261125000A2Z"), Err(AppNumberError::Format));
+        assert_eq!(
+            AppNumber::parse("1MH0126112500042Z"),
+            Err(AppNumberError::Format)
+        );
+        assert_eq!(
+            AppNumber::parse("XMH01261125000A2Z"),
+            Err(AppNumberError::Format)
+        );
     }
 
     #[test]

@@ -69,9 +69,15 @@ pub enum Problem {
     #[error("{0}: an endorsement-only application needs at least one endorsement")]
     EndorsementRequired(String),
     #[error("{document}: {destination} is not a destination of this document")]
-    WrongDestination { document: String, destination: String },
+    WrongDestination {
+        document: String,
+        destination: String,
+    },
     #[error("{document}: only one endorsement per destination ({destination})")]
-    DuplicateDestination { document: String, destination: String },
+    DuplicateDestination {
+        document: String,
+        destination: String,
+    },
     #[error("{destination}: endorsement {kind} is not offered")]
     KindNotOffered { destination: String, kind: String },
     #[error("{destination}: endorsement {kind} is suspended")]
@@ -120,7 +126,10 @@ impl Choices {
             problems.push(Problem::NoDocument);
         }
         for (i, req) in self.documents.iter().enumerate() {
-            if self.documents[..i].iter().any(|r| r.document == req.document) {
+            if self.documents[..i]
+                .iter()
+                .any(|r| r.document == req.document)
+            {
                 problems.push(Problem::DuplicateDocument(req.document.clone()));
             }
             let Some(doc) = cat.document(&req.document) else {
@@ -134,7 +143,9 @@ impl Choices {
                     document: doc.code.clone(),
                     category: req.category.clone(),
                 });
-            } else if cat.category(&req.category).is_some_and(|c| c.requires_endorsement)
+            } else if cat
+                .category(&req.category)
+                .is_some_and(|c| c.requires_endorsement)
                 && req.endorsements.is_empty()
             {
                 problems.push(Problem::EndorsementRequired(doc.code.clone()));
@@ -147,7 +158,10 @@ impl Choices {
                     });
                     continue;
                 }
-                if req.endorsements[..j].iter().any(|o| o.destination == e.destination) {
+                if req.endorsements[..j]
+                    .iter()
+                    .any(|o| o.destination == e.destination)
+                {
                     problems.push(Problem::DuplicateDestination {
                         document: doc.code.clone(),
                         destination: e.destination.clone(),
@@ -253,7 +267,10 @@ mod tests {
                 DocumentRequest {
                     document: "hk_macau_permit".into(),
                     category: "first_issue".into(),
-                    endorsements: vec![endorsement("hk", "G", "1y2"), endorsement("macau", "L", "3m1")],
+                    endorsements: vec![
+                        endorsement("hk", "G", "1y2"),
+                        endorsement("macau", "L", "3m1"),
+                    ],
                 },
             ],
             phone: "13912345678".into(),
@@ -307,9 +324,18 @@ mod tests {
             document: "hk_macau_permit".into(),
             destination: "taiwan".into()
         }));
-        assert!(p.contains(&Problem::KindNotOffered { destination: "hk".into(), kind: "X".into() }));
-        assert!(p.contains(&Problem::TripsNotOffered { kind: "G".into(), trips: "6m1".into() }));
-        assert_eq!(Choices::default().document_problems(&cat), vec![Problem::NoDocument]);
+        assert!(p.contains(&Problem::KindNotOffered {
+            destination: "hk".into(),
+            kind: "X".into()
+        }));
+        assert!(p.contains(&Problem::TripsNotOffered {
+            kind: "G".into(),
+            trips: "6m1".into()
+        }));
+        assert_eq!(
+            Choices::default().document_problems(&cat),
+            vec![Problem::NoDocument]
+        );
     }
 
     #[test]
@@ -323,7 +349,10 @@ mod tests {
         });
         assert_eq!(
             c.document_problems(&cat),
-            vec![Problem::KindSuspended { destination: "taiwan".into(), kind: "G".into() }]
+            vec![Problem::KindSuspended {
+                destination: "taiwan".into(),
+                kind: "G".into()
+            }]
         );
     }
 
@@ -331,7 +360,9 @@ mod tests {
     fn one_endorsement_per_destination() {
         let cat = Catalogue::builtin();
         let mut c = complete();
-        c.documents[1].endorsements.push(endorsement("hk", "L", "3m1"));
+        c.documents[1]
+            .endorsements
+            .push(endorsement("hk", "L", "3m1"));
         assert_eq!(
             c.document_problems(&cat),
             vec![Problem::DuplicateDestination {
@@ -346,7 +377,9 @@ mod tests {
         let cat = Catalogue::builtin();
         let mut c = complete();
         c.phone = "12012345678".into();
-        c.delivery = Some(Delivery::Ems { address: "  ".into() });
+        c.delivery = Some(Delivery::Ems {
+            address: "  ".into(),
+        });
         c.green_channel = Some("holiday".into());
         c.pinyin_confirmed = false;
         assert_eq!(
@@ -364,10 +397,26 @@ mod tests {
 
     #[test]
     fn mobile_numbers() {
-        for good in ["13012345678", "14512345678", "16612345678", "17812345678", "19912345678", "18800000000"] {
+        for good in [
+            "13012345678",
+            "14512345678",
+            "16612345678",
+            "17812345678",
+            "19912345678",
+            "18800000000",
+        ] {
             assert!(valid_mobile(good), "{good}");
         }
-        for bad in ["1301234567", "130123456789", "23012345678", "11012345678", "14012345678", "19412345678", "1301234567a", ""] {
+        for bad in [
+            "1301234567",
+            "130123456789",
+            "23012345678",
+            "11012345678",
+            "14012345678",
+            "19412345678",
+            "1301234567a",
+            "",
+        ] {
             assert!(!valid_mobile(bad), "{bad}");
         }
     }

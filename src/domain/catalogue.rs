@@ -84,7 +84,14 @@ pub struct GreenChannelReason {
     pub en: String,
 }
 
-labelled!(Document, Category, Destination, TripOption, EndorsementKind, GreenChannelReason);
+labelled!(
+    Document,
+    Category,
+    Destination,
+    TripOption,
+    EndorsementKind,
+    GreenChannelReason
+);
 
 fn yes() -> bool {
     true
@@ -136,18 +143,22 @@ impl Catalogue {
         };
         for d in &self.documents {
             for c in &d.categories {
-                self.category(c).ok_or_else(|| dangling("category", c, &d.code))?;
+                self.category(c)
+                    .ok_or_else(|| dangling("category", c, &d.code))?;
             }
             for dest in &d.destinations {
-                self.destination(dest).ok_or_else(|| dangling("destination", dest, &d.code))?;
+                self.destination(dest)
+                    .ok_or_else(|| dangling("destination", dest, &d.code))?;
             }
         }
         for e in &self.endorsements {
             for dest in &e.destinations {
-                self.destination(dest).ok_or_else(|| dangling("destination", dest, &e.code))?;
+                self.destination(dest)
+                    .ok_or_else(|| dangling("destination", dest, &e.code))?;
             }
             for t in &e.trips {
-                self.trip(t).ok_or_else(|| dangling("trip option", t, &e.code))?;
+                self.trip(t)
+                    .ok_or_else(|| dangling("trip option", t, &e.code))?;
             }
         }
         Ok(())
@@ -208,16 +219,25 @@ mod tests {
 
     #[test]
     fn dangling_reference_is_an_error() {
-        let broken = BUILTIN.replace("trips = [\"6m1\"]\n\n[[endorsements]]\ncode = \"G\"", "trips = [\"9y9\"]\n\n[[endorsements]]\ncode = \"G\"");
+        let broken = BUILTIN.replace(
+            "trips = [\"6m1\"]\n\n[[endorsements]]\ncode = \"G\"",
+            "trips = [\"9y9\"]\n\n[[endorsements]]\ncode = \"G\"",
+        );
         assert!(matches!(
             Catalogue::from_toml(&broken),
-            Err(CatalogueError::Dangling { kind: "trip option", .. })
+            Err(CatalogueError::Dangling {
+                kind: "trip option",
+                ..
+            })
         ));
     }
 
     #[test]
     fn unknown_field_is_an_error() {
         let broken = format!("{BUILTIN}\nsurprise = 1\n");
-        assert!(matches!(Catalogue::from_toml(&broken), Err(CatalogueError::Syntax(_))));
+        assert!(matches!(
+            Catalogue::from_toml(&broken),
+            Err(CatalogueError::Syntax(_))
+        ));
     }
 }

@@ -101,8 +101,9 @@ impl IdNumber {
         let number = IdNumber(upper);
         number.region()?;
         let birth = number.birth_date_checked()?;
-        let earliest = NaiveDate::from_ymd_opt(EARLIEST_BIRTH.0, EARLIEST_BIRTH.1, EARLIEST_BIRTH.2)
-            .expect("constant date");
+        let earliest =
+            NaiveDate::from_ymd_opt(EARLIEST_BIRTH.0, EARLIEST_BIRTH.1, EARLIEST_BIRTH.2)
+                .expect("constant date");
         if birth > today || birth < earliest {
             return Err(IdNumberError::BirthDate(number.0[6..14].to_string()));
         }
@@ -189,7 +190,11 @@ mod tests {
     #[test]
     fn reference_vectors_pass() {
         // cards.md §1.6 [verified] vectors.
-        for n in ["11010519491231002X", "440524188001010014", "110101202311012176"] {
+        for n in [
+            "11010519491231002X",
+            "440524188001010014",
+            "110101202311012176",
+        ] {
             let id = IdNumber::parse(n, today()).unwrap_or_else(|e| panic!("{n}: {e}"));
             assert_eq!(id.as_str(), n);
         }
@@ -205,7 +210,10 @@ mod tests {
     fn bad_checksum_names_the_expected_character() {
         assert_eq!(
             IdNumber::parse("110105194912310021", today()),
-            Err(IdNumberError::Checksum { expected: 'X', found: '1' })
+            Err(IdNumberError::Checksum {
+                expected: 'X',
+                found: '1'
+            })
         );
     }
 
@@ -228,10 +236,18 @@ mod tests {
 
     #[test]
     fn impossible_dates_are_rejected() {
-        for body in ["35020319900230123", "35020319901301123", "35020317990101123", "35020320301201123"] {
+        for body in [
+            "35020319900230123",
+            "35020319901301123",
+            "35020317990101123",
+            "35020320301201123",
+        ] {
             let n = with_check_char(body);
             assert!(
-                matches!(IdNumber::parse(&n, today()), Err(IdNumberError::BirthDate(_))),
+                matches!(
+                    IdNumber::parse(&n, today()),
+                    Err(IdNumberError::BirthDate(_))
+                ),
                 "{n}"
             );
         }
@@ -239,9 +255,17 @@ mod tests {
 
     #[test]
     fn unknown_regions_are_rejected() {
-        for body in ["00010119900101123", "99010119900101123", "84000019900101123", "27010119900101123"] {
+        for body in [
+            "00010119900101123",
+            "99010119900101123",
+            "84000019900101123",
+            "27010119900101123",
+        ] {
             let n = with_check_char(body);
-            assert!(matches!(IdNumber::parse(&n, today()), Err(IdNumberError::Region(_))), "{n}");
+            assert!(
+                matches!(IdNumber::parse(&n, today()), Err(IdNumberError::Region(_))),
+                "{n}"
+            );
         }
     }
 
@@ -251,7 +275,13 @@ mod tests {
             ("81000019900101123", Region::HongKong),
             ("82000019900101123", Region::Macau),
             ("83000019900101123", Region::Taiwan),
-            ("93515619900101123", Region::Foreigner { province: 35, country: 156 }),
+            (
+                "93515619900101123",
+                Region::Foreigner {
+                    province: 35,
+                    country: 156,
+                },
+            ),
             ("35020319900101123", Region::Mainland { province: 35 }),
         ];
         for (body, region) in cases {
@@ -262,7 +292,10 @@ mod tests {
 
     #[test]
     fn length_and_characters() {
-        assert_eq!(IdNumber::parse("1234", today()), Err(IdNumberError::Length(4)));
+        assert_eq!(
+            IdNumber::parse("1234", today()),
+            Err(IdNumberError::Length(4))
+        );
         assert_eq!(
             IdNumber::parse("1101051949A231002X", today()),
             Err(IdNumberError::Character { position: 11 })
@@ -273,7 +306,10 @@ mod tests {
     fn sex_birth_and_mask() {
         let id = IdNumber::parse("11010519491231002X", today()).unwrap();
         assert_eq!(id.sex(), Sex::Female);
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).unwrap());
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
         assert_eq!(id.masked(), "1101**********002X");
         assert!(!format!("{id:?}").contains("19491231"));
     }

@@ -12,6 +12,12 @@ pub struct Photo {
 
 impl std::fmt::Debug for Photo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Photo({}x{}, {} bytes)", self.width, self.height, self.jpeg.len())
+        write!(
+            f,
+            "Photo({}x{}, {} bytes)",
+            self.width,
+            self.height,
+            self.jpeg.len()
+        )
     }
 }

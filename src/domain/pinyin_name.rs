@@ -147,7 +147,7 @@ pub fn passport_spelling(plain: &str) -> String {
     match plain {
         "lü" => "lyu".to_string(),
         "nü" => "nyu".to_string(),
-        _ => plain.replace('ü', "u").replace('v', "u"),
+        _ => plain.replace('ü', "u"),
     }
 }
 
@@ -169,7 +169,11 @@ fn char_readings(c: char) -> Result<Vec<String>, PinyinError> {
 fn general_syllable(c: char) -> Result<Syllable, PinyinError> {
     let mut readings = char_readings(c)?;
     let reading = readings.remove(0);
-    Ok(Syllable { hanzi: c, reading, alternatives: readings })
+    Ok(Syllable {
+        hanzi: c,
+        reading,
+        alternatives: readings,
+    })
 }
 
 fn surname_syllable(c: char, reading: &str, extra: &[&str]) -> Result<Syllable, PinyinError> {
@@ -181,13 +185,20 @@ fn surname_syllable(c: char, reading: &str, extra: &[&str]) -> Result<Syllable, 
             }
         }
     }
-    Ok(Syllable { hanzi: c, reading: reading.to_string(), alternatives })
+    Ok(Syllable {
+        hanzi: c,
+        reading: reading.to_string(),
+        alternatives,
+    })
 }
 
 impl PassportName {
     /// Splits and romanises a Chinese name as written on the ID card (surname first).
     pub fn from_chinese(name: &str) -> Result<PassportName, PinyinError> {
-        let chars: Vec<char> = name.chars().filter(|c| !c.is_whitespace() && *c != '·').collect();
+        let chars: Vec<char> = name
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '·')
+            .collect();
         if chars.is_empty() {
             return Err(PinyinError::Empty);
         }
@@ -210,7 +221,10 @@ impl PassportName {
                 (vec![s], &chars[1..])
             }
         };
-        let given = rest.iter().map(|&c| general_syllable(c)).collect::<Result<Vec<_>, _>>()?;
+        let given = rest
+            .iter()
+            .map(|&c| general_syllable(c))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(PassportName { surname, given })
     }
 
@@ -319,6 +333,9 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(PassportName::from_chinese(" "), Err(PinyinError::Empty));
-        assert_eq!(PassportName::from_chinese("张A"), Err(PinyinError::NoReading('A')));
+        assert_eq!(
+            PassportName::from_chinese("张A"),
+            Err(PinyinError::NoReading('A'))
+        );
     }
 }

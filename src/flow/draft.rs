@@ -20,15 +20,29 @@ pub enum DeliveryChoice {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
     ToggleDocument(String),
-    SetCategory { document: String, category: String },
+    SetCategory {
+        document: String,
+        category: String,
+    },
     /// Chooses an endorsement kind for a destination; an empty kind removes the endorsement.
-    SetEndorsementKind { document: String, destination: String, kind: String },
-    SetTrips { document: String, destination: String, trips: String },
+    SetEndorsementKind {
+        document: String,
+        destination: String,
+        kind: String,
+    },
+    SetTrips {
+        document: String,
+        destination: String,
+        trips: String,
+    },
     PhoneDigit(char),
     PhoneBackspace,
     PhoneClear,
     /// Picks another reading for the `index`-th character of the name (surname first).
-    ChooseReading { index: usize, reading: String },
+    ChooseReading {
+        index: usize,
+        reading: String,
+    },
     ConfirmPinyin(bool),
     SetDelivery(DeliveryChoice),
     SetGreenChannel(Option<String>),
@@ -47,7 +61,12 @@ const PHONE_DIGITS: usize = 11;
 impl Draft {
     pub fn new(identity: Identity) -> Result<Draft, PinyinError> {
         let name = PassportName::from_chinese(&identity.name)?;
-        let mut draft = Draft { identity, choices: Choices::default(), name, photo: None };
+        let mut draft = Draft {
+            identity,
+            choices: Choices::default(),
+            name,
+            photo: None,
+        };
         draft.sync_pinyin();
         Ok(draft)
     }
@@ -58,13 +77,21 @@ impl Draft {
     }
 
     fn request_mut(&mut self, document: &str) -> Option<&mut DocumentRequest> {
-        self.choices.documents.iter_mut().find(|r| r.document == document)
+        self.choices
+            .documents
+            .iter_mut()
+            .find(|r| r.document == document)
     }
 
     pub fn apply(&mut self, edit: Edit, catalogue: &Catalogue) {
         match edit {
             Edit::ToggleDocument(code) => {
-                if let Some(i) = self.choices.documents.iter().position(|r| r.document == code) {
+                if let Some(i) = self
+                    .choices
+                    .documents
+                    .iter()
+                    .position(|r| r.document == code)
+                {
                     self.choices.documents.remove(i);
                 } else if catalogue.document(&code).is_some() {
                     self.choices.documents.push(DocumentRequest {
@@ -74,7 +101,10 @@ impl Draft {
                     });
                     // Keep the catalogue's order whatever order the applicant tapped in.
                     self.choices.documents.sort_by_key(|r| {
-                        catalogue.documents.iter().position(|d| d.code == r.document)
+                        catalogue
+                            .documents
+                            .iter()
+                            .position(|d| d.code == r.document)
                     });
                 }
             }
@@ -83,22 +113,35 @@ impl Draft {
                     req.category = category;
                 }
             }
-            Edit::SetEndorsementKind { document, destination, kind } => {
+            Edit::SetEndorsementKind {
+                document,
+                destination,
+                kind,
+            } => {
                 let first_trip = catalogue
                     .endorsement(&destination, &kind)
                     .and_then(|k| k.trips.first().cloned());
                 if let Some(req) = self.request_mut(&document) {
                     req.endorsements.retain(|e| e.destination != destination);
                     if let Some(trips) = first_trip {
-                        req.endorsements.push(Endorsement { destination, kind, trips });
+                        req.endorsements.push(Endorsement {
+                            destination,
+                            kind,
+                            trips,
+                        });
                     }
                 }
             }
-            Edit::SetTrips { document, destination, trips } => {
-                if let Some(e) = self
-                    .request_mut(&document)
-                    .and_then(|r| r.endorsements.iter_mut().find(|e| e.destination == destination))
-                {
+            Edit::SetTrips {
+                document,
+                destination,
+                trips,
+            } => {
+                if let Some(e) = self.request_mut(&document).and_then(|r| {
+                    r.endorsements
+                        .iter_mut()
+                        .find(|e| e.destination == destination)
+                }) {
                     e.trips = trips;
                 }
             }
@@ -112,7 +155,11 @@ impl Draft {
             }
             Edit::PhoneClear => self.choices.phone.zeroize(),
             Edit::ChooseReading { index, reading } => {
-                let chosen = self.name.syllables_mut().nth(index).is_some_and(|s| s.choose(&reading));
+                let chosen = self
+                    .name
+                    .syllables_mut()
+                    .nth(index)
+                    .is_some_and(|s| s.choose(&reading));
                 if chosen {
                     self.choices.pinyin_confirmed = false;
                     self.sync_pinyin();

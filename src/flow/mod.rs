@@ -8,8 +8,8 @@
 mod draft;
 mod idle;
 
-pub use draft::{DeliveryChoice, Draft, Edit};
 pub use crate::domain::photo::Photo;
+pub use draft::{DeliveryChoice, Draft, Edit};
 pub use idle::Timeouts;
 
 use std::sync::Arc;
@@ -140,7 +140,8 @@ impl Session {
 
     /// Seconds left before the idle timeout, when the warning should be on screen.
     pub fn warning_seconds(&self, now: u64) -> Option<u64> {
-        self.timeouts.warning_seconds(self.step, self.last_activity, now)
+        self.timeouts
+            .warning_seconds(self.step, self.last_activity, now)
     }
 
     pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {

@@ -38,12 +38,19 @@ fn edit(s: &mut Session, e: Edit, now: u64) {
 }
 
 fn photo() -> Photo {
-    Photo { jpeg: vec![0xFF, 0xD8, 0xFF, 0xD9], width: 354, height: 472 }
+    Photo {
+        jpeg: vec![0xFF, 0xD8, 0xFF, 0xD9],
+        width: 354,
+        height: 472,
+    }
 }
 
 /// Walks to the review step with a passport and an HK/Macau permit with an endorsement.
 fn to_review(s: &mut Session) {
-    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 0);
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
+        0,
+    );
     assert_eq!(s.step(), Step::CardRead);
     s.handle(Event::Continue, S);
     assert_eq!(s.step(), Step::Documents);
@@ -52,21 +59,50 @@ fn to_review(s: &mut Session) {
     assert_eq!(s.problems(), &[Problem::NoDocument]);
     edit(s, Edit::ToggleDocument("hk_macau_permit".into()), 2 * S);
     edit(s, Edit::ToggleDocument("passport".into()), 2 * S);
-    edit(s, Edit::SetCategory { document: "passport".into(), category: "first_issue".into() }, 2 * S);
-    edit(s, Edit::SetCategory { document: "hk_macau_permit".into(), category: "renewal".into() }, 2 * S);
     edit(
         s,
-        Edit::SetEndorsementKind { document: "hk_macau_permit".into(), destination: "hk".into(), kind: "G".into() },
+        Edit::SetCategory {
+            document: "passport".into(),
+            category: "first_issue".into(),
+        },
         2 * S,
     );
     edit(
         s,
-        Edit::SetTrips { document: "hk_macau_permit".into(), destination: "hk".into(), trips: "1y2".into() },
+        Edit::SetCategory {
+            document: "hk_macau_permit".into(),
+            category: "renewal".into(),
+        },
+        2 * S,
+    );
+    edit(
+        s,
+        Edit::SetEndorsementKind {
+            document: "hk_macau_permit".into(),
+            destination: "hk".into(),
+            kind: "G".into(),
+        },
+        2 * S,
+    );
+    edit(
+        s,
+        Edit::SetTrips {
+            document: "hk_macau_permit".into(),
+            destination: "hk".into(),
+            trips: "1y2".into(),
+        },
         2 * S,
     );
     s.handle(Event::Continue, 3 * S);
     assert_eq!(s.step(), Step::Details);
-    let docs: Vec<_> = s.draft().unwrap().choices.documents.iter().map(|d| d.document.as_str()).collect();
+    let docs: Vec<_> = s
+        .draft()
+        .unwrap()
+        .choices
+        .documents
+        .iter()
+        .map(|d| d.document.as_str())
+        .collect();
     assert_eq!(docs, ["passport", "hk_macau_permit"], "catalogue order");
     s.handle(Event::Continue, 3 * S);
     assert_eq!(s.step(), Step::Details);
@@ -75,8 +111,16 @@ fn to_review(s: &mut Session) {
         edit(s, Edit::PhoneDigit(d), 4 * S);
     }
     edit(s, Edit::PhoneDigit('9'), 4 * S);
-    assert_eq!(s.draft().unwrap().choices.phone, "13912345678", "at most 11 digits");
-    edit(s, Edit::SetDelivery(DeliveryChoice::EmsToCardAddress), 4 * S);
+    assert_eq!(
+        s.draft().unwrap().choices.phone,
+        "13912345678",
+        "at most 11 digits"
+    );
+    edit(
+        s,
+        Edit::SetDelivery(DeliveryChoice::EmsToCardAddress),
+        4 * S,
+    );
     edit(s, Edit::ConfirmPinyin(true), 4 * S);
     assert_eq!(s.draft().unwrap().choices.pinyin_surname, "ZENG");
     let effects = s.handle(Event::Continue, 5 * S);
@@ -96,14 +140,19 @@ fn happy_path_saves_prints_and_wipes() {
     to_review(&mut s);
     let effects = s.handle(Event::Continue, 7 * S);
     assert_eq!(s.step(), Step::Printing);
-    let [Effect::SaveAndPrint(draft)] = &effects[..] else { panic!("{effects:?}") };
+    let [Effect::SaveAndPrint(draft)] = &effects[..] else {
+        panic!("{effects:?}")
+    };
     assert_eq!(draft.choices.fee(s.catalogue()), 120 + 60 + 30);
     let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 1);
     s.handle(Event::Saved(number.clone()), 8 * S);
     let effects = s.handle(Event::Printed, 9 * S);
     assert_eq!(s.step(), Step::Done);
     assert!(matches!(effects[..], [Effect::Wipe]));
-    assert!(s.draft().is_none(), "personal data leaves memory once printed");
+    assert!(
+        s.draft().is_none(),
+        "personal data leaves memory once printed"
+    );
     assert_eq!(s.number(), Some(&number));
     s.handle(Event::Continue, 10 * S);
     assert_eq!(s.step(), Step::Attract);
@@ -213,7 +262,10 @@ fn save_failure_returns_to_review() {
 #[test]
 fn other_card_types_and_expired_cards_are_routed_to_staff() {
     let mut s = session();
-    s.handle(Event::CardInserted(identity(CardType::ResidencePermitHkMoTw, "陈大文")), 0);
+    s.handle(
+        Event::CardInserted(identity(CardType::ResidencePermitHkMoTw, "陈大文")),
+        0,
+    );
     assert_eq!(s.step(), Step::Attract);
     assert_eq!(s.notice(), Some(&Notice::NotEligibleCardType));
     let mut expired = identity(CardType::Mainland, "张三");
@@ -230,10 +282,24 @@ fn choosing_another_reading_requires_confirming_again() {
     s.handle(Event::Continue, 0);
     s.handle(Event::Continue, 0); // no documents: stays
     edit(&mut s, Edit::ToggleDocument("passport".into()), 0);
-    edit(&mut s, Edit::SetCategory { document: "passport".into(), category: "renewal".into() }, 0);
+    edit(
+        &mut s,
+        Edit::SetCategory {
+            document: "passport".into(),
+            category: "renewal".into(),
+        },
+        0,
+    );
     s.handle(Event::Continue, 0);
     edit(&mut s, Edit::ConfirmPinyin(true), 0);
-    edit(&mut s, Edit::ChooseReading { index: 0, reading: "ceng".into() }, 0);
+    edit(
+        &mut s,
+        Edit::ChooseReading {
+            index: 0,
+            reading: "ceng".into(),
+        },
+        0,
+    );
     let d = s.draft().unwrap();
     assert_eq!(d.choices.pinyin_surname, "CENG");
     assert!(!d.choices.pinyin_confirmed);

@@ -21,7 +21,12 @@ pub struct PhotoSpec {
 
 impl Default for PhotoSpec {
     fn default() -> Self {
-        PhotoSpec { width: 354, height: 472, max_bytes: 45 * 1024, min_quality: 60 }
+        PhotoSpec {
+            width: 354,
+            height: 472,
+            max_bytes: 45 * 1024,
+            min_quality: 60,
+        }
     }
 }
 
@@ -43,12 +48,23 @@ fn crop(frame: &RgbImage, spec: &PhotoSpec) -> Result<RgbImage, PhotoError> {
         return Err(PhotoError::FrameTooSmall(fw, fh));
     }
     let (cw, ch) = if fw as u64 * spec.height as u64 > fh as u64 * spec.width as u64 {
-        ((fh as u64 * spec.width as u64 / spec.height as u64) as u32, fh)
+        (
+            (fh as u64 * spec.width as u64 / spec.height as u64) as u32,
+            fh,
+        )
     } else {
-        (fw, (fw as u64 * spec.height as u64 / spec.width as u64) as u32)
+        (
+            fw,
+            (fw as u64 * spec.height as u64 / spec.width as u64) as u32,
+        )
     };
     let region = imageops::crop_imm(frame, (fw - cw) / 2, (fh - ch) / 2, cw, ch).to_image();
-    Ok(imageops::resize(&region, spec.width, spec.height, imageops::FilterType::Lanczos3))
+    Ok(imageops::resize(
+        &region,
+        spec.width,
+        spec.height,
+        imageops::FilterType::Lanczos3,
+    ))
 }
 
 fn encode(img: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
@@ -78,7 +94,11 @@ pub fn document_photo(frame: &RgbImage, spec: &PhotoSpec) -> Result<Photo, Photo
         }
     }
     let jpeg = best.ok_or(PhotoError::TooLarge(spec.max_bytes))?;
-    Ok(Photo { jpeg, width: spec.width, height: spec.height })
+    Ok(Photo {
+        jpeg,
+        width: spec.width,
+        height: spec.height,
+    })
 }
 
 #[cfg(test)]
@@ -109,7 +129,13 @@ mod tests {
     #[test]
     fn impossible_size_limit_is_an_error() {
         let frame = SimCamera::new(1280, 720).unwrap().next_frame().unwrap();
-        let spec = PhotoSpec { max_bytes: 500, ..PhotoSpec::default() };
-        assert_eq!(document_photo(&frame, &spec), Err(PhotoError::TooLarge(500)));
+        let spec = PhotoSpec {
+            max_bytes: 500,
+            ..PhotoSpec::default()
+        };
+        assert_eq!(
+            document_photo(&frame, &spec),
+            Err(PhotoError::TooLarge(500))
+        );
     }
 }

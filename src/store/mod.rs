@@ -82,7 +82,9 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
-        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > MIGRATIONS.len() as i64 {
             return Err(StoreError::TooNew(version));
         }
@@ -110,7 +112,11 @@ impl Store {
         let day: NaiveDate = created_at.date();
         let day_key = day.format("%Y-%m-%d").to_string();
         let seq: i64 = tx
-            .query_row("SELECT next FROM day_sequence WHERE day = ?1", [&day_key], |r| r.get(0))
+            .query_row(
+                "SELECT next FROM day_sequence WHERE day = ?1",
+                [&day_key],
+                |r| r.get(0),
+            )
             .optional()?
             .unwrap_or(1);
         tx.execute(
@@ -121,7 +127,11 @@ impl Store {
         let number = AppNumber::compose(device_id, day, seq as u32);
         tx.execute(
             "INSERT INTO applications(number, created_at, fee) VALUES (?1, ?2, ?3)",
-            params![number.as_str(), created_at.format("%Y-%m-%dT%H:%M:%S").to_string(), fee],
+            params![
+                number.as_str(),
+                created_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                fee
+            ],
         )?;
         let (body, extra) = build(&number);
         tx.execute(
@@ -151,10 +161,19 @@ impl Store {
 
     /// Records the central's acknowledgement and purges the personal data of the submission:
     /// only the number, times and receipt number stay.
-    pub fn mark_acked(&mut self, idem_key: &str, receipt_no: &str, at: NaiveDateTime) -> Result<(), StoreError> {
+    pub fn mark_acked(
+        &mut self,
+        idem_key: &str,
+        receipt_no: &str,
+        at: NaiveDateTime,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         let number: Option<String> = tx
-            .query_row("SELECT number FROM outbox WHERE idem_key = ?1", [idem_key], |r| r.get(0))
+            .query_row(
+                "SELECT number FROM outbox WHERE idem_key = ?1",
+                [idem_key],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(number) = number {
             tx.execute(
@@ -163,7 +182,11 @@ impl Store {
             )?;
             tx.execute(
                 "UPDATE applications SET acked_at = ?2, receipt_no = ?3 WHERE number = ?1",
-                params![number, at.format("%Y-%m-%dT%H:%M:%S").to_string(), receipt_no],
+                params![
+                    number,
+                    at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                    receipt_no
+                ],
             )?;
         }
         tx.commit()?;
@@ -190,19 +213,28 @@ impl Store {
 
     pub fn counts(&self) -> Result<QueueCounts, StoreError> {
         let count = |state: &str| -> Result<u64, StoreError> {
-            Ok(self
-                .conn
-                .query_row("SELECT count(*) FROM outbox WHERE state = ?1", [state], |r| r.get::<_, i64>(0))?
-                as u64)
+            Ok(self.conn.query_row(
+                "SELECT count(*) FROM outbox WHERE state = ?1",
+                [state],
+                |r| r.get::<_, i64>(0),
+            )? as u64)
         };
-        Ok(QueueCounts { pending: count("pending")?, acked: count("acked")?, dead: count("dead")? })
+        Ok(QueueCounts {
+            pending: count("pending")?,
+            acked: count("acked")?,
+            dead: count("dead")?,
+        })
     }
 
     /// Whether an application with this number is stored, and its central receipt number once acknowledged.
     pub fn application(&self, number: &str) -> Result<Option<Option<String>>, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT receipt_no FROM applications WHERE number = ?1", [number], |r| r.get(0))
+            .query_row(
+                "SELECT receipt_no FROM applications WHERE number = ?1",
+                [number],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 }
@@ -212,19 +244,36 @@ mod tests {
     use super::*;
 
     fn at(h: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(h, 0, 0).unwrap()
+        NaiveDate::from_ymd_opt(2026, 11, 25)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
     }
 
     #[test]
     fn save_allocates_daily_sequence_and_queues() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();
-        let a = s.save_application("XMH01", at(9), 120, "k1", |n| (format!("{{\"n\":\"{n}\"}}"), ())).unwrap().0;
-        let b = s.save_application("XMH01", at(10), 60, "k2", |_| ("{}".into(), ())).unwrap().0;
+        let a = s
+            .save_application("XMH01", at(9), 120, "k1", |n| {
+                (format!("{{\"n\":\"{n}\"}}"), ())
+            })
+            .unwrap()
+            .0;
+        let b = s
+            .save_application("XMH01", at(10), 60, "k2", |_| ("{}".into(), ()))
+            .unwrap()
+            .0;
         assert!(a.as_str().starts_with("XMH0126112500001"));
         assert!(b.as_str().starts_with("XMH0126112500002"));
-        let next_day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_opt(8, 0, 0).unwrap();
-        let c = s.save_application("XMH01", next_day, 60, "k3", |_| ("{}".into(), ())).unwrap().0;
+        let next_day = NaiveDate::from_ymd_opt(2026, 11, 26)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap();
+        let c = s
+            .save_application("XMH01", next_day, 60, "k3", |_| ("{}".into(), ()))
+            .unwrap()
+            .0;
         assert!(c.as_str().starts_with("XMH0126112600001"));
         let pending = s.pending(10).unwrap();
         assert_eq!(pending.len(), 3);
@@ -234,8 +283,16 @@ mod tests {
     #[test]
     fn numbers_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let a = Store::open(dir.path()).unwrap().save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ())).unwrap().0;
-        let b = Store::open(dir.path()).unwrap().save_application("XMH01", at(9), 1, "k2", |_| ("{}".into(), ())).unwrap().0;
+        let a = Store::open(dir.path())
+            .unwrap()
+            .save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ()))
+            .unwrap()
+            .0;
+        let b = Store::open(dir.path())
+            .unwrap()
+            .save_application("XMH01", at(9), 1, "k2", |_| ("{}".into(), ()))
+            .unwrap()
+            .0;
         assert_ne!(a, b);
     }
 
@@ -243,14 +300,29 @@ mod tests {
     fn ack_purges_the_body() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();
-        let n = s.save_application("XMH01", at(9), 1, "k1", |_| ("{\"name\":\"曾小芳\"}".into(), ())).unwrap().0;
+        let n = s
+            .save_application("XMH01", at(9), 1, "k1", |_| {
+                ("{\"name\":\"曾小芳\"}".into(), ())
+            })
+            .unwrap()
+            .0;
         s.mark_failed("k1", "connection refused").unwrap();
         assert_eq!(s.pending(10).unwrap()[0].attempts, 1);
         s.mark_acked("k1", "R-1", at(10)).unwrap();
         assert!(s.pending(10).unwrap().is_empty());
-        assert_eq!(s.counts().unwrap(), QueueCounts { pending: 0, acked: 1, dead: 0 });
+        assert_eq!(
+            s.counts().unwrap(),
+            QueueCounts {
+                pending: 0,
+                acked: 1,
+                dead: 0
+            }
+        );
         assert_eq!(s.application(n.as_str()).unwrap(), Some(Some("R-1".into())));
-        let body: Option<String> = s.conn.query_row("SELECT body FROM outbox", [], |r| r.get(0)).unwrap();
+        let body: Option<String> = s
+            .conn
+            .query_row("SELECT body FROM outbox", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(body, None);
     }
 
@@ -258,12 +330,22 @@ mod tests {
     fn duplicate_key_rolls_back_everything() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path()).unwrap();
-        s.save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ())).unwrap().0;
-        assert!(s.save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ())).is_err());
+        s.save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ()))
+            .unwrap();
+        assert!(
+            s.save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ()))
+                .is_err()
+        );
         // The failed transaction allocated no number and left no application behind.
-        let c = s.save_application("XMH01", at(9), 1, "k2", |_| ("{}".into(), ())).unwrap().0;
+        let c = s
+            .save_application("XMH01", at(9), 1, "k2", |_| ("{}".into(), ()))
+            .unwrap()
+            .0;
         assert!(c.as_str().starts_with("XMH0126112500002"));
-        let apps: i64 = s.conn.query_row("SELECT count(*) FROM applications", [], |r| r.get(0)).unwrap();
+        let apps: i64 = s
+            .conn
+            .query_row("SELECT count(*) FROM applications", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(apps, 2);
     }
 }

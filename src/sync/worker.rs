@@ -69,7 +69,9 @@ async fn send(client: &reqwest::Client, url: &str, key: &str, body: &str) -> Out
     if status.is_success() {
         match serde_json::from_str::<Ack>(&text) {
             Ok(ack) => Outcome::Acked(ack),
-            Err(e) => Outcome::Retry(format!("central answered {status} with an unreadable body: {e}")),
+            Err(e) => Outcome::Retry(format!(
+                "central answered {status} with an unreadable body: {e}"
+            )),
         }
     } else if status.is_client_error() && !matches!(status.as_u16(), 401 | 403 | 408 | 409 | 429) {
         Outcome::Rejected(format!("central refused with {status}"))
@@ -79,7 +81,12 @@ async fn send(client: &reqwest::Client, url: &str, key: &str, body: &str) -> Out
 }
 
 /// Sends everything pending once; returns whether every attempt succeeded.
-async fn drain(store: &mut Store, client: &reqwest::Client, url: &str, status: &Mutex<SyncStatus>) -> bool {
+async fn drain(
+    store: &mut Store,
+    client: &reqwest::Client,
+    url: &str,
+    status: &Mutex<SyncStatus>,
+) -> bool {
     let items = match store.pending(BATCH) {
         Ok(items) => items,
         Err(e) => {
@@ -92,7 +99,11 @@ async fn drain(store: &mut Store, client: &reqwest::Client, url: &str, status: &
         let result = match send(client, url, &item.idem_key, &item.body).await {
             Outcome::Acked(ack) => {
                 tracing::info!(number = %item.number, receipt = %ack.receipt_no, "sync: acknowledged, personal data purged");
-                store.mark_acked(&item.idem_key, &ack.receipt_no, chrono::Local::now().naive_local())
+                store.mark_acked(
+                    &item.idem_key,
+                    &ack.receipt_no,
+                    chrono::Local::now().naive_local(),
+                )
             }
             Outcome::Rejected(reason) => {
                 tracing::error!(number = %item.number, %reason, "sync: dead-lettered");
@@ -118,14 +129,23 @@ async fn drain(store: &mut Store, client: &reqwest::Client, url: &str, status: &
 }
 
 /// Starts the worker thread for the store in `data_dir`, sending to `central_url`.
-pub fn spawn(data_dir: PathBuf, central_url: String) -> Result<SyncHandle, crate::store::StoreError> {
+pub fn spawn(
+    data_dir: PathBuf,
+    central_url: String,
+) -> Result<SyncHandle, crate::store::StoreError> {
     let mut store = Store::open(&data_dir)?;
-    let handle = SyncHandle { wake: Arc::new(Notify::new()), status: Arc::new(Mutex::new(SyncStatus::default())) };
+    let handle = SyncHandle {
+        wake: Arc::new(Notify::new()),
+        status: Arc::new(Mutex::new(SyncStatus::default())),
+    };
     let (wake, status) = (handle.wake.clone(), handle.status.clone());
     std::thread::Builder::new()
         .name("sync".into())
         .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     tracing::error!(error = %e, "sync: no runtime, submissions stay queued");

@@ -16,7 +16,9 @@ use slint::{ComponentHandle, Image, Rgb8Pixel, SharedPixelBuffer, Timer, TimerMo
 
 use super::view::{self, Lang};
 use super::workers::{self, CameraCommand, Inbound, PreviewSlot, SaveJob, ServiceContext};
-use super::{AppWindow, Details, Documents, PhotoAdapter, Session as SessionGlobal, Theme, ThemeVariant};
+use super::{
+    AppWindow, Details, Documents, PhotoAdapter, Session as SessionGlobal, Theme, ThemeVariant,
+};
 use crate::devices::camera::FrameSource;
 use crate::devices::card::sim::SimCardSlot;
 use crate::devices::card::{CardEvent, CardReader};
@@ -214,7 +216,11 @@ fn translation(lang: Lang) -> &'static str {
 }
 
 fn to_slint(img: &image::RgbImage) -> Image {
-    Image::from_rgb8(SharedPixelBuffer::<Rgb8Pixel>::clone_from_slice(img.as_raw(), img.width(), img.height()))
+    Image::from_rgb8(SharedPixelBuffer::<Rgb8Pixel>::clone_from_slice(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+    ))
 }
 
 /// Wires callbacks to the controller; each callback holds only a weak window handle.
@@ -250,11 +256,28 @@ fn connect(ui: &AppWindow, c: &Rc<RefCell<Controller>>) {
     let e = edit(c);
     docs.on_toggle(move |d| e(Edit::ToggleDocument(d.into())));
     let e = edit(c);
-    docs.on_category(move |d, cat| e(Edit::SetCategory { document: d.into(), category: cat.into() }));
+    docs.on_category(move |d, cat| {
+        e(Edit::SetCategory {
+            document: d.into(),
+            category: cat.into(),
+        })
+    });
     let e = edit(c);
-    docs.on_kind(move |d, dest, k| e(Edit::SetEndorsementKind { document: d.into(), destination: dest.into(), kind: k.into() }));
+    docs.on_kind(move |d, dest, k| {
+        e(Edit::SetEndorsementKind {
+            document: d.into(),
+            destination: dest.into(),
+            kind: k.into(),
+        })
+    });
     let e = edit(c);
-    docs.on_trips(move |d, dest, t| e(Edit::SetTrips { document: d.into(), destination: dest.into(), trips: t.into() }));
+    docs.on_trips(move |d, dest, t| {
+        e(Edit::SetTrips {
+            document: d.into(),
+            destination: dest.into(),
+            trips: t.into(),
+        })
+    });
 
     let det = ui.global::<Details>();
     let e = edit(c);
@@ -268,15 +291,28 @@ fn connect(ui: &AppWindow, c: &Rc<RefCell<Controller>>) {
     let e = edit(c);
     det.on_clear(move || e(Edit::PhoneClear));
     let e = edit(c);
-    det.on_choose_reading(move |i, r| e(Edit::ChooseReading { index: i.max(0) as usize, reading: r.to_lowercase() }));
+    det.on_choose_reading(move |i, r| {
+        e(Edit::ChooseReading {
+            index: i.max(0) as usize,
+            reading: r.to_lowercase(),
+        })
+    });
     let e = edit(c);
     det.on_confirm_pinyin(move |yes| e(Edit::ConfirmPinyin(yes)));
     let e = edit(c);
     det.on_delivery_chosen(move |how| {
-        e(Edit::SetDelivery(if how == "ems" { DeliveryChoice::EmsToCardAddress } else { DeliveryChoice::Collect }))
+        e(Edit::SetDelivery(if how == "ems" {
+            DeliveryChoice::EmsToCardAddress
+        } else {
+            DeliveryChoice::Collect
+        }))
     });
     let e = edit(c);
-    det.on_green_chosen(move |code| e(Edit::SetGreenChannel((!code.is_empty()).then(|| code.into()))));
+    det.on_green_chosen(move |code| {
+        e(Edit::SetGreenChannel(
+            (!code.is_empty()).then(|| code.into()),
+        ))
+    });
 
     let photo = ui.global::<PhotoAdapter>();
     let cc = c.clone();
@@ -303,7 +339,13 @@ fn connect(ui: &AppWindow, c: &Rc<RefCell<Controller>>) {
 /// Builds the window, starts the device and service threads and the timers.
 pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
     let ui = AppWindow::new()?;
-    let Kiosk { settings, catalogue, devices, store, sync } = kiosk;
+    let Kiosk {
+        settings,
+        catalogue,
+        devices,
+        store,
+        sync,
+    } = kiosk;
     let (tx, inbox) = mpsc::channel();
     workers::card(devices.card, tx.clone());
     let (camera, preview) = workers::camera(devices.camera, settings.photo, tx.clone());
@@ -321,12 +363,19 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
     let g = ui.global::<SessionGlobal>();
     g.set_site_name(settings.site_name.as_str().into());
     g.set_languages(slint::ModelRc::new(slint::VecModel::from(
-        settings.languages.iter().map(|l| l.as_str().into()).collect::<Vec<slint::SharedString>>(),
+        settings
+            .languages
+            .iter()
+            .map(|l| l.as_str().into())
+            .collect::<Vec<slint::SharedString>>(),
     )));
     g.set_demo(devices.demo_cards.is_some());
     if let Some(demo) = &devices.demo_cards {
         g.set_demo_cards(slint::ModelRc::new(slint::VecModel::from(
-            demo.labels().iter().map(|l| l.as_str().into()).collect::<Vec<slint::SharedString>>(),
+            demo.labels()
+                .iter()
+                .map(|l| l.as_str().into())
+                .collect::<Vec<slint::SharedString>>(),
         )));
     }
     let today: NaiveDate = Local::now().date_naive();
@@ -353,5 +402,8 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
     let clock = Timer::default();
     let c = controller;
     clock.start(TimerMode::Repeated, CLOCK, move || c.borrow_mut().tick());
-    Ok(Running { window: ui, _timers: [pump, clock] })
+    Ok(Running {
+        window: ui,
+        _timers: [pump, clock],
+    })
 }

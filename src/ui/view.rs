@@ -5,8 +5,8 @@
 use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
 
 use super::{
-    AppWindow, Applicant, Choice, DocumentRow, Documents, Done, Details, EndorsementRow, NoticeKind,
-    Page, PhotoAdapter, ProblemItem, Review, Session as SessionGlobal, SyllableRow,
+    AppWindow, Applicant, Choice, Details, DocumentRow, Documents, Done, EndorsementRow,
+    NoticeKind, Page, PhotoAdapter, ProblemItem, Review, Session as SessionGlobal, SyllableRow,
 };
 use crate::domain::application::{Delivery, Problem};
 use crate::domain::catalogue::{Catalogue, Labelled};
@@ -22,7 +22,11 @@ pub enum Lang {
 
 impl Lang {
     pub fn from_code(code: &str) -> Lang {
-        if code.starts_with("zh") { Lang::Zh } else { Lang::En }
+        if code.starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
     }
 
     pub fn code(self) -> &'static str {
@@ -89,20 +93,26 @@ fn problem(p: &Problem, cat: &Catalogue, lang: Lang) -> ProblemItem {
         Problem::NoDelivery => ("no-delivery", "".into()),
         Problem::EmsAddress => ("ems-address", "".into()),
         Problem::PinyinNotConfirmed => ("pinyin", "".into()),
-        Problem::CategoryNotOffered { document, .. } | Problem::WrongDestination { document, .. } => ("other", doc(document)),
-        Problem::DuplicateDestination { destination, .. } | Problem::KindNotOffered { destination, .. } => ("other", dest(destination)),
+        Problem::CategoryNotOffered { document, .. }
+        | Problem::WrongDestination { document, .. } => ("other", doc(document)),
+        Problem::DuplicateDestination { destination, .. }
+        | Problem::KindNotOffered { destination, .. } => ("other", dest(destination)),
         Problem::TripsNotOffered { kind, .. } => ("other", kind.as_str().into()),
         Problem::DuplicateDocument(d) => ("other", doc(d)),
         Problem::GreenChannel(c) => ("other", c.as_str().into()),
     };
-    ProblemItem { code: code.into(), subject }
+    ProblemItem {
+        code: code.into(),
+        subject,
+    }
 }
 
 fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<DocumentRow> {
     cat.documents
         .iter()
         .map(|doc| {
-            let req = draft.and_then(|d| d.choices.documents.iter().find(|r| r.document == doc.code));
+            let req =
+                draft.and_then(|d| d.choices.documents.iter().find(|r| r.document == doc.code));
             let categories = doc
                 .categories
                 .iter()
@@ -119,7 +129,8 @@ fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<Docu
                 .iter()
                 .filter_map(|d| cat.destination(d))
                 .map(|dest| {
-                    let chosen = req.and_then(|r| r.endorsements.iter().find(|e| e.destination == dest.code));
+                    let chosen = req
+                        .and_then(|r| r.endorsements.iter().find(|e| e.destination == dest.code));
                     let kinds = cat
                         .endorsements_for(&dest.code)
                         .map(|k| Choice {
@@ -167,13 +178,23 @@ fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<Docu
 fn review_lines(draft: &Draft, cat: &Catalogue, lang: Lang) -> Vec<SharedString> {
     let mut lines = Vec::new();
     for req in &draft.choices.documents {
-        let doc = cat.document(&req.document).map_or(req.document.clone().into(), |d| lang.label(d));
-        let category = cat.category(&req.category).map_or(req.category.clone().into(), |c| lang.label(c));
+        let doc = cat
+            .document(&req.document)
+            .map_or(req.document.clone().into(), |d| lang.label(d));
+        let category = cat
+            .category(&req.category)
+            .map_or(req.category.clone().into(), |c| lang.label(c));
         lines.push(format!("{doc} · {category}").into());
         for e in &req.endorsements {
-            let dest = cat.destination(&e.destination).map_or(e.destination.clone().into(), |d| lang.label(d));
-            let kind = cat.endorsement(&e.destination, &e.kind).map_or(e.kind.clone().into(), |k| lang.label(k));
-            let trips = cat.trip(&e.trips).map_or(e.trips.clone().into(), |t| lang.label(t));
+            let dest = cat
+                .destination(&e.destination)
+                .map_or(e.destination.clone().into(), |d| lang.label(d));
+            let kind = cat
+                .endorsement(&e.destination, &e.kind)
+                .map_or(e.kind.clone().into(), |k| lang.label(k));
+            let trips = cat
+                .trip(&e.trips)
+                .map_or(e.trips.clone().into(), |t| lang.label(t));
             lines.push(format!("    {dest}: {kind} · {trips}").into());
         }
     }
@@ -182,8 +203,13 @@ fn review_lines(draft: &Draft, cat: &Catalogue, lang: Lang) -> Vec<SharedString>
 
 fn delivery_text(draft: &Draft, lang: Lang) -> String {
     match &draft.choices.delivery {
-        Some(Delivery::Collect) => lang.pick("取证方式：窗口领取", "Delivery: collect at the hall").into(),
-        Some(Delivery::Ems { address }) => format!("{}{address}", lang.pick("取证方式：邮政速递至 ", "Delivery: EMS to ")),
+        Some(Delivery::Collect) => lang
+            .pick("取证方式：窗口领取", "Delivery: collect at the hall")
+            .into(),
+        Some(Delivery::Ems { address }) => format!(
+            "{}{address}",
+            lang.pick("取证方式：邮政速递至 ", "Delivery: EMS to ")
+        ),
         None => String::new(),
     }
 }
@@ -195,7 +221,9 @@ pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
     let g = ui.global::<SessionGlobal>();
     g.set_page(page(s.step()));
     g.set_notice(notice(s.notice()));
-    g.set_problems(model(s.problems().iter().map(|p| problem(p, cat, lang)).collect()));
+    g.set_problems(model(
+        s.problems().iter().map(|p| problem(p, cat, lang)).collect(),
+    ));
     g.set_warning_seconds(s.warning_seconds(now).map_or(0, |v| v.max(1) as i32));
     g.set_language(lang.code().into());
 
@@ -207,8 +235,13 @@ pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
         Sex::Female => lang.pick("女", "Female").into(),
         Sex::Unknown => "-".into(),
     }));
-    a.set_nation(id.and_then(|i| i.nation.as_ref()).map_or("".into(), |n| n.display().into()));
-    a.set_birth_date(id.map_or("".into(), |i| i.birth_date.format("%Y-%m-%d").to_string().into()));
+    a.set_nation(
+        id.and_then(|i| i.nation.as_ref())
+            .map_or("".into(), |n| n.display().into()),
+    );
+    a.set_birth_date(id.map_or("".into(), |i| {
+        i.birth_date.format("%Y-%m-%d").to_string().into()
+    }));
     a.set_id_masked(id.map_or("".into(), |i| i.masked_id().into()));
     a.set_address(id.map_or("".into(), |i| i.address.as_str().into()));
     a.set_valid_until(id.map_or("".into(), |i| match i.valid_until {
@@ -235,7 +268,12 @@ pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
                         index: i as i32,
                         hanzi: s.hanzi.to_string().into(),
                         reading: s.reading.to_uppercase().into(),
-                        alternatives: model(s.alternatives.iter().map(|a| a.to_uppercase().into()).collect()),
+                        alternatives: model(
+                            s.alternatives
+                                .iter()
+                                .map(|a| a.to_uppercase().into())
+                                .collect(),
+                        ),
                     })
                     .collect()
             })
@@ -247,7 +285,9 @@ pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
         None => "".into(),
     });
     det.set_address(id.map_or("".into(), |i| i.address.as_str().into()));
-    let green = draft.and_then(|d| d.choices.green_channel.clone()).unwrap_or_default();
+    let green = draft
+        .and_then(|d| d.choices.green_channel.clone())
+        .unwrap_or_default();
     det.set_green_channel(green.as_str().into());
     det.set_green_reasons(model(
         cat.green_channel
@@ -269,15 +309,31 @@ pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
     }
 
     let review = ui.global::<Review>();
-    review.set_lines(model(draft.map(|d| review_lines(d, cat, lang)).unwrap_or_default()));
-    review.set_delivery(draft.map_or(String::new(), |d| delivery_text(d, lang)).into());
+    review.set_lines(model(
+        draft
+            .map(|d| review_lines(d, cat, lang))
+            .unwrap_or_default(),
+    ));
+    review.set_delivery(
+        draft
+            .map_or(String::new(), |d| delivery_text(d, lang))
+            .into(),
+    );
     review.set_green_channel(
         draft
             .and_then(|d| d.choices.green_channel.as_deref())
             .and_then(|c| cat.green_channel_reason(c))
-            .map_or("".into(), |r| format!("{}{}", lang.pick("绿色通道：", "Green channel: "), lang.label(r)).into()),
+            .map_or("".into(), |r| {
+                format!(
+                    "{}{}",
+                    lang.pick("绿色通道：", "Green channel: "),
+                    lang.label(r)
+                )
+                .into()
+            }),
     );
     review.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
 
-    ui.global::<Done>().set_number(s.number().map_or("".into(), |n| n.as_str().into()));
+    ui.global::<Done>()
+        .set_number(s.number().map_or("".into(), |n| n.as_str().into()));
 }

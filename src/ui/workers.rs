@@ -14,8 +14,8 @@ use crate::devices::card::{CardEvent, CardReader};
 use crate::devices::printer::{Printer, receipt};
 use crate::domain::app_number::AppNumber;
 use crate::domain::application::{Application, Choices};
-use crate::domain::identity::Identity;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
 use crate::photo::{PhotoSpec, document_photo};
 use crate::store::Store;
@@ -69,7 +69,11 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(66);
 const PREVIEW_WIDTH: u32 = 640;
 
 /// Runs the camera while the photo step is on screen.
-pub fn camera(mut source: Box<dyn FrameSource>, spec: PhotoSpec, tx: Sender<Inbound>) -> (Sender<CameraCommand>, PreviewSlot) {
+pub fn camera(
+    mut source: Box<dyn FrameSource>,
+    spec: PhotoSpec,
+    tx: Sender<Inbound>,
+) -> (Sender<CameraCommand>, PreviewSlot) {
     let (cmd_tx, cmd_rx) = mpsc::channel::<CameraCommand>();
     let slot: PreviewSlot = Arc::new(Mutex::new(None));
     let preview = slot.clone();
@@ -77,7 +81,9 @@ pub fn camera(mut source: Box<dyn FrameSource>, spec: PhotoSpec, tx: Sender<Inbo
         let mut running = false;
         let mut last: Option<RgbImage> = None;
         loop {
-            let command = if running { cmd_rx.recv_timeout(FRAME_INTERVAL) } else {
+            let command = if running {
+                cmd_rx.recv_timeout(FRAME_INTERVAL)
+            } else {
                 cmd_rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
             };
             match command {
@@ -105,7 +111,12 @@ pub fn camera(mut source: Box<dyn FrameSource>, spec: PhotoSpec, tx: Sender<Inbo
                 match source.next_frame() {
                     Ok(frame) => {
                         let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
-                        let small = image::imageops::resize(&frame, PREVIEW_WIDTH, h, image::imageops::FilterType::Triangle);
+                        let small = image::imageops::resize(
+                            &frame,
+                            PREVIEW_WIDTH,
+                            h,
+                            image::imageops::FilterType::Triangle,
+                        );
                         if let Ok(mut p) = preview.lock() {
                             *p = Some(small);
                         }
@@ -151,19 +162,26 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
         for job in job_rx {
             // Fixed at capture: every retry of this submission carries the same key.
             let key = uuid::Uuid::now_v7().to_string();
-            let saved = ctx.store.save_application(&ctx.device_id, job.created_at, job.fee, &key, |number| {
-                let application = Application {
-                    number: number.clone(),
-                    identity: job.identity.clone(),
-                    choices: job.choices.clone(),
-                    photo: job.photo.clone(),
-                    fee: job.fee,
-                    created_at: job.created_at,
-                };
-                let body = serde_json::to_string(&Submission::new(&application, &ctx.device_id, &key))
-                    .expect("submission serialises");
-                (body, application)
-            });
+            let saved = ctx.store.save_application(
+                &ctx.device_id,
+                job.created_at,
+                job.fee,
+                &key,
+                |number| {
+                    let application = Application {
+                        number: number.clone(),
+                        identity: job.identity.clone(),
+                        choices: job.choices.clone(),
+                        photo: job.photo.clone(),
+                        fee: job.fee,
+                        created_at: job.created_at,
+                    };
+                    let body =
+                        serde_json::to_string(&Submission::new(&application, &ctx.device_id, &key))
+                            .expect("submission serialises");
+                    (body, application)
+                },
+            );
             let (number, application) = match saved {
                 Ok(saved) => saved,
                 Err(e) => {

@@ -9,9 +9,17 @@ fn check(text: &str) -> (bool, String, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("kiosk.toml");
     std::fs::write(&file, text).expect("write");
-    let out = Command::new(kiosk_bin()).args(["config", "check"]).arg(&file).output().expect("run kiosk");
+    let out = Command::new(kiosk_bin())
+        .args(["config", "check"])
+        .arg(&file)
+        .output()
+        .expect("run kiosk");
     let stdout = String::from_utf8_lossy(&out.stdout).replace(&file.display().to_string(), "FILE");
-    (out.status.success(), stdout, String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.success(),
+        stdout,
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn demo() -> String {
@@ -32,19 +40,33 @@ fn the_demo_file_is_ok() {
 #[test]
 fn bad_type_is_reported_with_position_and_key() {
     let text = demo().replace("idle_seconds = 120", "idle_seconds = \"soon\"");
-    let line = text.lines().position(|l| l.contains("\"soon\"")).expect("line") + 1;
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"soon\""))
+        .expect("line")
+        + 1;
     let (ok, out, _) = check(&text);
     assert!(!ok);
-    assert!(out.starts_with(&format!("FILE:{line}:16: timeouts.idle_seconds: ")), "{out}");
+    assert!(
+        out.starts_with(&format!("FILE:{line}:16: timeouts.idle_seconds: ")),
+        "{out}"
+    );
 }
 
 #[test]
 fn unknown_keys_are_errors() {
     let text = demo().replace("[devices.printer]", "[devices.printer]\npaper = \"A4\"");
-    let line = text.lines().position(|l| l.starts_with("paper")).expect("line") + 1;
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("paper"))
+        .expect("line")
+        + 1;
     let (ok, out, _) = check(&text);
     assert!(!ok);
-    assert_eq!(out.trim(), format!("FILE:{line}:1: devices.printer.paper: unknown key (misspelt, or not valid here)"));
+    assert_eq!(
+        out.trim(),
+        format!("FILE:{line}:1: devices.printer.paper: unknown key (misspelt, or not valid here)")
+    );
 }
 
 #[test]
@@ -56,15 +78,31 @@ fn bad_url_and_other_semantic_errors_are_all_listed() {
     assert!(!ok);
     let lines: Vec<_> = out.lines().collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines.iter().any(|l| l.contains(": central.url: \"not a url\" is not a URL")), "{out}");
-    assert!(lines.iter().any(|l| l.contains(": ui.default_language: \"fr\" is not in ui.languages")), "{out}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(": central.url: \"not a url\" is not a URL")),
+        "{out}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(": ui.default_language: \"fr\" is not in ui.languages")),
+        "{out}"
+    );
 }
 
 #[test]
 fn missing_file_is_a_clear_error() {
-    let out = Command::new(kiosk_bin()).args(["config", "check", "/nonexistent/kiosk.toml"]).output().expect("run");
+    let out = Command::new(kiosk_bin())
+        .args(["config", "check", "/nonexistent/kiosk.toml"])
+        .output()
+        .expect("run");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("/nonexistent/kiosk.toml:0:0: (file): cannot read"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("/nonexistent/kiosk.toml:0:0: (file): cannot read")
+    );
 }
 
 #[test]
@@ -76,11 +114,30 @@ fn pin_hash_round_trip() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("run");
-    child.stdin.take().expect("stdin").write_all(b"135790\n").expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"135790\n")
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
     let hash = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains("135790"));
     assert!(kiosk::config::verify_pin("135790", &hash));
     assert!(!kiosk::config::verify_pin("135791", &hash));
+}
+
+#[test]
+fn the_deployment_examples_are_valid() {
+    for name in ["hall-self-fill.toml", "station-endorsement.toml"] {
+        let file = repo().join("deploy/config").join(name);
+        let out = Command::new(kiosk_bin())
+            .args(["config", "check"])
+            .arg(&file)
+            .output()
+            .expect("run kiosk");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\n", "{name}");
+        assert!(out.status.success(), "{name}");
+    }
 }

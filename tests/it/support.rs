@@ -49,7 +49,11 @@ pub fn demo_kiosk() -> Kiosk {
             card: Box::new(reader),
             demo_cards: Some(slot),
             camera: Box::new(SimCamera::new(1280, 720).expect("sim camera")),
-            printer: Box::new(FilePrinter::new(data.path().join("receipts"), PaperProfile::MM80, true)),
+            printer: Box::new(FilePrinter::new(
+                data.path().join("receipts"),
+                PaperProfile::MM80,
+                true,
+            )),
         },
         store: Store::open(data.path()).expect("store"),
         sync: None,
@@ -58,7 +62,10 @@ pub fn demo_kiosk() -> Kiosk {
     // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the
     // window has a size.
     running.window.show().expect("show");
-    running.window.window().set_size(slint::PhysicalSize::new(1080, 1920));
+    running
+        .window
+        .window()
+        .set_size(slint::PhysicalSize::new(1080, 1920));
     Kiosk { running, data }
 }
 
@@ -102,7 +109,12 @@ impl Kiosk {
         if let Some(e) = self.find_visible(id) {
             return Some(e);
         }
-        let flickables = self.window().root_element().query_descendants().match_type_name("Flickable").find_all();
+        let flickables = self
+            .window()
+            .root_element()
+            .query_descendants()
+            .match_type_name("Flickable")
+            .find_all();
         for flick in flickables {
             flick.scroll(0.0, 100_000.0);
             for _ in 0..60 {
@@ -117,7 +129,9 @@ impl Kiosk {
 
     /// Taps the element with accessible id `id` (its default action, as a screen reader would).
     pub fn tap(&self, id: &str) {
-        let e = self.find(id).unwrap_or_else(|| panic!("no element with accessible id {id:?} on {:?}", self.page()));
+        let e = self
+            .find(id)
+            .unwrap_or_else(|| panic!("no element with accessible id {id:?} on {:?}", self.page()));
         assert_eq!(e.accessible_enabled(), Some(true), "{id} is disabled");
         e.invoke_accessible_default_action();
     }

@@ -37,16 +37,29 @@ fn central_on(listen: &str) -> Central {
         .spawn()
         .expect("start central");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read");
-    let addr = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("unexpected: {line}"));
-    Central { child, url: format!("http://{addr}"), _data: data }
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected: {line}"));
+    Central {
+        child,
+        url: format!("http://{addr}"),
+        _data: data,
+    }
 }
 
 fn application(store: &mut Store, key: &str) -> String {
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
     let identity = kiosk::devices::card::sim::sample_identities(today).remove(0);
     let choices = Choices {
-        documents: vec![DocumentRequest { document: "passport".into(), category: "renewal".into(), endorsements: vec![] }],
+        documents: vec![DocumentRequest {
+            document: "passport".into(),
+            category: "renewal".into(),
+            endorsements: vec![],
+        }],
         phone: "13912345678".into(),
         delivery: Some(Delivery::Collect),
         green_channel: None,
@@ -61,11 +74,18 @@ fn application(store: &mut Store, key: &str) -> String {
                 number: number.clone(),
                 identity: identity.clone(),
                 choices: choices.clone(),
-                photo: Photo { jpeg: vec![0xFF, 0xD8, 0xFF, 0xD9], width: 354, height: 472 },
+                photo: Photo {
+                    jpeg: vec![0xFF, 0xD8, 0xFF, 0xD9],
+                    width: 354,
+                    height: 472,
+                },
                 fee: 120,
                 created_at,
             };
-            (serde_json::to_string(&Submission::new(&app, "SYNC01", key)).expect("json"), ())
+            (
+                serde_json::to_string(&Submission::new(&app, "SYNC01", key)).expect("json"),
+                (),
+            )
         })
         .expect("save");
     number.to_string()
@@ -74,13 +94,19 @@ fn application(store: &mut Store, key: &str) -> String {
 fn wait(what: &str, cond: impl Fn() -> bool) {
     let start = Instant::now();
     while !cond() {
-        assert!(start.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 #[test]
@@ -88,25 +114,48 @@ fn queued_applications_reach_the_central_and_are_purged() {
     let central = central_on("127.0.0.1:0");
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(dir.path()).expect("store");
-    let numbers: Vec<String> = (0..3).map(|i| application(&mut store, &format!("key-{i}"))).collect();
-    let sync = kiosk::sync::worker::spawn(dir.path().to_path_buf(), central.url.clone()).expect("worker");
+    let numbers: Vec<String> = (0..3)
+        .map(|i| application(&mut store, &format!("key-{i}")))
+        .collect();
+    let sync =
+        kiosk::sync::worker::spawn(dir.path().to_path_buf(), central.url.clone()).expect("worker");
     sync.wake();
-    wait("acknowledgements", || store.counts().expect("counts").acked == 3);
+    wait("acknowledgements", || {
+        store.counts().expect("counts").acked == 3
+    });
     for number in &numbers {
-        let receipt = store.application(number).expect("query").expect("row").expect("receipt number");
+        let receipt = store
+            .application(number)
+            .expect("query")
+            .expect("row")
+            .expect("receipt number");
         assert!(receipt.starts_with('R'));
     }
     assert!(store.pending(10).expect("pending").is_empty());
-    wait("status", || sync.status().online && sync.status().pending == 0);
+    wait("status", || {
+        sync.status().online && sync.status().pending == 0
+    });
 
     let rt = runtime();
     let client = reqwest::Client::new();
     let state: SubmissionState = rt
-        .block_on(async { client.get(format!("{}/v1/submissions/key-1", central.url)).send().await?.json().await })
+        .block_on(async {
+            client
+                .get(format!("{}/v1/submissions/key-1", central.url))
+                .send()
+                .await?
+                .json()
+                .await
+        })
         .expect("lookup");
     assert_eq!(state.number, numbers[1]);
     let missing = rt
-        .block_on(async { client.get(format!("{}/v1/submissions/nope", central.url)).send().await })
+        .block_on(async {
+            client
+                .get(format!("{}/v1/submissions/nope", central.url))
+                .send()
+                .await
+        })
         .expect("lookup");
     assert_eq!(missing.status(), 404);
 }
@@ -139,7 +188,10 @@ fn replays_answer_the_first_result_and_reused_keys_are_refused() {
     let other = post(body.replace("13912345678", "13900000000"));
     assert_eq!(other.status(), 422);
     assert_eq!(
-        other.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        other
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("application/problem+json")
     );
     let garbage = post("{\"not\": \"a submission\"}".into());
@@ -149,15 +201,29 @@ fn replays_answer_the_first_result_and_reused_keys_are_refused() {
 #[test]
 fn applications_wait_offline_and_go_out_when_the_central_returns() {
     // Find a free port, then leave it closed while the worker tries.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(dir.path()).expect("store");
     application(&mut store, "offline-key");
-    let sync = kiosk::sync::worker::spawn(dir.path().to_path_buf(), format!("http://127.0.0.1:{port}")).expect("worker");
+    let sync =
+        kiosk::sync::worker::spawn(dir.path().to_path_buf(), format!("http://127.0.0.1:{port}"))
+            .expect("worker");
     sync.wake();
-    wait("the first failed attempt", || !sync.status().online && sync.status().last_error.is_some());
-    assert_eq!(store.counts().expect("counts").pending, 1, "nothing lost while offline");
+    wait("the first failed attempt", || {
+        !sync.status().online && sync.status().last_error.is_some()
+    });
+    assert_eq!(
+        store.counts().expect("counts").pending,
+        1,
+        "nothing lost while offline"
+    );
     let _central = central_on(&format!("127.0.0.1:{port}"));
     sync.wake();
-    wait("delivery after the outage", || store.counts().expect("counts").acked == 1);
+    wait("delivery after the outage", || {
+        store.counts().expect("counts").acked == 1
+    });
 }

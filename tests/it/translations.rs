@@ -35,8 +35,12 @@ fn tr_strings() -> BTreeSet<String> {
 }
 
 fn po_entries() -> Vec<(String, String)> {
-    let po = std::fs::read_to_string(repo().join("ui/lang/zh_CN/LC_MESSAGES/kiosk.po")).expect("po file");
-    let unquote = |l: &str, key: &str| l.strip_prefix(key).map(|r| r.trim().trim_matches('"').replace("\\\"", "\""));
+    let po = std::fs::read_to_string(repo().join("ui/lang/zh_CN/LC_MESSAGES/kiosk.po"))
+        .expect("po file");
+    let unquote = |l: &str, key: &str| {
+        l.strip_prefix(key)
+            .map(|r| r.trim().trim_matches('"').replace("\\\"", "\""))
+    };
     let mut entries = Vec::new();
     let mut id = None;
     for line in po.lines() {
@@ -67,7 +71,8 @@ fn the_bundled_font_covers_all_kiosk_text() {
         fontdue::FontSettings::default(),
     )
     .expect("font parses");
-    let catalogue = std::fs::read_to_string(repo().join("assets/catalogue.toml")).expect("catalogue");
+    let catalogue =
+        std::fs::read_to_string(repo().join("assets/catalogue.toml")).expect("catalogue");
     let mut text: String = po_entries().into_iter().map(|(_, s)| s).collect();
     text.push_str(&catalogue);
     text.extend(tr_strings());
@@ -75,5 +80,8 @@ fn the_bundled_font_covers_all_kiosk_text() {
         .chars()
         .filter(|c| !c.is_control() && !c.is_whitespace() && font.lookup_glyph_index(*c) == 0)
         .collect();
-    assert!(missing.is_empty(), "characters without a glyph: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "characters without a glyph: {missing:?}"
+    );
 }

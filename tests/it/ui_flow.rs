@@ -18,7 +18,10 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
     k.wait_for_page(Page::CardRead);
     assert_eq!(k.label("applicant-name"), "曾小芳");
     let id_masked = k.label("applicant-id");
-    assert!(id_masked.starts_with("3502") && id_masked.contains("****"), "{id_masked}");
+    assert!(
+        id_masked.starts_with("3502") && id_masked.contains("****"),
+        "{id_masked}"
+    );
     k.tap("next");
     assert_eq!(k.page(), Page::Documents);
 
@@ -58,20 +61,38 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
     kiosk::domain::app_number::AppNumber::parse(&number).expect("a valid application number");
 
     let receipt = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("receipt bytes");
-    assert!(receipt.windows(number.len()).any(|w| w == number.as_bytes()), "receipt holds the number");
-    assert!(k.receipts().join(format!("{number}.png")).exists(), "receipt preview");
+    assert!(
+        receipt
+            .windows(number.len())
+            .any(|w| w == number.as_bytes()),
+        "receipt holds the number"
+    );
+    assert!(
+        k.receipts().join(format!("{number}.png")).exists(),
+        "receipt preview"
+    );
     let store = Store::open(k.data_dir()).expect("store");
-    assert_eq!(store.application(&number).expect("query"), Some(None), "stored, not yet acknowledged");
+    assert_eq!(
+        store.application(&number).expect("query"),
+        Some(None),
+        "stored, not yet acknowledged"
+    );
     assert_eq!(store.pending(10).expect("outbox").len(), 1);
 
     k.tap("finish");
     assert_eq!(k.page(), Page::Attract);
     let text = k.visible_text();
     for trace in ["曾小芳", "ZENG", PHONE, &id_masked, "思明区", &number] {
-        assert!(!text.contains(trace), "attract screen still shows {trace:?}");
+        assert!(
+            !text.contains(trace),
+            "attract screen still shows {trace:?}"
+        );
     }
     let s = k.window().global::<kiosk::ui::Applicant>();
-    assert_eq!((s.get_name(), s.get_id_masked(), s.get_address()), ("".into(), "".into(), "".into()));
+    assert_eq!(
+        (s.get_name(), s.get_id_masked(), s.get_address()),
+        ("".into(), "".into(), "".into())
+    );
     assert_eq!(k.window().global::<kiosk::ui::Details>().get_phone(), "");
 }
 
@@ -94,15 +115,26 @@ fn elderly_mode_enlarges_text_and_resets_after_the_session() {
     let normal = theme.get_font_body();
     let normal_height = k.find("attract-title").expect("title").size().height;
     k.tap("theme-large");
-    assert!(theme.get_font_body() >= normal * 1.3, "{} vs {normal}", theme.get_font_body());
+    assert!(
+        theme.get_font_body() >= normal * 1.3,
+        "{} vs {normal}",
+        theme.get_font_body()
+    );
     assert!(theme.get_target() >= 60.0);
     let large_height = k.find("attract-title").expect("title").size().height;
-    assert!(large_height > normal_height, "{large_height} vs {normal_height}");
+    assert!(
+        large_height > normal_height,
+        "{large_height} vs {normal_height}"
+    );
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
     k.tap("cancel");
     assert_eq!(k.page(), Page::Attract);
-    assert_eq!(theme.get_font_body(), normal, "the next applicant starts in the configured mode");
+    assert_eq!(
+        theme.get_font_body(),
+        normal,
+        "the next applicant starts in the configured mode"
+    );
 }
 
 #[test]
@@ -112,7 +144,10 @@ fn idle_timeout_warns_can_be_extended_and_then_wipes() {
     k.wait_for_page(Page::CardRead);
     k.advance(91_000);
     let countdown = k.label("timeout-countdown");
-    assert!(k.window().global::<Session>().get_warning_seconds() >= 20, "{countdown}");
+    assert!(
+        k.window().global::<Session>().get_warning_seconds() >= 20,
+        "{countdown}"
+    );
     k.tap("extend-time");
     assert_eq!(k.window().global::<Session>().get_warning_seconds(), 0);
     assert!(k.find("timeout-countdown").is_none());
@@ -120,7 +155,10 @@ fn idle_timeout_warns_can_be_extended_and_then_wipes() {
     k.tap("extend-time");
     k.advance(121_000);
     assert_eq!(k.page(), Page::Attract);
-    assert_eq!(k.window().global::<Session>().get_notice(), NoticeKind::TimedOut);
+    assert_eq!(
+        k.window().global::<Session>().get_notice(),
+        NoticeKind::TimedOut
+    );
     assert!(!k.visible_text().contains("单建国"));
 }
 
@@ -133,7 +171,10 @@ fn card_removal_mid_form_wipes_the_session() {
     k.tap("doc-passport");
     k.tap("demo-remove-card");
     k.wait_for_page(Page::Attract);
-    assert_eq!(k.window().global::<Session>().get_notice(), NoticeKind::CardRemoved);
+    assert_eq!(
+        k.window().global::<Session>().get_notice(),
+        NoticeKind::CardRemoved
+    );
     assert!(!k.visible_text().contains("吕思远"));
 }
 
@@ -141,11 +182,12 @@ fn card_removal_mid_form_wipes_the_session() {
 fn residence_permit_holders_are_sent_to_a_window() {
     let k = demo_kiosk();
     k.tap("demo-card-3");
-    k.wait_until("the notice", |k| k.window().global::<Session>().get_notice() == NoticeKind::NotEligible);
+    k.wait_until("the notice", |k| {
+        k.window().global::<Session>().get_notice() == NoticeKind::NotEligible
+    });
     assert_eq!(k.page(), Page::Attract);
     assert!(k.label("notice").contains("窗口"));
 }
-
 
 /// Every step of the flow in portrait and landscape: the continue button (or finish) is on
 /// screen and a comfortable touch target. With `KIOSK_SCREENSHOTS=DIR` the screens are saved.
@@ -156,11 +198,23 @@ fn every_page_is_usable_in_portrait_and_landscape() {
     let check = |name: &str, button: &str| {
         for (w, h, orientation) in [(1080u32, 1920u32, "portrait"), (1920, 1080, "landscape")] {
             k.window().window().set_size(slint::PhysicalSize::new(w, h));
-            let e = k.find(button).unwrap_or_else(|| panic!("{button} missing on {name} ({orientation})"));
+            let e = k
+                .find(button)
+                .unwrap_or_else(|| panic!("{button} missing on {name} ({orientation})"));
             let (pos, size) = (e.absolute_position(), e.size());
-            assert!(pos.x >= 0.0 && pos.y >= 0.0, "{name} {orientation}: {button} at {pos:?}");
-            assert!(pos.x + size.width <= w as f32 && pos.y + size.height <= h as f32, "{name} {orientation}: {button} off screen");
-            assert!(size.height >= 60.0, "{name} {orientation}: {button} is {} px high", size.height);
+            assert!(
+                pos.x >= 0.0 && pos.y >= 0.0,
+                "{name} {orientation}: {button} at {pos:?}"
+            );
+            assert!(
+                pos.x + size.width <= w as f32 && pos.y + size.height <= h as f32,
+                "{name} {orientation}: {button} off screen"
+            );
+            assert!(
+                size.height >= 60.0,
+                "{name} {orientation}: {button} is {} px high",
+                size.height
+            );
             if let Some(dir) = &shots {
                 std::fs::create_dir_all(dir).expect("screenshot dir");
                 k.screenshot(&dir.join(format!("{name}-{orientation}.png")));
@@ -172,7 +226,13 @@ fn every_page_is_usable_in_portrait_and_landscape() {
     k.wait_for_page(Page::CardRead);
     check("card-read", "next");
     k.tap("next");
-    for id in ["doc-passport", "cat-passport-renewal", "doc-hk_macau_permit", "cat-hk_macau_permit-renewal", "kind-hk_macau_permit-macau-L"] {
+    for id in [
+        "doc-passport",
+        "cat-passport-renewal",
+        "doc-hk_macau_permit",
+        "cat-hk_macau_permit-renewal",
+        "kind-hk_macau_permit-macau-L",
+    ] {
         k.tap(id);
     }
     check("documents", "next");

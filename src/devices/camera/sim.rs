@@ -29,7 +29,12 @@ impl SimCamera {
             (portrait.height() as f32 * scale) as u32,
             imageops::FilterType::Triangle,
         );
-        Ok(SimCamera { portrait, frame: 0, width, height })
+        Ok(SimCamera {
+            portrait,
+            frame: 0,
+            width,
+            height,
+        })
     }
 }
 

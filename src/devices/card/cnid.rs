@@ -95,7 +95,10 @@ fn date(block: &[u8], f: Field) -> Result<NaiveDate, CnidError> {
     NaiveDate::parse_from_str(&s, "%Y%m%d")
         .ok()
         .filter(|_| s.len() == 8)
-        .ok_or(CnidError::Date { field: f.2, value: s })
+        .ok_or(CnidError::Date {
+            field: f.2,
+            value: s,
+        })
 }
 
 fn valid_until(block: &[u8], f: Field) -> Result<ValidUntil, CnidError> {
@@ -107,7 +110,11 @@ fn valid_until(block: &[u8], f: Field) -> Result<ValidUntil, CnidError> {
 }
 
 fn required(value: String, field: &'static str) -> Result<String, CnidError> {
-    if value.is_empty() { Err(CnidError::Empty(field)) } else { Ok(value) }
+    if value.is_empty() {
+        Err(CnidError::Empty(field))
+    } else {
+        Ok(value)
+    }
 }
 
 /// Parses a text block read from a card. `today` bounds plausible birth dates.
@@ -126,7 +133,12 @@ pub fn parse_text_block(block: &[u8], today: NaiveDate) -> Result<Identity, Cnid
 }
 
 /// Checks an 18-character number against the card's own birth date and sex.
-fn checked_number(text: &str, birth: NaiveDate, sex: Sex, today: NaiveDate) -> Result<String, CnidError> {
+fn checked_number(
+    text: &str,
+    birth: NaiveDate,
+    sex: Sex,
+    today: NaiveDate,
+) -> Result<String, CnidError> {
     let number = IdNumber::parse(text, today)?;
     if number.birth_date() != birth {
         return Err(CnidError::Inconsistent("birth date"));
@@ -137,7 +149,11 @@ fn checked_number(text: &str, birth: NaiveDate, sex: Sex, today: NaiveDate) -> R
     Ok(number.as_str().to_string())
 }
 
-fn parse_mainland_layout(block: &[u8], card_type: CardType, today: NaiveDate) -> Result<Identity, CnidError> {
+fn parse_mainland_layout(
+    block: &[u8],
+    card_type: CardType,
+    today: NaiveDate,
+) -> Result<Identity, CnidError> {
     use mainland::*;
     let sex = Sex::from_code(&read(block, SEX)?);
     let birth_date = date(block, BIRTH)?;
@@ -245,7 +261,11 @@ pub fn encode_text_block(id: &Identity) -> [u8; TEXT_BLOCK_LEN] {
             write(&mut b, VALID_UNTIL, &until_text(id.valid_until));
             if id.card_type == CardType::ResidencePermitHkMoTw {
                 write(&mut b, PERMIT, &id.permit_number);
-                write(&mut b, ISSUE_COUNT, &format!("{:02}", id.issue_count.unwrap_or(0)));
+                write(
+                    &mut b,
+                    ISSUE_COUNT,
+                    &format!("{:02}", id.issue_count.unwrap_or(0)),
+                );
                 "J"
             } else {
                 " "
@@ -267,12 +287,24 @@ pub fn encode_text_block(id: &Identity) -> [u8; TEXT_BLOCK_LEN] {
             use foreigner2023::*;
             write(&mut b, NAME_ZH, &id.name);
             write(&mut b, SEX, id.sex.code());
-            write(&mut b, ISSUE_COUNT, &format!("{:02}", id.issue_count.unwrap_or(0)));
+            write(
+                &mut b,
+                ISSUE_COUNT,
+                &format!("{:02}", id.issue_count.unwrap_or(0)),
+            );
             write(&mut b, BIRTH, &ymd(id.birth_date));
             let latin: Vec<char> = id.name_latin.chars().collect();
             let split = latin.len().min(35);
-            write(&mut b, NAME_EN_1, &latin[..split].iter().collect::<String>());
-            write(&mut b, NAME_EN_2, &latin[split..].iter().collect::<String>());
+            write(
+                &mut b,
+                NAME_EN_1,
+                &latin[..split].iter().collect::<String>(),
+            );
+            write(
+                &mut b,
+                NAME_EN_2,
+                &latin[split..].iter().collect::<String>(),
+            );
             write(&mut b, NUMBER, &id.id_number);
             write(&mut b, VALID_FROM, &ymd(id.valid_from));
             write(&mut b, VALID_UNTIL, &until_text(id.valid_until));
@@ -327,25 +359,43 @@ mod tests {
         let id = sample_identities(today()).remove(0);
         let mut b = encode_text_block(&id);
         write(&mut b, mainland::BIRTH, "19700101");
-        assert_eq!(parse_text_block(&b, today()), Err(CnidError::Inconsistent("birth date")));
+        assert_eq!(
+            parse_text_block(&b, today()),
+            Err(CnidError::Inconsistent("birth date"))
+        );
         let mut b = encode_text_block(&id);
         let flipped = if id.sex == Sex::Male { "2" } else { "1" };
         write(&mut b, mainland::SEX, flipped);
-        assert_eq!(parse_text_block(&b, today()), Err(CnidError::Inconsistent("sex")));
+        assert_eq!(
+            parse_text_block(&b, today()),
+            Err(CnidError::Inconsistent("sex"))
+        );
         let mut b = encode_text_block(&id);
         b[122 + 34] ^= 0x01; // last character of the number
-        assert!(matches!(parse_text_block(&b, today()), Err(CnidError::IdNumber(_))));
+        assert!(matches!(
+            parse_text_block(&b, today()),
+            Err(CnidError::IdNumber(_))
+        ));
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        assert_eq!(parse_text_block(&[0u8; 10], today()), Err(CnidError::Length(10)));
+        assert_eq!(
+            parse_text_block(&[0u8; 10], today()),
+            Err(CnidError::Length(10))
+        );
         let mut b = encode_text_block(&sample_identities(today()).remove(0));
         b[248] = b'Z';
-        assert_eq!(parse_text_block(&b, today()), Err(CnidError::TypeFlag(0x5A)));
+        assert_eq!(
+            parse_text_block(&b, today()),
+            Err(CnidError::TypeFlag(0x5A))
+        );
         let mut b = encode_text_block(&sample_identities(today()).remove(0));
         b[36..40].copy_from_slice(&[0x00, 0xD8, 0x00, 0xD8]); // unpaired surrogates
-        assert!(matches!(parse_text_block(&b, today()), Err(CnidError::Text { .. })));
+        assert!(matches!(
+            parse_text_block(&b, today()),
+            Err(CnidError::Text { .. })
+        ));
         // Pseudo-random blocks never panic.
         let mut x: u32 = 12345;
         for _ in 0..2000 {

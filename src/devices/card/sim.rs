@@ -164,7 +164,12 @@ pub fn sim_reader(today: NaiveDate) -> (SimCardReader, SimCardSlot) {
         .collect();
     let blocks = samples.iter().map(encode_text_block).collect();
     (
-        SimCardReader { rx, blocks, today, inserted: false },
+        SimCardReader {
+            rx,
+            blocks,
+            today,
+            inserted: false,
+        },
         SimCardSlot { tx, labels },
     )
 }

@@ -78,7 +78,16 @@ fn qr(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00]); // model 2
     out.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x43, 6]); // module size
     out.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x45, 0x31]); // EC level M
-    out.extend_from_slice(&[0x1D, 0x28, 0x6B, (len & 0xFF) as u8, (len >> 8) as u8, 0x31, 0x50, 0x30]);
+    out.extend_from_slice(&[
+        0x1D,
+        0x28,
+        0x6B,
+        (len & 0xFF) as u8,
+        (len >> 8) as u8,
+        0x31,
+        0x50,
+        0x30,
+    ]);
     out.extend_from_slice(text.as_bytes());
     out.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x51, 0x30]); // print
 }
@@ -88,7 +97,12 @@ pub fn encode(receipt: &Receipt, columns: usize) -> Vec<u8> {
     let mut out = vec![0x1B, 0x40, 0x1C, 0x26];
     for block in &receipt.blocks {
         match block {
-            Block::Text { text, align, big, bold } => {
+            Block::Text {
+                text,
+                align,
+                big,
+                bold,
+            } => {
                 let n = match align {
                     Align::Left => 0,
                     Align::Center => 1,
@@ -147,13 +161,23 @@ mod tests {
         code128(&mut out, "E1234");
         // GS k 73 len {B E {C 12 34
         let tail = &out[9..];
-        assert_eq!(tail, &[0x1D, 0x6B, 73, 7, b'{', b'B', b'E', b'{', b'C', 12, 34, b'\n']);
+        assert_eq!(
+            tail,
+            &[
+                0x1D, 0x6B, 73, 7, b'{', b'B', b'E', b'{', b'C', 12, 34, b'\n'
+            ]
+        );
     }
 
     #[test]
     fn chinese_text_is_gbk() {
         let r = Receipt {
-            blocks: vec![Block::Text { text: "申请".into(), align: Align::Left, big: false, bold: false }],
+            blocks: vec![Block::Text {
+                text: "申请".into(),
+                align: Align::Left,
+                big: false,
+                bold: false,
+            }],
         };
         let bytes = encode(&r, 32);
         // 申 = C9 EA, 请 = C7 EB in GBK
@@ -165,7 +189,10 @@ mod tests {
     fn qr_store_length_counts_three_extra_bytes() {
         let mut out = Vec::new();
         qr(&mut out, "ABC");
-        let store = out.windows(3).position(|w| w == [0x31, 0x50, 0x30]).unwrap();
+        let store = out
+            .windows(3)
+            .position(|w| w == [0x31, 0x50, 0x30])
+            .unwrap();
         assert_eq!(out[store - 2], 6);
         assert_eq!(out[store - 1], 0);
     }

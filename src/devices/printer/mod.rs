@@ -20,8 +20,14 @@ pub struct PaperProfile {
 }
 
 impl PaperProfile {
-    pub const MM58: PaperProfile = PaperProfile { dots: 384, columns: 32 };
-    pub const MM80: PaperProfile = PaperProfile { dots: 576, columns: 48 };
+    pub const MM58: PaperProfile = PaperProfile {
+        dots: 384,
+        columns: 32,
+    };
+    pub const MM80: PaperProfile = PaperProfile {
+        dots: 576,
+        columns: 48,
+    };
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +53,11 @@ pub struct FilePrinter {
 
 impl FilePrinter {
     pub fn new(dir: PathBuf, profile: PaperProfile, preview: bool) -> FilePrinter {
-        FilePrinter { dir, profile, preview }
+        FilePrinter {
+            dir,
+            profile,
+            preview,
+        }
     }
 }
 
@@ -69,7 +79,9 @@ impl Printer for FilePrinter {
 pub(crate) mod tests {
     use super::*;
     use crate::domain::app_number::AppNumber;
-    use crate::domain::application::{Application, Choices, Delivery, DocumentRequest, Endorsement};
+    use crate::domain::application::{
+        Application, Choices, Delivery, DocumentRequest, Endorsement,
+    };
     use crate::domain::photo::Photo;
     use chrono::NaiveDate;
 
@@ -81,13 +93,25 @@ pub(crate) mod tests {
             identity,
             choices: Choices {
                 documents: vec![
-                    DocumentRequest { document: "passport".into(), category: "first_issue".into(), endorsements: vec![] },
+                    DocumentRequest {
+                        document: "passport".into(),
+                        category: "first_issue".into(),
+                        endorsements: vec![],
+                    },
                     DocumentRequest {
                         document: "hk_macau_permit".into(),
                         category: "first_issue".into(),
                         endorsements: vec![
-                            Endorsement { destination: "hk".into(), kind: "G".into(), trips: "1y2".into() },
-                            Endorsement { destination: "macau".into(), kind: "G".into(), trips: "3m1".into() },
+                            Endorsement {
+                                destination: "hk".into(),
+                                kind: "G".into(),
+                                trips: "1y2".into(),
+                            },
+                            Endorsement {
+                                destination: "macau".into(),
+                                kind: "G".into(),
+                                trips: "3m1".into(),
+                            },
                         ],
                     },
                 ],
@@ -98,7 +122,11 @@ pub(crate) mod tests {
                 pinyin_given: "XIAOFANG".into(),
                 pinyin_confirmed: true,
             },
-            photo: Photo { jpeg: vec![0xFF, 0xD8], width: 354, height: 472 },
+            photo: Photo {
+                jpeg: vec![0xFF, 0xD8],
+                width: 354,
+                height: 472,
+            },
             fee: 225,
             created_at: today.and_hms_opt(9, 30, 0).unwrap(),
         }
@@ -108,12 +136,19 @@ pub(crate) mod tests {
     fn file_printer_writes_bytes_and_a_preview_of_the_paper() {
         let dir = tempfile::tempdir().unwrap();
         let app = sample_application();
-        let form = receipt::application_form(&app, &crate::domain::catalogue::Catalogue::builtin(), "厦门");
+        let form = receipt::application_form(
+            &app,
+            &crate::domain::catalogue::Catalogue::builtin(),
+            "厦门",
+        );
         for profile in [PaperProfile::MM58, PaperProfile::MM80] {
             let mut p = FilePrinter::new(dir.path().to_path_buf(), profile, true);
             p.print(app.number.as_str(), &form).unwrap();
             let bin = std::fs::read(dir.path().join(format!("{}.bin", app.number))).unwrap();
-            assert!(bin.windows(app.number.as_str().len()).any(|w| w == app.number.as_str().as_bytes()));
+            assert!(
+                bin.windows(app.number.as_str().len())
+                    .any(|w| w == app.number.as_str().as_bytes())
+            );
             let png = image::open(dir.path().join(format!("{}.png", app.number))).unwrap();
             assert_eq!(png.width(), profile.dots);
             assert!(png.height() > 600, "a whole form is long: {}", png.height());

@@ -34,12 +34,17 @@ struct Canvas {
 
 impl Canvas {
     fn new(width: u32) -> Canvas {
-        Canvas { width, img: GrayImage::from_pixel(width, 4000, Luma([255])), y: MARGIN }
+        Canvas {
+            width,
+            img: GrayImage::from_pixel(width, 4000, Luma([255])),
+            y: MARGIN,
+        }
     }
 
     fn ensure(&mut self, height: u32) {
         if self.y + height + MARGIN > self.img.height() {
-            let mut bigger = GrayImage::from_pixel(self.width, self.img.height() * 2 + height, Luma([255]));
+            let mut bigger =
+                GrayImage::from_pixel(self.width, self.img.height() * 2 + height, Luma([255]));
             image::imageops::overlay(&mut bigger, &self.img, 0, 0);
             self.img = bigger;
         }
@@ -68,7 +73,9 @@ impl Canvas {
                 *w += adv;
             }
         }
-        let ascent = font.horizontal_line_metrics(px).map_or(px * 0.8, |m| m.ascent);
+        let ascent = font
+            .horizontal_line_metrics(px)
+            .map_or(px * 0.8, |m| m.ascent);
         let line_h = px.ceil() as u32 + LINE_GAP;
         for (line, w) in lines {
             self.ensure(line_h);
@@ -116,7 +123,12 @@ impl Canvas {
         let x0 = self.width.saturating_sub(w) / 2;
         for (i, &m) in modules.iter().enumerate() {
             if m == 1 {
-                self.black(x0 + i as u32 * BARCODE_MODULE, self.y, BARCODE_MODULE, BARCODE_HEIGHT);
+                self.black(
+                    x0 + i as u32 * BARCODE_MODULE,
+                    self.y,
+                    BARCODE_MODULE,
+                    BARCODE_HEIGHT,
+                );
             }
         }
         self.y += BARCODE_HEIGHT + LINE_GAP * 2;
@@ -134,7 +146,12 @@ impl Canvas {
         for (i, c) in code.to_colors().iter().enumerate() {
             if *c == qrcode::Color::Dark {
                 let (cx, cy) = (i as u32 % n, i as u32 / n);
-                self.black(x0 + cx * QR_MODULE, self.y + cy * QR_MODULE, QR_MODULE, QR_MODULE);
+                self.black(
+                    x0 + cx * QR_MODULE,
+                    self.y + cy * QR_MODULE,
+                    QR_MODULE,
+                    QR_MODULE,
+                );
             }
         }
         self.y += size + LINE_GAP * 2;
@@ -146,9 +163,9 @@ pub fn render(receipt: &Receipt, dots: u32) -> GrayImage {
     let mut c = Canvas::new(dots);
     for block in &receipt.blocks {
         match block {
-            Block::Text { text, align, big, .. } => {
-                c.text(text, if *big { BIG_PX } else { TEXT_PX }, *align)
-            }
+            Block::Text {
+                text, align, big, ..
+            } => c.text(text, if *big { BIG_PX } else { TEXT_PX }, *align),
             Block::Rule => {
                 c.ensure(LINE_GAP * 2 + 2);
                 c.y += LINE_GAP;

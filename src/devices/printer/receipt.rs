@@ -12,7 +12,12 @@ pub enum Align {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
-    Text { text: String, align: Align, big: bool, bold: bool },
+    Text {
+        text: String,
+        align: Align,
+        big: bool,
+        bold: bool,
+    },
     Rule,
     Code128(String),
     Qr(String),
@@ -30,8 +35,19 @@ impl Receipt {
         self.styled(text, Align::Left, false, false)
     }
 
-    fn styled(&mut self, text: impl Into<String>, align: Align, big: bool, bold: bool) -> &mut Self {
-        self.blocks.push(Block::Text { text: text.into(), align, big, bold });
+    fn styled(
+        &mut self,
+        text: impl Into<String>,
+        align: Align,
+        big: bool,
+        bold: bool,
+    ) -> &mut Self {
+        self.blocks.push(Block::Text {
+            text: text.into(),
+            align,
+            big,
+            bold,
+        });
         self
     }
 
@@ -58,7 +74,12 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
     let mut r = Receipt::default();
     r.styled(hall, Align::Center, false, true)
         .styled("出入境证件申请表", Align::Center, true, true)
-        .styled("Exit-entry document application", Align::Center, false, false)
+        .styled(
+            "Exit-entry document application",
+            Align::Center,
+            false,
+            false,
+        )
         .push(Block::Rule);
     if let Some(code) = &app.choices.green_channel {
         let reason = label(cat.green_channel_reason(code), code);
@@ -73,14 +94,26 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         .text(format!("身份证 ID: {}", app.identity.masked_id()))
         .push(Block::Rule);
     for req in &app.choices.documents {
-        r.styled(label(cat.document(&req.document), &req.document), Align::Left, false, true);
-        r.text(format!("  类别 Category: {}", label(cat.category(&req.category), &req.category)));
+        r.styled(
+            label(cat.document(&req.document), &req.document),
+            Align::Left,
+            false,
+            true,
+        );
+        r.text(format!(
+            "  类别 Category: {}",
+            label(cat.category(&req.category), &req.category)
+        ));
         for e in &req.endorsements {
             let kind = cat
                 .endorsement(&e.destination, &e.kind)
                 .map_or_else(|| e.kind.clone(), |k| format!("{} {}", k.zh, k.en));
-            let dest = cat.destination(&e.destination).map_or(e.destination.as_str(), |d| d.zh.as_str());
-            let trips = cat.trip(&e.trips).map_or(e.trips.as_str(), |t| t.zh.as_str());
+            let dest = cat
+                .destination(&e.destination)
+                .map_or(e.destination.as_str(), |d| d.zh.as_str());
+            let trips = cat
+                .trip(&e.trips)
+                .map_or(e.trips.as_str(), |t| t.zh.as_str());
             r.text(format!("  签注 {dest}: {kind} · {trips}"));
         }
     }
@@ -91,7 +124,10 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
     };
     r.text(format!("取证 Delivery: {delivery}"))
         .styled(format!("费用 Fee: ¥{}", app.fee), Align::Left, false, true)
-        .text(format!("时间 Time: {}", app.created_at.format("%Y-%m-%d %H:%M")))
+        .text(format!(
+            "时间 Time: {}",
+            app.created_at.format("%Y-%m-%d %H:%M")
+        ))
         .push(Block::Rule)
         .styled("申请编号 Application number", Align::Center, false, false)
         .styled(app.number.as_str(), Align::Center, true, true)
@@ -120,7 +156,13 @@ mod tests {
         assert!(!all.contains(&app.identity.id_number));
         assert!(all.contains("¥225"));
         assert!(all.contains("个人旅游"));
-        assert!(r.blocks.contains(&Block::Code128(app.number.as_str().to_string())));
-        assert!(r.blocks.contains(&Block::Qr(app.number.as_str().to_string())));
+        assert!(
+            r.blocks
+                .contains(&Block::Code128(app.number.as_str().to_string()))
+        );
+        assert!(
+            r.blocks
+                .contains(&Block::Qr(app.number.as_str().to_string()))
+        );
     }
 }
