@@ -244,11 +244,13 @@ impl Choices {
     }
 }
 
+/// A complete application for tests elsewhere in the crate: passport + HK/Macau permit with two
+/// endorsements, collection at the hall (fee ¥225).
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
     use super::*;
 
-    fn endorsement(destination: &str, kind: &str, trips: &str) -> Endorsement {
+    pub fn endorsement(destination: &str, kind: &str, trips: &str) -> Endorsement {
         Endorsement {
             destination: destination.into(),
             kind: kind.into(),
@@ -256,7 +258,7 @@ mod tests {
         }
     }
 
-    fn complete() -> Choices {
+    pub fn sample_choices() -> Choices {
         Choices {
             documents: vec![
                 DocumentRequest {
@@ -280,6 +282,16 @@ mod tests {
             pinyin_given: "SAN".into(),
             pinyin_confirmed: true,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::endorsement;
+    use super::*;
+
+    fn complete() -> Choices {
+        super::fixtures::sample_choices()
     }
 
     #[test]

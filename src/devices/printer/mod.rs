@@ -79,9 +79,7 @@ impl Printer for FilePrinter {
 pub(crate) mod tests {
     use super::*;
     use crate::domain::app_number::AppNumber;
-    use crate::domain::application::{
-        Application, Choices, Delivery, DocumentRequest, Endorsement,
-    };
+    use crate::domain::application::{Application, Choices};
     use crate::domain::photo::Photo;
     use chrono::NaiveDate;
 
@@ -92,35 +90,8 @@ pub(crate) mod tests {
             number: AppNumber::compose("XMH01", today, 42),
             identity,
             choices: Choices {
-                documents: vec![
-                    DocumentRequest {
-                        document: "passport".into(),
-                        category: "first_issue".into(),
-                        endorsements: vec![],
-                    },
-                    DocumentRequest {
-                        document: "hk_macau_permit".into(),
-                        category: "first_issue".into(),
-                        endorsements: vec![
-                            Endorsement {
-                                destination: "hk".into(),
-                                kind: "G".into(),
-                                trips: "1y2".into(),
-                            },
-                            Endorsement {
-                                destination: "macau".into(),
-                                kind: "G".into(),
-                                trips: "3m1".into(),
-                            },
-                        ],
-                    },
-                ],
-                phone: "13912345678".into(),
-                delivery: Some(Delivery::Collect),
                 green_channel: Some("funeral".into()),
-                pinyin_surname: "ZENG".into(),
-                pinyin_given: "XIAOFANG".into(),
-                pinyin_confirmed: true,
+                ..crate::domain::application::fixtures::sample_choices()
             },
             photo: Photo {
                 jpeg: vec![0xFF, 0xD8],
