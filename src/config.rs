@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
+use crate::devices::printer::PrinterProfile;
 use crate::domain::app_number::valid_device_id;
 use crate::flow::Timeouts;
 
@@ -100,21 +101,37 @@ pub enum PrinterKind {
     Serial,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub enum PrinterProfile {
-    #[serde(rename = "58mm")]
-    Mm58,
-    #[serde(rename = "80mm")]
-    Mm80,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 pub struct PrinterSettings {
     pub kind: PrinterKind,
-    pub profile: PrinterProfile,
+    /// A ready profile (see `PrinterProfile::BUILTIN_NAMES`) or `custom` with `[devices.printer.custom]`.
+    pub profile: String,
     /// file: output directory; tcp: host:port; usb: /dev/usb/lpN; serial: /dev/ttyXXX.
     #[serde(default)]
     pub target: Option<String>,
+    /// Serial line speed.
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// Deadline for connecting, each status answer and write progress.
+    #[serde(default = "default_printer_timeout_ms")]
+    pub timeout_ms: u64,
+    /// How long a printed form's bytes are kept so staff can reprint it.
+    #[serde(default = "default_reprint_hours")]
+    pub reprint_hours: u64,
+    #[serde(default)]
+    pub custom: Option<PrinterProfile>,
+}
+
+fn default_baud() -> u32 {
+    115_200
+}
+
+fn default_printer_timeout_ms() -> u64 {
+    2_000
+}
+
+fn default_reprint_hours() -> u64 {
+    12
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -158,6 +175,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// The printer profile named in the file (validated, so it exists).
+    pub fn printer_profile(&self) -> PrinterProfile {
+        let p = &self.devices.printer;
+        match (&p.custom, PrinterProfile::builtin(&p.profile)) {
+            (Some(custom), _) if p.profile == "custom" => custom.clone(),
+            (_, Some(builtin)) => builtin,
+            _ => PrinterProfile::builtin("generic-80").expect("builtin profile"),
+        }
+    }
+
     pub fn timeouts(&self) -> Timeouts {
         Timeouts {
             idle: Duration::from_secs(self.timeouts.idle_seconds),
@@ -401,6 +428,29 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
         bad(
             "devices.printer.target",
             format!("{target:?} is not host:port"),
+        );
+    }
+    if p.profile == "custom" {
+        if p.custom.is_none() {
+            bad(
+                "devices.printer.profile",
+                "\"custom\" needs a [devices.printer.custom] table".into(),
+            );
+        }
+    } else if PrinterProfile::builtin(&p.profile).is_none() {
+        bad(
+            "devices.printer.profile",
+            format!(
+                "{:?} is not a known profile; use one of {} or \"custom\"",
+                p.profile,
+                PrinterProfile::BUILTIN_NAMES.join(", ")
+            ),
+        );
+    }
+    if ![9600, 19200, 38400, 57600, 115_200].contains(&p.baud) {
+        bad(
+            "devices.printer.baud",
+            format!("{} is not one of 9600, 19200, 38400, 57600, 115200", p.baud),
         );
     }
     if c.devices.camera.kind == CameraKind::V4l

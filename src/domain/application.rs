@@ -244,10 +244,8 @@ impl Choices {
     }
 }
 
-/// A complete application for tests elsewhere in the crate: passport + HK/Macau permit with two
-/// endorsements, collection at the hall (fee ¥225).
-#[cfg(test)]
-pub(crate) mod fixtures {
+/// Synthetic sample data for demo commands (`kiosk print sample`), benchmarks and tests.
+pub mod samples {
     use super::*;
 
     pub fn endorsement(destination: &str, kind: &str, trips: &str) -> Endorsement {
@@ -258,6 +256,8 @@ pub(crate) mod fixtures {
         }
     }
 
+    /// A complete application: passport + HK/Macau permit with two endorsements, collection at
+    /// the hall (fee ¥225).
     pub fn sample_choices() -> Choices {
         Choices {
             documents: vec![
@@ -287,11 +287,11 @@ pub(crate) mod fixtures {
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::endorsement;
+    use super::samples::endorsement;
     use super::*;
 
     fn complete() -> Choices {
-        super::fixtures::sample_choices()
+        super::samples::sample_choices()
     }
 
     #[test]

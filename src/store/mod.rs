@@ -23,7 +23,8 @@ pub enum StoreError {
 }
 
 /// Versioned migrations: index + 1 is the schema version they produce.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE applications (
     number      TEXT PRIMARY KEY,
     created_at  TEXT NOT NULL,
@@ -44,7 +45,15 @@ CREATE TABLE day_sequence (
     day         TEXT PRIMARY KEY,
     next        INTEGER NOT NULL
 );
-"#];
+"#,
+    r#"
+CREATE TABLE print_jobs (
+    number      TEXT PRIMARY KEY REFERENCES applications(number),
+    bytes       BLOB NOT NULL,
+    created_at  TEXT NOT NULL
+);
+"#,
+];
 
 /// A queued submission as the sync worker sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,6 +211,41 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps the printer bytes of an application's form so that staff can reprint it.
+    pub fn save_print_job(
+        &mut self,
+        number: &str,
+        bytes: &[u8],
+        at: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO print_jobs(number, bytes, created_at) VALUES (?1, ?2, ?3)",
+            params![number, bytes, at.format("%Y-%m-%dT%H:%M:%S").to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The stored printer bytes of an application's form.
+    pub fn print_job(&self, number: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT bytes FROM print_jobs WHERE number = ?1",
+                [number],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Deletes print jobs made before `cutoff`: a form is reprinted the same day or not at all,
+    /// and the bytes carry the applicant's name.
+    pub fn purge_print_jobs_before(&mut self, cutoff: NaiveDateTime) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "DELETE FROM print_jobs WHERE created_at < ?1",
+            [cutoff.format("%Y-%m-%dT%H:%M:%S").to_string()],
+        )?)
+    }
+
     /// Moves a submission the central refused to the dead letters, keeping the reason.
     pub fn mark_dead(&mut self, idem_key: &str, reason: &str) -> Result<(), StoreError> {
         self.conn.execute(
@@ -324,6 +368,20 @@ mod tests {
             .query_row("SELECT body FROM outbox", [], |r| r.get(0))
             .unwrap();
         assert_eq!(body, None);
+    }
+
+    #[test]
+    fn print_jobs_are_kept_for_reprint_then_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
+        let (n, ()) = s
+            .save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ()))
+            .unwrap();
+        s.save_print_job(n.as_str(), &[0x1B, 0x40], at(9)).unwrap();
+        assert_eq!(s.print_job(n.as_str()).unwrap(), Some(vec![0x1B, 0x40]));
+        assert_eq!(s.purge_print_jobs_before(at(8)).unwrap(), 0);
+        assert_eq!(s.purge_print_jobs_before(at(10)).unwrap(), 1);
+        assert_eq!(s.print_job(n.as_str()).unwrap(), None);
     }
 
     #[test]

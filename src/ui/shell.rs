@@ -22,7 +22,7 @@ use super::{
 use crate::devices::camera::FrameSource;
 use crate::devices::card::sim::SimCardSlot;
 use crate::devices::card::{CardEvent, CardReader};
-use crate::devices::printer::Printer;
+use crate::devices::printer::{Printer, PrinterProfile};
 use crate::domain::catalogue::Catalogue;
 use crate::flow::{DeliveryChoice, Edit, Effect, Event, Session, Step, Timeouts};
 use crate::photo::PhotoSpec;
@@ -39,6 +39,10 @@ pub struct Devices {
     pub demo_cards: Option<SimCardSlot>,
     pub camera: Box<dyn FrameSource>,
     pub printer: Box<dyn Printer>,
+    /// What the printer can do: decides the bytes each form is sent as.
+    pub printer_profile: PrinterProfile,
+    /// How long printed forms are kept for reprint.
+    pub reprint_hours: u64,
 }
 
 /// What the UI needs from the configuration.
@@ -353,6 +357,8 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
         ServiceContext {
             store,
             printer: devices.printer,
+            profile: devices.printer_profile,
+            reprint_hours: devices.reprint_hours,
             catalogue: catalogue.clone(),
             device_id: settings.device_id.clone(),
             site_name: settings.site_name.clone(),

@@ -11,7 +11,7 @@ use image::RgbImage;
 
 use crate::devices::camera::FrameSource;
 use crate::devices::card::{CardEvent, CardReader};
-use crate::devices::printer::{Printer, receipt};
+use crate::devices::printer::{Printer, PrinterProfile, escpos, receipt};
 use crate::domain::app_number::AppNumber;
 use crate::domain::application::{Application, Choices};
 use crate::domain::catalogue::Catalogue;
@@ -148,6 +148,8 @@ pub struct SaveJob {
 pub struct ServiceContext {
     pub store: Store,
     pub printer: Box<dyn Printer>,
+    pub profile: PrinterProfile,
+    pub reprint_hours: u64,
     pub catalogue: Arc<Catalogue>,
     pub device_id: String,
     pub site_name: String,
@@ -200,9 +202,22 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
                 return;
             }
             let form = receipt::application_form(&application, &ctx.catalogue, &ctx.site_name);
-            let outcome = match ctx.printer.print(number.as_str(), &form) {
-                Ok(()) => {
-                    tracing::info!(%number, "printer: form printed");
+            let bytes = escpos::encode(&form, &ctx.profile);
+            let now = application.created_at;
+            // Kept so staff can reprint (`kiosk print reprint`); there is no automatic reprint.
+            if let Err(e) = ctx.store.save_print_job(number.as_str(), &bytes, now) {
+                tracing::warn!(%number, error = %e, "store: print job not kept for reprint");
+            }
+            let cutoff = now - chrono::Duration::hours(ctx.reprint_hours as i64);
+            if let Err(e) = ctx.store.purge_print_jobs_before(cutoff) {
+                tracing::warn!(error = %e, "store: old print jobs not purged");
+            }
+            let outcome = match ctx.printer.print(number.as_str(), &bytes) {
+                Ok(state) => {
+                    if state == crate::devices::printer::PrinterState::PaperNearEnd {
+                        tracing::warn!("printer: paper near end, change the roll soon");
+                    }
+                    tracing::info!(%number, bytes = bytes.len(), "printer: form printed");
                     Inbound::Printed
                 }
                 Err(e) => {

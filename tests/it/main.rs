@@ -1,6 +1,7 @@
 //! The one integration-test binary: modules per area, sharing the support code.
 
 mod config_cli;
+mod printer;
 mod support;
 mod sync_central;
 mod translations;

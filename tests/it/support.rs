@@ -8,7 +8,7 @@ use std::time::Duration;
 use i_slint_backend_testing::{ElementHandle, ElementRoot};
 use kiosk::devices::camera::sim::SimCamera;
 use kiosk::devices::card::sim::sim_reader;
-use kiosk::devices::printer::{FilePrinter, PaperProfile};
+use kiosk::devices::printer::{FilePrinter, PrinterProfile};
 use kiosk::domain::catalogue::Catalogue;
 use kiosk::flow::Timeouts;
 use kiosk::photo::PhotoSpec;
@@ -49,11 +49,9 @@ pub fn demo_kiosk() -> Kiosk {
             card: Box::new(reader),
             demo_cards: Some(slot),
             camera: Box::new(SimCamera::new(1280, 720).expect("sim camera")),
-            printer: Box::new(FilePrinter::new(
-                data.path().join("receipts"),
-                PaperProfile::MM80,
-                true,
-            )),
+            printer: Box::new(FilePrinter::new(data.path().join("receipts"), 576, true)),
+            printer_profile: PrinterProfile::builtin("generic-80").expect("profile"),
+            reprint_hours: 12,
         },
         store: Store::open(data.path()).expect("store"),
         sync: None,

@@ -1,9 +1,21 @@
-//! ESC/POS bytes for a receipt. Byte sequences: `shared/reference/printing.md` §2 (initialise,
-//! Chinese mode FS &, justify, bold, character size, CODE128 via `GS k 73` with `{B`/`{C` code
-//! sets, QR model 2 via `GS ( k`, feed and cut). Chinese text is sent as GBK, which Chinese-market
-//! printers take in their power-on Chinese mode.
+//! Receipt layout → ESC/POS bytes for one printer profile. Byte sequences:
+//! `shared/reference/printing.md` §2 (initialise, FS & Chinese mode, justify, bold, character
+//! size, CODE128 `GS k 73` with `{B`/`{C` code sets, QR model 2 `GS ( k`, raster `GS v 0`, feed,
+//! cut). Text goes out in GBK when the profile's font has every character; anything else —
+//! characters outside the printer's charset, rare name characters, emoji — is drawn with the
+//! bundled font and sent as banded raster, never dropped or garbled.
 
+use super::profile::{Charset, CutKind, PrinterProfile};
+use super::raster::{self, Bitmap};
 use super::receipt::{Align, Block, Receipt};
+
+/// Pixel sizes the raster fallback uses for normal and double-size text: the printer's 24-dot
+/// CJK font and its double size.
+pub const TEXT_PX: f32 = 24.0;
+pub const BIG_PX: f32 = 48.0;
+/// CODE128 bar height and QR module size, natively and in raster.
+pub const BARCODE_HEIGHT: u8 = 80;
+pub const QR_MODULE: u8 = 6;
 
 /// A CODE128 segment in one code set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +56,85 @@ pub fn code128_parts(text: &str) -> Vec<Code128Part> {
     parts
 }
 
-fn gbk(text: &str) -> Vec<u8> {
-    let (bytes, _, _) = encoding_rs::GBK.encode(text);
-    bytes.into_owned()
+/// Dots `text` takes in the printer's font at normal size: 12 per half-width character (Font A,
+/// 12×24), 24 per full-width (CJK 24×24).
+pub fn text_dots(text: &str) -> u32 {
+    text.chars()
+        .map(|c| if (c as u32) < 0x100 { 12 } else { 24 })
+        .sum()
 }
 
-fn code128(out: &mut Vec<u8>, text: &str) {
+/// `GS !` for a heading: double width and height when the line still fits, else double height.
+fn heading_size(text: &str, profile: &PrinterProfile) -> u8 {
+    if text_dots(text) * 2 <= profile.dots {
+        0x11
+    } else {
+        0x01
+    }
+}
+
+/// The bytes `text` prints as in the printer's own font, or `None` if some character is not in
+/// the profile's charset (then it must go as raster).
+pub fn native_text(text: &str, charset: Charset) -> Option<Vec<u8>> {
+    if text.chars().all(|c| (' '..='~').contains(&c)) {
+        return Some(text.as_bytes().to_vec());
+    }
+    if charset == Charset::None || text.chars().any(|c| c.is_control()) {
+        return None;
+    }
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    if unmappable {
+        return None;
+    }
+    // Every non-ASCII byte pair must be a two-byte code of the printer's font.
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            continue;
+        }
+        let second = *bytes.get(i + 1)?;
+        // FE50–FEA0 is where GB18030-2005 moved Extension A characters (䶮 = FE9F); the fonts
+        // of GBK printers predate that and hold other glyphs or nothing there.
+        let remapped = b == 0xFE && (0x50..=0xA0).contains(&second);
+        let ok = !remapped
+            && match charset {
+                Charset::Gbk => {
+                    (0x81..=0xFE).contains(&b) && (0x40..=0xFE).contains(&second) && second != 0x7F
+                }
+                Charset::Gb2312 => (0xA1..=0xF7).contains(&b) && (0xA1..=0xFE).contains(&second),
+                Charset::None => false,
+            };
+        if !ok {
+            return None;
+        }
+        i += 2;
+    }
+    Some(bytes.into_owned())
+}
+
+fn raster_block(out: &mut Vec<u8>, bitmap: &Bitmap, align: Align, profile: &PrinterProfile) {
+    out.extend_from_slice(&[0x1B, 0x61, 0]);
+    out.extend_from_slice(
+        &bitmap
+            .aligned(profile.dots, align)
+            .to_gs_v0(profile.max_band_rows),
+    );
+}
+
+fn code128(out: &mut Vec<u8>, text: &str, profile: &PrinterProfile) {
+    let module = if raster::code128(text, 2, 1).is_some_and(|b| b.width <= profile.dots) {
+        2
+    } else {
+        1
+    };
+    if !profile.native_code128 {
+        if let Some(b) = raster::code128(text, module, u32::from(BARCODE_HEIGHT)) {
+            raster_block(out, &b, Align::Center, profile);
+        }
+        return;
+    }
     let mut data = Vec::new();
     for part in code128_parts(text) {
         match part {
@@ -59,24 +144,41 @@ fn code128(out: &mut Vec<u8>, text: &str) {
             }
             Code128Part::C(s) => {
                 data.extend_from_slice(b"{C");
-                let digits = s.as_bytes();
-                for pair in digits.chunks(2) {
+                for pair in s.as_bytes().chunks(2) {
                     data.push((pair[0] - b'0') * 10 + (pair[1] - b'0'));
                 }
             }
         }
     }
-    // GS h 80 dots high, GS w 2 module width, GS H 0 no human-readable text (printed above).
-    out.extend_from_slice(&[0x1D, 0x68, 80, 0x1D, 0x77, 2, 0x1D, 0x48, 0]);
+    out.extend_from_slice(&[0x1B, 0x61, 1]);
+    // GS h height, GS w module width, GS H 0: no human-readable text (the number is printed above).
+    out.extend_from_slice(&[
+        0x1D,
+        0x68,
+        BARCODE_HEIGHT,
+        0x1D,
+        0x77,
+        module as u8,
+        0x1D,
+        0x48,
+        0,
+    ]);
     out.extend_from_slice(&[0x1D, 0x6B, 73, data.len() as u8]);
     out.extend_from_slice(&data);
     out.push(b'\n');
 }
 
-fn qr(out: &mut Vec<u8>, text: &str) {
+fn qr(out: &mut Vec<u8>, text: &str, profile: &PrinterProfile) {
+    if !profile.native_qr {
+        if let Some(b) = raster::qr(text.as_bytes(), u32::from(QR_MODULE)) {
+            raster_block(out, &b, Align::Center, profile);
+        }
+        return;
+    }
     let len = text.len() + 3;
+    out.extend_from_slice(&[0x1B, 0x61, 1]);
     out.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00]); // model 2
-    out.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x43, 6]); // module size
+    out.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x43, QR_MODULE]); // module size
     out.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x45, 0x31]); // EC level M
     out.extend_from_slice(&[
         0x1D,
@@ -90,11 +192,15 @@ fn qr(out: &mut Vec<u8>, text: &str) {
     ]);
     out.extend_from_slice(text.as_bytes());
     out.extend_from_slice(&[0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x51, 0x30]); // print
+    out.push(b'\n');
 }
 
-/// The printer bytes for `receipt`; `columns` is the line width in ASCII characters.
-pub fn encode(receipt: &Receipt, columns: usize) -> Vec<u8> {
-    let mut out = vec![0x1B, 0x40, 0x1C, 0x26];
+/// The printer bytes for `receipt` on a printer described by `profile`.
+pub fn encode(receipt: &Receipt, profile: &PrinterProfile) -> Vec<u8> {
+    let mut out = vec![0x1B, 0x40];
+    if profile.charset != Charset::None {
+        out.extend_from_slice(&[0x1C, 0x26]);
+    }
     for block in &receipt.blocks {
         match block {
             Block::Text {
@@ -102,33 +208,49 @@ pub fn encode(receipt: &Receipt, columns: usize) -> Vec<u8> {
                 align,
                 big,
                 bold,
-            } => {
-                let n = match align {
-                    Align::Left => 0,
-                    Align::Center => 1,
-                };
-                out.extend_from_slice(&[0x1B, 0x61, n, 0x1B, 0x45, u8::from(*bold)]);
-                out.extend_from_slice(&[0x1D, 0x21, if *big { 0x11 } else { 0x00 }]);
-                out.extend_from_slice(&gbk(text));
-                out.push(b'\n');
-                out.extend_from_slice(&[0x1D, 0x21, 0x00, 0x1B, 0x45, 0x00]);
-            }
+            } => match native_text(text, profile.charset) {
+                Some(bytes) => {
+                    let n = match align {
+                        Align::Left => 0,
+                        Align::Center => 1,
+                    };
+                    out.extend_from_slice(&[0x1B, 0x61, n, 0x1B, 0x45, u8::from(*bold)]);
+                    out.extend_from_slice(&[
+                        0x1D,
+                        0x21,
+                        if *big {
+                            heading_size(text, profile)
+                        } else {
+                            0x00
+                        },
+                    ]);
+                    out.extend_from_slice(&bytes);
+                    out.push(b'\n');
+                    out.extend_from_slice(&[0x1D, 0x21, 0x00, 0x1B, 0x45, 0x00]);
+                }
+                None => {
+                    let px = if *big { BIG_PX } else { TEXT_PX };
+                    raster_block(
+                        &mut out,
+                        &raster::text(text, px, profile.dots, Align::Left),
+                        *align,
+                        profile,
+                    );
+                }
+            },
             Block::Rule => {
                 out.extend_from_slice(&[0x1B, 0x61, 0]);
-                out.extend(std::iter::repeat_n(b'-', columns));
+                out.extend(std::iter::repeat_n(b'-', profile.columns));
                 out.push(b'\n');
             }
-            Block::Code128(text) => {
-                out.extend_from_slice(&[0x1B, 0x61, 1]);
-                code128(&mut out, text);
-            }
-            Block::Qr(text) => {
-                out.extend_from_slice(&[0x1B, 0x61, 1]);
-                qr(&mut out, text);
-                out.push(b'\n');
-            }
+            Block::Code128(text) => code128(&mut out, text, profile),
+            Block::Qr(text) => qr(&mut out, text, profile),
             Block::Feed(n) => out.extend_from_slice(&[0x1B, 0x64, *n]),
-            Block::Cut => out.extend_from_slice(&[0x1D, 0x56, 0x41, 0x03]),
+            Block::Cut => match profile.cut {
+                CutKind::Full => out.extend_from_slice(&[0x1D, 0x56, 0x41, 0x03]),
+                CutKind::Partial => out.extend_from_slice(&[0x1D, 0x56, 0x42, 0x03]),
+                CutKind::None => out.extend_from_slice(&[0x1B, 0x64, 4]),
+            },
         }
     }
     out
@@ -137,6 +259,10 @@ pub fn encode(receipt: &Receipt, columns: usize) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn profile(name: &str) -> PrinterProfile {
+        PrinterProfile::builtin(name).unwrap()
+    }
 
     #[test]
     fn digit_runs_use_code_set_c() {
@@ -158,11 +284,10 @@ mod tests {
     #[test]
     fn code128_bytes_follow_the_reference() {
         let mut out = Vec::new();
-        code128(&mut out, "E1234");
-        // GS k 73 len {B E {C 12 34
-        let tail = &out[9..];
+        code128(&mut out, "E1234", &profile("generic-58"));
+        // ESC a 1, GS h, GS w, GS H, then GS k 73 len {B E {C 12 34
         assert_eq!(
-            tail,
+            &out[12..],
             &[
                 0x1D, 0x6B, 73, 7, b'{', b'B', b'E', b'{', b'C', 12, 34, b'\n'
             ]
@@ -170,7 +295,7 @@ mod tests {
     }
 
     #[test]
-    fn chinese_text_is_gbk() {
+    fn chinese_text_is_gbk_in_chinese_mode() {
         let r = Receipt {
             blocks: vec![Block::Text {
                 text: "申请".into(),
@@ -179,16 +304,47 @@ mod tests {
                 bold: false,
             }],
         };
-        let bytes = encode(&r, 32);
+        let bytes = encode(&r, &profile("generic-80"));
+        assert_eq!(&bytes[..4], &[0x1B, 0x40, 0x1C, 0x26]);
         // 申 = C9 EA, 请 = C7 EB in GBK
         assert!(bytes.windows(4).any(|w| w == [0xC9, 0xEA, 0xC7, 0xEB]));
-        assert_eq!(&bytes[..4], &[0x1B, 0x40, 0x1C, 0x26]);
+    }
+
+    #[test]
+    fn charsets_decide_what_is_native() {
+        assert!(native_text("ABC 123", Charset::None).is_some());
+        assert!(native_text("申请", Charset::None).is_none());
+        assert!(native_text("申请", Charset::Gb2312).is_some());
+        // 喆 is in GBK (86 B4) but not in GB2312.
+        assert_eq!(native_text("喆", Charset::Gbk), Some(vec![0x86, 0xB4]));
+        assert!(native_text("喆", Charset::Gb2312).is_none());
+        // 䶮 (CJK Ext-A) and emoji are outside GBK.
+        assert!(native_text("刘䶮", Charset::Gbk).is_none());
+        assert!(native_text("😀", Charset::Gbk).is_none());
+    }
+
+    #[test]
+    fn unencodable_text_becomes_raster_not_garbage() {
+        let r = Receipt {
+            blocks: vec![Block::Text {
+                text: "姓名 Name: 刘䶮".into(),
+                align: Align::Left,
+                big: false,
+                bold: false,
+            }],
+        };
+        let bytes = encode(&r, &profile("generic-80"));
+        assert!(
+            bytes.windows(4).any(|w| w == [0x1D, 0x76, 0x30, 0x00]),
+            "a raster band"
+        );
+        assert!(!bytes.windows(2).any(|w| w == b"&#"), "no HTML escapes");
     }
 
     #[test]
     fn qr_store_length_counts_three_extra_bytes() {
         let mut out = Vec::new();
-        qr(&mut out, "ABC");
+        qr(&mut out, "ABC", &profile("generic-80"));
         let store = out
             .windows(3)
             .position(|w| w == [0x31, 0x50, 0x30])

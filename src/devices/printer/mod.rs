@@ -1,37 +1,34 @@
-//! Receipt printers: the layout of the form, its ESC/POS bytes and a preview image, and the
-//! printer port with its adapters. Demo mode prints to files (bytes + PNG preview); TCP, USB and
-//! serial transports and status queries come with issue 4 behind the same trait.
+//! Receipt printers. The printed form is built as a layout (`receipt`), turned into ESC/POS bytes
+//! for the configured printer profile (`escpos`, with `raster` for what the printer cannot draw),
+//! and sent through a transport (`transport`) by the printer adapter, which checks the printer's
+//! status (`status`) before and after each job. `interpret` reads jobs back; `preview` draws
+//! them as paper for demo mode, technicians and tests.
 
 pub mod escpos;
+mod font;
+pub mod interpret;
 pub mod preview;
+pub mod profile;
+pub mod raster;
 pub mod receipt;
+pub mod status;
+pub mod transport;
 
 use std::path::PathBuf;
 
-use receipt::Receipt;
-
-/// Paper geometry of a printer model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PaperProfile {
-    /// Printable dots per line.
-    pub dots: u32,
-    /// Font A characters per line.
-    pub columns: usize,
-}
-
-impl PaperProfile {
-    pub const MM58: PaperProfile = PaperProfile {
-        dots: 384,
-        columns: 32,
-    };
-    pub const MM80: PaperProfile = PaperProfile {
-        dots: 576,
-        columns: 48,
-    };
-}
+pub use profile::PrinterProfile;
+pub use status::PrinterState;
+use transport::Transport;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
+    /// Nothing was sent: the printer cannot print now.
+    #[error("printer not ready: {0}")]
+    NotReady(PrinterState),
+    /// The job was sent (or partly sent) but the printer reports a problem afterwards, so the
+    /// paper may be incomplete. There is no automatic reprint: staff reprint from the store.
+    #[error("job may be incomplete: printer {0} after printing")]
+    Incomplete(PrinterState),
     #[error("printer output failed: {0}")]
     Io(#[from] std::io::Error),
     #[error("preview could not be written: {0}")]
@@ -39,69 +36,132 @@ pub enum PrintError {
 }
 
 pub trait Printer: Send {
-    /// Prints `receipt`; `job` names the job (the application number) for files and logs.
-    fn print(&mut self, job: &str, receipt: &Receipt) -> Result<(), PrintError>;
+    /// Asks the printer how it is.
+    fn status(&mut self) -> PrinterState;
+    /// Prints one job; `job` names it (the application number) for files and logs. Returns the
+    /// state after printing (e.g. paper near end, for a staff alert).
+    fn print(&mut self, job: &str, bytes: &[u8]) -> Result<PrinterState, PrintError>;
 }
 
-/// Writes each job's ESC/POS bytes to `<dir>/<job>.bin`, and with `preview` a PNG of the paper to
-/// `<dir>/<job>.png`. The simulated printer of demo mode is this with previews on.
+/// An ESC/POS printer on a transport, asked for its status before and after every job.
+pub struct EscPosPrinter {
+    transport: Box<dyn Transport>,
+}
+
+impl EscPosPrinter {
+    pub fn new(transport: Box<dyn Transport>) -> EscPosPrinter {
+        EscPosPrinter { transport }
+    }
+
+    fn query_status(&mut self) -> PrinterState {
+        let mut answers = [None; 3];
+        for (answer, n) in answers.iter_mut().zip(status::QUERIES) {
+            *answer = match self.transport.query(&[0x10, 0x04, n]) {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(printer = %self.transport.describe(), error = %e, "printer: no status");
+                    None
+                }
+            };
+            if answer.is_none() {
+                break;
+            }
+        }
+        status::from_answers(answers)
+    }
+}
+
+impl Printer for EscPosPrinter {
+    fn status(&mut self) -> PrinterState {
+        let state = self.query_status();
+        self.transport.finish();
+        state
+    }
+
+    fn print(&mut self, job: &str, bytes: &[u8]) -> Result<PrinterState, PrintError> {
+        let result = (|| {
+            let before = self.query_status();
+            if !before.can_print() {
+                return Err(PrintError::NotReady(before));
+            }
+            if let Err(e) = self.transport.send(bytes) {
+                tracing::error!(job, printer = %self.transport.describe(), error = %e, "printer: job not sent completely");
+                return Err(PrintError::Io(e));
+            }
+            let after = self.query_status();
+            if !after.can_print() {
+                return Err(PrintError::Incomplete(after));
+            }
+            Ok(after)
+        })();
+        self.transport.finish();
+        result
+    }
+}
+
+/// Writes each job's bytes to `<dir>/<job>.bin`, and with `preview` a PNG of the paper to
+/// `<dir>/<job>.png`. The simulated printer of demo mode is this with previews on; a spooler
+/// can be fed through it too. It has no status channel.
 pub struct FilePrinter {
     dir: PathBuf,
-    profile: PaperProfile,
+    dots: u32,
     preview: bool,
 }
 
 impl FilePrinter {
-    pub fn new(dir: PathBuf, profile: PaperProfile, preview: bool) -> FilePrinter {
-        FilePrinter {
-            dir,
-            profile,
-            preview,
-        }
+    pub fn new(dir: PathBuf, dots: u32, preview: bool) -> FilePrinter {
+        FilePrinter { dir, dots, preview }
     }
 }
 
 impl Printer for FilePrinter {
-    fn print(&mut self, job: &str, receipt: &Receipt) -> Result<(), PrintError> {
+    fn status(&mut self) -> PrinterState {
+        PrinterState::Unknown
+    }
+
+    fn print(&mut self, job: &str, bytes: &[u8]) -> Result<PrinterState, PrintError> {
         std::fs::create_dir_all(&self.dir)?;
-        let bytes = escpos::encode(receipt, self.profile.columns);
         std::fs::write(self.dir.join(format!("{job}.bin")), bytes)?;
         if self.preview {
-            preview::render(receipt, self.profile.dots)
+            preview::render(bytes, self.dots)
+                .map_err(|e| PrintError::Preview(e.to_string()))?
                 .save(self.dir.join(format!("{job}.png")))
                 .map_err(|e| PrintError::Preview(e.to_string()))?;
         }
-        Ok(())
+        Ok(PrinterState::Unknown)
+    }
+}
+
+/// A synthetic application (a sample card's person) for `kiosk print sample|test`, benchmarks
+/// and tests: fixed number and time so its bytes are stable.
+pub fn sample_application() -> crate::domain::application::Application {
+    use crate::domain::app_number::AppNumber;
+    use crate::domain::application::{Application, Choices};
+    use crate::domain::photo::Photo;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("constant date");
+    let identity = crate::devices::card::sim::sample_identities(today).remove(0);
+    Application {
+        number: AppNumber::compose("XMH01", today, 42),
+        identity,
+        choices: Choices {
+            green_channel: Some("funeral".into()),
+            pinyin_surname: "ZENG".into(),
+            pinyin_given: "XIAOFANG".into(),
+            ..crate::domain::application::samples::sample_choices()
+        },
+        photo: Photo {
+            jpeg: vec![0xFF, 0xD8],
+            width: 354,
+            height: 472,
+        },
+        fee: 225,
+        created_at: today.and_hms_opt(9, 30, 0).expect("constant date"),
     }
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::domain::app_number::AppNumber;
-    use crate::domain::application::{Application, Choices};
-    use crate::domain::photo::Photo;
-    use chrono::NaiveDate;
-
-    pub fn sample_application() -> Application {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        let identity = crate::devices::card::sim::sample_identities(today).remove(0);
-        Application {
-            number: AppNumber::compose("XMH01", today, 42),
-            identity,
-            choices: Choices {
-                green_channel: Some("funeral".into()),
-                ..crate::domain::application::fixtures::sample_choices()
-            },
-            photo: Photo {
-                jpeg: vec![0xFF, 0xD8],
-                width: 354,
-                height: 472,
-            },
-            fee: 225,
-            created_at: today.and_hms_opt(9, 30, 0).unwrap(),
-        }
-    }
 
     #[test]
     fn file_printer_writes_bytes_and_a_preview_of_the_paper() {
@@ -112,9 +172,11 @@ pub(crate) mod tests {
             &crate::domain::catalogue::Catalogue::builtin(),
             "厦门",
         );
-        for profile in [PaperProfile::MM58, PaperProfile::MM80] {
-            let mut p = FilePrinter::new(dir.path().to_path_buf(), profile, true);
-            p.print(app.number.as_str(), &form).unwrap();
+        for name in ["generic-58", "generic-80"] {
+            let profile = PrinterProfile::builtin(name).unwrap();
+            let mut p = FilePrinter::new(dir.path().to_path_buf(), profile.dots, true);
+            p.print(app.number.as_str(), &escpos::encode(&form, &profile))
+                .unwrap();
             let bin = std::fs::read(dir.path().join(format!("{}.bin", app.number))).unwrap();
             assert!(
                 bin.windows(app.number.as_str().len())

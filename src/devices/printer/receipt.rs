@@ -83,7 +83,8 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         .push(Block::Rule);
     if let Some(code) = &app.choices.green_channel {
         let reason = label(cat.green_channel_reason(code), code);
-        r.styled("【绿色通道 GREEN CHANNEL】", Align::Center, true, true)
+        r.styled("【绿色通道】", Align::Center, true, true)
+            .styled("GREEN CHANNEL", Align::Center, false, true)
             .styled(reason, Align::Center, false, false);
     }
     r.text(format!("姓名 Name: {}", app.identity.name))
@@ -123,7 +124,7 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         _ => "窗口领取 Collect at the hall",
     };
     r.text(format!("取证 Delivery: {delivery}"))
-        .styled(format!("费用 Fee: ¥{}", app.fee), Align::Left, false, true)
+        .styled(format!("费用 Fee: ￥{}", app.fee), Align::Left, false, true)
         .text(format!(
             "时间 Time: {}",
             app.created_at.format("%Y-%m-%d %H:%M")
@@ -141,10 +142,57 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
     r
 }
 
+/// What the police-station endorsement kiosk prints after an endorsement is paid.
+#[derive(Debug, Clone)]
+pub struct EndorsementSlip {
+    pub site: String,
+    pub number: String,
+    pub name: String,
+    pub masked_id: String,
+    pub permit_masked: String,
+    /// e.g. "香港 个人旅游 · 一年二次".
+    pub endorsement: String,
+    pub fee: u32,
+    /// EMS waybill number and address when a booklet permit is sent back by post.
+    pub ems: Option<(String, String)>,
+    pub time: chrono::NaiveDateTime,
+}
+
+/// The endorsement kiosk's receipt, built from the same blocks as the application form.
+pub fn endorsement_receipt(slip: &EndorsementSlip) -> Receipt {
+    let mut r = Receipt::default();
+    r.styled(slip.site.as_str(), Align::Center, false, true)
+        .styled("自助签注回执", Align::Center, true, true)
+        .styled("Endorsement receipt", Align::Center, false, false)
+        .push(Block::Rule)
+        .text(format!("姓名 Name: {}", slip.name))
+        .text(format!("身份证 ID: {}", slip.masked_id))
+        .text(format!("通行证 Permit: {}", slip.permit_masked))
+        .text(format!("签注 Endorsement: {}", slip.endorsement))
+        .styled(
+            format!("费用 Fee: ￥{}", slip.fee),
+            Align::Left,
+            false,
+            true,
+        );
+    if let Some((waybill, address)) = &slip.ems {
+        r.text(format!("EMS 运单号 Waybill: {waybill}"))
+            .text(format!("寄送地址 Address: {address}"));
+    }
+    r.text(format!("时间 Time: {}", slip.time.format("%Y-%m-%d %H:%M")))
+        .push(Block::Rule)
+        .styled(slip.number.as_str(), Align::Center, true, true)
+        .push(Block::Code128(slip.number.clone()))
+        .push(Block::Qr(slip.number.clone()))
+        .push(Block::Feed(3))
+        .push(Block::Cut);
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::printer::tests::sample_application;
+    use crate::devices::printer::sample_application;
 
     #[test]
     fn form_holds_number_masked_id_and_fee_but_no_full_id() {
@@ -154,7 +202,7 @@ mod tests {
         assert!(all.contains(app.number.as_str()));
         assert!(all.contains(&app.identity.masked_id()));
         assert!(!all.contains(&app.identity.id_number));
-        assert!(all.contains("¥225"));
+        assert!(all.contains("￥225"));
         assert!(all.contains("个人旅游"));
         assert!(
             r.blocks
@@ -164,5 +212,32 @@ mod tests {
             r.blocks
                 .contains(&Block::Qr(app.number.as_str().to_string()))
         );
+    }
+}
+
+#[cfg(test)]
+mod endorsement_tests {
+    use super::*;
+
+    #[test]
+    fn endorsement_receipt_has_waybill_and_number() {
+        let slip = EndorsementSlip {
+            site: "思明派出所".into(),
+            number: "PS010126112500001K".into(),
+            name: "吕思远".into(),
+            masked_id: "3509**********0035".into(),
+            permit_masked: "C1****678".into(),
+            endorsement: "香港 个人旅游 · 一年二次".into(),
+            fee: 30,
+            ems: Some(("EA123456789CN".into(), "福建省宁德市示例镇3号".into())),
+            time: chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap(),
+        };
+        let r = endorsement_receipt(&slip);
+        let all = r.texts().collect::<Vec<_>>().join("\n");
+        assert!(all.contains("EA123456789CN") && all.contains("￥30"));
+        assert!(r.blocks.contains(&Block::Code128(slip.number.clone())));
     }
 }

@@ -1,0 +1,122 @@
+//! The composition root: builds the adapters a configuration names and starts the kiosk.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{CameraKind, CardKind, Config, PrinterKind, ThemeVariant};
+use crate::devices::camera::{FrameSource, sim::SimCamera};
+use crate::devices::card::CardReader;
+use crate::devices::card::sim::sim_reader;
+use crate::devices::printer::transport::{Device, Tcp};
+use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
+use crate::domain::catalogue::Catalogue;
+use crate::photo::PhotoSpec;
+use crate::store::Store;
+use crate::ui;
+
+/// The printer adapter the configuration names.
+pub fn build_printer(config: &Config) -> Box<dyn Printer> {
+    let p = &config.devices.printer;
+    let target = p.target.clone().unwrap_or_default();
+    let timeout = Duration::from_millis(p.timeout_ms);
+    let dots = config.printer_profile().dots;
+    match p.kind {
+        PrinterKind::Sim => Box::new(FilePrinter::new(
+            config.store.data_dir.join("receipts"),
+            dots,
+            true,
+        )),
+        PrinterKind::File => Box::new(FilePrinter::new(PathBuf::from(target), dots, false)),
+        PrinterKind::Tcp => Box::new(EscPosPrinter::new(Box::new(Tcp::new(&target, timeout)))),
+        PrinterKind::Usb => Box::new(EscPosPrinter::new(Box::new(Device::usb(&target, timeout)))),
+        PrinterKind::Serial => Box::new(EscPosPrinter::new(Box::new(Device::serial(
+            &target, p.baud, timeout,
+        )))),
+    }
+}
+
+/// Builds the kiosk from a configuration: the adapters it names, the store and the sync worker.
+pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
+    let today = chrono::Local::now().date_naive();
+    let (card, demo_cards): (Box<dyn CardReader>, _) = match config.devices.card.kind {
+        CardKind::Sim => {
+            let (reader, slot) = sim_reader(today);
+            (Box::new(reader), config.ui.demo.then_some(slot))
+        }
+        CardKind::Pcsc => {
+            return Err(
+                "devices.card.kind = \"pcsc\" is not available in this build yet (issue 3)".into(),
+            );
+        }
+    };
+    let camera: Box<dyn FrameSource> = match config.devices.camera.kind {
+        CameraKind::Sim => Box::new(SimCamera::new(1280, 720).map_err(|e| e.to_string())?),
+        CameraKind::V4l => {
+            return Err(
+                "devices.camera.kind = \"v4l\" is not available in this build yet (issue 5)".into(),
+            );
+        }
+    };
+    let store = Store::open(&config.store.data_dir)
+        .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
+    let sync =
+        crate::sync::worker::spawn(config.store.data_dir.clone(), config.central.url.clone())
+            .map_err(|e| format!("sync worker: {e}"))?;
+    Ok(ui::Kiosk {
+        settings: ui::Settings {
+            device_id: config.device.id.clone(),
+            site_name: config.device.site_name.clone(),
+            languages: config.ui.languages.clone(),
+            default_language: config.ui.default_language.clone(),
+            theme: match config.ui.theme {
+                ThemeVariant::Normal => ui::ThemeVariant::Normal,
+                ThemeVariant::LargeText => ui::ThemeVariant::LargeText,
+                ThemeVariant::HighContrast => ui::ThemeVariant::HighContrast,
+            },
+            timeouts: config.timeouts(),
+            photo: PhotoSpec::default(),
+        },
+        catalogue: Arc::new(Catalogue::builtin()),
+        devices: ui::Devices {
+            card,
+            demo_cards,
+            camera,
+            printer: build_printer(config),
+            printer_profile: config.printer_profile(),
+            reprint_hours: config.devices.printer.reprint_hours,
+        },
+        store,
+        sync: Some(sync),
+    })
+}
+
+pub fn run(file: &Path) -> ExitCode {
+    let config = match super::load_config(file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let kiosk = match assemble(&config) {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::error!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(device = %config.device.id, kind = ?config.device.kind, "kiosk starting");
+    let running = match ui::start(kiosk) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("cannot open the window: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match slint::ComponentHandle::run(&running.window) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("UI stopped: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The command line: `kiosk run` (the default) and the technician commands. `compose` is the
+//! composition root that turns a `kiosk.toml` into adapters.
+
+mod compose;
+mod config_cmd;
+mod print;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use compose::{assemble, build_printer};
+
+#[derive(Parser)]
+#[command(name = "kiosk", version, about = "Exit-entry self-service kiosk")]
+struct Cli {
+    /// Configuration file.
+    #[arg(long, short, global = true, default_value = "kiosk.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the kiosk (the default).
+    Run,
+    /// Configuration tools.
+    Config {
+        #[command(subcommand)]
+        command: config_cmd::ConfigCommand,
+    },
+    /// Receipt printer tools.
+    Print {
+        #[command(subcommand)]
+        command: print::PrintCommand,
+    },
+}
+
+pub fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => compose::run(&cli.config),
+        Command::Config { command } => config_cmd::run(command, &cli.config),
+        Command::Print { command } => print::run(command, &cli.config),
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KIOSK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Loads the configuration or prints every problem; for commands that need a valid file.
+fn load_config(file: &std::path::Path) -> Result<crate::config::Config, ExitCode> {
+    crate::config::load(file).map_err(|errors| {
+        for e in errors {
+            eprintln!("{e}");
+        }
+        ExitCode::FAILURE
+    })
+}
