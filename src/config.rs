@@ -611,6 +611,32 @@ mod tests {
     }
 
     #[test]
+    fn printer_profiles_ready_or_custom() {
+        let c = parse(
+            &DEMO.replace("profile = \"generic-80\"", "profile = \"sprt-58\""),
+            Path::new("k.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.printer_profile().dots, 384);
+        let custom = DEMO.replace(
+            "profile = \"generic-80\"",
+            "profile = \"custom\"\n[devices.printer.custom]\nname = \"kiosk-72\"\ndots = 512\ncolumns = 42\ncharset = \"gb2312\"\nnative_code128 = false\nnative_qr = true\ncut = \"full\"\nmax_band_rows = 128",
+        );
+        let c = parse(&custom, Path::new("k.toml")).unwrap();
+        assert_eq!(c.printer_profile().name, "kiosk-72");
+        let e = errors(&DEMO.replace("profile = \"generic-80\"", "profile = \"laser\""));
+        assert!(
+            e[0].contains("devices.printer.profile: \"laser\" is not a known profile"),
+            "{e:?}"
+        );
+        let e = errors(&DEMO.replace("profile = \"generic-80\"", "profile = \"custom\""));
+        assert!(
+            e[0].contains("needs a [devices.printer.custom] table"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn missing_section_is_named() {
         let text = DEMO.replace("[technician]", "[technicain]");
         let e = errors(&text);

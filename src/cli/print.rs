@@ -7,7 +7,7 @@ use clap::Subcommand;
 
 use super::{build_printer, load_config};
 use crate::devices::printer::receipt::{self, Align, Block, Receipt};
-use crate::devices::printer::{PrinterProfile, escpos, preview, sample_application};
+use crate::devices::printer::{PrinterProfile, SAMPLE_SITE, escpos, preview, sample_application};
 use crate::domain::catalogue::Catalogue;
 use crate::store::Store;
 
@@ -76,7 +76,7 @@ fn sample(
         return ExitCode::FAILURE;
     };
     let app = sample_application();
-    let form = receipt::application_form(&app, &Catalogue::builtin(), "出入境自助填表（样例）");
+    let form = receipt::application_form(&app, &Catalogue::builtin(), SAMPLE_SITE);
     let bytes = escpos::encode(&form, &profile);
     println!(
         "sample form {}: {} bytes for {} ({} dots)",

@@ -364,3 +364,194 @@ fn a_silent_printer_is_offline_within_the_timeout() {
     let mut gone = EscPosPrinter::new(Box::new(Tcp::new(&closed, Duration::from_millis(300))));
     assert_eq!(gone.status(), PrinterState::Offline);
 }
+
+/// A configuration with a TCP printer at `address` and the store in `dir`.
+fn tcp_config(dir: &std::path::Path, address: &str) -> std::path::PathBuf {
+    let demo = std::fs::read_to_string(repo().join("kiosk.toml")).expect("demo config");
+    let text = demo
+        .replace(
+            "kind = \"sim\"                  # sim | file | tcp | usb | serial",
+            &format!("kind = \"tcp\"\ntarget = \"{address}\"\ntimeout_ms = 500"),
+        )
+        .replace(
+            "data_dir = \"var\"",
+            &format!("data_dir = \"{}\"", dir.join("data").display()),
+        );
+    assert!(
+        text.contains("kind = \"tcp\""),
+        "demo config layout changed"
+    );
+    let file = dir.join("kiosk.toml");
+    std::fs::write(&file, text).expect("write config");
+    file
+}
+
+fn kiosk(config: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(crate::support::kiosk_bin())
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("run kiosk");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn command_line_status_test_page_and_reprint_against_the_mock_printer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mock = mock_printer(Some([0x16, 0x12, 0x12]));
+    let config = tcp_config(dir.path(), &mock.address);
+    let (ok, out) = kiosk(&config, &["print", "status"]);
+    assert!(ok && out.starts_with("ready"), "{out}");
+
+    let (ok, out) = kiosk(&config, &["print", "test"]);
+    assert!(ok, "{out}");
+    let received = mock.received.lock().expect("log").clone();
+    let job = &received[2 * QUERIES.len()..received.len() - QUERIES.len()];
+    let lines = text_lines(&parse(job).expect("test page reads back"));
+    assert!(lines.iter().any(|l| l.contains("打印测试")), "{lines:?}");
+    assert!(
+        parse(job)
+            .expect("parse")
+            .iter()
+            .any(|c| matches!(c, Command::Raster { .. })),
+        "rare characters as raster"
+    );
+
+    // Reprint: a stored form goes out byte for byte.
+    let form = sample_job(&profile("generic-80"));
+    let mut store = kiosk::store::Store::open(&dir.path().join("data")).expect("store");
+    let at = chrono::Local::now().naive_local();
+    let (number, ()) = store
+        .save_application("DEMO01", at, 1, "k", |_| ("{}".into(), ()))
+        .expect("save");
+    store
+        .save_print_job(number.as_str(), &form, at)
+        .expect("job");
+    mock.received.lock().expect("log").clear();
+    let (ok, out) = kiosk(&config, &["print", "reprint", number.as_str()]);
+    assert!(ok, "{out}");
+    let received = mock.received.lock().expect("log").clone();
+    assert_eq!(received, [&QUERIES[..], &form, &QUERIES].concat());
+    let (ok, out) = kiosk(&config, &["print", "reprint", "DEMO0126010100001X"]);
+    assert!(!ok && out.contains("no stored form"), "{out}");
+
+    // Paper out: the command says so and fails.
+    let empty = mock_printer(Some([0x1E, 0x32, 0x72]));
+    let config = tcp_config(dir.path(), &empty.address);
+    let (ok, out) = kiosk(&config, &["print", "status"]);
+    assert!(!ok && out.starts_with("paper end"), "{out}");
+    let (ok, out) = kiosk(&config, &["print", "test"]);
+    assert!(!ok && out.contains("printer not ready: paper end"), "{out}");
+}
+
+#[test]
+fn print_sample_writes_bytes_and_preview() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (bin, png) = (dir.path().join("s.bin"), dir.path().join("s.png"));
+    let out = std::process::Command::new(crate::support::kiosk_bin())
+        .args(["print", "sample", "--width", "58", "--out"])
+        .arg(&bin)
+        .arg("--png")
+        .arg(&png)
+        .output()
+        .expect("run kiosk");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read(&bin).expect("bin");
+    assert!(
+        written == golden("sample-58.bin", &written),
+        "kiosk print sample writes the golden job"
+    );
+    let img = image::open(&png).expect("png").to_luma8();
+    assert_eq!(img.width(), 384);
+    assert_eq!(
+        decode(&img, BarcodeFormat::CODE_128).as_deref(),
+        Some(sample_application().number.as_str())
+    );
+}
+
+/// The serial transport through a pseudo-terminal: the printer side answers status queries; a
+/// printer that stops reading makes the write fail at its deadline instead of hanging.
+#[test]
+fn serial_transport_through_a_pseudo_terminal() {
+    use kiosk::devices::printer::transport::{Device, Transport};
+    use std::os::fd::FromRawFd;
+
+    let (mut master, _slave, slave) = {
+        let (mut m, mut s) = (0, 0);
+        let mut name = [0 as libc::c_char; 128];
+        // SAFETY: openpty fills two descriptors and the slave's name.
+        let r = unsafe {
+            libc::openpty(
+                &mut m,
+                &mut s,
+                name.as_mut_ptr(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(r, 0, "openpty");
+        // SAFETY: the name is NUL-terminated by openpty.
+        let path = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) }
+            .to_string_lossy()
+            .into_owned();
+        // SAFETY: m and s are open descriptors we now own. The slave stays open for the whole
+        // test: a pty whose slave side has no opener answers reads with EIO.
+        unsafe {
+            (
+                std::fs::File::from_raw_fd(m),
+                std::fs::File::from_raw_fd(s),
+                path,
+            )
+        }
+    };
+    let mut port = Device::serial(&slave, 115_200, Duration::from_millis(400));
+    let printer_side = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while let Ok(n) = master.read(&mut buf) {
+            got.extend_from_slice(&buf[..n]);
+            if got.ends_with(&[0x10, 0x04, 1]) {
+                master.write_all(&[0x16]).expect("answer");
+            }
+            if got.ends_with(b"END") {
+                break;
+            }
+        }
+        (got, master)
+    });
+    assert_eq!(port.query(&[0x10, 0x04, 1]).expect("query"), Some(0x16));
+    port.send(b"\x1b@hello END").expect("send");
+    let (got, _master_not_reading) = printer_side.join().expect("printer thread");
+    assert!(got.ends_with(b"\x1b@hello END"));
+    // Nobody reads any more: the write must give up at the deadline.
+    let start = Instant::now();
+    let err = port
+        .send(&vec![b'x'; 1 << 20])
+        .expect_err("a stalled printer");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::TimedOut
+                | std::io::ErrorKind::Other
+                | std::io::ErrorKind::BrokenPipe
+        ),
+        "{err}"
+    );
+}

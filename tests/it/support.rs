@@ -23,6 +23,13 @@ pub struct Kiosk {
 
 /// A kiosk in demo mode on simulated devices, with its own data directory and no sync worker.
 pub fn demo_kiosk() -> Kiosk {
+    demo_kiosk_with(|data| Box::new(FilePrinter::new(data.join("receipts"), 576, true)))
+}
+
+/// The demo kiosk with another printer.
+pub fn demo_kiosk_with(
+    printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
+) -> Kiosk {
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
         i_slint_backend_testing::TestingBackendOptions {
             mock_time: true,
@@ -49,7 +56,7 @@ pub fn demo_kiosk() -> Kiosk {
             card: Box::new(reader),
             demo_cards: Some(slot),
             camera: Box::new(SimCamera::new(1280, 720).expect("sim camera")),
-            printer: Box::new(FilePrinter::new(data.path().join("receipts"), 576, true)),
+            printer: printer(data.path()),
             printer_profile: PrinterProfile::builtin("generic-80").expect("profile"),
             reprint_hours: 12,
         },

@@ -5,7 +5,7 @@ use kiosk::store::Store;
 use kiosk::ui::{NoticeKind, Page, Session, Theme};
 use slint::ComponentHandle;
 
-use crate::support::demo_kiosk;
+use crate::support::{Kiosk, demo_kiosk, demo_kiosk_with};
 
 const PHONE: &str = "13912345678";
 
@@ -94,6 +94,70 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
         ("".into(), "".into(), "".into())
     );
     assert_eq!(k.window().global::<kiosk::ui::Details>().get_phone(), "");
+}
+
+/// Walks from a sample card to the printed form with the minimum of choices.
+fn apply_and_print(k: &Kiosk) {
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+    k.tap("next");
+    k.tap("doc-passport");
+    k.tap("cat-passport-renewal");
+    k.tap("next");
+    for d in PHONE.chars() {
+        k.tap(&format!("key-{d}"));
+    }
+    k.tap("pinyin-confirm");
+    k.tap("delivery-collect");
+    k.tap("next");
+    k.tap("photo-take");
+    k.wait_until("the photo", |k| k.find("photo-retake").is_some());
+    k.tap("next");
+    k.tap("next");
+    k.wait_for_page(Page::Done);
+}
+
+/// A printer out of paper.
+struct EmptyPrinter;
+
+impl kiosk::devices::printer::Printer for EmptyPrinter {
+    fn status(&mut self) -> kiosk::devices::printer::PrinterState {
+        kiosk::devices::printer::PrinterState::PaperEnd
+    }
+
+    fn print(
+        &mut self,
+        _: &str,
+        _: &[u8],
+    ) -> Result<kiosk::devices::printer::PrinterState, kiosk::devices::printer::PrintError> {
+        Err(kiosk::devices::printer::PrintError::NotReady(self.status()))
+    }
+}
+
+#[test]
+fn paper_out_tells_the_applicant_to_ask_staff_and_keeps_the_application() {
+    let k = demo_kiosk_with(|_| Box::new(EmptyPrinter));
+    apply_and_print(&k);
+    assert_eq!(
+        k.window().global::<Session>().get_notice(),
+        NoticeKind::PrintFailed
+    );
+    let notice = k.label("notice");
+    assert!(
+        notice.contains("工作人员") && notice.contains("保存"),
+        "{notice}"
+    );
+    let number = k.label("number");
+    let store = Store::open(k.data_dir()).expect("store");
+    assert_eq!(
+        store.application(&number).expect("query"),
+        Some(None),
+        "the application is saved"
+    );
+    assert!(
+        store.print_job(&number).expect("query").is_some(),
+        "and its form is kept for a staff reprint"
+    );
 }
 
 #[test]

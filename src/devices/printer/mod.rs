@@ -132,6 +132,9 @@ impl Printer for FilePrinter {
     }
 }
 
+/// The site name printed on the sample form.
+pub const SAMPLE_SITE: &str = "厦门市出入境接待大厅";
+
 /// A synthetic application (a sample card's person) for `kiosk print sample|test`, benchmarks
 /// and tests: fixed number and time so its bytes are stable.
 pub fn sample_application() -> crate::domain::application::Application {

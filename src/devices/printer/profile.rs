@@ -109,7 +109,7 @@ mod tests {
     fn every_listed_profile_exists_and_is_sane() {
         for name in PrinterProfile::BUILTIN_NAMES {
             let p = PrinterProfile::builtin(name).unwrap();
-            assert!(p.dots % 8 == 0 && p.dots >= 384, "{name}");
+            assert!(p.dots.is_multiple_of(8) && p.dots >= 384, "{name}");
             assert!(p.columns >= 32, "{name}");
             assert!(p.max_band_rows > 0);
         }
