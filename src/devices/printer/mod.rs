@@ -64,6 +64,10 @@ impl EscPosPrinter {
                 }
             };
             if answer.is_none() {
+                // A one-way printer: ask the kernel instead, where the transport can.
+                if let Some(state) = self.transport.kernel_status() {
+                    return state;
+                }
                 break;
             }
         }

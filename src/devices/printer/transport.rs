@@ -8,6 +8,25 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
+use super::status::PrinterState;
+
+/// `LPGETSTATUS` from linux/lp.h: the IEEE-1284 status lines of a `/dev/usb/lp*` printer.
+const LPGETSTATUS: libc::c_ulong = 0x060B;
+
+/// Reads the 1284 status byte (`shared/reference/printing.md` §5): paper-out 0x20,
+/// selected 0x10, not-error 0x08.
+pub fn lp_status_state(byte: u8) -> PrinterState {
+    if byte & 0x20 != 0 {
+        PrinterState::PaperEnd
+    } else if byte & 0x08 == 0 {
+        PrinterState::Error
+    } else if byte & 0x10 == 0 {
+        PrinterState::Offline
+    } else {
+        PrinterState::Ready
+    }
+}
+
 pub trait Transport: Send {
     /// Writes a whole job, or fails once `timeout` passes without progress.
     fn send(&mut self, bytes: &[u8]) -> io::Result<()>;
@@ -15,6 +34,10 @@ pub trait Transport: Send {
     fn query(&mut self, request: &[u8]) -> io::Result<Option<u8>>;
     /// Ends the exchange (a TCP printer serves one connection at a time).
     fn finish(&mut self) {}
+    /// The state the operating system reports, for printers that do not answer `DLE EOT`.
+    fn kernel_status(&mut self) -> Option<PrinterState> {
+        None
+    }
     /// For logs: where the printer is.
     fn describe(&self) -> String;
 }
@@ -256,10 +279,34 @@ impl Transport for Device {
         Ok((n == 1).then_some(answer[0]))
     }
 
+    fn kernel_status(&mut self) -> Option<PrinterState> {
+        if self.baud.is_some() {
+            return None;
+        }
+        let fd = self.fd().ok()?;
+        let mut status: libc::c_int = 0;
+        // SAFETY: LPGETSTATUS writes one int through the pointer on a usblp descriptor.
+        let r = unsafe { libc::ioctl(fd, LPGETSTATUS as _, &mut status) };
+        (r == 0).then(|| lp_status_state(status as u8))
+    }
+
     fn describe(&self) -> String {
         match self.baud {
             Some(b) => format!("serial {} at {b} baud", self.path),
             None => format!("usb {}", self.path),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usb_status_lines() {
+        assert_eq!(lp_status_state(0x18), PrinterState::Ready);
+        assert_eq!(lp_status_state(0x38), PrinterState::PaperEnd);
+        assert_eq!(lp_status_state(0x10), PrinterState::Error);
+        assert_eq!(lp_status_state(0x08), PrinterState::Offline);
     }
 }
