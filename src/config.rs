@@ -163,6 +163,33 @@ pub struct Technician {
     pub pin_hash: String,
 }
 
+fn default_photo_profile() -> String {
+    "exit-entry".into()
+}
+
+fn default_photo_attempts() -> u32 {
+    5
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PhotoSettings {
+    /// Photo specification: exit-entry (354×472 white), exit-entry-blue, 390x567.
+    #[serde(default = "default_photo_profile")]
+    pub profile: String,
+    /// Rejected captures before the photo is left to the window.
+    #[serde(default = "default_photo_attempts")]
+    pub max_attempts: u32,
+}
+
+impl Default for PhotoSettings {
+    fn default() -> Self {
+        PhotoSettings {
+            profile: default_photo_profile(),
+            max_attempts: default_photo_attempts(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
     pub device: Device,
@@ -172,6 +199,8 @@ pub struct Config {
     pub store: StoreSettings,
     pub central: Central,
     pub technician: Technician,
+    #[serde(default)]
+    pub photo: PhotoSettings,
 }
 
 impl Config {
@@ -452,6 +481,19 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
             "devices.printer.baud",
             format!("{} is not one of 9600, 19200, 38400, 57600, 115200", p.baud),
         );
+    }
+    if crate::photo::PhotoSpec::named(&c.photo.profile).is_none() {
+        bad(
+            "photo.profile",
+            format!(
+                "{:?} is not a known photo profile; use one of {}",
+                c.photo.profile,
+                crate::photo::PhotoSpec::NAMES.join(", ")
+            ),
+        );
+    }
+    if c.photo.max_attempts == 0 {
+        bad("photo.max_attempts", "must be at least 1".into());
     }
     if c.devices.camera.kind == CameraKind::V4l
         && c.devices.camera.device.as_deref().is_none_or(str::is_empty)

@@ -76,7 +76,8 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
                 ThemeVariant::HighContrast => ui::ThemeVariant::HighContrast,
             },
             timeouts: config.timeouts(),
-            photo: PhotoSpec::default(),
+            photo: PhotoSpec::named(&config.photo.profile).unwrap_or_default(),
+            max_photo_attempts: config.photo.max_attempts,
         },
         catalogue: Arc::new(Catalogue::builtin()),
         devices: ui::Devices {

@@ -3,6 +3,7 @@
 
 mod compose;
 mod config_cmd;
+mod photo;
 mod print;
 
 use std::path::PathBuf;
@@ -31,6 +32,11 @@ enum Command {
         #[command(subcommand)]
         command: config_cmd::ConfigCommand,
     },
+    /// Document photo tools.
+    Photo {
+        #[command(subcommand)]
+        command: photo::PhotoCommand,
+    },
     /// Receipt printer tools.
     Print {
         #[command(subcommand)]
@@ -44,6 +50,7 @@ pub fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => compose::run(&cli.config),
         Command::Config { command } => config_cmd::run(command, &cli.config),
+        Command::Photo { command } => photo::run(command),
         Command::Print { command } => print::run(command, &cli.config),
     }
 }

@@ -15,7 +15,10 @@ pub struct Application {
     pub number: AppNumber,
     pub identity: Identity,
     pub choices: Choices,
-    pub photo: Photo,
+    /// `None` when the kiosk could not take a compliant photo: staff take it at the window.
+    pub photo: Option<Photo>,
+    /// The last photo check report (JSON) when the photo goes to the window.
+    pub photo_report: Option<String>,
     pub fee: u32,
     pub created_at: chrono::NaiveDateTime,
 }

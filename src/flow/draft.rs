@@ -54,6 +54,12 @@ pub struct Draft {
     pub choices: Choices,
     pub name: PassportName,
     pub photo: Option<Photo>,
+    /// Captures rejected by the compliance checks so far.
+    pub photo_attempts: u32,
+    /// The last rejected capture's report (JSON), for staff.
+    pub photo_report: Option<String>,
+    /// Too many rejected captures: the photo is taken at the window instead.
+    pub photo_at_window: bool,
 }
 
 const PHONE_DIGITS: usize = 11;
@@ -66,6 +72,9 @@ impl Draft {
             choices: Choices::default(),
             name,
             photo: None,
+            photo_attempts: 0,
+            photo_report: None,
+            photo_at_window: false,
         };
         draft.sync_pinyin();
         Ok(draft)

@@ -48,6 +48,8 @@ pub enum Notice {
     SaveFailed,
     PrintFailed,
     CameraUnavailable,
+    /// The photo failed its checks too often: it will be taken at the window.
+    PhotoAtWindow,
 }
 
 #[derive(Debug)]
@@ -61,6 +63,10 @@ pub enum Event {
     ExtendTime,
     Edit(Edit),
     PhotoCaptured(Photo),
+    /// A capture failed a compliance check; `report` (JSON) is kept for staff.
+    PhotoRejected {
+        report: String,
+    },
     /// The applicant wants another photo: the captured one is dropped.
     RetakePhoto,
     CameraFailed,
@@ -93,6 +99,7 @@ pub struct Session {
     timeouts: Timeouts,
     last_activity: u64,
     today: NaiveDate,
+    max_photo_attempts: u32,
 }
 
 impl Session {
@@ -107,7 +114,14 @@ impl Session {
             timeouts,
             last_activity: 0,
             today,
+            max_photo_attempts: 5,
         }
+    }
+
+    /// How many failed captures send the photo to the window (default 5).
+    pub fn with_max_photo_attempts(mut self, attempts: u32) -> Session {
+        self.max_photo_attempts = attempts.max(1);
+        self
     }
 
     pub fn step(&self) -> Step {
@@ -136,6 +150,13 @@ impl Session {
 
     pub fn set_today(&mut self, today: NaiveDate) {
         self.today = today;
+    }
+
+    /// Failed captures left before the photo goes to the window.
+    pub fn photo_attempts_left(&self) -> u32 {
+        self.draft.as_ref().map_or(self.max_photo_attempts, |d| {
+            self.max_photo_attempts.saturating_sub(d.photo_attempts)
+        })
     }
 
     /// Seconds left before the idle timeout, when the warning should be on screen.
@@ -188,6 +209,16 @@ impl Session {
                 if let (Step::Photo, Some(draft)) = (self.step, &mut self.draft) {
                     draft.photo = Some(photo);
                     self.notice = None;
+                }
+            }
+            Event::PhotoRejected { report } => {
+                if let (Step::Photo, Some(draft)) = (self.step, &mut self.draft) {
+                    draft.photo_attempts += 1;
+                    draft.photo_report = Some(report);
+                    if draft.photo_attempts >= self.max_photo_attempts {
+                        draft.photo_at_window = true;
+                        self.notice = Some(Notice::PhotoAtWindow);
+                    }
                 }
             }
             Event::RetakePhoto => {
@@ -276,7 +307,7 @@ impl Session {
                 effects.push(Effect::StartCamera);
                 Step::Photo
             }
-            Step::Photo if draft.photo.is_some() => {
+            Step::Photo if draft.photo.is_some() || draft.photo_at_window => {
                 effects.push(Effect::StopCamera);
                 Step::Review
             }

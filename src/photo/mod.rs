@@ -1,141 +1,239 @@
-//! From a camera frame to the document photo: crop to the spec's aspect ratio around the frame
-//! centre, scale to the exact pixel size, encode as baseline JPEG with the highest quality that
-//! fits the size limit.
-//!
-//! This is the walking-skeleton pipeline: it does not detect the face yet, so it cannot check
-//! head size, position, background or exposure. Face detection and the compliance checks are
-//! issue 5; they slot in before `crop`.
+//! From camera frames to the document photo: detect the face (`detect`), plan the crop to the
+//! spec (`crop`), check compliance (`checks`) and encode a spec-exact JPEG (`encode`). The same
+//! pipeline serves the live photo step (guidance hints on preview frames), the final capture
+//! (sharpest frame of a burst) and `kiosk photo check`.
 
-use image::{RgbImage, codecs::jpeg::JpegEncoder, imageops};
+pub mod checks;
+pub mod crop;
+pub mod detect;
+pub mod encode;
+pub mod spec;
+
+use image::{RgbImage, imageops};
+use serde::Serialize;
+
+pub use checks::Check;
+pub use detect::{Detector, Face};
+pub use spec::PhotoSpec;
 
 use crate::domain::photo::Photo;
-
-/// The photo geometry and file-size window (exit-entry default: 354×472 px, 40–45 KB).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PhotoSpec {
-    pub width: u32,
-    pub height: u32,
-    pub max_bytes: usize,
-    pub min_quality: u8,
-}
-
-impl Default for PhotoSpec {
-    fn default() -> Self {
-        PhotoSpec {
-            width: 354,
-            height: 472,
-            max_bytes: 45 * 1024,
-            min_quality: 60,
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PhotoError {
     #[error("frame {0}×{1} is smaller than the photo")]
     FrameTooSmall(u32, u32),
-    #[error("photo does not fit in {0} bytes at the minimum quality")]
-    TooLarge(usize),
-    #[error("JPEG encoding failed: {0}")]
-    Encode(String),
 }
 
-/// The largest centred region of `frame` with the spec's aspect ratio, scaled to the spec.
-fn crop(frame: &RgbImage, spec: &PhotoSpec) -> Result<RgbImage, PhotoError> {
-    let (fw, fh) = frame.dimensions();
-    // Scale down only: upscaling would invent detail the central would reject later.
-    if fw < spec.width || fh < spec.height {
-        return Err(PhotoError::FrameTooSmall(fw, fh));
+/// Every check made on one capture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub spec: &'static str,
+    pub checks: Vec<Check>,
+    /// JPEG quality of the final file, when one was made.
+    pub quality: Option<u8>,
+}
+
+impl Report {
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.passed)
     }
-    let (cw, ch) = if fw as u64 * spec.height as u64 > fh as u64 * spec.width as u64 {
+
+    /// The first thing to tell the applicant.
+    pub fn first_failure(&self) -> Option<&Check> {
+        self.checks.iter().find(|c| !c.passed)
+    }
+}
+
+pub struct Assessment {
+    pub report: Report,
+    /// The photo, when every check passed.
+    pub photo: Option<Photo>,
+    /// The cropped image (also when a check failed), for the staff review.
+    pub cropped: Option<RgbImage>,
+}
+
+fn face_count_check(n: usize) -> Check {
+    let (zh, en) = if n == 0 {
         (
-            (fh as u64 * spec.width as u64 / spec.height as u64) as u32,
-            fh,
+            "未检测到人脸，请正对镜头",
+            "No face found: please look at the camera",
         )
     } else {
         (
-            fw,
-            (fw as u64 * spec.height as u64 / spec.width as u64) as u32,
+            "画面中只能有一个人",
+            "Only one person in the picture, please",
         )
     };
-    let region = imageops::crop_imm(frame, (fw - cw) / 2, (fh - ch) / 2, cw, ch).to_image();
-    Ok(imageops::resize(
+    Check {
+        id: "face_count",
+        value: n as f32,
+        limit: "1".into(),
+        passed: n == 1,
+        zh,
+        en,
+    }
+}
+
+/// Runs the whole pipeline on one frame.
+pub fn assess(
+    detector: &mut Detector,
+    frame: &RgbImage,
+    spec: &PhotoSpec,
+) -> Result<Assessment, PhotoError> {
+    let (fw, fh) = frame.dimensions();
+    if fw < spec.width || fh < spec.height {
+        return Err(PhotoError::FrameTooSmall(fw, fh));
+    }
+    let faces = detector.detect(frame);
+    let mut report = Report {
+        spec: spec.name,
+        checks: vec![face_count_check(faces.len())],
+        quality: None,
+    };
+    if faces.len() != 1 {
+        return Ok(Assessment {
+            report,
+            photo: None,
+            cropped: None,
+        });
+    }
+    let face = faces[0];
+    let head = crop::Head::from_face(&face);
+    let plan = crop::plan(&head, fw, fh, spec).ok_or(PhotoError::FrameTooSmall(fw, fh))?;
+    let max_scale = (fw as f32 / spec.width as f32).min(fh as f32 / spec.height as f32);
+    report
+        .checks
+        .extend(checks::geometry(&plan, spec, max_scale));
+    let region = imageops::crop_imm(frame, plan.x, plan.y, plan.width, plan.height).to_image();
+    let out = imageops::resize(
         &region,
         spec.width,
         spec.height,
         imageops::FilterType::Lanczos3,
-    ))
-}
-
-fn encode(img: &RgbImage, quality: u8) -> Result<Vec<u8>, PhotoError> {
-    let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(img)
-        .map_err(|e| PhotoError::Encode(e.to_string()))?;
-    Ok(out)
-}
-
-/// Makes the document photo from a frame.
-pub fn document_photo(frame: &RgbImage, spec: &PhotoSpec) -> Result<Photo, PhotoError> {
-    let img = crop(frame, spec)?;
-    // Binary search for the highest quality under the size limit.
-    let (mut lo, mut hi) = (spec.min_quality, 95u8);
-    let mut best = None;
-    while lo <= hi {
-        let q = lo + (hi - lo) / 2;
-        let jpeg = encode(&img, q)?;
-        if jpeg.len() <= spec.max_bytes {
-            best = Some(jpeg);
-            lo = q + 1;
-        } else if q == 0 {
-            break;
-        } else {
-            hi = q - 1;
+    );
+    let scale = plan.width as f32 / spec.width as f32;
+    let face_out = (
+        ((face.x - plan.x as f32) / scale).max(0.0) as u32,
+        ((face.y - plan.y as f32) / scale).max(0.0) as u32,
+        ((face.width / scale) as u32).min(spec.width),
+        ((face.height / scale) as u32).min(spec.height),
+    );
+    let face_out = (
+        face_out.0.min(spec.width - 1),
+        face_out.1.min(spec.height - 1),
+        face_out.2.min(spec.width - face_out.0.min(spec.width - 1)),
+        face_out
+            .3
+            .min(spec.height - face_out.1.min(spec.height - 1)),
+    );
+    report
+        .checks
+        .extend(checks::image(&out, face_out, &plan, spec));
+    let mut photo = None;
+    if report.passed() {
+        match encode::within_window(&out, spec) {
+            Ok((jpeg, quality)) => {
+                report.quality = Some(quality);
+                photo = Some(Photo {
+                    jpeg,
+                    width: spec.width,
+                    height: spec.height,
+                });
+            }
+            Err(e) => report.checks.push(Check {
+                id: "file_size",
+                value: 0.0,
+                limit: format!("{}–{} bytes", spec.file_size.start(), spec.file_size.end()),
+                passed: false,
+                zh: "照片文件不符合要求，请工作人员协助",
+                en: if matches!(e, encode::EncodeError::TooSmall { .. }) {
+                    "The photo has too little detail: please ask staff"
+                } else {
+                    "The photo file is too large: please ask staff"
+                },
+            }),
         }
     }
-    let jpeg = best.ok_or(PhotoError::TooLarge(spec.max_bytes))?;
-    Ok(Photo {
-        jpeg,
-        width: spec.width,
-        height: spec.height,
+    Ok(Assessment {
+        report,
+        photo,
+        cropped: Some(out),
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::devices::camera::{FrameSource, sim::SimCamera};
+/// What the live preview tells the applicant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Hint {
+    NoFace,
+    SeveralFaces,
+    MoveCloser,
+    MoveBack,
+    Centre,
+    TooDark,
+    TooBright,
+    Ready,
+}
 
-    #[test]
-    fn photo_from_the_sim_camera_has_the_exact_size_and_fits() {
-        let frame = SimCamera::new(1280, 720).unwrap().next_frame().unwrap();
-        let spec = PhotoSpec::default();
-        let photo = document_photo(&frame, &spec).unwrap();
-        let decoded = image::load_from_memory(&photo.jpeg).unwrap();
-        assert_eq!((decoded.width(), decoded.height()), (354, 472));
-        assert!(photo.jpeg.len() <= spec.max_bytes);
-        assert_eq!(&photo.jpeg[..2], &[0xFF, 0xD8]);
+/// A hint from the faces found on a preview frame (cheap: no crop, no encoding).
+pub fn hint(faces: &[Face], frame: &RgbImage, spec: &PhotoSpec) -> Hint {
+    let face = match faces {
+        [] => return Hint::NoFace,
+        [f] => f,
+        _ => return Hint::SeveralFaces,
+    };
+    let head = crop::Head::from_face(face);
+    let (fw, fh) = frame.dimensions();
+    let Some(plan) = crop::plan(&head, fw, fh, spec) else {
+        return Hint::MoveCloser;
+    };
+    let max_scale = (fw as f32 / spec.width as f32).min(fh as f32 / spec.height as f32);
+    if plan.needed_scale < 1.0 || (plan.head_height.round() as u32) < *spec.head_height.start() {
+        return Hint::MoveCloser;
     }
-
-    #[test]
-    fn small_frames_are_refused() {
-        let frame = RgbImage::new(320, 240);
-        assert_eq!(
-            document_photo(&frame, &PhotoSpec::default()),
-            Err(PhotoError::FrameTooSmall(320, 240))
-        );
+    if plan.needed_scale > max_scale || (plan.head_height.round() as u32) > *spec.head_height.end()
+    {
+        return Hint::MoveBack;
     }
-
-    #[test]
-    fn impossible_size_limit_is_an_error() {
-        let frame = SimCamera::new(1280, 720).unwrap().next_frame().unwrap();
-        let spec = PhotoSpec {
-            max_bytes: 500,
-            ..PhotoSpec::default()
-        };
-        assert_eq!(
-            document_photo(&frame, &spec),
-            Err(PhotoError::TooLarge(500))
-        );
+    if !plan.ideal_fits || plan.centre_offset.abs() > spec.width as f32 * 0.05 {
+        return Hint::Centre;
+    }
+    let (x, y) = (face.x.max(0.0) as u32, face.y.max(0.0) as u32);
+    let region = imageops::crop_imm(
+        frame,
+        x,
+        y,
+        (face.width as u32).max(1),
+        (face.height as u32).max(1),
+    );
+    let gray = imageops::grayscale(&region.to_image());
+    let mean =
+        gray.as_raw().iter().map(|&l| l as f32).sum::<f32>() / gray.as_raw().len().max(1) as f32;
+    if mean < 70.0 {
+        Hint::TooDark
+    } else if mean > 200.0 {
+        Hint::TooBright
+    } else {
+        Hint::Ready
     }
 }
+
+/// Index of the sharpest frame of a burst (variance of the Laplacian over the whole frame).
+pub fn sharpest(frames: &[RgbImage]) -> Option<usize> {
+    frames
+        .iter()
+        .map(|f| {
+            let small = imageops::resize(
+                f,
+                f.width() / 2,
+                f.height() / 2,
+                imageops::FilterType::Triangle,
+            );
+            checks::laplacian_variance(&imageops::grayscale(&small))
+        })
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests;

@@ -47,7 +47,10 @@ pub struct Submission {
     pub delivery: Option<Delivery>,
     pub green_channel: Option<String>,
     pub fee: u32,
-    pub photo: PhotoPayload,
+    /// Absent when the photo is to be taken at the window.
+    pub photo: Option<PhotoPayload>,
+    /// Why the kiosk's photo was not accepted (the compliance report), for the window clerk.
+    pub photo_report: Option<serde_json::Value>,
 }
 
 /// The central's acknowledgement (201 first time, 200 with the same body on a replay).
@@ -110,11 +113,15 @@ impl Submission {
             delivery: app.choices.delivery.clone(),
             green_channel: app.choices.green_channel.clone(),
             fee: app.fee,
-            photo: PhotoPayload {
+            photo: app.photo.as_ref().map(|p| PhotoPayload {
                 mime: "image/jpeg".to_string(),
-                data_b64: base64::engine::general_purpose::STANDARD.encode(&app.photo.jpeg),
-                sha256: sha256_hex(&app.photo.jpeg),
-            },
+                data_b64: base64::engine::general_purpose::STANDARD.encode(&p.jpeg),
+                sha256: sha256_hex(&p.jpeg),
+            }),
+            photo_report: app
+                .photo_report
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok()),
         }
     }
 }

@@ -55,6 +55,8 @@ pub struct Settings {
     pub theme: ThemeVariant,
     pub timeouts: Timeouts,
     pub photo: PhotoSpec,
+    /// Rejected captures before the photo is left to the window.
+    pub max_photo_attempts: u32,
 }
 
 pub struct Kiosk {
@@ -104,14 +106,11 @@ impl Controller {
                 let _ = self.camera.send(CameraCommand::Stop);
             }
             Effect::SaveAndPrint(draft) => {
-                let Some(photo) = draft.photo.clone() else {
-                    self.session.handle(Event::SaveFailed, self.now);
-                    return;
-                };
                 let job = SaveJob {
                     identity: draft.identity.clone(),
                     choices: draft.choices.clone(),
-                    photo,
+                    photo: draft.photo.clone(),
+                    photo_report: draft.photo_report.clone(),
                     fee: draft.choices.fee(self.session.catalogue()),
                     created_at: Local::now().naive_local(),
                 };
@@ -134,6 +133,8 @@ impl Controller {
             photo.set_preview(Image::default());
             photo.set_captured(Image::default());
             photo.set_busy(false);
+            photo.set_rejection_zh("".into());
+            photo.set_rejection_en("".into());
         }
         tracing::info!("session wiped");
     }
@@ -153,18 +154,35 @@ impl Controller {
                 if let Some(ui) = self.window.upgrade() {
                     let photo_ui = ui.global::<PhotoAdapter>();
                     photo_ui.set_busy(false);
+                    photo_ui.set_rejection_zh("".into());
+                    photo_ui.set_rejection_en("".into());
                     if let Ok(img) = image::load_from_memory(&photo.jpeg) {
                         photo_ui.set_captured(to_slint(&img.to_rgb8()));
                     }
                 }
                 Event::PhotoCaptured(photo)
             }
-            Inbound::Photo(Err(reason)) => {
-                tracing::warn!(%reason, "photo not taken");
+            Inbound::Photo(Err(rejection)) => {
+                tracing::info!(reason = %rejection.en, "photo rejected by the checks");
                 if let Some(ui) = self.window.upgrade() {
-                    ui.global::<PhotoAdapter>().set_busy(false);
+                    let photo_ui = ui.global::<PhotoAdapter>();
+                    photo_ui.set_busy(false);
+                    photo_ui.set_rejection_zh(rejection.zh.as_str().into());
+                    photo_ui.set_rejection_en(rejection.en.as_str().into());
                 }
+                Event::PhotoRejected {
+                    report: rejection.report,
+                }
+            }
+            Inbound::CameraFailed(reason) => {
+                tracing::warn!(%reason, "camera failed");
                 Event::CameraFailed
+            }
+            Inbound::Hint(hint) => {
+                if let Some(ui) = self.window.upgrade() {
+                    ui.global::<PhotoAdapter>().set_hint(view::photo_hint(hint));
+                }
+                return;
             }
             Inbound::Saved(number) => Event::Saved(number),
             Inbound::SaveFailed => Event::SaveFailed,
@@ -352,7 +370,7 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
     } = kiosk;
     let (tx, inbox) = mpsc::channel();
     workers::card(devices.card, tx.clone());
-    let (camera, preview) = workers::camera(devices.camera, settings.photo, tx.clone());
+    let (camera, preview) = workers::camera(devices.camera, settings.photo.clone(), tx.clone());
     let service = workers::service(
         ServiceContext {
             store,
@@ -386,7 +404,8 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
     }
     let today: NaiveDate = Local::now().date_naive();
     let controller = Rc::new(RefCell::new(Controller {
-        session: Session::new(catalogue, settings.timeouts, today),
+        session: Session::new(catalogue, settings.timeouts, today)
+            .with_max_photo_attempts(settings.max_photo_attempts),
         window: ui.as_weak(),
         lang: Lang::from_code(&settings.default_language),
         settings,

@@ -6,12 +6,14 @@ use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
 
 use super::{
     AppWindow, Applicant, Choice, Details, DocumentRow, Documents, Done, EndorsementRow,
-    NoticeKind, Page, PhotoAdapter, ProblemItem, Review, Session as SessionGlobal, SyllableRow,
+    NoticeKind, Page, PhotoAdapter, PhotoHint, ProblemItem, Review, Session as SessionGlobal,
+    SyllableRow,
 };
 use crate::domain::application::{Delivery, Problem};
 use crate::domain::catalogue::{Catalogue, Labelled};
 use crate::domain::identity::{Sex, ValidUntil};
 use crate::flow::{Draft, Notice, Session, Step};
+use crate::photo::Hint;
 
 /// The language of labels that come from data (catalogue, card fields).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +80,20 @@ fn notice(n: Option<&Notice>) -> NoticeKind {
         Some(Notice::SaveFailed) => NoticeKind::SaveFailed,
         Some(Notice::PrintFailed) => NoticeKind::PrintFailed,
         Some(Notice::CameraUnavailable) => NoticeKind::CameraUnavailable,
+        Some(Notice::PhotoAtWindow) => NoticeKind::PhotoAtWindow,
+    }
+}
+
+pub fn photo_hint(h: Hint) -> PhotoHint {
+    match h {
+        Hint::NoFace => PhotoHint::NoFace,
+        Hint::SeveralFaces => PhotoHint::SeveralFaces,
+        Hint::MoveCloser => PhotoHint::MoveCloser,
+        Hint::MoveBack => PhotoHint::MoveBack,
+        Hint::Centre => PhotoHint::Centre,
+        Hint::TooDark => PhotoHint::TooDark,
+        Hint::TooBright => PhotoHint::TooBright,
+        Hint::Ready => PhotoHint::Ready,
     }
 }
 
@@ -303,9 +319,12 @@ pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
 
     let photo = ui.global::<PhotoAdapter>();
     photo.set_has_photo(draft.is_some_and(|d| d.photo.is_some()));
+    photo.set_at_window(draft.is_some_and(|d| d.photo_at_window));
+    photo.set_attempts_left(s.photo_attempts_left() as i32);
     if draft.is_none() {
         photo.set_captured(Image::default());
         photo.set_preview(Image::default());
+        photo.set_hint(PhotoHint::None);
     }
 
     let review = ui.global::<Review>();

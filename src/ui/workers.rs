@@ -17,16 +17,28 @@ use crate::domain::application::{Application, Choices};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
-use crate::photo::{PhotoSpec, document_photo};
+use crate::photo::{Detector, Hint, PhotoSpec, assess, hint, sharpest};
 use crate::store::Store;
 use crate::sync::api::Submission;
 use crate::sync::worker::SyncHandle;
+
+/// Why a capture was not accepted: the first failed check for the applicant, and the whole
+/// report (JSON) for staff.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    pub zh: String,
+    pub en: String,
+    pub report: String,
+}
 
 /// What the workers report to the UI thread.
 #[derive(Debug)]
 pub enum Inbound {
     Card(CardEvent),
-    Photo(Result<Photo, String>),
+    Photo(Result<Photo, Rejection>),
+    /// The camera stopped delivering frames.
+    CameraFailed(String),
+    Hint(Hint),
     Saved(AppNumber),
     /// Logged where it happened; the UI only needs to know.
     SaveFailed,
@@ -67,8 +79,51 @@ pub type PreviewSlot = Arc<Mutex<Option<RgbImage>>>;
 
 const FRAME_INTERVAL: Duration = Duration::from_millis(66);
 const PREVIEW_WIDTH: u32 = 640;
+/// Frames kept for a capture; the sharpest becomes the photo.
+const BURST: usize = 3;
+/// Run the detector on every n-th preview frame (about 5 hints a second at 15 fps).
+const HINT_EVERY: u32 = 3;
 
-/// Runs the camera while the photo step is on screen.
+fn capture(
+    detector: &mut Detector,
+    burst: &[RgbImage],
+    spec: &PhotoSpec,
+) -> Result<Photo, Rejection> {
+    let reject = |zh: &str, en: &str, report: String| Rejection {
+        zh: zh.into(),
+        en: en.into(),
+        report,
+    };
+    let Some(best) = sharpest(burst) else {
+        return Err(reject(
+            "摄像头暂无画面",
+            "No picture from the camera yet",
+            String::new(),
+        ));
+    };
+    match assess(detector, &burst[best], spec) {
+        Ok(a) => {
+            let report = serde_json::to_string(&a.report).unwrap_or_default();
+            match (a.photo, a.report.first_failure()) {
+                (Some(photo), _) => Ok(photo),
+                (None, Some(c)) => Err(reject(c.zh, c.en, report)),
+                (None, None) => Err(reject(
+                    "照片未能生成",
+                    "The photo could not be made",
+                    report,
+                )),
+            }
+        }
+        Err(e) => Err(reject(
+            "摄像头画面太小，请联系工作人员",
+            "The camera picture is too small: please ask staff",
+            e.to_string(),
+        )),
+    }
+}
+
+/// Runs the camera while the photo step is on screen: preview frames, guidance hints from the
+/// face detector, and captures checked against the photo spec.
 pub fn camera(
     mut source: Box<dyn FrameSource>,
     spec: PhotoSpec,
@@ -78,8 +133,13 @@ pub fn camera(
     let slot: PreviewSlot = Arc::new(Mutex::new(None));
     let preview = slot.clone();
     spawn("camera", move || {
+        let mut detector = Detector::new();
         let mut running = false;
-        let mut last: Option<RgbImage> = None;
+        let mut burst: Vec<RgbImage> = Vec::new();
+        let mut frames = 0u32;
+        let mut last_hint = None;
+        // A capture asked for before the first frame arrived waits for it.
+        let mut capture_pending = false;
         loop {
             let command = if running {
                 cmd_rx.recv_timeout(FRAME_INTERVAL)
@@ -87,48 +147,75 @@ pub fn camera(
                 cmd_rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
             };
             match command {
-                Ok(CameraCommand::Start) => running = true,
+                Ok(CameraCommand::Start) => {
+                    running = true;
+                    last_hint = None;
+                }
                 Ok(CameraCommand::Stop) => {
                     running = false;
-                    last = None;
+                    capture_pending = false;
+                    burst.clear();
                     if let Ok(mut p) = preview.lock() {
                         *p = None;
                     }
                 }
                 Ok(CameraCommand::Capture) => {
-                    let result = match &last {
-                        Some(frame) => document_photo(frame, &spec).map_err(|e| e.to_string()),
-                        None => Err("no frame from the camera yet".to_string()),
-                    };
-                    if tx.send(Inbound::Photo(result)).is_err() {
+                    if tx
+                        .send(Inbound::Photo(capture(&mut detector, &burst, &spec)))
+                        .is_err()
+                    {
                         return;
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
             }
-            if running {
-                match source.next_frame() {
-                    Ok(frame) => {
-                        let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
-                        let small = image::imageops::resize(
-                            &frame,
-                            PREVIEW_WIDTH,
-                            h,
-                            image::imageops::FilterType::Triangle,
-                        );
-                        if let Ok(mut p) = preview.lock() {
-                            *p = Some(small);
+            if !running {
+                continue;
+            }
+            match source.next_frame() {
+                Ok(frame) => {
+                    let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
+                    let small = image::imageops::resize(
+                        &frame,
+                        PREVIEW_WIDTH,
+                        h,
+                        image::imageops::FilterType::Triangle,
+                    );
+                    frames = frames.wrapping_add(1);
+                    if frames.is_multiple_of(HINT_EVERY) {
+                        let faces = detector.detect(&frame);
+                        let now = hint(&faces, &frame, &spec);
+                        if last_hint != Some(now) {
+                            last_hint = Some(now);
+                            if tx.send(Inbound::Hint(now)).is_err() {
+                                return;
+                            }
                         }
-                        last = Some(frame);
                     }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "camera: no frame");
-                        if tx.send(Inbound::Photo(Err(e.to_string()))).is_err() {
+                    if let Ok(mut p) = preview.lock() {
+                        *p = Some(small);
+                    }
+                    burst.push(frame);
+                    if burst.len() > BURST {
+                        burst.remove(0);
+                    }
+                    if capture_pending {
+                        capture_pending = false;
+                        if tx
+                            .send(Inbound::Photo(capture(&mut detector, &burst, &spec)))
+                            .is_err()
+                        {
                             return;
                         }
-                        running = false;
                     }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "camera: no frame");
+                    if tx.send(Inbound::CameraFailed(e.to_string())).is_err() {
+                        return;
+                    }
+                    running = false;
                 }
             }
         }
@@ -140,7 +227,8 @@ pub fn camera(
 pub struct SaveJob {
     pub identity: Identity,
     pub choices: Choices,
-    pub photo: Photo,
+    pub photo: Option<Photo>,
+    pub photo_report: Option<String>,
     pub fee: u32,
     pub created_at: NaiveDateTime,
 }
@@ -175,6 +263,7 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
                         identity: job.identity.clone(),
                         choices: job.choices.clone(),
                         photo: job.photo.clone(),
+                        photo_report: job.photo_report.clone(),
                         fee: job.fee,
                         created_at: job.created_at,
                     };

@@ -23,12 +23,16 @@ pub struct Kiosk {
 
 /// A kiosk in demo mode on simulated devices, with its own data directory and no sync worker.
 pub fn demo_kiosk() -> Kiosk {
-    demo_kiosk_with(|data| Box::new(FilePrinter::new(data.join("receipts"), 576, true)))
+    demo_kiosk_with(
+        |data| Box::new(FilePrinter::new(data.join("receipts"), 576, true)),
+        None,
+    )
 }
 
-/// The demo kiosk with another printer.
+/// The demo kiosk with another printer, and optionally another camera.
 pub fn demo_kiosk_with(
     printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
+    camera: Option<Box<dyn kiosk::devices::camera::FrameSource>>,
 ) -> Kiosk {
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
         i_slint_backend_testing::TestingBackendOptions {
@@ -50,12 +54,14 @@ pub fn demo_kiosk_with(
             theme: ui::ThemeVariant::Normal,
             timeouts: Timeouts::default(),
             photo: PhotoSpec::default(),
+            max_photo_attempts: 3,
         },
         catalogue: Arc::new(Catalogue::builtin()),
         devices: ui::Devices {
             card: Box::new(reader),
             demo_cards: Some(slot),
-            camera: Box::new(SimCamera::new(1280, 720).expect("sim camera")),
+            camera: camera
+                .unwrap_or_else(|| Box::new(SimCamera::new(1280, 720).expect("sim camera"))),
             printer: printer(data.path()),
             printer_profile: PrinterProfile::builtin("generic-80").expect("profile"),
             reprint_hours: 12,
@@ -164,7 +170,13 @@ impl Kiosk {
             self.advance(100);
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("timed out waiting for {what} (page {:?})", self.page());
+        let photo = self.window().global::<kiosk::ui::PhotoAdapter>();
+        panic!(
+            "timed out waiting for {what} (page {:?}, photo rejection {:?}, attempts left {})",
+            self.page(),
+            photo.get_rejection_en(),
+            photo.get_attempts_left()
+        );
     }
 
     pub fn wait_for_page(&self, page: Page) {

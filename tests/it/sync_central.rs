@@ -74,11 +74,12 @@ fn application(store: &mut Store, key: &str) -> String {
                 number: number.clone(),
                 identity: identity.clone(),
                 choices: choices.clone(),
-                photo: Photo {
+                photo: Some(Photo {
                     jpeg: vec![0xFF, 0xD8, 0xFF, 0xD9],
                     width: 354,
                     height: 472,
-                },
+                }),
+                photo_report: None,
                 fee: 120,
                 created_at,
             };

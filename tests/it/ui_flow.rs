@@ -49,7 +49,11 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
     assert_eq!(k.page(), Page::Photo);
 
     k.tap("photo-take");
-    k.wait_until("the photo", |k| k.find("photo-retake").is_some());
+    k.wait_until("the photo", |k| {
+        k.window()
+            .global::<kiosk::ui::PhotoAdapter>()
+            .get_has_photo()
+    });
     k.tap("next");
     assert_eq!(k.page(), Page::Review);
     assert!(k.label("review-fee").contains("210"));
@@ -111,7 +115,11 @@ fn apply_and_print(k: &Kiosk) {
     k.tap("delivery-collect");
     k.tap("next");
     k.tap("photo-take");
-    k.wait_until("the photo", |k| k.find("photo-retake").is_some());
+    k.wait_until("the photo", |k| {
+        k.window()
+            .global::<kiosk::ui::PhotoAdapter>()
+            .get_has_photo()
+    });
     k.tap("next");
     k.tap("next");
     k.wait_for_page(Page::Done);
@@ -136,7 +144,7 @@ impl kiosk::devices::printer::Printer for EmptyPrinter {
 
 #[test]
 fn paper_out_tells_the_applicant_to_ask_staff_and_keeps_the_application() {
-    let k = demo_kiosk_with(|_| Box::new(EmptyPrinter));
+    let k = demo_kiosk_with(|_| Box::new(EmptyPrinter), None);
     apply_and_print(&k);
     assert_eq!(
         k.window().global::<Session>().get_notice(),
@@ -157,6 +165,95 @@ fn paper_out_tells_the_applicant_to_ask_staff_and_keeps_the_application() {
     assert!(
         store.print_job(&number).expect("query").is_some(),
         "and its form is kept for a staff reprint"
+    );
+}
+
+/// A camera that sees an empty booth.
+struct EmptyBooth;
+
+impl kiosk::devices::camera::FrameSource for EmptyBooth {
+    fn next_frame(&mut self) -> Result<image::RgbImage, kiosk::devices::camera::CameraError> {
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        Ok(image::RgbImage::from_pixel(
+            1280,
+            720,
+            image::Rgb([246, 246, 244]),
+        ))
+    }
+}
+
+#[test]
+fn photo_guidance_rejections_and_the_window_fallback() {
+    let k = demo_kiosk_with(
+        |data| {
+            Box::new(kiosk::devices::printer::FilePrinter::new(
+                data.join("receipts"),
+                576,
+                true,
+            ))
+        },
+        Some(Box::new(EmptyBooth)),
+    );
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+    k.tap("next");
+    k.tap("doc-passport");
+    k.tap("cat-passport-renewal");
+    k.tap("next");
+    for d in PHONE.chars() {
+        k.tap(&format!("key-{d}"));
+    }
+    k.tap("pinyin-confirm");
+    k.tap("delivery-collect");
+    k.tap("next");
+    assert_eq!(k.page(), Page::Photo);
+    k.wait_until("a guidance hint", |k| {
+        k.window().global::<kiosk::ui::PhotoAdapter>().get_hint() != kiosk::ui::PhotoHint::None
+    });
+    assert_eq!(k.label("photo-hint"), "请正视镜头");
+    assert_eq!(
+        k.find("next").and_then(|e| e.accessible_enabled()),
+        Some(false),
+        "no photo yet"
+    );
+    for attempt in 1..=3 {
+        k.tap("photo-take");
+        k.wait_until("the verdict", |k| {
+            k.window()
+                .global::<kiosk::ui::PhotoAdapter>()
+                .get_attempts_left()
+                == 3 - attempt
+        });
+        if attempt < 3 {
+            let msg = k.label("photo-rejection");
+            assert!(msg.contains("未检测到人脸"), "{msg}");
+        }
+    }
+    assert_eq!(
+        k.window().global::<Session>().get_notice(),
+        NoticeKind::PhotoAtWindow
+    );
+    assert!(k.find("photo-take").is_none(), "no more attempts");
+    k.tap("next");
+    assert_eq!(k.page(), Page::Review);
+    k.tap("next");
+    k.wait_for_page(Page::Done);
+    let number = k.label("number");
+    let store = Store::open(k.data_dir()).expect("store");
+    let body = &store.pending(1).expect("outbox")[0].body;
+    let submission: serde_json::Value = serde_json::from_str(body).expect("json");
+    assert!(submission["photo"].is_null(), "no photo sent");
+    assert_eq!(
+        submission["photo_report"]["checks"][0]["id"], "face_count",
+        "the report goes to staff"
+    );
+    let form = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
+    let lines = kiosk::devices::printer::interpret::text_lines(
+        &kiosk::devices::printer::interpret::parse(&form).expect("parse"),
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("请到窗口拍照")),
+        "{lines:?}"
     );
 }
 
@@ -310,7 +407,11 @@ fn every_page_is_usable_in_portrait_and_landscape() {
     check("details", "next");
     k.tap("next");
     k.tap("photo-take");
-    k.wait_until("the photo", |k| k.find("photo-retake").is_some());
+    k.wait_until("the photo", |k| {
+        k.window()
+            .global::<kiosk::ui::PhotoAdapter>()
+            .get_has_photo()
+    });
     check("photo", "next");
     k.tap("next");
     check("review", "next");

@@ -156,11 +156,12 @@ pub fn sample_application() -> crate::domain::application::Application {
             pinyin_given: "XIAOFANG".into(),
             ..crate::domain::application::samples::sample_choices()
         },
-        photo: Photo {
+        photo: Some(Photo {
             jpeg: vec![0xFF, 0xD8],
             width: 354,
             height: 472,
-        },
+        }),
+        photo_report: None,
         fee: 225,
         created_at: today.and_hms_opt(9, 30, 0).expect("constant date"),
     }

@@ -123,6 +123,14 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         Some(Delivery::Ems { .. }) => "邮政速递 EMS to the card address",
         _ => "窗口领取 Collect at the hall",
     };
+    if app.photo.is_none() {
+        r.styled(
+            "照片：请到窗口拍照 Photo: taken at the window",
+            Align::Left,
+            false,
+            true,
+        );
+    }
     r.text(format!("取证 Delivery: {delivery}"))
         .styled(format!("费用 Fee: ￥{}", app.fee), Align::Left, false, true)
         .text(format!(

@@ -1,0 +1,33 @@
+//! Photo budgets (issue 5): a 1280×720 frame → checked, cropped, encoded photo ≤ 80 ms; preview
+//! detection ≥ 10 frames/s. Run with `cargo bench --no-default-features --bench photo`; results
+//! in docs/BENCHMARKS.md.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kiosk::devices::camera::FrameSource;
+use kiosk::devices::camera::sim::SimCamera;
+use kiosk::photo::{Detector, PhotoSpec, assess, hint};
+
+fn photo(c: &mut Criterion) {
+    let frame = SimCamera::new(1280, 720)
+        .expect("camera")
+        .next_frame()
+        .expect("frame");
+    let spec = PhotoSpec::default();
+    let mut detector = Detector::new();
+    let a = assess(&mut detector, &frame, &spec).expect("assess");
+    assert!(a.report.passed(), "the benchmark frame must pass");
+    println!(
+        "photo: {} bytes at quality {:?}",
+        a.photo.map_or(0, |p| p.jpeg.len()),
+        a.report.quality
+    );
+    c.bench_function("frame to checked, cropped, encoded photo (1280x720)", |b| {
+        b.iter(|| assess(&mut detector, &frame, &spec).expect("assess"))
+    });
+    c.bench_function("preview detection and hint (1280x720)", |b| {
+        b.iter(|| hint(&detector.detect(&frame), &frame, &spec))
+    });
+}
+
+criterion_group!(benches, photo);
+criterion_main!(benches);
