@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{CameraKind, CardKind, Config, PrinterKind, ThemeVariant};
-use crate::devices::camera::{FrameSource, sim::SimCamera};
+use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
 use crate::devices::card::CardReader;
 use crate::devices::card::sim::sim_reader;
 use crate::devices::printer::transport::{Device, Tcp};
@@ -51,8 +51,10 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
             );
         }
     };
-    let camera: Box<dyn FrameSource> = match config.devices.camera.kind {
-        CameraKind::Sim => Box::new(SimCamera::new(1280, 720).map_err(|e| e.to_string())?),
+    let camera: CameraOpener = match config.devices.camera.kind {
+        CameraKind::Sim => {
+            Box::new(|| Ok(Box::new(SimCamera::new(1280, 720)?) as Box<dyn FrameSource>))
+        }
         CameraKind::V4l => {
             return Err(
                 "devices.camera.kind = \"v4l\" is not available in this build yet (issue 5)".into(),

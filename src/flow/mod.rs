@@ -70,6 +70,8 @@ pub enum Event {
     /// The applicant wants another photo: the captured one is dropped.
     RetakePhoto,
     CameraFailed,
+    /// The camera delivers frames again.
+    CameraRecovered,
     Saved(AppNumber),
     SaveFailed,
     Printed,
@@ -229,6 +231,11 @@ impl Session {
             Event::CameraFailed => {
                 if self.step == Step::Photo {
                     self.notice = Some(Notice::CameraUnavailable);
+                }
+            }
+            Event::CameraRecovered => {
+                if self.notice == Some(Notice::CameraUnavailable) {
+                    self.notice = None;
                 }
             }
             Event::Saved(number) => {

@@ -177,7 +177,7 @@ pub fn spawn(
                         Duration::ZERO
                     } else {
                         failures = failures.saturating_add(1);
-                        backoff(failures)
+                        backoff(failures, clock_jitter())
                     };
                     tokio::select! {
                         _ = wake.notified() => {}
@@ -190,16 +190,21 @@ pub fn spawn(
     Ok(handle)
 }
 
-/// 1 s, 2 s, 4 s … up to five minutes, with up to 50 % jitter so a fleet coming back online
-/// does not hit the central in step.
-fn backoff(failures: u32) -> Duration {
-    let base = Duration::from_secs(1u64 << failures.min(9).saturating_sub(1)).min(MAX_BACKOFF);
-    let jitter = (std::time::SystemTime::now()
+/// 1 s, 2 s, 4 s … up to five minutes, scaled by `jitter` in [0, 1] to between half and all of
+/// that, so that a fleet coming back online does not hit the central in step.
+fn backoff(failures: u32, jitter: f64) -> Duration {
+    let exponent = failures.saturating_sub(1).min(16);
+    let base = Duration::from_secs(1u64 << exponent).min(MAX_BACKOFF);
+    base.mul_f64(0.5 + jitter.clamp(0.0, 1.0) / 2.0)
+}
+
+/// A jitter in [0, 1] from the clock's nanoseconds: cheap and different on every kiosk.
+fn clock_jitter() -> f64 {
+    let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
-        .unwrap_or(0)
-        % 1000) as u64;
-    base.mul_f64(0.5 + jitter as f64 / 2000.0)
+        .unwrap_or(0);
+    f64::from(nanos % 1000) / 999.0
 }
 
 #[cfg(test)]
@@ -207,10 +212,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_to_the_cap() {
-        assert!(backoff(1) <= Duration::from_secs(1));
-        assert!(backoff(3) >= Duration::from_secs(2));
-        assert!(backoff(30) <= MAX_BACKOFF);
-        assert!(backoff(30) >= MAX_BACKOFF / 2);
+    fn backoff_doubles_up_to_the_cap_within_its_jitter() {
+        assert_eq!(backoff(1, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(1, 0.0), Duration::from_millis(500));
+        assert_eq!(backoff(4, 1.0), Duration::from_secs(8));
+        assert_eq!(backoff(9, 1.0), Duration::from_secs(256));
+        assert_eq!(backoff(10, 1.0), MAX_BACKOFF, "capped");
+        assert_eq!(backoff(30, 1.0), MAX_BACKOFF);
+        assert_eq!(backoff(30, 0.0), MAX_BACKOFF / 2);
+        assert_eq!(backoff(u32::MAX, 0.5), MAX_BACKOFF.mul_f64(0.75));
+        let j = clock_jitter();
+        assert!((0.0..=1.0).contains(&j));
     }
 }

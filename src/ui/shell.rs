@@ -19,7 +19,7 @@ use super::workers::{self, CameraCommand, Inbound, PreviewSlot, SaveJob, Service
 use super::{
     AppWindow, Details, Documents, PhotoAdapter, Session as SessionGlobal, Theme, ThemeVariant,
 };
-use crate::devices::camera::FrameSource;
+use crate::devices::camera::CameraOpener;
 use crate::devices::card::sim::SimCardSlot;
 use crate::devices::card::{CardEvent, CardReader};
 use crate::devices::printer::{Printer, PrinterProfile};
@@ -37,7 +37,8 @@ pub struct Devices {
     pub card: Box<dyn CardReader>,
     /// The simulated reader's slot when demo mode offers sample cards.
     pub demo_cards: Option<SimCardSlot>,
-    pub camera: Box<dyn FrameSource>,
+    /// Opens the camera (again, after the watchdog saw it stall).
+    pub camera: CameraOpener,
     pub printer: Box<dyn Printer>,
     /// What the printer can do: decides the bytes each form is sent as.
     pub printer_profile: PrinterProfile,
@@ -178,6 +179,7 @@ impl Controller {
                 tracing::warn!(%reason, "camera failed");
                 Event::CameraFailed
             }
+            Inbound::CameraRecovered => Event::CameraRecovered,
             Inbound::Hint(hint) => {
                 if let Some(ui) = self.window.upgrade() {
                     ui.global::<PhotoAdapter>().set_hint(view::photo_hint(hint));

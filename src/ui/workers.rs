@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use image::RgbImage;
 
-use crate::devices::camera::FrameSource;
+use crate::devices::camera::{CameraOpener, FrameSource};
 use crate::devices::card::{CardEvent, CardReader};
 use crate::devices::printer::{Printer, PrinterProfile, escpos, receipt};
 use crate::domain::app_number::AppNumber;
@@ -21,6 +21,7 @@ use crate::photo::{Detector, Hint, PhotoSpec, assess, hint, sharpest};
 use crate::store::Store;
 use crate::sync::api::Submission;
 use crate::sync::worker::SyncHandle;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Why a capture was not accepted: the first failed check for the applicant, and the whole
 /// report (JSON) for staff.
@@ -38,6 +39,8 @@ pub enum Inbound {
     Photo(Result<Photo, Rejection>),
     /// The camera stopped delivering frames.
     CameraFailed(String),
+    /// Frames flow again after a failure.
+    CameraRecovered,
     Hint(Hint),
     Saved(AppNumber),
     /// Logged where it happened; the UI only needs to know.
@@ -84,7 +87,7 @@ const BURST: usize = 3;
 /// Run the detector on every n-th preview frame (about 5 hints a second at 15 fps).
 const HINT_EVERY: u32 = 3;
 
-fn capture(
+fn capture_photo(
     detector: &mut Detector,
     burst: &[RgbImage],
     spec: &PhotoSpec,
@@ -122,10 +125,49 @@ fn capture(
     }
 }
 
+/// No frame for this long means the camera stalled or was unplugged.
+const WATCHDOG: Duration = Duration::from_secs(2);
+
+/// A thread reading one opened camera into a one-slot channel (frames are dropped, never queued,
+/// when the worker is busy). `stop` ends it after the frame it is waiting for; a thread stuck in
+/// a stalled camera is abandoned.
+struct Capture {
+    frames: Receiver<Result<RgbImage, String>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Capture {
+    fn open(opener: &mut CameraOpener) -> Result<Capture, String> {
+        let mut source: Box<dyn FrameSource> = opener().map_err(|e| e.to_string())?;
+        let (tx, frames) = mpsc::sync_channel(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        spawn("capture", move || {
+            while !stopped.load(Ordering::Relaxed) {
+                let frame = source.next_frame().map_err(|e| e.to_string());
+                let failed = frame.is_err();
+                match tx.try_send(frame) {
+                    Err(mpsc::TrySendError::Disconnected(_)) => return,
+                    _ if failed => return,
+                    _ => std::thread::sleep(FRAME_INTERVAL),
+                }
+            }
+        });
+        Ok(Capture { frames, stop })
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Runs the camera while the photo step is on screen: preview frames, guidance hints from the
-/// face detector, and captures checked against the photo spec.
+/// face detector, captures checked against the photo spec, and a watchdog that reports a
+/// stalled or unplugged camera and keeps trying to open it again.
 pub fn camera(
-    mut source: Box<dyn FrameSource>,
+    mut opener: CameraOpener,
     spec: PhotoSpec,
     tx: Sender<Inbound>,
 ) -> (Sender<CameraCommand>, PreviewSlot) {
@@ -134,88 +176,119 @@ pub fn camera(
     let preview = slot.clone();
     spawn("camera", move || {
         let mut detector = Detector::new();
-        let mut running = false;
+        let mut capture: Option<Capture> = None;
+        let mut failed = false;
+        let mut last_frame = std::time::Instant::now();
         let mut burst: Vec<RgbImage> = Vec::new();
         let mut frames = 0u32;
         let mut last_hint = None;
         // A capture asked for before the first frame arrived waits for it.
         let mut capture_pending = false;
+        let report = |event: Inbound| tx.send(event).is_ok();
         loop {
-            let command = if running {
-                cmd_rx.recv_timeout(FRAME_INTERVAL)
+            let command = if capture.is_some() || failed {
+                cmd_rx.try_recv().map_err(|e| match e {
+                    mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                    mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                })
             } else {
                 cmd_rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
             };
             match command {
                 Ok(CameraCommand::Start) => {
-                    running = true;
                     last_hint = None;
+                    last_frame = std::time::Instant::now();
+                    match Capture::open(&mut opener) {
+                        Ok(c) => capture = Some(c),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "camera: cannot open");
+                            failed = true;
+                            if !report(Inbound::CameraFailed(e)) {
+                                return;
+                            }
+                        }
+                    }
                 }
                 Ok(CameraCommand::Stop) => {
-                    running = false;
+                    capture = None;
+                    failed = false;
                     capture_pending = false;
                     burst.clear();
                     if let Ok(mut p) = preview.lock() {
                         *p = None;
                     }
                 }
-                Ok(CameraCommand::Capture) => {
-                    if tx
-                        .send(Inbound::Photo(capture(&mut detector, &burst, &spec)))
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
+                Ok(CameraCommand::Capture) => capture_pending = true,
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return,
             }
-            if !running {
-                continue;
-            }
-            match source.next_frame() {
-                Ok(frame) => {
-                    let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
-                    let small = image::imageops::resize(
-                        &frame,
-                        PREVIEW_WIDTH,
-                        h,
-                        image::imageops::FilterType::Triangle,
-                    );
-                    frames = frames.wrapping_add(1);
-                    if frames.is_multiple_of(HINT_EVERY) {
-                        let faces = detector.detect(&frame);
-                        let now = hint(&faces, &frame, &spec);
-                        if last_hint != Some(now) {
-                            last_hint = Some(now);
-                            if tx.send(Inbound::Hint(now)).is_err() {
-                                return;
-                            }
-                        }
-                    }
-                    if let Ok(mut p) = preview.lock() {
-                        *p = Some(small);
-                    }
-                    burst.push(frame);
-                    if burst.len() > BURST {
-                        burst.remove(0);
-                    }
-                    if capture_pending {
-                        capture_pending = false;
-                        if tx
-                            .send(Inbound::Photo(capture(&mut detector, &burst, &spec)))
-                            .is_err()
-                        {
-                            return;
-                        }
+            let Some(current) = &capture else {
+                if failed {
+                    // Keep trying to open the camera while the photo step is shown.
+                    std::thread::sleep(WATCHDOG);
+                    if let Ok(c) = Capture::open(&mut opener) {
+                        capture = Some(c);
+                        last_frame = std::time::Instant::now();
                     }
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "camera: no frame");
-                    if tx.send(Inbound::CameraFailed(e.to_string())).is_err() {
+                continue;
+            };
+            let frame = match current.frames.recv_timeout(FRAME_INTERVAL) {
+                Ok(Ok(frame)) => frame,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "camera: frame error");
+                    continue;
+                }
+                Err(wait) => {
+                    let gone = wait == RecvTimeoutError::Disconnected;
+                    if (gone || last_frame.elapsed() >= WATCHDOG) && !failed {
+                        tracing::warn!("camera: no frame for {:?}, reopening", WATCHDOG);
+                        failed = true;
+                        capture = None;
+                        if !report(Inbound::CameraFailed("camera stalled".into())) {
+                            return;
+                        }
+                    } else if gone || last_frame.elapsed() >= WATCHDOG {
+                        capture = None;
+                    }
+                    continue;
+                }
+            };
+            last_frame = std::time::Instant::now();
+            if failed {
+                failed = false;
+                if !report(Inbound::CameraRecovered) {
+                    return;
+                }
+            }
+            let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
+            let small = image::imageops::resize(
+                &frame,
+                PREVIEW_WIDTH,
+                h,
+                image::imageops::FilterType::Triangle,
+            );
+            frames = frames.wrapping_add(1);
+            if frames.is_multiple_of(HINT_EVERY) {
+                let now = hint(&detector.detect(&frame), &frame, &spec);
+                if last_hint != Some(now) {
+                    last_hint = Some(now);
+                    if !report(Inbound::Hint(now)) {
                         return;
                     }
-                    running = false;
+                }
+            }
+            if let Ok(mut p) = preview.lock() {
+                *p = Some(small);
+            }
+            burst.push(frame);
+            if burst.len() > BURST {
+                burst.remove(0);
+            }
+            if capture_pending {
+                capture_pending = false;
+                if !report(Inbound::Photo(capture_photo(&mut detector, &burst, &spec))) {
+                    return;
                 }
             }
         }

@@ -32,7 +32,7 @@ pub fn demo_kiosk() -> Kiosk {
 /// The demo kiosk with another printer, and optionally another camera.
 pub fn demo_kiosk_with(
     printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
-    camera: Option<Box<dyn kiosk::devices::camera::FrameSource>>,
+    camera: Option<kiosk::devices::camera::CameraOpener>,
 ) -> Kiosk {
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
         i_slint_backend_testing::TestingBackendOptions {
@@ -60,8 +60,12 @@ pub fn demo_kiosk_with(
         devices: ui::Devices {
             card: Box::new(reader),
             demo_cards: Some(slot),
-            camera: camera
-                .unwrap_or_else(|| Box::new(SimCamera::new(1280, 720).expect("sim camera"))),
+            camera: camera.unwrap_or_else(|| {
+                Box::new(|| {
+                    Ok(Box::new(SimCamera::new(1280, 720)?)
+                        as Box<dyn kiosk::devices::camera::FrameSource>)
+                })
+            }),
             printer: printer(data.path()),
             printer_profile: PrinterProfile::builtin("generic-80").expect("profile"),
             reprint_hours: 12,
@@ -161,14 +165,16 @@ impl Kiosk {
         }
     }
 
-    /// Runs the UI until `done` holds; worker threads run in real time meanwhile.
+    /// Runs the UI until `done` holds; worker threads run in real time meanwhile. Gives them up
+    /// to a minute of real time (slow, loaded CI machines) within 100 s of UI time, under the idle
+    /// timeout.
     pub fn wait_until(&self, what: &str, done: impl Fn(&Kiosk) -> bool) {
-        for _ in 0..600 {
+        for _ in 0..1000 {
             if done(self) {
                 return;
             }
             self.advance(100);
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(60));
         }
         let photo = self.window().global::<kiosk::ui::PhotoAdapter>();
         panic!(

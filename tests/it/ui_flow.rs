@@ -100,8 +100,8 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
     assert_eq!(k.window().global::<kiosk::ui::Details>().get_phone(), "");
 }
 
-/// Walks from a sample card to the printed form with the minimum of choices.
-fn apply_and_print(k: &Kiosk) {
+/// Walks from a sample card to the photo step with the minimum of choices.
+fn apply_until_photo(k: &Kiosk) {
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
     k.tap("next");
@@ -114,6 +114,12 @@ fn apply_and_print(k: &Kiosk) {
     k.tap("pinyin-confirm");
     k.tap("delivery-collect");
     k.tap("next");
+    assert_eq!(k.page(), Page::Photo);
+}
+
+/// Walks from a sample card to the printed form with the minimum of choices.
+fn apply_and_print(k: &Kiosk) {
+    apply_until_photo(k);
     k.tap("photo-take");
     k.wait_until("the photo", |k| {
         k.window()
@@ -192,7 +198,9 @@ fn photo_guidance_rejections_and_the_window_fallback() {
                 true,
             ))
         },
-        Some(Box::new(EmptyBooth)),
+        Some(Box::new(|| {
+            Ok(Box::new(EmptyBooth) as Box<dyn kiosk::devices::camera::FrameSource>)
+        })),
     );
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
@@ -255,6 +263,66 @@ fn photo_guidance_rejections_and_the_window_fallback() {
         lines.iter().any(|l| l.contains("请到窗口拍照")),
         "{lines:?}"
     );
+}
+
+/// A camera that delivers a few frames and then hangs, the first time it is opened.
+struct Stalling(u32);
+
+impl kiosk::devices::camera::FrameSource for Stalling {
+    fn next_frame(&mut self) -> Result<image::RgbImage, kiosk::devices::camera::CameraError> {
+        self.0 += 1;
+        if self.0 > 3 {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+        Ok(image::RgbImage::from_pixel(
+            1280,
+            720,
+            image::Rgb([246, 246, 244]),
+        ))
+    }
+}
+
+#[test]
+fn a_stalled_camera_is_reported_and_reopened() {
+    let opened = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let count = opened.clone();
+    let k = demo_kiosk_with(
+        |data| {
+            Box::new(kiosk::devices::printer::FilePrinter::new(
+                data.join("receipts"),
+                576,
+                true,
+            ))
+        },
+        Some(Box::new(move || {
+            let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let camera: Box<dyn kiosk::devices::camera::FrameSource> = if n == 0 {
+                Box::new(Stalling(0))
+            } else {
+                Box::new(kiosk::devices::camera::sim::SimCamera::new(1280, 720)?)
+            };
+            Ok(camera)
+        })),
+    );
+    apply_until_photo(&k);
+    k.wait_until("the watchdog", |k| {
+        k.window().global::<Session>().get_notice() == NoticeKind::CameraUnavailable
+    });
+    assert!(
+        k.label("notice").contains("摄像头"),
+        "{}",
+        k.label("notice")
+    );
+    k.wait_until("the camera back", |k| {
+        k.window().global::<Session>().get_notice() == NoticeKind::None
+    });
+    assert!(
+        opened.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "reopened"
+    );
+    k.wait_until("a good frame", |k| {
+        k.window().global::<kiosk::ui::PhotoAdapter>().get_hint() == kiosk::ui::PhotoHint::Ready
+    });
 }
 
 #[test]

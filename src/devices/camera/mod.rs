@@ -14,6 +14,10 @@ pub enum CameraError {
 }
 
 pub trait FrameSource: Send {
-    /// The next frame, blocking at most one frame interval.
+    /// The next frame. A real camera may block here when it stalls; the camera worker's
+    /// watchdog notices and opens the camera again.
     fn next_frame(&mut self) -> Result<RgbImage, CameraError>;
 }
+
+/// Opens the camera; called again by the watchdog after a stall or an unplug.
+pub type CameraOpener = Box<dyn FnMut() -> Result<Box<dyn FrameSource>, CameraError> + Send>;
