@@ -13,8 +13,9 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 CENTRAL_ADDR ?= 127.0.0.1:8787
 
-# Build: a C compiler and fontconfig headers (Slint links fontconfig; SQLite is bundled).
-BUILD_PACKAGES := build-essential pkg-config libfontconfig-dev fonts-dejavu-core
+# Build: a C compiler and fontconfig headers (Slint links fontconfig; SQLite is bundled), and
+# libclang for the V4L2 bindings of the camera support.
+BUILD_PACKAGES := build-essential pkg-config libfontconfig-dev fonts-dejavu-core libclang-dev
 # A window on the desktop (winit loads these at run time).
 RUN_PACKAGES := libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
 	libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0
@@ -53,11 +54,11 @@ run: build-release
 	@kill $$(cat var/central.pid) 2>/dev/null; rm -f var/central.pid
 
 test: deps-build
-	$(CARGO) test --no-default-features --lib --bins --test it
+	$(CARGO) test --no-default-features --features camera-v4l --lib --bins --test it
 
 lint: deps-build
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --no-default-features --all-targets -- -D warnings
+	$(CARGO) clippy --no-default-features --features camera-v4l --all-targets -- -D warnings
 
 clean:
 	$(CARGO) clean

@@ -37,6 +37,21 @@ pub fn build_printer(config: &Config) -> Box<dyn Printer> {
     }
 }
 
+#[cfg(feature = "camera-v4l")]
+fn v4l_opener(device: String) -> Result<CameraOpener, String> {
+    Ok(Box::new(move || {
+        Ok(
+            Box::new(crate::devices::camera::v4l::V4lCamera::open(&device)?)
+                as Box<dyn FrameSource>,
+        )
+    }))
+}
+
+#[cfg(not(feature = "camera-v4l"))]
+fn v4l_opener(_device: String) -> Result<CameraOpener, String> {
+    Err("devices.camera.kind = \"v4l\" needs a build with the camera-v4l feature".into())
+}
+
 /// Builds the kiosk from a configuration: the adapters it names, the store and the sync worker.
 pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
     let today = chrono::Local::now().date_naive();
@@ -55,11 +70,7 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
         CameraKind::Sim => {
             Box::new(|| Ok(Box::new(SimCamera::new(1280, 720)?) as Box<dyn FrameSource>))
         }
-        CameraKind::V4l => {
-            return Err(
-                "devices.camera.kind = \"v4l\" is not available in this build yet (issue 5)".into(),
-            );
-        }
+        CameraKind::V4l => v4l_opener(config.devices.camera.device.clone().unwrap_or_default())?,
     };
     let store = Store::open(&config.store.data_dir)
         .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;

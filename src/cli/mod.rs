@@ -1,6 +1,7 @@
 //! The command line: `kiosk run` (the default) and the technician commands. `compose` is the
 //! composition root that turns a `kiosk.toml` into adapters.
 
+mod camera;
 mod compose;
 mod config_cmd;
 mod photo;
@@ -32,6 +33,11 @@ enum Command {
         #[command(subcommand)]
         command: config_cmd::ConfigCommand,
     },
+    /// Camera tools.
+    Camera {
+        #[command(subcommand)]
+        command: camera::CameraCommand,
+    },
     /// Document photo tools.
     Photo {
         #[command(subcommand)]
@@ -50,6 +56,7 @@ pub fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => compose::run(&cli.config),
         Command::Config { command } => config_cmd::run(command, &cli.config),
+        Command::Camera { command } => camera::run(command),
         Command::Photo { command } => photo::run(command),
         Command::Print { command } => print::run(command, &cli.config),
     }

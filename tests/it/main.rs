@@ -1,5 +1,6 @@
 //! The one integration-test binary: modules per area, sharing the support code.
 
+mod camera;
 mod config_cli;
 mod printer;
 mod support;

@@ -1,7 +1,12 @@
-//! Cameras: the frame source port and its adapters. Demo mode and the tests replay a bundled
-//! portrait; the V4L2 adapter (nokhwa) comes with issue 5 behind the same trait.
+//! Cameras: the frame source port and its adapters — V4L2 cameras through nokhwa (feature
+//! `camera-v4l`) and the simulated camera of demo mode and the tests — with the frame decoding
+//! and mode choice they share.
 
+pub mod format;
+pub mod frame;
 pub mod sim;
+#[cfg(feature = "camera-v4l")]
+pub mod v4l;
 
 use image::RgbImage;
 

@@ -6,6 +6,7 @@
 
 use image::{Rgb, RgbImage, imageops};
 
+use super::frame::{RawFrame, decode};
 use super::{CameraError, FrameSource};
 
 const PORTRAIT_PNG: &[u8] = include_bytes!("../../../assets/demo/portrait.png");
@@ -114,17 +115,30 @@ impl SimCamera {
 }
 
 impl FrameSource for SimCamera {
+    /// Each frame goes out as MJPEG, as from a USB camera, and comes back through the same
+    /// validation and decoding as real frames.
     fn next_frame(&mut self) -> Result<RgbImage, CameraError> {
+        let frame = self.render();
+        let mut mjpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut mjpeg, 92)
+            .encode_image(&frame)
+            .map_err(|e| CameraError::BadFrame(e.to_string()))?;
+        decode(RawFrame::Mjpeg(&mjpeg))
+    }
+}
+
+impl SimCamera {
+    fn render(&mut self) -> RgbImage {
         self.frame = self.frame.wrapping_add(1);
         let sway = (self.frame as f32 / 8.0).sin() * 0.004;
         let zoom = ZOOM_720 * self.height as f32 / 720.0;
-        Ok(frame_with_subject(
+        frame_with_subject(
             &self.subject,
             self.width,
             self.height,
             zoom,
             0.5 + sway,
             HEAD_Y,
-        ))
+        )
     }
 }
