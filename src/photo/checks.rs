@@ -52,7 +52,7 @@ const FACE_MEAN: (f32, f32) = (70.0, 200.0);
 /// Variance of the Laplacian over the face.
 const SHARPNESS_MIN: f32 = 30.0;
 /// Mean |left − mirrored right| over the face, relative to its mean luminance.
-const ASYMMETRY_MAX: f32 = 0.35;
+pub(crate) const ASYMMETRY_MAX: f32 = 0.35;
 /// Face centre within this fraction of the photo width from the middle.
 const CENTRE_TOLERANCE: f32 = 0.05;
 
@@ -306,7 +306,7 @@ pub fn laplacian_variance(g: &GrayImage) -> f32 {
 }
 
 /// Mean |left − mirrored right| of the face, relative to its mean luminance (0 = symmetric).
-fn asymmetry(g: &GrayImage, mean: f32) -> f32 {
+pub(crate) fn asymmetry(g: &GrayImage, mean: f32) -> f32 {
     let (w, h) = g.dimensions();
     if w < 2 || mean <= 0.0 {
         return 0.0;

@@ -171,6 +171,7 @@ pub enum Hint {
     Centre,
     TooDark,
     TooBright,
+    LookStraight,
     Ready,
 }
 
@@ -212,6 +213,8 @@ pub fn hint(faces: &[Face], frame: &RgbImage, spec: &PhotoSpec) -> Hint {
         Hint::TooDark
     } else if mean > 200.0 {
         Hint::TooBright
+    } else if checks::asymmetry(&gray, mean) > checks::ASYMMETRY_MAX {
+        Hint::LookStraight
     } else {
         Hint::Ready
     }

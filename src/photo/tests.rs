@@ -228,3 +228,22 @@ fn every_frame_of_the_simulated_camera_passes() {
         assert!(failed.is_empty(), "frame {i}: {failed:?}");
     }
 }
+
+#[test]
+fn a_turned_face_is_asked_to_look_straight() {
+    // Darken one side of the face region: what a head turned away from the light looks like to
+    // the symmetry proxy.
+    let mut frame = good_frame();
+    let mut d = Detector::new();
+    let face = d.detect(&frame)[0];
+    let (x0, y0) = (face.x as u32, face.y as u32);
+    for y in y0..y0 + face.height as u32 {
+        for x in x0 + face.width as u32 / 2..x0 + face.width as u32 {
+            let p = frame.get_pixel_mut(x, y);
+            p.0 = p.0.map(|c| (c as f32 * 0.45) as u8);
+        }
+    }
+    let spec = PhotoSpec::default();
+    assert_eq!(hint(&d.detect(&frame), &frame, &spec), Hint::LookStraight);
+    assert!(failed(&run(&frame, &spec)).contains(&"pose"));
+}

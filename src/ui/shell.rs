@@ -31,6 +31,8 @@ use crate::sync::worker::SyncHandle;
 
 const PUMP: Duration = Duration::from_millis(100);
 const CLOCK: Duration = Duration::from_secs(1);
+/// Seconds counted down on screen before a photo is taken.
+const PHOTO_COUNTDOWN: u32 = 3;
 
 /// The device adapters the composition root chose.
 pub struct Devices {
@@ -86,6 +88,8 @@ struct Controller {
     service: Sender<SaveJob>,
     sync: Option<SyncHandle>,
     demo: Option<SimCardSlot>,
+    /// Seconds left before the photo is taken (0 = none running).
+    countdown: u32,
 }
 
 impl Controller {
@@ -126,6 +130,7 @@ impl Controller {
     /// Forgets the applicant on screen too: their language and display choices go with them.
     fn wipe(&mut self) {
         let _ = self.camera.send(CameraCommand::Stop);
+        self.countdown = 0;
         self.lang = Lang::from_code(&self.settings.default_language);
         let _ = slint::select_bundled_translation(translation(self.lang));
         if let Some(ui) = self.window.upgrade() {
@@ -136,6 +141,7 @@ impl Controller {
             photo.set_busy(false);
             photo.set_rejection_zh("".into());
             photo.set_rejection_en("".into());
+            photo.set_countdown(0);
         }
         tracing::info!("session wiped");
     }
@@ -206,8 +212,24 @@ impl Controller {
         }
     }
 
+    /// Counts the photo countdown down; at zero the camera takes the picture.
+    fn count_down(&mut self) {
+        if self.countdown == 0 {
+            return;
+        }
+        self.countdown -= 1;
+        if self.countdown == 0 && self.session.step() == Step::Photo {
+            let _ = self.camera.send(CameraCommand::Capture);
+        }
+        if let Some(ui) = self.window.upgrade() {
+            ui.global::<PhotoAdapter>()
+                .set_countdown(self.countdown as i32);
+        }
+    }
+
     fn tick(&mut self) {
         self.now += CLOCK.as_millis() as u64;
+        self.count_down();
         self.session.set_today(Local::now().date_naive());
         if let (Some(sync), Some(ui)) = (&self.sync, self.window.upgrade()) {
             let status = sync.status();
@@ -342,12 +364,15 @@ fn connect(ui: &AppWindow, c: &Rc<RefCell<Controller>>) {
     let cc = c.clone();
     let weak = ui.as_weak();
     photo.on_take(move || {
-        let c = cc.borrow();
-        if c.camera.send(CameraCommand::Capture).is_ok()
-            && let Some(ui) = weak.upgrade()
-        {
-            ui.global::<PhotoAdapter>().set_busy(true);
+        // A short countdown so the applicant can settle before the picture is taken.
+        let mut c = cc.borrow_mut();
+        c.countdown = PHOTO_COUNTDOWN;
+        if let Some(ui) = weak.upgrade() {
+            let photo = ui.global::<PhotoAdapter>();
+            photo.set_busy(true);
+            photo.set_countdown(PHOTO_COUNTDOWN as i32);
         }
+        c.dispatch(Event::ExtendTime);
     });
     let cc = c.clone();
     let weak = ui.as_weak();
@@ -418,6 +443,7 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
         service,
         sync,
         demo: devices.demo_cards,
+        countdown: 0,
     }));
     connect(&ui, &controller);
     controller.borrow_mut().wipe();

@@ -93,6 +93,7 @@ pub fn photo_hint(h: Hint) -> PhotoHint {
         Hint::Centre => PhotoHint::Centre,
         Hint::TooDark => PhotoHint::TooDark,
         Hint::TooBright => PhotoHint::TooBright,
+        Hint::LookStraight => PhotoHint::LookStraight,
         Hint::Ready => PhotoHint::Ready,
     }
 }

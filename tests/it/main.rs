@@ -2,6 +2,7 @@
 
 mod camera;
 mod config_cli;
+mod photo_cli;
 mod printer;
 mod support;
 mod sync_central;

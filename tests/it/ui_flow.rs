@@ -49,6 +49,11 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
     assert_eq!(k.page(), Page::Photo);
 
     k.tap("photo-take");
+    assert_eq!(
+        k.label("photo-countdown"),
+        "3",
+        "a countdown before the picture"
+    );
     k.wait_until("the photo", |k| {
         k.window()
             .global::<kiosk::ui::PhotoAdapter>()
