@@ -2,7 +2,7 @@
 //! camera cannot be opened tells the applicant to ask staff.
 
 use kiosk::devices::camera::CameraError;
-use kiosk::ui::{NoticeKind, Page, Session};
+use kiosk::ui::{NoticeKind, Session};
 use slint::ComponentHandle;
 
 use crate::support::{demo_kiosk_with, kiosk_bin};
@@ -54,19 +54,7 @@ fn a_camera_that_cannot_open_sends_the_applicant_to_staff() {
             ))
         })),
     );
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
-    k.tap("doc-passport");
-    k.tap("cat-passport-renewal");
-    k.tap("next");
-    for d in "13912345678".chars() {
-        k.tap(&format!("key-{d}"));
-    }
-    k.tap("pinyin-confirm");
-    k.tap("delivery-collect");
-    k.tap("next");
-    assert_eq!(k.page(), Page::Photo);
+    k.walk_to_photo();
     k.wait_until("the camera notice", |k| {
         k.window().global::<Session>().get_notice() == NoticeKind::CameraUnavailable
     });

@@ -185,6 +185,24 @@ impl Kiosk {
         );
     }
 
+    /// Walks from the first sample card to the photo step with the minimum of choices: a
+    /// passport renewal, a mobile number, the pinyin confirmed, collection at the hall.
+    pub fn walk_to_photo(&self) {
+        self.tap("demo-card-0");
+        self.wait_for_page(Page::CardRead);
+        self.tap("next");
+        self.tap("doc-passport");
+        self.tap("cat-passport-renewal");
+        self.tap("next");
+        for d in "13912345678".chars() {
+            self.tap(&format!("key-{d}"));
+        }
+        self.tap("pinyin-confirm");
+        self.tap("delivery-collect");
+        self.tap("next");
+        assert_eq!(self.page(), Page::Photo);
+    }
+
     pub fn wait_for_page(&self, page: Page) {
         self.wait_until(&format!("page {page:?}"), |k| k.page() == page);
     }

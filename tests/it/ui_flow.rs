@@ -105,26 +105,9 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
     assert_eq!(k.window().global::<kiosk::ui::Details>().get_phone(), "");
 }
 
-/// Walks from a sample card to the photo step with the minimum of choices.
-fn apply_until_photo(k: &Kiosk) {
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
-    k.tap("doc-passport");
-    k.tap("cat-passport-renewal");
-    k.tap("next");
-    for d in PHONE.chars() {
-        k.tap(&format!("key-{d}"));
-    }
-    k.tap("pinyin-confirm");
-    k.tap("delivery-collect");
-    k.tap("next");
-    assert_eq!(k.page(), Page::Photo);
-}
-
 /// Walks from a sample card to the printed form with the minimum of choices.
 fn apply_and_print(k: &Kiosk) {
-    apply_until_photo(k);
+    k.walk_to_photo();
     k.tap("photo-take");
     k.wait_until("the photo", |k| {
         k.window()
@@ -207,19 +190,7 @@ fn photo_guidance_rejections_and_the_window_fallback() {
             Ok(Box::new(EmptyBooth) as Box<dyn kiosk::devices::camera::FrameSource>)
         })),
     );
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
-    k.tap("doc-passport");
-    k.tap("cat-passport-renewal");
-    k.tap("next");
-    for d in PHONE.chars() {
-        k.tap(&format!("key-{d}"));
-    }
-    k.tap("pinyin-confirm");
-    k.tap("delivery-collect");
-    k.tap("next");
-    assert_eq!(k.page(), Page::Photo);
+    k.walk_to_photo();
     k.wait_until("a guidance hint", |k| {
         k.window().global::<kiosk::ui::PhotoAdapter>().get_hint() != kiosk::ui::PhotoHint::None
     });
@@ -309,7 +280,7 @@ fn a_stalled_camera_is_reported_and_reopened() {
             Ok(camera)
         })),
     );
-    apply_until_photo(&k);
+    k.walk_to_photo();
     k.wait_until("the watchdog", |k| {
         k.window().global::<Session>().get_notice() == NoticeKind::CameraUnavailable
     });
