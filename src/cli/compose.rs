@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{CameraKind, CardKind, Config, PrinterKind, ThemeVariant};
+use crate::config::{CameraKind, CardKind, Config, KioskKind, PrinterKind, ThemeVariant};
 use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
 use crate::devices::card::CardReader;
 use crate::devices::card::sim::sim_reader;
@@ -54,6 +54,9 @@ fn v4l_opener(_device: String) -> Result<CameraOpener, String> {
 
 /// Builds the kiosk from a configuration: the adapters it names, the store and the sync worker.
 pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
+    if config.device.kind == KioskKind::StationEndorsement {
+        return Err("device.kind = \"station_endorsement\": the endorsement kiosk's flow is not built yet; this build runs hall_self_fill kiosks".into());
+    }
     let today = chrono::Local::now().date_naive();
     let (card, demo_cards): (Box<dyn CardReader>, _) = match config.devices.card.kind {
         CardKind::Sim => {

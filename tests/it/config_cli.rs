@@ -141,3 +141,19 @@ fn the_deployment_examples_are_valid() {
         assert!(out.status.success(), "{name}");
     }
 }
+
+#[test]
+fn an_endorsement_kiosk_configuration_is_refused_clearly() {
+    let out = Command::new(kiosk_bin())
+        .arg("--config")
+        .arg(repo().join("deploy/config/station-endorsement.toml"))
+        .arg("run")
+        .output()
+        .expect("run kiosk");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("station_endorsement") && err.contains("not built yet"),
+        "{err}"
+    );
+}
