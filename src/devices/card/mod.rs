@@ -2,6 +2,7 @@
 //! the simulated reader; PC/SC readers come next (issue 3) behind the same trait.
 
 pub mod cnid;
+pub mod mrz;
 pub mod sim;
 
 use std::time::Duration;
