@@ -1,6 +1,7 @@
 //! Card readers: the port the session listens to and its adapters. Demo mode and the tests use
 //! the simulated reader; PC/SC readers come next (issue 3) behind the same trait.
 
+pub mod bac;
 pub mod cnid;
 pub mod mrz;
 pub mod sim;
