@@ -5,7 +5,7 @@ use kiosk::devices::camera::CameraError;
 use kiosk::ui::{NoticeKind, Session};
 use slint::ComponentHandle;
 
-use crate::support::{demo_kiosk_with, kiosk_bin};
+use crate::support::{demo_kiosk_with_camera, kiosk_bin};
 
 #[test]
 fn a_missing_v4l_camera_is_an_error_not_a_panic() {
@@ -40,20 +40,11 @@ fn a_missing_v4l_camera_is_an_error_not_a_panic() {
 
 #[test]
 fn a_camera_that_cannot_open_sends_the_applicant_to_staff() {
-    let k = demo_kiosk_with(
-        |data| {
-            Box::new(kiosk::devices::printer::FilePrinter::new(
-                data.join("receipts"),
-                576,
-                true,
-            ))
-        },
-        Some(Box::new(|| {
-            Err(CameraError::Unavailable(
-                "/dev/video0: No such file or directory".into(),
-            ))
-        })),
-    );
+    let k = demo_kiosk_with_camera(Box::new(|| {
+        Err(CameraError::Unavailable(
+            "/dev/video0: No such file or directory".into(),
+        ))
+    }));
     k.walk_to_photo();
     k.wait_until("the camera notice", |k| {
         k.window().global::<Session>().get_notice() == NoticeKind::CameraUnavailable

@@ -21,12 +21,24 @@ pub struct Kiosk {
     pub data: tempfile::TempDir,
 }
 
+/// The demo's printer: files and previews under the data directory.
+fn demo_printer(data: &Path) -> Box<dyn kiosk::devices::printer::Printer> {
+    Box::new(FilePrinter::new(data.join("receipts"), 576, true))
+}
+
 /// A kiosk in demo mode on simulated devices, with its own data directory and no sync worker.
 pub fn demo_kiosk() -> Kiosk {
-    demo_kiosk_with(
-        |data| Box::new(FilePrinter::new(data.join("receipts"), 576, true)),
-        None,
-    )
+    demo_kiosk_with(demo_printer, None)
+}
+
+/// The demo kiosk with another camera.
+pub fn demo_kiosk_with_camera(camera: kiosk::devices::camera::CameraOpener) -> Kiosk {
+    demo_kiosk_with(demo_printer, Some(camera))
+}
+
+/// A frame of the empty booth (the backdrop only).
+pub fn empty_booth() -> image::RgbImage {
+    image::RgbImage::from_pixel(1280, 720, image::Rgb([246, 246, 244]))
 }
 
 /// The demo kiosk with another printer, and optionally another camera.

@@ -5,7 +5,7 @@ use kiosk::store::Store;
 use kiosk::ui::{NoticeKind, Page, Session, Theme};
 use slint::ComponentHandle;
 
-use crate::support::{Kiosk, demo_kiosk, demo_kiosk_with};
+use crate::support::{Kiosk, demo_kiosk, demo_kiosk_with, demo_kiosk_with_camera};
 
 const PHONE: &str = "13912345678";
 
@@ -168,28 +168,15 @@ struct EmptyBooth;
 impl kiosk::devices::camera::FrameSource for EmptyBooth {
     fn next_frame(&mut self) -> Result<image::RgbImage, kiosk::devices::camera::CameraError> {
         std::thread::sleep(std::time::Duration::from_millis(30));
-        Ok(image::RgbImage::from_pixel(
-            1280,
-            720,
-            image::Rgb([246, 246, 244]),
-        ))
+        Ok(crate::support::empty_booth())
     }
 }
 
 #[test]
 fn photo_guidance_rejections_and_the_window_fallback() {
-    let k = demo_kiosk_with(
-        |data| {
-            Box::new(kiosk::devices::printer::FilePrinter::new(
-                data.join("receipts"),
-                576,
-                true,
-            ))
-        },
-        Some(Box::new(|| {
-            Ok(Box::new(EmptyBooth) as Box<dyn kiosk::devices::camera::FrameSource>)
-        })),
-    );
+    let k = demo_kiosk_with_camera(Box::new(|| {
+        Ok(Box::new(EmptyBooth) as Box<dyn kiosk::devices::camera::FrameSource>)
+    }));
     k.walk_to_photo();
     k.wait_until("a guidance hint", |k| {
         k.window().global::<kiosk::ui::PhotoAdapter>().get_hint() != kiosk::ui::PhotoHint::None
@@ -250,11 +237,7 @@ impl kiosk::devices::camera::FrameSource for Stalling {
         if self.0 > 3 {
             std::thread::sleep(std::time::Duration::from_secs(3600));
         }
-        Ok(image::RgbImage::from_pixel(
-            1280,
-            720,
-            image::Rgb([246, 246, 244]),
-        ))
+        Ok(crate::support::empty_booth())
     }
 }
 
@@ -262,24 +245,15 @@ impl kiosk::devices::camera::FrameSource for Stalling {
 fn a_stalled_camera_is_reported_and_reopened() {
     let opened = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let count = opened.clone();
-    let k = demo_kiosk_with(
-        |data| {
-            Box::new(kiosk::devices::printer::FilePrinter::new(
-                data.join("receipts"),
-                576,
-                true,
-            ))
-        },
-        Some(Box::new(move || {
-            let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let camera: Box<dyn kiosk::devices::camera::FrameSource> = if n == 0 {
-                Box::new(Stalling(0))
-            } else {
-                Box::new(kiosk::devices::camera::sim::SimCamera::new(1280, 720)?)
-            };
-            Ok(camera)
-        })),
-    );
+    let k = demo_kiosk_with_camera(Box::new(move || {
+        let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let camera: Box<dyn kiosk::devices::camera::FrameSource> = if n == 0 {
+            Box::new(Stalling(0))
+        } else {
+            Box::new(kiosk::devices::camera::sim::SimCamera::new(1280, 720)?)
+        };
+        Ok(camera)
+    }));
     k.walk_to_photo();
     k.wait_until("the watchdog", |k| {
         k.window().global::<Session>().get_notice() == NoticeKind::CameraUnavailable
