@@ -13,14 +13,18 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 CENTRAL_ADDR ?= 127.0.0.1:8787
 
-# Build: a C compiler and fontconfig headers (Slint links fontconfig; SQLite is bundled), and
-# libclang for the V4L2 bindings of the camera support.
-BUILD_PACKAGES := build-essential pkg-config libfontconfig-dev fonts-dejavu-core libclang-dev
+# Build: a C compiler and fontconfig headers (Slint links fontconfig; SQLite is bundled),
+# libclang for the V4L2 bindings of the camera support, and pcsc-lite for the card readers.
+BUILD_PACKAGES := build-essential pkg-config libfontconfig-dev fonts-dejavu-core libclang-dev \
+	libpcsclite-dev
+# Tests: the PC/SC daemon and the vsmartcard virtual reader driver the virtual cards plug into.
+# Never on a kiosk image: vpcd accepts cards from anyone on the network.
+TEST_PACKAGES := pcscd vsmartcard-vpcd
 # A window on the desktop (winit loads these at run time).
 RUN_PACKAGES := libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
 	libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0
 
-.PHONY: run test lint deps-build deps-run build-release central clean
+.PHONY: run test lint deps-build deps-test deps-run build-release central clean
 
 define apt_install
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
@@ -53,8 +57,11 @@ run: build-release
 	-$(CARGO_TARGET_DIR)/release/kiosk --config kiosk.toml run
 	@kill $$(cat var/central.pid) 2>/dev/null; rm -f var/central.pid
 
-test: deps-build
-	$(CARGO) test --no-default-features --features camera-v4l --lib --bins --test it
+deps-test: deps-build
+	$(call apt_install,$(TEST_PACKAGES))
+
+test: deps-test
+	tools/with-pcscd.sh $(CARGO) test --no-default-features --features camera-v4l --lib --bins --test it
 
 lint: deps-build
 	$(CARGO) fmt --all -- --check

@@ -66,15 +66,71 @@ pub struct TimeoutSettings {
 #[serde(rename_all = "snake_case")]
 pub enum CardKind {
     Sim,
+    /// A PC/SC reader whose module answers class-FF pseudo-APDUs.
     Pcsc,
+    /// A reader module on a serial port speaking the `AA AA AA 96 69` frame protocol.
+    SamSerial,
+}
+
+fn default_pseudo_apdu() -> String {
+    "FF B0 00 00 00".into()
+}
+
+fn default_pseudo_apdu_prefix() -> usize {
+    crate::devices::card::idmodule::BLOCK_PREFIX
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CardSettings {
     pub kind: CardKind,
-    /// PC/SC reader name or a pattern it must contain.
+    /// PC/SC reader for the ID card: its name or a part of it (first reader when absent).
     #[serde(default)]
     pub reader: Option<String>,
+    /// PC/SC reader for travel-permit and passport chips, when it is a second reader.
+    #[serde(default)]
+    pub permit_reader: Option<String>,
+    /// Pseudo-APDU template for one block of the ID reader module; P1 is the block number.
+    #[serde(default = "default_pseudo_apdu")]
+    pub pseudo_apdu: String,
+    /// Bytes in front of each block in the module's answer.
+    #[serde(default = "default_pseudo_apdu_prefix")]
+    pub pseudo_apdu_prefix: usize,
+    /// Serial port of a `sam_serial` reader module.
+    #[serde(default)]
+    pub port: Option<String>,
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// CSCA certificates (PEM or DER) that passive authentication anchors chips to.
+    #[serde(default)]
+    pub csca: Vec<PathBuf>,
+    /// Extended-length chip reads: "auto" (try, fall back to short reads) or "never".
+    #[serde(default)]
+    pub extended_length: crate::devices::card::emrtd::ExtendedLength,
+    /// Vendor library that decodes the ID card's 1024-byte photo block (see docs/CARDS.md).
+    #[serde(default)]
+    pub photo_decoder: Option<PathBuf>,
+}
+
+impl CardSettings {
+    /// The pseudo-APDU template as bytes (validated at load).
+    pub fn pseudo_apdu(&self) -> crate::devices::card::idmodule::PseudoApdu {
+        crate::devices::card::idmodule::PseudoApdu {
+            template: parse_hex(&self.pseudo_apdu).unwrap_or_default(),
+            prefix: self.pseudo_apdu_prefix,
+        }
+    }
+}
+
+/// `"FF B0 00 00 00"` or `"FFB0000000"` → bytes.
+pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() % 2 != 0 {
+        return None;
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -364,11 +420,14 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
             return Err(r.errors);
         }
     };
+    let base = file.parent().unwrap_or(Path::new("."));
+    let card = &mut config.devices.card;
+    card.csca = card.csca.iter().map(|p| base.join(p)).collect();
+    card.photo_decoder = card.photo_decoder.as_ref().map(|p| base.join(p));
     validate(&config, &keys, &mut r);
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
-    let base = file.parent().unwrap_or(Path::new("."));
     config.store.data_dir = base.join(&config.store.data_dir);
     if let Some(target) = &mut config.devices.printer.target
         && config.devices.printer.kind == PrinterKind::File
@@ -433,6 +492,30 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
         bad("timeouts.done_seconds", "must be at least 5 seconds".into());
     }
     let p = &c.devices.printer;
+    let card = &c.devices.card;
+    if parse_hex(&card.pseudo_apdu).is_none_or(|b| b.len() != 5) {
+        bad(
+            "devices.card.pseudo_apdu",
+            format!(
+                "{:?} must be five hex bytes, e.g. \"FF B0 00 00 00\"",
+                card.pseudo_apdu
+            ),
+        );
+    }
+    if card.kind == CardKind::SamSerial && card.port.as_deref().is_none_or(str::is_empty) {
+        bad(
+            "devices.card.kind",
+            "sam_serial needs devices.card.port, e.g. /dev/ttyUSB0".into(),
+        );
+    }
+    for path in &card.csca {
+        if !path.is_file() {
+            bad(
+                "devices.card.csca",
+                format!("{} does not exist", path.display()),
+            );
+        }
+    }
     let target_needed = match p.kind {
         PrinterKind::Sim => None,
         PrinterKind::File => Some("an output directory"),

@@ -16,3 +16,4 @@ pub mod photo;
 pub mod store;
 pub mod sync;
 pub mod ui;
+pub mod vcard;

@@ -8,6 +8,8 @@ use std::time::Duration;
 use crate::config::{CameraKind, CardKind, Config, KioskKind, PrinterKind, ThemeVariant};
 use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
 use crate::devices::card::CardReader;
+use crate::devices::card::pcsc_id::PcscIdReader;
+use crate::devices::card::sam::{SamModule, SamReader};
 use crate::devices::card::sim::sim_reader;
 use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
@@ -52,6 +54,10 @@ fn v4l_opener(_device: String) -> Result<CameraOpener, String> {
     Err("devices.camera.kind = \"v4l\" needs a build with the camera-v4l feature".into())
 }
 
+fn local_today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
 /// Builds the kiosk from a configuration: the adapters it names, the store and the sync worker.
 pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
     if config.device.kind == KioskKind::StationEndorsement {
@@ -64,9 +70,15 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
             (Box::new(reader), config.ui.demo.then_some(slot))
         }
         CardKind::Pcsc => {
-            return Err(
-                "devices.card.kind = \"pcsc\" is not available in this build yet (issue 3)".into(),
-            );
+            let c = &config.devices.card;
+            let reader = PcscIdReader::new(c.reader.clone(), c.pseudo_apdu(), local_today);
+            (Box::new(reader), None)
+        }
+        CardKind::SamSerial => {
+            let c = &config.devices.card;
+            let port = c.port.clone().unwrap_or_default();
+            let module = SamModule::new(&port, c.baud, Duration::from_secs(2));
+            (Box::new(SamReader::new(module, local_today)), None)
         }
     };
     let camera: CameraOpener = match config.devices.camera.kind {

@@ -2,6 +2,7 @@
 //! composition root that turns a `kiosk.toml` into adapters.
 
 mod camera;
+mod card;
 mod compose;
 mod config_cmd;
 mod photo;
@@ -33,6 +34,11 @@ enum Command {
         #[command(subcommand)]
         command: config_cmd::ConfigCommand,
     },
+    /// Card reader tools: list readers, read an ID card or a chip.
+    Card {
+        #[command(subcommand)]
+        command: card::CardCommand,
+    },
     /// Camera tools.
     Camera {
         #[command(subcommand)]
@@ -56,6 +62,7 @@ pub fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => compose::run(&cli.config),
         Command::Config { command } => config_cmd::run(command, &cli.config),
+        Command::Card { command } => card::run(command, &cli.config),
         Command::Camera { command } => camera::run(command),
         Command::Photo { command } => photo::run(command),
         Command::Print { command } => print::run(command, &cli.config),

@@ -4,3 +4,4 @@
 pub mod camera;
 pub mod card;
 pub mod printer;
+pub mod serial;

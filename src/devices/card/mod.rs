@@ -1,10 +1,22 @@
 //! Card readers: the port the session listens to and its adapters. Demo mode and the tests use
 //! the simulated reader; PC/SC readers come next (issue 3) behind the same trait.
 
+pub mod apdu;
 pub mod bac;
 pub mod cnid;
+pub mod document;
+pub mod emrtd;
+pub mod error;
+pub mod idmodule;
+pub mod lds;
 pub mod mrz;
+pub mod pa;
+pub mod pcsc;
+pub mod pcsc_id;
+pub mod sam;
 pub mod sim;
+pub mod sm;
+pub mod tlv;
 
 use std::time::Duration;
 

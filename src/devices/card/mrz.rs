@@ -192,6 +192,20 @@ pub fn bac_input_from_fields(document_number: &str, birth: &str, expiry: &str) -
     Some(format!("{}{}{}", d(&doc)?, d(birth)?, d(expiry)?))
 }
 
+/// Writes the one-line permit MRZ (`CS` or `CD`) from its fields, check digits included: what
+/// the virtual card and the tests put on a synthetic permit.
+pub fn permit_line(prefix: &str, document_number: &str, expiry: &str, birth: &str) -> String {
+    let d = |f: &str| check_digit(f).unwrap_or('0');
+    let body = format!(
+        "{prefix}{document_number:<<9}{}<{expiry}{}<{birth}{}<",
+        d(&format!("{document_number:<<9}")),
+        d(expiry),
+        d(birth)
+    );
+    let overall = d(&body);
+    format!("{body}{overall}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,13 +270,7 @@ mod tests {
     #[test]
     fn chinese_permit_one_line_mrz() {
         // Synthetic permit C12345678, expiry 2031-01-01, born 1992-04-18.
-        let body = format!(
-            "CSC12345678{}<310101{}<920418{}<",
-            check_digit("C12345678").unwrap(),
-            check_digit("310101").unwrap(),
-            check_digit("920418").unwrap()
-        );
-        let line = format!("{body}{}", check_digit(&body).unwrap());
+        let line = permit_line("CS", "C12345678", "310101", "920418");
         let m = parse(&line).unwrap();
         assert_eq!(m.kind, MrzKind::PermitHkMacau);
         assert_eq!(

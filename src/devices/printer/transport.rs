@@ -5,10 +5,10 @@
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
 use super::status::PrinterState;
+use crate::devices::serial;
 
 /// `LPGETSTATUS` from linux/lp.h: the IEEE-1284 status lines of a `/dev/usb/lp*` printer.
 const LPGETSTATUS: libc::c_ulong = 0x060B;
@@ -169,98 +169,25 @@ impl Device {
 
     fn fd(&mut self) -> io::Result<i32> {
         if self.fd.is_none() {
-            let file = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-                .open(&self.path)?;
-            let fd = OwnedFd::from(file);
-            if let Some(baud) = self.baud {
-                configure_serial(fd.as_raw_fd(), baud)?;
-            }
-            self.fd = Some(fd);
+            // Big raster jobs need RTS/CTS flow control on serial printers.
+            self.fd = Some(serial::open(&self.path, self.baud.map(|b| (b, true)))?);
         }
         Ok(self.fd.as_ref().expect("opened above").as_raw_fd())
     }
 
     fn wait(&self, fd: i32, events: i16, deadline: Instant) -> io::Result<bool> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let mut pfd = libc::pollfd {
-            fd,
-            events,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd for the duration of the call.
-        let n = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(n > 0 && pfd.revents & events != 0)
+        serial::wait(fd, events, deadline)
     }
-}
-
-fn configure_serial(fd: i32, baud: u32) -> io::Result<()> {
-    let speed = match baud {
-        9600 => libc::B9600,
-        19200 => libc::B19200,
-        38400 => libc::B38400,
-        57600 => libc::B57600,
-        115200 => libc::B115200,
-        _ => {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("unsupported baud rate {baud}"),
-            ));
-        }
-    };
-    // SAFETY: termios is plain data filled by tcgetattr on a valid descriptor.
-    unsafe {
-        let mut t: libc::termios = std::mem::zeroed();
-        if libc::tcgetattr(fd, &mut t) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        libc::cfmakeraw(&mut t);
-        libc::cfsetispeed(&mut t, speed);
-        libc::cfsetospeed(&mut t, speed);
-        // 8N1 with RTS/CTS flow control, which big raster jobs need.
-        t.c_cflag |= libc::CLOCAL | libc::CREAD | libc::CRTSCTS;
-        if libc::tcsetattr(fd, libc::TCSANOW, &t) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }
 
 impl Transport for Device {
     fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let fd = self.fd()?;
-        let mut sent = 0;
-        let mut deadline = Instant::now() + self.timeout;
-        while sent < bytes.len() {
-            // SAFETY: writing from a valid slice to an open descriptor.
-            let n = unsafe { libc::write(fd, bytes[sent..].as_ptr().cast(), bytes.len() - sent) };
-            if n > 0 {
-                sent += n as usize;
-                deadline = Instant::now() + self.timeout;
-                continue;
-            }
-            let err = io::Error::last_os_error();
-            if n < 0
-                && err.kind() != io::ErrorKind::WouldBlock
-                && err.kind() != io::ErrorKind::Interrupted
-            {
-                self.fd = None;
-                return Err(err);
-            }
-            if !self.wait(fd, libc::POLLOUT, deadline)? {
-                self.fd = None;
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!("{}: printer stopped taking data", self.path),
-                ));
-            }
-        }
-        Ok(())
+        self.fd()?;
+        let fd = self.fd.as_ref().expect("opened above");
+        serial::write_all(fd, bytes, self.timeout).map_err(|e| {
+            self.fd = None;
+            io::Error::new(e.kind(), format!("{}: {e}", self.path))
+        })
     }
 
     fn query(&mut self, request: &[u8]) -> io::Result<Option<u8>> {

@@ -1,0 +1,319 @@
+//! A whole chip read as the kiosk uses it: files over BAC and secure messaging, the LDS parsed,
+//! and passive authentication against the configured CSCA certificates.
+
+use std::collections::BTreeMap;
+
+use x509_cert::Certificate;
+use zeroize::Zeroizing;
+
+use super::apdu::Transceiver;
+use super::emrtd::{self, ExtendedLength};
+use super::error::CardError;
+use super::lds::{self, ImageFormat, PersonalDetails};
+use super::mrz::Mrz;
+use super::pa::{self, PassiveAuth};
+
+/// Data groups the kiosk reads: MRZ, face, national-character details.
+pub const WANTED: [u8; 3] = [1, 2, 11];
+
+#[derive(Debug, Clone)]
+pub struct ChipDocument {
+    pub mrz_text: Zeroizing<String>,
+    pub mrz: Mrz,
+    pub details: Option<PersonalDetails>,
+    pub face: Option<(ImageFormat, Zeroizing<Vec<u8>>)>,
+    /// Data groups read, in order.
+    pub groups: Vec<u8>,
+    pub passive_auth: PassiveAuth,
+    pub apdus: usize,
+    pub extended_length: bool,
+}
+
+pub fn read(
+    t: &mut dyn Transceiver,
+    bac_input: &str,
+    cscas: &[Certificate],
+    extended: ExtendedLength,
+) -> Result<ChipDocument, CardError> {
+    let files = emrtd::read_chip(t, bac_input, &WANTED, extended)?;
+    let dg1 = files.groups.get(&1).ok_or(CardError::Status {
+        command: "SELECT DG1",
+        sw: 0x6A82,
+    })?;
+    let (mrz_text, mrz) = lds::dg1_mrz(dg1)?;
+    let face = match files.groups.get(&2) {
+        Some(dg2) => {
+            let (format, bytes) = lds::dg2_face(dg2)?;
+            Some((format, Zeroizing::new(bytes)))
+        }
+        None => None,
+    };
+    let details = files.groups.get(&11).map(|g| lds::dg11(g)).transpose()?;
+    let hashed: BTreeMap<u8, &[u8]> = files
+        .groups
+        .iter()
+        .map(|(k, v)| (*k, v.as_slice()))
+        .collect();
+    let passive_auth = pa::verify(files.sod.as_deref(), &hashed, cscas);
+    if let PassiveAuth::Failed { reason } = &passive_auth {
+        tracing::warn!(%reason, "chip: passive authentication failed");
+    }
+    Ok(ChipDocument {
+        mrz_text: Zeroizing::new(mrz_text),
+        mrz,
+        details,
+        face,
+        groups: files.groups.keys().copied().collect(),
+        passive_auth,
+        apdus: files.apdus,
+        extended_length: files.extended,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::card::mrz;
+    use crate::vcard::emrtd::{EmrtdCard, Quirks};
+    use crate::vcard::pki::TestPki;
+    use crate::vcard::samples;
+    use crate::vcard::{Loopback, VirtualCard};
+    use std::sync::OnceLock;
+
+    fn pki() -> &'static TestPki {
+        static PKI: OnceLock<TestPki> = OnceLock::new();
+        PKI.get_or_init(|| TestPki::generate("Kiosk Test CSCA").unwrap())
+    }
+
+    fn specimen_bac() -> String {
+        mrz::bac_input_from_fields("L898902C3", "740812", "120415").unwrap()
+    }
+
+    fn loopback(card: EmrtdCard, max_response: usize) -> Loopback<EmrtdCard> {
+        Loopback { card, max_response }
+    }
+
+    #[test]
+    fn reads_and_verifies_the_specimen_passport() {
+        let mut t = loopback(samples::passport(pki(), 20_000, Quirks::default()), 65_535);
+        let doc = read(
+            &mut t,
+            &specimen_bac(),
+            std::slice::from_ref(&pki().csca),
+            ExtendedLength::Auto,
+        )
+        .unwrap();
+        assert_eq!(doc.mrz.document_number, "L898902C3");
+        assert_eq!(doc.groups, [1, 2]);
+        let (format, face) = doc.face.unwrap();
+        assert_eq!((format, face.len()), (ImageFormat::Jpeg, 20_000));
+        assert!(image::load_from_memory(&face).is_ok(), "the face decodes");
+        assert!(
+            matches!(doc.passive_auth, PassiveAuth::Verified { ref csca } if csca.contains("Kiosk Test CSCA"))
+        );
+        // SELECT + GET CHALLENGE + MUTUAL AUTH, then SELECT + header + one extended read for
+        // EF.COM, DG1, DG2 and EF.SOD (EF.COM and DG1 fit the header read's follow-up at once).
+        assert!(doc.extended_length);
+        assert_eq!(doc.apdus, 3 + 4 * 3, "{}", doc.apdus);
+    }
+
+    #[test]
+    fn short_only_chips_are_read_in_231_byte_chunks_after_a_fresh_bac() {
+        let quirks = Quirks {
+            extended_length: false,
+            omit_do99: true,
+        };
+        let mut t = loopback(samples::passport(pki(), 20_000, quirks), 65_535);
+        let doc = read(
+            &mut t,
+            &specimen_bac(),
+            std::slice::from_ref(&pki().csca),
+            ExtendedLength::Auto,
+        )
+        .unwrap();
+        assert!(!doc.extended_length);
+        assert!(matches!(doc.passive_auth, PassiveAuth::Verified { .. }));
+        let mut short = loopback(samples::passport(pki(), 20_000, quirks), 258);
+        let doc = read(&mut short, &specimen_bac(), &[], ExtendedLength::Auto).unwrap();
+        let dg2_reads = (20_000usize + 100).div_ceil(231);
+        assert!(
+            doc.apdus >= 3 + dg2_reads && doc.apdus <= 3 + dg2_reads + 20,
+            "{}",
+            doc.apdus
+        );
+        assert_eq!(doc.passive_auth, PassiveAuth::NoTrustAnchor);
+    }
+
+    #[test]
+    fn the_permit_yields_its_chinese_name_from_dg11() {
+        let mut t = loopback(samples::permit(pki(), Quirks::default()), 258);
+        let (number, expiry, birth) = samples::PERMIT;
+        let bac = mrz::bac_input_from_fields(number, birth, expiry).unwrap();
+        let doc = read(
+            &mut t,
+            &bac,
+            std::slice::from_ref(&pki().csca),
+            ExtendedLength::Never,
+        )
+        .unwrap();
+        assert_eq!(doc.mrz.kind, mrz::MrzKind::PermitHkMacau);
+        assert_eq!(doc.groups, [1, 2, 11]);
+        assert_eq!(doc.details.unwrap().full_name.as_deref(), Some("曾小芳"));
+        assert!(matches!(doc.passive_auth, PassiveAuth::Verified { .. }));
+    }
+
+    #[test]
+    fn a_wrong_mrz_is_access_denied() {
+        let mut t = loopback(samples::passport(pki(), 1_000, Quirks::default()), 258);
+        let wrong = mrz::bac_input_from_fields("L898902C3", "740813", "120415").unwrap();
+        let err = read(&mut t, &wrong, &[], ExtendedLength::Auto).unwrap_err();
+        assert_eq!(err, CardError::AccessDenied(0x6300));
+        assert!(err.advice().en.contains("do not match"));
+    }
+
+    /// Rewrites one data group of a card image without re-signing EF.SOD.
+    fn tampered(dg: u8, change: impl Fn(&mut Vec<u8>)) -> EmrtdCard {
+        let mut groups = BTreeMap::new();
+        groups.insert(1, lds::build::dg1(samples::SPECIMEN_TD3));
+        groups.insert(2, lds::build::dg2(&samples::face_jpeg(2_000)));
+        let mut files: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
+        files.insert(lds::EF_COM, lds::build::com(&[1, 2]));
+        files.insert(lds::EF_SOD, pki().sign_sod(&groups).unwrap());
+        for (n, mut bytes) in groups {
+            if n == dg {
+                change(&mut bytes);
+            }
+            files.insert(lds::dg_file(n), bytes);
+        }
+        EmrtdCard::new(&specimen_bac(), files, Quirks::default())
+    }
+
+    #[test]
+    fn a_tampered_face_fails_passive_authentication() {
+        let card = tampered(2, |b| {
+            let n = b.len();
+            b[n - 10] ^= 0xFF;
+        });
+        let doc = read(
+            &mut loopback(card, 65_535),
+            &specimen_bac(),
+            std::slice::from_ref(&pki().csca),
+            ExtendedLength::Auto,
+        )
+        .unwrap();
+        match doc.passive_auth {
+            PassiveAuth::Failed { reason } => assert!(reason.contains("DG2"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_foreign_csca_or_a_forged_sod_fails() {
+        let foreign = TestPki::generate("Kiosk Test CSCA").unwrap();
+        let mut t = loopback(samples::passport(pki(), 1_000, Quirks::default()), 65_535);
+        let doc = read(
+            &mut t,
+            &specimen_bac(),
+            std::slice::from_ref(&foreign.csca),
+            ExtendedLength::Auto,
+        )
+        .unwrap();
+        assert!(
+            matches!(doc.passive_auth, PassiveAuth::Failed { ref reason } if reason.contains("Document Signer")),
+            "{:?}",
+            doc.passive_auth
+        );
+        // A SOD re-signed by another Document Signer over the altered data: hashes match, the
+        // signature holds, the chain does not.
+        let mut t = loopback(
+            samples::passport(&foreign, 1_000, Quirks::default()),
+            65_535,
+        );
+        let doc = read(
+            &mut t,
+            &specimen_bac(),
+            std::slice::from_ref(&pki().csca),
+            ExtendedLength::Auto,
+        )
+        .unwrap();
+        assert!(matches!(doc.passive_auth, PassiveAuth::Failed { .. }));
+        // No EF.SOD at all.
+        let mut card = tampered(0, |_| {});
+        card.reset();
+        let mut files_without_sod = loopback(card, 65_535);
+        files_without_sod.card = {
+            let mut groups = BTreeMap::new();
+            groups.insert(lds::EF_COM, lds::build::com(&[1]));
+            groups.insert(lds::dg_file(1), lds::build::dg1(samples::SPECIMEN_TD3));
+            EmrtdCard::new(&specimen_bac(), groups, Quirks::default())
+        };
+        let doc = read(
+            &mut files_without_sod,
+            &specimen_bac(),
+            std::slice::from_ref(&pki().csca),
+            ExtendedLength::Auto,
+        )
+        .unwrap();
+        assert!(
+            matches!(doc.passive_auth, PassiveAuth::Failed { ref reason } if reason.contains("no EF.SOD"))
+        );
+    }
+
+    /// A transceiver that corrupts or cuts responses after `after` exchanges.
+    struct Faulty<F: FnMut(Vec<u8>) -> Result<Vec<u8>, CardError>> {
+        inner: Loopback<EmrtdCard>,
+        after: usize,
+        fault: F,
+    }
+
+    impl<F: FnMut(Vec<u8>) -> Result<Vec<u8>, CardError>> Transceiver for Faulty<F> {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
+            let r = self.inner.transmit(apdu)?;
+            if self.after == 0 {
+                return (self.fault)(r);
+            }
+            self.after -= 1;
+            Ok(r)
+        }
+        fn max_response(&self) -> usize {
+            258
+        }
+    }
+
+    #[test]
+    fn broken_responses_become_typed_errors() {
+        type Fault = fn(Vec<u8>) -> Result<Vec<u8>, CardError>;
+        let faults: [(Fault, fn(&CardError) -> bool); 5] = [
+            (
+                |mut r| {
+                    r[3] ^= 1;
+                    Ok(r)
+                },
+                |e| matches!(e, CardError::SecureMessaging(_)),
+            ),
+            (
+                |r| Ok(r[..r.len() / 2].to_vec()),
+                |e| matches!(e, CardError::Tlv(_) | CardError::SecureMessaging(_)),
+            ),
+            (
+                |_| Ok(vec![0x90]),
+                |e| matches!(e, CardError::Malformed { .. }),
+            ),
+            (
+                |_| Ok(vec![0x69, 0x88]),
+                |e| matches!(e, CardError::SecureMessaging(_)),
+            ),
+            (|_| Err(CardError::Removed), |e| *e == CardError::Removed),
+        ];
+        for (after, (fault, expected)) in (3..12).zip(faults.iter().cycle()) {
+            let mut t = Faulty {
+                inner: loopback(samples::passport(pki(), 3_000, Quirks::default()), 258),
+                after,
+                fault: *fault,
+            };
+            let err = read(&mut t, &specimen_bac(), &[], ExtendedLength::Never).unwrap_err();
+            assert!(expected(&err), "after {after}: {err:?}");
+            assert!(err.advice().en.contains("place the card again"), "{err}");
+        }
+    }
+}

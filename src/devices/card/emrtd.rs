@@ -1,0 +1,290 @@
+//! Reading an ICAO 9303 chip: SELECT the eMRTD application, Basic Access Control (GET CHALLENGE,
+//! MUTUAL AUTHENTICATE), then every file under secure messaging (`shared/reference/cards.md`
+//! §2.3–2.5). Files are read with the largest chunk the reader's response limit allows: one
+//! extended-length READ BINARY after the 8-byte header where reader and chip support it, 231-byte
+//! short reads otherwise. With `ExtendedLength::Auto` a failed extended read (which ends the
+//! secure session) is followed by a fresh BAC and short reads.
+
+use rand_core::{OsRng, RngCore};
+use zeroize::Zeroizing;
+
+use super::apdu::{self, Command, Transceiver};
+use super::bac::{self, pad};
+use super::error::CardError;
+use super::lds;
+use super::sm::{self, SecureChannel};
+use super::tlv;
+
+pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+
+/// Length of the first read of a file: DG2's `75 82 xx xx 7F61 82 xx xx` needs more than four.
+const HEADER_READ: usize = 8;
+/// Offsets above this need the odd-INS READ BINARY, which no Chinese permit needs.
+const MAX_OFFSET: usize = 0x7FFF;
+/// A protected short response carries at most 256 data bytes.
+const SHORT_RESPONSE: usize = 258;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtendedLength {
+    /// Try extended reads when the reader allows long responses; fall back to short reads.
+    #[default]
+    Auto,
+    Never,
+}
+
+/// The raw files read from a chip; parsing and passive authentication work on these bytes.
+#[derive(Debug, Clone, Default)]
+pub struct ChipFiles {
+    pub com: Vec<u8>,
+    /// Data-group number → complete file (tag, length, value), as hashed in EF.SOD.
+    pub groups: std::collections::BTreeMap<u8, Zeroizing<Vec<u8>>>,
+    pub sod: Option<Vec<u8>>,
+    /// APDUs exchanged, including a fallback's.
+    pub apdus: usize,
+    pub extended: bool,
+}
+
+/// Counts APDUs for the benchmark and the budget in issue 3.
+struct Counting<'a> {
+    inner: &'a mut dyn Transceiver,
+    count: usize,
+}
+
+impl Transceiver for Counting<'_> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
+        self.count += 1;
+        self.inner.transmit(apdu)
+    }
+    fn max_response(&self) -> usize {
+        self.inner.max_response()
+    }
+}
+
+/// Performs BAC with the MRZ information (`mrz::Mrz::bac_input`) and returns the session.
+pub fn authenticate(t: &mut dyn Transceiver, bac_input: &str) -> Result<SecureChannel, CardError> {
+    let select = Command::new(0, 0xA4, 0x04, 0x0C).data(EMRTD_AID.to_vec());
+    apdu::expect_ok(t, "SELECT eMRTD application", &select.encode())?;
+    let rnd_icc = apdu::expect_ok(
+        t,
+        "GET CHALLENGE",
+        &Command::new(0, 0x84, 0, 0).le(8).encode(),
+    )?;
+    let rnd_icc: [u8; 8] = rnd_icc
+        .as_slice()
+        .try_into()
+        .map_err(|_| CardError::Malformed {
+            command: "GET CHALLENGE",
+            detail: format!("{} bytes instead of 8", rnd_icc.len()),
+        })?;
+    let (k_enc, k_mac) = bac::access_keys(bac_input);
+    let (k_enc, k_mac) = (Zeroizing::new(k_enc), Zeroizing::new(k_mac));
+    let mut rnd_ifd = [0u8; 8];
+    let mut k_ifd = Zeroizing::new([0u8; 16]);
+    OsRng.fill_bytes(&mut rnd_ifd);
+    OsRng.fill_bytes(&mut k_ifd[..]);
+    let mut s = Zeroizing::new(rnd_ifd.to_vec());
+    s.extend_from_slice(&rnd_icc);
+    s.extend_from_slice(&k_ifd[..]);
+    let e_ifd = bac::encrypt(&k_enc, &s);
+    let mut body = e_ifd.clone();
+    body.extend(bac::retail_mac(&k_mac, &pad(&e_ifd)));
+    let cmd = Command::new(0, 0x82, 0, 0).data(body).le(40);
+    let (resp, sw) = apdu::split(&t.transmit(&cmd.encode())?, "MUTUAL AUTHENTICATE")?;
+    match sw {
+        0x9000 => {}
+        0x6300 | 0x6982 | 0x6985 | 0x6A80 => return Err(CardError::AccessDenied(sw)),
+        _ => {
+            return Err(CardError::Status {
+                command: "MUTUAL AUTHENTICATE",
+                sw,
+            });
+        }
+    }
+    if resp.len() != 40 {
+        return Err(CardError::Malformed {
+            command: "MUTUAL AUTHENTICATE",
+            detail: format!("{} bytes instead of 40", resp.len()),
+        });
+    }
+    if bac::retail_mac(&k_mac, &pad(&resp[..32])) != resp[32..] {
+        return Err(CardError::SecureMessaging(
+            "the chip's authentication MAC does not verify",
+        ));
+    }
+    let r = Zeroizing::new(bac::decrypt(&k_enc, &resp[..32]));
+    if r[..8] != rnd_icc || r[8..16] != rnd_ifd {
+        return Err(CardError::SecureMessaging(
+            "the chip did not return our challenge",
+        ));
+    }
+    let mut seed = Zeroizing::new([0u8; 16]);
+    for i in 0..16 {
+        seed[i] = k_ifd[i] ^ r[16 + i];
+    }
+    let mut ssc = [0u8; 8];
+    ssc[..4].copy_from_slice(&rnd_icc[4..]);
+    ssc[4..].copy_from_slice(&rnd_ifd[4..]);
+    Ok(SecureChannel::new(
+        bac::kdf(&seed[..], 1),
+        bac::kdf(&seed[..], 2),
+        u64::from_be_bytes(ssc),
+    ))
+}
+
+/// The largest READ BINARY whose protected response fits `max_response` bytes.
+pub fn chunk_for(max_response: usize) -> usize {
+    let mut n = max_response.saturating_sub(16);
+    while n > 0 && n + sm::response_overhead(n) > max_response {
+        n -= 1;
+    }
+    n
+}
+
+struct Session<'a> {
+    t: &'a mut dyn Transceiver,
+    sm: SecureChannel,
+    chunk: usize,
+}
+
+impl Session<'_> {
+    fn send(&mut self, command: &'static str, cmd: &Command) -> Result<(Vec<u8>, u16), CardError> {
+        let wire = self.sm.protect(cmd);
+        let reply = self.t.transmit(&wire)?;
+        self.sm.unprotect(&reply).map_err(|e| match e {
+            CardError::Malformed { detail, .. } => CardError::Malformed { command, detail },
+            e => e,
+        })
+    }
+
+    /// `None` when the chip does not hold the file.
+    fn select(&mut self, fid: u16) -> Result<Option<()>, CardError> {
+        let cmd = Command::new(0, 0xA4, 0x02, 0x0C).data(fid.to_be_bytes().to_vec());
+        match self.send("SELECT file", &cmd)? {
+            (_, 0x9000) => Ok(Some(())),
+            (_, 0x6A82) => Ok(None),
+            (_, sw) => Err(CardError::Status {
+                command: "SELECT file",
+                sw,
+            }),
+        }
+    }
+
+    fn read_binary(&mut self, offset: usize, len: usize) -> Result<Vec<u8>, CardError> {
+        let cmd = Command::new(0, 0xB0, (offset >> 8) as u8, offset as u8).le(len);
+        let (data, sw) = self.send("READ BINARY", &cmd)?;
+        if sw != 0x9000 && sw != 0x6282 {
+            return Err(CardError::Status {
+                command: "READ BINARY",
+                sw,
+            });
+        }
+        if data.len() > len {
+            return Err(CardError::Malformed {
+                command: "READ BINARY",
+                detail: format!("{} bytes returned for {len} asked", data.len()),
+            });
+        }
+        Ok(data)
+    }
+
+    fn read_file(&mut self, fid: u16) -> Result<Option<Vec<u8>>, CardError> {
+        if self.select(fid)?.is_none() {
+            return Ok(None);
+        }
+        let mut buf = self.read_binary(0, HEADER_READ)?;
+        let (_, head, len) = tlv::header(&buf)?;
+        let total = head + len;
+        if total > MAX_OFFSET + self.chunk {
+            return Err(CardError::Malformed {
+                command: "READ BINARY",
+                detail: format!("file {fid:04X} of {total} bytes is beyond short offsets"),
+            });
+        }
+        buf.truncate(total);
+        while buf.len() < total {
+            let want = (total - buf.len()).min(self.chunk);
+            let part = self.read_binary(buf.len(), want)?;
+            if part.is_empty() {
+                return Err(CardError::Malformed {
+                    command: "READ BINARY",
+                    detail: format!("file {fid:04X} ends at {} of {total} bytes", buf.len()),
+                });
+            }
+            buf.extend(part);
+        }
+        Ok(Some(buf))
+    }
+}
+
+fn read_all(
+    t: &mut dyn Transceiver,
+    bac_input: &str,
+    wanted: &[u8],
+    chunk: usize,
+) -> Result<ChipFiles, CardError> {
+    let sm = authenticate(t, bac_input)?;
+    let mut s = Session { t, sm, chunk };
+    let com = s.read_file(lds::EF_COM)?.ok_or(CardError::Status {
+        command: "SELECT EF.COM",
+        sw: 0x6A82,
+    })?;
+    let listed = lds::listed_groups(&com)?;
+    let mut files = ChipFiles {
+        com,
+        ..Default::default()
+    };
+    for &dg in wanted.iter().filter(|dg| listed.contains(dg)) {
+        let bytes = s.read_file(lds::dg_file(dg))?.ok_or(CardError::Status {
+            command: "SELECT data group",
+            sw: 0x6A82,
+        })?;
+        files.groups.insert(dg, Zeroizing::new(bytes));
+    }
+    files.sod = s.read_file(lds::EF_SOD)?;
+    Ok(files)
+}
+
+/// Reads EF.COM, the `wanted` data groups the chip lists, and EF.SOD.
+pub fn read_chip(
+    t: &mut dyn Transceiver,
+    bac_input: &str,
+    wanted: &[u8],
+    extended: ExtendedLength,
+) -> Result<ChipFiles, CardError> {
+    let mut counting = Counting { inner: t, count: 0 };
+    let max = counting.max_response();
+    let long = max > SHORT_RESPONSE && extended == ExtendedLength::Auto;
+    let first = read_all(
+        &mut counting,
+        bac_input,
+        wanted,
+        chunk_for(if long { max } else { SHORT_RESPONSE }),
+    );
+    let result = match first {
+        Err(e @ (CardError::Removed | CardError::AccessDenied(_) | CardError::Reader(_))) => Err(e),
+        Err(e) if long => {
+            tracing::warn!(error = %e, "chip: extended-length read failed, retrying with short reads");
+            read_all(&mut counting, bac_input, wanted, chunk_for(SHORT_RESPONSE))
+                .map(|f| (f, false))
+        }
+        other => other.map(|f| (f, long)),
+    };
+    let (mut files, used_long) = result?;
+    files.apdus = counting.count;
+    files.extended = used_long;
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_fill_the_response_limit() {
+        assert_eq!(chunk_for(258), 231);
+        let n = chunk_for(65535);
+        assert!(n + sm::response_overhead(n) <= 65535);
+        assert!(n + 8 + sm::response_overhead(n + 8) > 65535);
+    }
+}

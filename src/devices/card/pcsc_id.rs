@@ -1,0 +1,92 @@
+//! The hall kiosk's ID-card reader over PC/SC: the monitor's insert and remove events on the
+//! configured reader become card events; an inserted card is read through the reader module's
+//! pseudo-APDUs and its text block parsed and cross-checked. Anything that goes wrong becomes
+//! `Unreadable` with the precise reason for the log; the applicant is asked to place the card
+//! again.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+
+use super::cnid::parse_text_block;
+use super::error::CardError;
+use super::idmodule::{self, PseudoApdu};
+use super::pcsc::{Monitor, PcscCard, ReaderEvent};
+use super::{CardEvent, CardReader};
+use crate::domain::identity::Identity;
+
+pub struct PcscIdReader {
+    monitor: Monitor,
+    /// Reader name or part of it; `None` takes the first reader with a card.
+    pattern: Option<String>,
+    command: PseudoApdu,
+    today: fn() -> NaiveDate,
+    /// The reader whose card the session holds.
+    holding: Option<String>,
+    pending: std::collections::VecDeque<CardEvent>,
+}
+
+impl PcscIdReader {
+    pub fn new(pattern: Option<String>, command: PseudoApdu, today: fn() -> NaiveDate) -> Self {
+        PcscIdReader {
+            monitor: Monitor::new(),
+            pattern,
+            command,
+            today,
+            holding: None,
+            pending: Default::default(),
+        }
+    }
+
+    fn matches(&self, reader: &str) -> bool {
+        self.pattern
+            .as_deref()
+            .is_none_or(|p| reader == p || reader.contains(p))
+    }
+
+    fn read(&mut self, reader: &str) -> Result<Identity, CardError> {
+        let ctx = self.monitor.context()?;
+        let mut card = PcscCard::connect(ctx, reader)?;
+        let data = idmodule::read(&mut card, &self.command)?;
+        Ok(parse_text_block(&data.text[..], (self.today)())?)
+    }
+
+    fn handle(&mut self, event: ReaderEvent) {
+        match event {
+            ReaderEvent::CardInserted { reader, .. }
+                if self.holding.is_none() && self.matches(&reader) =>
+            {
+                self.holding = Some(reader.clone());
+                let outcome = self.read(&reader);
+                self.pending.push_back(match outcome {
+                    Ok(identity) => CardEvent::Inserted(identity),
+                    Err(e) => CardEvent::Unreadable(format!("reader {reader:?}: {e}")),
+                });
+            }
+            ReaderEvent::CardRemoved(reader)
+                if self.holding.as_deref() == Some(reader.as_str()) =>
+            {
+                self.holding = None;
+                self.pending.push_back(CardEvent::Removed);
+            }
+            ReaderEvent::ServiceLost(reason) => {
+                tracing::warn!(%reason, "card: PC/SC service lost, reconnecting");
+            }
+            ReaderEvent::ServiceBack => tracing::info!("card: PC/SC service back"),
+            ReaderEvent::Attached(r) => tracing::info!(reader = %r, "card: reader attached"),
+            ReaderEvent::Detached(r) => tracing::warn!(reader = %r, "card: reader detached"),
+            _ => {}
+        }
+    }
+}
+
+impl CardReader for PcscIdReader {
+    fn wait_event(&mut self, timeout: Duration) -> Option<CardEvent> {
+        if self.pending.is_empty() {
+            for event in self.monitor.next(timeout) {
+                self.handle(event);
+            }
+        }
+        self.pending.pop_front()
+    }
+}

@@ -1,0 +1,50 @@
+//! A virtual smart card for development and tests, written in this project: it speaks the
+//! `vsmartcard-vpcd` socket protocol so the kiosk's PC/SC code runs through the real `pcscd`
+//! and the real `pcsc` crate without hardware (`shared/reference/cards.md` §3.5 and §5).
+//!
+//! Two personalities: an ID-card reader module answering the class-FF pseudo-APDUs of
+//! `devices::card::idmodule` from a synthetic text block, and an eMRTD with BAC, secure
+//! messaging and an LDS whose EF.SOD is signed by a test PKI. vpcd listens on every interface,
+//! so neither it nor this module belongs on a kiosk image: only `kiosk-vcard` and the tests use it.
+
+pub mod emrtd;
+pub mod idmodule;
+pub mod pki;
+pub mod sam_module;
+pub mod samples;
+pub mod vpcd;
+
+use crate::devices::card::apdu::Transceiver;
+use crate::devices::card::error::CardError;
+
+/// What a card does with what the reader sends.
+pub trait VirtualCard: Send {
+    fn atr(&self) -> Vec<u8>;
+    /// Power off, power on or reset: forget any session.
+    fn reset(&mut self);
+    fn respond(&mut self, apdu: &[u8]) -> Vec<u8>;
+}
+
+/// The ATR vicc's ePass presents, which pcscd accepts (cards.md §3.3).
+pub const ATR: [u8; 11] = [
+    0x3B, 0x95, 0x13, 0x81, 0x01, 0x80, 0x73, 0xFF, 0x01, 0x00, 0x0B,
+];
+
+pub fn sw(code: u16) -> Vec<u8> {
+    code.to_be_bytes().to_vec()
+}
+
+/// A card wired straight to the host code, for unit tests and benchmarks without PC/SC.
+pub struct Loopback<C> {
+    pub card: C,
+    pub max_response: usize,
+}
+
+impl<C: VirtualCard> Transceiver for Loopback<C> {
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
+        Ok(self.card.respond(apdu))
+    }
+    fn max_response(&self) -> usize {
+        self.max_response
+    }
+}
