@@ -1,6 +1,7 @@
 //! The one integration-test binary: modules per area, sharing the support code.
 
 mod camera;
+mod cards;
 mod config_cli;
 mod photo_cli;
 mod printer;

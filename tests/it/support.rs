@@ -46,6 +46,19 @@ pub fn demo_kiosk_with(
     printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
     camera: Option<kiosk::devices::camera::CameraOpener>,
 ) -> Kiosk {
+    kiosk_with_devices(printer, camera, None)
+}
+
+/// A demo kiosk whose ID cards come from `card` instead of the simulated reader.
+pub fn kiosk_with_card(card: Box<dyn kiosk::devices::card::CardReader>) -> Kiosk {
+    kiosk_with_devices(demo_printer, None, Some(card))
+}
+
+fn kiosk_with_devices(
+    printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
+    camera: Option<kiosk::devices::camera::CameraOpener>,
+    card: Option<Box<dyn kiosk::devices::card::CardReader>>,
+) -> Kiosk {
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
         i_slint_backend_testing::TestingBackendOptions {
             mock_time: true,
@@ -70,8 +83,8 @@ pub fn demo_kiosk_with(
         },
         catalogue: Arc::new(Catalogue::builtin()),
         devices: ui::Devices {
-            card: Box::new(reader),
-            demo_cards: Some(slot),
+            demo_cards: card.is_none().then_some(slot),
+            card: card.unwrap_or_else(|| Box::new(reader)),
             camera: camera.unwrap_or_else(|| {
                 Box::new(|| {
                     Ok(Box::new(SimCamera::new(1280, 720)?)

@@ -52,10 +52,17 @@ impl PcscCard {
 
 impl Transceiver for PcscCard {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
-        self.card
+        let response = self
+            .card
             .transmit(apdu, &mut self.buffer)
             .map(<[u8]>::to_vec)
-            .map_err(reader_error)
+            .map_err(reader_error)?;
+        // A card lost in the middle of an exchange comes back from pcscd as an empty answer
+        // (seen with vpcd) before the reader state shows the removal.
+        if response.is_empty() {
+            return Err(CardError::Removed);
+        }
+        Ok(response)
     }
 
     fn max_response(&self) -> usize {
