@@ -124,7 +124,7 @@ impl CardSettings {
 /// `"FF B0 00 00 00"` or `"FFB0000000"` → bytes.
 pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
     let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     (0..digits.len())
@@ -507,6 +507,11 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
             "devices.card.kind",
             "sam_serial needs devices.card.port, e.g. /dev/ttyUSB0".into(),
         );
+    }
+    if let Some(lib) = &card.photo_decoder
+        && let Err(e) = crate::devices::card::portrait::PortraitDecoder::load(lib)
+    {
+        bad("devices.card.photo_decoder", e);
     }
     for path in &card.csca {
         if !path.is_file() {

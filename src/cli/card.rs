@@ -11,6 +11,7 @@ use crate::config::{CardKind, CardSettings};
 use crate::devices::card::document::{self, ChipDocument};
 use crate::devices::card::error::CardError;
 use crate::devices::card::pcsc::{Monitor, PcscCard, find_reader};
+use crate::devices::card::portrait::{self, PortraitDecoder};
 use crate::devices::card::sam::SamModule;
 use crate::devices::card::{cnid, idmodule, mrz, pa};
 use crate::domain::identity::{Identity, ValidUntil};
@@ -161,11 +162,25 @@ fn read(args: &ReadArgs, settings: &CardSettings) -> Result<(), String> {
     };
     let identity = cnid::parse_text_block(&data.text[..], chrono::Local::now().date_naive())
         .map_err(|e| fail(e.into()))?;
-    print_identity(&identity, data.photo.len(), args.json);
+    let photo = match &settings.photo_decoder {
+        None => {
+            "not decoded: no photo_decoder configured (the kiosk shows a placeholder)".to_string()
+        }
+        Some(lib) => match PortraitDecoder::load(lib).and_then(|d| d.decode(&data.photo)) {
+            Ok(rgb) => format!(
+                "decoded to {}×{} ({} bytes of RGB)",
+                portrait::WIDTH,
+                portrait::HEIGHT,
+                rgb.len()
+            ),
+            Err(e) => format!("decoder failed: {e}"),
+        },
+    };
+    print_identity(&identity, data.photo.len(), &photo, args.json);
     Ok(())
 }
 
-fn print_identity(id: &Identity, photo_len: usize, as_json: bool) {
+fn print_identity(id: &Identity, photo_len: usize, photo: &str, as_json: bool) {
     let valid_until = match id.valid_until {
         ValidUntil::LongTerm => "长期 long-term".to_string(),
         ValidUntil::Date(d) => d.to_string(),
@@ -185,6 +200,7 @@ fn print_identity(id: &Identity, photo_len: usize, as_json: bool) {
         "permit_number": id.permit_number,
         "nationality": id.nationality,
         "photo_block_bytes": photo_len,
+        "photo": photo,
     });
     print_value(&value, as_json);
 }

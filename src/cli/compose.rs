@@ -9,6 +9,7 @@ use crate::config::{CameraKind, CardKind, Config, KioskKind, PrinterKind, ThemeV
 use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
 use crate::devices::card::CardReader;
 use crate::devices::card::pcsc_id::PcscIdReader;
+use crate::devices::card::portrait::PortraitDecoder;
 use crate::devices::card::sam::{SamModule, SamReader};
 use crate::devices::card::sim::sim_reader;
 use crate::devices::printer::transport::{Device, Tcp};
@@ -54,6 +55,14 @@ fn v4l_opener(_device: String) -> Result<CameraOpener, String> {
     Err("devices.camera.kind = \"v4l\" needs a build with the camera-v4l feature".into())
 }
 
+fn portrait_decoder(c: &crate::config::CardSettings) -> Result<Option<PortraitDecoder>, String> {
+    c.photo_decoder
+        .as_deref()
+        .map(PortraitDecoder::load)
+        .transpose()
+        .map_err(|e| format!("devices.card.photo_decoder: {e}"))
+}
+
 fn local_today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
@@ -71,14 +80,16 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
         }
         CardKind::Pcsc => {
             let c = &config.devices.card;
-            let reader = PcscIdReader::new(c.reader.clone(), c.pseudo_apdu(), local_today);
+            let decoder = portrait_decoder(c)?;
+            let reader = PcscIdReader::new(c.reader.clone(), c.pseudo_apdu(), local_today, decoder);
             (Box::new(reader), None)
         }
         CardKind::SamSerial => {
             let c = &config.devices.card;
             let port = c.port.clone().unwrap_or_default();
             let module = SamModule::new(&port, c.baud, Duration::from_secs(2));
-            (Box::new(SamReader::new(module, local_today)), None)
+            let decoder = portrait_decoder(c)?;
+            (Box::new(SamReader::new(module, local_today, decoder)), None)
         }
     };
     let camera: CameraOpener = match config.devices.camera.kind {

@@ -84,6 +84,9 @@ pub struct Identity {
     pub issue_count: Option<u8>,
     /// I and Y cards: ISO 3166-1 alpha-3 nationality.
     pub nationality: String,
+    /// The card's photo as 102×126 RGB, when a vendor decoder is configured (the block itself
+    /// is encrypted); the screen shows a placeholder otherwise.
+    pub portrait: Option<Vec<u8>>,
 }
 
 impl Identity {
@@ -130,6 +133,9 @@ impl Drop for Identity {
             &mut self.nationality,
         ] {
             s.zeroize();
+        }
+        if let Some(p) = &mut self.portrait {
+            p.zeroize();
         }
     }
 }

@@ -22,6 +22,7 @@ fn identity(card_type: CardType, name: &str) -> Identity {
         permit_number: String::new(),
         issue_count: None,
         nationality: String::new(),
+        portrait: None,
     }
 }
 

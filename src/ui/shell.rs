@@ -154,7 +154,7 @@ impl Controller {
 
     fn receive(&mut self, message: Inbound) {
         let event = match message {
-            Inbound::Card(CardEvent::Inserted(identity)) => Event::CardInserted(identity),
+            Inbound::Card(CardEvent::Inserted(identity)) => Event::CardInserted(*identity),
             Inbound::Card(CardEvent::Unreadable(_)) => Event::CardUnreadable,
             Inbound::Card(CardEvent::Removed) => Event::CardRemoved,
             Inbound::Photo(Ok(photo)) => {

@@ -9,6 +9,7 @@ use super::{
     NoticeKind, Page, PhotoAdapter, PhotoHint, ProblemItem, Review, Session as SessionGlobal,
     SyllableRow,
 };
+use crate::devices::card::portrait;
 use crate::domain::application::{Delivery, Problem};
 use crate::domain::catalogue::{Catalogue, Labelled};
 use crate::domain::identity::{Sex, ValidUntil};
@@ -260,6 +261,17 @@ pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
         i.birth_date.format("%Y-%m-%d").to_string().into()
     }));
     a.set_id_masked(id.map_or("".into(), |i| i.masked_id().into()));
+    let portrait = id
+        .and_then(|i| i.portrait.as_deref())
+        .filter(|rgb| rgb.len() == (portrait::WIDTH * portrait::HEIGHT * 3) as usize);
+    a.set_has_portrait(portrait.is_some());
+    a.set_portrait(portrait.map_or_else(Image::default, |rgb| {
+        Image::from_rgb8(slint::SharedPixelBuffer::clone_from_slice(
+            rgb,
+            portrait::WIDTH,
+            portrait::HEIGHT,
+        ))
+    }));
     a.set_address(id.map_or("".into(), |i| i.address.as_str().into()));
     a.set_valid_until(id.map_or("".into(), |i| match i.valid_until {
         ValidUntil::LongTerm => lang.pick("长期", "Long-term").into(),

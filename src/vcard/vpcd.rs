@@ -35,8 +35,30 @@ fn write_message(s: &mut TcpStream, payload: &[u8]) -> std::io::Result<()> {
     s.write_all(&msg)
 }
 
+/// vpcd writes the length and the payload in two sends; with Nagle on its side and delayed ACKs
+/// on ours every APDU would wait ~40 ms for an acknowledgement. Quick ACK (re-armed before each
+/// read, as Linux clears it) lets vpcd's second send go at once.
+fn quick_ack(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt on an open socket with a c_int option value.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_QUICKACK,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
 fn serve(mut stream: TcpStream, mut card: Box<dyn VirtualCard>) {
-    while let Ok(msg) = read_message(&mut stream) {
+    loop {
+        quick_ack(&stream);
+        let Ok(msg) = read_message(&mut stream) else {
+            break;
+        };
         let reply = match msg.as_slice() {
             [0x00] | [0x01] | [0x02] => {
                 card.reset();

@@ -17,6 +17,9 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
     assert_eq!(k.label("applicant-name"), "曾小芳");
+    // No photo decoder in demo mode: the placeholder stands where the card photo would be.
+    assert!(k.find("applicant-portrait-placeholder").is_some());
+    assert!(k.find("applicant-portrait").is_none());
     let id_masked = k.label("applicant-id");
     assert!(
         id_masked.starts_with("3502") && id_masked.contains("****"),

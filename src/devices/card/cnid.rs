@@ -178,6 +178,7 @@ fn parse_mainland_layout(
         permit_number,
         issue_count,
         nationality: String::new(),
+        portrait: None,
     })
 }
 
@@ -199,6 +200,7 @@ fn parse_2017(block: &[u8]) -> Result<Identity, CnidError> {
         permit_number: String::new(),
         issue_count: None,
         nationality: read(block, NATIONALITY)?,
+        portrait: None,
     })
 }
 
@@ -222,6 +224,7 @@ fn parse_2023(block: &[u8], today: NaiveDate) -> Result<Identity, CnidError> {
         permit_number: String::new(),
         issue_count: read(block, ISSUE_COUNT)?.parse().ok(),
         nationality: read(block, NATIONALITY)?,
+        portrait: None,
     })
 }
 

@@ -283,7 +283,8 @@ mod tests {
     #[test]
     fn broken_responses_become_typed_errors() {
         type Fault = fn(Vec<u8>) -> Result<Vec<u8>, CardError>;
-        let faults: [(Fault, fn(&CardError) -> bool); 5] = [
+        type Expect = fn(&CardError) -> bool;
+        let faults: [(Fault, Expect); 5] = [
             (
                 |mut r| {
                     r[3] ^= 1;

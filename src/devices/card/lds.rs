@@ -178,7 +178,7 @@ pub mod build {
 
     /// A minimal ISO/IEC 19794-5 record around a JPEG (header fields as in cards.md §2.6).
     pub fn dg2(jpeg: &[u8]) -> Vec<u8> {
-        let mut record = b"FAC\0010\0".to_vec();
+        let mut record = b"FAC\x00010\x00".to_vec();
         let total = 14 + 20 + 12 + jpeg.len();
         record.extend_from_slice(&(total as u32).to_be_bytes());
         record.extend_from_slice(&1u16.to_be_bytes());

@@ -13,6 +13,7 @@ pub mod mrz;
 pub mod pa;
 pub mod pcsc;
 pub mod pcsc_id;
+pub mod portrait;
 pub mod sam;
 pub mod sim;
 pub mod sm;
@@ -24,7 +25,7 @@ use crate::domain::identity::Identity;
 
 #[derive(Debug)]
 pub enum CardEvent {
-    Inserted(Identity),
+    Inserted(Box<Identity>),
     /// A card is present but its data cannot be trusted; the reason is for the log.
     Unreadable(String),
     Removed,

@@ -29,8 +29,26 @@ fn reader_error(e: pcsc::Error) -> CardError {
 
 /// A card connected in shared mode.
 pub struct PcscCard {
-    card: pcsc::Card,
+    card: Option<pcsc::Card>,
     buffer: Vec<u8>,
+}
+
+impl Drop for PcscCard {
+    /// A card still present is reset (ending any secure-messaging session); a card already
+    /// taken away is left alone, as there is nothing to reset.
+    fn drop(&mut self) {
+        if let Some(card) = self.card.take() {
+            let present = card
+                .status2_owned()
+                .is_ok_and(|s| s.status().contains(pcsc::Status::PRESENT));
+            let how = if present {
+                pcsc::Disposition::ResetCard
+            } else {
+                pcsc::Disposition::LeaveCard
+            };
+            let _ = card.disconnect(how);
+        }
+    }
 }
 
 impl PcscCard {
@@ -44,7 +62,7 @@ impl PcscCard {
                 e => reader_error(e),
             })?;
         Ok(PcscCard {
-            card,
+            card: Some(card),
             buffer: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
         })
     }
@@ -52,8 +70,8 @@ impl PcscCard {
 
 impl Transceiver for PcscCard {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
-        let response = self
-            .card
+        let card = self.card.as_ref().ok_or(CardError::Removed)?;
+        let response = card
             .transmit(apdu, &mut self.buffer)
             .map(<[u8]>::to_vec)
             .map_err(reader_error)?;
@@ -210,10 +228,10 @@ impl Monitor {
         }
         // Learn the current states; if they already differ from the last snapshot (a change
         // between two calls), report at once instead of waiting for the next one.
-        if let Err(e) = ctx.get_status_change(Duration::ZERO, &mut states) {
-            if is_service_gone(&e) {
-                return Err(reader_error(e));
-            }
+        if let Err(e) = ctx.get_status_change(Duration::ZERO, &mut states)
+            && is_service_gone(&e)
+        {
+            return Err(reader_error(e));
         }
         let changed = states[1..]
             .iter()
@@ -262,13 +280,13 @@ impl Monitor {
             if had.is_some() && (new.atr.is_none() || swapped) {
                 events.push(ReaderEvent::CardRemoved(name.clone()));
             }
-            if let Some(atr) = &new.atr {
-                if had.is_none() || swapped {
-                    events.push(ReaderEvent::CardInserted {
-                        reader: name.clone(),
-                        atr: atr.clone(),
-                    });
-                }
+            if let Some(atr) = &new.atr
+                && (had.is_none() || swapped)
+            {
+                events.push(ReaderEvent::CardInserted {
+                    reader: name.clone(),
+                    atr: atr.clone(),
+                });
             }
         }
         self.known = now;

@@ -12,6 +12,7 @@ use super::cnid::parse_text_block;
 use super::error::CardError;
 use super::idmodule::{self, PseudoApdu};
 use super::pcsc::{Monitor, PcscCard, ReaderEvent};
+use super::portrait::{self, PortraitDecoder};
 use super::{CardEvent, CardReader};
 use crate::domain::identity::Identity;
 
@@ -21,18 +22,25 @@ pub struct PcscIdReader {
     pattern: Option<String>,
     command: PseudoApdu,
     today: fn() -> NaiveDate,
+    decoder: Option<PortraitDecoder>,
     /// The reader whose card the session holds.
     holding: Option<String>,
     pending: std::collections::VecDeque<CardEvent>,
 }
 
 impl PcscIdReader {
-    pub fn new(pattern: Option<String>, command: PseudoApdu, today: fn() -> NaiveDate) -> Self {
+    pub fn new(
+        pattern: Option<String>,
+        command: PseudoApdu,
+        today: fn() -> NaiveDate,
+        decoder: Option<PortraitDecoder>,
+    ) -> Self {
         PcscIdReader {
             monitor: Monitor::new(),
             pattern,
             command,
             today,
+            decoder,
             holding: None,
             pending: Default::default(),
         }
@@ -48,7 +56,9 @@ impl PcscIdReader {
         let ctx = self.monitor.context()?;
         let mut card = PcscCard::connect(ctx, reader)?;
         let data = idmodule::read(&mut card, &self.command)?;
-        Ok(parse_text_block(&data.text[..], (self.today)())?)
+        let mut identity = parse_text_block(&data.text[..], (self.today)())?;
+        portrait::attach(&mut identity, &data.photo, self.decoder.as_ref());
+        Ok(identity)
     }
 
     fn handle(&mut self, event: ReaderEvent) {
@@ -59,7 +69,7 @@ impl PcscIdReader {
                 self.holding = Some(reader.clone());
                 let outcome = self.read(&reader);
                 self.pending.push_back(match outcome {
-                    Ok(identity) => CardEvent::Inserted(identity),
+                    Ok(identity) => CardEvent::Inserted(Box::new(identity)),
                     Err(e) => CardEvent::Unreadable(format!("reader {reader:?}: {e}")),
                 });
             }

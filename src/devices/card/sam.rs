@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use super::cnid::{TEXT_BLOCK_LEN, parse_text_block};
 use super::error::CardError;
 use super::idmodule::{ModuleData, PHOTO_LEN};
+use super::portrait::{self, PortraitDecoder};
 use super::{CardEvent, CardReader};
 use crate::devices::serial;
 
@@ -219,15 +220,21 @@ impl SamModule {
 pub struct SamReader {
     module: SamModule,
     today: fn() -> NaiveDate,
+    decoder: Option<PortraitDecoder>,
     present: bool,
     last_error: Option<String>,
 }
 
 impl SamReader {
-    pub fn new(module: SamModule, today: fn() -> NaiveDate) -> Self {
+    pub fn new(
+        module: SamModule,
+        today: fn() -> NaiveDate,
+        decoder: Option<PortraitDecoder>,
+    ) -> Self {
         SamReader {
             module,
             today,
+            decoder,
             present: false,
             last_error: None,
         }
@@ -254,16 +261,15 @@ impl CardReader for SamReader {
         let event = match (self.present, found) {
             (false, true) => {
                 self.present = true;
-                Some(
-                    match self
-                        .module
-                        .read()
-                        .and_then(|d| Ok(parse_text_block(&d.text[..], (self.today)())?))
-                    {
-                        Ok(identity) => CardEvent::Inserted(identity),
-                        Err(e) => CardEvent::Unreadable(format!("reader module: {e}")),
-                    },
-                )
+                let read = self.module.read().and_then(|d| {
+                    let mut identity = parse_text_block(&d.text[..], (self.today)())?;
+                    portrait::attach(&mut identity, &d.photo, self.decoder.as_ref());
+                    Ok(identity)
+                });
+                Some(match read {
+                    Ok(identity) => CardEvent::Inserted(Box::new(identity)),
+                    Err(e) => CardEvent::Unreadable(format!("reader module: {e}")),
+                })
             }
             (true, false) => {
                 self.present = false;

@@ -43,6 +43,7 @@ fn person(
         permit_number: String::new(),
         issue_count: None,
         nationality: String::new(),
+        portrait: None,
     }
 }
 
@@ -181,7 +182,7 @@ impl CardReader for SimCardReader {
                 let block = self.blocks.get(i)?;
                 self.inserted = true;
                 Some(match parse_text_block(block, self.today) {
-                    Ok(identity) => CardEvent::Inserted(identity),
+                    Ok(identity) => CardEvent::Inserted(Box::new(identity)),
                     Err(e) => CardEvent::Unreadable(e.to_string()),
                 })
             }
