@@ -18,7 +18,8 @@ if ! pgrep -x pcscd >/dev/null; then
 	log=${PCSCD_LOG:-/tmp/kiosk-pcscd.log}
 	$SUDO pcscd --foreground >"$log" 2>&1 &
 	started=$!
-	trap '$SUDO kill $started 2>/dev/null; wait $started 2>/dev/null || true' EXIT
+	# The card tests restart pcscd once (reconnection test): stop whichever pcscd runs now.
+	trap '$SUDO pkill -x pcscd 2>/dev/null; wait $started 2>/dev/null || true' EXIT
 	for _ in $(seq 100); do
 		[ -S /run/pcscd/pcscd.comm ] && break
 		sleep 0.1

@@ -1,9 +1,11 @@
 //! Reading an ICAO 9303 chip: SELECT the eMRTD application, Basic Access Control (GET CHALLENGE,
 //! MUTUAL AUTHENTICATE), then every file under secure messaging (`shared/reference/cards.md`
-//! §2.3–2.5). Files are read with the largest chunk the reader's response limit allows: one
-//! extended-length READ BINARY after the 8-byte header where reader and chip support it, 231-byte
-//! short reads otherwise. With `ExtendedLength::Auto` a failed extended read (which ends the
-//! secure session) is followed by a fresh BAC and short reads.
+//! §2.3–2.5). Files are read with the largest chunk the reader's response limit allows, starting
+//! at offset 0 without learning the length first: a chip answers a READ BINARY past the end of
+//! a file with what there is (`62 82`), so a file under 64 KB takes one extended READ BINARY, and
+//! one short read when it fits 231 bytes. If that fails (a chip refusing extended length or reads
+//! past the end ends the secure session), the chip is read again after a fresh BAC the classic
+//! way: an 8-byte header read for the length, then 231-byte short reads.
 
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
@@ -145,6 +147,8 @@ struct Session<'a> {
     t: &'a mut dyn Transceiver,
     sm: SecureChannel,
     chunk: usize,
+    /// Read the 8-byte header first (conservative) instead of a whole chunk.
+    header_first: bool,
 }
 
 impl Session<'_> {
@@ -192,7 +196,12 @@ impl Session<'_> {
         if self.select(fid)?.is_none() {
             return Ok(None);
         }
-        let mut buf = self.read_binary(0, HEADER_READ)?;
+        let first = if self.header_first {
+            HEADER_READ
+        } else {
+            self.chunk
+        };
+        let mut buf = self.read_binary(0, first)?;
         let (_, head, len) = tlv::header(&buf)?;
         let total = head + len;
         if total > MAX_OFFSET + self.chunk {
@@ -222,9 +231,15 @@ fn read_all(
     bac_input: &str,
     wanted: &[u8],
     chunk: usize,
+    header_first: bool,
 ) -> Result<ChipFiles, CardError> {
     let sm = authenticate(t, bac_input)?;
-    let mut s = Session { t, sm, chunk };
+    let mut s = Session {
+        t,
+        sm,
+        chunk,
+        header_first,
+    };
     let com = s.read_file(lds::EF_COM)?.ok_or(CardError::Status {
         command: "SELECT EF.COM",
         sw: 0x6A82,
@@ -260,15 +275,22 @@ pub fn read_chip(
         bac_input,
         wanted,
         chunk_for(if long { max } else { SHORT_RESPONSE }),
+        false,
     );
     let result = match first {
         Err(e @ (CardError::Removed | CardError::AccessDenied(_) | CardError::Reader(_))) => Err(e),
-        Err(e) if long => {
-            tracing::warn!(error = %e, "chip: extended-length read failed, retrying with short reads");
-            read_all(&mut counting, bac_input, wanted, chunk_for(SHORT_RESPONSE))
-                .map(|f| (f, false))
+        Err(e) => {
+            tracing::warn!(error = %e, "chip: fast read failed, reading again with header-first short reads");
+            read_all(
+                &mut counting,
+                bac_input,
+                wanted,
+                chunk_for(SHORT_RESPONSE),
+                true,
+            )
+            .map(|f| (f, false))
         }
-        other => other.map(|f| (f, long)),
+        Ok(f) => Ok((f, long)),
     };
     let (mut files, used_long) = result?;
     files.apdus = counting.count;
