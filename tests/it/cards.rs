@@ -623,12 +623,11 @@ fn the_monitor_reconnects_after_pcscd_restarts() {
     );
     drop(card);
     // The daemon comes back (tools/with-pcscd.sh stops whichever pcscd runs at the end).
-    std::process::Command::new("pcscd")
-        .arg("--foreground")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
+    // Without --foreground pcscd forks into the background and the launcher exits at once.
+    let started = std::process::Command::new("pcscd")
+        .status()
         .expect("pcscd starts");
+    assert!(started.success());
     events.clear();
     until(&mut monitor, &mut events, &|e| {
         *e == ReaderEvent::Attached(ID_READER.into())
