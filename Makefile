@@ -24,7 +24,7 @@ TEST_PACKAGES := pcscd vsmartcard-vpcd
 RUN_PACKAGES := libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
 	libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0
 
-.PHONY: run test lint deps-build deps-test deps-run build-release central clean
+.PHONY: run test lint fuzz deps-build deps-test deps-run build-release central clean
 
 define apt_install
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
@@ -66,6 +66,13 @@ test: deps-test
 lint: deps-build
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --no-default-features --features camera-v4l --all-targets -- -D warnings
+
+# Fuzz the parsers that take bytes from cards and readers (needs the nightly toolchain and
+# cargo-fuzz: rustup toolchain install nightly; cargo install cargo-fuzz).
+FUZZ_SECONDS ?= 120
+fuzz:
+	for t in text_block sam_frame mrz tlv_lds; do \
+		cargo +nightly fuzz run -s none $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 clean:
 	$(CARGO) clean
