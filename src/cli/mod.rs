@@ -7,6 +7,7 @@ mod compose;
 mod config_cmd;
 mod photo;
 mod print;
+mod queue;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,16 @@ enum Command {
         #[command(subcommand)]
         command: photo::PhotoCommand,
     },
+    /// The outbox of applications waiting for the central.
+    Queue {
+        #[command(subcommand)]
+        command: queue::QueueCommand,
+    },
+    /// Talks to the central now.
+    Sync {
+        #[command(subcommand)]
+        command: queue::SyncCommand,
+    },
     /// Receipt printer tools.
     Print {
         #[command(subcommand)]
@@ -66,6 +77,8 @@ pub fn main() -> ExitCode {
         Command::Camera { command } => camera::run(command),
         Command::Photo { command } => photo::run(command),
         Command::Print { command } => print::run(command, &cli.config),
+        Command::Queue { command } => queue::run(command, &cli.config),
+        Command::Sync { command } => queue::run_sync(command, &cli.config),
     }
 }
 

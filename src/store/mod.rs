@@ -71,6 +71,16 @@ pub struct QueueCounts {
     pub dead: u64,
 }
 
+/// One outbox row as technicians see it: no personal data, only where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QueueRow {
+    pub number: String,
+    pub state: String,
+    pub attempts: u32,
+    pub created_at: String,
+    pub last_error: Option<String>,
+}
+
 pub struct Store {
     conn: Connection,
 }
@@ -268,6 +278,50 @@ impl Store {
             acked: count("acked")?,
             dead: count("dead")?,
         })
+    }
+
+    /// Outbox rows in the given states, oldest first.
+    pub fn queue(&self, states: &[&str]) -> Result<Vec<QueueRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT o.number, o.state, o.attempts, a.created_at, o.last_error
+             FROM outbox o JOIN applications a ON a.number = o.number
+             ORDER BY a.created_at, o.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(QueueRow {
+                number: r.get(0)?,
+                state: r.get(1)?,
+                attempts: r.get::<_, i64>(2)? as u32,
+                created_at: r.get(3)?,
+                last_error: r.get(4)?,
+            })
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let row = row?;
+            if states.contains(&row.state.as_str()) {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Puts dead letters back in the queue (one by number, or all); returns how many.
+    pub fn retry_dead(&mut self, number: Option<&str>) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE outbox SET state = 'pending', attempts = 0
+             WHERE state = 'dead' AND (?1 IS NULL OR number = ?1)",
+            params![number],
+        )?)
+    }
+
+    /// The submissions of dead letters (personal data: for handing over by other means).
+    pub fn dead_bodies(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT number, body FROM outbox WHERE state = 'dead' AND body IS NOT NULL")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Whether an application with this number is stored, and its central receipt number once acknowledged.

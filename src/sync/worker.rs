@@ -128,6 +128,39 @@ async fn drain(
     all_ok
 }
 
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("static client configuration")
+}
+
+/// One pass over the queue now, in the calling thread (`kiosk sync now`). Returns the queue
+/// counts afterwards and the last error, if any attempt failed.
+pub fn sync_now(
+    store: &mut Store,
+    central_url: &str,
+) -> Result<(crate::store::QueueCounts, Option<String>), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("no runtime: {e}"))?;
+    let status = Mutex::new(SyncStatus::default());
+    let url = central_url.trim_end_matches('/');
+    let ok = runtime.block_on(drain(store, &client(), url, &status));
+    let counts = store.counts().map_err(|e| e.to_string())?;
+    let error = status.lock().ok().and_then(|s| s.last_error.clone());
+    Ok((
+        counts,
+        if ok {
+            None
+        } else {
+            error.or(Some("dead-lettered".into()))
+        },
+    ))
+}
+
 /// Starts the worker thread for the store in `data_dir`, sending to `central_url`.
 pub fn spawn(
     data_dir: PathBuf,
@@ -153,11 +186,7 @@ pub fn spawn(
                 }
             };
             runtime.block_on(async move {
-                let client = reqwest::Client::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .timeout(Duration::from_secs(20))
-                    .build()
-                    .expect("static client configuration");
+                let client = client();
                 let url = central_url.trim_end_matches('/').to_string();
                 let mut failures = 0u32;
                 loop {

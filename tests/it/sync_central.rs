@@ -228,3 +228,93 @@ fn applications_wait_offline_and_go_out_when_the_central_returns() {
         store.counts().expect("counts").acked == 1
     });
 }
+
+/// The technician's queue commands and `kiosk sync now`, as processes on a kiosk.toml that
+/// points at a running development central.
+#[test]
+fn queue_commands_show_retry_export_and_sync_now_delivers() {
+    use std::os::unix::fs::PermissionsExt;
+    let central = central_on("127.0.0.1:0");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let mut store = Store::open(&data).expect("store");
+    let waiting = application(&mut store, "01890000-0000-7000-8000-00000000q001");
+    let refused = application(&mut store, "01890000-0000-7000-8000-00000000q002");
+    store
+        .mark_dead(
+            "01890000-0000-7000-8000-00000000q002",
+            "central refused with 422 Unprocessable Entity",
+        )
+        .expect("dead");
+    drop(store);
+    let config = dir.path().join("kiosk.toml");
+    let base =
+        std::fs::read_to_string(crate::support::repo().join("kiosk.toml")).expect("kiosk.toml");
+    std::fs::write(
+        &config,
+        base.replace(
+            "data_dir = \"var\"",
+            &format!("data_dir = {:?}", data.display().to_string()),
+        )
+        .replace(
+            "url = \"http://127.0.0.1:8787\"",
+            &format!("url = {:?}", central.url),
+        ),
+    )
+    .expect("write config");
+    let kiosk = |args: &[&str]| {
+        let out = Command::new(crate::support::kiosk_bin())
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .expect("kiosk runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (ok, status) = kiosk(&["queue", "status"]);
+    assert!(
+        ok && status.contains("waiting: 1") && status.contains("dead letters: 1"),
+        "{status}"
+    );
+    assert!(status.contains(&waiting), "{status}");
+    let (_, dead) = kiosk(&["queue", "dead-letters"]);
+    assert!(dead.contains(&refused) && dead.contains("422"), "{dead}");
+    let person = kiosk::devices::card::sim::sample_identities(
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    )
+    .remove(0);
+    for listing in [
+        &status,
+        &dead,
+        &kiosk(&["queue", "list", "--all", "--json"]).1,
+    ] {
+        assert!(
+            !listing.contains(&person.name) && !listing.contains(&person.id_number),
+            "{listing}"
+        );
+    }
+    let export = dir.path().join("export");
+    let (ok, _) = kiosk(&["queue", "export", export.to_str().unwrap()]);
+    assert!(ok);
+    let file = export.join(format!("{refused}.json"));
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains(&person.name)
+    );
+    let (ok, retried) = kiosk(&["queue", "retry", "--all"]);
+    assert!(ok && retried.contains("1 dead letter(s) back"), "{retried}");
+    let (ok, synced) = kiosk(&["sync", "now"]);
+    assert!(ok, "{synced}");
+    assert!(
+        synced.contains("waiting: 0, acknowledged: 2, dead letters: 0"),
+        "{synced}"
+    );
+}

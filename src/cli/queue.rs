@@ -1,0 +1,162 @@
+//! `kiosk queue …` and `kiosk sync now`: what a technician does when the outbox is stuck. The
+//! listings show application numbers, states, attempts and errors — never personal data; only
+//! `export` writes the dead letters' submissions, owner-only, for handing over by other means.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use crate::store::{QueueRow, Store};
+
+#[derive(Subcommand)]
+pub enum QueueCommand {
+    /// Counts by state and the age of the oldest waiting application.
+    Status,
+    /// Waiting and dead-lettered applications (with --all, acknowledged ones too).
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Dead letters and why the central refused them.
+    DeadLetters,
+    /// Puts a dead letter (or all of them) back in the queue.
+    Retry {
+        number: Option<String>,
+        #[arg(long, conflicts_with = "number")]
+        all: bool,
+    },
+    /// Writes the dead letters' submissions to DIR, one owner-only JSON file each.
+    Export { dir: std::path::PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum SyncCommand {
+    /// Sends everything waiting now and reports what is left.
+    Now,
+}
+
+fn open(config: &std::path::Path) -> Result<(crate::config::Config, Store), ExitCode> {
+    let c = super::load_config(config)?;
+    let store = Store::open(&c.store.data_dir).map_err(|e| {
+        eprintln!("store at {}: {e}", c.store.data_dir.display());
+        ExitCode::FAILURE
+    })?;
+    Ok((c, store))
+}
+
+fn print_rows(rows: &[QueueRow]) {
+    for r in rows {
+        println!(
+            "{}\t{}\t{} attempt(s)\t{}\t{}",
+            r.number,
+            r.state,
+            r.attempts,
+            r.created_at,
+            r.last_error.as_deref().unwrap_or("")
+        );
+    }
+}
+
+pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
+    let (_, mut store) = match open(config) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let result: Result<(), String> = (|| {
+        let e = |e: crate::store::StoreError| e.to_string();
+        match command {
+            QueueCommand::Status => {
+                let c = store.counts().map_err(e)?;
+                let oldest = store.queue(&["pending"]).map_err(e)?.into_iter().next();
+                println!("waiting: {}", c.pending);
+                if let Some(o) = oldest {
+                    println!("oldest waiting: {} (since {})", o.number, o.created_at);
+                }
+                println!("acknowledged: {}", c.acked);
+                println!("dead letters: {}", c.dead);
+            }
+            QueueCommand::List { all, json } => {
+                let states: &[&str] = if all {
+                    &["pending", "dead", "acked"]
+                } else {
+                    &["pending", "dead"]
+                };
+                let rows = store.queue(states).map_err(e)?;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&rows).expect("plain data")
+                    );
+                } else {
+                    print_rows(&rows);
+                }
+            }
+            QueueCommand::DeadLetters => print_rows(&store.queue(&["dead"]).map_err(e)?),
+            QueueCommand::Retry { number, all } => {
+                if number.is_none() && !all {
+                    return Err("name an application number, or --all".into());
+                }
+                let n = store.retry_dead(number.as_deref()).map_err(e)?;
+                println!("{n} dead letter(s) back in the queue");
+            }
+            QueueCommand::Export { dir } => {
+                use std::os::unix::fs::OpenOptionsExt;
+                std::fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+                let bodies = store.dead_bodies().map_err(e)?;
+                for (number, body) in &bodies {
+                    let path = dir.join(format!("{number}.json"));
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o600)
+                        .open(&path)
+                        .map_err(|err| format!("{}: {err}", path.display()))?;
+                    std::io::Write::write_all(&mut f, body.as_bytes())
+                        .map_err(|err| format!("{}: {err}", path.display()))?;
+                }
+                println!(
+                    "{} dead letter(s) written to {} (personal data: hand over, then delete)",
+                    bodies.len(),
+                    dir.display()
+                );
+            }
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("{msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn run_sync(command: SyncCommand, config: &std::path::Path) -> ExitCode {
+    let SyncCommand::Now = command;
+    let (c, mut store) = match open(config) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    match crate::sync::worker::sync_now(&mut store, &c.central.url) {
+        Ok((counts, error)) => {
+            println!(
+                "waiting: {}, acknowledged: {}, dead letters: {}",
+                counts.pending, counts.acked, counts.dead
+            );
+            match error {
+                None => ExitCode::SUCCESS,
+                Some(err) => {
+                    eprintln!("not everything went: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
