@@ -1,10 +1,12 @@
 //! Development stand-in of the central service, for `make run` and the tests.
 //!
-//! Implements the submission part of `docs/central-api.yaml` over HTTP on loopback: `POST
-//! /v1/submissions` with an `Idempotency-Key` (replays answer 200 with the first response; the
-//! same key with another body is 422) and `GET /v1/submissions/{key}`. Rows live in SQLite; the
-//! dedupe record is written in the same transaction as the submission. It logs numbers and keys,
-//! never personal data. mTLS and the fault layer are issue 6.
+//! Implements the submission and lookup parts of `docs/central-api.yaml` over HTTP on loopback:
+//! `POST /v1/submissions` with an `Idempotency-Key` (replays answer 200 with the first response;
+//! the same key with another body is 422) and a `Content-Digest` that must match the body when
+//! sent, `GET /v1/submissions/{key}`, and `GET /v1/applications/{number}` (the window clerk's
+//! lookup). Rows live in SQLite; the dedupe record is written in the same transaction as the
+//! submission. It logs numbers and keys, never personal data. mTLS, the fault layer, heartbeat
+//! and configuration pull are still to come (issue 6).
 //!
 //! Usage: `kiosk-central-dev [--listen 127.0.0.1:8787] [--data DIR]`; prints `listening on ADDR`.
 
@@ -17,7 +19,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use kiosk::sync::api::{Ack, IDEMPOTENCY_KEY, Problem, Submission, SubmissionState, sha256_hex};
+use kiosk::sync::api::{
+    Ack, ApplicationRecord, CONTENT_DIGEST, IDEMPOTENCY_KEY, Problem, Submission, SubmissionState,
+    content_digest, sha256_hex,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 type Db = Arc<Mutex<Connection>>;
@@ -58,6 +63,15 @@ async fn submit(State(db): State<Db>, headers: HeaderMap, body: String) -> Respo
             String::new(),
         );
     };
+    if let Some(sent) = headers.get(CONTENT_DIGEST)
+        && sent.to_str().ok() != Some(content_digest(body.as_bytes()).as_str())
+    {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Content-Digest does not match the body",
+            String::new(),
+        );
+    }
     let submission: Submission = match serde_json::from_str(&body) {
         Ok(s) => s,
         Err(e) => {
@@ -161,6 +175,59 @@ async fn lookup(State(db): State<Db>, Path(key): Path<String>) -> Response {
     }
 }
 
+async fn application(State(db): State<Db>, Path(number): Path<String>) -> Response {
+    let Ok(conn) = db.lock() else {
+        return problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Database unavailable",
+            String::new(),
+        );
+    };
+    let row = conn
+        .query_row(
+            "SELECT receipt_no, received_at, device_id, body FROM submissions WHERE number = ?1",
+            [&number],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            },
+        )
+        .optional();
+    match row {
+        Ok(Some((receipt_no, received_at, device_id, body))) => match serde_json::from_str(&body) {
+            Ok(submission) => json(
+                StatusCode::OK,
+                &ApplicationRecord {
+                    number,
+                    receipt_no,
+                    received_at,
+                    device_id,
+                    submission,
+                },
+            ),
+            Err(e) => problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Stored submission unreadable",
+                e.to_string(),
+            ),
+        },
+        Ok(None) => problem(
+            StatusCode::NOT_FOUND,
+            "No application with this number",
+            number,
+        ),
+        Err(e) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Database error",
+            e.to_string(),
+        ),
+    }
+}
+
 fn open(dir: &std::path::Path) -> rusqlite::Result<Connection> {
     std::fs::create_dir_all(dir)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
@@ -210,6 +277,7 @@ async fn main() -> std::process::ExitCode {
     let app = Router::new()
         .route("/v1/submissions", post(submit))
         .route("/v1/submissions/{key}", get(lookup))
+        .route("/v1/applications/{number}", get(application))
         .with_state(db);
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,

@@ -9,6 +9,29 @@ use crate::domain::application::{Application, Delivery, DocumentRequest};
 
 pub const SUBMISSIONS_PATH: &str = "/v1/submissions";
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+/// RFC 9530 digest of the request body, so a body changed on the way (a proxy, a broken
+/// middlebox) is refused instead of stored.
+pub const CONTENT_DIGEST: &str = "Content-Digest";
+/// What a window clerk's scanner asks: the application behind a printed number.
+pub const APPLICATIONS_PATH: &str = "/v1/applications";
+
+/// `sha-256=:<base64>:` for `body`.
+pub fn content_digest(body: &[u8]) -> String {
+    format!(
+        "sha-256=:{}:",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body))
+    )
+}
+
+/// The received application behind a number, as the central answers the lookup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationRecord {
+    pub number: String,
+    pub receipt_no: String,
+    pub received_at: String,
+    pub device_id: String,
+    pub submission: Submission,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

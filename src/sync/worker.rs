@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::api::{Ack, IDEMPOTENCY_KEY, SUBMISSIONS_PATH};
+use super::api::{Ack, CONTENT_DIGEST, IDEMPOTENCY_KEY, SUBMISSIONS_PATH, content_digest};
 use crate::store::Store;
 
 const BATCH: usize = 20;
@@ -56,6 +56,7 @@ async fn send(client: &reqwest::Client, url: &str, key: &str, body: &str) -> Out
     let response = client
         .post(format!("{url}{SUBMISSIONS_PATH}"))
         .header(IDEMPOTENCY_KEY, key)
+        .header(CONTENT_DIGEST, content_digest(body.as_bytes()))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(body.to_string())
         .send()

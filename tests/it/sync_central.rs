@@ -318,3 +318,56 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
         "{synced}"
     );
 }
+
+#[test]
+fn a_body_changed_on_the_way_is_refused_and_a_clerk_can_look_an_application_up() {
+    use kiosk::sync::api::{ApplicationRecord, CONTENT_DIGEST, content_digest};
+    let central = central_on("127.0.0.1:0");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(dir.path()).expect("store");
+    let number = application(&mut store, "digest-key");
+    let body = store.pending(1).expect("pending").remove(0).body;
+    let rt = runtime();
+    let client = reqwest::Client::new();
+    let post = |body: &str, digest: String| {
+        rt.block_on(
+            client
+                .post(format!("{}/v1/submissions", central.url))
+                .header(IDEMPOTENCY_KEY, "digest-key")
+                .header(CONTENT_DIGEST, digest)
+                .body(body.to_string())
+                .send(),
+        )
+        .expect("post")
+    };
+    // The digest of the original body on a changed body: refused, nothing stored.
+    let changed = post(
+        &body.replace("13912345678", "13900000000"),
+        content_digest(body.as_bytes()),
+    );
+    assert_eq!(changed.status(), 400);
+    let lookup = |number: &str| {
+        rt.block_on(
+            client
+                .get(format!("{}/v1/applications/{number}", central.url))
+                .send(),
+        )
+        .expect("lookup")
+    };
+    assert_eq!(lookup(&number).status(), 404);
+    let ok = post(&body, content_digest(body.as_bytes()));
+    assert_eq!(ok.status(), 201);
+    let ack: Ack = rt.block_on(ok.json()).expect("ack");
+    let found = lookup(&number);
+    assert_eq!(found.status(), 200);
+    let record: ApplicationRecord = rt.block_on(found.json()).expect("record");
+    assert_eq!(
+        (record.number.as_str(), record.receipt_no.as_str()),
+        (number.as_str(), ack.receipt_no.as_str())
+    );
+    assert_eq!(record.device_id, "SYNC01");
+    assert_eq!(
+        record.submission,
+        serde_json::from_str(&body).expect("submission")
+    );
+}
