@@ -8,7 +8,8 @@
 //! submission. It logs numbers and keys, never personal data. mTLS, the fault layer, heartbeat
 //! and configuration pull are still to come (issue 6).
 //!
-//! Usage: `kiosk-central-dev [--listen 127.0.0.1:8787] [--data DIR]`; prints `listening on ADDR`.
+//! Usage: `kiosk-central-dev [--listen 127.0.0.1:8787] [--data DIR] [--fault KIND
+//! [--fault-every N]]`; prints `listening on ADDR`. The fault layer is for tests only.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -26,6 +27,103 @@ use kiosk::sync::api::{
 use rusqlite::{Connection, OptionalExtension, params};
 
 type Db = Arc<Mutex<Connection>>;
+
+/// Test-only faults on `POST /v1/submissions`, applied to every `every`-th request
+/// (`--fault KIND --fault-every N`). The "commit-then-…" kinds store the submission first, so a
+/// kiosk that retries must be answered from the dedupe table, never stored twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    Delay,
+    Error500,
+    Unavailable503,
+    TooMany429,
+    CommitThenDrop,
+    CommitThen500,
+    TruncatedBody,
+}
+
+impl Fault {
+    fn parse(s: &str) -> Option<Fault> {
+        Some(match s {
+            "delay" => Fault::Delay,
+            "500" => Fault::Error500,
+            "503" => Fault::Unavailable503,
+            "429" => Fault::TooMany429,
+            "commit-then-drop" => Fault::CommitThenDrop,
+            "commit-then-500" => Fault::CommitThen500,
+            "truncated-body" => Fault::TruncatedBody,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    db: Db,
+    fault: Option<(Fault, usize)>,
+    posts: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl AppState {
+    /// The fault for this request, if it is one of the every-N-th.
+    fn fault_now(&self) -> Option<Fault> {
+        let n = self.posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        self.fault
+            .filter(|(_, every)| n.is_multiple_of(*every))
+            .map(|(f, _)| f)
+    }
+}
+
+async fn submit_with_faults(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let fault = state.fault_now();
+    let retry_after = |status: StatusCode| {
+        let mut r = problem(status, "Try again later", String::new());
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        r
+    };
+    match fault {
+        Some(Fault::Error500) => {
+            return problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Injected fault",
+                String::new(),
+            );
+        }
+        Some(Fault::Unavailable503) => return retry_after(StatusCode::SERVICE_UNAVAILABLE),
+        Some(Fault::TooMany429) => return retry_after(StatusCode::TOO_MANY_REQUESTS),
+        Some(Fault::Delay) => tokio::time::sleep(std::time::Duration::from_millis(300)).await,
+        _ => {}
+    }
+    let response = submit(state.db.clone(), headers, body).await;
+    match fault {
+        Some(Fault::CommitThen500) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Injected fault after commit",
+            String::new(),
+        ),
+        Some(Fault::CommitThenDrop) => {
+            // Promise more bytes than are sent: the connection ends mid-answer.
+            let mut r = (StatusCode::CREATED, "{\"receipt").into_response();
+            r.headers_mut().insert(
+                header::CONTENT_LENGTH,
+                header::HeaderValue::from_static("4096"),
+            );
+            r
+        }
+        Some(Fault::TruncatedBody) => (
+            StatusCode::CREATED,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{\"receipt_no\": \"R",
+        )
+            .into_response(),
+        _ => response,
+    }
+}
 
 fn problem(status: StatusCode, title: &str, detail: String) -> Response {
     let body = Problem {
@@ -51,7 +149,7 @@ fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
         .into_response()
 }
 
-async fn submit(State(db): State<Db>, headers: HeaderMap, body: String) -> Response {
+async fn submit(db: Db, headers: HeaderMap, body: String) -> Response {
     let Some(key) = headers
         .get(IDEMPOTENCY_KEY)
         .and_then(|v| v.to_str().ok())
@@ -143,8 +241,8 @@ async fn submit(State(db): State<Db>, headers: HeaderMap, body: String) -> Respo
     })
 }
 
-async fn lookup(State(db): State<Db>, Path(key): Path<String>) -> Response {
-    let Ok(conn) = db.lock() else {
+async fn lookup(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    let Ok(conn) = state.db.lock() else {
         return problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Database unavailable",
@@ -175,8 +273,8 @@ async fn lookup(State(db): State<Db>, Path(key): Path<String>) -> Response {
     }
 }
 
-async fn application(State(db): State<Db>, Path(number): Path<String>) -> Response {
-    let Ok(conn) = db.lock() else {
+async fn application(State(state): State<AppState>, Path(number): Path<String>) -> Response {
+    let Ok(conn) = state.db.lock() else {
         return problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Database unavailable",
@@ -250,6 +348,8 @@ async fn main() -> std::process::ExitCode {
         .init();
     let mut listen: SocketAddr = ([127, 0, 0, 1], 8787).into();
     let mut data = PathBuf::from("var/central");
+    let mut fault = None;
+    let mut every = 2usize;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
@@ -261,8 +361,14 @@ async fn main() -> std::process::ExitCode {
                 }
             },
             ("--data", Some(v)) => data = PathBuf::from(v),
+            ("--fault", Some(v)) if Fault::parse(&v).is_some() => fault = Fault::parse(&v),
+            ("--fault-every", Some(v)) if v.parse::<usize>().is_ok_and(|n| n > 0) => {
+                every = v.parse().expect("checked")
+            }
             _ => {
-                eprintln!("usage: kiosk-central-dev [--listen ADDR] [--data DIR]");
+                eprintln!(
+                    "usage: kiosk-central-dev [--listen ADDR] [--data DIR] [--fault delay|500|503|429|commit-then-drop|commit-then-500|truncated-body] [--fault-every N]"
+                );
                 return std::process::ExitCode::FAILURE;
             }
         }
@@ -275,10 +381,14 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let app = Router::new()
-        .route("/v1/submissions", post(submit))
+        .route("/v1/submissions", post(submit_with_faults))
         .route("/v1/submissions/{key}", get(lookup))
         .route("/v1/applications/{number}", get(application))
-        .with_state(db);
+        .with_state(AppState {
+            db,
+            fault: fault.map(|f| (f, every)),
+            posts: Default::default(),
+        });
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
         Err(e) => {

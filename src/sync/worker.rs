@@ -48,8 +48,21 @@ enum Outcome {
     Acked(Ack),
     /// The central refused the submission itself: retrying cannot help.
     Rejected(String),
-    /// Network trouble or a server error: try again later.
-    Retry(String),
+    /// Network trouble or a server error: try again later, no sooner than `Retry-After` says.
+    Retry(String, Option<Duration>),
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by the central), capped at the
+/// longest backoff.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(|s| Duration::from_secs(s).min(MAX_BACKOFF))
 }
 
 async fn send(client: &reqwest::Client, url: &str, key: &str, body: &str) -> Outcome {
@@ -63,36 +76,39 @@ async fn send(client: &reqwest::Client, url: &str, key: &str, body: &str) -> Out
         .await;
     let response = match response {
         Ok(r) => r,
-        Err(e) => return Outcome::Retry(format!("no answer: {e}")),
+        Err(e) => return Outcome::Retry(format!("no answer: {e}"), None),
     };
     let status = response.status();
+    let wait = retry_after(response.headers());
     let text = response.text().await.unwrap_or_default();
     if status.is_success() {
         match serde_json::from_str::<Ack>(&text) {
             Ok(ack) => Outcome::Acked(ack),
-            Err(e) => Outcome::Retry(format!(
-                "central answered {status} with an unreadable body: {e}"
-            )),
+            Err(e) => Outcome::Retry(
+                format!("central answered {status} with an unreadable body: {e}"),
+                wait,
+            ),
         }
     } else if status.is_client_error() && !matches!(status.as_u16(), 401 | 403 | 408 | 409 | 429) {
         Outcome::Rejected(format!("central refused with {status}"))
     } else {
-        Outcome::Retry(format!("central answered {status}"))
+        Outcome::Retry(format!("central answered {status}"), wait)
     }
 }
 
-/// Sends everything pending once; returns whether every attempt succeeded.
+/// Sends everything pending once; returns whether every attempt succeeded, and how long the
+/// central asked to wait if it did.
 async fn drain(
     store: &mut Store,
     client: &reqwest::Client,
     url: &str,
     status: &Mutex<SyncStatus>,
-) -> bool {
+) -> (bool, Option<Duration>) {
     let items = match store.pending(BATCH) {
         Ok(items) => items,
         Err(e) => {
             tracing::error!(error = %e, "sync: cannot read the outbox");
-            return false;
+            return (false, None);
         }
     };
     let mut all_ok = true;
@@ -111,22 +127,22 @@ async fn drain(
                 all_ok = false;
                 store.mark_dead(&item.idem_key, &reason)
             }
-            Outcome::Retry(reason) => {
+            Outcome::Retry(reason, wait) => {
                 tracing::warn!(number = %item.number, %reason, attempts = item.attempts + 1, "sync: will retry");
                 if let Ok(mut s) = status.lock() {
                     s.online = false;
                     s.last_error = Some(reason.clone());
                 }
                 let _ = store.mark_failed(&item.idem_key, &reason);
-                return false;
+                return (false, wait);
             }
         };
         if let Err(e) = result {
             tracing::error!(error = %e, "sync: cannot update the outbox");
-            return false;
+            return (false, None);
         }
     }
-    all_ok
+    (all_ok, None)
 }
 
 fn client() -> reqwest::Client {
@@ -149,7 +165,7 @@ pub fn sync_now(
         .map_err(|e| format!("no runtime: {e}"))?;
     let status = Mutex::new(SyncStatus::default());
     let url = central_url.trim_end_matches('/');
-    let ok = runtime.block_on(drain(store, &client(), url, &status));
+    let (ok, _) = runtime.block_on(drain(store, &client(), url, &status));
     let counts = store.counts().map_err(|e| e.to_string())?;
     let error = status.lock().ok().and_then(|s| s.last_error.clone());
     Ok((
@@ -191,7 +207,7 @@ pub fn spawn(
                 let url = central_url.trim_end_matches('/').to_string();
                 let mut failures = 0u32;
                 loop {
-                    let ok = drain(&mut store, &client, &url, &status).await;
+                    let (ok, asked) = drain(&mut store, &client, &url, &status).await;
                     let pending = store.counts().map(|c| c.pending).unwrap_or(0);
                     if let Ok(mut s) = status.lock() {
                         s.pending = pending;
@@ -207,7 +223,7 @@ pub fn spawn(
                         Duration::ZERO
                     } else {
                         failures = failures.saturating_add(1);
-                        backoff(failures, clock_jitter())
+                        asked.unwrap_or_else(|| backoff(failures, clock_jitter()))
                     };
                     tokio::select! {
                         _ = wake.notified() => {}
@@ -220,12 +236,14 @@ pub fn spawn(
     Ok(handle)
 }
 
-/// 1 s, 2 s, 4 s … up to five minutes, scaled by `jitter` in [0, 1] to between half and all of
-/// that, so that a fleet coming back online does not hit the central in step.
+/// Full jitter: a wait anywhere up to 1 s, 2 s, 4 s … five minutes (`jitter` in [0, 1]), so that
+/// a fleet coming back online spreads its retries instead of hitting the central in step; never
+/// under 100 ms, so a failing central is not hammered.
 fn backoff(failures: u32, jitter: f64) -> Duration {
     let exponent = failures.saturating_sub(1).min(16);
     let base = Duration::from_secs(1u64 << exponent).min(MAX_BACKOFF);
-    base.mul_f64(0.5 + jitter.clamp(0.0, 1.0) / 2.0)
+    base.mul_f64(jitter.clamp(0.0, 1.0))
+        .max(Duration::from_millis(100))
 }
 
 /// A jitter in [0, 1] from the clock's nanoseconds: cheap and different on every kiosk.
@@ -244,13 +262,28 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_the_cap_within_its_jitter() {
         assert_eq!(backoff(1, 1.0), Duration::from_secs(1));
-        assert_eq!(backoff(1, 0.0), Duration::from_millis(500));
+        assert_eq!(backoff(1, 0.0), Duration::from_millis(100), "floor");
         assert_eq!(backoff(4, 1.0), Duration::from_secs(8));
+        assert_eq!(backoff(4, 0.5), Duration::from_secs(4));
         assert_eq!(backoff(9, 1.0), Duration::from_secs(256));
         assert_eq!(backoff(10, 1.0), MAX_BACKOFF, "capped");
         assert_eq!(backoff(30, 1.0), MAX_BACKOFF);
-        assert_eq!(backoff(30, 0.0), MAX_BACKOFF / 2);
-        assert_eq!(backoff(u32::MAX, 0.5), MAX_BACKOFF.mul_f64(0.75));
+        assert_eq!(backoff(u32::MAX, 0.5), MAX_BACKOFF / 2);
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds_and_capped() {
+        let mut h = reqwest::header::HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert(reqwest::header::RETRY_AFTER, "86400".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(MAX_BACKOFF));
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            "Wed, 21 Oct 2026 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), None);
         let j = clock_jitter();
         assert!((0.0..=1.0).contains(&j));
     }
