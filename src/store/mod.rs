@@ -20,6 +20,8 @@ pub enum StoreError {
     TooNew(i64),
     #[error("could not create the data directory: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the database is damaged ({0}); restore it or move it aside and start afresh")]
+    Damaged(String),
 }
 
 /// Versioned migrations: index + 1 is the schema version they produce.
@@ -96,8 +98,22 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "secure_delete", "ON")?;
         let mut store = Store { conn };
+        store.check_integrity()?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// SQLite's `quick_check`: run at every start, so a damaged file is a clear start-up error
+    /// rather than a later surprise.
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
+        let problems: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        match problems.as_slice() {
+            [ok] if ok == "ok" => Ok(()),
+            _ => Err(StoreError::Damaged(problems.join("; "))),
+        }
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {

@@ -459,3 +459,86 @@ fn fault_matrix_loses_nothing_and_duplicates_nothing() {
         assert_eq!(stored, keys.into_iter().collect(), "{fault}");
     }
 }
+
+/// The child side of the crash loop: commits applications until it is killed, printing each
+/// number once its transaction has returned. Runs only when the crash-loop test starts it.
+#[test]
+#[ignore = "started by store_survives_200_kills_mid_commit"]
+fn crash_loop_writer() {
+    use std::io::Write;
+    let dir = std::env::var("KIOSK_CRASH_DIR").expect("started by the crash-loop test");
+    let mut store = Store::open(std::path::Path::new(&dir)).expect("store opens after a kill");
+    let mut out = std::io::stdout().lock();
+    for i in 0.. {
+        let key = format!("{}-{i}", std::process::id());
+        let number = application(&mut store, &key);
+        writeln!(out, "{number}").expect("report");
+        out.flush().expect("flush");
+    }
+}
+
+/// A child committing applications is killed with SIGKILL at random moments, 200 times. After
+/// every kill the store opens (its `quick_check` passes) and every application the child
+/// reported committed is there.
+#[test]
+fn store_survives_200_kills_mid_commit() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let exe = std::env::current_exe().expect("test binary");
+    let mut committed: Vec<String> = Vec::new();
+    let mut seed = 0x9E37_79B9_u32;
+    for round in 0..200 {
+        let mut child = Command::new(&exe)
+            .args([
+                "--ignored",
+                "--exact",
+                "sync_central::crash_loop_writer",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("KIOSK_CRASH_DIR", dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("child starts");
+        // xorshift: a different moment each round, 5–60 ms after the start.
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        std::thread::sleep(Duration::from_millis(5 + (seed % 56) as u64));
+        // SAFETY: signalling our own child by its pid.
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        let _ = child.wait();
+        let mut stdout = String::new();
+        std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut stdout)
+            .expect("read");
+        committed.extend(
+            stdout
+                .lines()
+                .filter(|l| l.starts_with("SYNC01"))
+                .map(str::to_string),
+        );
+        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        if let Some(last) = committed.last() {
+            assert!(
+                store.application(last).expect("query").is_some(),
+                "round {round}: {last} lost"
+            );
+        }
+    }
+    let store = Store::open(dir.path()).expect("store");
+    let missing: Vec<&String> = committed
+        .iter()
+        .filter(|n| store.application(n).expect("query").is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} of {} committed applications lost: {missing:?}",
+        missing.len(),
+        committed.len()
+    );
+    assert!(
+        committed.len() > 200,
+        "the child committed only {} in 200 rounds",
+        committed.len()
+    );
+}
