@@ -228,6 +228,15 @@ impl Store {
         Ok(())
     }
 
+    /// Copies the WAL into the database and empties it. With `secure_delete` on, the pages that
+    /// held purged submissions are zeroed, so after this no personal data of acknowledged
+    /// applications is left in any file.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Records a failed attempt; the submission stays queued.
     pub fn mark_failed(&mut self, idem_key: &str, error: &str) -> Result<(), StoreError> {
         self.conn.execute(

@@ -142,6 +142,10 @@ async fn drain(
             return (false, None);
         }
     }
+    // Acknowledged bodies were purged: push that out of the WAL too.
+    if let Err(e) = store.checkpoint() {
+        tracing::warn!(error = %e, "sync: checkpoint failed");
+    }
     (all_ok, None)
 }
 

@@ -542,3 +542,51 @@ fn store_survives_200_kills_mid_commit() {
         committed.len()
     );
 }
+
+/// Once the central has acknowledged them, the applicants' names, ID numbers and phone numbers
+/// are in none of the store's files (database, WAL, shared memory): a raw byte search.
+#[test]
+fn acknowledged_applications_leave_no_personal_data_in_the_files() {
+    let central = central_on("127.0.0.1:0");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(dir.path()).expect("store");
+    for i in 0..5 {
+        application(&mut store, &format!("pii-{i}"));
+    }
+    let person = kiosk::devices::card::sim::sample_identities(
+        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+    )
+    .remove(0);
+    let secrets: Vec<Vec<u8>> = vec![
+        person.name.as_bytes().to_vec(),
+        person.id_number.as_bytes().to_vec(),
+        person.address.as_bytes().to_vec(),
+        b"13912345678".to_vec(),
+    ];
+    let files = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let holds = |bytes: &[u8], secret: &[u8]| bytes.windows(secret.len()).any(|w| w == secret);
+    // Before: the personal data is there (so the search below can find it).
+    assert!(
+        files().iter().any(|(_, b)| holds(b, &secrets[0])),
+        "the search works"
+    );
+    let (counts, error) = kiosk::sync::worker::sync_now(&mut store, &central.url).expect("pass");
+    assert_eq!((counts.acked, error), (5, None));
+    drop(store);
+    for (path, bytes) in files() {
+        for secret in &secrets {
+            assert!(
+                !holds(&bytes, secret),
+                "{path} still holds {:?}",
+                String::from_utf8_lossy(secret)
+            );
+        }
+    }
+}
