@@ -200,6 +200,14 @@ pub struct Devices {
 #[derive(Debug, Clone, Deserialize)]
 pub struct StoreSettings {
     pub data_dir: PathBuf,
+    /// Days an acknowledged application's tombstone (number, times, receipt number — no personal
+    /// data) is kept before it is deleted.
+    #[serde(default = "default_tombstone_days")]
+    pub tombstone_days: u32,
+}
+
+fn default_tombstone_days() -> u32 {
+    30
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -492,6 +500,12 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
         bad("timeouts.done_seconds", "must be at least 5 seconds".into());
     }
     let p = &c.devices.printer;
+    if c.store.tombstone_days == 0 {
+        bad(
+            "store.tombstone_days",
+            "keep tombstones at least one day, so staff can still look a number up".into(),
+        );
+    }
     let card = &c.devices.card;
     if parse_hex(&card.pseudo_apdu).is_none_or(|b| b.len() != 5) {
         bad(

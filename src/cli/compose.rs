@@ -100,9 +100,12 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
     };
     let store = Store::open(&config.store.data_dir)
         .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
-    let sync =
-        crate::sync::worker::spawn(config.store.data_dir.clone(), config.central.url.clone())
-            .map_err(|e| format!("sync worker: {e}"))?;
+    let sync = crate::sync::worker::spawn(
+        config.store.data_dir.clone(),
+        config.central.url.clone(),
+        config.store.tombstone_days,
+    )
+    .map_err(|e| format!("sync worker: {e}"))?;
     Ok(ui::Kiosk {
         settings: ui::Settings {
             device_id: config.device.id.clone(),

@@ -228,6 +228,29 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes the tombstones of applications acknowledged before `cutoff` (with any print job
+    /// left); returns how many. Numbers are never reused: the day sequence stays.
+    pub fn purge_tombstones_before(&mut self, cutoff: NaiveDateTime) -> Result<usize, StoreError> {
+        let cutoff = cutoff.format("%Y-%m-%dT%H:%M:%S").to_string();
+        let tx = self.conn.transaction()?;
+        let old = "SELECT number FROM applications WHERE acked_at IS NOT NULL AND acked_at < ?1";
+        tx.execute(
+            &format!("DELETE FROM print_jobs WHERE number IN ({old})"),
+            [&cutoff],
+        )?;
+        tx.execute(
+            &format!("DELETE FROM outbox WHERE state = 'acked' AND number IN ({old})"),
+            [&cutoff],
+        )?;
+        let n = tx.execute(
+            "DELETE FROM applications WHERE acked_at IS NOT NULL AND acked_at < ?1
+             AND number NOT IN (SELECT number FROM outbox)",
+            [&cutoff],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
     /// Copies the WAL into the database and empties it. With `secure_delete` on, the pages that
     /// held purged submissions are zeroed, so after this no personal data of acknowledged
     /// applications is left in any file.
@@ -417,6 +440,36 @@ mod tests {
             .unwrap()
             .0;
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn tombstones_go_after_their_days_and_numbers_are_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
+        let save = |s: &mut Store, key: &str| {
+            s.save_application("XMH01", at(9), 1, key, |_| ("{}".into(), ()))
+                .unwrap()
+                .0
+        };
+        let acked = save(&mut s, "k1");
+        let waiting = save(&mut s, "k2");
+        s.save_print_job(acked.as_str(), b"form", at(9)).unwrap();
+        s.mark_acked("k1", "R-1", at(10)).unwrap();
+        assert_eq!(
+            s.purge_tombstones_before(at(10)).unwrap(),
+            0,
+            "not old enough"
+        );
+        assert_eq!(s.purge_tombstones_before(at(11)).unwrap(), 1);
+        assert_eq!(s.application(acked.as_str()).unwrap(), None);
+        assert_eq!(s.print_job(acked.as_str()).unwrap(), None);
+        assert_eq!(
+            s.application(waiting.as_str()).unwrap(),
+            Some(None),
+            "waiting ones stay"
+        );
+        let next = save(&mut s, "k3");
+        assert!(next != acked && next != waiting);
     }
 
     #[test]

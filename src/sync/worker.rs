@@ -186,6 +186,7 @@ pub fn sync_now(
 pub fn spawn(
     data_dir: PathBuf,
     central_url: String,
+    tombstone_days: u32,
 ) -> Result<SyncHandle, crate::store::StoreError> {
     let mut store = Store::open(&data_dir)?;
     let handle = SyncHandle {
@@ -212,6 +213,13 @@ pub fn spawn(
                 let mut failures = 0u32;
                 loop {
                     let (ok, asked) = drain(&mut store, &client, &url, &status).await;
+                    let cutoff = chrono::Local::now().naive_local()
+                        - chrono::Duration::days(tombstone_days.into());
+                    match store.purge_tombstones_before(cutoff) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(tombstones = n, "sync: old tombstones deleted"),
+                        Err(e) => tracing::warn!(error = %e, "sync: tombstones not purged"),
+                    }
                     let pending = store.counts().map(|c| c.pending).unwrap_or(0);
                     if let Ok(mut s) = status.lock() {
                         s.pending = pending;

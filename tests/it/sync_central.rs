@@ -124,8 +124,8 @@ fn queued_applications_reach_the_central_and_are_purged() {
     let numbers: Vec<String> = (0..3)
         .map(|i| application(&mut store, &format!("key-{i}")))
         .collect();
-    let sync =
-        kiosk::sync::worker::spawn(dir.path().to_path_buf(), central.url.clone()).expect("worker");
+    let sync = kiosk::sync::worker::spawn(dir.path().to_path_buf(), central.url.clone(), 30)
+        .expect("worker");
     sync.wake();
     wait("acknowledgements", || {
         store.counts().expect("counts").acked == 3
@@ -216,9 +216,12 @@ fn applications_wait_offline_and_go_out_when_the_central_returns() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(dir.path()).expect("store");
     application(&mut store, "offline-key");
-    let sync =
-        kiosk::sync::worker::spawn(dir.path().to_path_buf(), format!("http://127.0.0.1:{port}"))
-            .expect("worker");
+    let sync = kiosk::sync::worker::spawn(
+        dir.path().to_path_buf(),
+        format!("http://127.0.0.1:{port}"),
+        30,
+    )
+    .expect("worker");
     sync.wake();
     wait("the first failed attempt", || {
         !sync.status().online && sync.status().last_error.is_some()
