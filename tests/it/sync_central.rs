@@ -34,12 +34,13 @@ fn central_on(listen: &str) -> Central {
 /// A development central started with extra arguments (the fault layer).
 fn central_with(listen: &str, extra: &[&str]) -> Central {
     let data = tempfile::tempdir().expect("temp dir");
+    let log = std::fs::File::create(data.path().join("central.log")).expect("log file");
     let mut child = Command::new(central_bin())
         .args(["--listen", listen, "--data"])
         .arg(data.path())
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("start central");
     let mut line = String::new();
@@ -271,13 +272,17 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
         ),
     )
     .expect("write config");
+    let logs = std::cell::RefCell::new(String::new());
     let kiosk = |args: &[&str]| {
         let out = Command::new(crate::support::kiosk_bin())
             .arg("--config")
             .arg(&config)
             .args(args)
+            .env("KIOSK_LOG", "debug")
             .output()
             .expect("kiosk runs");
+        logs.borrow_mut()
+            .push_str(&String::from_utf8_lossy(&out.stderr));
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -326,6 +331,24 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
         synced.contains("waiting: 0, acknowledged: 2, dead letters: 0"),
         "{synced}"
     );
+    // The logs of the kiosk (at debug level) and of the central name numbers, never people.
+    let central_log =
+        std::fs::read_to_string(central._data.path().join("central.log")).expect("central log");
+    let logs = logs.into_inner();
+    assert!(
+        logs.contains("acknowledged") && central_log.contains("submission received"),
+        "logs were captured"
+    );
+    for log in [&logs, &central_log] {
+        for secret in [
+            person.name.as_str(),
+            person.id_number.as_str(),
+            person.address.as_str(),
+            "13912345678",
+        ] {
+            assert!(!log.contains(secret), "a log holds {secret:?}");
+        }
+    }
 }
 
 #[test]
