@@ -140,6 +140,22 @@ fn problem(status: StatusCode, title: &str, detail: String) -> Response {
         .into_response()
 }
 
+fn database_unavailable() -> Response {
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Database unavailable",
+        String::new(),
+    )
+}
+
+fn database_error(e: rusqlite::Error) -> Response {
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Database error",
+        e.to_string(),
+    )
+}
+
 fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
     (
         status,
@@ -182,11 +198,7 @@ async fn submit(db: Db, headers: HeaderMap, body: String) -> Response {
     };
     let digest = sha256_hex(body.as_bytes());
     let Ok(mut conn) = db.lock() else {
-        return problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Database unavailable",
-            String::new(),
-        );
+        return database_unavailable();
     };
     let result = (|| -> rusqlite::Result<Response> {
         let tx = conn.transaction()?;
@@ -232,22 +244,12 @@ async fn submit(db: Db, headers: HeaderMap, body: String) -> Response {
         tracing::info!(number = %submission.number, device = %submission.device_id, receipt = %ack.receipt_no, "submission received");
         Ok(json(StatusCode::CREATED, &ack))
     })();
-    result.unwrap_or_else(|e| {
-        problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Database error",
-            e.to_string(),
-        )
-    })
+    result.unwrap_or_else(database_error)
 }
 
 async fn lookup(State(state): State<AppState>, Path(key): Path<String>) -> Response {
     let Ok(conn) = state.db.lock() else {
-        return problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Database unavailable",
-            String::new(),
-        );
+        return database_unavailable();
     };
     let row = conn
         .query_row(
@@ -265,21 +267,13 @@ async fn lookup(State(state): State<AppState>, Path(key): Path<String>) -> Respo
     match row {
         Ok(Some(state)) => json(StatusCode::OK, &state),
         Ok(None) => problem(StatusCode::NOT_FOUND, "No submission with this key", key),
-        Err(e) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Database error",
-            e.to_string(),
-        ),
+        Err(e) => database_error(e),
     }
 }
 
 async fn application(State(state): State<AppState>, Path(number): Path<String>) -> Response {
     let Ok(conn) = state.db.lock() else {
-        return problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Database unavailable",
-            String::new(),
-        );
+        return database_unavailable();
     };
     let row = conn
         .query_row(
@@ -318,11 +312,7 @@ async fn application(State(state): State<AppState>, Path(number): Path<String>) 
             "No application with this number",
             number,
         ),
-        Err(e) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Database error",
-            e.to_string(),
-        ),
+        Err(e) => database_error(e),
     }
 }
 

@@ -449,44 +449,10 @@ fn technician_commands_list_readers_and_read_a_chip() {
     card.remove();
 }
 
-/// A pseudo-terminal pair: the master's file and the slave's path (the slave stays open).
-fn pty() -> (std::fs::File, std::fs::File, String) {
-    use std::os::fd::FromRawFd;
-    let (mut m, mut s) = (0, 0);
-    let mut name = [0 as libc::c_char; 128];
-    // SAFETY: openpty fills two descriptors and the slave's name.
-    let r = unsafe {
-        libc::openpty(
-            &mut m,
-            &mut s,
-            name.as_mut_ptr(),
-            std::ptr::null(),
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(r, 0, "openpty");
-    // SAFETY: the name is NUL-terminated by openpty; m and s are open descriptors we now own.
-    unsafe {
-        let path = std::ffi::CStr::from_ptr(name.as_ptr())
-            .to_string_lossy()
-            .into_owned();
-        // Raw mode on the slave: the line discipline must not rewrite the binary frames.
-        let mut t: libc::termios = std::mem::zeroed();
-        libc::tcgetattr(s, &mut t);
-        libc::cfmakeraw(&mut t);
-        libc::tcsetattr(s, libc::TCSANOW, &t);
-        (
-            std::fs::File::from_raw_fd(m),
-            std::fs::File::from_raw_fd(s),
-            path,
-        )
-    }
-}
-
 #[test]
 fn serial_reader_module_through_a_pseudo_terminal() {
     use kiosk::vcard::sam_module;
-    let (master, _slave, path) = pty();
+    let (master, _slave, path) = support::pty();
     let slot: sam_module::Slot = Default::default();
     let module_slot = slot.clone();
     std::thread::spawn(move || sam_module::serve(master, module_slot));
@@ -519,7 +485,7 @@ fn serial_reader_module_through_a_pseudo_terminal() {
 #[test]
 fn a_serial_module_answering_garbage_is_a_clear_error() {
     use std::io::{Read, Write};
-    let (mut master, _slave, path) = pty();
+    let (mut master, _slave, path) = support::pty();
     std::thread::spawn(move || {
         let mut buf = [0u8; 64];
         while let Ok(n) = master.read(&mut buf) {

@@ -486,36 +486,8 @@ fn print_sample_writes_bytes_and_preview() {
 #[test]
 fn serial_transport_through_a_pseudo_terminal() {
     use kiosk::devices::printer::transport::{Device, Transport};
-    use std::os::fd::FromRawFd;
 
-    let (mut master, _slave, slave) = {
-        let (mut m, mut s) = (0, 0);
-        let mut name = [0 as libc::c_char; 128];
-        // SAFETY: openpty fills two descriptors and the slave's name.
-        let r = unsafe {
-            libc::openpty(
-                &mut m,
-                &mut s,
-                name.as_mut_ptr(),
-                std::ptr::null(),
-                std::ptr::null(),
-            )
-        };
-        assert_eq!(r, 0, "openpty");
-        // SAFETY: the name is NUL-terminated by openpty.
-        let path = unsafe { std::ffi::CStr::from_ptr(name.as_ptr()) }
-            .to_string_lossy()
-            .into_owned();
-        // SAFETY: m and s are open descriptors we now own. The slave stays open for the whole
-        // test: a pty whose slave side has no opener answers reads with EIO.
-        unsafe {
-            (
-                std::fs::File::from_raw_fd(m),
-                std::fs::File::from_raw_fd(s),
-                path,
-            )
-        }
-    };
+    let (mut master, _slave, slave) = crate::support::pty();
     let mut port = Device::serial(&slave, 115_200, Duration::from_millis(400));
     let printer_side = std::thread::spawn(move || {
         let mut got = Vec::new();

@@ -271,3 +271,39 @@ pub fn central_bin() -> &'static str {
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// A pseudo-terminal pair in raw mode: the master's file, the slave's file and the slave's path.
+/// Keep the slave open for the whole test: a pty whose slave side has no opener answers reads
+/// with EIO.
+pub fn pty() -> (std::fs::File, std::fs::File, String) {
+    use std::os::fd::FromRawFd;
+    let (mut m, mut s) = (0, 0);
+    let mut name = [0 as libc::c_char; 128];
+    // SAFETY: openpty fills two descriptors and the slave's name.
+    let r = unsafe {
+        libc::openpty(
+            &mut m,
+            &mut s,
+            name.as_mut_ptr(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(r, 0, "openpty");
+    // SAFETY: the name is NUL-terminated by openpty; m and s are open descriptors we now own.
+    unsafe {
+        let path = std::ffi::CStr::from_ptr(name.as_ptr())
+            .to_string_lossy()
+            .into_owned();
+        // Raw mode on the slave: the line discipline must not rewrite the binary frames.
+        let mut t: libc::termios = std::mem::zeroed();
+        libc::tcgetattr(s, &mut t);
+        libc::cfmakeraw(&mut t);
+        libc::tcsetattr(s, libc::TCSANOW, &t);
+        (
+            std::fs::File::from_raw_fd(m),
+            std::fs::File::from_raw_fd(s),
+            path,
+        )
+    }
+}

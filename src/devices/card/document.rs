@@ -89,6 +89,17 @@ mod tests {
         mrz::bac_input_from_fields("L898902C3", "740812", "120415").unwrap()
     }
 
+    /// Reads with the specimen's MRZ data and the test CSCA; the read itself must succeed.
+    fn read_specimen(t: &mut dyn Transceiver) -> ChipDocument {
+        read(
+            t,
+            &specimen_bac(),
+            std::slice::from_ref(&pki().csca),
+            ExtendedLength::Auto,
+        )
+        .unwrap()
+    }
+
     fn loopback(card: EmrtdCard, max_response: usize) -> Loopback<EmrtdCard> {
         Loopback { card, max_response }
     }
@@ -96,13 +107,7 @@ mod tests {
     #[test]
     fn reads_and_verifies_the_specimen_passport() {
         let mut t = loopback(samples::passport(pki(), 20_000, Quirks::default()), 65_535);
-        let doc = read(
-            &mut t,
-            &specimen_bac(),
-            std::slice::from_ref(&pki().csca),
-            ExtendedLength::Auto,
-        )
-        .unwrap();
+        let doc = read_specimen(&mut t);
         assert_eq!(doc.mrz.document_number, "L898902C3");
         assert_eq!(doc.groups, [1, 2]);
         let (format, face) = doc.face.unwrap();
@@ -124,13 +129,7 @@ mod tests {
             omit_do99: true,
         };
         let mut t = loopback(samples::passport(pki(), 20_000, quirks), 65_535);
-        let doc = read(
-            &mut t,
-            &specimen_bac(),
-            std::slice::from_ref(&pki().csca),
-            ExtendedLength::Auto,
-        )
-        .unwrap();
+        let doc = read_specimen(&mut t);
         assert!(!doc.extended_length);
         assert!(matches!(doc.passive_auth, PassiveAuth::Verified { .. }));
         let mut short = loopback(samples::passport(pki(), 20_000, quirks), 258);
@@ -229,13 +228,7 @@ mod tests {
             samples::passport(&foreign, 1_000, Quirks::default()),
             65_535,
         );
-        let doc = read(
-            &mut t,
-            &specimen_bac(),
-            std::slice::from_ref(&pki().csca),
-            ExtendedLength::Auto,
-        )
-        .unwrap();
+        let doc = read_specimen(&mut t);
         assert!(matches!(doc.passive_auth, PassiveAuth::Failed { .. }));
         // No EF.SOD at all.
         let mut card = tampered(0, |_| {});
@@ -247,13 +240,7 @@ mod tests {
             groups.insert(lds::dg_file(1), lds::build::dg1(samples::SPECIMEN_TD3));
             EmrtdCard::new(&specimen_bac(), groups, Quirks::default())
         };
-        let doc = read(
-            &mut files_without_sod,
-            &specimen_bac(),
-            std::slice::from_ref(&pki().csca),
-            ExtendedLength::Auto,
-        )
-        .unwrap();
+        let doc = read_specimen(&mut files_without_sod);
         assert!(
             matches!(doc.passive_auth, PassiveAuth::Failed { ref reason } if reason.contains("no EF.SOD"))
         );

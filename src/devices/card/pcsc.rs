@@ -88,15 +88,18 @@ impl Transceiver for PcscCard {
     }
 }
 
-/// The first reader whose name equals or contains `pattern` (any reader without one).
+/// Whether `reader` is the one `pattern` names: its full name or a part of it (any reader when
+/// there is no pattern).
+pub fn reader_matches(reader: &str, pattern: Option<&str>) -> bool {
+    pattern.is_none_or(|p| reader.contains(p))
+}
+
+/// The reader `pattern` names: an exact name first, else the first whose name contains it.
 pub fn find_reader<'a>(readers: &'a [String], pattern: Option<&str>) -> Option<&'a String> {
-    match pattern {
-        None => readers.first(),
-        Some(p) => readers
-            .iter()
-            .find(|r| r.as_str() == p)
-            .or_else(|| readers.iter().find(|r| r.contains(p))),
-    }
+    readers
+        .iter()
+        .find(|r| Some(r.as_str()) == pattern)
+        .or_else(|| readers.iter().find(|r| reader_matches(r, pattern)))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

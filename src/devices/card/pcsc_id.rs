@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use super::cnid::parse_text_block;
 use super::error::CardError;
 use super::idmodule::{self, PseudoApdu};
-use super::pcsc::{Monitor, PcscCard, ReaderEvent};
+use super::pcsc::{Monitor, PcscCard, ReaderEvent, reader_matches};
 use super::portrait::{self, PortraitDecoder};
 use super::{CardEvent, CardReader};
 use crate::domain::identity::Identity;
@@ -46,12 +46,6 @@ impl PcscIdReader {
         }
     }
 
-    fn matches(&self, reader: &str) -> bool {
-        self.pattern
-            .as_deref()
-            .is_none_or(|p| reader == p || reader.contains(p))
-    }
-
     fn read(&mut self, reader: &str) -> Result<Identity, CardError> {
         let ctx = self.monitor.context()?;
         let mut card = PcscCard::connect(ctx, reader)?;
@@ -64,7 +58,7 @@ impl PcscIdReader {
     fn handle(&mut self, event: ReaderEvent) {
         match event {
             ReaderEvent::CardInserted { reader, .. }
-                if self.holding.is_none() && self.matches(&reader) =>
+                if self.holding.is_none() && reader_matches(&reader, self.pattern.as_deref()) =>
             {
                 self.holding = Some(reader.clone());
                 let outcome = self.read(&reader);
