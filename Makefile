@@ -13,10 +13,11 @@ CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 CENTRAL_ADDR ?= 127.0.0.1:8787
 
-# Build: a C compiler and fontconfig headers (Slint links fontconfig; SQLite is bundled),
-# libclang for the V4L2 bindings of the camera support, and pcsc-lite for the card readers.
-BUILD_PACKAGES := build-essential pkg-config libfontconfig-dev fonts-dejavu-core libclang-dev \
-	libpcsclite-dev
+# Build: a C compiler and fontconfig headers (Slint links fontconfig), perl and make for the
+# OpenSSL that SQLCipher (the encrypted store) is built with, libclang for the V4L2 bindings of
+# the camera support, and pcsc-lite for the card readers.
+BUILD_PACKAGES := build-essential pkg-config perl make libfontconfig-dev fonts-dejavu-core \
+	libclang-dev libpcsclite-dev
 # Tests: the PC/SC daemon and the vsmartcard virtual reader driver the virtual cards plug into.
 # Never on a kiosk image: vpcd accepts cards from anyone on the network.
 TEST_PACKAGES := pcscd vsmartcard-vpcd
@@ -45,14 +46,21 @@ deps-run: deps-build
 build-release: deps-run
 	$(CARGO) build --release --bins
 
-# Demo mode: the development central in the background, the kiosk in a window.
-run: build-release
+# The development PKI (CA, the central's server certificate, the demo kiosk's device
+# certificate), made once; delete var/pki to make a new one.
+var/pki/ca.pem: | build-release
+	$(CARGO_TARGET_DIR)/release/kiosk-central-dev pki --out var/pki --device DEMO01
+
+# Demo mode: the development central in the background (mutual TLS), the kiosk in a window.
+run: build-release var/pki/ca.pem
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "No display: run 'make run' in a desktop session (X11 or Wayland)."; exit 1; fi
-	@mkdir -p var
-	@$(CARGO_TARGET_DIR)/release/kiosk-central-dev --listen $(CENTRAL_ADDR) --data var/central \
+	@mkdir -p var/central-config
+	@$(CARGO_TARGET_DIR)/release/kiosk-central-dev --listen $(CENTRAL_ADDR) --tls var/pki \
+		--data var/central --config-dir var/central-config \
 		> var/central.log 2>&1 & echo $$! > var/central.pid
-	@echo "Development central: http://$(CENTRAL_ADDR) (log: var/central.log)"
+	@echo "Development central: https://$(CENTRAL_ADDR), mutual TLS with var/pki (log: var/central.log)"
+	@echo "Change the kiosk's settings live: write var/central-config/DEMO01.json (README)"
 	@echo "Receipts (ESC/POS bytes and PNG previews): var/receipts/"
 	-$(CARGO_TARGET_DIR)/release/kiosk --config kiosk.toml run
 	@kill $$(cat var/central.pid) 2>/dev/null; rm -f var/central.pid

@@ -55,7 +55,7 @@ pub struct Ui {
     pub demo: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct TimeoutSettings {
     pub idle_seconds: u64,
     pub warning_seconds: u64,
@@ -70,6 +70,16 @@ pub enum CardKind {
     Pcsc,
     /// A reader module on a serial port speaking the `AA AA AA 96 69` frame protocol.
     SamSerial,
+}
+
+impl TimeoutSettings {
+    pub fn to_timeouts(&self) -> Timeouts {
+        Timeouts {
+            idle: Duration::from_secs(self.idle_seconds),
+            warning: Duration::from_secs(self.warning_seconds),
+            done: Duration::from_secs(self.done_seconds),
+        }
+    }
 }
 
 fn default_pseudo_apdu() -> String {
@@ -204,6 +214,33 @@ pub struct StoreSettings {
     /// data) is kept before it is deleted.
     #[serde(default = "default_tombstone_days")]
     pub tombstone_days: u32,
+    /// The raw 256-bit store key (32 bytes, owner-only). A systemd credential named
+    /// `kiosk-store-key` takes precedence; in demo mode a missing file is created.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// The store's size cap in MiB: at the cap the kiosk stops taking applicants.
+    #[serde(default = "default_max_db_mb")]
+    pub max_db_mb: u64,
+    /// MiB that must stay free on the data disk, for the same reason.
+    #[serde(default = "default_min_free_mb")]
+    pub min_free_mb: u64,
+}
+
+fn default_max_db_mb() -> u64 {
+    2048
+}
+
+fn default_min_free_mb() -> u64 {
+    256
+}
+
+impl StoreSettings {
+    pub fn limits(&self) -> crate::store::Limits {
+        crate::store::Limits {
+            max_db_bytes: self.max_db_mb * 1024 * 1024,
+            min_free_disk_bytes: self.min_free_mb * 1024 * 1024,
+        }
+    }
 }
 
 fn default_tombstone_days() -> u32 {
@@ -212,13 +249,20 @@ fn default_tombstone_days() -> u32 {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Central {
+    /// `https://…`: applicants' data never travels unencrypted.
     pub url: String,
-    #[serde(default)]
-    pub ca_cert: Option<PathBuf>,
-    #[serde(default)]
-    pub client_cert: Option<PathBuf>,
-    #[serde(default)]
-    pub client_key: Option<PathBuf>,
+    /// The CA that issued the central's server certificate: the only one trusted.
+    pub ca_cert: PathBuf,
+    /// This kiosk's certificate (common name = `device.id`) and its private key.
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+    /// Seconds between heartbeats.
+    #[serde(default = "default_heartbeat_seconds")]
+    pub heartbeat_seconds: u64,
+}
+
+fn default_heartbeat_seconds() -> u64 {
+    60
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -279,11 +323,7 @@ impl Config {
     }
 
     pub fn timeouts(&self) -> Timeouts {
-        Timeouts {
-            idle: Duration::from_secs(self.timeouts.idle_seconds),
-            warning: Duration::from_secs(self.timeouts.warning_seconds),
-            done: Duration::from_secs(self.timeouts.done_seconds),
-        }
+        self.timeouts.to_timeouts()
     }
 }
 
@@ -437,12 +477,67 @@ pub fn parse(text: &str, file: &Path) -> Result<Config, Vec<ConfigError>> {
         return Err(r.errors);
     }
     config.store.data_dir = base.join(&config.store.data_dir);
+    config.store.key_file = config.store.key_file.as_ref().map(|p| base.join(p));
+    let central = &mut config.central;
+    for path in [
+        &mut central.ca_cert,
+        &mut central.client_cert,
+        &mut central.client_key,
+    ] {
+        *path = base.join(&*path);
+    }
     if let Some(target) = &mut config.devices.printer.target
         && config.devices.printer.kind == PrinterKind::File
     {
         *target = base.join(&*target).display().to_string();
     }
     Ok(config)
+}
+
+/// The rules for the languages offered, shared by `kiosk.toml` and the configuration the
+/// central sends: (key, problem) pairs, empty when all is well.
+pub fn language_problems(languages: &[String], default: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if languages.is_empty() {
+        out.push(("ui.languages", "list at least one language".to_string()));
+    }
+    for lang in languages {
+        if !LANGUAGES.contains(&lang.as_str()) {
+            out.push((
+                "ui.languages",
+                format!(
+                    "{lang:?} has no translation; available: {}",
+                    LANGUAGES.join(", ")
+                ),
+            ));
+        }
+    }
+    if !languages.iter().any(|l| l == default) {
+        out.push((
+            "ui.default_language",
+            format!("{default:?} is not in ui.languages"),
+        ));
+    }
+    out
+}
+
+/// The rules for the idle timeouts (WCAG 2.2.1: a warning at least 20 s ahead), shared like
+/// [`language_problems`].
+pub fn timeout_problems(t: &TimeoutSettings) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if t.idle_seconds < 30 {
+        out.push(("timeouts.idle_seconds", "must be at least 30 seconds".to_string()));
+    }
+    if t.warning_seconds < 20 || t.warning_seconds >= t.idle_seconds {
+        out.push((
+            "timeouts.warning_seconds",
+            "must be at least 20 seconds and less than idle_seconds".to_string(),
+        ));
+    }
+    if t.done_seconds < 5 {
+        out.push(("timeouts.done_seconds", "must be at least 5 seconds".to_string()));
+    }
+    out
 }
 
 fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
@@ -463,41 +558,11 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
             ),
         );
     }
-    if c.ui.languages.is_empty() {
-        bad("ui.languages", "list at least one language".into());
-    }
-    for lang in &c.ui.languages {
-        if !LANGUAGES.contains(&lang.as_str()) {
-            bad(
-                "ui.languages",
-                format!(
-                    "{lang:?} has no translation; available: {}",
-                    LANGUAGES.join(", ")
-                ),
-            );
-        }
-    }
-    if !c.ui.languages.contains(&c.ui.default_language) {
-        bad(
-            "ui.default_language",
-            format!("{:?} is not in ui.languages", c.ui.default_language),
-        );
-    }
-    let t = &c.timeouts;
-    if t.idle_seconds < 30 {
-        bad(
-            "timeouts.idle_seconds",
-            "must be at least 30 seconds".into(),
-        );
-    }
-    if t.warning_seconds < 20 || t.warning_seconds >= t.idle_seconds {
-        bad(
-            "timeouts.warning_seconds",
-            "must be at least 20 seconds and less than idle_seconds".into(),
-        );
-    }
-    if t.done_seconds < 5 {
-        bad("timeouts.done_seconds", "must be at least 5 seconds".into());
+    for (key, message) in language_problems(&c.ui.languages, &c.ui.default_language)
+        .into_iter()
+        .chain(timeout_problems(&c.timeouts))
+    {
+        bad(key, message);
     }
     let p = &c.devices.printer;
     if c.store.tombstone_days == 0 {
@@ -605,15 +670,30 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
             "v4l needs devices.camera.device, e.g. /dev/video0".into(),
         );
     }
+    if c.central.heartbeat_seconds == 0 {
+        bad("central.heartbeat_seconds", "must be at least 1".into());
+    }
+    if c.store.max_db_mb < 16 {
+        bad(
+            "store.max_db_mb",
+            "must be at least 16 (MiB): a day of applications needs room".into(),
+        );
+    }
+    if c.store.key_file.is_none() && !c.ui.demo {
+        bad(
+            "store.key_file",
+            "name the store key file (or give the service the systemd credential kiosk-store-key; see README)".into(),
+        );
+    }
     if c.store.data_dir.as_os_str().is_empty() {
         bad("store.data_dir", "must not be empty".into());
     }
     match reqwest::Url::parse(&c.central.url) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {}
+        Ok(url) if url.scheme() == "https" && url.host().is_some() => {}
         Ok(url) => bad(
             "central.url",
             format!(
-                "{:?}: scheme must be http or https with a host, not {:?}",
+                "{:?}: must be https:// with a host (applicants' data is only sent over mutual TLS), not {:?}",
                 c.central.url,
                 url.scheme()
             ),
@@ -729,9 +809,27 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_and_a_missing_store_key_are_refused_outside_demo_mode() {
+        let text = DEMO
+            .replace("url = \"https://127.0.0.1:8787\"", "url = \"http://127.0.0.1:8787\"")
+            .replace("key_file = \"var/store.key\"", "")
+            .replace("demo = true", "demo = false");
+        let e = errors(&text);
+        assert!(
+            e.iter().any(|l| l.contains("central.url:") && l.contains("mutual TLS")),
+            "{e:?}"
+        );
+        assert!(e.iter().any(|l| l.contains("store.key_file:")), "{e:?}");
+        let c = parse(DEMO, Path::new("/repo/kiosk.toml")).unwrap();
+        assert_eq!(c.store.key_file.as_deref(), Some(Path::new("/repo/var/store.key")));
+        assert_eq!(c.central.ca_cert, Path::new("/repo/var/pki/ca.pem"));
+        assert_eq!(c.store.limits().max_db_bytes, 256 * 1024 * 1024);
+    }
+
+    #[test]
     fn every_semantic_problem_is_reported() {
         let text = DEMO
-            .replace("url = \"http://127.0.0.1:8787\"", "url = \"ftp//nowhere\"")
+            .replace("url = \"https://127.0.0.1:8787\"", "url = \"ftp//nowhere\"")
             .replace("id = \"DEMO01\"", "id = \"demo-1\"")
             .replace("warning_seconds = 30", "warning_seconds = 5");
         let e = errors(&text);

@@ -17,6 +17,8 @@ use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
 use crate::domain::catalogue::Catalogue;
 use crate::photo::PhotoSpec;
 use crate::store::Store;
+use crate::sync::fleet::{Fleet, Live, Settings as LiveSettings};
+use crate::sync::link::Link;
 use crate::ui;
 
 /// The printer adapter the configuration names.
@@ -98,12 +100,32 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
         }
         CameraKind::V4l => v4l_opener(config.devices.camera.device.clone().unwrap_or_default())?,
     };
-    let store = Store::open(&config.store.data_dir)
+    let key = super::store_key(config)?;
+    let store = Store::open_with(&config.store.data_dir, &key, config.store.limits())
         .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
+    let link = Link::from_config(&config.central).map_err(|e| e.to_string())?;
+    let catalogue = Arc::new(Catalogue::builtin());
+    let live = Live::new(LiveSettings {
+        version: None,
+        timeouts: config.timeouts(),
+        languages: config.ui.languages.clone(),
+        default_language: config.ui.default_language.clone(),
+        catalogue: catalogue.clone(),
+        hours: None,
+    });
+    let fleet = Fleet {
+        device_id: config.device.id.clone(),
+        every: Duration::from_secs(config.central.heartbeat_seconds),
+        data_dir: config.store.data_dir.clone(),
+        live: live.clone(),
+    };
+    fleet.restore();
     let sync = crate::sync::worker::spawn(
         config.store.data_dir.clone(),
-        config.central.url.clone(),
+        &key,
+        link,
         config.store.tombstone_days,
+        Some(fleet),
     )
     .map_err(|e| format!("sync worker: {e}"))?;
     Ok(ui::Kiosk {
@@ -121,7 +143,7 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
             photo: PhotoSpec::named(&config.photo.profile).unwrap_or_default(),
             max_photo_attempts: config.photo.max_attempts,
         },
-        catalogue: Arc::new(Catalogue::builtin()),
+        catalogue,
         devices: ui::Devices {
             card,
             demo_cards,
@@ -132,6 +154,7 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
         },
         store,
         sync: Some(sync),
+        live: Some(live),
     })
 }
 

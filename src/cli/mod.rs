@@ -91,6 +91,20 @@ fn init_logging() {
         .try_init();
 }
 
+/// The store key the configuration names (a systemd credential first; demo mode creates a
+/// missing key file).
+pub fn store_key(config: &crate::config::Config) -> Result<crate::store::StoreKey, String> {
+    crate::store::StoreKey::locate(config.store.key_file.as_deref(), config.ui.demo)
+        .map_err(|e| e.to_string())
+}
+
+/// Opens the encrypted store with the configured key and limits; errors are ready to print.
+pub fn open_store(config: &crate::config::Config) -> Result<crate::store::Store, String> {
+    let key = store_key(config)?;
+    crate::store::Store::open_with(&config.store.data_dir, &key, config.store.limits())
+        .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))
+}
+
 /// Loads the configuration or prints every problem; for commands that need a valid file.
 fn load_config(file: &std::path::Path) -> Result<crate::config::Config, ExitCode> {
     crate::config::load(file).map_err(|errors| {

@@ -9,7 +9,6 @@ use super::{build_printer, load_config};
 use crate::devices::printer::receipt::{self, Align, Block, Receipt};
 use crate::devices::printer::{PrinterProfile, SAMPLE_SITE, escpos, preview, sample_application};
 use crate::domain::catalogue::Catalogue;
-use crate::store::Store;
 
 #[derive(Subcommand)]
 pub enum PrintCommand {
@@ -178,7 +177,8 @@ fn reprint(config_file: &Path, number: &str) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let job = Store::open(&config.store.data_dir).and_then(|s| s.print_job(number));
+    let job = super::open_store(&config)
+        .and_then(|s| s.print_job(number).map_err(|e| e.to_string()));
     match job {
         Ok(Some(bytes)) => send(&config, number, &bytes),
         Ok(None) => {
@@ -189,7 +189,7 @@ fn reprint(config_file: &Path, number: &str) -> ExitCode {
             ExitCode::FAILURE
         }
         Err(e) => {
-            eprintln!("store: {e}");
+            eprintln!("{e}");
             ExitCode::FAILURE
         }
     }

@@ -39,8 +39,8 @@ pub enum SyncCommand {
 
 fn open(config: &std::path::Path) -> Result<(crate::config::Config, Store), ExitCode> {
     let c = super::load_config(config)?;
-    let store = Store::open(&c.store.data_dir).map_err(|e| {
-        eprintln!("store at {}: {e}", c.store.data_dir.display());
+    let store = super::open_store(&c).map_err(|e| {
+        eprintln!("{e}");
         ExitCode::FAILURE
     })?;
     Ok((c, store))
@@ -140,7 +140,14 @@ pub fn run_sync(command: SyncCommand, config: &std::path::Path) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    match crate::sync::worker::sync_now(&mut store, &c.central.url) {
+    let link = match crate::sync::link::Link::from_config(&c.central) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::sync::worker::sync_now(&mut store, &link) {
         Ok((counts, error)) => {
             println!(
                 "waiting: {}, acknowledged: {}, dead letters: {}",

@@ -46,6 +46,8 @@ pub enum Notice {
     /// The name has a character without a pinyin reading: staff must enter it.
     NameNeedsStaff,
     SaveFailed,
+    /// The store is full: nothing was saved and the kiosk takes no one until there is room.
+    StorageFull,
     PrintFailed,
     CameraUnavailable,
     /// The photo failed its checks too often: it will be taken at the window.
@@ -74,10 +76,23 @@ pub enum Event {
     CameraRecovered,
     Saved(AppNumber),
     SaveFailed,
+    /// The save failed for want of room (nothing was saved).
+    StorageFull,
+    /// Whether the kiosk takes applicants, and if not why (checked between sessions).
+    Availability(Option<OutOfService>),
     Printed,
     PrintFailed,
     /// The clock moved on; checks the idle timeout.
     Tick,
+}
+
+/// Why the attract screen takes no applicant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutOfService {
+    /// No room to save an application: the size cap or the disk.
+    StorageFull,
+    /// Outside the opening hours the central set ("08:30–17:30").
+    Closed(String),
 }
 
 /// What the shell must do.
@@ -102,6 +117,7 @@ pub struct Session {
     last_activity: u64,
     today: NaiveDate,
     max_photo_attempts: u32,
+    out_of_service: Option<OutOfService>,
 }
 
 impl Session {
@@ -117,6 +133,7 @@ impl Session {
             last_activity: 0,
             today,
             max_photo_attempts: 5,
+            out_of_service: None,
         }
     }
 
@@ -148,6 +165,26 @@ impl Session {
 
     pub fn catalogue(&self) -> &Catalogue {
         &self.catalogue
+    }
+
+    /// The catalogue this session's fees and labels come from (the form is printed with it).
+    pub fn catalogue_handle(&self) -> Arc<Catalogue> {
+        self.catalogue.clone()
+    }
+
+    pub fn out_of_service(&self) -> Option<&OutOfService> {
+        self.out_of_service.as_ref()
+    }
+
+    /// New settings from the central: taken only on the attract screen, so that no applicant
+    /// sees fees or time limits change under them. Returns whether they were taken.
+    pub fn reconfigure(&mut self, catalogue: Arc<Catalogue>, timeouts: Timeouts) -> bool {
+        if self.step != Step::Attract {
+            return false;
+        }
+        self.catalogue = catalogue;
+        self.timeouts = timeouts;
+        true
     }
 
     pub fn set_today(&mut self, today: NaiveDate) {
@@ -249,6 +286,14 @@ impl Session {
                     self.notice = Some(Notice::SaveFailed);
                 }
             }
+            Event::StorageFull => {
+                self.out_of_service = Some(OutOfService::StorageFull);
+                if self.step == Step::Printing {
+                    self.step = Step::Review;
+                    self.notice = Some(Notice::StorageFull);
+                }
+            }
+            Event::Availability(state) => self.out_of_service = state,
             Event::Printed | Event::PrintFailed if self.step == Step::Printing => {
                 if matches!(event, Event::PrintFailed) {
                     self.notice = Some(Notice::PrintFailed);
@@ -265,7 +310,8 @@ impl Session {
     }
 
     fn card_inserted(&mut self, identity: Identity, effects: &mut Vec<Effect>) {
-        if self.step != Step::Attract {
+        // Out of service: the card is not read into a session (the attract screen says why).
+        if self.step != Step::Attract || self.out_of_service.is_some() {
             return;
         }
         self.notice = None;

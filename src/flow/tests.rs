@@ -1,6 +1,7 @@
 //! Flow tests: the happy path, timeouts with and without extension, card removal, cancel.
 
 use super::*;
+use std::time::Duration;
 use crate::domain::identity::{CardType, Sex, ValidUntil};
 use crate::domain::nation::Nation;
 
@@ -312,4 +313,39 @@ fn edits_outside_form_steps_are_ignored() {
     s.handle(Event::CardInserted(identity(CardType::Mainland, "张三")), 0);
     edit(&mut s, Edit::ToggleDocument("passport".into()), 0);
     assert!(s.draft().unwrap().choices.documents.is_empty());
+}
+
+#[test]
+fn a_full_store_saves_nothing_and_takes_no_one_until_there_is_room() {
+    let mut s = session();
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    s.handle(Event::StorageFull, 8 * S);
+    assert_eq!(s.step(), Step::Review);
+    assert_eq!(s.notice(), Some(&Notice::StorageFull));
+    assert_eq!(s.out_of_service(), Some(&OutOfService::StorageFull));
+    s.handle(Event::Cancel, 9 * S);
+    assert_eq!(s.step(), Step::Attract);
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 10 * S);
+    assert_eq!(s.step(), Step::Attract, "no new applicant while full");
+    s.handle(Event::Availability(None), 11 * S);
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 12 * S);
+    assert_eq!(s.step(), Step::CardRead, "room again: applicants are taken");
+}
+
+#[test]
+fn new_settings_wait_for_the_attract_screen() {
+    let mut s = session();
+    let short = Timeouts {
+        idle: Duration::from_secs(40),
+        warning: Duration::from_secs(20),
+        done: Duration::from_secs(5),
+    };
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 0);
+    assert!(!s.reconfigure(Arc::new(Catalogue::builtin()), short), "not mid-session");
+    s.handle(Event::Cancel, S);
+    assert!(s.reconfigure(Arc::new(Catalogue::builtin()), short));
+    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 2 * S);
+    s.handle(Event::Tick, 2 * S + 40 * S);
+    assert_eq!(s.step(), Step::Attract, "the new idle limit applies");
 }

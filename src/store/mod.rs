@@ -1,27 +1,74 @@
 //! The local store: applications and their outbox rows in SQLite, written in one transaction so
 //! that an application is either fully saved (and will be sent) or not saved at all.
 //!
-//! Walking-skeleton scope: plain SQLite (bundled) in WAL mode with `synchronous=FULL`. The
-//! encryption at rest (SQLCipher), size cap, integrity checks and crash tests are issue 6; the
-//! seams are here: one `Store` type, versioned migrations, purge on acknowledgement.
+//! The file is SQLCipher (AES-256 per page with an HMAC, WAL included) keyed by a raw 256-bit
+//! key ([`key`]). Settings follow `../shared/reference/sync-ops.md` §1: WAL with
+//! `synchronous=FULL` (a saved application survives a power cut), every write a `BEGIN
+//! IMMEDIATE` transaction (a second connection waits on the busy timeout instead of failing),
+//! `secure_delete` plus a `TRUNCATE` checkpoint after purges, `quick_check` and
+//! `cipher_integrity_check` at every open, and `max_page_count` as a hard size cap: SQLite rolls
+//! the whole transaction back when it hits it, so "full" always means "nothing saved".
 
-use std::path::Path;
+pub mod key;
+
+use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+
+pub use key::{KeyError, StoreKey};
 
 use crate::domain::app_number::AppNumber;
+
+/// SQLite's page size (the SQLCipher default, never changed): the unit of the size cap.
+const PAGE_SIZE: u64 = 4096;
+/// What one more application may need (a 45 KB photo in Base64, the form, its print job, the
+/// indexes), with a wide margin: below this the kiosk stops taking applicants.
+const ROOM_FOR_ONE: u64 = 2 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("database was written by a newer version (schema {0})")]
     TooNew(i64),
     #[error("could not create the data directory: {0}")]
     Io(#[from] std::io::Error),
     #[error("the database is damaged ({0}); restore it or move it aside and start afresh")]
     Damaged(String),
+    #[error(
+        "the store {0} cannot be opened with this key: the key file is not this store's, or the \
+         store was never encrypted. Restore the right key file; do not delete the store while \
+         applications wait in it"
+    )]
+    WrongKey(PathBuf),
+    #[error("no room to save: {0}")]
+    Full(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+/// How big the store may grow and how much of the disk must stay free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_db_bytes: u64,
+    pub min_free_disk_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_db_bytes: 2048 * 1024 * 1024,
+            min_free_disk_bytes: 256 * 1024 * 1024,
+        }
+    }
 }
 
 /// Versioned migrations: index + 1 is the schema version they produce.
@@ -85,35 +132,111 @@ pub struct QueueRow {
 
 pub struct Store {
     conn: Connection,
+    dir: PathBuf,
+    limits: Limits,
+}
+
+/// The database file in a data directory.
+pub fn db_path(dir: &Path) -> PathBuf {
+    dir.join("kiosk.db")
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `dir`.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+    /// Opens (creating if needed) the encrypted store in `dir` with the default limits.
+    pub fn open(dir: &Path, key: &StoreKey) -> Result<Store, StoreError> {
+        Store::open_with(dir, key, Limits::default())
+    }
+
+    pub fn open_with(dir: &Path, key: &StoreKey, limits: Limits) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir)?;
-        let conn = Connection::open(dir.join("kiosk.db"))?;
+        let path = db_path(dir);
+        let conn = Connection::open(&path)?;
+        // Must be the first statement on the connection.
+        conn.execute_batch(&format!("PRAGMA key = \"{}\";", *key.pragma_value()))?;
+        // The first read decrypts page 1: a wrong key fails here with "file is not a database".
+        let readable: Result<i64, _> =
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0));
+        if let Err(e) = readable {
+            return Err(match e.sqlite_error_code() {
+                Some(ErrorCode::NotADatabase) => StoreError::WrongKey(path),
+                _ => e.into(),
+            });
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "secure_delete", "ON")?;
-        let mut store = Store { conn };
+        conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+        conn.pragma_update(
+            None,
+            "max_page_count",
+            (limits.max_db_bytes / PAGE_SIZE).max(1) as i64,
+        )?;
+        let mut store = Store {
+            conn,
+            dir: dir.to_path_buf(),
+            limits,
+        };
         store.check_integrity()?;
         store.migrate()?;
         Ok(store)
     }
 
-    /// SQLite's `quick_check`: run at every start, so a damaged file is a clear start-up error
-    /// rather than a later surprise.
+    /// `quick_check` (structure) and SQLCipher's `cipher_integrity_check` (every page's HMAC):
+    /// run at every start, so a damaged or tampered file is a clear start-up error rather than a
+    /// later surprise.
     pub fn check_integrity(&self) -> Result<(), StoreError> {
-        let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
-        let problems: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        match problems.as_slice() {
-            [ok] if ok == "ok" => Ok(()),
-            _ => Err(StoreError::Damaged(problems.join("; "))),
+        let rows = |sql: &str| -> Result<Vec<String>, StoreError> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let out = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<_, _>>()?;
+            Ok(out)
+        };
+        let quick = rows("PRAGMA quick_check")?;
+        if quick != ["ok"] {
+            return Err(StoreError::Damaged(quick.join("; ")));
         }
+        let cipher = rows("PRAGMA cipher_integrity_check")?;
+        if !cipher.is_empty() {
+            return Err(StoreError::Damaged(cipher.join("; ")));
+        }
+        Ok(())
+    }
+
+    /// Whether one more application fits: under the size cap and above the free-disk
+    /// watermark. The kiosk asks before taking an applicant and stops taking them while not.
+    pub fn check_room(&self) -> Result<(), StoreError> {
+        let pages = |pragma: &str| -> Result<u64, StoreError> {
+            Ok(self
+                .conn
+                .pragma_query_value(None, pragma, |r| r.get::<_, i64>(0))? as u64)
+        };
+        let used = (pages("page_count")? - pages("freelist_count")?) * PAGE_SIZE;
+        let cap = pages("max_page_count")? * PAGE_SIZE;
+        if used + ROOM_FOR_ONE > cap {
+            return Err(StoreError::Full(format!(
+                "the store uses {} of its {} MB cap (store.max_db_mb)",
+                used / (1024 * 1024),
+                cap / (1024 * 1024)
+            )));
+        }
+        let free = free_disk_bytes(&self.dir)?;
+        if free < self.limits.min_free_disk_bytes + ROOM_FOR_ONE {
+            return Err(StoreError::Full(format!(
+                "{} MB free on the data disk, {} MB must stay free (store.min_free_mb)",
+                free / (1024 * 1024),
+                self.limits.min_free_disk_bytes / (1024 * 1024)
+            )));
+        }
+        Ok(())
+    }
+
+    fn write(&mut self) -> Result<rusqlite::Transaction<'_>, StoreError> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
@@ -124,7 +247,7 @@ impl Store {
             return Err(StoreError::TooNew(version));
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self.conn.transaction()?;
+            let tx = self.write()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
@@ -143,7 +266,7 @@ impl Store {
         idem_key: &str,
         build: impl FnOnce(&AppNumber) -> (String, T),
     ) -> Result<(AppNumber, T), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let day: NaiveDate = created_at.date();
         let day_key = day.format("%Y-%m-%d").to_string();
         let seq: i64 = tx
@@ -202,7 +325,7 @@ impl Store {
         receipt_no: &str,
         at: NaiveDateTime,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let number: Option<String> = tx
             .query_row(
                 "SELECT number FROM outbox WHERE idem_key = ?1",
@@ -232,7 +355,7 @@ impl Store {
     /// left); returns how many. Numbers are never reused: the day sequence stays.
     pub fn purge_tombstones_before(&mut self, cutoff: NaiveDateTime) -> Result<usize, StoreError> {
         let cutoff = cutoff.format("%Y-%m-%dT%H:%M:%S").to_string();
-        let tx = self.conn.transaction()?;
+        let tx = self.write()?;
         let old = "SELECT number FROM applications WHERE acked_at IS NOT NULL AND acked_at < ?1";
         tx.execute(
             &format!("DELETE FROM print_jobs WHERE number IN ({old})"),
@@ -328,6 +451,16 @@ impl Store {
         })
     }
 
+    /// When the oldest waiting application was captured: the age the fleet alerts on.
+    pub fn oldest_pending(&self) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT min(a.created_at) FROM outbox o JOIN applications a ON a.number = o.number
+             WHERE o.state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Outbox rows in the given states, oldest first.
     pub fn queue(&self, states: &[&str]) -> Result<Vec<QueueRow>, StoreError> {
         let mut stmt = self.conn.prepare(
@@ -385,9 +518,28 @@ impl Store {
     }
 }
 
+/// Bytes an unprivileged process may still write on the file system holding `dir`.
+fn free_disk_bytes(dir: &Path) -> Result<u64, StoreError> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?;
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c` is a valid NUL-terminated path and `st` is written by statvfs on success.
+    if unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
+        return Err(StoreError::Io(std::io::Error::last_os_error()));
+    }
+    // SAFETY: statvfs returned 0, so it filled `st`.
+    let st = unsafe { st.assume_init() };
+    Ok(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key() -> StoreKey {
+        StoreKey::from_bytes([7; key::KEY_LEN])
+    }
 
     fn at(h: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 11, 25)
@@ -399,7 +551,7 @@ mod tests {
     #[test]
     fn save_allocates_daily_sequence_and_queues() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(dir.path()).unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
         let a = s
             .save_application("XMH01", at(9), 120, "k1", |n| {
                 (format!("{{\"n\":\"{n}\"}}"), ())
@@ -429,12 +581,12 @@ mod tests {
     #[test]
     fn numbers_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let a = Store::open(dir.path())
+        let a = Store::open(dir.path(), &key())
             .unwrap()
             .save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ()))
             .unwrap()
             .0;
-        let b = Store::open(dir.path())
+        let b = Store::open(dir.path(), &key())
             .unwrap()
             .save_application("XMH01", at(9), 1, "k2", |_| ("{}".into(), ()))
             .unwrap()
@@ -445,7 +597,7 @@ mod tests {
     #[test]
     fn tombstones_go_after_their_days_and_numbers_are_never_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(dir.path()).unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
         let save = |s: &mut Store, key: &str| {
             s.save_application("XMH01", at(9), 1, key, |_| ("{}".into(), ()))
                 .unwrap()
@@ -475,7 +627,7 @@ mod tests {
     #[test]
     fn ack_purges_the_body() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(dir.path()).unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
         let n = s
             .save_application("XMH01", at(9), 1, "k1", |_| {
                 ("{\"name\":\"曾小芳\"}".into(), ())
@@ -505,7 +657,7 @@ mod tests {
     #[test]
     fn print_jobs_are_kept_for_reprint_then_purged() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(dir.path()).unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
         let (n, ()) = s
             .save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ()))
             .unwrap();
@@ -519,7 +671,7 @@ mod tests {
     #[test]
     fn duplicate_key_rolls_back_everything() {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(dir.path()).unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
         s.save_application("XMH01", at(9), 1, "k1", |_| ("{}".into(), ()))
             .unwrap();
         assert!(
@@ -537,5 +689,97 @@ mod tests {
             .query_row("SELECT count(*) FROM applications", [], |r| r.get(0))
             .unwrap();
         assert_eq!(apps, 2);
+    }
+
+    #[test]
+    fn the_file_is_encrypted_and_only_its_key_opens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
+        let version: String = s
+            .conn
+            .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+            .unwrap();
+        assert!(version.starts_with('4'), "SQLCipher 4 linked: {version}");
+        s.save_application("XMH01", at(9), 1, "k1", |_| ("{\"name\":\"曾小芳\"}".into(), ()))
+            .unwrap();
+        s.checkpoint().unwrap();
+        drop(s);
+        let raw = std::fs::read(db_path(dir.path())).unwrap();
+        assert!(!raw.starts_with(b"SQLite format 3"));
+        assert!(!raw.windows("曾小芳".len()).any(|w| w == "曾小芳".as_bytes()));
+        let other = StoreKey::from_bytes([8; key::KEY_LEN]);
+        let e = Store::open(dir.path(), &other).err().expect("wrong key refused");
+        assert!(matches!(e, StoreError::WrongKey(_)), "{e}");
+        assert!(e.to_string().contains("cannot be opened with this key"));
+        assert_eq!(Store::open(dir.path(), &key()).unwrap().counts().unwrap().pending, 1);
+    }
+
+    #[test]
+    fn a_tampered_page_fails_the_start_up_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
+        for i in 0..20 {
+            s.save_application("XMH01", at(9), 1, &format!("k{i}"), |_| ("x".repeat(3000), ()))
+                .unwrap();
+        }
+        s.checkpoint().unwrap();
+        drop(s);
+        let path = db_path(dir.path());
+        let mut raw = std::fs::read(&path).unwrap();
+        let last_page = raw.len() - 4096;
+        raw[last_page + 100] ^= 0x01;
+        std::fs::write(&path, raw).unwrap();
+        let e = Store::open(dir.path(), &key()).err().expect("tampering found");
+        assert!(matches!(e, StoreError::Damaged(_) | StoreError::Sqlite(_)), "{e}");
+    }
+
+    #[test]
+    fn the_size_cap_saves_nothing_half_and_room_returns_after_acknowledgements() {
+        let dir = tempfile::tempdir().unwrap();
+        let limits = Limits {
+            max_db_bytes: 4 * 1024 * 1024,
+            min_free_disk_bytes: 0,
+        };
+        let mut s = Store::open_with(dir.path(), &key(), limits).unwrap();
+        let body = "p".repeat(60_000);
+        let mut saved = Vec::new();
+        let full = loop {
+            match s.save_application("XMH01", at(9), 1, &format!("k{}", saved.len()), |n| {
+                (body.clone(), n.clone())
+            }) {
+                Ok((n, _)) => saved.push(n),
+                Err(e) => break e,
+            }
+            assert!(saved.len() < 200, "the cap never bit");
+        };
+        assert!(matches!(full, StoreError::Full(_)), "{full}");
+        assert!(s.conn.is_autocommit(), "the transaction was rolled back whole");
+        // Nothing half-saved: no application without its outbox row, no sequence number used.
+        let (apps, outbox): (i64, i64) = s
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM applications), (SELECT count(*) FROM outbox)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((apps, outbox), (saved.len() as i64, saved.len() as i64));
+        assert!(matches!(s.check_room(), Err(StoreError::Full(_))));
+        for i in 0..saved.len() {
+            s.mark_acked(&format!("k{i}"), "R", at(10)).unwrap();
+        }
+        s.check_room().expect("room once the bodies are purged");
+        let (next, _) = s
+            .save_application("XMH01", at(11), 1, "again", |n| (body.clone(), n.clone()))
+            .unwrap();
+        let last = saved.last().unwrap().as_str();
+        assert!(next.as_str() > last, "the next number follows the last saved one");
+        let disk = Limits {
+            max_db_bytes: 4 * 1024 * 1024,
+            min_free_disk_bytes: u64::MAX / 4,
+        };
+        let s = Store::open_with(dir.path(), &key(), disk).unwrap();
+        let e = s.check_room().unwrap_err().to_string();
+        assert!(e.contains("store.min_free_mb"), "{e}");
     }
 }

@@ -15,6 +15,15 @@ pub const CONTENT_DIGEST: &str = "Content-Digest";
 /// What a window clerk's scanner asks: the application behind a printed number.
 pub const APPLICATIONS_PATH: &str = "/v1/applications";
 
+/// `POST /v1/devices/{id}/heartbeat` and `GET /v1/devices/{id}/config`.
+pub fn heartbeat_path(device_id: &str) -> String {
+    format!("/v1/devices/{device_id}/heartbeat")
+}
+
+pub fn config_path(device_id: &str) -> String {
+    format!("/v1/devices/{device_id}/config")
+}
+
 /// `sha-256=:<base64>:` for `body`.
 pub fn content_digest(body: &[u8]) -> String {
     format!(
@@ -147,4 +156,57 @@ impl Submission {
                 .and_then(|r| serde_json::from_str(r).ok()),
         }
     }
+}
+
+/// What a kiosk reports every minute: enough for the fleet view to tell a healthy kiosk from
+/// one whose queue is stuck, without any personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub device_id: String,
+    pub seq: u64,
+    pub sent_at: String,
+    pub app_version: String,
+    pub queue_pending: u64,
+    /// Seconds since the oldest waiting application was captured.
+    pub oldest_pending_age_s: Option<u64>,
+    pub dead_letters: u64,
+    /// Why the queue is paused, if it is.
+    pub paused: Option<String>,
+    /// The configuration version the kiosk runs.
+    pub config_version: Option<String>,
+    /// Each device and its state ("ok", "offline: …", "sim").
+    pub devices: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatReply {
+    /// The configuration version the central wants the kiosk to run: a different one makes the
+    /// kiosk pull at once.
+    pub config_version: Option<String>,
+}
+
+/// The settings the central may change on a running kiosk. Absent parts keep `kiosk.toml`'s.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceConfig {
+    pub config_version: String,
+    #[serde(default)]
+    pub timeouts: Option<crate::config::TimeoutSettings>,
+    #[serde(default)]
+    pub languages: Option<Vec<String>>,
+    #[serde(default)]
+    pub default_language: Option<String>,
+    /// The fee and endorsement catalogue, in the TOML form of `assets/catalogue.toml`.
+    #[serde(default)]
+    pub catalogue_toml: Option<String>,
+    /// Local opening hours, "HH:MM": outside them the kiosk takes no applicants.
+    #[serde(default)]
+    pub opening_hours: Option<OpeningHours>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningHours {
+    pub open: String,
+    pub close: String,
 }

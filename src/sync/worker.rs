@@ -1,9 +1,15 @@
 //! The outbox worker: a tokio runtime on its own thread that sends queued submissions to the
-//! central, at once when woken after a save and again after a backoff while the network is down.
+//! central over mTLS, at once when woken after a save and again after a backoff while the
+//! network is down, and that keeps the fleet informed ([`super::fleet`]).
 //!
-//! Walking-skeleton scope: plain HTTP(S) with an `Idempotency-Key`, exponential backoff, 4xx
-//! validation errors dead-lettered. mTLS, `Retry-After`, reconciliation of ambiguous failures and
-//! the heartbeat are issue 6.
+//! What each answer means (`../shared/reference/sync-ops.md` §2.3): a 2xx with a readable body
+//! is an acknowledgement (personal data purged in the same transaction); 400/413/415/422 are
+//! poison (dead-lettered at once with the reason, the queue moves on); 401/403 and refusals at
+//! the TLS layer pause the whole queue — nothing is counted against the submissions, nothing is
+//! dead-lettered — until a technician fixes the certificate; 429/503 wait as `Retry-After` says;
+//! anything else backs off with full jitter. A request that was sent but not answered (timeout,
+//! connection lost mid-answer, a cut body) may have been stored: the worker asks
+//! `GET /v1/submissions/{key}` before sending again, and a resend carries the same key anyway.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -11,20 +17,30 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::api::{Ack, CONTENT_DIGEST, IDEMPOTENCY_KEY, SUBMISSIONS_PATH, content_digest};
-use crate::store::Store;
+use super::api::{
+    Ack, CONTENT_DIGEST, IDEMPOTENCY_KEY, SUBMISSIONS_PATH, SubmissionState, content_digest,
+};
+use super::link::{Link, is_identity_refusal};
+use crate::store::{Store, StoreKey};
 
 const BATCH: usize = 20;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 const IDLE_POLL: Duration = Duration::from_secs(30);
+/// How often a paused queue tries again by itself (a technician can `kiosk sync now`).
+const PAUSED_RETRY: Duration = Duration::from_secs(120);
 
-/// What the attract and technician screens show about the queue.
+/// What the attract and technician screens and the heartbeat show about the queue.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncStatus {
     pub pending: u64,
+    pub dead: u64,
+    /// When the oldest waiting application was captured (local time, ISO 8601).
+    pub oldest_pending: Option<String>,
     /// False after a failed attempt until the next success.
     pub online: bool,
     pub last_error: Option<String>,
+    /// Why the queue is paused (the central refused this kiosk's identity), if it is.
+    pub paused: Option<String>,
 }
 
 #[derive(Clone)]
@@ -50,6 +66,10 @@ enum Outcome {
     Rejected(String),
     /// Network trouble or a server error: try again later, no sooner than `Retry-After` says.
     Retry(String, Option<Duration>),
+    /// Sent, but the answer was lost: the central may have stored it.
+    Ambiguous(String),
+    /// The central does not accept this kiosk (certificate, authorisation): stop sending.
+    Pause(String),
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by the central), capped at the
@@ -65,9 +85,33 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
         .map(|s| Duration::from_secs(s).min(MAX_BACKOFF))
 }
 
-async fn send(client: &reqwest::Client, url: &str, key: &str, body: &str) -> Outcome {
-    let response = client
-        .post(format!("{url}{SUBMISSIONS_PATH}"))
+/// What a failed request means before any answer arrived.
+fn transport_outcome(e: &reqwest::Error) -> Outcome {
+    if is_identity_refusal(e) {
+        Outcome::Pause(format!("TLS refused: {}", error_chain(e)))
+    } else if e.is_connect() {
+        Outcome::Retry(format!("no connection: {}", error_chain(e)), None)
+    } else {
+        Outcome::Ambiguous(format!("no answer: {}", error_chain(e)))
+    }
+}
+
+/// An error with its causes, for the log line a technician reads.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}
+
+async fn send(link: &Link, key: &str, body: &str) -> Outcome {
+    let response = link
+        .client()
+        .post(format!("{}{SUBMISSIONS_PATH}", link.url()))
         .header(IDEMPOTENCY_KEY, key)
         .header(CONTENT_DIGEST, content_digest(body.as_bytes()))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -76,46 +120,120 @@ async fn send(client: &reqwest::Client, url: &str, key: &str, body: &str) -> Out
         .await;
     let response = match response {
         Ok(r) => r,
-        Err(e) => return Outcome::Retry(format!("no answer: {e}"), None),
+        Err(e) => return transport_outcome(&e),
     };
     let status = response.status();
     let wait = retry_after(response.headers());
-    let text = response.text().await.unwrap_or_default();
-    if status.is_success() {
-        match serde_json::from_str::<Ack>(&text) {
-            Ok(ack) => Outcome::Acked(ack),
-            Err(e) => Outcome::Retry(
-                format!("central answered {status} with an unreadable body: {e}"),
-                wait,
-            ),
+    let text = match response.text().await {
+        Ok(t) => t,
+        Err(e) if status.is_success() => {
+            return Outcome::Ambiguous(format!("central answered {status}, body lost: {e}"));
         }
-    } else if status.is_client_error() && !matches!(status.as_u16(), 401 | 403 | 408 | 409 | 429) {
-        Outcome::Rejected(format!("central refused with {status}"))
-    } else {
-        Outcome::Retry(format!("central answered {status}"), wait)
+        Err(_) => String::new(),
+    };
+    match status.as_u16() {
+        200..=299 => match serde_json::from_str::<Ack>(&text) {
+            Ok(ack) => Outcome::Acked(ack),
+            Err(e) => Outcome::Ambiguous(format!(
+                "central answered {status} with an unreadable body: {e}"
+            )),
+        },
+        401 | 403 => Outcome::Pause(format!("central refused this kiosk with {status}")),
+        400 | 413 | 415 | 422 => Outcome::Rejected(format!("central refused with {status}: {}", problem_title(&text))),
+        _ => Outcome::Retry(format!("central answered {status}"), wait),
     }
 }
 
-/// Sends everything pending once; returns whether every attempt succeeded, and how long the
-/// central asked to wait if it did.
-async fn drain(
+/// The `title` of an `application/problem+json` answer (or nothing).
+fn problem_title(text: &str) -> String {
+    serde_json::from_str::<super::api::Problem>(text)
+        .map(|p| p.title)
+        .unwrap_or_default()
+}
+
+/// After an ambiguous failure: did the central store the submission?
+async fn reconcile(link: &Link, key: &str) -> Outcome {
+    let response = link
+        .client()
+        .get(format!("{}{SUBMISSIONS_PATH}/{key}", link.url()))
+        .send()
+        .await;
+    let response = match response {
+        Ok(r) => r,
+        Err(e) => return transport_outcome(&e),
+    };
+    let status = response.status();
+    match status.as_u16() {
+        200 => match response.json::<SubmissionState>().await {
+            Ok(state) => Outcome::Acked(Ack {
+                receipt_no: state.receipt_no,
+                number: state.number,
+                received_at: String::new(),
+            }),
+            Err(e) => Outcome::Retry(format!("lookup answer unreadable: {e}"), None),
+        },
+        404 => Outcome::Retry("not stored by the central; will send again".into(), None),
+        401 | 403 => Outcome::Pause(format!("central refused this kiosk with {status}")),
+        _ => Outcome::Retry(format!("lookup answered {status}"), retry_after(response.headers())),
+    }
+}
+
+/// How a pass over the queue ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Pass {
+    /// Everything sent was acknowledged (some may have been dead-lettered).
+    Done,
+    /// A transient failure: back off, no sooner than the central asked.
+    Failed(Option<Duration>),
+    /// The central refuses this kiosk: wait for a technician.
+    Paused,
+}
+
+fn retry_later(
     store: &mut Store,
-    client: &reqwest::Client,
-    url: &str,
+    item: &crate::store::OutboxItem,
+    reason: &str,
+    wait: Option<Duration>,
     status: &Mutex<SyncStatus>,
-) -> (bool, Option<Duration>) {
+) -> Pass {
+    tracing::warn!(number = %item.number, %reason, attempts = item.attempts + 1, "sync: will retry");
+    if let Ok(mut s) = status.lock() {
+        s.online = false;
+        s.last_error = Some(reason.to_string());
+    }
+    if let Err(e) = store.mark_failed(&item.idem_key, reason) {
+        tracing::error!(error = %e, "sync: cannot update the outbox");
+    }
+    Pass::Failed(wait)
+}
+
+/// Sends everything pending once.
+async fn drain(store: &mut Store, link: &Link, status: &Mutex<SyncStatus>) -> Pass {
     let items = match store.pending(BATCH) {
         Ok(items) => items,
         Err(e) => {
             tracing::error!(error = %e, "sync: cannot read the outbox");
-            return (false, None);
+            return Pass::Failed(None);
         }
     };
-    let mut all_ok = true;
+    let set = |f: &dyn Fn(&mut SyncStatus)| {
+        if let Ok(mut s) = status.lock() {
+            f(&mut s)
+        }
+    };
     for item in items {
-        let result = match send(client, url, &item.idem_key, &item.body).await {
+        let mut outcome = send(link, &item.idem_key, &item.body).await;
+        if let Outcome::Ambiguous(reason) = &outcome {
+            tracing::warn!(number = %item.number, %reason, "sync: no answer, asking the central whether it stored it");
+            outcome = reconcile(link, &item.idem_key).await;
+        }
+        let result = match outcome {
             Outcome::Acked(ack) => {
                 tracing::info!(number = %item.number, receipt = %ack.receipt_no, "sync: acknowledged, personal data purged");
+                set(&|s| {
+                    s.online = true;
+                    s.paused = None;
+                });
                 store.mark_acked(
                     &item.idem_key,
                     &ack.receipt_no,
@@ -124,75 +242,90 @@ async fn drain(
             }
             Outcome::Rejected(reason) => {
                 tracing::error!(number = %item.number, %reason, "sync: dead-lettered");
-                all_ok = false;
                 store.mark_dead(&item.idem_key, &reason)
             }
-            Outcome::Retry(reason, wait) => {
-                tracing::warn!(number = %item.number, %reason, attempts = item.attempts + 1, "sync: will retry");
-                if let Ok(mut s) = status.lock() {
+            Outcome::Pause(reason) => {
+                tracing::error!(%reason, "sync: queue paused until the kiosk's certificate is accepted (see README, \"When applications do not reach the central\")");
+                set(&|s| {
                     s.online = false;
+                    s.paused = Some(reason.clone());
                     s.last_error = Some(reason.clone());
-                }
-                let _ = store.mark_failed(&item.idem_key, &reason);
-                return (false, wait);
+                });
+                return Pass::Paused;
+            }
+            Outcome::Retry(reason, wait) => {
+                return retry_later(store, &item, &reason, wait, status);
+            }
+            Outcome::Ambiguous(reason) => {
+                return retry_later(store, &item, &reason, None, status);
             }
         };
         if let Err(e) = result {
             tracing::error!(error = %e, "sync: cannot update the outbox");
-            return (false, None);
+            return Pass::Failed(None);
         }
     }
     // Acknowledged bodies were purged: push that out of the WAL too.
     if let Err(e) = store.checkpoint() {
         tracing::warn!(error = %e, "sync: checkpoint failed");
     }
-    (all_ok, None)
+    Pass::Done
 }
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("static client configuration")
-}
-
 /// One pass over the queue now, in the calling thread (`kiosk sync now`). Returns the queue
 /// counts afterwards and the last error, if any attempt failed.
 pub fn sync_now(
     store: &mut Store,
-    central_url: &str,
+    link: &Link,
 ) -> Result<(crate::store::QueueCounts, Option<String>), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("no runtime: {e}"))?;
     let status = Mutex::new(SyncStatus::default());
-    let url = central_url.trim_end_matches('/');
-    let (ok, _) = runtime.block_on(drain(store, &client(), url, &status));
+    let pass = runtime.block_on(drain(store, link, &status));
     let counts = store.counts().map_err(|e| e.to_string())?;
     let error = status.lock().ok().and_then(|s| s.last_error.clone());
     Ok((
         counts,
-        if ok {
-            None
-        } else {
-            error.or(Some("dead-lettered".into()))
+        match pass {
+            Pass::Done if counts.dead == 0 => None,
+            Pass::Done => Some(format!("{} dead letter(s)", counts.dead)),
+            Pass::Failed(_) | Pass::Paused => error,
         },
     ))
 }
 
-/// Starts the worker thread for the store in `data_dir`, sending to `central_url`.
+/// Refreshes the queue figures the screens and the heartbeat show.
+fn publish(store: &Store, status: &Mutex<SyncStatus>, pass: &Pass) {
+    let counts = store.counts().unwrap_or_default();
+    let oldest = store.oldest_pending().unwrap_or_default();
+    if let Ok(mut s) = status.lock() {
+        s.pending = counts.pending;
+        s.dead = counts.dead;
+        s.oldest_pending = oldest;
+        if *pass == Pass::Done {
+            s.online = true;
+            s.paused = None;
+            s.last_error = None;
+        }
+    }
+}
+
+/// Starts the worker thread for the store in `data_dir`, sending over `link`; `fleet` adds the
+/// heartbeat and the configuration pull to the same runtime.
 pub fn spawn(
     data_dir: PathBuf,
-    central_url: String,
+    key: &StoreKey,
+    link: Link,
     tombstone_days: u32,
+    fleet: Option<super::fleet::Fleet>,
 ) -> Result<SyncHandle, crate::store::StoreError> {
-    let mut store = Store::open(&data_dir)?;
+    let mut store = Store::open(&data_dir, key)?;
     let handle = SyncHandle {
         wake: Arc::new(Notify::new()),
         status: Arc::new(Mutex::new(SyncStatus::default())),
     };
+    publish(&store, &handle.status, &Pass::Failed(None));
     let (wake, status) = (handle.wake.clone(), handle.status.clone());
     std::thread::Builder::new()
         .name("sync".into())
@@ -208,11 +341,12 @@ pub fn spawn(
                 }
             };
             runtime.block_on(async move {
-                let client = client();
-                let url = central_url.trim_end_matches('/').to_string();
+                if let Some(fleet) = fleet {
+                    tokio::spawn(fleet.run(link.clone(), status.clone()));
+                }
                 let mut failures = 0u32;
                 loop {
-                    let (ok, asked) = drain(&mut store, &client, &url, &status).await;
+                    let pass = drain(&mut store, &link, &status).await;
                     let cutoff = chrono::Local::now().naive_local()
                         - chrono::Duration::days(tombstone_days.into());
                     match store.purge_tombstones_before(cutoff) {
@@ -220,22 +354,19 @@ pub fn spawn(
                         Ok(n) => tracing::info!(tombstones = n, "sync: old tombstones deleted"),
                         Err(e) => tracing::warn!(error = %e, "sync: tombstones not purged"),
                     }
-                    let pending = store.counts().map(|c| c.pending).unwrap_or(0);
-                    if let Ok(mut s) = status.lock() {
-                        s.pending = pending;
-                        if ok {
-                            s.online = true;
-                            s.last_error = None;
+                    publish(&store, &status, &pass);
+                    let pending = status.lock().map(|s| s.pending).unwrap_or(0);
+                    let wait = match pass {
+                        Pass::Done if pending == 0 => {
+                            failures = 0;
+                            IDLE_POLL
                         }
-                    }
-                    let wait = if ok && pending == 0 {
-                        failures = 0;
-                        IDLE_POLL
-                    } else if ok {
-                        Duration::ZERO
-                    } else {
-                        failures = failures.saturating_add(1);
-                        asked.unwrap_or_else(|| backoff(failures, clock_jitter()))
+                        Pass::Done => Duration::ZERO,
+                        Pass::Paused => PAUSED_RETRY,
+                        Pass::Failed(asked) => {
+                            failures = failures.saturating_add(1);
+                            asked.unwrap_or_else(|| backoff(failures, clock_jitter()))
+                        }
                     };
                     tokio::select! {
                         _ = wake.notified() => {}

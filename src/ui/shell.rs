@@ -24,9 +24,10 @@ use crate::devices::card::sim::SimCardSlot;
 use crate::devices::card::{CardEvent, CardReader};
 use crate::devices::printer::{Printer, PrinterProfile};
 use crate::domain::catalogue::Catalogue;
-use crate::flow::{DeliveryChoice, Edit, Effect, Event, Session, Step, Timeouts};
+use crate::flow::{DeliveryChoice, Edit, Effect, Event, OutOfService, Session, Step, Timeouts};
 use crate::photo::PhotoSpec;
 use crate::store::Store;
+use crate::sync::fleet::Live;
 use crate::sync::worker::SyncHandle;
 
 const PUMP: Duration = Duration::from_millis(100);
@@ -68,6 +69,8 @@ pub struct Kiosk {
     pub devices: Devices,
     pub store: Store,
     pub sync: Option<SyncHandle>,
+    /// Settings the central may change while the kiosk runs (none without a central).
+    pub live: Option<Live>,
 }
 
 /// A started kiosk window; dropping it stops the timers.
@@ -90,6 +93,13 @@ struct Controller {
     demo: Option<SimCardSlot>,
     /// Seconds left before the photo is taken (0 = none running).
     countdown: u32,
+    live: Option<Live>,
+    /// The generation of the live settings the session runs with.
+    applied: u64,
+    /// The settings the central sent, once applied (their opening hours decide availability).
+    central_settings: Option<Arc<crate::sync::fleet::Settings>>,
+    /// The service thread found no room in the store.
+    storage_full: bool,
 }
 
 impl Controller {
@@ -118,6 +128,7 @@ impl Controller {
                     photo_report: draft.photo_report.clone(),
                     fee: draft.choices.fee(self.session.catalogue()),
                     created_at: Local::now().naive_local(),
+                    catalogue: self.session.catalogue_handle(),
                 };
                 if self.service.send(job).is_err() {
                     tracing::error!("service thread gone: application not saved");
@@ -183,9 +194,13 @@ impl Controller {
             }
             Inbound::CameraFailed(reason) => {
                 tracing::warn!(%reason, "camera failed");
+                self.report_device("camera", &format!("failed: {reason}"));
                 Event::CameraFailed
             }
-            Inbound::CameraRecovered => Event::CameraRecovered,
+            Inbound::CameraRecovered => {
+                self.report_device("camera", "ok");
+                Event::CameraRecovered
+            }
             Inbound::Hint(hint) => {
                 if let Some(ui) = self.window.upgrade() {
                     ui.global::<PhotoAdapter>().set_hint(view::photo_hint(hint));
@@ -194,8 +209,25 @@ impl Controller {
             }
             Inbound::Saved(number) => Event::Saved(number),
             Inbound::SaveFailed => Event::SaveFailed,
-            Inbound::Printed => Event::Printed,
-            Inbound::PrintFailed => Event::PrintFailed,
+            Inbound::StorageFull => {
+                self.storage_full = true;
+                self.report_device("storage", "full: nothing can be saved");
+                Event::StorageFull
+            }
+            Inbound::Room(room) => {
+                self.storage_full = !room;
+                self.report_device("storage", if room { "ok" } else { "full: nothing can be saved" });
+                self.check_availability();
+                return;
+            }
+            Inbound::Printed => {
+                self.report_device("printer", "ok");
+                Event::Printed
+            }
+            Inbound::PrintFailed => {
+                self.report_device("printer", "failed: the last form was not printed");
+                Event::PrintFailed
+            }
         };
         self.dispatch(event);
     }
@@ -227,9 +259,60 @@ impl Controller {
         }
     }
 
+    /// Tells the fleet (heartbeat) how a device is doing.
+    fn report_device(&self, device: &str, state: &str) {
+        if let Some(live) = &self.live {
+            live.set_device(device, state);
+        }
+    }
+
+    /// Takes settings the central changed, once the kiosk is back on the attract screen.
+    fn apply_live_settings(&mut self) {
+        let Some(live) = &self.live else { return };
+        let (generation, settings) = live.current();
+        if generation == self.applied
+            || !self
+                .session
+                .reconfigure(settings.catalogue.clone(), settings.timeouts)
+        {
+            return;
+        }
+        self.applied = generation;
+        self.settings.timeouts = settings.timeouts;
+        self.settings.languages = settings.languages.clone();
+        self.settings.default_language = settings.default_language.clone();
+        self.lang = Lang::from_code(&self.settings.default_language);
+        let _ = slint::select_bundled_translation(translation(self.lang));
+        if let Some(ui) = self.window.upgrade() {
+            set_languages(&ui, &self.settings.languages);
+        }
+        tracing::info!(version = ?settings.version, "settings from the central applied");
+        self.central_settings = Some(settings);
+    }
+
+    /// Out of service while the store is full or outside the opening hours.
+    fn check_availability(&mut self) {
+        let closed = self
+            .central_settings
+            .as_ref()
+            .filter(|s| !s.open_at(Local::now().time()))
+            .and_then(|s| s.hours)
+            .map(|(open, close)| format!("{}–{}", open.format("%H:%M"), close.format("%H:%M")));
+        let state = if self.storage_full {
+            Some(OutOfService::StorageFull)
+        } else {
+            closed.map(OutOfService::Closed)
+        };
+        if self.session.out_of_service() != state.as_ref() {
+            self.dispatch(Event::Availability(state));
+        }
+    }
+
     fn tick(&mut self) {
         self.now += CLOCK.as_millis() as u64;
         self.count_down();
+        self.apply_live_settings();
+        self.check_availability();
         self.session.set_today(Local::now().date_naive());
         if let (Some(sync), Some(ui)) = (&self.sync, self.window.upgrade()) {
             let status = sync.status();
@@ -267,6 +350,16 @@ fn to_slint(img: &image::RgbImage) -> Image {
         img.width(),
         img.height(),
     ))
+}
+
+fn set_languages(ui: &AppWindow, languages: &[String]) {
+    ui.global::<SessionGlobal>()
+        .set_languages(slint::ModelRc::new(slint::VecModel::from(
+            languages
+                .iter()
+                .map(|l| l.as_str().into())
+                .collect::<Vec<slint::SharedString>>(),
+        )));
 }
 
 /// Wires callbacks to the controller; each callback holds only a weak window handle.
@@ -394,6 +487,7 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
         devices,
         store,
         sync,
+        live,
     } = kiosk;
     let (tx, inbox) = mpsc::channel();
     workers::card(devices.card, tx.clone());
@@ -404,7 +498,6 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
             printer: devices.printer,
             profile: devices.printer_profile,
             reprint_hours: devices.reprint_hours,
-            catalogue: catalogue.clone(),
             device_id: settings.device_id.clone(),
             site_name: settings.site_name.clone(),
             sync: sync.clone(),
@@ -413,13 +506,7 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
     );
     let g = ui.global::<SessionGlobal>();
     g.set_site_name(settings.site_name.as_str().into());
-    g.set_languages(slint::ModelRc::new(slint::VecModel::from(
-        settings
-            .languages
-            .iter()
-            .map(|l| l.as_str().into())
-            .collect::<Vec<slint::SharedString>>(),
-    )));
+    set_languages(&ui, &settings.languages);
     g.set_demo(devices.demo_cards.is_some());
     if let Some(demo) = &devices.demo_cards {
         g.set_demo_cards(slint::ModelRc::new(slint::VecModel::from(
@@ -444,6 +531,10 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
         sync,
         demo: devices.demo_cards,
         countdown: 0,
+        live,
+        applied: 0,
+        central_settings: None,
+        storage_full: false,
     }));
     connect(&ui, &controller);
     controller.borrow_mut().wipe();

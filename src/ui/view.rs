@@ -6,14 +6,14 @@ use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
 
 use super::{
     AppWindow, Applicant, Choice, Details, DocumentRow, Documents, Done, EndorsementRow,
-    NoticeKind, Page, PhotoAdapter, PhotoHint, ProblemItem, Review, Session as SessionGlobal,
+    NoticeKind, OutOfService as OutOfServiceKind, Page, PhotoAdapter, PhotoHint, ProblemItem, Review, Session as SessionGlobal,
     SyllableRow,
 };
 use crate::devices::card::portrait;
 use crate::domain::application::{Delivery, Problem};
 use crate::domain::catalogue::{Catalogue, Labelled};
 use crate::domain::identity::{Sex, ValidUntil};
-use crate::flow::{Draft, Notice, Session, Step};
+use crate::flow::{Draft, Notice, OutOfService, Session, Step};
 use crate::photo::Hint;
 
 /// The language of labels that come from data (catalogue, card fields).
@@ -79,6 +79,7 @@ fn notice(n: Option<&Notice>) -> NoticeKind {
         Some(Notice::CardExpired) => NoticeKind::CardExpired,
         Some(Notice::NameNeedsStaff) => NoticeKind::NameNeedsStaff,
         Some(Notice::SaveFailed) => NoticeKind::SaveFailed,
+        Some(Notice::StorageFull) => NoticeKind::StorageFull,
         Some(Notice::PrintFailed) => NoticeKind::PrintFailed,
         Some(Notice::CameraUnavailable) => NoticeKind::CameraUnavailable,
         Some(Notice::PhotoAtWindow) => NoticeKind::PhotoAtWindow,
@@ -244,6 +245,13 @@ pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
     ));
     g.set_warning_seconds(s.warning_seconds(now).map_or(0, |v| v.max(1) as i32));
     g.set_language(lang.code().into());
+    let (out, hours) = match s.out_of_service() {
+        None => (OutOfServiceKind::None, String::new()),
+        Some(OutOfService::StorageFull) => (OutOfServiceKind::StorageFull, String::new()),
+        Some(OutOfService::Closed(hours)) => (OutOfServiceKind::Closed, hours.clone()),
+    };
+    g.set_out_of_service(out);
+    g.set_opening_hours(hours.into());
 
     let a = ui.global::<Applicant>();
     let id = draft.map(|d| &d.identity);

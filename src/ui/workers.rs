@@ -45,6 +45,10 @@ pub enum Inbound {
     Saved(AppNumber),
     /// Logged where it happened; the UI only needs to know.
     SaveFailed,
+    /// The save failed for want of room: nothing was saved.
+    StorageFull,
+    /// Whether one more application fits (reported when it changes).
+    Room(bool),
     Printed,
     PrintFailed,
 }
@@ -304,6 +308,8 @@ pub struct SaveJob {
     pub photo_report: Option<String>,
     pub fee: u32,
     pub created_at: NaiveDateTime,
+    /// The catalogue the session priced and labelled the application with.
+    pub catalogue: Arc<Catalogue>,
 }
 
 pub struct ServiceContext {
@@ -311,18 +317,58 @@ pub struct ServiceContext {
     pub printer: Box<dyn Printer>,
     pub profile: PrinterProfile,
     pub reprint_hours: u64,
-    pub catalogue: Arc<Catalogue>,
     pub device_id: String,
     pub site_name: String,
     pub sync: Option<SyncHandle>,
 }
 
+/// How often a full store is checked for room again (acknowledgements purge bodies; a
+/// technician may free the disk).
+const ROOM_CHECK: Duration = Duration::from_secs(5);
+
+/// Whether the store has room for one more application, logged when it changes.
+fn room(store: &Store, had_room: &mut bool, tx: &Sender<Inbound>) -> bool {
+    let now = match store.check_room() {
+        Ok(()) => true,
+        Err(e) => {
+            if *had_room {
+                tracing::error!(error = %e, "store: no room, the kiosk takes no new applicants until there is");
+            }
+            false
+        }
+    };
+    if now != *had_room {
+        if now {
+            tracing::info!("store: room again, taking applicants");
+        }
+        *had_room = now;
+        return tx.send(Inbound::Room(now)).is_ok();
+    }
+    true
+}
+
 /// Saves applications (application + outbox row in one transaction), wakes the sync worker and
-/// prints the form. Printing only starts once the application is safely stored.
+/// prints the form. Printing only starts once the application is safely stored. Checks for room
+/// after every save and, while there is none, every few seconds, so the attract screen stops
+/// taking applicants before one of them fills in a form that cannot be saved.
 pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> {
     let (job_tx, job_rx): (Sender<SaveJob>, Receiver<SaveJob>) = mpsc::channel();
     spawn("service", move || {
-        for job in job_rx {
+        let mut had_room = true;
+        if !room(&ctx.store, &mut had_room, &tx) {
+            return;
+        }
+        loop {
+            let job = match job_rx.recv_timeout(ROOM_CHECK) {
+                Ok(job) => job,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if !had_room && !room(&ctx.store, &mut had_room, &tx) {
+                        return;
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            };
             // Fixed at capture: every retry of this submission carries the same key.
             let key = uuid::Uuid::now_v7().to_string();
             let saved = ctx.store.save_application(
@@ -350,7 +396,12 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
                 Ok(saved) => saved,
                 Err(e) => {
                     tracing::error!(error = %e, "store: application not saved");
-                    if tx.send(Inbound::SaveFailed).is_err() {
+                    let full = matches!(e, crate::store::StoreError::Full(_));
+                    if full {
+                        had_room = false;
+                    }
+                    let event = if full { Inbound::StorageFull } else { Inbound::SaveFailed };
+                    if tx.send(event).is_err() {
                         return;
                     }
                     continue;
@@ -363,7 +414,7 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
             if tx.send(Inbound::Saved(number.clone())).is_err() {
                 return;
             }
-            let form = receipt::application_form(&application, &ctx.catalogue, &ctx.site_name);
+            let form = receipt::application_form(&application, &job.catalogue, &ctx.site_name);
             let bytes = escpos::encode(&form, &ctx.profile);
             let now = application.created_at;
             // Kept so staff can reprint (`kiosk print reprint`); there is no automatic reprint.
@@ -387,7 +438,7 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
                     Inbound::PrintFailed
                 }
             };
-            if tx.send(outcome).is_err() {
+            if tx.send(outcome).is_err() || !room(&ctx.store, &mut had_room, &tx) {
                 return;
             }
         }

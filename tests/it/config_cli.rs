@@ -72,7 +72,7 @@ fn unknown_keys_are_errors() {
 #[test]
 fn bad_url_and_other_semantic_errors_are_all_listed() {
     let text = demo()
-        .replace("url = \"http://127.0.0.1:8787\"", "url = \"not a url\"")
+        .replace("url = \"https://127.0.0.1:8787\"", "url = \"not a url\"")
         .replace("default_language = \"zh_CN\"", "default_language = \"fr\"");
     let (ok, out, _) = check(&text);
     assert!(!ok);

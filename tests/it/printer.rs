@@ -383,6 +383,13 @@ fn tcp_config(dir: &std::path::Path, address: &str) -> std::path::PathBuf {
     );
     let file = dir.join("kiosk.toml");
     std::fs::write(&file, text).expect("write config");
+    // The demo's key file (var/store.key next to the file) holds the test key, so the kiosk
+    // process and the test open the same store.
+    std::fs::create_dir_all(dir.join("var")).expect("var");
+    let key = dir.join("var/store.key");
+    if !key.exists() {
+        crate::support::write_test_key(&key);
+    }
     file
 }
 
@@ -427,7 +434,8 @@ fn command_line_status_test_page_and_reprint_against_the_mock_printer() {
 
     // Reprint: a stored form goes out byte for byte.
     let form = sample_job(&profile("generic-80"));
-    let mut store = kiosk::store::Store::open(&dir.path().join("data")).expect("store");
+    let mut store = kiosk::store::Store::open(&dir.path().join("data"), &crate::support::test_key())
+        .expect("store");
     let at = chrono::Local::now().naive_local();
     let (number, ()) = store
         .save_application("DEMO01", at, 1, "k", |_| ("{}".into(), ()))

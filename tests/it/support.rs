@@ -12,7 +12,7 @@ use kiosk::devices::printer::{FilePrinter, PrinterProfile};
 use kiosk::domain::catalogue::Catalogue;
 use kiosk::flow::Timeouts;
 use kiosk::photo::PhotoSpec;
-use kiosk::store::Store;
+use kiosk::store::{Limits, Store, StoreKey};
 use kiosk::ui::{self, AppWindow, Page, Session};
 use slint::ComponentHandle;
 
@@ -46,18 +46,26 @@ pub fn demo_kiosk_with(
     printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
     camera: Option<kiosk::devices::camera::CameraOpener>,
 ) -> Kiosk {
-    kiosk_with_devices(printer, camera, None)
+    kiosk_with_devices(printer, camera, None, Limits::default(), None)
 }
 
 /// A demo kiosk whose ID cards come from `card` instead of the simulated reader.
 pub fn kiosk_with_card(card: Box<dyn kiosk::devices::card::CardReader>) -> Kiosk {
-    kiosk_with_devices(demo_printer, None, Some(card))
+    kiosk_with_devices(demo_printer, None, Some(card), Limits::default(), None)
+}
+
+/// A demo kiosk whose store has these limits and whose settings the test may change as the
+/// central would (`live`).
+pub fn demo_kiosk_with_store(limits: Limits, live: Option<kiosk::sync::fleet::Live>) -> Kiosk {
+    kiosk_with_devices(demo_printer, None, None, limits, live)
 }
 
 fn kiosk_with_devices(
     printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
     camera: Option<kiosk::devices::camera::CameraOpener>,
     card: Option<Box<dyn kiosk::devices::card::CardReader>>,
+    limits: Limits,
+    live: Option<kiosk::sync::fleet::Live>,
 ) -> Kiosk {
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
         i_slint_backend_testing::TestingBackendOptions {
@@ -95,8 +103,9 @@ fn kiosk_with_devices(
             printer_profile: PrinterProfile::builtin("generic-80").expect("profile"),
             reprint_hours: 12,
         },
-        store: Store::open(data.path()).expect("store"),
+        store: Store::open_with(data.path(), &test_key(), limits).expect("store"),
         sync: None,
+        live,
     };
     let running = ui::start(kiosk).expect("window");
     // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the
@@ -256,6 +265,25 @@ impl Kiosk {
     pub fn data_dir(&self) -> &Path {
         self.data.path()
     }
+}
+
+/// The store key of every test store (synthetic, like the rest of the test data).
+pub fn test_key() -> StoreKey {
+    StoreKey::from_bytes(TEST_KEY)
+}
+
+pub const TEST_KEY: [u8; 32] = [0x5A; 32];
+
+/// Writes the test key as an owner-only key file, for kiosk processes on a test store.
+pub fn write_test_key(path: &Path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .expect("key file");
+    std::io::Write::write_all(&mut f, &TEST_KEY).expect("write key");
 }
 
 /// The kiosk binary built for these tests.

@@ -1,8 +1,7 @@
 //! The outbox worker against the real development central, started as a process on loopback:
 //! delivery, acknowledgement and purge, replay semantics, and catching up after an outage.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -11,54 +10,10 @@ use kiosk::domain::photo::Photo;
 use kiosk::store::Store;
 use kiosk::sync::api::{Ack, IDEMPOTENCY_KEY, Submission, SubmissionState};
 
-use crate::support::central_bin;
+use crate::central::{TestPki, central_on, central_with, central_with_pki, kiosk_config};
+use crate::support::test_key;
 
-/// A running development central; killed on drop.
-struct Central {
-    child: Child,
-    url: String,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Central {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn central_on(listen: &str) -> Central {
-    central_with(listen, &[])
-}
-
-/// A development central started with extra arguments (the fault layer).
-fn central_with(listen: &str, extra: &[&str]) -> Central {
-    let data = tempfile::tempdir().expect("temp dir");
-    let log = std::fs::File::create(data.path().join("central.log")).expect("log file");
-    let mut child = Command::new(central_bin())
-        .args(["--listen", listen, "--data"])
-        .arg(data.path())
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .expect("start central");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected: {line}"));
-    Central {
-        child,
-        url: format!("http://{addr}"),
-        _data: data,
-    }
-}
-
-fn application(store: &mut Store, key: &str) -> String {
+pub fn application(store: &mut Store, key: &str) -> String {
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
     let identity = kiosk::devices::card::sim::sample_identities(today).remove(0);
     let choices = Choices {
@@ -99,7 +54,7 @@ fn application(store: &mut Store, key: &str) -> String {
     number.to_string()
 }
 
-fn wait(what: &str, cond: impl Fn() -> bool) {
+pub fn wait(what: &str, cond: impl Fn() -> bool) {
     let start = Instant::now();
     while !cond() {
         assert!(
@@ -121,12 +76,18 @@ fn runtime() -> tokio::runtime::Runtime {
 fn queued_applications_reach_the_central_and_are_purged() {
     let central = central_on("127.0.0.1:0");
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(dir.path()).expect("store");
+    let mut store = Store::open(dir.path(), &test_key()).expect("store");
     let numbers: Vec<String> = (0..3)
         .map(|i| application(&mut store, &format!("key-{i}")))
         .collect();
-    let sync = kiosk::sync::worker::spawn(dir.path().to_path_buf(), central.url.clone(), 30)
-        .expect("worker");
+    let sync = kiosk::sync::worker::spawn(
+        dir.path().to_path_buf(),
+        &test_key(),
+        central.link("SYNC01"),
+        30,
+        None,
+    )
+    .expect("worker");
     sync.wake();
     wait("acknowledgements", || {
         store.counts().expect("counts").acked == 3
@@ -145,7 +106,10 @@ fn queued_applications_reach_the_central_and_are_purged() {
     });
 
     let rt = runtime();
-    let client = reqwest::Client::new();
+    // The link's request timeout needs the runtime's timer when a request is made.
+    let _inside = rt.enter();
+    let link = central.link("SYNC01");
+    let client = link.client();
     let state: SubmissionState = rt
         .block_on(async {
             client
@@ -172,11 +136,14 @@ fn queued_applications_reach_the_central_and_are_purged() {
 fn replays_answer_the_first_result_and_reused_keys_are_refused() {
     let central = central_on("127.0.0.1:0");
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(dir.path()).expect("store");
+    let mut store = Store::open(dir.path(), &test_key()).expect("store");
     application(&mut store, "replay-key");
     let body = store.pending(1).expect("pending").remove(0).body;
     let rt = runtime();
-    let client = reqwest::Client::new();
+    // The link's request timeout needs the runtime's timer when a request is made.
+    let _inside = rt.enter();
+    let link = central.link("SYNC01");
+    let client = link.client();
     let post = |body: String| {
         rt.block_on(
             client
@@ -215,12 +182,15 @@ fn applications_wait_offline_and_go_out_when_the_central_returns() {
         .expect("addr")
         .port();
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(dir.path()).expect("store");
+    let mut store = Store::open(dir.path(), &test_key()).expect("store");
     application(&mut store, "offline-key");
+    let pki = TestPki::new();
     let sync = kiosk::sync::worker::spawn(
         dir.path().to_path_buf(),
-        format!("http://127.0.0.1:{port}"),
+        &test_key(),
+        pki.link(&format!("https://127.0.0.1:{port}"), "SYNC01", Duration::from_secs(10)),
         30,
+        None,
     )
     .expect("worker");
     sync.wake();
@@ -232,7 +202,7 @@ fn applications_wait_offline_and_go_out_when_the_central_returns() {
         1,
         "nothing lost while offline"
     );
-    let _central = central_on(&format!("127.0.0.1:{port}"));
+    let _central = central_with_pki(&format!("127.0.0.1:{port}"), pki, &[]);
     sync.wake();
     wait("delivery after the outage", || {
         store.counts().expect("counts").acked == 1
@@ -247,7 +217,7 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
     let central = central_on("127.0.0.1:0");
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    let mut store = Store::open(&data).expect("store");
+    let mut store = Store::open(&data, &test_key()).expect("store");
     let waiting = application(&mut store, "01890000-0000-7000-8000-00000000q001");
     let refused = application(&mut store, "01890000-0000-7000-8000-00000000q002");
     store
@@ -257,21 +227,7 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
         )
         .expect("dead");
     drop(store);
-    let config = dir.path().join("kiosk.toml");
-    let base =
-        std::fs::read_to_string(crate::support::repo().join("kiosk.toml")).expect("kiosk.toml");
-    std::fs::write(
-        &config,
-        base.replace(
-            "data_dir = \"var\"",
-            &format!("data_dir = {:?}", data.display().to_string()),
-        )
-        .replace(
-            "url = \"http://127.0.0.1:8787\"",
-            &format!("url = {:?}", central.url),
-        ),
-    )
-    .expect("write config");
+    let config = kiosk_config(dir.path(), &data, &central.pki, &central.url, "SYNC01");
     let logs = std::cell::RefCell::new(String::new());
     let kiosk = |args: &[&str]| {
         let out = Command::new(crate::support::kiosk_bin())
@@ -332,8 +288,7 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
         "{synced}"
     );
     // The logs of the kiosk (at debug level) and of the central name numbers, never people.
-    let central_log =
-        std::fs::read_to_string(central._data.path().join("central.log")).expect("central log");
+    let central_log = central.log();
     let logs = logs.into_inner();
     assert!(
         logs.contains("acknowledged") && central_log.contains("submission received"),
@@ -356,11 +311,14 @@ fn a_body_changed_on_the_way_is_refused_and_a_clerk_can_look_an_application_up()
     use kiosk::sync::api::{ApplicationRecord, CONTENT_DIGEST, content_digest};
     let central = central_on("127.0.0.1:0");
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(dir.path()).expect("store");
+    let mut store = Store::open(dir.path(), &test_key()).expect("store");
     let number = application(&mut store, "digest-key");
     let body = store.pending(1).expect("pending").remove(0).body;
     let rt = runtime();
-    let client = reqwest::Client::new();
+    // The link's request timeout needs the runtime's timer when a request is made.
+    let _inside = rt.enter();
+    let link = central.link("SYNC01");
+    let client = link.client();
     let post = |body: &str, digest: String| {
         rt.block_on(
             client
@@ -404,24 +362,31 @@ fn a_body_changed_on_the_way_is_refused_and_a_clerk_can_look_an_application_up()
     );
 }
 
-/// Every fault of the development central's fault layer, on every second submission, × 50
-/// submissions: afterwards the central holds exactly one row per submission (nothing lost,
-/// nothing stored twice) and the kiosk has every one acknowledged. A poison submission among
-/// them is dead-lettered after exactly one attempt.
+/// Every fault of the development central's fault layer × 50 submissions: afterwards the
+/// central holds exactly one row per submission (nothing lost, nothing stored twice) and the
+/// kiosk has every one acknowledged. A poison submission among them is dead-lettered after
+/// exactly one attempt; a refused certificate pauses the queue and dead-letters nothing.
 #[test]
 fn fault_matrix_loses_nothing_and_duplicates_nothing() {
-    for fault in [
-        "delay",
-        "500",
-        "503",
-        "429",
-        "commit-then-drop",
-        "commit-then-500",
-        "truncated-body",
+    for (fault, every, timeout) in [
+        ("delay", 2, 10),
+        ("500", 2, 10),
+        ("503", 2, 10),
+        ("429", 2, 10),
+        ("commit-then-drop", 2, 10),
+        ("commit-then-500", 2, 10),
+        ("truncated-body", 2, 10),
+        // Each stalled answer costs the kiosk its whole request timeout.
+        ("stall-body", 5, 1),
+        ("reject-cert", 2, 10),
     ] {
-        let central = central_with("127.0.0.1:0", &["--fault", fault, "--fault-every", "2"]);
+        let every_arg = every.to_string();
+        let central = central_with("127.0.0.1:0", &["--fault", fault, "--fault-every", &every_arg]);
+        let link = central
+            .pki
+            .link(&central.url, "SYNC01", Duration::from_secs(timeout));
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut store = Store::open(dir.path()).expect("store");
+        let mut store = Store::open(dir.path(), &test_key()).expect("store");
         let keys: Vec<String> = (0..50).map(|i| format!("{fault}-{i:02}")).collect();
         for key in &keys {
             application(&mut store, key);
@@ -439,14 +404,17 @@ fn fault_matrix_loses_nothing_and_duplicates_nothing() {
         while store.counts().expect("counts").pending > 0 {
             passes += 1;
             assert!(passes < 1_000, "{fault}: the queue never drained");
-            let _ = kiosk::sync::worker::sync_now(&mut store, &central.url).expect("pass");
+            let _ = kiosk::sync::worker::sync_now(&mut store, &link).expect("pass");
+            assert!(
+                store.counts().expect("counts").dead <= 1,
+                "{fault}: only the poison is ever dead-lettered"
+            );
         }
+        // The faults really fired, about once per `every` requests (or connections).
+        let fired = central.log().matches("fault injected").count();
+        assert!(fired >= 50 / every, "{fault}: fired only {fired} times");
         let counts = store.counts().expect("counts");
         assert_eq!((counts.acked, counts.dead), (50, 1), "{fault}");
-        // The faults really fired: each failing pass stops at the first retryable answer.
-        if fault != "delay" {
-            assert!(passes > 25, "{fault}: only {passes} passes");
-        }
         let dead = store.queue(&["dead"]).expect("dead");
         assert_eq!(dead.len(), 1);
         // Refused on its first judged attempt: with every second request faulted, at most one
@@ -465,8 +433,7 @@ fn fault_matrix_loses_nothing_and_duplicates_nothing() {
             "{fault}: {:?}",
             dead[0].last_error
         );
-        let db = rusqlite::Connection::open(central._data.path().join("central.db"))
-            .expect("central db");
+        let db = central.db();
         let (rows, distinct): (i64, i64) = db
             .query_row(
                 "SELECT count(*), count(DISTINCT idem_key) FROM submissions",
@@ -493,7 +460,7 @@ fn fault_matrix_loses_nothing_and_duplicates_nothing() {
 fn crash_loop_writer() {
     use std::io::Write;
     let dir = std::env::var("KIOSK_CRASH_DIR").expect("started by the crash-loop test");
-    let mut store = Store::open(std::path::Path::new(&dir)).expect("store opens after a kill");
+    let mut store = Store::open(std::path::Path::new(&dir), &test_key()).expect("store opens after a kill");
     let mut out = std::io::stdout().lock();
     for i in 0.. {
         let key = format!("{}-{i}", std::process::id());
@@ -543,7 +510,7 @@ fn store_survives_200_kills_mid_commit() {
                 .filter(|l| l.starts_with("SYNC01"))
                 .map(str::to_string),
         );
-        let store = Store::open(dir.path()).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let store = Store::open(dir.path(), &test_key()).unwrap_or_else(|e| panic!("round {round}: {e}"));
         if let Some(last) = committed.last() {
             assert!(
                 store.application(last).expect("query").is_some(),
@@ -551,7 +518,7 @@ fn store_survives_200_kills_mid_commit() {
             );
         }
     }
-    let store = Store::open(dir.path()).expect("store");
+    let store = Store::open(dir.path(), &test_key()).expect("store");
     let missing: Vec<&String> = committed
         .iter()
         .filter(|n| store.application(n).expect("query").is_none())
@@ -569,13 +536,14 @@ fn store_survives_200_kills_mid_commit() {
     );
 }
 
-/// Once the central has acknowledged them, the applicants' names, ID numbers and phone numbers
-/// are in none of the store's files (database, WAL, shared memory): a raw byte search.
+/// Once the central has acknowledged them, the applicants' names, ID numbers, addresses and
+/// phone numbers are in none of the store's files — searched in the raw bytes and in every page
+/// of the database and the WAL decrypted with the key, free pages included.
 #[test]
 fn acknowledged_applications_leave_no_personal_data_in_the_files() {
     let central = central_on("127.0.0.1:0");
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(dir.path()).expect("store");
+    let mut store = Store::open(dir.path(), &test_key()).expect("store");
     for i in 0..5 {
         application(&mut store, &format!("pii-{i}"));
     }
@@ -589,24 +557,47 @@ fn acknowledged_applications_leave_no_personal_data_in_the_files() {
         person.address.as_bytes().to_vec(),
         b"13912345678".to_vec(),
     ];
-    let files = || {
-        std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_file())
-            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
-            .collect::<Vec<_>>()
+    let key = crate::support::TEST_KEY;
+    // Raw bytes of every file, plus the decrypted pages of the database and the WAL.
+    let views = || {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let name = path.display().to_string();
+            if name.ends_with("kiosk.db") {
+                out.push((
+                    format!("{name} (decrypted)"),
+                    crate::sqlcipher_pages::database(&key, &bytes),
+                ));
+            } else if name.ends_with("kiosk.db-wal") {
+                out.push((
+                    format!("{name} (decrypted)"),
+                    crate::sqlcipher_pages::wal(&key, &bytes),
+                ));
+            }
+            out.push((name, bytes));
+        }
+        out
     };
     let holds = |bytes: &[u8], secret: &[u8]| bytes.windows(secret.len()).any(|w| w == secret);
-    // Before: the personal data is there (so the search below can find it).
+    // Before: the personal data is in the decrypted pages (so the search below can find it),
+    // and in no file's raw bytes (the store is encrypted).
+    let before = views();
     assert!(
-        files().iter().any(|(_, b)| holds(b, &secrets[0])),
+        before
+            .iter()
+            .any(|(n, b)| n.ends_with("(decrypted)") && holds(b, &secrets[0])),
         "the search works"
     );
-    let (counts, error) = kiosk::sync::worker::sync_now(&mut store, &central.url).expect("pass");
+    for (name, bytes) in before.iter().filter(|(n, _)| !n.ends_with("(decrypted)")) {
+        assert!(!holds(bytes, &secrets[1]), "{name} holds an ID number in clear");
+    }
+    let (counts, error) =
+        kiosk::sync::worker::sync_now(&mut store, &central.link("SYNC01")).expect("pass");
     assert_eq!((counts.acked, error), (5, None));
     drop(store);
-    for (path, bytes) in files() {
+    for (path, bytes) in views() {
         for secret in &secrets {
             assert!(
                 !holds(&bytes, secret),

@@ -83,7 +83,7 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
         k.receipts().join(format!("{number}.png")).exists(),
         "receipt preview"
     );
-    let store = Store::open(k.data_dir()).expect("store");
+    let store = Store::open(k.data_dir(), &crate::support::test_key()).expect("store");
     assert_eq!(
         store.application(&number).expect("query"),
         Some(None),
@@ -153,7 +153,7 @@ fn paper_out_tells_the_applicant_to_ask_staff_and_keeps_the_application() {
         "{notice}"
     );
     let number = k.label("number");
-    let store = Store::open(k.data_dir()).expect("store");
+    let store = Store::open(k.data_dir(), &crate::support::test_key()).expect("store");
     assert_eq!(
         store.application(&number).expect("query"),
         Some(None),
@@ -213,7 +213,7 @@ fn photo_guidance_rejections_and_the_window_fallback() {
     k.tap("next");
     k.wait_for_page(Page::Done);
     let number = k.label("number");
-    let store = Store::open(k.data_dir()).expect("store");
+    let store = Store::open(k.data_dir(), &crate::support::test_key()).expect("store");
     let body = &store.pending(1).expect("outbox")[0].body;
     let submission: serde_json::Value = serde_json::from_str(body).expect("json");
     assert!(submission["photo"].is_null(), "no photo sent");

@@ -1,0 +1,133 @@
+//! The kiosk's HTTPS client for the central: mutual TLS with the device certificate, and only
+//! the administration's CA trusted (the system's roots are not: a certificate any public CA
+//! issued for the central's name must not be able to receive applicants' data).
+//!
+//! Refusals at the TLS layer — the central rejects the device certificate, or the server's
+//! certificate is not from the pinned CA — are told apart from network trouble
+//! ([`is_identity_refusal`]): retrying them cannot help until a technician acts, so the queue
+//! pauses instead of counting attempts (`../shared/reference/sync-ops.md` §2.3).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long one request may take end to end; a stalled answer counts as "no answer".
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("{what} {path}: {source}")]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{what} {path} is not usable PEM: {reason}")]
+    Pem {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("the HTTPS client cannot be built: {0}")]
+    Client(String),
+}
+
+/// Where the central is and how to reach it.
+#[derive(Clone, Debug)]
+pub struct Link {
+    url: String,
+    client: reqwest::Client,
+}
+
+/// The PEM material of a link: the CA to trust and the device's certificate and key.
+pub struct TlsMaterial {
+    pub ca_pem: Vec<u8>,
+    /// Certificate then private key, PEM; `None` only in the tests that show the central
+    /// refuses a kiosk without one.
+    pub identity_pem: Option<Vec<u8>>,
+}
+
+impl TlsMaterial {
+    /// Reads the CA certificate and the device's certificate and key from files.
+    pub fn read(ca: &Path, cert: &Path, key: &Path) -> Result<TlsMaterial, LinkError> {
+        let read = |what, path: &Path| {
+            std::fs::read(path).map_err(|source| LinkError::Read {
+                what,
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let ca_pem = read("central.ca_cert", ca)?;
+        let mut identity = read("central.client_cert", cert)?;
+        identity.push(b'\n');
+        identity.extend(read("central.client_key", key)?);
+        // Checked here so that a bad file is named, not reported as a client build failure.
+        reqwest::Certificate::from_pem(&ca_pem).map_err(|e| LinkError::Pem {
+            what: "central.ca_cert",
+            path: ca.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        reqwest::Identity::from_pem(&identity).map_err(|e| LinkError::Pem {
+            what: "central.client_cert/client_key",
+            path: cert.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        Ok(TlsMaterial {
+            ca_pem,
+            identity_pem: Some(identity),
+        })
+    }
+}
+
+impl Link {
+    pub fn new(url: &str, tls: &TlsMaterial, timeout: Duration) -> Result<Link, LinkError> {
+        let client_error = |e: reqwest::Error| LinkError::Client(e.to_string());
+        let ca = reqwest::Certificate::from_pem(&tls.ca_pem).map_err(client_error)?;
+        let mut builder = reqwest::Client::builder()
+            .tls_certs_only([ca])
+            .https_only(true)
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .tcp_keepalive(Duration::from_secs(30));
+        if let Some(identity) = &tls.identity_pem {
+            builder = builder.identity(reqwest::Identity::from_pem(identity).map_err(client_error)?);
+        }
+        Ok(Link {
+            url: url.trim_end_matches('/').to_string(),
+            client: builder.build().map_err(client_error)?,
+        })
+    }
+
+    /// The link `kiosk.toml` describes (`[central]`).
+    pub fn from_config(central: &crate::config::Central) -> Result<Link, LinkError> {
+        let tls = TlsMaterial::read(&central.ca_cert, &central.client_cert, &central.client_key)?;
+        Link::new(&central.url, &tls, REQUEST_TIMEOUT)
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+/// Whether a failed request was refused at the TLS layer (certificate rejected on either side,
+/// a TLS alert) rather than lost on the way.
+pub fn is_identity_refusal(e: &reqwest::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
+        if err.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        // An io::Error hides the error it wraps from `source()` (it skips to that error's own
+        // source), and the connector nests them: step into it instead.
+        next = match err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    false
+}

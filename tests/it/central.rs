@@ -1,0 +1,187 @@
+//! The development central as the tests run it: a process on loopback with its own
+//! development PKI (devices SYNC01, DEMO01 and TEST01), mTLS links into it, and a foreign PKI
+//! for the certificate negatives.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use kiosk::sync::link::{Link, TlsMaterial};
+use kiosk::sync::pki;
+
+use crate::support::central_bin;
+
+/// The devices the test PKI has certificates for.
+pub const DEVICES: &[&str] = &["SYNC01", "DEMO01", "TEST01"];
+
+/// A development PKI in a temporary directory, with its CA at hand to issue more.
+pub struct TestPki {
+    pub dir: tempfile::TempDir,
+    pub ca: pki::DevCa,
+}
+
+impl TestPki {
+    pub fn new() -> TestPki {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ca = pki::DevCa::new("Kiosk test CA").expect("ca");
+        std::fs::write(dir.path().join(pki::CA_FILE), ca.cert_pem()).expect("ca.pem");
+        let server = ca.server(&["localhost", "127.0.0.1"]).expect("server");
+        pki::write_pair(dir.path(), pki::SERVER_CERT_FILE, pki::SERVER_KEY_FILE, &server)
+            .expect("server files");
+        for device in DEVICES {
+            let pair = ca
+                .device(device, time::Duration::days(-1), 30)
+                .expect("device");
+            pki::write_pair(
+                dir.path(),
+                &pki::device_cert_file(device),
+                &pki::device_key_file(device),
+                &pair,
+            )
+            .expect("device files");
+        }
+        TestPki { dir, ca }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The CA, certificate and key of `device`.
+    pub fn material(&self, device: &str) -> TlsMaterial {
+        TlsMaterial::read(
+            &self.path(pki::CA_FILE),
+            &self.path(&pki::device_cert_file(device)),
+            &self.path(&pki::device_key_file(device)),
+        )
+        .expect("tls material")
+    }
+
+    /// An mTLS link to `url` as `device`.
+    pub fn link(&self, url: &str, device: &str, timeout: Duration) -> Link {
+        Link::new(url, &self.material(device), timeout).expect("link")
+    }
+
+    /// The `[central]` table of a kiosk.toml that talks to `url` as `device`.
+    pub fn central_table(&self, url: &str, device: &str) -> String {
+        format!(
+            "[central]\nurl = {url:?}\nca_cert = {:?}\nclient_cert = {:?}\nclient_key = {:?}\n",
+            self.path(pki::CA_FILE).display().to_string(),
+            self.path(&pki::device_cert_file(device))
+                .display()
+                .to_string(),
+            self.path(&pki::device_key_file(device))
+                .display()
+                .to_string(),
+        )
+    }
+}
+
+/// A running development central; killed on drop.
+pub struct Central {
+    child: Child,
+    pub url: String,
+    pub pki: TestPki,
+    pub data: tempfile::TempDir,
+}
+
+impl Drop for Central {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Central {
+    /// An mTLS link as `device` with a 10-second request timeout.
+    pub fn link(&self, device: &str) -> Link {
+        self.pki.link(&self.url, device, Duration::from_secs(10))
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data.path().join("central.log")).unwrap_or_default()
+    }
+
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.data.path().join("central.db")).expect("central db")
+    }
+
+    /// Where the central reads per-device configurations (`<device>.json`).
+    pub fn config_dir(&self) -> PathBuf {
+        self.data.path().join("configs")
+    }
+}
+
+pub fn central_on(listen: &str) -> Central {
+    central_with(listen, &[])
+}
+
+/// A development central started with extra arguments (the fault layer).
+pub fn central_with(listen: &str, extra: &[&str]) -> Central {
+    central_with_pki(listen, TestPki::new(), extra)
+}
+
+pub fn central_with_pki(listen: &str, pki: TestPki, extra: &[&str]) -> Central {
+    let data = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(data.path().join("configs")).expect("configs");
+    let log = std::fs::File::create(data.path().join("central.log")).expect("log file");
+    let mut child = Command::new(central_bin())
+        .args(["--listen", listen, "--tls"])
+        .arg(pki.dir.path())
+        .arg("--data")
+        .arg(data.path())
+        .arg("--config-dir")
+        .arg(data.path().join("configs"))
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .expect("start central");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected: {line}"));
+    Central {
+        child,
+        url: format!("https://{addr}"),
+        pki,
+        data,
+    }
+}
+
+/// A kiosk.toml for a kiosk process on the store in `data` (test key) talking to `central` as
+/// `device`, written into `dir`.
+pub fn kiosk_config(dir: &Path, data: &Path, pki: &TestPki, url: &str, device: &str) -> PathBuf {
+    let base =
+        std::fs::read_to_string(crate::support::repo().join("kiosk.toml")).expect("kiosk.toml");
+    let start = base.find("[central]").expect("[central] table");
+    let end = base[start..]
+        .find("\n[technician]")
+        .map(|i| start + i + 1)
+        .expect("[technician] table");
+    let text = format!(
+        "{}{}\n{}",
+        &base[..start],
+        pki.central_table(url, device),
+        &base[end..]
+    )
+    .replace(
+        "data_dir = \"var\"",
+        &format!("data_dir = {:?}", data.display().to_string()),
+    )
+    .replace(
+        "key_file = \"var/store.key\"",
+        &format!("key_file = {:?}", dir.join("store.key").display().to_string()),
+    );
+    if !dir.join("store.key").exists() {
+        crate::support::write_test_key(&dir.join("store.key"));
+    }
+    let config = dir.join("kiosk.toml");
+    std::fs::write(&config, text).expect("write config");
+    config
+}

@@ -1,0 +1,114 @@
+//! Mutual TLS fails closed: a kiosk without a certificate, with one from another CA, with an
+//! expired one, one facing a server outside its pinned CA, or one the central refuses (403)
+//! sends nothing, pauses its queue and dead-letters nothing; once the certificate is right the
+//! same queue goes out.
+
+use std::time::Duration;
+
+use kiosk::store::Store;
+use kiosk::sync::link::{Link, TlsMaterial};
+use kiosk::sync::pki;
+
+use crate::central::{TestPki, central_on};
+use crate::support::test_key;
+use crate::sync_central::application;
+
+fn queue_one(dir: &std::path::Path) -> Store {
+    let mut store = Store::open(dir, &test_key()).expect("store");
+    application(&mut store, "mtls-key");
+    store
+}
+
+fn material(ca_pem: &str, pair: Option<&pki::Pair>) -> TlsMaterial {
+    TlsMaterial {
+        ca_pem: ca_pem.as_bytes().to_vec(),
+        identity_pem: pair.map(|p| format!("{}\n{}", p.cert_pem, p.key_pem).into_bytes()),
+    }
+}
+
+#[test]
+fn certificate_problems_fail_closed_pause_the_queue_and_dead_letter_nothing() {
+    let central = central_on("127.0.0.1:0");
+    let ca = central.pki.ca.cert_pem().to_string();
+    let stranger = TestPki::new();
+    let expired = central
+        .pki
+        .ca
+        .device("SYNC01", time::Duration::days(-10), 2)
+        .expect("expired certificate");
+    let good = central
+        .pki
+        .ca
+        .device("SYNC01", time::Duration::days(-1), 30)
+        .expect("certificate");
+    let foreign = stranger
+        .ca
+        .device("SYNC01", time::Duration::days(-1), 30)
+        .expect("foreign certificate");
+    let cases: Vec<(&str, TlsMaterial, &str)> = vec![
+        ("no client certificate", material(&ca, None), "TLS refused"),
+        (
+            "a certificate from a foreign CA",
+            material(&ca, Some(&foreign)),
+            "TLS refused",
+        ),
+        ("an expired certificate", material(&ca, Some(&expired)), "TLS refused"),
+        (
+            "a server outside the pinned CA",
+            material(stranger.ca.cert_pem(), Some(&good)),
+            "TLS refused",
+        ),
+        (
+            "a certificate for another device",
+            central.pki.material("DEMO01"),
+            "403",
+        ),
+    ];
+    for (case, tls, reason) in cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut store = queue_one(dir.path());
+        let link = Link::new(&central.url, &tls, Duration::from_secs(10)).expect("link");
+        let (counts, error) = kiosk::sync::worker::sync_now(&mut store, &link).expect("pass");
+        let error = error.unwrap_or_default();
+        assert!(error.contains(reason), "{case}: {error}");
+        assert_eq!((counts.pending, counts.acked, counts.dead), (1, 0, 0), "{case}");
+        let row = store.queue(&["pending"]).expect("queue").remove(0);
+        assert_eq!(row.attempts, 0, "{case}: a refusal is not the submission's fault");
+    }
+    let stored: i64 = central
+        .db()
+        .query_row("SELECT count(*) FROM submissions", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(stored, 0, "nothing reached the central");
+    assert!(central.log().contains("TLS handshake refused"));
+}
+
+#[test]
+fn a_paused_queue_says_why_and_goes_out_once_the_certificate_is_right() {
+    let central = central_on("127.0.0.1:0");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = queue_one(dir.path());
+    let stranger = TestPki::new();
+    let foreign = stranger
+        .ca
+        .device("SYNC01", time::Duration::days(-1), 30)
+        .expect("foreign certificate");
+    let bad = Link::new(
+        &central.url,
+        &material(central.pki.ca.cert_pem(), Some(&foreign)),
+        Duration::from_secs(10),
+    )
+    .expect("link");
+    let sync = kiosk::sync::worker::spawn(dir.path().to_path_buf(), &test_key(), bad, 30, None)
+        .expect("worker");
+    sync.wake();
+    crate::sync_central::wait("the pause", || sync.status().paused.is_some());
+    let status = sync.status();
+    assert!(!status.online);
+    assert_eq!((status.pending, status.dead), (1, 0));
+    // The technician installs the right certificate: `kiosk sync now` delivers.
+    let mut store = store;
+    let (counts, error) =
+        kiosk::sync::worker::sync_now(&mut store, &central.link("SYNC01")).expect("pass");
+    assert_eq!((counts.acked, error), (1, None));
+}
