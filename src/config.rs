@@ -526,7 +526,10 @@ pub fn language_problems(languages: &[String], default: &str) -> Vec<(&'static s
 pub fn timeout_problems(t: &TimeoutSettings) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     if t.idle_seconds < 30 {
-        out.push(("timeouts.idle_seconds", "must be at least 30 seconds".to_string()));
+        out.push((
+            "timeouts.idle_seconds",
+            "must be at least 30 seconds".to_string(),
+        ));
     }
     if t.warning_seconds < 20 || t.warning_seconds >= t.idle_seconds {
         out.push((
@@ -535,7 +538,10 @@ pub fn timeout_problems(t: &TimeoutSettings) -> Vec<(&'static str, String)> {
         ));
     }
     if t.done_seconds < 5 {
-        out.push(("timeouts.done_seconds", "must be at least 5 seconds".to_string()));
+        out.push((
+            "timeouts.done_seconds",
+            "must be at least 5 seconds".to_string(),
+        ));
     }
     out
 }
@@ -811,17 +817,24 @@ mod tests {
     #[test]
     fn plain_http_and_a_missing_store_key_are_refused_outside_demo_mode() {
         let text = DEMO
-            .replace("url = \"https://127.0.0.1:8787\"", "url = \"http://127.0.0.1:8787\"")
+            .replace(
+                "url = \"https://127.0.0.1:8787\"",
+                "url = \"http://127.0.0.1:8787\"",
+            )
             .replace("key_file = \"var/store.key\"", "")
             .replace("demo = true", "demo = false");
         let e = errors(&text);
         assert!(
-            e.iter().any(|l| l.contains("central.url:") && l.contains("mutual TLS")),
+            e.iter()
+                .any(|l| l.contains("central.url:") && l.contains("mutual TLS")),
             "{e:?}"
         );
         assert!(e.iter().any(|l| l.contains("store.key_file:")), "{e:?}");
         let c = parse(DEMO, Path::new("/repo/kiosk.toml")).unwrap();
-        assert_eq!(c.store.key_file.as_deref(), Some(Path::new("/repo/var/store.key")));
+        assert_eq!(
+            c.store.key_file.as_deref(),
+            Some(Path::new("/repo/var/store.key"))
+        );
         assert_eq!(c.central.ca_cert, Path::new("/repo/var/pki/ca.pem"));
         assert_eq!(c.store.limits().max_db_bytes, 256 * 1024 * 1024);
     }

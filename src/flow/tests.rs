@@ -1,9 +1,9 @@
 //! Flow tests: the happy path, timeouts with and without extension, card removal, cancel.
 
 use super::*;
-use std::time::Duration;
 use crate::domain::identity::{CardType, Sex, ValidUntil};
 use crate::domain::nation::Nation;
+use std::time::Duration;
 
 const S: u64 = 1000;
 
@@ -326,10 +326,16 @@ fn a_full_store_saves_nothing_and_takes_no_one_until_there_is_room() {
     assert_eq!(s.out_of_service(), Some(&OutOfService::StorageFull));
     s.handle(Event::Cancel, 9 * S);
     assert_eq!(s.step(), Step::Attract);
-    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 10 * S);
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
+        10 * S,
+    );
     assert_eq!(s.step(), Step::Attract, "no new applicant while full");
     s.handle(Event::Availability(None), 11 * S);
-    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 12 * S);
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
+        12 * S,
+    );
     assert_eq!(s.step(), Step::CardRead, "room again: applicants are taken");
 }
 
@@ -341,11 +347,20 @@ fn new_settings_wait_for_the_attract_screen() {
         warning: Duration::from_secs(20),
         done: Duration::from_secs(5),
     };
-    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 0);
-    assert!(!s.reconfigure(Arc::new(Catalogue::builtin()), short), "not mid-session");
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
+        0,
+    );
+    assert!(
+        !s.reconfigure(Arc::new(Catalogue::builtin()), short),
+        "not mid-session"
+    );
     s.handle(Event::Cancel, S);
     assert!(s.reconfigure(Arc::new(Catalogue::builtin()), short));
-    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾小芳")), 2 * S);
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
+        2 * S,
+    );
     s.handle(Event::Tick, 2 * S + 40 * S);
     assert_eq!(s.step(), Step::Attract, "the new idle limit applies");
 }

@@ -25,21 +25,27 @@ pub enum KeyError {
          one for a new, empty store (see README, \"The store key\")"
     )]
     Missing(PathBuf),
-    #[error("the store key file {path} can be read by other users (mode {mode:o}): chmod 600 {path}")]
+    #[error(
+        "the store key file {path} can be read by other users (mode {mode:o}): chmod 600 {path}"
+    )]
     Loose { path: PathBuf, mode: u32 },
     #[error(
         "the store key file {path} belongs to user {owner}, not to the kiosk's user {me}: \
          chown it to the kiosk's user"
     )]
     Owner { path: PathBuf, owner: u32, me: u32 },
-    #[error("the store key file {path} holds {len} bytes; a store key is exactly {KEY_LEN} random bytes")]
+    #[error(
+        "the store key file {path} holds {len} bytes; a store key is exactly {KEY_LEN} random bytes"
+    )]
     Length { path: PathBuf, len: usize },
     #[error("the store key file {path} cannot be read or written: {source}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("no store key is configured: set store.key_file, or give the service the systemd credential {CREDENTIAL_NAME}")]
+    #[error(
+        "no store key is configured: set store.key_file, or give the service the systemd credential {CREDENTIAL_NAME}"
+    )]
     NotConfigured,
 }
 
@@ -162,10 +168,7 @@ mod tests {
         assert_eq!(mode, 0o600);
         let read = StoreKey::read(&path).unwrap();
         assert_eq!(*made.pragma_value(), *read.pragma_value());
-        assert!(matches!(
-            StoreKey::create(&path),
-            Err(KeyError::Io { .. })
-        ));
+        assert!(matches!(StoreKey::create(&path), Err(KeyError::Io { .. })));
     }
 
     #[test]

@@ -530,7 +530,7 @@ fn free_disk_bytes(dir: &Path) -> Result<u64, StoreError> {
     }
     // SAFETY: statvfs returned 0, so it filled `st`.
     let st = unsafe { st.assume_init() };
-    Ok(st.f_bavail as u64 * st.f_frsize as u64)
+    Ok(st.f_bavail.saturating_mul(st.f_frsize))
 }
 
 #[cfg(test)]
@@ -700,18 +700,32 @@ mod tests {
             .query_row("PRAGMA cipher_version", [], |r| r.get(0))
             .unwrap();
         assert!(version.starts_with('4'), "SQLCipher 4 linked: {version}");
-        s.save_application("XMH01", at(9), 1, "k1", |_| ("{\"name\":\"曾小芳\"}".into(), ()))
-            .unwrap();
+        s.save_application("XMH01", at(9), 1, "k1", |_| {
+            ("{\"name\":\"曾小芳\"}".into(), ())
+        })
+        .unwrap();
         s.checkpoint().unwrap();
         drop(s);
         let raw = std::fs::read(db_path(dir.path())).unwrap();
         assert!(!raw.starts_with(b"SQLite format 3"));
-        assert!(!raw.windows("曾小芳".len()).any(|w| w == "曾小芳".as_bytes()));
+        assert!(
+            !raw.windows("曾小芳".len())
+                .any(|w| w == "曾小芳".as_bytes())
+        );
         let other = StoreKey::from_bytes([8; key::KEY_LEN]);
-        let e = Store::open(dir.path(), &other).err().expect("wrong key refused");
+        let e = Store::open(dir.path(), &other)
+            .err()
+            .expect("wrong key refused");
         assert!(matches!(e, StoreError::WrongKey(_)), "{e}");
         assert!(e.to_string().contains("cannot be opened with this key"));
-        assert_eq!(Store::open(dir.path(), &key()).unwrap().counts().unwrap().pending, 1);
+        assert_eq!(
+            Store::open(dir.path(), &key())
+                .unwrap()
+                .counts()
+                .unwrap()
+                .pending,
+            1
+        );
     }
 
     #[test]
@@ -719,8 +733,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(dir.path(), &key()).unwrap();
         for i in 0..20 {
-            s.save_application("XMH01", at(9), 1, &format!("k{i}"), |_| ("x".repeat(3000), ()))
-                .unwrap();
+            s.save_application("XMH01", at(9), 1, &format!("k{i}"), |_| {
+                ("x".repeat(3000), ())
+            })
+            .unwrap();
         }
         s.checkpoint().unwrap();
         drop(s);
@@ -729,8 +745,13 @@ mod tests {
         let last_page = raw.len() - 4096;
         raw[last_page + 100] ^= 0x01;
         std::fs::write(&path, raw).unwrap();
-        let e = Store::open(dir.path(), &key()).err().expect("tampering found");
-        assert!(matches!(e, StoreError::Damaged(_) | StoreError::Sqlite(_)), "{e}");
+        let e = Store::open(dir.path(), &key())
+            .err()
+            .expect("tampering found");
+        assert!(
+            matches!(e, StoreError::Damaged(_) | StoreError::Sqlite(_)),
+            "{e}"
+        );
     }
 
     #[test]
@@ -753,7 +774,10 @@ mod tests {
             assert!(saved.len() < 200, "the cap never bit");
         };
         assert!(matches!(full, StoreError::Full(_)), "{full}");
-        assert!(s.conn.is_autocommit(), "the transaction was rolled back whole");
+        assert!(
+            s.conn.is_autocommit(),
+            "the transaction was rolled back whole"
+        );
         // Nothing half-saved: no application without its outbox row, no sequence number used.
         let (apps, outbox): (i64, i64) = s
             .conn
@@ -773,7 +797,10 @@ mod tests {
             .save_application("XMH01", at(11), 1, "again", |n| (body.clone(), n.clone()))
             .unwrap();
         let last = saved.last().unwrap().as_str();
-        assert!(next.as_str() > last, "the next number follows the last saved one");
+        assert!(
+            next.as_str() > last,
+            "the next number follows the last saved one"
+        );
         let disk = Limits {
             max_db_bytes: 4 * 1024 * 1024,
             min_free_disk_bytes: u64::MAX / 4,

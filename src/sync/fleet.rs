@@ -86,7 +86,9 @@ impl Settings {
             };
             match (parse("open", &h.open), parse("close", &h.close)) {
                 (Ok(open), Ok(close)) if open != close => next.hours = Some((open, close)),
-                (Ok(_), Ok(_)) => problems.push("opening_hours: open and close are the same".into()),
+                (Ok(_), Ok(_)) => {
+                    problems.push("opening_hours: open and close are the same".into())
+                }
                 (a, b) => problems.extend(a.err().into_iter().chain(b.err())),
             }
         }
@@ -184,10 +186,16 @@ impl Fleet {
         };
         match serde_json::from_str::<Saved>(&text) {
             Ok(saved) => match self.live.apply(&saved.config) {
-                Ok(()) => tracing::info!(version = %saved.config.config_version, "fleet: configuration from the central restored"),
-                Err(why) => tracing::warn!(%why, "fleet: kept configuration no longer valid, ignored"),
+                Ok(()) => {
+                    tracing::info!(version = %saved.config.config_version, "fleet: configuration from the central restored")
+                }
+                Err(why) => {
+                    tracing::warn!(%why, "fleet: kept configuration no longer valid, ignored")
+                }
             },
-            Err(e) => tracing::warn!(path = %path.display(), error = %e, "fleet: kept configuration unreadable, ignored"),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "fleet: kept configuration unreadable, ignored")
+            }
         }
     }
 
@@ -259,9 +267,9 @@ impl Fleet {
     }
 
     async fn pull(&self, link: &Link, etag: &mut Option<String>) {
-        let mut request = link
-            .client()
-            .get(format!("{}{}", link.url(), config_path(&self.device_id)));
+        let mut request =
+            link.client()
+                .get(format!("{}{}", link.url(), config_path(&self.device_id)));
         if let Some(tag) = etag.as_deref() {
             request = request.header(reqwest::header::IF_NONE_MATCH, tag);
         }

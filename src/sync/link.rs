@@ -91,7 +91,8 @@ impl Link {
             .pool_idle_timeout(Duration::from_secs(30))
             .tcp_keepalive(Duration::from_secs(30));
         if let Some(identity) = &tls.identity_pem {
-            builder = builder.identity(reqwest::Identity::from_pem(identity).map_err(client_error)?);
+            builder =
+                builder.identity(reqwest::Identity::from_pem(identity).map_err(client_error)?);
         }
         Ok(Link {
             url: url.trim_end_matches('/').to_string(),
@@ -124,7 +125,10 @@ pub fn is_identity_refusal(e: &reqwest::Error) -> bool {
         }
         // An io::Error hides the error it wraps from `source()` (it skips to that error's own
         // source), and the connector nests them: step into it instead.
-        next = match err.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+        next = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
             Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
             None => err.source(),
         };

@@ -64,9 +64,16 @@ impl DevCa {
 
     /// A device certificate whose common name is the kiosk's `device.id`, valid from
     /// `from_now` for `days` days (a negative start and a short span make an expired one).
-    pub fn device(&self, device_id: &str, from_now: Duration, days: i64) -> Result<Pair, std::io::Error> {
+    pub fn device(
+        &self,
+        device_id: &str,
+        from_now: Duration,
+        days: i64,
+    ) -> Result<Pair, std::io::Error> {
         let mut params = CertificateParams::new(Vec::new()).map_err(pki_error)?;
-        params.distinguished_name.push(DnType::CommonName, device_id);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, device_id);
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         self.issue(params, from_now, from_now + Duration::days(days))
     }

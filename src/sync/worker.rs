@@ -139,7 +139,10 @@ async fn send(link: &Link, key: &str, body: &str) -> Outcome {
             )),
         },
         401 | 403 => Outcome::Pause(format!("central refused this kiosk with {status}")),
-        400 | 413 | 415 | 422 => Outcome::Rejected(format!("central refused with {status}: {}", problem_title(&text))),
+        400 | 413 | 415 | 422 => Outcome::Rejected(format!(
+            "central refused with {status}: {}",
+            problem_title(&text)
+        )),
         _ => Outcome::Retry(format!("central answered {status}"), wait),
     }
 }
@@ -174,7 +177,10 @@ async fn reconcile(link: &Link, key: &str) -> Outcome {
         },
         404 => Outcome::Retry("not stored by the central; will send again".into(), None),
         401 | 403 => Outcome::Pause(format!("central refused this kiosk with {status}")),
-        _ => Outcome::Retry(format!("lookup answered {status}"), retry_after(response.headers())),
+        _ => Outcome::Retry(
+            format!("lookup answered {status}"),
+            retry_after(response.headers()),
+        ),
     }
 }
 

@@ -216,7 +216,14 @@ impl Controller {
             }
             Inbound::Room(room) => {
                 self.storage_full = !room;
-                self.report_device("storage", if room { "ok" } else { "full: nothing can be saved" });
+                self.report_device(
+                    "storage",
+                    if room {
+                        "ok"
+                    } else {
+                        "full: nothing can be saved"
+                    },
+                );
                 self.check_availability();
                 return;
             }

@@ -6,8 +6,8 @@ use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
 
 use super::{
     AppWindow, Applicant, Choice, Details, DocumentRow, Documents, Done, EndorsementRow,
-    NoticeKind, OutOfService as OutOfServiceKind, Page, PhotoAdapter, PhotoHint, ProblemItem, Review, Session as SessionGlobal,
-    SyllableRow,
+    NoticeKind, OutOfService as OutOfServiceKind, Page, PhotoAdapter, PhotoHint, ProblemItem,
+    Review, Session as SessionGlobal, SyllableRow,
 };
 use crate::devices::card::portrait;
 use crate::domain::application::{Delivery, Problem};

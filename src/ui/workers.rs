@@ -400,7 +400,11 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
                     if full {
                         had_room = false;
                     }
-                    let event = if full { Inbound::StorageFull } else { Inbound::SaveFailed };
+                    let event = if full {
+                        Inbound::StorageFull
+                    } else {
+                        Inbound::SaveFailed
+                    };
                     if tx.send(event).is_err() {
                         return;
                     }

@@ -27,8 +27,13 @@ impl TestPki {
         let ca = pki::DevCa::new("Kiosk test CA").expect("ca");
         std::fs::write(dir.path().join(pki::CA_FILE), ca.cert_pem()).expect("ca.pem");
         let server = ca.server(&["localhost", "127.0.0.1"]).expect("server");
-        pki::write_pair(dir.path(), pki::SERVER_CERT_FILE, pki::SERVER_KEY_FILE, &server)
-            .expect("server files");
+        pki::write_pair(
+            dir.path(),
+            pki::SERVER_CERT_FILE,
+            pki::SERVER_KEY_FILE,
+            &server,
+        )
+        .expect("server files");
         for device in DEVICES {
             let pair = ca
                 .device(device, time::Duration::days(-1), 30)
@@ -176,7 +181,10 @@ pub fn kiosk_config(dir: &Path, data: &Path, pki: &TestPki, url: &str, device: &
     )
     .replace(
         "key_file = \"var/store.key\"",
-        &format!("key_file = {:?}", dir.join("store.key").display().to_string()),
+        &format!(
+            "key_file = {:?}",
+            dir.join("store.key").display().to_string()
+        ),
     );
     if !dir.join("store.key").exists() {
         crate::support::write_test_key(&dir.join("store.key"));

@@ -1,14 +1,15 @@
 //! The one integration-test binary: modules per area, sharing the support code.
 
 mod camera;
-mod central;
 mod cards;
+mod central;
 mod config_cli;
-mod photo_cli;
+mod fleet;
 mod mtls;
+mod photo_cli;
 mod printer;
-mod support;
 mod sqlcipher_pages;
+mod support;
 mod sync_central;
 mod translations;
 mod ui_flow;

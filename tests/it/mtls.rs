@@ -52,7 +52,11 @@ fn certificate_problems_fail_closed_pause_the_queue_and_dead_letter_nothing() {
             material(&ca, Some(&foreign)),
             "TLS refused",
         ),
-        ("an expired certificate", material(&ca, Some(&expired)), "TLS refused"),
+        (
+            "an expired certificate",
+            material(&ca, Some(&expired)),
+            "TLS refused",
+        ),
         (
             "a server outside the pinned CA",
             material(stranger.ca.cert_pem(), Some(&good)),
@@ -71,9 +75,16 @@ fn certificate_problems_fail_closed_pause_the_queue_and_dead_letter_nothing() {
         let (counts, error) = kiosk::sync::worker::sync_now(&mut store, &link).expect("pass");
         let error = error.unwrap_or_default();
         assert!(error.contains(reason), "{case}: {error}");
-        assert_eq!((counts.pending, counts.acked, counts.dead), (1, 0, 0), "{case}");
+        assert_eq!(
+            (counts.pending, counts.acked, counts.dead),
+            (1, 0, 0),
+            "{case}"
+        );
         let row = store.queue(&["pending"]).expect("queue").remove(0);
-        assert_eq!(row.attempts, 0, "{case}: a refusal is not the submission's fault");
+        assert_eq!(
+            row.attempts, 0,
+            "{case}: a refusal is not the submission's fault"
+        );
     }
     let stored: i64 = central
         .db()

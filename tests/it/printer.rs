@@ -434,8 +434,9 @@ fn command_line_status_test_page_and_reprint_against_the_mock_printer() {
 
     // Reprint: a stored form goes out byte for byte.
     let form = sample_job(&profile("generic-80"));
-    let mut store = kiosk::store::Store::open(&dir.path().join("data"), &crate::support::test_key())
-        .expect("store");
+    let mut store =
+        kiosk::store::Store::open(&dir.path().join("data"), &crate::support::test_key())
+            .expect("store");
     let at = chrono::Local::now().naive_local();
     let (number, ()) = store
         .save_application("DEMO01", at, 1, "k", |_| ("{}".into(), ()))

@@ -35,7 +35,11 @@ pub fn database(key: &[u8; 32], bytes: &[u8]) -> Vec<u8> {
         let plain = decrypt_page(key, page, i == 0);
         if i == 0 {
             // Header bytes 16..18: the page size, big-endian.
-            assert_eq!(&plain[..2], &[0x10, 0x00], "page 1 decrypts to a SQLite header");
+            assert_eq!(
+                &plain[..2],
+                &[0x10, 0x00],
+                "page 1 decrypts to a SQLite header"
+            );
         }
         out.extend(plain);
     }

@@ -188,7 +188,11 @@ fn applications_wait_offline_and_go_out_when_the_central_returns() {
     let sync = kiosk::sync::worker::spawn(
         dir.path().to_path_buf(),
         &test_key(),
-        pki.link(&format!("https://127.0.0.1:{port}"), "SYNC01", Duration::from_secs(10)),
+        pki.link(
+            &format!("https://127.0.0.1:{port}"),
+            "SYNC01",
+            Duration::from_secs(10),
+        ),
         30,
         None,
     )
@@ -381,7 +385,10 @@ fn fault_matrix_loses_nothing_and_duplicates_nothing() {
         ("reject-cert", 2, 10),
     ] {
         let every_arg = every.to_string();
-        let central = central_with("127.0.0.1:0", &["--fault", fault, "--fault-every", &every_arg]);
+        let central = central_with(
+            "127.0.0.1:0",
+            &["--fault", fault, "--fault-every", &every_arg],
+        );
         let link = central
             .pki
             .link(&central.url, "SYNC01", Duration::from_secs(timeout));
@@ -460,7 +467,8 @@ fn fault_matrix_loses_nothing_and_duplicates_nothing() {
 fn crash_loop_writer() {
     use std::io::Write;
     let dir = std::env::var("KIOSK_CRASH_DIR").expect("started by the crash-loop test");
-    let mut store = Store::open(std::path::Path::new(&dir), &test_key()).expect("store opens after a kill");
+    let mut store =
+        Store::open(std::path::Path::new(&dir), &test_key()).expect("store opens after a kill");
     let mut out = std::io::stdout().lock();
     for i in 0.. {
         let key = format!("{}-{i}", std::process::id());
@@ -510,7 +518,8 @@ fn store_survives_200_kills_mid_commit() {
                 .filter(|l| l.starts_with("SYNC01"))
                 .map(str::to_string),
         );
-        let store = Store::open(dir.path(), &test_key()).unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let store =
+            Store::open(dir.path(), &test_key()).unwrap_or_else(|e| panic!("round {round}: {e}"));
         if let Some(last) = committed.last() {
             assert!(
                 store.application(last).expect("query").is_some(),
@@ -591,7 +600,10 @@ fn acknowledged_applications_leave_no_personal_data_in_the_files() {
         "the search works"
     );
     for (name, bytes) in before.iter().filter(|(n, _)| !n.ends_with("(decrypted)")) {
-        assert!(!holds(bytes, &secrets[1]), "{name} holds an ID number in clear");
+        assert!(
+            !holds(bytes, &secrets[1]),
+            "{name} holds an ID number in clear"
+        );
     }
     let (counts, error) =
         kiosk::sync::worker::sync_now(&mut store, &central.link("SYNC01")).expect("pass");

@@ -440,3 +440,164 @@ fn every_page_is_usable_in_portrait_and_landscape() {
     k.wait_for_page(Page::Done);
     check("done", "finish");
 }
+
+/// Fills the store from another connection until SQLite refuses for want of room (the size
+/// cap); returns the filler keys so the test can free the room again.
+fn fill_store(k: &Kiosk, limits: kiosk::store::Limits) -> (Store, Vec<String>) {
+    let mut other =
+        Store::open_with(k.data_dir(), &crate::support::test_key(), limits).expect("store");
+    let at = chrono::Local::now().naive_local();
+    let mut keys = Vec::new();
+    loop {
+        let key = format!("filler-{}", keys.len());
+        match other.save_application("FILL01", at, 0, &key, |_| ("f".repeat(60_000), ())) {
+            Ok(_) => keys.push(key),
+            Err(kiosk::store::StoreError::Full(_)) => break,
+            Err(e) => panic!("{e}"),
+        }
+        assert!(keys.len() < 500, "the cap never bit");
+    }
+    (other, keys)
+}
+
+/// The store fills up while an applicant fills in the form: nothing is saved, the applicant is
+/// told to go to a window, the attract screen takes no one, and once the central's
+/// acknowledgements free the room the kiosk takes applicants again.
+#[test]
+fn a_full_store_saves_nothing_stops_taking_applicants_and_recovers() {
+    let limits = kiosk::store::Limits {
+        max_db_bytes: 4 * 1024 * 1024,
+        min_free_disk_bytes: 0,
+    };
+    let k = crate::support::demo_kiosk_with_store(limits, None);
+    k.walk_to_photo();
+    let (mut other, keys) = fill_store(&k, limits);
+    k.tap("photo-take");
+    k.wait_until("the photo", |k| {
+        k.window()
+            .global::<kiosk::ui::PhotoAdapter>()
+            .get_has_photo()
+    });
+    k.tap("next");
+    k.tap("next");
+    k.wait_until("the refusal", |k| {
+        k.window().global::<Session>().get_notice() == NoticeKind::StorageFull
+    });
+    assert_eq!(
+        k.page(),
+        Page::Review,
+        "the applicant's entries stay on screen"
+    );
+    assert!(
+        k.label("notice").contains("没有保存"),
+        "{}",
+        k.label("notice")
+    );
+    let saved: Vec<_> = other.queue(&["pending"]).expect("queue");
+    assert!(
+        saved.iter().all(|r| !r.number.starts_with("TEST01")),
+        "nothing half-saved"
+    );
+    k.tap("cancel");
+    assert_eq!(k.page(), Page::Attract);
+    assert!(
+        k.label("out-of-service").contains("服务"),
+        "{}",
+        k.label("out-of-service")
+    );
+    assert!(k.find("attract-title").is_none());
+    k.tap("demo-card-0");
+    k.advance(500);
+    assert_eq!(k.page(), Page::Attract, "no new applicant while full");
+
+    for key in &keys {
+        other
+            .mark_acked(key, "R", chrono::Local::now().naive_local())
+            .expect("ack");
+    }
+    other.checkpoint().expect("checkpoint");
+    k.wait_until("room again", |k| k.find("attract-title").is_some());
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+}
+
+/// Settings the central changes reach the screens at the next attract screen: a shorter idle
+/// limit, another fee, English only; outside the opening hours the attract screen says closed.
+#[test]
+fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() {
+    use kiosk::sync::api::{DeviceConfig, OpeningHours};
+    use kiosk::sync::fleet::{Live, Settings};
+    let live = Live::new(Settings {
+        version: None,
+        timeouts: kiosk::flow::Timeouts::default(),
+        languages: vec!["zh_CN".into(), "en".into()],
+        default_language: "zh_CN".into(),
+        catalogue: std::sync::Arc::new(kiosk::domain::catalogue::Catalogue::builtin()),
+        hours: None,
+    });
+    let k =
+        crate::support::demo_kiosk_with_store(kiosk::store::Limits::default(), Some(live.clone()));
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+    let catalogue =
+        include_str!("../../assets/catalogue.toml").replacen("fee = 120", "fee = 140", 1);
+    live.apply(&DeviceConfig {
+        config_version: "v2".into(),
+        timeouts: Some(kiosk::config::TimeoutSettings {
+            idle_seconds: 40,
+            warning_seconds: 20,
+            done_seconds: 10,
+        }),
+        languages: Some(vec!["en".into()]),
+        default_language: Some("en".into()),
+        catalogue_toml: Some(catalogue),
+        opening_hours: None,
+    })
+    .expect("valid");
+    k.tap("next");
+    k.tap("doc-passport");
+    k.tap("cat-passport-renewal");
+    k.advance(1_000);
+    assert!(
+        k.label("fee").contains("120"),
+        "not mid-session: {}",
+        k.label("fee")
+    );
+    k.tap("cancel");
+    k.advance(1_000);
+    assert_eq!(k.window().global::<Session>().get_language(), "en");
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+    k.tap("next");
+    k.tap("doc-passport");
+    k.tap("cat-passport-renewal");
+    assert!(k.label("fee").contains("140"), "{}", k.label("fee"));
+    k.advance(41_000);
+    assert_eq!(k.page(), Page::Attract, "the 40-second idle limit applies");
+
+    // Hours that exclude now: closed, with the hours on screen.
+    let now = chrono::Local::now().time();
+    let open = now + chrono::Duration::hours(2);
+    let close = now + chrono::Duration::hours(3);
+    live.apply(&DeviceConfig {
+        config_version: "v3".into(),
+        timeouts: None,
+        languages: None,
+        default_language: None,
+        catalogue_toml: None,
+        opening_hours: Some(OpeningHours {
+            open: open.format("%H:%M").to_string(),
+            close: close.format("%H:%M").to_string(),
+        }),
+    })
+    .expect("valid");
+    k.advance(1_000);
+    let closed = k.label("out-of-service");
+    assert!(
+        closed.contains(&open.format("%H:%M").to_string()),
+        "{closed}"
+    );
+    k.tap("demo-card-0");
+    k.advance(500);
+    assert_eq!(k.page(), Page::Attract, "closed: no applicant");
+}

@@ -78,7 +78,8 @@ impl Faults {
 
     /// Whether this new connection's client certificate is to be refused.
     pub fn refuse_connection(&self) -> bool {
-        self.nth(&self.connections, |f| f == Fault::RejectCert).is_some()
+        self.nth(&self.connections, |f| f == Fault::RejectCert)
+            .is_some()
     }
 
     /// With `reject-cert`, every request comes on a new connection, so that the fault hits

@@ -25,7 +25,8 @@ fn not_yours(device: &Device, id: &str) -> Option<Response> {
 
 /// The raw configuration file of a device and its ETag, if there is one.
 fn configuration(state: &AppState, id: &str) -> Option<(String, String)> {
-    let text = std::fs::read_to_string(state.config_dir.as_ref()?.join(format!("{id}.json"))).ok()?;
+    let text =
+        std::fs::read_to_string(state.config_dir.as_ref()?.join(format!("{id}.json"))).ok()?;
     let etag = format!("\"{}\"", &sha256_hex(text.as_bytes())[..16]);
     Some((text, etag))
 }
@@ -48,7 +49,13 @@ pub async fn heartbeat(
     }
     let beat: Heartbeat = match serde_json::from_str(&body) {
         Ok(b) => b,
-        Err(e) => return problem(StatusCode::BAD_REQUEST, "Heartbeat is not valid", e.to_string()),
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "Heartbeat is not valid",
+                e.to_string(),
+            );
+        }
     };
     {
         let Ok(conn) = state.db.lock() else {
@@ -77,15 +84,21 @@ pub async fn config(
         return refusal;
     }
     let Some((text, etag)) = configuration(&state, &id) else {
-        return problem(StatusCode::NOT_FOUND, "No configuration for this device", id);
+        return problem(
+            StatusCode::NOT_FOUND,
+            "No configuration for this device",
+            id,
+        );
     };
     let unchanged = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v == etag);
     if unchanged {
+        tracing::info!(device = %id, "configuration unchanged: 304");
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
+    tracing::info!(device = %id, %etag, "configuration sent");
     (
         StatusCode::OK,
         [

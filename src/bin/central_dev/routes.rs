@@ -73,7 +73,12 @@ pub fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
         .into_response()
 }
 
-pub async fn submit(state: &AppState, device: &Device, headers: HeaderMap, body: String) -> Response {
+pub async fn submit(
+    state: &AppState,
+    device: &Device,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
     let Some(key) = headers
         .get(IDEMPOTENCY_KEY)
         .and_then(|v| v.to_str().ok())
@@ -108,7 +113,10 @@ pub async fn submit(state: &AppState, device: &Device, headers: HeaderMap, body:
         return problem(
             StatusCode::FORBIDDEN,
             "Submission from another device than the certificate names",
-            format!("certificate {}, submission {}", device.0, submission.device_id),
+            format!(
+                "certificate {}, submission {}",
+                device.0, submission.device_id
+            ),
         );
     }
     let digest = sha256_hex(body.as_bytes());
@@ -252,4 +260,3 @@ pub fn open(dir: &std::path::Path) -> rusqlite::Result<Connection> {
     )?;
     Ok(conn)
 }
-
