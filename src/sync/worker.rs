@@ -186,7 +186,7 @@ async fn reconcile(link: &Link, key: &str) -> Outcome {
 
 /// How a pass over the queue ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Pass {
+pub enum Pass {
     /// Everything sent was acknowledged (some may have been dead-lettered).
     Done,
     /// A transient failure: back off, no sooner than the central asked.
@@ -213,9 +213,9 @@ fn retry_later(
     Pass::Failed(wait)
 }
 
-/// Sends everything pending once.
-async fn drain(store: &mut Store, link: &Link, status: &Mutex<SyncStatus>) -> Pass {
-    let items = match store.pending(BATCH) {
+/// Sends up to `limit` pending submissions, oldest first.
+async fn drain(store: &mut Store, link: &Link, status: &Mutex<SyncStatus>, limit: usize) -> Pass {
+    let items = match store.pending(limit) {
         Ok(items) => items,
         Err(e) => {
             tracing::error!(error = %e, "sync: cannot read the outbox");
@@ -288,7 +288,7 @@ pub fn sync_now(
         .build()
         .map_err(|e| format!("no runtime: {e}"))?;
     let status = Mutex::new(SyncStatus::default());
-    let pass = runtime.block_on(drain(store, link, &status));
+    let pass = runtime.block_on(drain(store, link, &status, BATCH));
     let counts = store.counts().map_err(|e| e.to_string())?;
     let error = status.lock().ok().and_then(|s| s.last_error.clone());
     Ok((
@@ -350,9 +350,10 @@ pub fn spawn(
                 if let Some(fleet) = fleet {
                     tokio::spawn(fleet.run(link.clone(), status.clone()));
                 }
-                let mut failures = 0u32;
+                let mut pacer = Pacer::default();
+                let mut limit = BATCH;
                 loop {
-                    let pass = drain(&mut store, &link, &status).await;
+                    let pass = drain(&mut store, &link, &status, limit).await;
                     let cutoff = chrono::Local::now().naive_local()
                         - chrono::Duration::days(tombstone_days.into());
                     match store.purge_tombstones_before(cutoff) {
@@ -362,18 +363,8 @@ pub fn spawn(
                     }
                     publish(&store, &status, &pass);
                     let pending = status.lock().map(|s| s.pending).unwrap_or(0);
-                    let wait = match pass {
-                        Pass::Done if pending == 0 => {
-                            failures = 0;
-                            IDLE_POLL
-                        }
-                        Pass::Done => Duration::ZERO,
-                        Pass::Paused => PAUSED_RETRY,
-                        Pass::Failed(asked) => {
-                            failures = failures.saturating_add(1);
-                            asked.unwrap_or_else(|| backoff(failures, clock_jitter()))
-                        }
-                    };
+                    let (wait, next) = pacer.after(&pass, pending, clock_jitter());
+                    limit = next;
                     tokio::select! {
                         _ = wake.notified() => {}
                         _ = tokio::time::sleep(wait) => {}
@@ -385,10 +376,59 @@ pub fn spawn(
     Ok(handle)
 }
 
+/// Consecutive failed passes after which the kiosk counts as having been offline.
+const CATCH_UP_AFTER: u32 = 3;
+/// The mean pause between two submissions of a backlog after an outage.
+pub const CATCH_UP_PACE: Duration = Duration::from_secs(15);
+
+/// When the worker tries next and how many submissions it sends then.
+///
+/// Normally a pass sends everything waiting (in batches, without pausing). After an outage a
+/// whole fleet comes back at once, each kiosk with a backlog: sending it all on the first
+/// success would multiply the central's load by the backlog just when every kiosk returns
+/// (`benches/sync.rs`, "recovery"). So a kiosk that was offline sends its backlog one
+/// submission at a time, `CATCH_UP_PACE` apart (±50 %), until its queue is empty — a 30-minute
+/// backlog of six takes about a minute and a half more; nothing waits longer than that.
+#[derive(Debug, Default)]
+pub struct Pacer {
+    failures: u32,
+    catching_up: bool,
+}
+
+impl Pacer {
+    /// After a pass that ended as `pass` with `pending` left: the wait and the next limit.
+    /// `jitter` is a random number in [0, 1].
+    pub fn after(&mut self, pass: &Pass, pending: u64, jitter: f64) -> (Duration, usize) {
+        match pass {
+            Pass::Done if pending == 0 => {
+                *self = Pacer::default();
+                (IDLE_POLL, BATCH)
+            }
+            Pass::Done if self.catching_up => {
+                self.failures = 0;
+                (CATCH_UP_PACE.mul_f64(0.5 + jitter.clamp(0.0, 1.0)), 1)
+            }
+            Pass::Done => {
+                self.failures = 0;
+                (Duration::ZERO, BATCH)
+            }
+            Pass::Paused => (PAUSED_RETRY, BATCH),
+            Pass::Failed(asked) => {
+                self.failures = self.failures.saturating_add(1);
+                if self.failures >= CATCH_UP_AFTER {
+                    self.catching_up = true;
+                }
+                let wait = asked.unwrap_or_else(|| backoff(self.failures, jitter));
+                (wait, if self.catching_up { 1 } else { BATCH })
+            }
+        }
+    }
+}
+
 /// Full jitter: a wait anywhere up to 1 s, 2 s, 4 s … five minutes (`jitter` in [0, 1]), so that
 /// a fleet coming back online spreads its retries instead of hitting the central in step; never
 /// under 100 ms, so a failing central is not hammered.
-fn backoff(failures: u32, jitter: f64) -> Duration {
+pub fn backoff(failures: u32, jitter: f64) -> Duration {
     let exponent = failures.saturating_sub(1).min(16);
     let base = Duration::from_secs(1u64 << exponent).min(MAX_BACKOFF);
     base.mul_f64(jitter.clamp(0.0, 1.0))
@@ -418,6 +458,43 @@ mod tests {
         assert_eq!(backoff(10, 1.0), MAX_BACKOFF, "capped");
         assert_eq!(backoff(30, 1.0), MAX_BACKOFF);
         assert_eq!(backoff(u32::MAX, 0.5), MAX_BACKOFF / 2);
+    }
+
+    #[test]
+    fn a_backlog_after_an_outage_goes_out_paced_and_normal_work_does_not() {
+        let mut p = Pacer::default();
+        assert_eq!(
+            p.after(&Pass::Done, 3, 0.5),
+            (Duration::ZERO, BATCH),
+            "no outage: at once"
+        );
+        assert_eq!(
+            p.after(&Pass::Failed(None), 3, 1.0).1,
+            BATCH,
+            "one failure is not an outage"
+        );
+        p.after(&Pass::Failed(None), 3, 1.0);
+        let (wait, limit) = p.after(&Pass::Failed(None), 3, 1.0);
+        assert_eq!((wait, limit), (Duration::from_secs(4), 1));
+        assert_eq!(
+            p.after(&Pass::Done, 2, 0.5),
+            (CATCH_UP_PACE, 1),
+            "paced backlog"
+        );
+        assert_eq!(p.after(&Pass::Done, 1, 0.0), (CATCH_UP_PACE / 2, 1));
+        assert_eq!(
+            p.after(&Pass::Done, 0, 0.5),
+            (IDLE_POLL, BATCH),
+            "empty: back to normal"
+        );
+        assert_eq!(p.after(&Pass::Done, 5, 0.5), (Duration::ZERO, BATCH));
+        let asked = Duration::from_secs(7);
+        assert_eq!(
+            p.after(&Pass::Failed(Some(asked)), 5, 0.5).0,
+            asked,
+            "Retry-After wins"
+        );
+        assert_eq!(p.after(&Pass::Paused, 5, 0.5).0, PAUSED_RETRY);
     }
 
     #[test]

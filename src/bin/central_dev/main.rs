@@ -153,6 +153,11 @@ async fn main() -> ExitCode {
                 continue;
             }
         };
+        // Answers go out in several small TLS records: with Nagle's algorithm each would wait
+        // for the client's delayed ACK (~40 ms per request on loopback).
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(%peer, error = %e, "TCP_NODELAY not set");
+        }
         let config = if faults.refuse_connection() {
             tls.refusing.clone()
         } else {
