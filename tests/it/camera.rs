@@ -5,7 +5,7 @@ use kiosk::devices::camera::CameraError;
 use kiosk::ui::{NoticeKind, Session};
 use slint::ComponentHandle;
 
-use crate::support::{demo_kiosk_with_camera, kiosk_bin};
+use crate::support::demo_kiosk_with_camera;
 
 #[test]
 fn a_missing_v4l_camera_is_an_error_not_a_panic() {
@@ -21,7 +21,7 @@ fn a_missing_v4l_camera_is_an_error_not_a_panic() {
         kiosk::devices::camera::v4l::V4lCamera::open("camera"),
         Err(CameraError::Unavailable(_))
     ));
-    let out = std::process::Command::new(kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .args(["camera", "list"])
         .output()
         .expect("run kiosk");

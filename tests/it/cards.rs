@@ -407,7 +407,7 @@ fn technician_commands_list_readers_and_read_a_chip() {
         Box::new(samples::passport(pki(), 20_000, Quirks::default()))
     });
     wait_for(&mut Monitor::new(), CHIP_READER, true);
-    let list = std::process::Command::new(support::kiosk_bin())
+    let list = crate::run_logs::kiosk_command()
         .args(["card", "list"])
         .output()
         .unwrap();
@@ -417,7 +417,7 @@ fn technician_commands_list_readers_and_read_a_chip() {
         "{text}"
     );
     assert!(text.contains(&format!("{ID_READER}\tempty")), "{text}");
-    let read = std::process::Command::new(support::kiosk_bin())
+    let read = crate::run_logs::kiosk_command()
         .args([
             "--config",
             config.to_str().unwrap(),

@@ -95,6 +95,10 @@ impl Drop for Central {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        crate::run_logs::keep(
+            &self.data.path().join("central.log"),
+            &format!("central-{}.log", self.child.id()),
+        );
     }
 }
 

@@ -1,15 +1,13 @@
 //! `kiosk config check` on the demo file and on broken files: exact FILE:LINE:COL: key: lines
 //! and a non-zero exit.
 
-use std::process::Command;
-
-use crate::support::{kiosk_bin, repo};
+use crate::support::repo;
 
 fn check(text: &str) -> (bool, String, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("kiosk.toml");
     std::fs::write(&file, text).expect("write");
-    let out = Command::new(kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .args(["config", "check"])
         .arg(&file)
         .output()
@@ -28,7 +26,7 @@ fn demo() -> String {
 
 #[test]
 fn the_demo_file_is_ok() {
-    let out = Command::new(kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .args(["config", "check"])
         .arg(repo().join("kiosk.toml"))
         .output()
@@ -94,7 +92,7 @@ fn bad_url_and_other_semantic_errors_are_all_listed() {
 
 #[test]
 fn missing_file_is_a_clear_error() {
-    let out = Command::new(kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .args(["config", "check", "/nonexistent/kiosk.toml"])
         .output()
         .expect("run");
@@ -108,7 +106,7 @@ fn missing_file_is_a_clear_error() {
 #[test]
 fn pin_hash_round_trip() {
     use std::io::Write;
-    let mut child = Command::new(kiosk_bin())
+    let mut child = crate::run_logs::kiosk_command()
         .args(["config", "hash-pin"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -132,7 +130,7 @@ fn pin_hash_round_trip() {
 fn the_deployment_examples_are_valid() {
     for name in ["hall-self-fill.toml", "station-endorsement.toml"] {
         let file = repo().join("deploy/config").join(name);
-        let out = Command::new(kiosk_bin())
+        let out = crate::run_logs::kiosk_command()
             .args(["config", "check"])
             .arg(&file)
             .output()
@@ -144,7 +142,7 @@ fn the_deployment_examples_are_valid() {
 
 #[test]
 fn an_endorsement_kiosk_configuration_is_refused_clearly() {
-    let out = Command::new(kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .arg("--config")
         .arg(repo().join("deploy/config/station-endorsement.toml"))
         .arg("run")

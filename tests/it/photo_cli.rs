@@ -1,14 +1,12 @@
 //! `kiosk photo check` on the committed fixture (see tests/fixtures/README.md) and on the demo
 //! subject: correct verdicts, exit codes and the final file.
 
-use std::process::Command;
-
-use crate::support::{kiosk_bin, repo};
+use crate::support::repo;
 
 #[test]
 fn photo_check_verdicts_on_the_fixtures() {
     let astronaut = repo().join("tests/fixtures/astronaut.png");
-    let out = Command::new(kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .args(["photo", "check", "--json"])
         .arg(&astronaut)
         .output()
@@ -46,7 +44,7 @@ fn photo_check_verdicts_on_the_fixtures() {
         .save(&frame)
         .expect("save");
     let photo = dir.path().join("photo.jpg");
-    let out = Command::new(kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .args(["photo", "check"])
         .arg(&frame)
         .arg("--out")
@@ -64,7 +62,7 @@ fn photo_check_verdicts_on_the_fixtures() {
         "{} bytes",
         jpeg.len()
     );
-    let out = Command::new(kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .args(["photo", "check", "--profile", "passport-x"])
         .arg(&frame)
         .output()

@@ -394,7 +394,7 @@ fn tcp_config(dir: &std::path::Path, address: &str) -> std::path::PathBuf {
 }
 
 fn kiosk(config: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(crate::support::kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .arg("--config")
         .arg(config)
         .args(args)
@@ -465,7 +465,7 @@ fn command_line_status_test_page_and_reprint_against_the_mock_printer() {
 fn print_sample_writes_bytes_and_preview() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (bin, png) = (dir.path().join("s.bin"), dir.path().join("s.png"));
-    let out = std::process::Command::new(crate::support::kiosk_bin())
+    let out = crate::run_logs::kiosk_command()
         .args(["print", "sample", "--width", "58", "--out"])
         .arg(&bin)
         .arg("--png")

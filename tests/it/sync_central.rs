@@ -234,7 +234,7 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
     let config = kiosk_config(dir.path(), &data, &central.pki, &central.url, "SYNC01");
     let logs = std::cell::RefCell::new(String::new());
     let kiosk = |args: &[&str]| {
-        let out = Command::new(crate::support::kiosk_bin())
+        let out = crate::run_logs::kiosk_command()
             .arg("--config")
             .arg(&config)
             .args(args)
@@ -618,4 +618,58 @@ fn acknowledged_applications_leave_no_personal_data_in_the_files() {
             );
         }
     }
+}
+
+/// A wrong store key and a key file others can read stop the kiosk with a message that says
+/// what is wrong and what to do; nothing is created or changed.
+#[test]
+fn store_key_problems_are_clear_start_up_errors() {
+    use std::os::unix::fs::PermissionsExt;
+    let pki = TestPki::new();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let mut store = Store::open(&data, &test_key()).expect("store");
+    application(&mut store, "key-test");
+    drop(store);
+    let config = kiosk_config(dir.path(), &data, &pki, "https://127.0.0.1:9", "SYNC01");
+    let key_file = dir.path().join("store.key");
+    let status = || {
+        let out = crate::run_logs::kiosk_command()
+            .arg("--config")
+            .arg(&config)
+            .args(["queue", "status"])
+            .output()
+            .expect("kiosk runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, _) = status();
+    assert!(ok && out.contains("waiting: 1"), "{out}");
+
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (ok, _, err) = status();
+    assert!(
+        !ok && err.contains("can be read by other users") && err.contains("chmod 600"),
+        "{err}"
+    );
+
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(&key_file, [0x11u8; 32]).unwrap();
+    let (ok, _, err) = status();
+    assert!(
+        !ok && err.contains("cannot be opened with this key"),
+        "{err}"
+    );
+
+    std::fs::remove_file(&key_file).unwrap();
+    let demo_off = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("demo = true", "demo = false");
+    std::fs::write(&config, demo_off).unwrap();
+    let (ok, _, err) = status();
+    assert!(!ok && err.contains("does not exist"), "{err}");
+    assert!(!key_file.exists(), "a real kiosk never makes its own key");
 }
