@@ -108,19 +108,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
+/// Sends a request; a failure before any answer is already the outcome.
+async fn answer(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Outcome> {
+    request.send().await.map_err(|e| transport_outcome(&e))
+}
+
 async fn send(link: &Link, key: &str, body: &str) -> Outcome {
-    let response = link
+    let request = link
         .client()
         .post(format!("{}{SUBMISSIONS_PATH}", link.url()))
         .header(IDEMPOTENCY_KEY, key)
         .header(CONTENT_DIGEST, content_digest(body.as_bytes()))
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body.to_string())
-        .send()
-        .await;
-    let response = match response {
+        .body(body.to_string());
+    let response = match answer(request).await {
         Ok(r) => r,
-        Err(e) => return transport_outcome(&e),
+        Err(outcome) => return outcome,
     };
     let status = response.status();
     let wait = retry_after(response.headers());
@@ -156,14 +159,12 @@ fn problem_title(text: &str) -> String {
 
 /// After an ambiguous failure: did the central store the submission?
 async fn reconcile(link: &Link, key: &str) -> Outcome {
-    let response = link
+    let request = link
         .client()
-        .get(format!("{}{SUBMISSIONS_PATH}/{key}", link.url()))
-        .send()
-        .await;
-    let response = match response {
+        .get(format!("{}{SUBMISSIONS_PATH}/{key}", link.url()));
+    let response = match answer(request).await {
         Ok(r) => r,
-        Err(e) => return transport_outcome(&e),
+        Err(outcome) => return outcome,
     };
     let status = response.status();
     match status.as_u16() {

@@ -111,6 +111,12 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
 /// Walks from a sample card to the printed form with the minimum of choices.
 fn apply_and_print(k: &Kiosk) {
     k.walk_to_photo();
+    photo_then_confirm(k);
+    k.wait_for_page(Page::Done);
+}
+
+/// Takes the photo, then confirms it and the review (the save starts).
+fn photo_then_confirm(k: &Kiosk) {
     k.tap("photo-take");
     k.wait_until("the photo", |k| {
         k.window()
@@ -119,7 +125,6 @@ fn apply_and_print(k: &Kiosk) {
     });
     k.tap("next");
     k.tap("next");
-    k.wait_for_page(Page::Done);
 }
 
 /// A printer out of paper.
@@ -472,14 +477,7 @@ fn a_full_store_saves_nothing_stops_taking_applicants_and_recovers() {
     let k = crate::support::demo_kiosk_with_store(limits, None);
     k.walk_to_photo();
     let (mut other, keys) = fill_store(&k, limits);
-    k.tap("photo-take");
-    k.wait_until("the photo", |k| {
-        k.window()
-            .global::<kiosk::ui::PhotoAdapter>()
-            .get_has_photo()
-    });
-    k.tap("next");
-    k.tap("next");
+    photo_then_confirm(&k);
     k.wait_until("the refusal", |k| {
         k.window().global::<Session>().get_notice() == NoticeKind::StorageFull
     });
