@@ -142,6 +142,7 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
             timeouts: config.timeouts(),
             photo: PhotoSpec::named(&config.photo.profile).unwrap_or_default(),
             max_photo_attempts: config.photo.max_attempts,
+            pin_hash: config.technician.pin_hash.clone(),
         },
         catalogue,
         devices: ui::Devices {

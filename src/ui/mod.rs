@@ -9,6 +9,7 @@ mod generated {
 pub use generated::*;
 
 mod shell;
+mod technician;
 mod view;
 mod workers;
 

@@ -14,10 +14,12 @@ use std::time::Duration;
 use chrono::{Local, NaiveDate};
 use slint::{ComponentHandle, Image, Rgb8Pixel, SharedPixelBuffer, Timer, TimerMode};
 
+use super::technician::{self, Verdict};
 use super::view::{self, Lang};
 use super::workers::{self, CameraCommand, Inbound, PreviewSlot, SaveJob, ServiceContext};
 use super::{
-    AppWindow, Details, Documents, PhotoAdapter, Session as SessionGlobal, Theme, ThemeVariant,
+    AppWindow, Details, Documents, PhotoAdapter, Session as SessionGlobal, Technician, Theme,
+    ThemeVariant,
 };
 use crate::devices::camera::CameraOpener;
 use crate::devices::card::sim::SimCardSlot;
@@ -61,6 +63,8 @@ pub struct Settings {
     pub photo: PhotoSpec,
     /// Rejected captures before the photo is left to the window.
     pub max_photo_attempts: u32,
+    /// Argon2 hash of the technician PIN.
+    pub pin_hash: String,
 }
 
 pub struct Kiosk {
@@ -100,6 +104,11 @@ struct Controller {
     central_settings: Option<Arc<crate::sync::fleet::Settings>>,
     /// The service thread found no room in the store.
     storage_full: bool,
+    technician: technician::Gate,
+    /// The technician screen is shown (and unlocked), and when it was last touched.
+    tech_open: bool,
+    tech_unlocked: bool,
+    tech_touch: u64,
 }
 
 impl Controller {
@@ -165,7 +174,11 @@ impl Controller {
 
     fn receive(&mut self, message: Inbound) {
         let event = match message {
-            Inbound::Card(CardEvent::Inserted(identity)) => Event::CardInserted(*identity),
+            Inbound::Card(CardEvent::Inserted(identity)) => {
+                // An applicant comes first: the technician screen gives way.
+                self.close_technician();
+                Event::CardInserted(*identity)
+            }
             Inbound::Card(CardEvent::Unreadable(_)) => Event::CardUnreadable,
             Inbound::Card(CardEvent::Removed) => Event::CardRemoved,
             Inbound::Photo(Ok(photo)) => {
@@ -315,8 +328,131 @@ impl Controller {
         }
     }
 
+    fn tech_global(&self, f: impl FnOnce(Technician<'_>)) {
+        if let Some(ui) = self.window.upgrade() {
+            f(ui.global::<Technician>());
+        }
+    }
+
+    /// A tap on the hidden spot; the fifth quick one opens the PIN pad (attract screen only).
+    fn knock(&mut self) {
+        if self.session.step() == Step::Attract && self.technician.knock(self.now) {
+            self.tech_open = true;
+            self.tech_unlocked = false;
+            self.tech_touch = self.now;
+            self.show_pin();
+            self.tech_global(|t| {
+                t.set_refusal("".into());
+                t.set_open(true);
+                t.set_unlocked(false);
+            });
+            tracing::info!("technician screen opened");
+        }
+    }
+
+    fn show_pin(&self) {
+        let dots = "●".repeat(self.technician.entered_len());
+        self.tech_global(|t| t.set_pin_dots(dots.into()));
+    }
+
+    fn pin_key(&mut self, key: PinKey) {
+        self.tech_touch = self.now;
+        match key {
+            PinKey::Digit(d) => self.technician.digit(d),
+            PinKey::Back => self.technician.backspace(),
+            PinKey::Clear => self.technician.reset(),
+        }
+        self.show_pin();
+    }
+
+    fn submit_pin(&mut self) {
+        self.tech_touch = self.now;
+        let verdict = self.technician.submit(self.now);
+        self.show_pin();
+        match verdict {
+            Verdict::Open => {
+                tracing::info!("technician screen unlocked");
+                self.tech_unlocked = true;
+                self.tech_global(|t| {
+                    t.set_unlocked(true);
+                    t.set_refusal("".into());
+                });
+                self.refresh_technician();
+            }
+            Verdict::Wrong { tries_left } => {
+                tracing::warn!(tries_left, "technician PIN wrong");
+                self.tech_global(|t| {
+                    t.set_refusal("wrong".into());
+                    t.set_tries_left(tries_left as i32);
+                });
+            }
+            Verdict::Locked { seconds } => {
+                tracing::warn!(seconds, "technician PIN locked after wrong PINs");
+                self.tech_global(|t| {
+                    t.set_refusal("locked".into());
+                    t.set_locked_seconds(seconds as i32);
+                });
+            }
+        }
+    }
+
+    fn close_technician(&mut self) {
+        if !self.tech_open {
+            return;
+        }
+        self.tech_open = false;
+        self.tech_unlocked = false;
+        self.technician.reset();
+        self.tech_global(|t| {
+            t.set_open(false);
+            t.set_unlocked(false);
+            t.set_pin_dots("".into());
+        });
+        tracing::info!("technician screen closed");
+    }
+
+    /// What the unlocked technician screen shows: the queue and the devices.
+    fn refresh_technician(&self) {
+        if !self.tech_unlocked {
+            return;
+        }
+        let status = self.sync.as_ref().map(|s| s.status()).unwrap_or_default();
+        let online = self.sync.is_some() && (status.online || status.pending == 0);
+        let devices: Vec<slint::SharedString> = self
+            .live
+            .as_ref()
+            .map(|l| l.devices())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, state)| format!("{name}: {state}").into())
+            .collect();
+        let version = self
+            .central_settings
+            .as_ref()
+            .and_then(|s| s.version.clone())
+            .unwrap_or_default();
+        let device_id = self.settings.device_id.clone();
+        self.tech_global(|t| {
+            t.set_device_id(device_id.into());
+            t.set_app_version(env!("CARGO_PKG_VERSION").into());
+            t.set_online(online);
+            t.set_queue_pending(status.pending as i32);
+            t.set_dead_letters(status.dead as i32);
+            t.set_oldest_pending(status.oldest_pending.unwrap_or_default().into());
+            t.set_paused(status.paused.unwrap_or_default().into());
+            t.set_config_version(version.into());
+            t.set_devices(slint::ModelRc::new(slint::VecModel::from(devices)));
+        });
+    }
+
     fn tick(&mut self) {
         self.now += CLOCK.as_millis() as u64;
+        if self.tech_open {
+            if self.now.saturating_sub(self.tech_touch) >= technician::IDLE_CLOSE_MS {
+                self.close_technician();
+            }
+            self.refresh_technician();
+        }
         self.count_down();
         self.apply_live_settings();
         self.check_availability();
@@ -369,6 +505,12 @@ fn set_languages(ui: &AppWindow, languages: &[String]) {
         )));
 }
 
+enum PinKey {
+    Digit(char),
+    Back,
+    Clear,
+}
+
 /// Wires callbacks to the controller; each callback holds only a weak window handle.
 fn connect(ui: &AppWindow, c: &Rc<RefCell<Controller>>) {
     let g = ui.global::<SessionGlobal>();
@@ -393,6 +535,25 @@ fn connect(ui: &AppWindow, c: &Rc<RefCell<Controller>>) {
     });
     let cc = c.clone();
     g.on_set_language(move |code| cc.borrow_mut().set_language(&code));
+
+    let t = ui.global::<Technician>();
+    t.on_knock(on(c, |c| c.knock()));
+    let cc = c.clone();
+    t.on_digit(move |d| {
+        if let Some(ch) = d.chars().next() {
+            cc.borrow_mut().pin_key(PinKey::Digit(ch));
+        }
+    });
+    t.on_backspace(on(c, |c| c.pin_key(PinKey::Back)));
+    t.on_clear_pin(on(c, |c| c.pin_key(PinKey::Clear)));
+    t.on_submit(on(c, |c| c.submit_pin()));
+    t.on_close(on(c, |c| c.close_technician()));
+    t.on_sync_now(on(c, |c| {
+        c.tech_touch = c.now;
+        if let Some(sync) = &c.sync {
+            sync.wake();
+        }
+    }));
 
     let edit = |c: &Rc<RefCell<Controller>>| {
         let c = c.clone();
@@ -524,6 +685,7 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
         )));
     }
     let today: NaiveDate = Local::now().date_naive();
+    let pin_hash = settings.pin_hash.clone();
     let controller = Rc::new(RefCell::new(Controller {
         session: Session::new(catalogue, settings.timeouts, today)
             .with_max_photo_attempts(settings.max_photo_attempts),
@@ -542,6 +704,10 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
         applied: 0,
         central_settings: None,
         storage_full: false,
+        technician: technician::Gate::new(&pin_hash),
+        tech_open: false,
+        tech_unlocked: false,
+        tech_touch: 0,
     }));
     connect(&ui, &controller);
     controller.borrow_mut().wipe();

@@ -46,26 +46,35 @@ pub fn demo_kiosk_with(
     printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
     camera: Option<kiosk::devices::camera::CameraOpener>,
 ) -> Kiosk {
-    kiosk_with_devices(printer, camera, None, Limits::default(), None)
+    kiosk_with_devices(printer, camera, None, Options::default())
 }
 
 /// A demo kiosk whose ID cards come from `card` instead of the simulated reader.
 pub fn kiosk_with_card(card: Box<dyn kiosk::devices::card::CardReader>) -> Kiosk {
-    kiosk_with_devices(demo_printer, None, Some(card), Limits::default(), None)
+    kiosk_with_devices(demo_printer, None, Some(card), Options::default())
 }
 
-/// A demo kiosk whose store has these limits and whose settings the test may change as the
-/// central would (`live`).
-pub fn demo_kiosk_with_store(limits: Limits, live: Option<kiosk::sync::fleet::Live>) -> Kiosk {
-    kiosk_with_devices(demo_printer, None, None, limits, live)
+/// A sync worker for a test kiosk, started on its data directory.
+pub type SyncStarter = Box<dyn FnOnce(&Path) -> kiosk::sync::worker::SyncHandle>;
+
+/// What a demo kiosk may have besides the defaults: store limits, settings the test changes as
+/// the central would (`live`), a sync worker.
+#[derive(Default)]
+pub struct Options {
+    pub limits: Limits,
+    pub live: Option<kiosk::sync::fleet::Live>,
+    pub sync: Option<SyncStarter>,
+}
+
+pub fn demo_kiosk_with_options(options: Options) -> Kiosk {
+    kiosk_with_devices(demo_printer, None, None, options)
 }
 
 fn kiosk_with_devices(
     printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
     camera: Option<kiosk::devices::camera::CameraOpener>,
     card: Option<Box<dyn kiosk::devices::card::CardReader>>,
-    limits: Limits,
-    live: Option<kiosk::sync::fleet::Live>,
+    options: Options,
 ) -> Kiosk {
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
         i_slint_backend_testing::TestingBackendOptions {
@@ -88,6 +97,7 @@ fn kiosk_with_devices(
             timeouts: Timeouts::default(),
             photo: PhotoSpec::default(),
             max_photo_attempts: 3,
+            pin_hash: kiosk::config::hash_pin(DEMO_PIN).expect("hash"),
         },
         catalogue: Arc::new(Catalogue::builtin()),
         devices: ui::Devices {
@@ -103,9 +113,9 @@ fn kiosk_with_devices(
             printer_profile: PrinterProfile::builtin("generic-80").expect("profile"),
             reprint_hours: 12,
         },
-        store: Store::open_with(data.path(), &test_key(), limits).expect("store"),
-        sync: None,
-        live,
+        store: Store::open_with(data.path(), &test_key(), options.limits).expect("store"),
+        sync: options.sync.map(|start| start(data.path())),
+        live: options.live,
     };
     let running = ui::start(kiosk).expect("window");
     // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the
@@ -266,6 +276,9 @@ impl Kiosk {
         self.data.path()
     }
 }
+
+/// The technician PIN of the test kiosks.
+pub const DEMO_PIN: &str = "2468";
 
 /// The store key of every test store (synthetic, like the rest of the test data).
 pub fn test_key() -> StoreKey {

@@ -474,7 +474,10 @@ fn a_full_store_saves_nothing_stops_taking_applicants_and_recovers() {
         max_db_bytes: 4 * 1024 * 1024,
         min_free_disk_bytes: 0,
     };
-    let k = crate::support::demo_kiosk_with_store(limits, None);
+    let k = crate::support::demo_kiosk_with_options(crate::support::Options {
+        limits,
+        ..Default::default()
+    });
     k.walk_to_photo();
     let (mut other, keys) = fill_store(&k, limits);
     photo_then_confirm(&k);
@@ -533,8 +536,10 @@ fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() 
         catalogue: std::sync::Arc::new(kiosk::domain::catalogue::Catalogue::builtin()),
         hours: None,
     });
-    let k =
-        crate::support::demo_kiosk_with_store(kiosk::store::Limits::default(), Some(live.clone()));
+    let k = crate::support::demo_kiosk_with_options(crate::support::Options {
+        live: Some(live.clone()),
+        ..Default::default()
+    });
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
     let catalogue =
@@ -598,4 +603,90 @@ fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() 
     k.tap("demo-card-0");
     k.advance(500);
     assert_eq!(k.page(), Page::Attract, "closed: no applicant");
+}
+
+/// The hidden technician screen: five taps on the site name, the PIN (wrong ones counted), then
+/// the queue as the central sees it — here offline with one application waiting — and the
+/// devices; it closes by itself when left alone.
+#[test]
+fn the_technician_screen_needs_the_pin_and_shows_the_waiting_queue() {
+    let pki = crate::central::TestPki::new();
+    let link = pki.link(
+        "https://127.0.0.1:9",
+        "TEST01",
+        std::time::Duration::from_secs(5),
+    );
+    let k = crate::support::demo_kiosk_with_options(crate::support::Options {
+        sync: Some(Box::new(move |dir| {
+            kiosk::sync::worker::spawn(
+                dir.to_path_buf(),
+                &crate::support::test_key(),
+                link,
+                30,
+                None,
+            )
+            .expect("worker")
+        })),
+        live: Some(kiosk::sync::fleet::Live::new(
+            kiosk::sync::fleet::Settings {
+                version: None,
+                timeouts: kiosk::flow::Timeouts::default(),
+                languages: vec!["zh_CN".into(), "en".into()],
+                default_language: "zh_CN".into(),
+                catalogue: std::sync::Arc::new(kiosk::domain::catalogue::Catalogue::builtin()),
+                hours: None,
+            },
+        )),
+        ..Default::default()
+    });
+    apply_and_print(&k);
+    k.tap("finish");
+    k.wait_until("offline with one waiting", |k| {
+        k.find("sync-status")
+            .is_some_and(|_| k.label("sync-status").contains('1'))
+    });
+    let tech = || k.window().global::<kiosk::ui::Technician>();
+    for _ in 0..4 {
+        k.tap("site-name");
+        k.advance(200);
+    }
+    assert!(!tech().get_open(), "four taps are not enough");
+    k.tap("site-name");
+    assert!(tech().get_open());
+    for d in "1111".chars() {
+        k.tap(&format!("key-{d}"));
+    }
+    assert_eq!(k.label("tech-pin"), "●●●●", "dots, never digits");
+    k.tap("tech-submit");
+    assert!(
+        k.label("tech-refusal").contains('4'),
+        "{}",
+        k.label("tech-refusal")
+    );
+    assert!(!tech().get_unlocked());
+    for d in crate::support::DEMO_PIN.chars() {
+        k.tap(&format!("key-{d}"));
+    }
+    k.tap("tech-submit");
+    assert!(tech().get_unlocked());
+    k.advance(1_000);
+    let central = k.label("tech-central");
+    assert!(
+        central.contains("离线") && central.contains('1'),
+        "{central}"
+    );
+    assert!(k.label("tech-dead").contains('0'));
+    assert!(
+        k.visible_text().contains("printer: ok"),
+        "the devices are listed"
+    );
+    k.tap("tech-close");
+    assert!(!tech().get_open());
+    assert_eq!(k.page(), Page::Attract);
+    for _ in 0..5 {
+        k.tap("site-name");
+    }
+    assert!(tech().get_open());
+    k.advance(121_000);
+    assert!(!tech().get_open(), "closes by itself when left alone");
 }
