@@ -177,9 +177,13 @@ impl Controller {
             Inbound::Card(CardEvent::Inserted(identity)) => {
                 // An applicant comes first: the technician screen gives way.
                 self.close_technician();
+                self.report_device("card reader", "ok");
                 Event::CardInserted(*identity)
             }
-            Inbound::Card(CardEvent::Unreadable(_)) => Event::CardUnreadable,
+            Inbound::Card(CardEvent::Unreadable(_)) => {
+                self.report_device("card reader", "the last card could not be read");
+                Event::CardUnreadable
+            }
             Inbound::Card(CardEvent::Removed) => Event::CardRemoved,
             Inbound::Photo(Ok(photo)) => {
                 if let Some(ui) = self.window.upgrade() {

@@ -354,9 +354,14 @@ fn room(store: &Store, had_room: &mut bool, tx: &Sender<Inbound>) -> bool {
 pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> {
     let (job_tx, job_rx): (Sender<SaveJob>, Receiver<SaveJob>) = mpsc::channel();
     spawn("service", move || {
-        let mut had_room = true;
-        if !room(&ctx.store, &mut had_room, &tx) {
+        // The first check is always reported, so the technician screen and the heartbeat know
+        // the storage state from the start.
+        let mut had_room = ctx.store.check_room().is_ok();
+        if tx.send(Inbound::Room(had_room)).is_err() {
             return;
+        }
+        if !had_room {
+            tracing::error!("store: no room, the kiosk takes no new applicants until there is");
         }
         loop {
             let job = match job_rx.recv_timeout(ROOM_CHECK) {

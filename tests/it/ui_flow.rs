@@ -676,10 +676,10 @@ fn the_technician_screen_needs_the_pin_and_shows_the_waiting_queue() {
         "{central}"
     );
     assert!(k.label("tech-dead").contains('0'));
-    assert!(
-        k.visible_text().contains("printer: ok"),
-        "the devices are listed"
-    );
+    let text = k.visible_text();
+    for device in ["printer: ok", "storage: ok", "card reader: ok"] {
+        assert!(text.contains(device), "{device} is listed: {text}");
+    }
     k.tap("tech-close");
     assert!(!tech().get_open());
     assert_eq!(k.page(), Page::Attract);
