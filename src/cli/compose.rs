@@ -103,6 +103,7 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
     let key = super::store_key(config)?;
     let store = Store::open_with(&config.store.data_dir, &key, config.store.limits())
         .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
+    let store = Arc::new(std::sync::Mutex::new(store));
     let link = Link::from_config(&config.central).map_err(|e| e.to_string())?;
     let catalogue = Arc::new(Catalogue::builtin());
     let live = Live::new(LiveSettings {
@@ -121,8 +122,7 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
     };
     fleet.restore();
     let sync = crate::sync::worker::spawn(
-        config.store.data_dir.clone(),
-        &key,
+        store.clone(),
         link,
         config.store.tombstone_days,
         Some(fleet),

@@ -141,6 +141,19 @@ pub struct Store {
     limits: Limits,
 }
 
+/// The kiosk's one connection to its store, shared by the thread that saves applications and
+/// the sync worker: one writer at a time by construction, never `SQLITE_BUSY` between them.
+/// Hold the lock for one store call, never across network I/O.
+pub type SharedStore = std::sync::Arc<std::sync::Mutex<Store>>;
+
+/// Locks the shared store; a thread that panicked while holding it left no half transaction
+/// (SQLite rolled it back), so the connection is used on.
+pub fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The database file in a data directory.
 pub fn db_path(dir: &Path) -> PathBuf {
     dir.join("kiosk.db")

@@ -11,7 +11,6 @@
 //! connection lost mid-answer, a cut body) may have been stored: the worker asks
 //! `GET /v1/submissions/{key}` before sending again, and a resend carries the same key anyway.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ use super::api::{
     Ack, CONTENT_DIGEST, IDEMPOTENCY_KEY, SUBMISSIONS_PATH, SubmissionState, content_digest,
 };
 use super::link::{Link, is_identity_refusal};
-use crate::store::{Store, StoreKey};
+use crate::store::{SharedStore, Store};
 
 const BATCH: usize = 20;
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
@@ -185,6 +184,24 @@ async fn reconcile(link: &Link, key: &str) -> Outcome {
     }
 }
 
+/// How the worker reaches the store: the kiosk's shared connection (locked for each call), or
+/// a store a command owns (`kiosk sync now`).
+pub trait StoreAccess {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R;
+}
+
+impl StoreAccess for Store {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(self)
+    }
+}
+
+impl StoreAccess for &std::sync::Mutex<Store> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
+        f(&mut crate::store::lock(self))
+    }
+}
+
 /// How a pass over the queue ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pass {
@@ -197,7 +214,7 @@ pub enum Pass {
 }
 
 fn retry_later(
-    store: &mut Store,
+    store: &mut impl StoreAccess,
     item: &crate::store::OutboxItem,
     reason: &str,
     wait: Option<Duration>,
@@ -208,15 +225,23 @@ fn retry_later(
         s.online = false;
         s.last_error = Some(reason.to_string());
     }
-    if let Err(e) = store.mark_failed(&item.idem_key, reason) {
+    if let Err(e) = store.with(|s| s.mark_failed(&item.idem_key, reason)) {
         tracing::error!(error = %e, "sync: cannot update the outbox");
     }
     Pass::Failed(wait)
 }
 
 /// Sends up to `limit` pending submissions, oldest first.
-async fn drain(store: &mut Store, link: &Link, status: &Mutex<SyncStatus>, limit: usize) -> Pass {
-    let items = match store.pending(limit) {
+/// Sends up to `limit` pending submissions, oldest first. The store is locked for each store
+/// call only, never while a request is on the way.
+async fn drain(
+    store: &mut impl StoreAccess,
+    link: &Link,
+    status: &Mutex<SyncStatus>,
+    limit: usize,
+) -> Pass {
+    let pending = store.with(|s| s.pending(limit));
+    let items = match pending {
         Ok(items) => items,
         Err(e) => {
             tracing::error!(error = %e, "sync: cannot read the outbox");
@@ -241,15 +266,12 @@ async fn drain(store: &mut Store, link: &Link, status: &Mutex<SyncStatus>, limit
                     s.online = true;
                     s.paused = None;
                 });
-                store.mark_acked(
-                    &item.idem_key,
-                    &ack.receipt_no,
-                    chrono::Local::now().naive_local(),
-                )
+                let now = chrono::Local::now().naive_local();
+                store.with(|s| s.mark_acked(&item.idem_key, &ack.receipt_no, now))
             }
             Outcome::Rejected(reason) => {
                 tracing::error!(number = %item.number, %reason, "sync: dead-lettered");
-                store.mark_dead(&item.idem_key, &reason)
+                store.with(|s| s.mark_dead(&item.idem_key, &reason))
             }
             Outcome::Pause(reason) => {
                 tracing::error!(%reason, "sync: queue paused until the kiosk's certificate is accepted (see README, \"When applications do not reach the central\")");
@@ -273,7 +295,7 @@ async fn drain(store: &mut Store, link: &Link, status: &Mutex<SyncStatus>, limit
         }
     }
     // Acknowledged bodies were purged: push that out of the WAL too.
-    if let Err(e) = store.checkpoint() {
+    if let Err(e) = store.with(|s| s.checkpoint()) {
         tracing::warn!(error = %e, "sync: checkpoint failed");
     }
     Pass::Done
@@ -303,9 +325,13 @@ pub fn sync_now(
 }
 
 /// Refreshes the queue figures the screens and the heartbeat show.
-fn publish(store: &Store, status: &Mutex<SyncStatus>, pass: &Pass) {
-    let counts = store.counts().unwrap_or_default();
-    let oldest = store.oldest_pending().unwrap_or_default();
+fn publish(store: &mut impl StoreAccess, status: &Mutex<SyncStatus>, pass: &Pass) {
+    let (counts, oldest) = store.with(|s| {
+        (
+            s.counts().unwrap_or_default(),
+            s.oldest_pending().unwrap_or_default(),
+        )
+    });
     if let Ok(mut s) = status.lock() {
         s.pending = counts.pending;
         s.dead = counts.dead;
@@ -318,21 +344,19 @@ fn publish(store: &Store, status: &Mutex<SyncStatus>, pass: &Pass) {
     }
 }
 
-/// Starts the worker thread for the store in `data_dir`, sending over `link`; `fleet` adds the
+/// Starts the worker thread on the kiosk's store, sending over `link`; `fleet` adds the
 /// heartbeat and the configuration pull to the same runtime.
 pub fn spawn(
-    data_dir: PathBuf,
-    key: &StoreKey,
+    store: SharedStore,
     link: Link,
     tombstone_days: u32,
     fleet: Option<super::fleet::Fleet>,
 ) -> Result<SyncHandle, crate::store::StoreError> {
-    let mut store = Store::open(&data_dir, key)?;
     let handle = SyncHandle {
         wake: Arc::new(Notify::new()),
         status: Arc::new(Mutex::new(SyncStatus::default())),
     };
-    publish(&store, &handle.status, &Pass::Failed(None));
+    publish(&mut &*store, &handle.status, &Pass::Failed(None));
     let (wake, status) = (handle.wake.clone(), handle.status.clone());
     std::thread::Builder::new()
         .name("sync".into())
@@ -354,15 +378,16 @@ pub fn spawn(
                 let mut pacer = Pacer::default();
                 let mut limit = BATCH;
                 loop {
-                    let pass = drain(&mut store, &link, &status, limit).await;
+                    let mut access: &std::sync::Mutex<Store> = &store;
+                    let pass = drain(&mut access, &link, &status, limit).await;
                     let cutoff = chrono::Local::now().naive_local()
                         - chrono::Duration::days(tombstone_days.into());
-                    match store.purge_tombstones_before(cutoff) {
+                    match access.with(|s| s.purge_tombstones_before(cutoff)) {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(tombstones = n, "sync: old tombstones deleted"),
                         Err(e) => tracing::warn!(error = %e, "sync: tombstones not purged"),
                     }
-                    publish(&store, &status, &pass);
+                    publish(&mut access, &status, &pass);
                     let pending = status.lock().map(|s| s.pending).unwrap_or(0);
                     let (wait, next) = pacer.after(&pass, pending, clock_jitter());
                     limit = next;

@@ -28,7 +28,7 @@ use crate::devices::printer::{Printer, PrinterProfile};
 use crate::domain::catalogue::Catalogue;
 use crate::flow::{DeliveryChoice, Edit, Effect, Event, OutOfService, Session, Step, Timeouts};
 use crate::photo::PhotoSpec;
-use crate::store::Store;
+use crate::store::SharedStore;
 use crate::sync::fleet::Live;
 use crate::sync::worker::SyncHandle;
 
@@ -71,7 +71,8 @@ pub struct Kiosk {
     pub settings: Settings,
     pub catalogue: Arc<Catalogue>,
     pub devices: Devices,
-    pub store: Store,
+    /// The kiosk's one store connection, shared with the sync worker.
+    pub store: SharedStore,
     pub sync: Option<SyncHandle>,
     /// Settings the central may change while the kiosk runs (none without a central).
     pub live: Option<Live>,

@@ -18,7 +18,7 @@ use crate::domain::catalogue::Catalogue;
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
 use crate::photo::{Detector, Hint, PhotoSpec, assess, hint, sharpest};
-use crate::store::Store;
+use crate::store::{SharedStore, Store, lock};
 use crate::sync::api::Submission;
 use crate::sync::worker::SyncHandle;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -313,7 +313,7 @@ pub struct SaveJob {
 }
 
 pub struct ServiceContext {
-    pub store: Store,
+    pub store: SharedStore,
     pub printer: Box<dyn Printer>,
     pub profile: PrinterProfile,
     pub reprint_hours: u64,
@@ -327,8 +327,9 @@ pub struct ServiceContext {
 const ROOM_CHECK: Duration = Duration::from_secs(5);
 
 /// Whether the store has room for one more application, logged when it changes.
-fn room(store: &Store, had_room: &mut bool, tx: &Sender<Inbound>) -> bool {
-    let now = match store.check_room() {
+fn room(store: &std::sync::Mutex<Store>, had_room: &mut bool, tx: &Sender<Inbound>) -> bool {
+    let checked = lock(store).check_room();
+    let now = match checked {
         Ok(()) => true,
         Err(e) => {
             if *had_room {
@@ -356,7 +357,7 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
     spawn("service", move || {
         // The first check is always reported, so the technician screen and the heartbeat know
         // the storage state from the start.
-        let mut had_room = ctx.store.check_room().is_ok();
+        let mut had_room = lock(&ctx.store).check_room().is_ok();
         if tx.send(Inbound::Room(had_room)).is_err() {
             return;
         }
@@ -376,7 +377,7 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
             };
             // Fixed at capture: every retry of this submission carries the same key.
             let key = uuid::Uuid::now_v7().to_string();
-            let saved = ctx.store.save_application(
+            let saved = lock(&ctx.store).save_application(
                 &ctx.device_id,
                 job.created_at,
                 job.fee,
@@ -427,11 +428,13 @@ pub fn service(mut ctx: ServiceContext, tx: Sender<Inbound>) -> Sender<SaveJob> 
             let bytes = escpos::encode(&form, &ctx.profile);
             let now = application.created_at;
             // Kept so staff can reprint (`kiosk print reprint`); there is no automatic reprint.
-            if let Err(e) = ctx.store.save_print_job(number.as_str(), &bytes, now) {
+            let kept = lock(&ctx.store).save_print_job(number.as_str(), &bytes, now);
+            if let Err(e) = kept {
                 tracing::warn!(%number, error = %e, "store: print job not kept for reprint");
             }
             let cutoff = now - chrono::Duration::hours(ctx.reprint_hours as i64);
-            if let Err(e) = ctx.store.purge_print_jobs_before(cutoff) {
+            let purged = lock(&ctx.store).purge_print_jobs_before(cutoff);
+            if let Err(e) = purged {
                 tracing::warn!(error = %e, "store: old print jobs not purged");
             }
             let outcome = match ctx.printer.print(number.as_str(), &bytes) {

@@ -53,8 +53,7 @@ fn heartbeats_report_the_queue_and_configurations_apply_live_or_are_refused() {
         live: live.clone(),
     };
     let sync = kiosk::sync::worker::spawn(
-        dir.path().to_path_buf(),
-        &test_key(),
+        crate::support::shared_store(dir.path()),
         central.link("SYNC01"),
         30,
         Some(fleet),

@@ -110,7 +110,7 @@ fn a_paused_queue_says_why_and_goes_out_once_the_certificate_is_right() {
         Duration::from_secs(10),
     )
     .expect("link");
-    let sync = kiosk::sync::worker::spawn(dir.path().to_path_buf(), &test_key(), bad, 30, None)
+    let sync = kiosk::sync::worker::spawn(crate::support::shared_store(dir.path()), bad, 30, None)
         .expect("worker");
     sync.wake();
     crate::sync_central::wait("the pause", || sync.status().paused.is_some());

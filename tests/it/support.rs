@@ -12,7 +12,7 @@ use kiosk::devices::printer::{FilePrinter, PrinterProfile};
 use kiosk::domain::catalogue::Catalogue;
 use kiosk::flow::Timeouts;
 use kiosk::photo::PhotoSpec;
-use kiosk::store::{Limits, Store, StoreKey};
+use kiosk::store::{Limits, SharedStore, Store, StoreKey};
 use kiosk::ui::{self, AppWindow, Page, Session};
 use slint::ComponentHandle;
 
@@ -55,7 +55,7 @@ pub fn kiosk_with_card(card: Box<dyn kiosk::devices::card::CardReader>) -> Kiosk
 }
 
 /// A sync worker for a test kiosk, started on its data directory.
-pub type SyncStarter = Box<dyn FnOnce(&Path) -> kiosk::sync::worker::SyncHandle>;
+pub type SyncStarter = Box<dyn FnOnce(SharedStore) -> kiosk::sync::worker::SyncHandle>;
 
 /// What a demo kiosk may have besides the defaults: store limits, settings the test changes as
 /// the central would (`live`), a sync worker.
@@ -87,6 +87,9 @@ fn kiosk_with_devices(
     let data = tempfile::tempdir().expect("temp dir");
     let today = chrono::Local::now().date_naive();
     let (reader, slot) = sim_reader(today);
+    let store: SharedStore = Arc::new(std::sync::Mutex::new(
+        Store::open_with(data.path(), &test_key(), options.limits).expect("store"),
+    ));
     let kiosk = ui::Kiosk {
         settings: ui::Settings {
             device_id: "TEST01".into(),
@@ -113,8 +116,8 @@ fn kiosk_with_devices(
             printer_profile: PrinterProfile::builtin("generic-80").expect("profile"),
             reprint_hours: 12,
         },
-        store: Store::open_with(data.path(), &test_key(), options.limits).expect("store"),
-        sync: options.sync.map(|start| start(data.path())),
+        store: store.clone(),
+        sync: options.sync.map(|start| start(store)),
         live: options.live,
     };
     let running = ui::start(kiosk).expect("window");
@@ -275,6 +278,13 @@ impl Kiosk {
     pub fn data_dir(&self) -> &Path {
         self.data.path()
     }
+}
+
+/// A test store (test key) as the kiosk shares it between its threads.
+pub fn shared_store(dir: &Path) -> SharedStore {
+    Arc::new(std::sync::Mutex::new(
+        Store::open(dir, &test_key()).expect("store"),
+    ))
 }
 
 /// The technician PIN of the test kiosks.

@@ -81,8 +81,7 @@ fn queued_applications_reach_the_central_and_are_purged() {
         .map(|i| application(&mut store, &format!("key-{i}")))
         .collect();
     let sync = kiosk::sync::worker::spawn(
-        dir.path().to_path_buf(),
-        &test_key(),
+        crate::support::shared_store(dir.path()),
         central.link("SYNC01"),
         30,
         None,
@@ -186,8 +185,7 @@ fn applications_wait_offline_and_go_out_when_the_central_returns() {
     application(&mut store, "offline-key");
     let pki = TestPki::new();
     let sync = kiosk::sync::worker::spawn(
-        dir.path().to_path_buf(),
-        &test_key(),
+        crate::support::shared_store(dir.path()),
         pki.link(
             &format!("https://127.0.0.1:{port}"),
             "SYNC01",

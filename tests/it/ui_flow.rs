@@ -617,15 +617,8 @@ fn the_technician_screen_needs_the_pin_and_shows_the_waiting_queue() {
         std::time::Duration::from_secs(5),
     );
     let k = crate::support::demo_kiosk_with_options(crate::support::Options {
-        sync: Some(Box::new(move |dir| {
-            kiosk::sync::worker::spawn(
-                dir.to_path_buf(),
-                &crate::support::test_key(),
-                link,
-                30,
-                None,
-            )
-            .expect("worker")
+        sync: Some(Box::new(move |store| {
+            kiosk::sync::worker::spawn(store, link, 30, None).expect("worker")
         })),
         live: Some(kiosk::sync::fleet::Live::new(
             kiosk::sync::fleet::Settings {
