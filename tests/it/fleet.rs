@@ -4,26 +4,13 @@
 
 use std::time::Duration;
 
-use kiosk::domain::catalogue::Catalogue;
-use kiosk::flow::Timeouts;
 use kiosk::store::Store;
 use kiosk::sync::api::Heartbeat;
-use kiosk::sync::fleet::{Fleet, Live, Settings};
+use kiosk::sync::fleet::{Fleet, Live};
 
 use crate::central::central_on;
 use crate::support::test_key;
 use crate::sync_central::{application, wait};
-
-fn base() -> Settings {
-    Settings {
-        version: None,
-        timeouts: Timeouts::default(),
-        languages: vec!["zh_CN".into(), "en".into()],
-        default_language: "zh_CN".into(),
-        catalogue: std::sync::Arc::new(Catalogue::builtin()),
-        hours: None,
-    }
-}
 
 fn last_heartbeat(central: &crate::central::Central) -> Option<Heartbeat> {
     let body: String = central
@@ -44,7 +31,7 @@ fn heartbeats_report_the_queue_and_configurations_apply_live_or_are_refused() {
     let mut store = Store::open(dir.path(), &test_key()).expect("store");
     application(&mut store, "fleet-1");
     drop(store);
-    let live = Live::new(base());
+    let live = Live::new(crate::support::kiosk_toml_settings());
     live.set_device("printer", "ok");
     let fleet = Fleet {
         device_id: "SYNC01".into(),
@@ -129,7 +116,7 @@ fn heartbeats_report_the_queue_and_configurations_apply_live_or_are_refused() {
     assert_eq!(live.current().0, 1);
 
     // The accepted configuration was kept: a restart applies it before any network.
-    let restarted = Live::new(base());
+    let restarted = Live::new(crate::support::kiosk_toml_settings());
     Fleet {
         device_id: "SYNC01".into(),
         every: Duration::from_secs(60),

@@ -287,6 +287,18 @@ pub fn shared_store(dir: &Path) -> SharedStore {
     ))
 }
 
+/// The live settings of a test kiosk before the central has sent any (what its kiosk.toml says).
+pub fn kiosk_toml_settings() -> kiosk::sync::fleet::Settings {
+    kiosk::sync::fleet::Settings {
+        version: None,
+        timeouts: Timeouts::default(),
+        languages: vec!["zh_CN".into(), "en".into()],
+        default_language: "zh_CN".into(),
+        catalogue: Arc::new(Catalogue::builtin()),
+        hours: None,
+    }
+}
+
 /// The technician PIN of the test kiosks.
 pub const DEMO_PIN: &str = "2468";
 

@@ -527,15 +527,7 @@ fn a_full_store_saves_nothing_stops_taking_applicants_and_recovers() {
 #[test]
 fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() {
     use kiosk::sync::api::{DeviceConfig, OpeningHours};
-    use kiosk::sync::fleet::{Live, Settings};
-    let live = Live::new(Settings {
-        version: None,
-        timeouts: kiosk::flow::Timeouts::default(),
-        languages: vec!["zh_CN".into(), "en".into()],
-        default_language: "zh_CN".into(),
-        catalogue: std::sync::Arc::new(kiosk::domain::catalogue::Catalogue::builtin()),
-        hours: None,
-    });
+    let live = kiosk::sync::fleet::Live::new(crate::support::kiosk_toml_settings());
     let k = crate::support::demo_kiosk_with_options(crate::support::Options {
         live: Some(live.clone()),
         ..Default::default()
@@ -621,14 +613,7 @@ fn the_technician_screen_needs_the_pin_and_shows_the_waiting_queue() {
             kiosk::sync::worker::spawn(store, link, 30, None).expect("worker")
         })),
         live: Some(kiosk::sync::fleet::Live::new(
-            kiosk::sync::fleet::Settings {
-                version: None,
-                timeouts: kiosk::flow::Timeouts::default(),
-                languages: vec!["zh_CN".into(), "en".into()],
-                default_language: "zh_CN".into(),
-                catalogue: std::sync::Arc::new(kiosk::domain::catalogue::Catalogue::builtin()),
-                hours: None,
-            },
+            crate::support::kiosk_toml_settings(),
         )),
         ..Default::default()
     });
