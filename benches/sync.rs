@@ -87,6 +87,14 @@ fn drain() {
     let pki = tempfile::tempdir().expect("pki dir");
     kiosk::sync::pki::write_dev_pki(pki.path(), &["BENCH1"]).expect("pki");
     let data = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("central dir");
+    /// Stops the central however the benchmark ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
     let mut central = Command::new(env!("CARGO_BIN_EXE_kiosk-central-dev"))
         .args(["--listen", "127.0.0.1:0", "--tls"])
         .arg(pki.path())
@@ -95,9 +103,10 @@ fn drain() {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
+        .map(Stop)
         .expect("central");
     let mut line = String::new();
-    BufReader::new(central.stdout.take().expect("stdout"))
+    BufReader::new(central.0.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("address");
     let url = format!(
@@ -125,8 +134,7 @@ fn drain() {
     }
     let took = start.elapsed();
     let counts = store.counts().expect("counts");
-    let _ = central.kill();
-    let _ = central.wait();
+    drop(central);
     println!(
         "drain: 1,000 applications (45 KB photos) over mTLS on loopback in {:.2} s ({:.1} per second, {passes} passes, {} acknowledged)",
         took.as_secs_f64(),
