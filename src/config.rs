@@ -685,12 +685,6 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
             "must be at least 16 (MiB): a day of applications needs room".into(),
         );
     }
-    if c.store.key_file.is_none() && !c.ui.demo {
-        bad(
-            "store.key_file",
-            "name the store key file (or give the service the systemd credential kiosk-store-key; see README)".into(),
-        );
-    }
     if c.store.data_dir.as_os_str().is_empty() {
         bad("store.data_dir", "must not be empty".into());
     }
@@ -815,21 +809,17 @@ mod tests {
     }
 
     #[test]
-    fn plain_http_and_a_missing_store_key_are_refused_outside_demo_mode() {
-        let text = DEMO
-            .replace(
-                "url = \"https://127.0.0.1:8787\"",
-                "url = \"http://127.0.0.1:8787\"",
-            )
-            .replace("key_file = \"var/store.key\"", "")
-            .replace("demo = true", "demo = false");
+    fn plain_http_is_refused_and_paths_resolve_against_the_file() {
+        let text = DEMO.replace(
+            "url = \"https://127.0.0.1:8787\"",
+            "url = \"http://127.0.0.1:8787\"",
+        );
         let e = errors(&text);
+        assert_eq!(e.len(), 1, "{e:?}");
         assert!(
-            e.iter()
-                .any(|l| l.contains("central.url:") && l.contains("mutual TLS")),
+            e[0].contains("central.url:") && e[0].contains("mutual TLS"),
             "{e:?}"
         );
-        assert!(e.iter().any(|l| l.contains("store.key_file:")), "{e:?}");
         let c = parse(DEMO, Path::new("/repo/kiosk.toml")).unwrap();
         assert_eq!(
             c.store.key_file.as_deref(),
