@@ -4,9 +4,10 @@
 //! Rooms, each with one job (see docs/ARCHITECTURE.md for the dependency rules):
 //! `domain` pure rules and data; `flow` the session state machine; `devices` ports and adapters
 //! for card readers, cameras and printers; `photo` the photo pipeline; `store` the local SQLite
-//! store; `sync` the central contract and outbox worker; `ui` the Slint front end; `cli` the
-//! command line and composition root.
+//! store; `sync` the central contract and outbox worker; `app` the application core behind the
+//! screen; `ui` the Slint screen; `cli` the command line and composition root.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod devices;

@@ -5,13 +5,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::app::{self, DisplayMode};
 use crate::config::{CameraKind, CardKind, Config, KioskKind, PrinterKind, ThemeVariant};
 use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
-use crate::devices::card::CardReader;
 use crate::devices::card::pcsc_id::PcscIdReader;
 use crate::devices::card::portrait::PortraitDecoder;
 use crate::devices::card::sam::{SamModule, SamReader};
 use crate::devices::card::sim::sim_reader;
+use crate::devices::card::{CardReader, DemoCards};
 use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
 use crate::domain::catalogue::Catalogue;
@@ -70,15 +71,17 @@ fn local_today() -> chrono::NaiveDate {
 }
 
 /// Builds the kiosk from a configuration: the adapters it names, the store and the sync worker.
-pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
+pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
     if config.device.kind == KioskKind::StationEndorsement {
         return Err("device.kind = \"station_endorsement\": the endorsement kiosk's flow is not built yet; this build runs hall_self_fill kiosks".into());
     }
     let today = chrono::Local::now().date_naive();
-    let (card, demo_cards): (Box<dyn CardReader>, _) = match config.devices.card.kind {
+    type Cards = (Box<dyn CardReader>, Option<Box<dyn DemoCards>>);
+    let (card, demo_cards): Cards = match config.devices.card.kind {
         CardKind::Sim => {
             let (reader, slot) = sim_reader(today);
-            (Box::new(reader), config.ui.demo.then_some(slot))
+            let demo = config.ui.demo.then(|| Box::new(slot) as Box<dyn DemoCards>);
+            (Box::new(reader), demo)
         }
         CardKind::Pcsc => {
             let c = &config.devices.card;
@@ -128,16 +131,16 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
         Some(fleet),
     )
     .map_err(|e| format!("sync worker: {e}"))?;
-    Ok(ui::Kiosk {
-        settings: ui::Settings {
+    Ok(app::Kiosk {
+        settings: app::Settings {
             device_id: config.device.id.clone(),
             site_name: config.device.site_name.clone(),
             languages: config.ui.languages.clone(),
             default_language: config.ui.default_language.clone(),
-            theme: match config.ui.theme {
-                ThemeVariant::Normal => ui::ThemeVariant::Normal,
-                ThemeVariant::LargeText => ui::ThemeVariant::LargeText,
-                ThemeVariant::HighContrast => ui::ThemeVariant::HighContrast,
+            display: match config.ui.theme {
+                ThemeVariant::Normal => DisplayMode::Normal,
+                ThemeVariant::LargeText => DisplayMode::LargeText,
+                ThemeVariant::HighContrast => DisplayMode::HighContrast,
             },
             timeouts: config.timeouts(),
             photo: PhotoSpec::named(&config.photo.profile).unwrap_or_default(),
@@ -145,7 +148,7 @@ pub fn assemble(config: &Config) -> Result<ui::Kiosk, String> {
             pin_hash: config.technician.pin_hash.clone(),
         },
         catalogue,
-        devices: ui::Devices {
+        devices: app::Devices {
             card,
             demo_cards,
             camera,

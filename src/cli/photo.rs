@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::photo::{Detector, PhotoSpec, assess};
+use crate::photo::{Advice, Detector, PhotoSpec, assess};
 
 #[derive(Subcommand)]
 pub enum PhotoCommand {
@@ -68,7 +68,11 @@ pub fn run(command: PhotoCommand) -> ExitCode {
                 c.id,
                 c.value,
                 c.limit,
-                if c.passed { "" } else { c.en }
+                if c.passed {
+                    String::new()
+                } else {
+                    format!("advice: {}", advice_name(c.advice))
+                }
             );
         }
     }
@@ -95,4 +99,13 @@ pub fn run(command: PhotoCommand) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The advice's name as in the JSON report (`move-closer`): the technician's output names what
+/// the applicant would be told; the sentences themselves are the UI's, translated there.
+fn advice_name(advice: Advice) -> String {
+    serde_json::to_value(advice)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }

@@ -3,7 +3,8 @@
 //! attract → card read → documents → details → photo → review → printing → done → attract.
 //! Every step validates through the domain before it lets the applicant on. Time is an input
 //! (`now` in milliseconds of a monotonic clock), so idle timeouts are tested without waiting.
-//! The shell (`ui::session`) executes the effects: it owns the devices, the store and the clock.
+//! The application core (`app::Controller`) executes the effects: it owns the devices, the store
+//! and the clock.
 
 mod draft;
 mod idle;

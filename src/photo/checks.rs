@@ -17,25 +17,46 @@ pub struct Check {
     pub value: f32,
     pub limit: String,
     pub passed: bool,
-    pub zh: &'static str,
-    pub en: &'static str,
+    /// What the applicant is told when this check fails. The sentences themselves live in the
+    /// UI's translation catalogue (`ui/globals/messages.slint`), so they are translated once.
+    pub advice: Advice,
 }
 
-fn check(
-    id: &'static str,
-    value: f32,
-    limit: String,
-    passed: bool,
-    zh: &'static str,
-    en: &'static str,
-) -> Check {
+/// What an applicant can do about a failed check: the message the kiosk shows, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Advice {
+    LookAtCamera,
+    OnePerson,
+    MoveCloser,
+    MoveBack,
+    Centre,
+    /// The head sits too high in the frame.
+    LowerInFrame,
+    /// The head sits too low in the frame.
+    HigherInFrame,
+    BackgroundColour,
+    BackgroundUniform,
+    /// The light is too weak: staff adjust it.
+    TooDark,
+    TooBright,
+    FaceTooDark,
+    FaceTooBright,
+    HoldStill,
+    LookStraight,
+    /// The encoder could not reach the minimum file size: too little detail.
+    TooLittleDetail,
+    /// The encoder could not get under the maximum file size.
+    FileTooLarge,
+}
+
+fn check(id: &'static str, value: f32, limit: String, passed: bool, advice: Advice) -> Check {
     Check {
         id,
         value,
         limit,
         passed,
-        zh,
-        en,
+        advice,
     }
 }
 
@@ -60,48 +81,29 @@ fn range_check(
     id: &'static str,
     value: f32,
     range: &std::ops::RangeInclusive<u32>,
-    low: (&'static str, &'static str),
-    high: (&'static str, &'static str),
+    low: Advice,
+    high: Advice,
 ) -> Check {
     let v = value.round() as u32;
-    let (zh, en) = if v < *range.start() { low } else { high };
+    let advice = if v < *range.start() { low } else { high };
     check(
         id,
         value,
         format!("{}–{} px", range.start(), range.end()),
         range.contains(&v),
-        zh,
-        en,
+        advice,
     )
 }
-
-const CLOSER: (&str, &str) = (
-    "请靠近镜头一些",
-    "Please move a little closer to the camera",
-);
-const BACK: (&str, &str) = ("请离镜头远一些", "Please move back a little");
-const CENTRE: (&str, &str) = (
-    "请将面部放在椭圆框中间",
-    "Please centre your face in the oval",
-);
-const UP: (&str, &str) = (
-    "请稍微坐低一些或调低座椅",
-    "Please lower your head a little in the frame",
-);
-const DOWN: (&str, &str) = (
-    "请稍微坐直或调高座椅",
-    "Please sit up a little higher in the frame",
-);
 
 /// Checks of where the head ends up in the photo.
 pub fn geometry(crop: &Crop, spec: &PhotoSpec, frame_scale_max: f32) -> Vec<Check> {
     let fits = crop.ideal_fits;
-    let (zh, en) = if crop.needed_scale < 1.0 {
-        CLOSER
+    let advice = if crop.needed_scale < 1.0 {
+        Advice::MoveCloser
     } else if crop.needed_scale > frame_scale_max {
-        BACK
+        Advice::MoveBack
     } else {
-        CENTRE
+        Advice::Centre
     };
     let centre_limit = spec.width as f32 * CENTRE_TOLERANCE;
     vec![
@@ -110,38 +112,42 @@ pub fn geometry(crop: &Crop, spec: &PhotoSpec, frame_scale_max: f32) -> Vec<Chec
             crop.needed_scale,
             format!("1.0–{frame_scale_max:.2}, inside the frame"),
             fits,
-            zh,
-            en,
+            advice,
         ),
         range_check(
             "head_height",
             crop.head_height,
             &spec.head_height,
-            CLOSER,
-            BACK,
+            Advice::MoveCloser,
+            Advice::MoveBack,
         ),
         range_check(
             "crown_margin",
             crop.crown_margin,
             &spec.crown_margin,
-            UP,
-            DOWN,
+            Advice::LowerInFrame,
+            Advice::HigherInFrame,
         ),
-        range_check("eye_line", crop.eye_line, &spec.eye_line, UP, DOWN),
+        range_check(
+            "eye_line",
+            crop.eye_line,
+            &spec.eye_line,
+            Advice::LowerInFrame,
+            Advice::HigherInFrame,
+        ),
         range_check(
             "face_width",
             crop.face_width,
             &spec.face_width,
-            CLOSER,
-            BACK,
+            Advice::MoveCloser,
+            Advice::MoveBack,
         ),
         check(
             "centred",
             crop.centre_offset,
             format!("±{centre_limit:.0} px"),
             crop.centre_offset.abs() <= centre_limit,
-            CENTRE.0,
-            CENTRE.1,
+            Advice::Centre,
         ),
     ]
 }
@@ -215,16 +221,14 @@ pub fn image(
             colour_value,
             colour_limit,
             colour_ok,
-            "背景颜色不符合要求，请确认身后没有物品，或请工作人员协助",
-            "The background is not the required colour: make sure nothing is behind you, or ask staff",
+            Advice::BackgroundColour,
         ),
         check(
             "background_uniform",
             std_l,
             format!("luminance σ ≤ {BACKGROUND_STD_MAX}"),
             std_l <= BACKGROUND_STD_MAX,
-            "背景不均匀（有阴影或杂物），请工作人员协助",
-            "The background has shadows or objects: please ask staff",
+            Advice::BackgroundUniform,
         ),
     ];
 
@@ -241,29 +245,26 @@ pub fn image(
         dark,
         format!("≤ {DARK_FRACTION_MAX}"),
         dark <= DARK_FRACTION_MAX,
-        "光线太暗，请工作人员调整照明",
-        "Too dark: please ask staff to adjust the light",
+        Advice::TooDark,
     ));
     checks.push(check(
         "overexposed",
         bright,
         format!("≤ {BRIGHT_FRACTION_MAX}"),
         bright <= BRIGHT_FRACTION_MAX,
-        "光线太亮或有反光",
-        "Too bright or there is glare",
+        Advice::TooBright,
     ));
-    let (zh, en) = if mean < FACE_MEAN.0 {
-        ("面部太暗", "Your face is too dark")
+    let face_advice = if mean < FACE_MEAN.0 {
+        Advice::FaceTooDark
     } else {
-        ("面部太亮", "Your face is too bright")
+        Advice::FaceTooBright
     };
     checks.push(check(
         "face_luminance",
         mean,
         format!("{}–{}", FACE_MEAN.0, FACE_MEAN.1),
         (FACE_MEAN.0..=FACE_MEAN.1).contains(&mean),
-        zh,
-        en,
+        face_advice,
     ));
 
     let sharp = laplacian_variance(&gray);
@@ -272,8 +273,7 @@ pub fn image(
         sharp,
         format!("≥ {SHARPNESS_MIN}"),
         sharp >= SHARPNESS_MIN,
-        "照片模糊，请保持不动",
-        "The photo is blurred: please hold still",
+        Advice::HoldStill,
     ));
     let asym = asymmetry(&gray, mean);
     checks.push(check(
@@ -281,8 +281,7 @@ pub fn image(
         asym,
         format!("≤ {ASYMMETRY_MAX}"),
         asym <= ASYMMETRY_MAX,
-        "请正视镜头，不要侧脸或歪头",
-        "Please look straight at the camera without turning or tilting your head",
+        Advice::LookStraight,
     ));
     checks
 }

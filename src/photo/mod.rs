@@ -12,7 +12,7 @@ pub mod spec;
 use image::{RgbImage, imageops};
 use serde::Serialize;
 
-pub use checks::Check;
+pub use checks::{Advice, Check};
 pub use detect::{Detector, Face};
 pub use spec::PhotoSpec;
 
@@ -53,24 +53,16 @@ pub struct Assessment {
 }
 
 fn face_count_check(n: usize) -> Check {
-    let (zh, en) = if n == 0 {
-        (
-            "未检测到人脸，请正对镜头",
-            "No face found: please look at the camera",
-        )
-    } else {
-        (
-            "画面中只能有一个人",
-            "Only one person in the picture, please",
-        )
-    };
     Check {
         id: "face_count",
         value: n as f32,
         limit: "1".into(),
         passed: n == 1,
-        zh,
-        en,
+        advice: if n == 0 {
+            Advice::LookAtCamera
+        } else {
+            Advice::OnePerson
+        },
     }
 }
 
@@ -145,11 +137,10 @@ pub fn assess(
                 value: 0.0,
                 limit: format!("{}–{} bytes", spec.file_size.start(), spec.file_size.end()),
                 passed: false,
-                zh: "照片文件不符合要求，请工作人员协助",
-                en: if matches!(e, encode::EncodeError::TooSmall { .. }) {
-                    "The photo has too little detail: please ask staff"
+                advice: if matches!(e, encode::EncodeError::TooSmall { .. }) {
+                    Advice::TooLittleDetail
                 } else {
-                    "The photo file is too large: please ask staff"
+                    Advice::FileTooLarge
                 },
             }),
         }

@@ -93,8 +93,8 @@ fn too_far_and_off_centre_say_what_to_do() {
     let far = run(&subject_frame(1.4, 0.5, HEAD_Y), &PhotoSpec::default());
     assert!(failed(&far).contains(&"head_height"), "{:?}", failed(&far));
     assert_eq!(
-        far.report.first_failure().unwrap().en,
-        "Please move a little closer to the camera"
+        far.report.first_failure().unwrap().advice,
+        crate::photo::Advice::MoveCloser
     );
     let edge = run(&subject_frame(2.35, 0.12, HEAD_Y), &PhotoSpec::default());
     let f = failed(&edge);

@@ -1,58 +1,93 @@
-//! Renders the session into the adapter globals. Everything on screen is derived from the
-//! session on every change, so once the session forgets the applicant the screen has nothing
-//! left to show: wiping the screen is rendering an empty session.
+//! The one writer to the screen: renders the core's [`View`] into the adapter globals. Everything
+//! on screen is derived from the view on every change, so once the session forgets the
+//! applicant the screen has nothing left to show: wiping the screen is rendering an empty
+//! session.
 
-use slint::{ComponentHandle, Image, ModelRc, SharedString, VecModel};
+use slint::{
+    ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel,
+};
 
 use super::{
-    AppWindow, Applicant, Choice, Details, DocumentRow, Documents, Done, EndorsementRow,
-    NoticeKind, OutOfService as OutOfServiceKind, Page, PhotoAdapter, PhotoHint, ProblemItem,
-    Review, Session as SessionGlobal, SyllableRow,
+    AppWindow, ApplicantAdapter, Choice, Delivery as DeliveryKind, DetailsAdapter, DocumentRow,
+    DocumentsAdapter, DoneAdapter, EndorsementRow, NoticeKind, OutOfService as OutOfServiceKind,
+    Page, PhotoAdapter, PhotoHint, PhotoRejection, PinRefusal as PinRefusalKind, ProblemCode,
+    ProblemItem, ReviewAdapter, SessionAdapter, Sex as SexKind, SyllableRow, TechnicianAdapter,
+    Theme, ThemeVariant,
 };
-use crate::devices::card::portrait;
+use crate::app::{
+    Advice, DisplayMode, Hint, Lang, PinRefusal, RejectReason, TechnicianScreen, View,
+};
 use crate::domain::application::{Delivery, Problem};
 use crate::domain::catalogue::{Catalogue, Labelled};
 use crate::domain::identity::{Sex, ValidUntil};
-use crate::flow::{Draft, Notice, OutOfService, Session, Step};
-use crate::photo::Hint;
+use crate::flow::{Draft, Notice, OutOfService, Step};
 
-/// The language of labels that come from data (catalogue, card fields).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
+/// What the renderer remembers between frames: the language whose translations are loaded.
+#[derive(Default)]
+pub struct Painter {
+    translation: Option<Lang>,
 }
 
-impl Lang {
-    pub fn from_code(code: &str) -> Lang {
-        if code.starts_with("zh") {
-            Lang::Zh
-        } else {
-            Lang::En
-        }
+impl Painter {
+    /// Writes the whole view into the window's adapter globals.
+    pub fn render(&mut self, ui: &AppWindow, v: &View) {
+        self.translate(v.screen.visit.lang);
+        session(ui, v);
+        applicant(ui, v);
+        documents(ui, v);
+        details(ui, v);
+        photo(ui, v);
+        review(ui, v);
+        technician(ui, &v.screen.technician);
+        ui.global::<DoneAdapter>()
+            .set_number(v.session.number().map_or("".into(), |n| n.as_str().into()));
     }
 
-    pub fn code(self) -> &'static str {
-        match self {
+    /// Only the camera preview changed.
+    pub fn preview(&mut self, ui: &AppWindow, v: &View) {
+        ui.global::<PhotoAdapter>().set_preview(
+            v.screen
+                .visit
+                .preview
+                .as_ref()
+                .map_or_else(Image::default, to_image),
+        );
+    }
+
+    /// Loads the bundled translation when the language changes (English is the source language).
+    fn translate(&mut self, lang: Lang) {
+        if self.translation == Some(lang) {
+            return;
+        }
+        let name = match lang {
             Lang::Zh => "zh_CN",
-            Lang::En => "en",
+            Lang::En => "",
+        };
+        match slint::select_bundled_translation(name) {
+            Ok(()) => self.translation = Some(lang),
+            Err(e) => tracing::warn!(error = %e, "translation not available"),
         }
-    }
-
-    fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    fn label(self, item: &impl Labelled) -> SharedString {
-        self.pick(item.zh(), item.en()).into()
     }
 }
 
 fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(items))
+}
+
+fn strings(items: &[String]) -> ModelRc<SharedString> {
+    model(items.iter().map(|s| s.as_str().into()).collect())
+}
+
+fn label(lang: Lang, item: &impl Labelled) -> SharedString {
+    lang.label(item).into()
+}
+
+fn to_image(img: &image::RgbImage) -> Image {
+    Image::from_rgb8(SharedPixelBuffer::<Rgb8Pixel>::clone_from_slice(
+        img.as_raw(),
+        img.width(),
+        img.height(),
+    ))
 }
 
 fn page(step: Step) -> Page {
@@ -86,44 +121,146 @@ fn notice(n: Option<&Notice>) -> NoticeKind {
     }
 }
 
-pub fn photo_hint(h: Hint) -> PhotoHint {
+fn display(mode: DisplayMode) -> ThemeVariant {
+    match mode {
+        DisplayMode::Normal => ThemeVariant::Normal,
+        DisplayMode::LargeText => ThemeVariant::LargeText,
+        DisplayMode::HighContrast => ThemeVariant::HighContrast,
+    }
+}
+
+fn photo_hint(h: Option<Hint>) -> PhotoHint {
     match h {
-        Hint::NoFace => PhotoHint::NoFace,
-        Hint::SeveralFaces => PhotoHint::SeveralFaces,
-        Hint::MoveCloser => PhotoHint::MoveCloser,
-        Hint::MoveBack => PhotoHint::MoveBack,
-        Hint::Centre => PhotoHint::Centre,
-        Hint::TooDark => PhotoHint::TooDark,
-        Hint::TooBright => PhotoHint::TooBright,
-        Hint::LookStraight => PhotoHint::LookStraight,
-        Hint::Ready => PhotoHint::Ready,
+        None => PhotoHint::None,
+        Some(Hint::NoFace) => PhotoHint::NoFace,
+        Some(Hint::SeveralFaces) => PhotoHint::SeveralFaces,
+        Some(Hint::MoveCloser) => PhotoHint::MoveCloser,
+        Some(Hint::MoveBack) => PhotoHint::MoveBack,
+        Some(Hint::Centre) => PhotoHint::Centre,
+        Some(Hint::TooDark) => PhotoHint::TooDark,
+        Some(Hint::TooBright) => PhotoHint::TooBright,
+        Some(Hint::LookStraight) => PhotoHint::LookStraight,
+        Some(Hint::Ready) => PhotoHint::Ready,
+    }
+}
+
+fn rejection(r: Option<RejectReason>) -> PhotoRejection {
+    let advice = match r {
+        None => return PhotoRejection::None,
+        Some(RejectReason::NoPicture) => return PhotoRejection::NoPicture,
+        Some(RejectReason::CameraTooSmall) => return PhotoRejection::CameraTooSmall,
+        Some(RejectReason::NotMade) => return PhotoRejection::NotMade,
+        Some(RejectReason::Check(advice)) => advice,
+    };
+    match advice {
+        Advice::LookAtCamera => PhotoRejection::LookAtCamera,
+        Advice::OnePerson => PhotoRejection::OnePerson,
+        Advice::MoveCloser => PhotoRejection::MoveCloser,
+        Advice::MoveBack => PhotoRejection::MoveBack,
+        Advice::Centre => PhotoRejection::Centre,
+        Advice::LowerInFrame => PhotoRejection::LowerInFrame,
+        Advice::HigherInFrame => PhotoRejection::HigherInFrame,
+        Advice::BackgroundColour => PhotoRejection::BackgroundColour,
+        Advice::BackgroundUniform => PhotoRejection::BackgroundUniform,
+        Advice::TooDark => PhotoRejection::TooDark,
+        Advice::TooBright => PhotoRejection::TooBright,
+        Advice::FaceTooDark => PhotoRejection::FaceTooDark,
+        Advice::FaceTooBright => PhotoRejection::FaceTooBright,
+        Advice::HoldStill => PhotoRejection::HoldStill,
+        Advice::LookStraight => PhotoRejection::LookStraight,
+        Advice::TooLittleDetail => PhotoRejection::TooLittleDetail,
+        Advice::FileTooLarge => PhotoRejection::FileTooLarge,
     }
 }
 
 fn problem(p: &Problem, cat: &Catalogue, lang: Lang) -> ProblemItem {
-    let doc = |code: &str| cat.document(code).map_or(code.into(), |d| lang.label(d));
-    let dest = |code: &str| cat.destination(code).map_or(code.into(), |d| lang.label(d));
-    let (code, subject): (&str, SharedString) = match p {
-        Problem::NoDocument => ("no-document", "".into()),
-        Problem::NoCategory(d) => ("no-category", doc(d)),
-        Problem::EndorsementRequired(d) => ("endorsement-required", doc(d)),
-        Problem::KindSuspended { destination, .. } => ("kind-suspended", dest(destination)),
-        Problem::Phone => ("phone", "".into()),
-        Problem::NoDelivery => ("no-delivery", "".into()),
-        Problem::EmsAddress => ("ems-address", "".into()),
-        Problem::PinyinNotConfirmed => ("pinyin", "".into()),
-        Problem::CategoryNotOffered { document, .. }
-        | Problem::WrongDestination { document, .. } => ("other", doc(document)),
-        Problem::DuplicateDestination { destination, .. }
-        | Problem::KindNotOffered { destination, .. } => ("other", dest(destination)),
-        Problem::TripsNotOffered { kind, .. } => ("other", kind.as_str().into()),
-        Problem::DuplicateDocument(d) => ("other", doc(d)),
-        Problem::GreenChannel(c) => ("other", c.as_str().into()),
+    let doc = |code: &str| cat.document(code).map_or(code.into(), |d| label(lang, d));
+    let dest = |code: &str| {
+        cat.destination(code)
+            .map_or(code.into(), |d| label(lang, d))
     };
-    ProblemItem {
-        code: code.into(),
-        subject,
-    }
+    let (code, subject): (ProblemCode, SharedString) = match p {
+        Problem::NoDocument => (ProblemCode::NoDocument, "".into()),
+        Problem::NoCategory(d) => (ProblemCode::NoCategory, doc(d)),
+        Problem::EndorsementRequired(d) => (ProblemCode::EndorsementRequired, doc(d)),
+        Problem::KindSuspended { destination, .. } => {
+            (ProblemCode::KindSuspended, dest(destination))
+        }
+        Problem::Phone => (ProblemCode::Phone, "".into()),
+        Problem::NoDelivery => (ProblemCode::NoDelivery, "".into()),
+        Problem::EmsAddress => (ProblemCode::EmsAddress, "".into()),
+        Problem::PinyinNotConfirmed => (ProblemCode::Pinyin, "".into()),
+        Problem::CategoryNotOffered { document, .. }
+        | Problem::WrongDestination { document, .. } => (ProblemCode::Other, doc(document)),
+        Problem::DuplicateDestination { destination, .. }
+        | Problem::KindNotOffered { destination, .. } => (ProblemCode::Other, dest(destination)),
+        Problem::TripsNotOffered { kind, .. } => (ProblemCode::Other, kind.as_str().into()),
+        Problem::DuplicateDocument(d) => (ProblemCode::Other, doc(d)),
+        Problem::GreenChannel(c) => (ProblemCode::Other, c.as_str().into()),
+    };
+    ProblemItem { code, subject }
+}
+
+fn session(ui: &AppWindow, v: &View) {
+    let s = v.session;
+    let screen = v.screen;
+    let lang = screen.visit.lang;
+    ui.global::<Theme>()
+        .set_variant(display(screen.visit.display));
+    let g = ui.global::<SessionAdapter>();
+    g.set_page(page(s.step()));
+    g.set_notice(notice(s.notice()));
+    g.set_problems(model(
+        s.problems()
+            .iter()
+            .map(|p| problem(p, s.catalogue(), lang))
+            .collect(),
+    ));
+    g.set_warning_seconds(s.warning_seconds(v.now).map_or(0, |v| v.max(1) as i32));
+    g.set_language(lang.code().into());
+    g.set_languages(strings(&screen.languages));
+    g.set_site_name(screen.site_name.as_str().into());
+    g.set_demo(!screen.demo_cards.is_empty());
+    g.set_demo_cards(strings(&screen.demo_cards));
+    g.set_queue_pending(screen.queue.pending as i32);
+    g.set_online(screen.queue.online);
+    let (out, hours) = match s.out_of_service() {
+        None => (OutOfServiceKind::None, ""),
+        Some(OutOfService::StorageFull) => (OutOfServiceKind::StorageFull, ""),
+        Some(OutOfService::Closed(hours)) => (OutOfServiceKind::Closed, hours.as_str()),
+    };
+    g.set_out_of_service(out);
+    g.set_opening_hours(hours.into());
+}
+
+fn applicant(ui: &AppWindow, v: &View) {
+    let a = ui.global::<ApplicantAdapter>();
+    let id = v.session.draft().map(|d| &d.identity);
+    let text = |f: &dyn Fn(&crate::domain::identity::Identity) -> String| -> SharedString {
+        id.map_or_else(SharedString::new, |i| f(i).into())
+    };
+    a.set_name(text(&|i| i.name.clone()));
+    a.set_sex(match id.map(|i| i.sex) {
+        Some(Sex::Male) => SexKind::Male,
+        Some(Sex::Female) => SexKind::Female,
+        Some(Sex::Unknown) | None => SexKind::Unknown,
+    });
+    a.set_nation(text(&|i| {
+        i.nation.as_ref().map_or(String::new(), |n| n.display())
+    }));
+    a.set_birth_date(text(&|i| i.birth_date.format("%Y-%m-%d").to_string()));
+    a.set_id_masked(text(&|i| i.masked_id()));
+    a.set_address(text(&|i| i.address.clone()));
+    a.set_long_term(id.is_some_and(|i| i.valid_until == ValidUntil::LongTerm));
+    a.set_valid_until(text(&|i| match i.valid_until {
+        ValidUntil::LongTerm => String::new(),
+        ValidUntil::Date(d) => d.format("%Y-%m-%d").to_string(),
+    }));
+    let portrait = v.portrait();
+    a.set_has_portrait(portrait.is_some());
+    a.set_portrait(portrait.map_or_else(Image::default, |(rgb, w, h)| {
+        Image::from_rgb8(SharedPixelBuffer::clone_from_slice(rgb, w, h))
+    }));
 }
 
 fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<DocumentRow> {
@@ -138,7 +275,7 @@ fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<Docu
                 .filter_map(|c| cat.category(c))
                 .map(|c| Choice {
                     code: c.code.as_str().into(),
-                    label: lang.label(c),
+                    label: label(lang, c),
                     selected: req.is_some_and(|r| r.category == c.code),
                     enabled: true,
                 })
@@ -154,7 +291,7 @@ fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<Docu
                         .endorsements_for(&dest.code)
                         .map(|k| Choice {
                             code: k.code.as_str().into(),
-                            label: lang.label(k),
+                            label: label(lang, k),
                             selected: chosen.is_some_and(|e| e.kind == k.code),
                             enabled: k.available,
                         })
@@ -167,7 +304,7 @@ fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<Docu
                                 .filter_map(|t| cat.trip(t))
                                 .map(|t| Choice {
                                     code: t.code.as_str().into(),
-                                    label: lang.label(t),
+                                    label: label(lang, t),
                                     selected: e.trips == t.code,
                                     enabled: true,
                                 })
@@ -176,7 +313,7 @@ fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<Docu
                         .unwrap_or_default();
                     EndorsementRow {
                         destination: dest.code.as_str().into(),
-                        label: lang.label(dest),
+                        label: label(lang, dest),
                         has_kind: chosen.is_some(),
                         kinds: model(kinds),
                         trips: model(trips),
@@ -185,7 +322,7 @@ fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<Docu
                 .collect();
             DocumentRow {
                 code: doc.code.as_str().into(),
-                label: lang.label(doc),
+                label: label(lang, doc),
                 selected: req.is_some(),
                 categories: model(categories),
                 endorsements: model(endorsements),
@@ -194,103 +331,27 @@ fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<Docu
         .collect()
 }
 
-fn review_lines(draft: &Draft, cat: &Catalogue, lang: Lang) -> Vec<SharedString> {
-    let mut lines = Vec::new();
-    for req in &draft.choices.documents {
-        let doc = cat
-            .document(&req.document)
-            .map_or(req.document.clone().into(), |d| lang.label(d));
-        let category = cat
-            .category(&req.category)
-            .map_or(req.category.clone().into(), |c| lang.label(c));
-        lines.push(format!("{doc} · {category}").into());
-        for e in &req.endorsements {
-            let dest = cat
-                .destination(&e.destination)
-                .map_or(e.destination.clone().into(), |d| lang.label(d));
-            let kind = cat
-                .endorsement(&e.destination, &e.kind)
-                .map_or(e.kind.clone().into(), |k| lang.label(k));
-            let trips = cat
-                .trip(&e.trips)
-                .map_or(e.trips.clone().into(), |t| lang.label(t));
-            lines.push(format!("    {dest}: {kind} · {trips}").into());
-        }
-    }
-    lines
-}
-
-fn delivery_text(draft: &Draft, lang: Lang) -> String {
-    match &draft.choices.delivery {
-        Some(Delivery::Collect) => lang
-            .pick("取证方式：窗口领取", "Delivery: collect at the hall")
-            .into(),
-        Some(Delivery::Ems { address }) => format!(
-            "{}{address}",
-            lang.pick("取证方式：邮政速递至 ", "Delivery: EMS to ")
-        ),
-        None => String::new(),
-    }
-}
-
-/// Writes the whole session into the window's adapter globals.
-pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
-    let cat = s.catalogue();
-    let draft = s.draft();
-    let g = ui.global::<SessionGlobal>();
-    g.set_page(page(s.step()));
-    g.set_notice(notice(s.notice()));
-    g.set_problems(model(
-        s.problems().iter().map(|p| problem(p, cat, lang)).collect(),
-    ));
-    g.set_warning_seconds(s.warning_seconds(now).map_or(0, |v| v.max(1) as i32));
-    g.set_language(lang.code().into());
-    let (out, hours) = match s.out_of_service() {
-        None => (OutOfServiceKind::None, String::new()),
-        Some(OutOfService::StorageFull) => (OutOfServiceKind::StorageFull, String::new()),
-        Some(OutOfService::Closed(hours)) => (OutOfServiceKind::Closed, hours.clone()),
-    };
-    g.set_out_of_service(out);
-    g.set_opening_hours(hours.into());
-
-    let a = ui.global::<Applicant>();
-    let id = draft.map(|d| &d.identity);
-    a.set_name(id.map_or("".into(), |i| i.name.as_str().into()));
-    a.set_sex(id.map_or("".into(), |i| match i.sex {
-        Sex::Male => lang.pick("男", "Male").into(),
-        Sex::Female => lang.pick("女", "Female").into(),
-        Sex::Unknown => "-".into(),
-    }));
-    a.set_nation(
-        id.and_then(|i| i.nation.as_ref())
-            .map_or("".into(), |n| n.display().into()),
-    );
-    a.set_birth_date(id.map_or("".into(), |i| {
-        i.birth_date.format("%Y-%m-%d").to_string().into()
-    }));
-    a.set_id_masked(id.map_or("".into(), |i| i.masked_id().into()));
-    let portrait = id
-        .and_then(|i| i.portrait.as_deref())
-        .filter(|rgb| rgb.len() == (portrait::WIDTH * portrait::HEIGHT * 3) as usize);
-    a.set_has_portrait(portrait.is_some());
-    a.set_portrait(portrait.map_or_else(Image::default, |rgb| {
-        Image::from_rgb8(slint::SharedPixelBuffer::clone_from_slice(
-            rgb,
-            portrait::WIDTH,
-            portrait::HEIGHT,
-        ))
-    }));
-    a.set_address(id.map_or("".into(), |i| i.address.as_str().into()));
-    a.set_valid_until(id.map_or("".into(), |i| match i.valid_until {
-        ValidUntil::LongTerm => lang.pick("长期", "Long-term").into(),
-        ValidUntil::Date(d) => d.format("%Y-%m-%d").to_string().into(),
-    }));
-
-    let docs = ui.global::<Documents>();
-    docs.set_rows(model(document_rows(draft, cat, lang)));
+fn documents(ui: &AppWindow, v: &View) {
+    let cat = v.session.catalogue();
+    let draft = v.session.draft();
+    let docs = ui.global::<DocumentsAdapter>();
+    docs.set_rows(model(document_rows(draft, cat, v.screen.visit.lang)));
     docs.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
+}
 
-    let det = ui.global::<Details>();
+fn delivery(draft: Option<&Draft>) -> DeliveryKind {
+    match draft.and_then(|d| d.choices.delivery.as_ref()) {
+        Some(Delivery::Collect) => DeliveryKind::Collect,
+        Some(Delivery::Ems { .. }) => DeliveryKind::Ems,
+        None => DeliveryKind::None,
+    }
+}
+
+fn details(ui: &AppWindow, v: &View) {
+    let cat = v.session.catalogue();
+    let draft = v.session.draft();
+    let lang = v.screen.visit.lang;
+    let det = ui.global::<DetailsAdapter>();
     det.set_phone(draft.map_or("".into(), |d| d.choices.phone.as_str().into()));
     det.set_surname(draft.map_or("".into(), |d| d.choices.pinyin_surname.as_str().into()));
     det.set_given(draft.map_or("".into(), |d| d.choices.pinyin_given.as_str().into()));
@@ -316,64 +377,114 @@ pub fn render(ui: &AppWindow, s: &Session, lang: Lang, now: u64) {
             })
             .unwrap_or_default(),
     ));
-    det.set_delivery(match draft.and_then(|d| d.choices.delivery.as_ref()) {
-        Some(Delivery::Collect) => "collect".into(),
-        Some(Delivery::Ems { .. }) => "ems".into(),
-        None => "".into(),
-    });
-    det.set_address(id.map_or("".into(), |i| i.address.as_str().into()));
+    det.set_delivery(delivery(draft));
+    det.set_address(draft.map_or("".into(), |d| d.identity.address.as_str().into()));
     let green = draft
-        .and_then(|d| d.choices.green_channel.clone())
+        .and_then(|d| d.choices.green_channel.as_deref())
         .unwrap_or_default();
-    det.set_green_channel(green.as_str().into());
+    det.set_green_channel(green.into());
     det.set_green_reasons(model(
         cat.green_channel
             .iter()
             .map(|r| Choice {
                 code: r.code.as_str().into(),
-                label: lang.label(r),
+                label: label(lang, r),
                 selected: draft.is_some() && green == r.code,
                 enabled: true,
             })
             .collect(),
     ));
+}
 
+fn photo(ui: &AppWindow, v: &View) {
+    let draft = v.session.draft();
+    let visit = &v.screen.visit;
     let photo = ui.global::<PhotoAdapter>();
     photo.set_has_photo(draft.is_some_and(|d| d.photo.is_some()));
     photo.set_at_window(draft.is_some_and(|d| d.photo_at_window));
-    photo.set_attempts_left(s.photo_attempts_left() as i32);
-    if draft.is_none() {
-        photo.set_captured(Image::default());
-        photo.set_preview(Image::default());
-        photo.set_hint(PhotoHint::None);
-    }
+    photo.set_attempts_left(v.session.photo_attempts_left() as i32);
+    photo.set_busy(visit.capturing);
+    photo.set_countdown(visit.countdown as i32);
+    photo.set_hint(photo_hint(visit.hint));
+    photo.set_rejection(rejection(visit.rejection));
+    photo.set_captured(v.captured().map_or_else(Image::default, to_image));
+    photo.set_preview(visit.preview.as_ref().map_or_else(Image::default, to_image));
+}
 
-    let review = ui.global::<Review>();
+fn review(ui: &AppWindow, v: &View) {
+    let cat = v.session.catalogue();
+    let draft = v.session.draft();
+    let lang = v.screen.visit.lang;
+    let review = ui.global::<ReviewAdapter>();
     review.set_lines(model(
         draft
             .map(|d| review_lines(d, cat, lang))
             .unwrap_or_default(),
     ));
-    review.set_delivery(
-        draft
-            .map_or(String::new(), |d| delivery_text(d, lang))
-            .into(),
+    review.set_delivery(delivery(draft));
+    review.set_address(
+        match draft.and_then(|d| d.choices.delivery.as_ref()) {
+            Some(Delivery::Ems { address }) => address.as_str(),
+            _ => "",
+        }
+        .into(),
     );
     review.set_green_channel(
         draft
             .and_then(|d| d.choices.green_channel.as_deref())
             .and_then(|c| cat.green_channel_reason(c))
-            .map_or("".into(), |r| {
-                format!(
-                    "{}{}",
-                    lang.pick("绿色通道：", "Green channel: "),
-                    lang.label(r)
-                )
-                .into()
-            }),
+            .map_or("".into(), |r| label(lang, r)),
     );
     review.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
+}
 
-    ui.global::<Done>()
-        .set_number(s.number().map_or("".into(), |n| n.as_str().into()));
+fn review_lines(draft: &Draft, cat: &Catalogue, lang: Lang) -> Vec<SharedString> {
+    let mut lines = Vec::new();
+    for req in &draft.choices.documents {
+        let doc = cat
+            .document(&req.document)
+            .map_or(req.document.as_str(), |d| lang.label(d));
+        let category = cat
+            .category(&req.category)
+            .map_or(req.category.as_str(), |c| lang.label(c));
+        lines.push(format!("{doc} · {category}").into());
+        for e in &req.endorsements {
+            let dest = cat
+                .destination(&e.destination)
+                .map_or(e.destination.as_str(), |d| lang.label(d));
+            let kind = cat
+                .endorsement(&e.destination, &e.kind)
+                .map_or(e.kind.as_str(), |k| lang.label(k));
+            let trips = cat
+                .trip(&e.trips)
+                .map_or(e.trips.as_str(), |t| lang.label(t));
+            lines.push(format!("    {dest}: {kind} · {trips}").into());
+        }
+    }
+    lines
+}
+
+fn technician(ui: &AppWindow, t: &TechnicianScreen) {
+    let g = ui.global::<TechnicianAdapter>();
+    g.set_open(t.open);
+    g.set_unlocked(t.status.is_some());
+    g.set_pin_dots("●".repeat(t.pin_len).into());
+    let (refusal, tries_left, locked_seconds) = match t.refusal {
+        None => (PinRefusalKind::None, 0, 0),
+        Some(PinRefusal::Wrong { tries_left }) => (PinRefusalKind::Wrong, tries_left, 0),
+        Some(PinRefusal::Locked { seconds }) => (PinRefusalKind::Locked, 0, seconds),
+    };
+    g.set_refusal(refusal);
+    g.set_tries_left(tries_left as i32);
+    g.set_locked_seconds(locked_seconds as i32);
+    let status = t.status.clone().unwrap_or_default();
+    g.set_device_id(status.device_id.into());
+    g.set_app_version(status.app_version.into());
+    g.set_online(status.online);
+    g.set_queue_pending(status.pending as i32);
+    g.set_dead_letters(status.dead_letters as i32);
+    g.set_oldest_pending(status.oldest_pending.into());
+    g.set_paused(status.paused.into());
+    g.set_config_version(status.config_version.into());
+    g.set_devices(strings(&status.devices));
 }

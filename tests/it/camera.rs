@@ -2,7 +2,7 @@
 //! camera cannot be opened tells the applicant to ask staff.
 
 use kiosk::devices::camera::CameraError;
-use kiosk::ui::{NoticeKind, Session};
+use kiosk::ui::{NoticeKind, SessionAdapter};
 use slint::ComponentHandle;
 
 use crate::support::demo_kiosk_with_camera;
@@ -47,7 +47,7 @@ fn a_camera_that_cannot_open_sends_the_applicant_to_staff() {
     }));
     k.walk_to_photo();
     k.wait_until("the camera notice", |k| {
-        k.window().global::<Session>().get_notice() == NoticeKind::CameraUnavailable
+        k.window().global::<SessionAdapter>().get_notice() == NoticeKind::CameraUnavailable
     });
     assert!(k.label("notice").contains("工作人员"));
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use i_slint_backend_testing::{ElementHandle, ElementRoot};
+use kiosk::app;
 use kiosk::devices::camera::sim::SimCamera;
 use kiosk::devices::card::sim::sim_reader;
 use kiosk::devices::printer::{FilePrinter, PrinterProfile};
@@ -13,7 +14,7 @@ use kiosk::domain::catalogue::Catalogue;
 use kiosk::flow::Timeouts;
 use kiosk::photo::PhotoSpec;
 use kiosk::store::{Limits, SharedStore, Store, StoreKey};
-use kiosk::ui::{self, AppWindow, Page, Session};
+use kiosk::ui::{self, AppWindow, Page, SessionAdapter};
 use slint::ComponentHandle;
 
 pub struct Kiosk {
@@ -90,21 +91,23 @@ fn kiosk_with_devices(
     let store: SharedStore = Arc::new(std::sync::Mutex::new(
         Store::open_with(data.path(), &test_key(), options.limits).expect("store"),
     ));
-    let kiosk = ui::Kiosk {
-        settings: ui::Settings {
+    let kiosk = app::Kiosk {
+        settings: app::Settings {
             device_id: "TEST01".into(),
             site_name: "测试大厅 Test hall".into(),
             languages: vec!["zh_CN".into(), "en".into()],
             default_language: "zh_CN".into(),
-            theme: ui::ThemeVariant::Normal,
+            display: app::DisplayMode::Normal,
             timeouts: Timeouts::default(),
             photo: PhotoSpec::default(),
             max_photo_attempts: 3,
             pin_hash: kiosk::config::hash_pin(DEMO_PIN).expect("hash"),
         },
         catalogue: Arc::new(Catalogue::builtin()),
-        devices: ui::Devices {
-            demo_cards: card.is_none().then_some(slot),
+        devices: app::Devices {
+            demo_cards: card
+                .is_none()
+                .then(|| Box::new(slot) as Box<dyn kiosk::devices::card::DemoCards>),
             card: card.unwrap_or_else(|| Box::new(reader)),
             camera: camera.unwrap_or_else(|| {
                 Box::new(|| {
@@ -137,7 +140,7 @@ impl Kiosk {
     }
 
     pub fn page(&self) -> Page {
-        self.window().global::<Session>().get_page()
+        self.window().global::<SessionAdapter>().get_page()
     }
 
     /// Renders a frame, as the event loop would after a change: lays out repeated elements so
@@ -227,7 +230,7 @@ impl Kiosk {
         panic!(
             "timed out waiting for {what} (page {:?}, photo rejection {:?}, attempts left {})",
             self.page(),
-            photo.get_rejection_en(),
+            photo.get_rejection(),
             photo.get_attempts_left()
         );
     }

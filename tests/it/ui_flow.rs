@@ -2,7 +2,7 @@
 //! the idle timeout and card removal. Mock time drives the UI timers.
 
 use kiosk::store::Store;
-use kiosk::ui::{NoticeKind, Page, Session, Theme};
+use kiosk::ui::{NoticeKind, Page, SessionAdapter, Theme};
 use slint::ComponentHandle;
 
 use crate::support::{Kiosk, demo_kiosk, demo_kiosk_with, demo_kiosk_with_camera};
@@ -100,12 +100,15 @@ fn whole_demo_flow_prints_stores_and_leaves_no_trace() {
             "attract screen still shows {trace:?}"
         );
     }
-    let s = k.window().global::<kiosk::ui::Applicant>();
+    let s = k.window().global::<kiosk::ui::ApplicantAdapter>();
     assert_eq!(
         (s.get_name(), s.get_id_masked(), s.get_address()),
         ("".into(), "".into(), "".into())
     );
-    assert_eq!(k.window().global::<kiosk::ui::Details>().get_phone(), "");
+    assert_eq!(
+        k.window().global::<kiosk::ui::DetailsAdapter>().get_phone(),
+        ""
+    );
 }
 
 /// Walks from a sample card to the printed form with the minimum of choices.
@@ -149,7 +152,7 @@ fn paper_out_tells_the_applicant_to_ask_staff_and_keeps_the_application() {
     let k = demo_kiosk_with(|_| Box::new(EmptyPrinter), None);
     apply_and_print(&k);
     assert_eq!(
-        k.window().global::<Session>().get_notice(),
+        k.window().global::<SessionAdapter>().get_notice(),
         NoticeKind::PrintFailed
     );
     let notice = k.label("notice");
@@ -209,7 +212,7 @@ fn photo_guidance_rejections_and_the_window_fallback() {
         }
     }
     assert_eq!(
-        k.window().global::<Session>().get_notice(),
+        k.window().global::<SessionAdapter>().get_notice(),
         NoticeKind::PhotoAtWindow
     );
     assert!(k.find("photo-take").is_none(), "no more attempts");
@@ -264,7 +267,7 @@ fn a_stalled_camera_is_reported_and_reopened() {
     }));
     k.walk_to_photo();
     k.wait_until("the watchdog", |k| {
-        k.window().global::<Session>().get_notice() == NoticeKind::CameraUnavailable
+        k.window().global::<SessionAdapter>().get_notice() == NoticeKind::CameraUnavailable
     });
     assert!(
         k.label("notice").contains("摄像头"),
@@ -272,7 +275,7 @@ fn a_stalled_camera_is_reported_and_reopened() {
         k.label("notice")
     );
     k.wait_until("the camera back", |k| {
-        k.window().global::<Session>().get_notice() == NoticeKind::None
+        k.window().global::<SessionAdapter>().get_notice() == NoticeKind::None
     });
     assert!(
         opened.load(std::sync::atomic::Ordering::SeqCst) >= 2,
@@ -332,18 +335,21 @@ fn idle_timeout_warns_can_be_extended_and_then_wipes() {
     k.advance(91_000);
     let countdown = k.label("timeout-countdown");
     assert!(
-        k.window().global::<Session>().get_warning_seconds() >= 20,
+        k.window().global::<SessionAdapter>().get_warning_seconds() >= 20,
         "{countdown}"
     );
     k.tap("extend-time");
-    assert_eq!(k.window().global::<Session>().get_warning_seconds(), 0);
+    assert_eq!(
+        k.window().global::<SessionAdapter>().get_warning_seconds(),
+        0
+    );
     assert!(k.find("timeout-countdown").is_none());
     k.advance(91_000);
     k.tap("extend-time");
     k.advance(121_000);
     assert_eq!(k.page(), Page::Attract);
     assert_eq!(
-        k.window().global::<Session>().get_notice(),
+        k.window().global::<SessionAdapter>().get_notice(),
         NoticeKind::TimedOut
     );
     assert!(!k.visible_text().contains("单建国"));
@@ -359,7 +365,7 @@ fn card_removal_mid_form_wipes_the_session() {
     k.tap("demo-remove-card");
     k.wait_for_page(Page::Attract);
     assert_eq!(
-        k.window().global::<Session>().get_notice(),
+        k.window().global::<SessionAdapter>().get_notice(),
         NoticeKind::CardRemoved
     );
     assert!(!k.visible_text().contains("吕思远"));
@@ -370,7 +376,7 @@ fn residence_permit_holders_are_sent_to_a_window() {
     let k = demo_kiosk();
     k.tap("demo-card-3");
     k.wait_until("the notice", |k| {
-        k.window().global::<Session>().get_notice() == NoticeKind::NotEligible
+        k.window().global::<SessionAdapter>().get_notice() == NoticeKind::NotEligible
     });
     assert_eq!(k.page(), Page::Attract);
     assert!(k.label("notice").contains("窗口"));
@@ -482,7 +488,7 @@ fn a_full_store_saves_nothing_stops_taking_applicants_and_recovers() {
     let (mut other, keys) = fill_store(&k, limits);
     photo_then_confirm(&k);
     k.wait_until("the refusal", |k| {
-        k.window().global::<Session>().get_notice() == NoticeKind::StorageFull
+        k.window().global::<SessionAdapter>().get_notice() == NoticeKind::StorageFull
     });
     assert_eq!(
         k.page(),
@@ -560,7 +566,7 @@ fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() 
     );
     k.tap("cancel");
     k.advance(1_000);
-    assert_eq!(k.window().global::<Session>().get_language(), "en");
+    assert_eq!(k.window().global::<SessionAdapter>().get_language(), "en");
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
     k.tap("next");
@@ -623,7 +629,7 @@ fn the_technician_screen_needs_the_pin_and_shows_the_waiting_queue() {
         k.find("sync-status")
             .is_some_and(|_| k.label("sync-status").contains('1'))
     });
-    let tech = || k.window().global::<kiosk::ui::Technician>();
+    let tech = || k.window().global::<kiosk::ui::TechnicianAdapter>();
     for _ in 0..4 {
         k.tap("site-name");
         k.advance(200);

@@ -36,3 +36,14 @@ pub trait CardReader: Send {
     /// Waits up to `timeout` for something to happen on the reader.
     fn wait_event(&mut self, timeout: Duration) -> Option<CardEvent>;
 }
+
+/// The sample cards demo mode offers on the start screen: the applicant taps one and it is put
+/// on the (simulated) reader. The core offers them without knowing the reader behind them.
+pub trait DemoCards: Send {
+    /// One label per sample card, in order.
+    fn labels(&self) -> Vec<String>;
+    /// Puts sample card `index` on the reader (out of range: nothing happens).
+    fn insert(&self, index: usize);
+    /// Takes the card off the reader.
+    fn remove(&self);
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use super::cnid::{encode_text_block, parse_text_block};
-use super::{CardEvent, CardReader};
+use super::{CardEvent, CardReader, DemoCards};
 use crate::domain::id_number::with_check_char;
 use crate::domain::identity::{CardType, Identity, Sex, ValidUntil};
 use crate::domain::nation::Nation;
@@ -125,17 +125,17 @@ pub struct SimCardSlot {
     labels: Vec<String>,
 }
 
-impl SimCardSlot {
+impl DemoCards for SimCardSlot {
     /// One label per sample card: masked, and marked as a demo card.
-    pub fn labels(&self) -> &[String] {
-        &self.labels
+    fn labels(&self) -> Vec<String> {
+        self.labels.clone()
     }
 
-    pub fn insert(&self, index: usize) {
+    fn insert(&self, index: usize) {
         let _ = self.tx.send(Command::Insert(index));
     }
 
-    pub fn remove(&self) {
+    fn remove(&self) {
         let _ = self.tx.send(Command::Remove);
     }
 }

@@ -1,0 +1,513 @@
+//! The imperative shell of the session: feeds the applicant's inputs and the workers' results
+//! into the pure `flow::Session`, carries out its effects, and keeps the screen state the front
+//! end renders. It owns no window: the front end calls [`Controller::handle`] for every intent,
+//! [`Controller::pump`] and [`Controller::tick`] from its timers, and renders
+//! [`Controller::view`] after each.
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use chrono::Local;
+
+use super::kiosk::{DisplayMode, Kiosk, Settings};
+use super::screen::{
+    KioskStatus, Lang, PinRefusal, QueueBadge, Screen, TechnicianScreen, View, Visit,
+};
+use super::submit::{Desk, SaveJob};
+use super::technician::{self, Verdict};
+use super::workers::{self, CameraCommand, Inbound, PreviewSlot};
+use crate::devices::card::{CardEvent, DemoCards};
+use crate::flow::{Edit, Effect, Event, OutOfService, Session, Step};
+use crate::sync::fleet::{Live, Settings as CentralSettings};
+use crate::sync::worker::SyncHandle;
+
+/// The clock step of [`Controller::tick`], in milliseconds.
+pub const TICK_MS: u64 = 1000;
+/// Seconds counted down on screen before a photo is taken.
+const PHOTO_COUNTDOWN: u32 = 3;
+
+/// What a person does on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Continue,
+    Back,
+    Cancel,
+    /// "More time" on the idle warning, or any touch that counts as activity.
+    ExtendTime,
+    /// A language code from the configured ones.
+    Language(String),
+    Display(DisplayMode),
+    /// Demo mode: put sample card `n` on the simulated reader / take it off.
+    InsertDemoCard(usize),
+    RemoveDemoCard,
+    Edit(Edit),
+    TakePhoto,
+    RetakePhoto,
+    /// A tap on the hidden spot that opens the technician screen.
+    Knock,
+    PinDigit(char),
+    PinBackspace,
+    PinClear,
+    PinSubmit,
+    CloseTechnician,
+    SyncNow,
+}
+
+/// What changed after [`Controller::pump`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    Nothing,
+    /// Only a new camera frame.
+    Preview,
+    Everything,
+}
+
+/// The running kiosk behind the screen.
+pub struct Controller {
+    session: Session,
+    screen: Screen,
+    settings: Settings,
+    /// Milliseconds of the core's clock, advanced by `tick`.
+    now: u64,
+    inbox: Receiver<Inbound>,
+    camera: Sender<CameraCommand>,
+    preview: PreviewSlot,
+    service: Sender<SaveJob>,
+    sync: Option<SyncHandle>,
+    demo: Option<Box<dyn DemoCards>>,
+    live: Option<Live>,
+    /// The generation of the live settings the session runs with.
+    applied: u64,
+    /// The settings the central sent, once applied (their opening hours decide availability).
+    central: Option<Arc<CentralSettings>>,
+    /// The service thread found no room in the store.
+    storage_full: bool,
+    gate: technician::Gate,
+}
+
+impl Controller {
+    /// Starts the device and service threads and an empty session.
+    pub fn start(kiosk: Kiosk) -> Controller {
+        let Kiosk {
+            settings,
+            catalogue,
+            devices,
+            store,
+            sync,
+            live,
+        } = kiosk;
+        let (tx, inbox) = mpsc::channel();
+        workers::card(devices.card, tx.clone());
+        let (camera, preview) = workers::camera(devices.camera, settings.photo.clone(), tx.clone());
+        let service = workers::service(
+            Desk {
+                store,
+                printer: devices.printer,
+                profile: devices.printer_profile,
+                reprint_hours: devices.reprint_hours,
+                device_id: settings.device_id.clone(),
+                site_name: settings.site_name.clone(),
+                sync: sync.clone(),
+            },
+            tx,
+        );
+        let today = Local::now().date_naive();
+        let screen = Screen {
+            site_name: settings.site_name.clone(),
+            languages: settings.languages.clone(),
+            demo_cards: devices
+                .demo_cards
+                .as_ref()
+                .map(|d| d.labels())
+                .unwrap_or_default(),
+            visit: Visit::new(&settings),
+            technician: TechnicianScreen::default(),
+            queue: QueueBadge::default(),
+        };
+        Controller {
+            session: Session::new(catalogue, settings.timeouts, today)
+                .with_max_photo_attempts(settings.max_photo_attempts),
+            screen,
+            gate: technician::Gate::new(&settings.pin_hash),
+            settings,
+            now: 0,
+            inbox,
+            camera,
+            preview,
+            service,
+            sync,
+            demo: devices.demo_cards,
+            live,
+            applied: 0,
+            central: None,
+            storage_full: false,
+        }
+    }
+
+    /// What to draw.
+    pub fn view(&self) -> View<'_> {
+        View {
+            session: &self.session,
+            screen: &self.screen,
+            now: self.now,
+        }
+    }
+
+    /// Whether the screen is in demo mode (sample cards offered).
+    pub fn demo(&self) -> bool {
+        self.demo.is_some()
+    }
+
+    /// One thing a person did on screen.
+    pub fn handle(&mut self, input: Input) {
+        match input {
+            Input::Continue => self.dispatch(Event::Continue),
+            Input::Back => self.dispatch(Event::Back),
+            Input::Cancel => self.dispatch(Event::Cancel),
+            Input::ExtendTime => self.dispatch(Event::ExtendTime),
+            Input::Edit(edit) => self.dispatch(Event::Edit(edit)),
+            Input::Language(code) => {
+                if self.settings.languages.contains(&code) {
+                    self.screen.visit.lang = Lang::from_code(&code);
+                    // Switching language is activity, like any touch.
+                    self.dispatch(Event::ExtendTime);
+                }
+            }
+            Input::Display(mode) => {
+                self.screen.visit.display = mode;
+                self.dispatch(Event::ExtendTime);
+            }
+            Input::InsertDemoCard(index) => {
+                if let Some(demo) = &self.demo {
+                    demo.insert(index);
+                }
+            }
+            Input::RemoveDemoCard => {
+                if let Some(demo) = &self.demo {
+                    demo.remove();
+                }
+            }
+            Input::TakePhoto => {
+                // A short countdown so the applicant can settle before the picture is taken.
+                self.screen.visit.countdown = PHOTO_COUNTDOWN;
+                self.screen.visit.capturing = true;
+                self.dispatch(Event::ExtendTime);
+            }
+            Input::RetakePhoto => {
+                self.screen.visit.captured = None;
+                self.dispatch(Event::RetakePhoto);
+            }
+            Input::Knock => self.knock(),
+            Input::PinDigit(d) => self.pin_key(|g| g.digit(d)),
+            Input::PinBackspace => self.pin_key(technician::Gate::backspace),
+            Input::PinClear => self.pin_key(technician::Gate::reset),
+            Input::PinSubmit => self.submit_pin(),
+            Input::CloseTechnician => self.close_technician(),
+            Input::SyncNow => {
+                self.screen.technician.touched = self.now;
+                if let Some(sync) = &self.sync {
+                    sync.wake();
+                }
+            }
+        }
+    }
+
+    /// Takes in what the workers reported and the newest camera frame.
+    pub fn pump(&mut self) -> Refresh {
+        let mut refresh = Refresh::Nothing;
+        while let Ok(message) = self.inbox.try_recv() {
+            self.receive(message);
+            refresh = Refresh::Everything;
+        }
+        if self.session.step() == Step::Photo
+            && let Some(frame) = self.preview.lock().ok().and_then(|mut p| p.take())
+        {
+            self.screen.visit.preview = Some(frame);
+            if refresh == Refresh::Nothing {
+                refresh = Refresh::Preview;
+            }
+        }
+        refresh
+    }
+
+    /// One second of the core's clock: idle timeout, photo countdown, technician screen, live
+    /// settings, opening hours and the queue badge.
+    pub fn tick(&mut self) {
+        self.now += TICK_MS;
+        if self.screen.technician.open {
+            if self.now.saturating_sub(self.screen.technician.touched) >= technician::IDLE_CLOSE_MS
+            {
+                self.close_technician();
+            }
+            self.refresh_technician();
+        }
+        self.count_down();
+        self.apply_live_settings();
+        self.check_availability();
+        self.session.set_today(Local::now().date_naive());
+        if let Some(sync) = &self.sync {
+            let status = sync.status();
+            self.screen.queue = QueueBadge {
+                pending: status.pending,
+                online: status.online || status.pending == 0,
+            };
+        }
+        self.dispatch(Event::Tick);
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        let effects = self.session.handle(event, self.now);
+        for effect in effects {
+            self.execute(effect);
+        }
+    }
+
+    fn execute(&mut self, effect: Effect) {
+        match effect {
+            Effect::Wipe => self.wipe(),
+            Effect::StartCamera => {
+                let _ = self.camera.send(CameraCommand::Start);
+            }
+            Effect::StopCamera => {
+                let _ = self.camera.send(CameraCommand::Stop);
+            }
+            Effect::SaveAndPrint(draft) => {
+                let catalogue = self.session.catalogue_handle();
+                let job = SaveJob {
+                    fee: draft.choices.fee(&catalogue),
+                    identity: draft.identity.clone(),
+                    choices: draft.choices.clone(),
+                    photo: draft.photo.clone(),
+                    photo_report: draft.photo_report.clone(),
+                    created_at: Local::now().naive_local(),
+                    catalogue,
+                };
+                if self.service.send(job).is_err() {
+                    tracing::error!("service thread gone: application not saved");
+                    self.dispatch(Event::SaveFailed);
+                }
+            }
+        }
+    }
+
+    /// Forgets the applicant on screen too: their language, display mode and pictures go with
+    /// them.
+    fn wipe(&mut self) {
+        let _ = self.camera.send(CameraCommand::Stop);
+        self.screen.visit = Visit::new(&self.settings);
+        tracing::info!("session wiped");
+    }
+
+    fn receive(&mut self, message: Inbound) {
+        let event = match message {
+            Inbound::Card(CardEvent::Inserted(identity)) => {
+                // An applicant comes first: the technician screen gives way.
+                self.close_technician();
+                self.report_device("card reader", "ok");
+                Event::CardInserted(*identity)
+            }
+            Inbound::Card(CardEvent::Unreadable(_)) => {
+                self.report_device("card reader", "the last card could not be read");
+                Event::CardUnreadable
+            }
+            Inbound::Card(CardEvent::Removed) => Event::CardRemoved,
+            Inbound::Photo(Ok(photo)) => {
+                let visit = &mut self.screen.visit;
+                visit.capturing = false;
+                visit.rejection = None;
+                visit.captured = image::load_from_memory(&photo.jpeg)
+                    .ok()
+                    .map(|img| img.to_rgb8());
+                Event::PhotoCaptured(photo)
+            }
+            Inbound::Photo(Err(rejection)) => {
+                tracing::info!(reason = ?rejection.reason, "photo rejected by the checks");
+                self.screen.visit.capturing = false;
+                self.screen.visit.rejection = Some(rejection.reason);
+                Event::PhotoRejected {
+                    report: rejection.report,
+                }
+            }
+            Inbound::CameraFailed(reason) => {
+                tracing::warn!(%reason, "camera failed");
+                self.report_device("camera", &format!("failed: {reason}"));
+                Event::CameraFailed
+            }
+            Inbound::CameraRecovered => {
+                self.report_device("camera", "ok");
+                Event::CameraRecovered
+            }
+            Inbound::Hint(hint) => {
+                self.screen.visit.hint = Some(hint);
+                return;
+            }
+            Inbound::Saved(number) => Event::Saved(number),
+            Inbound::SaveFailed => Event::SaveFailed,
+            Inbound::StorageFull => {
+                self.storage_full = true;
+                self.report_device("storage", "full: nothing can be saved");
+                Event::StorageFull
+            }
+            Inbound::Room(room) => {
+                self.storage_full = !room;
+                let state = if room {
+                    "ok"
+                } else {
+                    "full: nothing can be saved"
+                };
+                self.report_device("storage", state);
+                self.check_availability();
+                return;
+            }
+            Inbound::Printed => {
+                self.report_device("printer", "ok");
+                Event::Printed
+            }
+            Inbound::PrintFailed => {
+                self.report_device("printer", "failed: the last form was not printed");
+                Event::PrintFailed
+            }
+        };
+        self.dispatch(event);
+    }
+
+    /// Counts the photo countdown down; at zero the camera takes the picture.
+    fn count_down(&mut self) {
+        let visit = &mut self.screen.visit;
+        if visit.countdown == 0 {
+            return;
+        }
+        visit.countdown -= 1;
+        if visit.countdown == 0 && self.session.step() == Step::Photo {
+            let _ = self.camera.send(CameraCommand::Capture);
+        }
+    }
+
+    /// Tells the fleet (heartbeat) how a device is doing.
+    fn report_device(&self, device: &str, state: &str) {
+        if let Some(live) = &self.live {
+            live.set_device(device, state);
+        }
+    }
+
+    /// Takes settings the central changed, once the kiosk is back on the attract screen.
+    fn apply_live_settings(&mut self) {
+        let Some(live) = &self.live else { return };
+        let (generation, settings) = live.current();
+        if generation == self.applied
+            || !self
+                .session
+                .reconfigure(settings.catalogue.clone(), settings.timeouts)
+        {
+            return;
+        }
+        self.applied = generation;
+        self.settings.timeouts = settings.timeouts;
+        self.settings.languages = settings.languages.clone();
+        self.settings.default_language = settings.default_language.clone();
+        self.screen.languages = settings.languages.clone();
+        self.screen.visit.lang = Lang::from_code(&self.settings.default_language);
+        tracing::info!(version = ?settings.version, "settings from the central applied");
+        self.central = Some(settings);
+    }
+
+    /// Out of service while the store is full or outside the opening hours.
+    fn check_availability(&mut self) {
+        let closed = self
+            .central
+            .as_ref()
+            .filter(|s| !s.open_at(Local::now().time()))
+            .and_then(|s| s.hours)
+            .map(|(open, close)| format!("{}–{}", open.format("%H:%M"), close.format("%H:%M")));
+        let state = if self.storage_full {
+            Some(OutOfService::StorageFull)
+        } else {
+            closed.map(OutOfService::Closed)
+        };
+        if self.session.out_of_service() != state.as_ref() {
+            self.dispatch(Event::Availability(state));
+        }
+    }
+
+    /// A tap on the hidden spot; the fifth quick one opens the PIN pad (attract screen only).
+    fn knock(&mut self) {
+        if self.session.step() == Step::Attract && self.gate.knock(self.now) {
+            self.screen.technician = TechnicianScreen {
+                open: true,
+                touched: self.now,
+                ..TechnicianScreen::default()
+            };
+            tracing::info!("technician screen opened");
+        }
+    }
+
+    fn pin_key(&mut self, key: impl FnOnce(&mut technician::Gate)) {
+        key(&mut self.gate);
+        self.screen.technician.touched = self.now;
+        self.screen.technician.pin_len = self.gate.entered_len();
+    }
+
+    fn submit_pin(&mut self) {
+        let verdict = self.gate.submit(self.now);
+        self.screen.technician.touched = self.now;
+        self.screen.technician.pin_len = self.gate.entered_len();
+        self.screen.technician.refusal = match verdict {
+            Verdict::Open => {
+                tracing::info!("technician screen unlocked");
+                self.refresh_technician_now();
+                None
+            }
+            Verdict::Wrong { tries_left } => {
+                tracing::warn!(tries_left, "technician PIN wrong");
+                Some(PinRefusal::Wrong { tries_left })
+            }
+            Verdict::Locked { seconds } => {
+                tracing::warn!(seconds, "technician PIN locked after wrong PINs");
+                Some(PinRefusal::Locked { seconds })
+            }
+        };
+    }
+
+    fn close_technician(&mut self) {
+        if !self.screen.technician.open {
+            return;
+        }
+        self.gate.reset();
+        self.screen.technician = TechnicianScreen::default();
+        tracing::info!("technician screen closed");
+    }
+
+    /// Keeps the unlocked technician screen current.
+    fn refresh_technician(&mut self) {
+        if self.screen.technician.status.is_some() {
+            self.refresh_technician_now();
+        }
+    }
+
+    /// What the unlocked technician screen shows: the queue and the devices.
+    fn refresh_technician_now(&mut self) {
+        let status = self.sync.as_ref().map(|s| s.status()).unwrap_or_default();
+        self.screen.technician.status = Some(KioskStatus {
+            device_id: self.settings.device_id.clone(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            online: self.sync.is_some() && (status.online || status.pending == 0),
+            pending: status.pending,
+            dead_letters: status.dead,
+            oldest_pending: status.oldest_pending.unwrap_or_default(),
+            paused: status.paused.unwrap_or_default(),
+            config_version: self
+                .central
+                .as_ref()
+                .and_then(|s| s.version.clone())
+                .unwrap_or_default(),
+            devices: self
+                .live
+                .as_ref()
+                .map(|l| l.devices())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, state)| format!("{name}: {state}"))
+                .collect(),
+        });
+    }
+}

@@ -1,0 +1,69 @@
+//! What the composition root hands the core: the settings, the catalogue, the device adapters it
+//! chose, the store and the link to the central.
+
+use std::sync::Arc;
+
+use crate::devices::camera::CameraOpener;
+use crate::devices::card::{CardReader, DemoCards};
+use crate::devices::printer::{Printer, PrinterProfile};
+use crate::domain::catalogue::Catalogue;
+use crate::flow::Timeouts;
+use crate::photo::PhotoSpec;
+use crate::store::SharedStore;
+use crate::sync::fleet::Live;
+use crate::sync::worker::SyncHandle;
+
+/// How the screen is drawn: what each session starts with, and what an applicant may choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DisplayMode {
+    #[default]
+    Normal,
+    /// Elderly mode: larger text and touch targets.
+    LargeText,
+    HighContrast,
+}
+
+/// The device adapters the composition root chose.
+pub struct Devices {
+    pub card: Box<dyn CardReader>,
+    /// The simulated reader's sample cards, when demo mode offers them.
+    pub demo_cards: Option<Box<dyn DemoCards>>,
+    /// Opens the camera (again, after the watchdog saw it stall).
+    pub camera: CameraOpener,
+    pub printer: Box<dyn Printer>,
+    /// What the printer can do: decides the bytes each form is sent as.
+    pub printer_profile: PrinterProfile,
+    /// How long printed forms are kept for reprint, in hours.
+    pub reprint_hours: u64,
+}
+
+/// What the core needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub device_id: String,
+    pub site_name: String,
+    /// Language codes offered on screen (`zh_CN`, `en`).
+    pub languages: Vec<String>,
+    /// The language each session starts in.
+    pub default_language: String,
+    /// The display mode each session starts in.
+    pub display: DisplayMode,
+    pub timeouts: Timeouts,
+    pub photo: PhotoSpec,
+    /// Rejected captures before the photo is left to the window.
+    pub max_photo_attempts: u32,
+    /// Argon2 hash of the technician PIN.
+    pub pin_hash: String,
+}
+
+/// Everything one kiosk runs with.
+pub struct Kiosk {
+    pub settings: Settings,
+    pub catalogue: Arc<Catalogue>,
+    pub devices: Devices,
+    /// The kiosk's one store connection, shared with the sync worker.
+    pub store: SharedStore,
+    pub sync: Option<SyncHandle>,
+    /// Settings the central may change while the kiosk runs (none without a central).
+    pub live: Option<Live>,
+}

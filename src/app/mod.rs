@@ -1,0 +1,23 @@
+//! The application core: the runtime behind the screen. It hosts the session (`flow`), runs the
+//! device and service threads, carries out the session's effects (the save → outbox → print use
+//! case in `submit`), applies the central's live settings between applicants, keeps the kiosk out
+//! of service while it cannot take applicants, and guards the technician screen.
+//!
+//! The front end (`ui`) sees only what this room hands it: [`Input`]s it may send, and a
+//! [`View`] to render. It never learns about stores, printers, card readers or the central, so
+//! a second kind of session (the endorsement kiosk) lands here without `ui` changing its
+//! dependencies.
+
+mod controller;
+mod kiosk;
+mod screen;
+mod submit;
+mod technician;
+mod workers;
+
+pub use controller::{Controller, Input, Refresh, TICK_MS};
+pub use kiosk::{Devices, DisplayMode, Kiosk, Settings};
+pub use screen::{
+    Advice, Hint, KioskStatus, Lang, PinRefusal, QueueBadge, RejectReason, Rejection, Screen,
+    TechnicianScreen, View, Visit,
+};

@@ -1,0 +1,119 @@
+//! The hall kiosk's main use case: a confirmed application is stored together with its outbox
+//! row (one transaction, so the central gets every stored application exactly once), the sync
+//! worker is woken, and the form is encoded for the printer, kept for a staff reprint and
+//! printed. Printing starts only once the application is safely stored; there is no automatic
+//! reprint.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+
+use crate::devices::printer::{PrintError, Printer, PrinterProfile, PrinterState, escpos, receipt};
+use crate::domain::app_number::AppNumber;
+use crate::domain::application::{Application, Choices};
+use crate::domain::catalogue::Catalogue;
+use crate::domain::identity::Identity;
+use crate::domain::photo::Photo;
+use crate::store::{SharedStore, StoreError, lock};
+use crate::sync::api::Submission;
+use crate::sync::worker::SyncHandle;
+
+/// One confirmed application, as the session hands it over.
+pub struct SaveJob {
+    pub identity: Identity,
+    pub choices: Choices,
+    pub photo: Option<Photo>,
+    /// The photo checks' report (JSON) when the photo is left to the window.
+    pub photo_report: Option<String>,
+    /// Total fee in yuan.
+    pub fee: u32,
+    pub created_at: NaiveDateTime,
+    /// The catalogue the session priced and labelled the application with.
+    pub catalogue: Arc<Catalogue>,
+}
+
+/// What saving and printing an application needs.
+pub struct Desk {
+    pub store: SharedStore,
+    pub printer: Box<dyn Printer>,
+    pub profile: PrinterProfile,
+    /// How long printed forms are kept for reprint, in hours.
+    pub reprint_hours: u64,
+    pub device_id: String,
+    /// Printed at the top of each form.
+    pub site_name: String,
+    pub sync: Option<SyncHandle>,
+}
+
+impl Desk {
+    /// Stores the application and its outbox row in one transaction (the number comes from the
+    /// day's sequence in the same transaction) and wakes the sync worker.
+    ///
+    /// Errors: [`StoreError::Full`] when the store is at its size cap or the disk at its
+    /// watermark — nothing was saved and no number was used; any other store error likewise
+    /// leaves nothing behind.
+    pub fn save(&self, job: &SaveJob) -> Result<Application, StoreError> {
+        // Fixed at capture: every retry of this submission carries the same key.
+        let key = uuid::Uuid::now_v7().to_string();
+        let (number, application) = lock(&self.store).save_application(
+            &self.device_id,
+            job.created_at,
+            job.fee,
+            &key,
+            |number| {
+                let application = Application {
+                    number: number.clone(),
+                    identity: job.identity.clone(),
+                    choices: job.choices.clone(),
+                    photo: job.photo.clone(),
+                    photo_report: job.photo_report.clone(),
+                    fee: job.fee,
+                    created_at: job.created_at,
+                };
+                let body =
+                    serde_json::to_string(&Submission::new(&application, &self.device_id, &key))
+                        .expect("submission serialises");
+                (body, application)
+            },
+        )?;
+        tracing::info!(%number, "store: application saved and queued");
+        if let Some(sync) = &self.sync {
+            sync.wake();
+        }
+        Ok(application)
+    }
+
+    /// Prints the application's form and keeps its bytes for a staff reprint (`kiosk print
+    /// reprint`); forms older than the reprint window are forgotten. Returns the printer's
+    /// state after the job (paper near its end is logged for staff).
+    pub fn print(
+        &mut self,
+        application: &Application,
+        catalogue: &Catalogue,
+    ) -> Result<PrinterState, PrintError> {
+        let number: &AppNumber = &application.number;
+        let form = receipt::application_form(application, catalogue, &self.site_name);
+        let bytes = escpos::encode(&form, &self.profile);
+        let now = application.created_at;
+        let kept = lock(&self.store).save_print_job(number.as_str(), &bytes, now);
+        if let Err(e) = kept {
+            tracing::warn!(%number, error = %e, "store: print job not kept for reprint");
+        }
+        let cutoff = now - chrono::Duration::hours(self.reprint_hours as i64);
+        let purged = lock(&self.store).purge_print_jobs_before(cutoff);
+        if let Err(e) = purged {
+            tracing::warn!(error = %e, "store: old print jobs not purged");
+        }
+        let printed = self.printer.print(number.as_str(), &bytes);
+        match &printed {
+            Ok(state) => {
+                if *state == PrinterState::PaperNearEnd {
+                    tracing::warn!("printer: paper near end, change the roll soon");
+                }
+                tracing::info!(%number, bytes = bytes.len(), "printer: form printed");
+            }
+            Err(e) => tracing::error!(%number, error = %e, "printer: form not printed"),
+        }
+        printed
+    }
+}

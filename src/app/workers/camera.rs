@@ -1,0 +1,224 @@
+//! The camera thread: preview frames, guidance hints from the face detector, captures checked
+//! against the photo spec, and a watchdog for a stalled or unplugged camera.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use image::RgbImage;
+
+use super::{Inbound, spawn};
+use crate::app::screen::{RejectReason, Rejection};
+use crate::devices::camera::{CameraOpener, FrameSource};
+use crate::domain::photo::Photo;
+use crate::photo::{Detector, PhotoSpec, assess, hint, sharpest};
+
+pub enum CameraCommand {
+    Start,
+    Stop,
+    Capture,
+}
+
+/// The latest preview frame, replaced as new ones come: the UI shows at most one frame in flight.
+pub type PreviewSlot = Arc<Mutex<Option<RgbImage>>>;
+
+const FRAME_INTERVAL: Duration = Duration::from_millis(66);
+const PREVIEW_WIDTH: u32 = 640;
+/// Frames kept for a capture; the sharpest becomes the photo.
+const BURST: usize = 3;
+/// Run the detector on every n-th preview frame (about 5 hints a second at 15 fps).
+const HINT_EVERY: u32 = 3;
+
+fn capture_photo(
+    detector: &mut Detector,
+    burst: &[RgbImage],
+    spec: &PhotoSpec,
+) -> Result<Photo, Rejection> {
+    let reject = |reason, report| Rejection { reason, report };
+    let Some(best) = sharpest(burst) else {
+        return Err(reject(RejectReason::NoPicture, String::new()));
+    };
+    match assess(detector, &burst[best], spec) {
+        Ok(a) => {
+            let report = serde_json::to_string(&a.report).unwrap_or_default();
+            match (a.photo, a.report.first_failure()) {
+                (Some(photo), _) => Ok(photo),
+                (None, Some(c)) => Err(reject(RejectReason::Check(c.advice), report)),
+                (None, None) => Err(reject(RejectReason::NotMade, report)),
+            }
+        }
+        Err(e) => Err(reject(RejectReason::CameraTooSmall, e.to_string())),
+    }
+}
+
+/// No frame for this long means the camera stalled or was unplugged.
+const WATCHDOG: Duration = Duration::from_secs(2);
+
+/// A thread reading one opened camera into a one-slot channel (frames are dropped, never queued,
+/// when the worker is busy). `stop` ends it after the frame it is waiting for; a thread stuck in
+/// a stalled camera is abandoned.
+struct Capture {
+    frames: Receiver<Result<RgbImage, String>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Capture {
+    fn open(opener: &mut CameraOpener) -> Result<Capture, String> {
+        let mut source: Box<dyn FrameSource> = opener().map_err(|e| e.to_string())?;
+        let (tx, frames) = mpsc::sync_channel(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        spawn("capture", move || {
+            while !stopped.load(Ordering::Relaxed) {
+                let frame = source.next_frame().map_err(|e| e.to_string());
+                let failed = frame.is_err();
+                match tx.try_send(frame) {
+                    Err(mpsc::TrySendError::Disconnected(_)) => return,
+                    _ if failed => return,
+                    _ => std::thread::sleep(FRAME_INTERVAL),
+                }
+            }
+        });
+        Ok(Capture { frames, stop })
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs the camera while the photo step is on screen: preview frames, guidance hints from the
+/// face detector, captures checked against the photo spec, and a watchdog that reports a
+/// stalled or unplugged camera and keeps trying to open it again.
+pub fn camera(
+    mut opener: CameraOpener,
+    spec: PhotoSpec,
+    tx: Sender<Inbound>,
+) -> (Sender<CameraCommand>, PreviewSlot) {
+    let (cmd_tx, cmd_rx) = mpsc::channel::<CameraCommand>();
+    let slot: PreviewSlot = Arc::new(Mutex::new(None));
+    let preview = slot.clone();
+    spawn("camera", move || {
+        let mut detector = Detector::new();
+        let mut capture: Option<Capture> = None;
+        let mut failed = false;
+        let mut last_frame = std::time::Instant::now();
+        let mut burst: Vec<RgbImage> = Vec::new();
+        let mut frames = 0u32;
+        let mut last_hint = None;
+        // A capture asked for before the first frame arrived waits for it.
+        let mut capture_pending = false;
+        let report = |event: Inbound| tx.send(event).is_ok();
+        loop {
+            let command = if capture.is_some() || failed {
+                cmd_rx.try_recv().map_err(|e| match e {
+                    mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                    mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                })
+            } else {
+                cmd_rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            };
+            match command {
+                Ok(CameraCommand::Start) => {
+                    last_hint = None;
+                    last_frame = std::time::Instant::now();
+                    match Capture::open(&mut opener) {
+                        Ok(c) => capture = Some(c),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "camera: cannot open");
+                            failed = true;
+                            if !report(Inbound::CameraFailed(e)) {
+                                return;
+                            }
+                        }
+                    }
+                }
+                Ok(CameraCommand::Stop) => {
+                    capture = None;
+                    failed = false;
+                    capture_pending = false;
+                    burst.clear();
+                    if let Ok(mut p) = preview.lock() {
+                        *p = None;
+                    }
+                }
+                Ok(CameraCommand::Capture) => capture_pending = true,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+            let Some(current) = &capture else {
+                if failed {
+                    // Keep trying to open the camera while the photo step is shown.
+                    std::thread::sleep(WATCHDOG);
+                    if let Ok(c) = Capture::open(&mut opener) {
+                        capture = Some(c);
+                        last_frame = std::time::Instant::now();
+                    }
+                }
+                continue;
+            };
+            let frame = match current.frames.recv_timeout(FRAME_INTERVAL) {
+                Ok(Ok(frame)) => frame,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "camera: frame error");
+                    continue;
+                }
+                Err(wait) => {
+                    let gone = wait == RecvTimeoutError::Disconnected;
+                    if (gone || last_frame.elapsed() >= WATCHDOG) && !failed {
+                        tracing::warn!("camera: no frame for {:?}, reopening", WATCHDOG);
+                        failed = true;
+                        capture = None;
+                        if !report(Inbound::CameraFailed("camera stalled".into())) {
+                            return;
+                        }
+                    } else if gone || last_frame.elapsed() >= WATCHDOG {
+                        capture = None;
+                    }
+                    continue;
+                }
+            };
+            last_frame = std::time::Instant::now();
+            if failed {
+                failed = false;
+                if !report(Inbound::CameraRecovered) {
+                    return;
+                }
+            }
+            let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
+            let small = image::imageops::resize(
+                &frame,
+                PREVIEW_WIDTH,
+                h,
+                image::imageops::FilterType::Triangle,
+            );
+            frames = frames.wrapping_add(1);
+            if frames.is_multiple_of(HINT_EVERY) {
+                let now = hint(&detector.detect(&frame), &frame, &spec);
+                if last_hint != Some(now) {
+                    last_hint = Some(now);
+                    if !report(Inbound::Hint(now)) {
+                        return;
+                    }
+                }
+            }
+            if let Ok(mut p) = preview.lock() {
+                *p = Some(small);
+            }
+            burst.push(frame);
+            if burst.len() > BURST {
+                burst.remove(0);
+            }
+            if capture_pending {
+                capture_pending = false;
+                if !report(Inbound::Photo(capture_photo(&mut detector, &burst, &spec))) {
+                    return;
+                }
+            }
+        }
+    });
+    (cmd_tx, slot)
+}

@@ -1,0 +1,45 @@
+//! The device and service threads behind the core. Each owns its device; results come back to
+//! the UI thread through one channel that the core drains on a timer, so the event loop never
+//! blocks on I/O and tests with mock time see results deterministically.
+
+mod camera;
+mod card;
+mod service;
+
+pub use camera::{CameraCommand, PreviewSlot, camera};
+pub use card::card;
+pub use service::service;
+
+use crate::devices::card::CardEvent;
+use crate::domain::app_number::AppNumber;
+use crate::domain::photo::Photo;
+use crate::photo::Hint;
+
+use super::screen::Rejection;
+
+/// What the workers report to the UI thread.
+#[derive(Debug)]
+pub enum Inbound {
+    Card(CardEvent),
+    Photo(Result<Photo, Rejection>),
+    /// The camera stopped delivering frames.
+    CameraFailed(String),
+    /// Frames flow again after a failure.
+    CameraRecovered,
+    Hint(Hint),
+    Saved(AppNumber),
+    /// Logged where it happened; the UI only needs to know.
+    SaveFailed,
+    /// The save failed for want of room: nothing was saved.
+    StorageFull,
+    /// Whether one more application fits (reported when it changes).
+    Room(bool),
+    Printed,
+    PrintFailed,
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) {
+    if let Err(e) = std::thread::Builder::new().name(name.into()).spawn(f) {
+        tracing::error!(thread = name, error = %e, "cannot start worker thread");
+    }
+}

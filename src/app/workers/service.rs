@@ -1,0 +1,92 @@
+//! The service thread: the one owner of the printer, running the save-and-print use case
+//! (`submit::Desk`) job by job, and watching whether the store has room for the next applicant.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::time::Duration;
+
+use super::{Inbound, spawn};
+use crate::app::submit::{Desk, SaveJob};
+use crate::store::{StoreError, lock};
+
+/// How often a full store is checked for room again (acknowledgements purge bodies; a
+/// technician may free the disk).
+const ROOM_CHECK: Duration = Duration::from_secs(5);
+
+/// Whether the store has room for one more application; reported (and logged) when it changes.
+/// False when the UI has gone away.
+fn room(desk: &Desk, had_room: &mut bool, tx: &Sender<Inbound>) -> bool {
+    let now = match lock(&desk.store).check_room() {
+        Ok(()) => true,
+        Err(e) => {
+            if *had_room {
+                tracing::error!(error = %e, "store: no room, the kiosk takes no new applicants until there is");
+            }
+            false
+        }
+    };
+    if now != *had_room {
+        if now {
+            tracing::info!("store: room again, taking applicants");
+        }
+        *had_room = now;
+        return tx.send(Inbound::Room(now)).is_ok();
+    }
+    true
+}
+
+/// Starts the service thread; jobs sent to the returned channel are saved, then printed.
+/// Checks for room after every job and, while there is none, every few seconds, so the attract
+/// screen stops taking applicants before one of them fills in a form that cannot be saved.
+pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<SaveJob> {
+    let (job_tx, job_rx): (Sender<SaveJob>, Receiver<SaveJob>) = mpsc::channel();
+    spawn("service", move || {
+        // The first check is always reported, so the technician screen and the heartbeat know
+        // the storage state from the start.
+        let mut had_room = lock(&desk.store).check_room().is_ok();
+        if tx.send(Inbound::Room(had_room)).is_err() {
+            return;
+        }
+        if !had_room {
+            tracing::error!("store: no room, the kiosk takes no new applicants until there is");
+        }
+        loop {
+            let job = match job_rx.recv_timeout(ROOM_CHECK) {
+                Ok(job) => job,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if !had_room && !room(&desk, &mut had_room, &tx) {
+                        return;
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            };
+            let application = match desk.save(&job) {
+                Ok(application) => application,
+                Err(e) => {
+                    tracing::error!(error = %e, "store: application not saved");
+                    let event = if matches!(e, StoreError::Full(_)) {
+                        had_room = false;
+                        Inbound::StorageFull
+                    } else {
+                        Inbound::SaveFailed
+                    };
+                    if tx.send(event).is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if tx.send(Inbound::Saved(application.number.clone())).is_err() {
+                return;
+            }
+            let outcome = match desk.print(&application, &job.catalogue) {
+                Ok(_) => Inbound::Printed,
+                Err(_) => Inbound::PrintFailed,
+            };
+            if tx.send(outcome).is_err() || !room(&desk, &mut had_room, &tx) {
+                return;
+            }
+        }
+    });
+    job_tx
+}

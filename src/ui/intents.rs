@@ -1,0 +1,151 @@
+//! Turns the adapter globals' callbacks (touches) into the core's inputs. Each callback holds
+//! the shell weakly through an `Rc`; the window holds no state of its own.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use slint::ComponentHandle;
+
+use super::{
+    AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, PhotoAdapter, SessionAdapter, Shell,
+    TechnicianAdapter, ThemeVariant,
+};
+use crate::app::{DisplayMode, Input, Refresh};
+use crate::flow::{DeliveryChoice, Edit};
+
+/// Sends one input to the core and renders the result.
+fn send(shell: &Rc<RefCell<Shell>>, input: Input) {
+    shell.borrow_mut().with(|c| {
+        c.handle(input);
+        Refresh::Everything
+    });
+}
+
+/// A callback without arguments that sends `input`.
+fn on(shell: &Rc<RefCell<Shell>>, input: Input) -> impl Fn() + 'static {
+    let shell = shell.clone();
+    move || send(&shell, input.clone())
+}
+
+/// A callback that builds its input from its arguments.
+fn on_with<A>(
+    shell: &Rc<RefCell<Shell>>,
+    f: impl Fn(A) -> Option<Input> + 'static,
+) -> impl Fn(A) + 'static {
+    let shell = shell.clone();
+    move |a| {
+        if let Some(input) = f(a) {
+            send(&shell, input);
+        }
+    }
+}
+
+fn first_char(s: &str) -> Option<char> {
+    s.chars().next()
+}
+
+pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
+    let g = ui.global::<SessionAdapter>();
+    g.on_next(on(shell, Input::Continue));
+    g.on_back(on(shell, Input::Back));
+    g.on_cancel(on(shell, Input::Cancel));
+    g.on_extend_time(on(shell, Input::ExtendTime));
+    g.on_remove_demo_card(on(shell, Input::RemoveDemoCard));
+    g.on_insert_demo_card(on_with(shell, |i: i32| {
+        Some(Input::InsertDemoCard(i.max(0) as usize))
+    }));
+    g.on_set_language(on_with(shell, |code: slint::SharedString| {
+        Some(Input::Language(code.into()))
+    }));
+    g.on_set_display(on_with(shell, |v: ThemeVariant| {
+        Some(Input::Display(match v {
+            ThemeVariant::Normal => DisplayMode::Normal,
+            ThemeVariant::LargeText => DisplayMode::LargeText,
+            ThemeVariant::HighContrast => DisplayMode::HighContrast,
+        }))
+    }));
+
+    let t = ui.global::<TechnicianAdapter>();
+    t.on_knock(on(shell, Input::Knock));
+    t.on_digit(on_with(shell, |d: slint::SharedString| {
+        first_char(&d).map(Input::PinDigit)
+    }));
+    t.on_backspace(on(shell, Input::PinBackspace));
+    t.on_clear_pin(on(shell, Input::PinClear));
+    t.on_submit(on(shell, Input::PinSubmit));
+    t.on_close(on(shell, Input::CloseTechnician));
+    t.on_sync_now(on(shell, Input::SyncNow));
+
+    let edit = |e: Edit| Some(Input::Edit(e));
+    let docs = ui.global::<DocumentsAdapter>();
+    docs.on_toggle(on_with(shell, move |d: slint::SharedString| {
+        edit(Edit::ToggleDocument(d.into()))
+    }));
+    let s = shell.clone();
+    docs.on_category(move |d, cat| {
+        send(
+            &s,
+            Input::Edit(Edit::SetCategory {
+                document: d.into(),
+                category: cat.into(),
+            }),
+        )
+    });
+    let s = shell.clone();
+    docs.on_kind(move |d, dest, k| {
+        send(
+            &s,
+            Input::Edit(Edit::SetEndorsementKind {
+                document: d.into(),
+                destination: dest.into(),
+                kind: k.into(),
+            }),
+        )
+    });
+    let s = shell.clone();
+    docs.on_trips(move |d, dest, t| {
+        send(
+            &s,
+            Input::Edit(Edit::SetTrips {
+                document: d.into(),
+                destination: dest.into(),
+                trips: t.into(),
+            }),
+        )
+    });
+
+    let det = ui.global::<DetailsAdapter>();
+    det.on_digit(on_with(shell, move |d: slint::SharedString| {
+        first_char(&d).and_then(|c| edit(Edit::PhoneDigit(c)))
+    }));
+    det.on_backspace(on(shell, Input::Edit(Edit::PhoneBackspace)));
+    det.on_clear(on(shell, Input::Edit(Edit::PhoneClear)));
+    let s = shell.clone();
+    det.on_choose_reading(move |i, r| {
+        send(
+            &s,
+            Input::Edit(Edit::ChooseReading {
+                index: i.max(0) as usize,
+                reading: r.to_lowercase(),
+            }),
+        )
+    });
+    det.on_confirm_pinyin(on_with(shell, move |yes: bool| {
+        edit(Edit::ConfirmPinyin(yes))
+    }));
+    det.on_delivery_chosen(on_with(shell, move |how: Delivery| {
+        edit(Edit::SetDelivery(match how {
+            Delivery::Ems => DeliveryChoice::EmsToCardAddress,
+            Delivery::Collect | Delivery::None => DeliveryChoice::Collect,
+        }))
+    }));
+    det.on_green_chosen(on_with(shell, move |code: slint::SharedString| {
+        edit(Edit::SetGreenChannel(
+            (!code.is_empty()).then(|| code.into()),
+        ))
+    }));
+
+    let photo = ui.global::<PhotoAdapter>();
+    photo.on_take(on(shell, Input::TakePhoto));
+    photo.on_retake(on(shell, Input::RetakePhoto));
+}
