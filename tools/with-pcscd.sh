@@ -4,7 +4,8 @@
 # started. Uses an already running pcscd when there is one (a desktop with pcscd.socket).
 #
 # Test and development machines only: vpcd listens on every interface and accepts any card, so
-# it must never be installed on a kiosk image (shared/reference/cards.md §3.2).
+# it must never be installed on a kiosk image (vsmartcard's vpcd documentation; docs/CARDS.md,
+# "Trying it without hardware").
 set -euo pipefail
 
 if [ ! -f /etc/reader.conf.d/vpcd ]; then

@@ -101,7 +101,7 @@ pub enum Problem {
     PinyinNotConfirmed,
 }
 
-/// Mainland mobile numbers (`shared/reference/domain.md` §5, after VincentSit's MIT regex):
+/// Mainland mobile numbers (docs/DOMAIN.md, "Mobile numbers"; after VincentSit's MIT regex):
 /// `^1(3\d|4[579]|5[0-35-9]|6[2567]|7[0-35-8]|8\d|9[0-35-9])\d{8}$`.
 pub fn valid_mobile(phone: &str) -> bool {
     let b = phone.as_bytes();

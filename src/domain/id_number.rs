@@ -1,8 +1,9 @@
 //! Citizen identity numbers (公民身份号码, GB 11643-1999) and the 18-character foreigner
 //! permanent-residence numbers that share their checksum.
 //!
-//! Structure and checksum: `shared/reference/cards.md` §1.5–1.6 — six-digit division code,
-//! `YYYYMMDD` birth date, three-digit sequence (odd = male), ISO 7064 MOD 11-2 check character.
+//! Structure and checksum (GB 11643-1999; docs/DOMAIN.md, "Identity numbers"): six-digit
+//! division code, `YYYYMMDD` birth date, three-digit sequence (odd = male), ISO 7064 MOD 11-2
+//! check character.
 //! Numbers keep the division code of the time of registration, so only the province prefix is
 //! checked here; a retired county code (e.g. 350202 鼓浪屿区) is still a valid number.
 
@@ -189,7 +190,7 @@ mod tests {
 
     #[test]
     fn reference_vectors_pass() {
-        // cards.md §1.6 [verified] vectors.
+        // The two examples printed in GB 11643-1999, and one recent number worked by hand.
         for n in [
             "11010519491231002X",
             "440524188001010014",

@@ -1,6 +1,6 @@
 //! One identity type for every card the ID reader accepts: the mainland resident ID card and the
 //! J (HK/Macau/Taiwan residents), I (foreigner 2017) and Y (foreigner 2023) cards
-//! (`shared/reference/cards.md` §1.3–1.5). Everything here is personal data: it is wiped from
+//! (docs/DOMAIN.md, "Identity cards"). Everything here is personal data: it is wiped from
 //! memory on drop and its `Debug` output is masked so it can never reach a log by accident.
 
 use chrono::NaiveDate;

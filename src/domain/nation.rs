@@ -1,4 +1,4 @@
-//! Nation (民族) codes of GB/T 3304-1991 as written on ID cards (`shared/reference/cards.md` §1.4).
+//! Nation (民族) codes of GB/T 3304-1991 as written on ID cards (docs/DOMAIN.md, "Nation codes").
 //! Unknown codes (e.g. the Guizhou local 81, or tables using 57/58) are kept and shown raw.
 
 const NAMES: [&str; 56] = [

@@ -1,4 +1,4 @@
-//! Passport pinyin for a Chinese name (GB/T 28039-2011, `shared/reference/domain.md` §4):
+//! Passport pinyin for a Chinese name (GB/T 28039-2011; docs/DOMAIN.md, "Passport pinyin"):
 //! surname first and written as one word (compound surnames joined), the given name as one word,
 //! upper case, ü written YU (吕 → LYU, 略 → LUE). Surnames with a reading of their own (单 SHAN,
 //! 曾 ZENG, 仇 QIU …) come from a table; every other character's readings come from the `pinyin`
@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn special_surnames() {
-        // domain.md §4.3: the readings the `pinyin` crate alone gets wrong.
+        // docs/DOMAIN.md, "Passport pinyin": the readings the `pinyin` crate alone gets wrong.
         let cases = [
             ("单小明", "SHAN"),
             ("曾国藩", "ZENG"),

@@ -1,7 +1,8 @@
 //! The compliance checks, each reported as `{id, value, limit, passed, message}` so the applicant
-//! hears what to change and staff see the numbers. Image measures follow the OFIQ-style rules in
-//! `shared/reference/photo.md` (background ≥ 210 per channel and uniform; under/over-exposed
-//! fractions and mean face luminance; Laplacian sharpness; left–right symmetry as a pose proxy).
+//! hears what to change and staff see the numbers. Image measures follow ISO/IEC 29794-5 as
+//! BSI's OFIQ implements it (background ≥ 210 per channel and uniform; under/over-exposed
+//! fractions and mean face luminance; Laplacian sharpness; left–right symmetry as a pose proxy);
+//! docs/PHOTO.md, "The checks", says what each one measures.
 //! The numeric limits are initial values calibrated on the project's fixtures; tune them on
 //! captures from the kiosk's own camera and lighting.
 

@@ -1,9 +1,9 @@
 //! Where the photo is cut from the frame. The face box of the detector spans roughly brow to chin
 //! and cheek to cheek; the crown sits about 0.57 box heights above it and the chin 0.12 below
-//! (`shared/reference/photo.md` §2, measured on the fixtures). The crop scales the head to the
-//! middle of the spec's range and puts the crown at the middle of its margin, but never
-//! upscales and never leaves the frame: when the applicant is too close, too far or off-centre,
-//! the crop cannot satisfy the spec and the checks say what to change.
+//! (measured on the project's fixtures; docs/PHOTO.md, "Finding the head"). The crop scales the
+//! head to the middle of the spec's range and puts the crown at the middle of its margin, but never
+//! upscales and never leaves the frame: when the applicant is too close, too far or off-centre, the
+//! crop cannot satisfy the spec and the checks say what to change.
 
 use super::detect::Face;
 use super::spec::PhotoSpec;

@@ -1,6 +1,6 @@
 //! Face detection offline with rustface (SeetaFace frontal cascade, BSD-2; its model is bundled
 //! in `assets/models`). Frames are downscaled to about 480 px on the long side first: detection
-//! time grows with the image, not with the minimum face size (`shared/reference/photo.md` §2).
+//! time grows with the image, not with the minimum face size (docs/PHOTO.md, "Finding the head").
 
 use image::{GrayImage, RgbImage, imageops};
 

@@ -1,7 +1,8 @@
 //! The file the central receives: baseline 24-bit JPEG, JFIF at the spec's dpi, no EXIF (no
 //! device or time leaks), with the highest quality whose size is within the spec's window, and
 //! never below the spec's minimum quality. A photo that cannot land in the window is an error,
-//! not an out-of-spec file (`shared/reference/photo.md` §5: size grows with quality).
+//! not an out-of-spec file. For one image the size grows with the quality, so a binary search
+//! finds it (docs/PHOTO.md, "The file").
 
 use image::RgbImage;
 use image::codecs::jpeg::{JpegEncoder, PixelDensity};

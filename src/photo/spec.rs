@@ -1,8 +1,9 @@
-//! Photo specifications as data (`shared/reference/photo.md` §1.1): the exit-entry default is
-//! 354×472 px at 300 dpi, head (crown to chin) 331–390 px, crown 25–45 px below the top edge,
-//! eyes 176–251 px from the top, face width 189–283 px, white background (every channel ≥ 210),
-//! JPEG 40–45 KB at quality ≥ 85. The profiles disagree between sources, so the hall's vendor
-//! confirms which one applies and kiosk.toml selects it.
+//! Photo specifications as data (GA/T 1180-2014 and the MPS photo guide for exit-entry documents,
+//! after ICAO Doc 9303 Part 3; docs/PHOTO.md, "Specification"): the exit-entry default is 354×472
+//! px at 300 dpi, head (crown to chin) 331–390 px, crown 25–45 px below the top edge, eyes 176–251
+//! px from the top, face width 189–283 px, white background (every channel ≥ 210), JPEG 40–45 KB at
+//! quality ≥ 85. The profiles disagree between sources, so the hall's vendor confirms which one
+//! applies and kiosk.toml selects it.
 
 use std::ops::RangeInclusive;
 

@@ -1,7 +1,7 @@
 //! Choosing the camera mode ourselves instead of asking the driver for the "closest" one:
 //! nokhwa's `Closest` looks up frame rates at the requested resolution only and fails on many
-//! cameras (`shared/reference/photo.md` §4), so the kiosk enumerates the modes and requests an
-//! exact one.
+//! cameras, so the kiosk enumerates the modes and requests an exact one (docs/PHOTO.md,
+//! "Camera frames"; pixel formats as in the V4L2 API's "Image Formats").
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PixelFormat {

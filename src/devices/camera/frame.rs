@@ -1,7 +1,7 @@
 //! Raw camera frames to RGB: MJPEG validated before decoding (a truncated JPEG can decode
-//! without error, `shared/reference/photo.md` §4, so a frame must start with SOI and end with
-//! EOI) and YUYV 4:2:2 converted with BT.601 coefficients. The simulated camera sends its frames
-//! through here too.
+//! without error, so a frame must start with SOI `FF D8` and end with EOI `FF D9`, ITU-T T.81)
+//! and YUYV 4:2:2 (`V4L2_PIX_FMT_YUYV`) converted with ITU-R BT.601 coefficients; see
+//! docs/PHOTO.md, "Camera frames". The simulated camera sends its frames through here too.
 
 use image::{Rgb, RgbImage};
 

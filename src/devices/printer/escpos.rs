@@ -1,10 +1,12 @@
-//! Receipt layout → ESC/POS bytes for one printer profile. Byte sequences:
-//! `shared/reference/printing.md` §2 (initialise, FS & Chinese mode, justify, bold, character
-//! size, CODE128 `GS k 73` with `{B`/`{C` code sets, QR model 2 `GS ( k`, raster `GS v 0`, feed,
-//! cut). Text goes out in GBK when the profile's font has every character; anything else —
-//! characters outside the printer's charset, rare name characters, emoji — is drawn with the
-//! bundled font and sent as banded raster, never dropped or garbled.
+//! Receipt layout → ESC/POS bytes for one printer profile, in the subset listed in
+//! docs/PRINTING.md, "What a job contains": `ESC @` initialise, `FS &` Chinese mode, `ESC a`
+//! justify, `ESC E` bold, `GS !` character size, CODE128 `GS k 73` with `{B`/`{C` code sets, QR
+//! model 2 `GS ( k`, raster `GS v 0`, `ESC d` feed, `GS V` cut. Text goes out in GBK when the
+//! profile's font has every character; anything else — characters outside the printer's charset,
+//! rare name characters, emoji — is drawn with the bundled font and sent as banded raster, never
+//! dropped or garbled.
 
+use super::code128::{Code128Part, code128_parts};
 use super::profile::{Charset, CutKind, PrinterProfile};
 use super::raster::{self, Bitmap};
 use super::receipt::{Align, Block, Receipt};
@@ -16,45 +18,6 @@ pub const BIG_PX: f32 = 48.0;
 /// CODE128 bar height and QR module size, natively and in raster.
 pub const BARCODE_HEIGHT: u8 = 80;
 pub const QR_MODULE: u8 = 6;
-
-/// A CODE128 segment in one code set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Code128Part {
-    B(String),
-    /// An even number of digits, two per symbol.
-    C(String),
-}
-
-/// Splits `text` into code-set B and C runs: digit runs of four or more go into set C (pairs of
-/// digits per symbol), which keeps a 17-character number narrow enough for 58 mm paper.
-pub fn code128_parts(text: &str) -> Vec<Code128Part> {
-    let mut parts = Vec::new();
-    let mut b = String::new();
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let run = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-        if run >= 4 {
-            if run % 2 == 1 {
-                b.push(chars[i]);
-                i += 1;
-            }
-            let even = run - run % 2;
-            if !b.is_empty() {
-                parts.push(Code128Part::B(std::mem::take(&mut b)));
-            }
-            parts.push(Code128Part::C(chars[i..i + even].iter().collect()));
-            i += even;
-        } else {
-            b.push(chars[i]);
-            i += 1;
-        }
-    }
-    if !b.is_empty() {
-        parts.push(Code128Part::B(b));
-    }
-    parts
-}
 
 /// Dots `text` takes in the printer's font at normal size: 12 per half-width character (Font A,
 /// 12×24), 24 per full-width (CJK 24×24).
@@ -262,23 +225,6 @@ mod tests {
 
     fn profile(name: &str) -> PrinterProfile {
         PrinterProfile::builtin(name).unwrap()
-    }
-
-    #[test]
-    fn digit_runs_use_code_set_c() {
-        assert_eq!(
-            code128_parts("XMH0126112500042Z"),
-            vec![
-                Code128Part::B("XMH0".into()),
-                Code128Part::C("126112500042".into()),
-                Code128Part::B("Z".into())
-            ]
-        );
-        assert_eq!(
-            code128_parts("AB1234"),
-            vec![Code128Part::B("AB".into()), Code128Part::C("1234".into())]
-        );
-        assert_eq!(code128_parts("AB123"), vec![Code128Part::B("AB123".into())]);
     }
 
     #[test]

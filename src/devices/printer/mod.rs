@@ -1,9 +1,11 @@
 //! Receipt printers. The printed form is built as a layout (`receipt`), turned into ESC/POS bytes
-//! for the configured printer profile (`escpos`, with `raster` for what the printer cannot draw),
-//! and sent through a transport (`transport`) by the printer adapter, which checks the printer's
-//! status (`status`) before and after each job. `interpret` reads jobs back; `preview` draws
-//! them as paper for demo mode, technicians and tests.
+//! for the configured printer profile (`escpos`, with `raster` for what the printer cannot draw;
+//! both split barcode data with `code128`), and sent through a transport (`transport`) by the
+//! printer adapter, which checks the printer's status (`status`) before and after each job.
+//! `interpret` reads jobs back; `preview` draws them as paper for demo mode, technicians and
+//! tests. The commands and status bits are explained in docs/PRINTING.md.
 
+mod code128;
 pub mod escpos;
 mod font;
 pub mod interpret;

@@ -1,5 +1,6 @@
 //! Printer profiles: what a printer model can do, so one receipt layout prints right on each.
-//! Column counts and dot widths: `shared/reference/printing.md` §2 (escpos-printer-db profiles).
+//! Column counts and dot widths are the printers' data sheets as collected in escpos-printer-db
+//! (docs/PRINTING.md, "Paper and columns").
 
 use serde::Deserialize;
 

@@ -2,7 +2,7 @@
 //! symbols, and their `GS v 0` form. The encoder sends them when a printer cannot print
 //! something itself; the preview draws everything through the same code.
 
-use super::escpos::{Code128Part, code128_parts};
+use super::code128::{Code128Part, code128_parts};
 use super::font;
 pub use super::receipt::Align;
 
@@ -63,8 +63,8 @@ impl Bitmap {
         out
     }
 
-    /// `GS v 0` commands, at most `max_rows` rows each (`shared/reference/printing.md` §2:
-    /// `1D 76 30 m xL xH yL yH data`, MSB = leftmost dot, 1 = black).
+    /// `GS v 0` commands, at most `max_rows` rows each (`1D 76 30 m xL xH yL yH data`,
+    /// MSB = leftmost dot, 1 = black; docs/PRINTING.md, "Chinese text", for why in bands).
     pub fn to_gs_v0(&self, max_rows: u32) -> Vec<u8> {
         let xbytes = self.width.div_ceil(8);
         let mut out = Vec::new();

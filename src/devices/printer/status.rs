@@ -1,4 +1,5 @@
-//! Printer status from `DLE EOT n` answers (`shared/reference/printing.md` §2): every valid
+//! Printer status from ESC/POS real-time status answers (`DLE EOT n`; the bits are in
+//! docs/PRINTING.md, "Printer status"): every valid
 //! answer byte has bit1 = 1, bit4 = 1, bit0 = 0, bit7 = 0. No answer, or a byte without that
 //! pattern, means the printer is offline.
 

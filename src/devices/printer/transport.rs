@@ -1,6 +1,6 @@
 //! How job bytes reach a printer: raw TCP (port 9100), the kernel's USB printer device
 //! (`/dev/usb/lp*`) and serial lines. Every read and write has a deadline, so an unplugged or
-//! stalled printer becomes an error instead of a hung kiosk (`shared/reference/printing.md` §5).
+//! stalled printer becomes an error instead of a hung kiosk (docs/PRINTING.md, "Connections").
 
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -13,8 +13,8 @@ use crate::devices::serial;
 /// `LPGETSTATUS` from linux/lp.h: the IEEE-1284 status lines of a `/dev/usb/lp*` printer.
 const LPGETSTATUS: libc::c_ulong = 0x060B;
 
-/// Reads the 1284 status byte (`shared/reference/printing.md` §5): paper-out 0x20,
-/// selected 0x10, not-error 0x08.
+/// Reads the port status byte (USB Printer Class `GET_PORT_STATUS`, IEEE 1284 lines): paper
+/// empty 0x20, selected 0x10, not-error 0x08.
 pub fn lp_status_state(byte: u8) -> PrinterState {
     if byte & 0x20 != 0 {
         PrinterState::PaperEnd
