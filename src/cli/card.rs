@@ -16,6 +16,8 @@ use crate::devices::card::sam::SamModule;
 use crate::devices::card::{cnid, idmodule, mrz, pa};
 use crate::domain::identity::{Identity, ValidUntil};
 
+use super::settings::{extended_length, pseudo_apdu};
+
 #[derive(Subcommand)]
 pub enum CardCommand {
     /// Lists the PC/SC readers and what is on them.
@@ -142,7 +144,7 @@ fn read(args: &ReadArgs, settings: &CardSettings) -> Result<(), String> {
             pa::load_cscas(&settings.csca).map_err(|e| format!("devices.card.csca: {e}"))?;
         let mut card = connect(&mut monitor, pattern)?;
         let doc =
-            document::read(&mut card, &bac, &cscas, settings.extended_length).map_err(fail)?;
+            document::read(&mut card, &bac, &cscas, extended_length(settings)).map_err(fail)?;
         print_chip(&doc, args.json);
         return Ok(());
     }
@@ -158,7 +160,7 @@ fn read(args: &ReadArgs, settings: &CardSettings) -> Result<(), String> {
             &mut monitor,
             args.reader.as_deref().or(settings.reader.as_deref()),
         )?;
-        idmodule::read(&mut card, &settings.pseudo_apdu()).map_err(fail)?
+        idmodule::read(&mut card, &pseudo_apdu(settings)).map_err(fail)?
     };
     let identity = cnid::parse_text_block(&data.text[..], chrono::Local::now().date_naive())
         .map_err(|e| fail(e.into()))?;

@@ -16,18 +16,18 @@ use crate::devices::card::{CardReader, DemoCards};
 use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
 use crate::domain::catalogue::Catalogue;
-use crate::photo::PhotoSpec;
 use crate::store::Store;
 use crate::sync::fleet::{Fleet, Live, Settings as LiveSettings};
-use crate::sync::link::Link;
 use crate::ui;
+
+use super::settings;
 
 /// The printer adapter the configuration names.
 pub fn build_printer(config: &Config) -> Box<dyn Printer> {
     let p = &config.devices.printer;
     let target = p.target.clone().unwrap_or_default();
     let timeout = Duration::from_millis(p.timeout_ms);
-    let dots = config.printer_profile().dots;
+    let dots = settings::printer_profile(p).dots;
     match p.kind {
         PrinterKind::Sim => Box::new(FilePrinter::new(
             config.store.data_dir.join("receipts"),
@@ -86,7 +86,12 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
         CardKind::Pcsc => {
             let c = &config.devices.card;
             let decoder = portrait_decoder(c)?;
-            let reader = PcscIdReader::new(c.reader.clone(), c.pseudo_apdu(), local_today, decoder);
+            let reader = PcscIdReader::new(
+                c.reader.clone(),
+                settings::pseudo_apdu(c),
+                local_today,
+                decoder,
+            );
             (Box::new(reader), None)
         }
         CardKind::SamSerial => {
@@ -104,14 +109,18 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
         CameraKind::V4l => v4l_opener(config.devices.camera.device.clone().unwrap_or_default())?,
     };
     let key = super::store_key(config)?;
-    let store = Store::open_with(&config.store.data_dir, &key, config.store.limits())
-        .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
+    let store = Store::open_with(
+        &config.store.data_dir,
+        &key,
+        settings::store_limits(&config.store),
+    )
+    .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
     let store = Arc::new(std::sync::Mutex::new(store));
-    let link = Link::from_config(&config.central).map_err(|e| e.to_string())?;
+    let link = settings::link(&config.central).map_err(|e| e.to_string())?;
     let catalogue = Arc::new(Catalogue::builtin());
     let live = Live::new(LiveSettings {
         version: None,
-        timeouts: config.timeouts(),
+        timeouts: settings::timeouts(&config.timeouts),
         languages: config.ui.languages.clone(),
         default_language: config.ui.default_language.clone(),
         catalogue: catalogue.clone(),
@@ -142,8 +151,8 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
                 ThemeVariant::LargeText => DisplayMode::LargeText,
                 ThemeVariant::HighContrast => DisplayMode::HighContrast,
             },
-            timeouts: config.timeouts(),
-            photo: PhotoSpec::named(&config.photo.profile).unwrap_or_default(),
+            timeouts: settings::timeouts(&config.timeouts),
+            photo: settings::photo_spec(&config.photo),
             max_photo_attempts: config.photo.max_attempts,
             pin_hash: config.technician.pin_hash.clone(),
         },
@@ -153,7 +162,7 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
             demo_cards,
             camera,
             printer: build_printer(config),
-            printer_profile: config.printer_profile(),
+            printer_profile: settings::printer_profile(&config.devices.printer),
             reprint_hours: config.devices.printer.reprint_hours,
         },
         store,

@@ -27,7 +27,7 @@ pub fn run(command: ConfigCommand, default_file: &Path) -> ExitCode {
 }
 
 fn check(file: &Path) -> ExitCode {
-    match config::load(file) {
+    match super::settings::load(file) {
         Ok(_) => {
             println!("ok");
             ExitCode::SUCCESS

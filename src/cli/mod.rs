@@ -8,6 +8,7 @@ mod config_cmd;
 mod photo;
 mod print;
 mod queue;
+mod settings;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,13 +102,17 @@ pub fn store_key(config: &crate::config::Config) -> Result<crate::store::StoreKe
 /// Opens the encrypted store with the configured key and limits; errors are ready to print.
 pub fn open_store(config: &crate::config::Config) -> Result<crate::store::Store, String> {
     let key = store_key(config)?;
-    crate::store::Store::open_with(&config.store.data_dir, &key, config.store.limits())
-        .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))
+    crate::store::Store::open_with(
+        &config.store.data_dir,
+        &key,
+        settings::store_limits(&config.store),
+    )
+    .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))
 }
 
 /// Loads the configuration or prints every problem; for commands that need a valid file.
 fn load_config(file: &std::path::Path) -> Result<crate::config::Config, ExitCode> {
-    crate::config::load(file).map_err(|errors| {
+    settings::load(file).map_err(|errors| {
         for e in errors {
             eprintln!("{e}");
         }

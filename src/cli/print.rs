@@ -139,7 +139,7 @@ fn test_page(config_file: &Path) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let profile = config.printer_profile();
+    let profile = super::settings::printer_profile(&config.devices.printer);
     let number = format!("{}TEST", config.device.id);
     let mut page = Receipt::default();
     for (text, big) in [

@@ -140,7 +140,7 @@ pub fn run_sync(command: SyncCommand, config: &std::path::Path) -> ExitCode {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let link = match crate::sync::link::Link::from_config(&c.central) {
+    let link = match super::settings::link(&c.central) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("{e}");

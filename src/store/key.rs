@@ -1,11 +1,13 @@
 //! The store's encryption key: 32 random bytes that SQLCipher uses as the raw AES-256 key.
 //!
 //! A raw key rather than a passphrase: SQLCipher would otherwise run 256,000 PBKDF2 rounds at
-//! every open (116–172 ms measured against 0.25 ms, `../shared/reference/sync-ops.md` §1.5), and
-//! a machine-made key has all the entropy a passphrase lacks. The key comes from a systemd
-//! credential (`LoadCredentialEncrypted=kiosk-store-key:…`, decrypted by systemd with the host key
-//! or the TPM into a ramfs only the service can read) or from a key file. Either must be readable
-//! by its owner only: a key that other local users can read protects nothing.
+//! every open (SQLCipher API, `PRAGMA key` and `kdf_iter`: over 100 ms per open against a
+//! quarter of a millisecond; docs/SYNC.md, "The store key"), and a machine-made key has all the
+//! entropy a passphrase lacks. The key comes from a systemd credential
+//! (`LoadCredentialEncrypted=kiosk-store-key:…`, systemd.exec(5) "Credentials": decrypted by
+//! systemd with the host key or the TPM into a directory only the service can read) or from a
+//! key file. Either must be readable by its owner only: a key that other local users can read
+//! protects nothing.
 
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};

@@ -2,7 +2,8 @@
 //! that an application is either fully saved (and will be sent) or not saved at all.
 //!
 //! The file is SQLCipher (AES-256 per page with an HMAC, WAL included) keyed by a raw 256-bit
-//! key ([`key`]). Settings follow `../shared/reference/sync-ops.md` §1: WAL with
+//! key ([`key`]). Settings (docs/SYNC.md, "The store on disk", after the SQLite documentation
+//! of WAL, `PRAGMA synchronous` and transactions): WAL with
 //! `synchronous=FULL` (a saved application survives a power cut), every write a `BEGIN
 //! IMMEDIATE` transaction (a second connection waits on the busy timeout instead of failing),
 //! `secure_delete` plus a `TRUNCATE` checkpoint after purges, `quick_check` and

@@ -1,16 +1,19 @@
 //! Wire types of the central contract (`docs/central-api.yaml`), shared by the kiosk's sync worker
-//! and the development central so the two cannot drift apart.
+//! and the development central so the two cannot drift apart. The wire owns these types: each
+//! is named as its schema in the contract and converted from the kiosk's own types here, at the
+//! edge, so that renaming a `kiosk.toml` key or a domain field cannot change what is sent. The
+//! contract's examples round-trip through them (`tests/it/contract.rs`).
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::application::{Application, Delivery, DocumentRequest};
+use crate::domain::application::{self as domain, Application};
 
 pub const SUBMISSIONS_PATH: &str = "/v1/submissions";
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-/// RFC 9530 digest of the request body, so a body changed on the way (a proxy, a broken
-/// middlebox) is refused instead of stored.
+/// The digest of the request body (RFC 9530 §2), so a body changed on the way (a proxy, a
+/// broken middlebox) is refused instead of stored.
 pub const CONTENT_DIGEST: &str = "Content-Digest";
 /// What a window clerk's scanner asks: the application behind a printed number.
 pub const APPLICATIONS_PATH: &str = "/v1/applications";
@@ -24,7 +27,8 @@ pub fn config_path(device_id: &str) -> String {
     format!("/v1/devices/{device_id}/config")
 }
 
-/// `sha-256=:<base64>:` for `body`.
+/// `sha-256=:<base64>:` for `body`: RFC 9530's `sha-256` algorithm, its value a Structured
+/// Field byte sequence (RFC 8941 §3.3.5).
 pub fn content_digest(body: &[u8]) -> String {
     format!(
         "sha-256=:{}:",
@@ -56,6 +60,59 @@ pub struct Applicant {
     pub id_number: String,
     pub address: String,
     pub phone: String,
+}
+
+/// One endorsement asked for with a travel permit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endorsement {
+    pub destination: String,
+    pub kind: String,
+    pub trips: String,
+}
+
+/// One document on the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentRequest {
+    pub document: String,
+    pub category: String,
+    pub endorsements: Vec<Endorsement>,
+}
+
+/// How the applicant receives the documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Delivery {
+    Collect,
+    Ems { address: String },
+}
+
+impl From<&domain::DocumentRequest> for DocumentRequest {
+    fn from(d: &domain::DocumentRequest) -> DocumentRequest {
+        DocumentRequest {
+            document: d.document.clone(),
+            category: d.category.clone(),
+            endorsements: d
+                .endorsements
+                .iter()
+                .map(|e| Endorsement {
+                    destination: e.destination.clone(),
+                    kind: e.kind.clone(),
+                    trips: e.trips.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<&domain::Delivery> for Delivery {
+    fn from(d: &domain::Delivery) -> Delivery {
+        match d {
+            domain::Delivery::Collect => Delivery::Collect,
+            domain::Delivery::Ems { address } => Delivery::Ems {
+                address: address.clone(),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +158,7 @@ pub struct SubmissionState {
     pub number: String,
 }
 
-/// RFC 9457 problem details.
+/// Problem details (RFC 9457 §3.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     #[serde(rename = "type")]
@@ -141,8 +198,8 @@ impl Submission {
                 address: id.address.clone(),
                 phone: app.choices.phone.clone(),
             },
-            documents: app.choices.documents.clone(),
-            delivery: app.choices.delivery.clone(),
+            documents: app.choices.documents.iter().map(Into::into).collect(),
+            delivery: app.choices.delivery.as_ref().map(Into::into),
             green_channel: app.choices.green_channel.clone(),
             fee: app.fee,
             photo: app.photo.as_ref().map(|p| PhotoPayload {
@@ -185,23 +242,32 @@ pub struct HeartbeatReply {
     pub config_version: Option<String>,
 }
 
-/// The settings the central may change on a running kiosk. Absent parts keep `kiosk.toml`'s.
+/// The settings the central may change on a running kiosk. Absent parts keep `kiosk.toml`'s
+/// (and are left out when written back, as the contract has no nulls for them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceConfig {
     pub config_version: String,
-    #[serde(default)]
-    pub timeouts: Option<crate::config::TimeoutSettings>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<Timeouts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub languages: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_language: Option<String>,
     /// The fee and endorsement catalogue, in the TOML form of `assets/catalogue.toml`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalogue_toml: Option<String>,
     /// Local opening hours, "HH:MM": outside them the kiosk takes no applicants.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opening_hours: Option<OpeningHours>,
+}
+
+/// The idle timeouts in seconds, held to the same rules as `kiosk.toml`'s `[timeouts]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeouts {
+    pub idle_seconds: u64,
+    pub warning_seconds: u64,
+    pub done_seconds: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

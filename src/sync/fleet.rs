@@ -1,7 +1,8 @@
 //! The kiosk as one of a fleet: a heartbeat every minute (queue depth, age of the oldest waiting
 //! application, dead letters, device states, version) and the settings the central may change
 //! while the kiosk runs — timeouts, languages, the fee and endorsement catalogue, opening hours —
-//! pulled with an ETag (`../shared/reference/sync-ops.md` §4.4).
+//! pulled with a conditional request (`If-None-Match`, RFC 9110 §13.1.2: 304 when unchanged).
+//! Why pull over HTTP rather than push: docs/SYNC.md, "Configuration from the central".
 //!
 //! A configuration from the central is checked with the same rules as `kiosk.toml`; a bad one
 //! is refused, logged and reported in the next heartbeat, and the kiosk keeps what it runs. A
@@ -16,9 +17,9 @@ use std::time::Duration;
 
 use chrono::NaiveTime;
 
-use super::api::{DeviceConfig, Heartbeat, HeartbeatReply, config_path, heartbeat_path};
+use super::api::{self, DeviceConfig, Heartbeat, HeartbeatReply, config_path, heartbeat_path};
 use super::link::Link;
-use super::worker::SyncStatus;
+use super::status::SyncStatus;
 use crate::domain::catalogue::Catalogue;
 use crate::flow::Timeouts;
 
@@ -55,10 +56,12 @@ impl Settings {
         let mut next = self.clone();
         next.version = Some(remote.config_version.clone());
         if let Some(t) = &remote.timeouts {
-            for (key, message) in crate::config::timeout_problems(t) {
+            for (key, message) in
+                crate::config::timeout_problems(t.idle_seconds, t.warning_seconds, t.done_seconds)
+            {
                 problems.push(format!("{key}: {message}"));
             }
-            next.timeouts = t.to_timeouts();
+            next.timeouts = timeouts(t);
         }
         if let Some(languages) = &remote.languages {
             next.languages = languages.clone();
@@ -97,6 +100,14 @@ impl Settings {
         } else {
             Err(problems)
         }
+    }
+}
+
+fn timeouts(t: &api::Timeouts) -> Timeouts {
+    Timeouts {
+        idle: Duration::from_secs(t.idle_seconds),
+        warning: Duration::from_secs(t.warning_seconds),
+        done: Duration::from_secs(t.done_seconds),
     }
 }
 

@@ -5,7 +5,7 @@
 //! Refusals at the TLS layer — the central rejects the device certificate, or the server's
 //! certificate is not from the pinned CA — are told apart from network trouble
 //! ([`is_identity_refusal`]): retrying them cannot help until a technician acts, so the queue
-//! pauses instead of counting attempts (`../shared/reference/sync-ops.md` §2.3).
+//! pauses instead of counting attempts (docs/SYNC.md, "What each answer means").
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -98,12 +98,6 @@ impl Link {
             url: url.trim_end_matches('/').to_string(),
             client: builder.build().map_err(client_error)?,
         })
-    }
-
-    /// The link `kiosk.toml` describes (`[central]`).
-    pub fn from_config(central: &crate::config::Central) -> Result<Link, LinkError> {
-        let tls = TlsMaterial::read(&central.ca_cert, &central.client_cert, &central.client_key)?;
-        Link::new(&central.url, &tls, REQUEST_TIMEOUT)
     }
 
     pub fn url(&self) -> &str {

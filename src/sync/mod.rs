@@ -5,4 +5,5 @@ pub mod api;
 pub mod fleet;
 pub mod link;
 pub mod pki;
+pub mod status;
 pub mod worker;

@@ -2,7 +2,8 @@
 //! central over mTLS, at once when woken after a save and again after a backoff while the
 //! network is down, and that keeps the fleet informed ([`super::fleet`]).
 //!
-//! What each answer means (`../shared/reference/sync-ops.md` §2.3): a 2xx with a readable body
+//! What each answer means (docs/SYNC.md, "What each answer means"; status codes as RFC 9110
+//! §15 and RFC 6585 §4 define them): a 2xx with a readable body
 //! is an acknowledgement (personal data purged in the same transaction); 400/413/415/422 are
 //! poison (dead-lettered at once with the reason, the queue moves on); 401/403 and refusals at
 //! the TLS layer pause the whole queue — nothing is counted against the submissions, nothing is
@@ -20,6 +21,7 @@ use super::api::{
     Ack, CONTENT_DIGEST, IDEMPOTENCY_KEY, SUBMISSIONS_PATH, SubmissionState, content_digest,
 };
 use super::link::{Link, is_identity_refusal};
+use super::status::SyncStatus;
 use crate::store::{SharedStore, Store};
 
 const BATCH: usize = 20;
@@ -27,20 +29,6 @@ const MAX_BACKOFF: Duration = Duration::from_secs(300);
 const IDLE_POLL: Duration = Duration::from_secs(30);
 /// How often a paused queue tries again by itself (a technician can `kiosk sync now`).
 const PAUSED_RETRY: Duration = Duration::from_secs(120);
-
-/// What the attract and technician screens and the heartbeat show about the queue.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncStatus {
-    pub pending: u64,
-    pub dead: u64,
-    /// When the oldest waiting application was captured (local time, ISO 8601).
-    pub oldest_pending: Option<String>,
-    /// False after a failed attempt until the next success.
-    pub online: bool,
-    pub last_error: Option<String>,
-    /// Why the queue is paused (the central refused this kiosk's identity), if it is.
-    pub paused: Option<String>,
-}
 
 #[derive(Clone)]
 pub struct SyncHandle {

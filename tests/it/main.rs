@@ -4,6 +4,7 @@ mod camera;
 mod cards;
 mod central;
 mod config_cli;
+mod contract;
 mod fleet;
 mod mtls;
 mod photo_cli;

@@ -544,7 +544,7 @@ fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() 
         include_str!("../../assets/catalogue.toml").replacen("fee = 120", "fee = 140", 1);
     live.apply(&DeviceConfig {
         config_version: "v2".into(),
-        timeouts: Some(kiosk::config::TimeoutSettings {
+        timeouts: Some(kiosk::sync::api::Timeouts {
             idle_seconds: 40,
             warning_seconds: 20,
             done_seconds: 10,

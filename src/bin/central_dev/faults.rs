@@ -3,6 +3,9 @@
 //! (`--fault KIND --fault-every N`). The "commit-then-…" and `stall-body` kinds store the
 //! submission first, so a kiosk that retries must be answered from the dedupe table — or find
 //! its submission with `GET /v1/submissions/{key}` — and never have it stored twice.
+//!
+//! The layer wraps the contract's handlers ([`crate::routes`]); they know nothing of it (the
+//! configured faults reach the handler as a request extension, not in the shared state).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -95,11 +98,12 @@ impl Faults {
 
 pub async fn submit_with_faults(
     State(state): State<AppState>,
+    Extension(faults): Extension<Faults>,
     Extension(device): Extension<Device>,
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let fault = state.faults.for_request();
+    let fault = faults.for_request();
     let retry_after = |status: StatusCode| {
         let mut r = problem(status, "Try again later", String::new());
         r.headers_mut()

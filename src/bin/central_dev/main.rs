@@ -126,9 +126,9 @@ async fn main() -> ExitCode {
         .route("/v1/applications/{number}", get(routes::application))
         .route("/v1/devices/{id}/heartbeat", post(fleet::heartbeat))
         .route("/v1/devices/{id}/config", get(fleet::config))
+        .layer(Extension(faults.clone()))
         .with_state(AppState {
             db,
-            faults: faults.clone(),
             config_dir: options.config_dir,
         });
     let listener = match tokio::net::TcpListener::bind(options.listen).await {

@@ -17,14 +17,11 @@ use kiosk::sync::api::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::faults::Faults;
-
 pub type Db = Arc<Mutex<Connection>>;
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
-    pub faults: Faults,
     /// Where per-device configurations are read from (`<device>.json`).
     pub config_dir: Option<std::path::PathBuf>,
 }

@@ -1,0 +1,213 @@
+//! From `kiosk.toml`'s plain schema to the adapters' own settings, and the checks only the
+//! adapters can make. The config room knows nothing of printers, card readers, photos, the
+//! store or the central; this is the one place that knows both sides, so a key renamed on
+//! either side is a compile error here rather than a silent change of the file format.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::config::{
+    self, CardSettings, Central, Charset, Config, ConfigError, CustomPrinterProfile, CutKind,
+    ExtendedLength, PhotoSettings, PrinterSettings, Problem, StoreSettings, TimeoutSettings,
+};
+use crate::devices::card::emrtd;
+use crate::devices::card::idmodule::{self, PseudoApdu};
+use crate::devices::card::portrait::PortraitDecoder;
+use crate::devices::printer::PrinterProfile;
+use crate::devices::printer::profile;
+use crate::flow::Timeouts;
+use crate::photo::PhotoSpec;
+use crate::store::Limits;
+use crate::sync::link::{Link, LinkError, REQUEST_TIMEOUT, TlsMaterial};
+
+/// Loads a configuration file with every rule, the adapters' included.
+pub fn load(file: &Path) -> Result<Config, Vec<ConfigError>> {
+    config::load(file, adapter_problems)
+}
+
+/// What only the adapters can tell: whether they know the printer profile and photo
+/// specification named, and whether the vendor's photo decoder loads.
+pub fn adapter_problems(c: &Config) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if let Some(lib) = &c.devices.card.photo_decoder
+        && let Err(e) = PortraitDecoder::load(lib)
+    {
+        out.push(("devices.card.photo_decoder", e));
+    }
+    let p = &c.devices.printer;
+    if p.profile != "custom" && PrinterProfile::builtin(&p.profile).is_none() {
+        out.push((
+            "devices.printer.profile",
+            format!(
+                "{:?} is not a known profile; use one of {} or \"custom\"",
+                p.profile,
+                PrinterProfile::BUILTIN_NAMES.join(", ")
+            ),
+        ));
+    }
+    if PhotoSpec::named(&c.photo.profile).is_none() {
+        out.push((
+            "photo.profile",
+            format!(
+                "{:?} is not a known photo profile; use one of {}",
+                c.photo.profile,
+                PhotoSpec::NAMES.join(", ")
+            ),
+        ));
+    }
+    out
+}
+
+/// The printer profile named in the file (checked at load, so it exists).
+pub fn printer_profile(p: &PrinterSettings) -> PrinterProfile {
+    match (&p.custom, PrinterProfile::builtin(&p.profile)) {
+        (Some(custom), _) if p.profile == "custom" => custom_profile(custom),
+        (_, Some(builtin)) => builtin,
+        _ => PrinterProfile::builtin("generic-80").expect("builtin profile"),
+    }
+}
+
+fn custom_profile(c: &CustomPrinterProfile) -> PrinterProfile {
+    PrinterProfile {
+        name: c.name.clone(),
+        dots: c.dots,
+        columns: c.columns,
+        charset: match c.charset {
+            Charset::None => profile::Charset::None,
+            Charset::Gb2312 => profile::Charset::Gb2312,
+            Charset::Gbk => profile::Charset::Gbk,
+        },
+        native_code128: c.native_code128,
+        native_qr: c.native_qr,
+        cut: match c.cut {
+            CutKind::Full => profile::CutKind::Full,
+            CutKind::Partial => profile::CutKind::Partial,
+            CutKind::None => profile::CutKind::None,
+        },
+        max_band_rows: c.max_band_rows,
+    }
+}
+
+/// The ID reader module's pseudo-APDU (the template was checked at load).
+pub fn pseudo_apdu(c: &CardSettings) -> PseudoApdu {
+    PseudoApdu {
+        template: config::parse_hex(&c.pseudo_apdu).unwrap_or_default(),
+        prefix: c.pseudo_apdu_prefix.unwrap_or(idmodule::BLOCK_PREFIX),
+    }
+}
+
+pub fn extended_length(c: &CardSettings) -> emrtd::ExtendedLength {
+    match c.extended_length {
+        ExtendedLength::Auto => emrtd::ExtendedLength::Auto,
+        ExtendedLength::Never => emrtd::ExtendedLength::Never,
+    }
+}
+
+pub fn timeouts(t: &TimeoutSettings) -> Timeouts {
+    Timeouts {
+        idle: Duration::from_secs(t.idle_seconds),
+        warning: Duration::from_secs(t.warning_seconds),
+        done: Duration::from_secs(t.done_seconds),
+    }
+}
+
+pub fn store_limits(s: &StoreSettings) -> Limits {
+    Limits {
+        max_db_bytes: s.max_db_mb * 1024 * 1024,
+        min_free_disk_bytes: s.min_free_mb * 1024 * 1024,
+    }
+}
+
+/// The photo specification named in the file (checked at load, so it exists).
+pub fn photo_spec(p: &PhotoSettings) -> PhotoSpec {
+    PhotoSpec::named(&p.profile).unwrap_or_default()
+}
+
+/// The link to the central `[central]` describes.
+pub fn link(c: &Central) -> Result<Link, LinkError> {
+    let tls = TlsMaterial::read(&c.ca_cert, &c.client_cert, &c.client_key)?;
+    Link::new(&c.url, &tls, REQUEST_TIMEOUT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &str = include_str!("../../kiosk.toml");
+
+    fn parse(text: &str) -> Result<Config, Vec<ConfigError>> {
+        config::parse(text, Path::new("k.toml"), adapter_problems)
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        parse(text)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_demo_configuration_converts() {
+        let c = parse(DEMO).unwrap();
+        assert_eq!(store_limits(&c.store).max_db_bytes, 256 * 1024 * 1024);
+        assert_eq!(pseudo_apdu(&c.devices.card).template, [0xFF, 0xB0, 0, 0, 0]);
+        assert_eq!(pseudo_apdu(&c.devices.card).prefix, idmodule::BLOCK_PREFIX);
+        assert_eq!(
+            extended_length(&c.devices.card),
+            emrtd::ExtendedLength::Auto
+        );
+        assert_eq!(timeouts(&c.timeouts).idle, Duration::from_secs(120));
+        assert_eq!(photo_spec(&c.photo).name, "exit-entry");
+    }
+
+    #[test]
+    fn printer_profiles_ready_or_custom() {
+        let c = parse(&DEMO.replace("profile = \"generic-80\"", "profile = \"sprt-58\"")).unwrap();
+        assert_eq!(printer_profile(&c.devices.printer).dots, 384);
+        let custom = DEMO.replace(
+            "profile = \"generic-80\"",
+            "profile = \"custom\"\n[devices.printer.custom]\nname = \"kiosk-72\"\ndots = 512\ncolumns = 42\ncharset = \"gb2312\"\nnative_code128 = false\nnative_qr = true\ncut = \"full\"\nmax_band_rows = 128",
+        );
+        let c = parse(&custom).unwrap();
+        let p = printer_profile(&c.devices.printer);
+        assert_eq!(p.name, "kiosk-72");
+        assert_eq!(
+            (p.charset, p.cut, p.native_code128, p.native_qr),
+            (
+                profile::Charset::Gb2312,
+                profile::CutKind::Full,
+                false,
+                true
+            )
+        );
+        let e = errors(&DEMO.replace("profile = \"generic-80\"", "profile = \"laser\""));
+        assert!(
+            e[0].contains("devices.printer.profile: \"laser\" is not a known profile"),
+            "{e:?}"
+        );
+        let e = errors(&DEMO.replace("profile = \"generic-80\"", "profile = \"custom\""));
+        assert!(
+            e[0].contains("needs a [devices.printer.custom] table"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_photo_profile_is_placed_at_its_value() {
+        let text = DEMO.replace("profile = \"exit-entry\"", "profile = \"passport-uk\"");
+        let line = text
+            .lines()
+            .position(|l| l.contains("passport-uk"))
+            .unwrap()
+            + 1;
+        let e = errors(&text);
+        assert_eq!(
+            e,
+            [format!(
+                "k.toml:{line}:11: photo.profile: \"passport-uk\" is not a known photo profile; use one of {}",
+                PhotoSpec::NAMES.join(", ")
+            )]
+        );
+    }
+}

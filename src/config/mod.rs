@@ -1,0 +1,240 @@
+//! `kiosk.toml`: loading it — read, parse into the plain [`schema`], check the [`rules`] —
+//! returns the configuration or every problem found, each as `FILE:LINE:COL: key: what is
+//! wrong` ([`position`]). Unknown keys are errors (a misspelt key must not silently fall back to
+//! a default). Relative paths are resolved against the directory of the file.
+//!
+//! The config room knows only `domain`: the composition root turns the schema into adapter
+//! settings and passes in the rules only adapters can judge (`cli/settings.rs`).
+
+mod pin;
+mod position;
+pub mod rules;
+pub mod schema;
+
+use std::path::Path;
+
+use toml::de::DeTable;
+
+pub use pin::{hash_pin, verify_pin};
+pub use position::ConfigError;
+pub use rules::{LANGUAGES, Problem, language_problems, parse_hex, timeout_problems};
+pub use schema::*;
+
+use position::{KeyMap, Reporter};
+
+/// Parses and validates a configuration. `file` names it in error messages and its directory
+/// anchors relative paths; `adapter_rules` are the checks only the adapters can make, reported
+/// like the file's own.
+pub fn parse(
+    text: &str,
+    file: &Path,
+    adapter_rules: impl Fn(&Config) -> Vec<Problem>,
+) -> Result<Config, Vec<ConfigError>> {
+    let name = file.display().to_string();
+    let mut r = Reporter::new(&name, text);
+    let (root, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in syntax {
+            let message = e.message().trim().to_string();
+            r.at(e.span().map_or(0, |s| s.start), "", message);
+        }
+        return Err(r.into_errors());
+    }
+    let keys = KeyMap::build(root.get_ref());
+    let mut unknown = Vec::new();
+    let result: Result<Config, _> =
+        serde_ignored::deserialize(toml::de::Deserializer::from(root), |path| {
+            unknown.push(path.to_string().replace("?.", ""));
+        });
+    for path in &unknown {
+        let offset = keys.key_span(path).map_or(0, |s| s.start);
+        r.at(offset, path, "unknown key (misspelt, or not valid here)");
+    }
+    let mut config = match result {
+        Ok(config) => config,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let key = keys.key_at(&span).unwrap_or("").to_string();
+            r.at(span.start, &key, e.message().trim().to_string());
+            return Err(r.into_errors());
+        }
+    };
+    let base = file.parent().unwrap_or(Path::new("."));
+    let card = &mut config.devices.card;
+    card.csca = card.csca.iter().map(|p| base.join(p)).collect();
+    card.photo_decoder = card.photo_decoder.as_ref().map(|p| base.join(p));
+    for (key, message) in rules::problems(&config)
+        .into_iter()
+        .chain(adapter_rules(&config))
+    {
+        r.at(keys.value_start(key), key, message);
+    }
+    if !r.is_empty() {
+        return Err(r.into_errors());
+    }
+    config.store.data_dir = base.join(&config.store.data_dir);
+    config.store.key_file = config.store.key_file.as_ref().map(|p| base.join(p));
+    let central = &mut config.central;
+    for path in [
+        &mut central.ca_cert,
+        &mut central.client_cert,
+        &mut central.client_key,
+    ] {
+        *path = base.join(&*path);
+    }
+    if let Some(target) = &mut config.devices.printer.target
+        && config.devices.printer.kind == PrinterKind::File
+    {
+        *target = base.join(&*target).display().to_string();
+    }
+    Ok(config)
+}
+
+/// Reads and parses a configuration file (see [`parse`]).
+pub fn load(
+    file: &Path,
+    adapter_rules: impl Fn(&Config) -> Vec<Problem>,
+) -> Result<Config, Vec<ConfigError>> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => parse(&text, file, adapter_rules),
+        Err(e) => Err(vec![ConfigError {
+            file: file.display().to_string(),
+            line: 0,
+            column: 0,
+            key: String::new(),
+            message: format!("cannot read: {e}"),
+        }]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEMO: &str = include_str!("../../kiosk.toml");
+
+    /// Without the adapters' rules: those are tested in `cli/settings.rs`.
+    fn no_adapters(_: &Config) -> Vec<Problem> {
+        Vec::new()
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        parse(text, Path::new("k.toml"), no_adapters)
+            .unwrap_err()
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_demo_configuration_is_valid() {
+        let c = parse(DEMO, Path::new("/repo/kiosk.toml"), no_adapters).unwrap();
+        assert_eq!(c.device.kind, KioskKind::HallSelfFill);
+        assert_eq!(c.devices.card.kind, CardKind::Sim);
+        assert!(c.store.data_dir.starts_with("/repo"));
+        assert!(
+            verify_pin("2468", &c.technician.pin_hash),
+            "demo PIN is documented as 2468"
+        );
+        assert!(!verify_pin("0000", &c.technician.pin_hash));
+    }
+
+    #[test]
+    fn bad_type_names_line_column_and_key() {
+        let text = DEMO.replace("idle_seconds = 120", "idle_seconds = \"two minutes\"");
+        let line = text
+            .lines()
+            .position(|l| l.contains("two minutes"))
+            .unwrap()
+            + 1;
+        let e = errors(&text);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].starts_with(&format!("k.toml:{line}:16: timeouts.idle_seconds: ")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported() {
+        let text = DEMO
+            .replace("[timeouts]", "[timeouts]\nidel_seconds = 5")
+            .replace("[central]", "[central]\nproxy = 1");
+        let e = errors(&text);
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e.iter()
+                .any(|l| l.contains(": timeouts.idel_seconds: unknown key")),
+            "{e:?}"
+        );
+        assert!(
+            e.iter().any(|l| l.contains(": central.proxy: unknown key")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn plain_http_is_refused_and_paths_resolve_against_the_file() {
+        let text = DEMO.replace(
+            "url = \"https://127.0.0.1:8787\"",
+            "url = \"http://127.0.0.1:8787\"",
+        );
+        let e = errors(&text);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(
+            e[0].contains("central.url:") && e[0].contains("mutual TLS"),
+            "{e:?}"
+        );
+        let c = parse(DEMO, Path::new("/repo/kiosk.toml"), no_adapters).unwrap();
+        assert_eq!(
+            c.store.key_file.as_deref(),
+            Some(Path::new("/repo/var/store.key"))
+        );
+        assert_eq!(c.central.ca_cert, Path::new("/repo/var/pki/ca.pem"));
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported() {
+        let text = DEMO
+            .replace("url = \"https://127.0.0.1:8787\"", "url = \"ftp//nowhere\"")
+            .replace("id = \"DEMO01\"", "id = \"demo-1\"")
+            .replace("warning_seconds = 30", "warning_seconds = 5");
+        let e = errors(&text);
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(
+            e.iter()
+                .any(|l| l.contains("central.url: \"ftp//nowhere\" is not a URL")),
+            "{e:?}"
+        );
+        assert!(e.iter().any(|l| l.contains("device.id:")), "{e:?}");
+        assert!(
+            e.iter().any(|l| l.contains("timeouts.warning_seconds:")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let e = errors("[device\nid = 1\n");
+        assert!(e[0].starts_with("k.toml:1:"), "{e:?}");
+    }
+
+    #[test]
+    fn a_custom_printer_profile_needs_its_table() {
+        let e = errors(&DEMO.replace("profile = \"generic-80\"", "profile = \"custom\""));
+        assert!(
+            e[0].contains("needs a [devices.printer.custom] table"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn missing_section_is_named() {
+        let text = DEMO.replace("[technician]", "[technicain]");
+        let e = errors(&text);
+        assert!(
+            e.iter().any(|l| l.contains("technicain: unknown key")),
+            "{e:?}"
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! The rules a `kiosk.toml` must follow beyond its types, one function per section. Each
+//! problem is the dotted key it is about and what is wrong; the loader puts it at the key's
+//! value in the file. Rules that need an adapter's knowledge (which printer profiles or photo
+//! specifications exist, whether a vendor library loads) come from the composition root.
+//!
+//! The language and timeout rules are shared with the configuration the central sends
+//! (`sync::fleet`), so both are held to the same limits.
+
+use super::pin;
+use super::schema::{
+    CameraKind, CameraSettings, CardKind, CardSettings, Central, Config, Device, PhotoSettings,
+    PrinterKind, PrinterSettings, StoreSettings, Technician,
+};
+use crate::domain::app_number::valid_device_id;
+
+/// UI languages with bundled translations.
+pub const LANGUAGES: &[&str] = &["zh_CN", "en"];
+
+/// A problem found by a rule: the dotted key and what is wrong with it.
+pub type Problem = (&'static str, String);
+
+/// Line speeds a serial printer may be set to.
+const BAUDS: [u32; 5] = [9600, 19200, 38400, 57600, 115_200];
+
+/// Every problem of a parsed configuration, section by section.
+pub fn problems(c: &Config) -> Vec<Problem> {
+    [
+        device(&c.device),
+        language_problems(&c.ui.languages, &c.ui.default_language),
+        timeout_problems(
+            c.timeouts.idle_seconds,
+            c.timeouts.warning_seconds,
+            c.timeouts.done_seconds,
+        ),
+        card(&c.devices.card),
+        printer(&c.devices.printer),
+        camera(&c.devices.camera),
+        photo(&c.photo),
+        store(&c.store),
+        central(&c.central),
+        technician(&c.technician),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The rules for the languages offered, shared by `kiosk.toml` and the configuration the
+/// central sends: (key, problem) pairs, empty when all is well.
+pub fn language_problems(languages: &[String], default: &str) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if languages.is_empty() {
+        out.push(("ui.languages", "list at least one language".to_string()));
+    }
+    for lang in languages {
+        if !LANGUAGES.contains(&lang.as_str()) {
+            out.push((
+                "ui.languages",
+                format!(
+                    "{lang:?} has no translation; available: {}",
+                    LANGUAGES.join(", ")
+                ),
+            ));
+        }
+    }
+    if !languages.iter().any(|l| l == default) {
+        out.push((
+            "ui.default_language",
+            format!("{default:?} is not in ui.languages"),
+        ));
+    }
+    out
+}
+
+/// The rules for the idle timeouts, in seconds (WCAG 2.2 success criterion 2.2.1: a warning
+/// at least 20 s ahead), shared like [`language_problems`].
+pub fn timeout_problems(idle: u64, warning: u64, done: u64) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if idle < 30 {
+        out.push((
+            "timeouts.idle_seconds",
+            "must be at least 30 seconds".to_string(),
+        ));
+    }
+    if warning < 20 || warning >= idle {
+        out.push((
+            "timeouts.warning_seconds",
+            "must be at least 20 seconds and less than idle_seconds".to_string(),
+        ));
+    }
+    if done < 5 {
+        out.push((
+            "timeouts.done_seconds",
+            "must be at least 5 seconds".to_string(),
+        ));
+    }
+    out
+}
+
+/// `"FF B0 00 00 00"` or `"FFB0000000"` → bytes.
+pub fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn device(d: &Device) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if !valid_device_id(&d.id) {
+        out.push((
+            "device.id",
+            format!(
+                "{:?} must be 2 to 8 upper-case letters or digits, starting with a letter",
+                d.id
+            ),
+        ));
+    }
+    out
+}
+
+fn card(card: &CardSettings) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if parse_hex(&card.pseudo_apdu).is_none_or(|b| b.len() != 5) {
+        out.push((
+            "devices.card.pseudo_apdu",
+            format!(
+                "{:?} must be five hex bytes, e.g. \"FF B0 00 00 00\"",
+                card.pseudo_apdu
+            ),
+        ));
+    }
+    if card.kind == CardKind::SamSerial && card.port.as_deref().is_none_or(str::is_empty) {
+        out.push((
+            "devices.card.kind",
+            "sam_serial needs devices.card.port, e.g. /dev/ttyUSB0".into(),
+        ));
+    }
+    for path in &card.csca {
+        if !path.is_file() {
+            out.push((
+                "devices.card.csca",
+                format!("{} does not exist", path.display()),
+            ));
+        }
+    }
+    out
+}
+
+fn printer(p: &PrinterSettings) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let target_needed = match p.kind {
+        PrinterKind::Sim => None,
+        PrinterKind::File => Some("an output directory"),
+        PrinterKind::Tcp => Some("host:port, e.g. 192.0.2.10:9100"),
+        PrinterKind::Usb => Some("a device such as /dev/usb/lp0"),
+        PrinterKind::Serial => Some("a device such as /dev/ttyUSB0"),
+    };
+    if let Some(what) = target_needed
+        && p.target.as_deref().is_none_or(str::is_empty)
+    {
+        out.push((
+            "devices.printer.kind",
+            format!("this printer kind needs devices.printer.target: {what}"),
+        ));
+    }
+    if p.kind == PrinterKind::Tcp
+        && let Some(target) = &p.target
+        && target
+            .rsplit_once(':')
+            .is_none_or(|(h, port)| h.is_empty() || port.parse::<u16>().is_err())
+    {
+        out.push((
+            "devices.printer.target",
+            format!("{target:?} is not host:port"),
+        ));
+    }
+    if p.profile == "custom" && p.custom.is_none() {
+        out.push((
+            "devices.printer.profile",
+            "\"custom\" needs a [devices.printer.custom] table".into(),
+        ));
+    }
+    if !BAUDS.contains(&p.baud) {
+        out.push((
+            "devices.printer.baud",
+            format!("{} is not one of 9600, 19200, 38400, 57600, 115200", p.baud),
+        ));
+    }
+    out
+}
+
+fn camera(c: &CameraSettings) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if c.kind == CameraKind::V4l && c.device.as_deref().is_none_or(str::is_empty) {
+        out.push((
+            "devices.camera.kind",
+            "v4l needs devices.camera.device, e.g. /dev/video0".into(),
+        ));
+    }
+    out
+}
+
+fn photo(p: &PhotoSettings) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if p.max_attempts == 0 {
+        out.push(("photo.max_attempts", "must be at least 1".into()));
+    }
+    out
+}
+
+fn store(s: &StoreSettings) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if s.tombstone_days == 0 {
+        out.push((
+            "store.tombstone_days",
+            "keep tombstones at least one day, so staff can still look a number up".into(),
+        ));
+    }
+    if s.max_db_mb < 16 {
+        out.push((
+            "store.max_db_mb",
+            "must be at least 16 (MiB): a day of applications needs room".into(),
+        ));
+    }
+    if s.data_dir.as_os_str().is_empty() {
+        out.push(("store.data_dir", "must not be empty".into()));
+    }
+    out
+}
+
+fn central(c: &Central) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if c.heartbeat_seconds == 0 {
+        out.push(("central.heartbeat_seconds", "must be at least 1".into()));
+    }
+    match reqwest::Url::parse(&c.url) {
+        Ok(url) if url.scheme() == "https" && url.host().is_some() => {}
+        Ok(url) => out.push((
+            "central.url",
+            format!(
+                "{:?}: must be https:// with a host (applicants' data is only sent over mutual TLS), not {:?}",
+                c.url,
+                url.scheme()
+            ),
+        )),
+        Err(e) => out.push(("central.url", format!("{:?} is not a URL: {e}", c.url))),
+    }
+    out
+}
+
+fn technician(t: &Technician) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if !pin::is_hash(&t.pin_hash) {
+        out.push((
+            "technician.pin_hash",
+            "is not an Argon2 hash: make one with `kiosk config hash-pin`".into(),
+        ));
+    }
+    out
+}

@@ -1,0 +1,308 @@
+//! The `kiosk.toml` schema: plain serde structs and their defaults, nothing else. The types are
+//! the file's own (a printer profile here is what the file says, not the printer adapter's
+//! type): the composition root turns them into adapter settings (`cli/settings.rs`), so a key
+//! renamed in an adapter cannot silently change the file format, and the reverse.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KioskKind {
+    HallSelfFill,
+    StationEndorsement,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Device {
+    /// Unique in the fleet; part of every application number (2–8 of A–Z/0–9, letter first).
+    pub id: String,
+    pub kind: KioskKind,
+    /// Code of the hall or police station the device stands in.
+    pub site_code: String,
+    /// Name printed at the top of every form.
+    pub site_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ThemeVariant {
+    #[default]
+    Normal,
+    LargeText,
+    HighContrast,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Ui {
+    pub languages: Vec<String>,
+    pub default_language: String,
+    #[serde(default)]
+    pub theme: ThemeVariant,
+    /// Shows the sample cards on the attract screen (only with the simulated reader).
+    #[serde(default)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TimeoutSettings {
+    pub idle_seconds: u64,
+    pub warning_seconds: u64,
+    pub done_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    Sim,
+    /// A PC/SC reader whose module answers class-FF pseudo-APDUs.
+    Pcsc,
+    /// A reader module on a serial port speaking the `AA AA AA 96 69` frame protocol.
+    SamSerial,
+}
+
+/// Extended-length chip reads (`devices.card.extended_length`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtendedLength {
+    /// Try extended reads when the reader allows long responses; fall back to short reads.
+    #[default]
+    Auto,
+    Never,
+}
+
+fn default_pseudo_apdu() -> String {
+    "FF B0 00 00 00".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CardSettings {
+    pub kind: CardKind,
+    /// PC/SC reader for the ID card: its name or a part of it (first reader when absent).
+    #[serde(default)]
+    pub reader: Option<String>,
+    /// PC/SC reader for travel-permit and passport chips, when it is a second reader.
+    #[serde(default)]
+    pub permit_reader: Option<String>,
+    /// Pseudo-APDU template for one block of the ID reader module; P1 is the block number.
+    #[serde(default = "default_pseudo_apdu")]
+    pub pseudo_apdu: String,
+    /// Bytes in front of each block in the module's answer; absent means the reader module's
+    /// usual prefix, which the card adapter knows.
+    #[serde(default)]
+    pub pseudo_apdu_prefix: Option<usize>,
+    /// Serial port of a `sam_serial` reader module.
+    #[serde(default)]
+    pub port: Option<String>,
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// CSCA certificates (PEM or DER) that passive authentication anchors chips to.
+    #[serde(default)]
+    pub csca: Vec<PathBuf>,
+    /// Extended-length chip reads: "auto" (try, fall back to short reads) or "never".
+    #[serde(default)]
+    pub extended_length: ExtendedLength,
+    /// Vendor library that decodes the ID card's 1024-byte photo block (see docs/CARDS.md).
+    #[serde(default)]
+    pub photo_decoder: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CameraKind {
+    Sim,
+    V4l,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CameraSettings {
+    pub kind: CameraKind,
+    #[serde(default)]
+    pub device: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterKind {
+    Sim,
+    File,
+    Tcp,
+    Usb,
+    Serial,
+}
+
+/// Which Chinese characters the printer's built-in font can print (in its Chinese mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Charset {
+    /// No Chinese font: every non-ASCII text line is printed as a raster image.
+    None,
+    /// GB2312 levels 1 and 2 only; GBK-only characters are rasterised.
+    Gb2312,
+    /// GBK two-byte codes.
+    Gbk,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CutKind {
+    Full,
+    Partial,
+    None,
+}
+
+/// `[devices.printer.custom]`: a printer model none of the ready profiles describes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomPrinterProfile {
+    pub name: String,
+    /// Printable dots per line.
+    pub dots: u32,
+    /// Font A characters per line.
+    pub columns: usize,
+    pub charset: Charset,
+    /// The printer draws CODE128 itself (`GS k`); otherwise the kiosk sends a raster.
+    pub native_code128: bool,
+    /// The printer draws QR codes itself (`GS ( k`); otherwise the kiosk sends a raster.
+    pub native_qr: bool,
+    pub cut: CutKind,
+    /// Tallest `GS v 0` band sent at once: small receive buffers overflow on big images.
+    pub max_band_rows: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PrinterSettings {
+    pub kind: PrinterKind,
+    /// A ready profile the printer adapter knows, or `custom` with `[devices.printer.custom]`.
+    pub profile: String,
+    /// file: output directory; tcp: host:port; usb: /dev/usb/lpN; serial: /dev/ttyXXX.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// Serial line speed.
+    #[serde(default = "default_baud")]
+    pub baud: u32,
+    /// Deadline for connecting, each status answer and write progress.
+    #[serde(default = "default_printer_timeout_ms")]
+    pub timeout_ms: u64,
+    /// How long a printed form's bytes are kept so staff can reprint it.
+    #[serde(default = "default_reprint_hours")]
+    pub reprint_hours: u64,
+    #[serde(default)]
+    pub custom: Option<CustomPrinterProfile>,
+}
+
+fn default_baud() -> u32 {
+    115_200
+}
+
+fn default_printer_timeout_ms() -> u64 {
+    2_000
+}
+
+fn default_reprint_hours() -> u64 {
+    12
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Devices {
+    pub card: CardSettings,
+    pub camera: CameraSettings,
+    pub printer: PrinterSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreSettings {
+    pub data_dir: PathBuf,
+    /// Days an acknowledged application's tombstone (number, times, receipt number — no personal
+    /// data) is kept before it is deleted.
+    #[serde(default = "default_tombstone_days")]
+    pub tombstone_days: u32,
+    /// The raw 256-bit store key (32 bytes, owner-only). A systemd credential named
+    /// `kiosk-store-key` takes precedence; in demo mode a missing file is created.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// The store's size cap in MiB: at the cap the kiosk stops taking applicants.
+    #[serde(default = "default_max_db_mb")]
+    pub max_db_mb: u64,
+    /// MiB that must stay free on the data disk, for the same reason.
+    #[serde(default = "default_min_free_mb")]
+    pub min_free_mb: u64,
+}
+
+fn default_max_db_mb() -> u64 {
+    2048
+}
+
+fn default_min_free_mb() -> u64 {
+    256
+}
+
+fn default_tombstone_days() -> u32 {
+    30
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Central {
+    /// `https://…`: applicants' data never travels unencrypted.
+    pub url: String,
+    /// The CA that issued the central's server certificate: the only one trusted.
+    pub ca_cert: PathBuf,
+    /// This kiosk's certificate (common name = `device.id`) and its private key.
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
+    /// Seconds between heartbeats.
+    #[serde(default = "default_heartbeat_seconds")]
+    pub heartbeat_seconds: u64,
+}
+
+fn default_heartbeat_seconds() -> u64 {
+    60
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Technician {
+    /// Argon2id PHC string made by `kiosk config hash-pin`; the PIN itself is never stored.
+    pub pin_hash: String,
+}
+
+fn default_photo_profile() -> String {
+    "exit-entry".into()
+}
+
+fn default_photo_attempts() -> u32 {
+    5
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PhotoSettings {
+    /// Photo specification the photo pipeline knows: exit-entry (354×472 white),
+    /// exit-entry-blue, 390x567.
+    #[serde(default = "default_photo_profile")]
+    pub profile: String,
+    /// Rejected captures before the photo is left to the window.
+    #[serde(default = "default_photo_attempts")]
+    pub max_attempts: u32,
+}
+
+impl Default for PhotoSettings {
+    fn default() -> Self {
+        PhotoSettings {
+            profile: default_photo_profile(),
+            max_attempts: default_photo_attempts(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub device: Device,
+    pub ui: Ui,
+    pub timeouts: TimeoutSettings,
+    pub devices: Devices,
+    pub store: StoreSettings,
+    pub central: Central,
+    pub technician: Technician,
+    #[serde(default)]
+    pub photo: PhotoSettings,
+}

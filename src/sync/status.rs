@@ -1,0 +1,17 @@
+//! The queue's state as the worker last saw it: what the screens show and the heartbeat
+//! reports. Its own module because both the worker (which writes it) and the fleet task (which
+//! reads it) need it, and neither should need the other.
+
+/// What the attract and technician screens and the heartbeat show about the queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub pending: u64,
+    pub dead: u64,
+    /// When the oldest waiting application was captured (local time, ISO 8601).
+    pub oldest_pending: Option<String>,
+    /// False after a failed attempt until the next success.
+    pub online: bool,
+    pub last_error: Option<String>,
+    /// Why the queue is paused (the central refused this kiosk's identity), if it is.
+    pub paused: Option<String>,
+}
