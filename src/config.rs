@@ -87,7 +87,7 @@ fn default_pseudo_apdu() -> String {
 }
 
 fn default_pseudo_apdu_prefix() -> usize {
-    crate::devices::card::idmodule::BLOCK_PREFIX
+    crate::devices::card::idcard::idmodule::BLOCK_PREFIX
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -115,7 +115,7 @@ pub struct CardSettings {
     pub csca: Vec<PathBuf>,
     /// Extended-length chip reads: "auto" (try, fall back to short reads) or "never".
     #[serde(default)]
-    pub extended_length: crate::devices::card::emrtd::ExtendedLength,
+    pub extended_length: crate::devices::card::emrtd::chip::ExtendedLength,
     /// Vendor library that decodes the ID card's 1024-byte photo block (see docs/CARDS.md).
     #[serde(default)]
     pub photo_decoder: Option<PathBuf>,
@@ -123,8 +123,8 @@ pub struct CardSettings {
 
 impl CardSettings {
     /// The pseudo-APDU template as bytes (validated at load).
-    pub fn pseudo_apdu(&self) -> crate::devices::card::idmodule::PseudoApdu {
-        crate::devices::card::idmodule::PseudoApdu {
+    pub fn pseudo_apdu(&self) -> crate::devices::card::idcard::idmodule::PseudoApdu {
+        crate::devices::card::idcard::idmodule::PseudoApdu {
             template: parse_hex(&self.pseudo_apdu).unwrap_or_default(),
             prefix: self.pseudo_apdu_prefix,
         }
@@ -594,7 +594,7 @@ fn validate(c: &Config, keys: &KeyMap, r: &mut Reporter<'_>) {
         );
     }
     if let Some(lib) = &card.photo_decoder
-        && let Err(e) = crate::devices::card::portrait::PortraitDecoder::load(lib)
+        && let Err(e) = crate::devices::card::idcard::portrait::PortraitDecoder::load(lib)
     {
         bad("devices.card.photo_decoder", e);
     }

@@ -22,8 +22,8 @@ use super::{
     ThemeVariant,
 };
 use crate::devices::camera::CameraOpener;
-use crate::devices::card::sim::SimCardSlot;
-use crate::devices::card::{CardEvent, CardReader};
+use crate::devices::card::readers::sim::SimCardSlot;
+use crate::devices::card::{CardEvent, CardReader, DemoCards};
 use crate::devices::printer::{Printer, PrinterProfile};
 use crate::domain::catalogue::Catalogue;
 use crate::flow::{DeliveryChoice, Edit, Effect, Event, OutOfService, Session, Step, Timeouts};

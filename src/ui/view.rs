@@ -9,7 +9,7 @@ use super::{
     NoticeKind, OutOfService as OutOfServiceKind, Page, PhotoAdapter, PhotoHint, ProblemItem,
     Review, Session as SessionGlobal, SyllableRow,
 };
-use crate::devices::card::portrait;
+use crate::devices::card::idcard::portrait;
 use crate::domain::application::{Delivery, Problem};
 use crate::domain::catalogue::{Catalogue, Labelled};
 use crate::domain::identity::{Sex, ValidUntil};
