@@ -43,8 +43,10 @@ deps-build:
 deps-run: deps-build
 	$(call apt_install,$(RUN_PACKAGES))
 
+# With the development central and its PKI tool (and kiosk-vcard): cargo feature `dev`. The
+# appliance is built without it (README).
 build-release: deps-run
-	$(CARGO) build --release --bins
+	$(CARGO) build --release --bins --features dev
 
 # The development PKI (CA, the central's server certificate, the demo kiosk's device
 # certificate), made once; delete var/pki to make a new one.
@@ -72,15 +74,17 @@ deps-test: deps-build
 # the kiosk processes', the development centrals'); afterwards one more test searches them for
 # the test applicants' names, ID numbers, addresses and phone numbers.
 TEST_LOGS := $(CURDIR)/var/test-logs
-TEST_FLAGS := --no-default-features --features camera-v4l
+TEST_FLAGS := --no-default-features --features camera-v4l,dev
 test: deps-test
 	rm -rf $(TEST_LOGS)
 	KIOSK_TEST_LOG_DIR=$(TEST_LOGS) tools/with-pcscd.sh $(CARGO) test $(TEST_FLAGS) --lib --bins --test it
 	KIOSK_TEST_LOG_DIR=$(TEST_LOGS) $(CARGO) test $(TEST_FLAGS) --test it -- --ignored --exact \
 		pii_scan::the_logs_of_the_whole_test_run_name_no_applicant
 
+# The second clippy checks that the product builds, warning-free, without the development code.
 lint: deps-build
 	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --no-default-features --features camera-v4l,dev --all-targets -- -D warnings
 	$(CARGO) clippy --no-default-features --features camera-v4l --all-targets -- -D warnings
 
 # Fuzz the parsers that take bytes from cards and readers (needs the nightly toolchain and

@@ -9,15 +9,16 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use kiosk::devices::card::apdu::Transceiver;
-use kiosk::devices::card::document;
-use kiosk::devices::card::emrtd::ExtendedLength;
-use kiosk::devices::card::mrz;
-use kiosk::devices::card::pa::PassiveAuth;
-use kiosk::devices::card::pcsc::{Monitor, PcscCard};
-use kiosk::vcard::emrtd::Quirks;
-use kiosk::vcard::pki::TestPki;
-use kiosk::vcard::{Loopback, samples, vpcd};
+use kiosk::dev::vcard::emrtd::Quirks;
+use kiosk::dev::vcard::pki::TestPki;
+use kiosk::dev::vcard::{Loopback, samples, vpcd};
+use kiosk::devices::card::emrtd::chip::ExtendedLength;
+use kiosk::devices::card::emrtd::document;
+use kiosk::devices::card::icao::mrz;
+use kiosk::devices::card::icao::pa::PassiveAuth;
+use kiosk::devices::card::readers::monitor::Monitor;
+use kiosk::devices::card::transport::apdu::Transceiver;
+use kiosk::devices::card::transport::pcsc::PcscCard;
 
 fn thread_cpu() -> Duration {
     // SAFETY: getrusage fills the struct for the calling thread.

@@ -85,7 +85,7 @@ fn commit() {
 
 fn drain() {
     let pki = tempfile::tempdir().expect("pki dir");
-    kiosk::sync::pki::write_dev_pki(pki.path(), &["BENCH1"]).expect("pki");
+    kiosk::dev::pki::write_dev_pki(pki.path(), &["BENCH1"]).expect("pki");
     let data = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("central dir");
     /// Stops the central however the benchmark ends.
     struct Stop(std::process::Child);

@@ -4,7 +4,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        if let Ok(m) = kiosk::devices::card::mrz::parse(text) {
+        if let Ok(m) = kiosk::devices::card::icao::mrz::parse(text) {
             let _ = m.bac_input();
         }
     }

@@ -4,5 +4,5 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).expect("date");
-    let _ = kiosk::devices::card::cnid::parse_text_block(data, today);
+    let _ = kiosk::devices::card::idcard::cnid::parse_text_block(data, today);
 });

@@ -1,7 +1,7 @@
 //! BER-TLV and the LDS files built on it: EF.COM, DG1, DG2, DG11 and EF.SOD.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use kiosk::devices::card::{lds, pa, tlv};
+use kiosk::devices::card::icao::{lds, pa, tlv};
 
 fuzz_target!(|data: &[u8]| {
     let _ = tlv::all(data);

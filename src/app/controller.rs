@@ -118,7 +118,7 @@ impl Controller {
             demo_cards: devices
                 .demo_cards
                 .as_ref()
-                .map(|d| d.labels())
+                .map(|d| d.labels().to_vec())
                 .unwrap_or_default(),
             visit: Visit::new(&settings),
             technician: TechnicianScreen::default(),

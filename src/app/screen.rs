@@ -6,7 +6,7 @@
 use image::RgbImage;
 
 use super::kiosk::{DisplayMode, Settings};
-use crate::devices::card::portrait;
+use crate::devices::card::idcard::portrait;
 use crate::domain::catalogue::Labelled;
 use crate::flow::Session;
 pub use crate::photo::{Advice, Hint};

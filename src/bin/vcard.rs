@@ -14,13 +14,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use kiosk::devices::card::cnid::encode_text_block;
-use kiosk::devices::card::idmodule::PHOTO_LEN;
-use kiosk::devices::card::sim::sample_identities;
-use kiosk::vcard::emrtd::Quirks;
-use kiosk::vcard::idmodule::IdModuleCard;
-use kiosk::vcard::pki::TestPki;
-use kiosk::vcard::{VirtualCard, samples, vpcd};
+use kiosk::dev::vcard::emrtd::Quirks;
+use kiosk::dev::vcard::idmodule::IdModuleCard;
+use kiosk::dev::vcard::pki::TestPki;
+use kiosk::dev::vcard::{VirtualCard, samples, vpcd};
+use kiosk::devices::card::idcard::cnid::encode_text_block;
+use kiosk::devices::card::idcard::idmodule::PHOTO_LEN;
+use kiosk::devices::card::idcard::samples::sample_identities;
 
 #[derive(Parser)]
 #[command(

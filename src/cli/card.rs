@@ -8,12 +8,14 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use crate::config::{CardKind, CardSettings};
-use crate::devices::card::document::{self, ChipDocument};
+use crate::devices::card::emrtd::document::{self, ChipDocument};
 use crate::devices::card::error::CardError;
-use crate::devices::card::pcsc::{Monitor, PcscCard, find_reader};
-use crate::devices::card::portrait::{self, PortraitDecoder};
-use crate::devices::card::sam::SamModule;
-use crate::devices::card::{cnid, idmodule, mrz, pa};
+use crate::devices::card::icao::{mrz, pa};
+use crate::devices::card::idcard::portrait::{self, PortraitDecoder};
+use crate::devices::card::idcard::sam::SamModule;
+use crate::devices::card::idcard::{cnid, idmodule};
+use crate::devices::card::readers::monitor::{Monitor, find_reader};
+use crate::devices::card::transport::pcsc::PcscCard;
 use crate::domain::identity::{Identity, ValidUntil};
 
 use super::settings::{extended_length, pseudo_apdu};

@@ -1,9 +1,8 @@
 //! Talking to the central service: the wire contract, the mTLS link, the outbox worker, the
-//! heartbeat and configuration pull, and the development PKI.
+//! heartbeat and configuration pull. (The development PKI is `dev::pki`.)
 
 pub mod api;
 pub mod fleet;
 pub mod link;
-pub mod pki;
 pub mod status;
 pub mod worker;

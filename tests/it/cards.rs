@@ -7,21 +7,24 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use kiosk::devices::card::cnid::encode_text_block;
-use kiosk::devices::card::document;
-use kiosk::devices::card::emrtd::ExtendedLength;
+use kiosk::dev::vcard::emrtd::{EmrtdCard, Quirks};
+use kiosk::dev::vcard::idmodule::IdModuleCard;
+use kiosk::dev::vcard::pki::TestPki;
+use kiosk::dev::vcard::{VirtualCard, samples, vpcd};
+use kiosk::devices::card::emrtd::chip::ExtendedLength;
+use kiosk::devices::card::emrtd::document;
 use kiosk::devices::card::error::CardError;
-use kiosk::devices::card::idmodule::{PHOTO_LEN, PseudoApdu};
-use kiosk::devices::card::pa::PassiveAuth;
-use kiosk::devices::card::pcsc::{Monitor, PcscCard, ReaderEvent};
-use kiosk::devices::card::pcsc_id::PcscIdReader;
-use kiosk::devices::card::sam::{SamModule, SamReader};
-use kiosk::devices::card::sim::sample_identities;
-use kiosk::devices::card::{CardEvent, CardReader, lds, mrz};
-use kiosk::vcard::emrtd::{EmrtdCard, Quirks};
-use kiosk::vcard::idmodule::IdModuleCard;
-use kiosk::vcard::pki::TestPki;
-use kiosk::vcard::{VirtualCard, samples, vpcd};
+use kiosk::devices::card::icao::pa::PassiveAuth;
+use kiosk::devices::card::icao::{lds, mrz};
+use kiosk::devices::card::idcard::cnid::encode_text_block;
+use kiosk::devices::card::idcard::idmodule::{PHOTO_LEN, PseudoApdu};
+use kiosk::devices::card::idcard::sam::SamModule;
+use kiosk::devices::card::idcard::samples::sample_identities;
+use kiosk::devices::card::readers::monitor::{Monitor, ReaderEvent};
+use kiosk::devices::card::readers::pcsc_id::PcscIdReader;
+use kiosk::devices::card::readers::sam::SamReader;
+use kiosk::devices::card::transport::pcsc::PcscCard;
+use kiosk::devices::card::{CardEvent, CardReader};
 
 use crate::support;
 
@@ -354,7 +357,7 @@ fn the_kiosk_flow_runs_from_a_virtual_id_card_through_pcscd() {
     let _turn = vpcd_turn();
     // With a (stand-in) vendor decoder the card's photo is shown.
     let dir = tempfile::tempdir().unwrap();
-    let decoder = kiosk::devices::card::portrait::PortraitDecoder::load(&fake_decoder(
+    let decoder = kiosk::devices::card::idcard::portrait::PortraitDecoder::load(&fake_decoder(
         dir.path(),
         FILL_DECODER,
     ))
@@ -451,13 +454,13 @@ fn technician_commands_list_readers_and_read_a_chip() {
 
 #[test]
 fn serial_reader_module_through_a_pseudo_terminal() {
-    use kiosk::vcard::sam_module;
+    use kiosk::dev::vcard::sam_module;
     let (master, _slave, path) = support::pty();
     let slot: sam_module::Slot = Default::default();
     let module_slot = slot.clone();
     std::thread::spawn(move || sam_module::serve(master, module_slot));
     let dir = tempfile::tempdir().unwrap();
-    let decoder = kiosk::devices::card::portrait::PortraitDecoder::load(&fake_decoder(
+    let decoder = kiosk::devices::card::idcard::portrait::PortraitDecoder::load(&fake_decoder(
         dir.path(),
         FILL_DECODER,
     ))
@@ -526,7 +529,7 @@ fn fake_decoder(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
 
 #[test]
 fn the_photo_decoder_plug_in_is_loaded_and_called() {
-    use kiosk::devices::card::portrait::{HEIGHT, PortraitDecoder, WIDTH};
+    use kiosk::devices::card::idcard::portrait::{HEIGHT, PortraitDecoder, WIDTH};
     let dir = tempfile::tempdir().unwrap();
     let lib = fake_decoder(dir.path(), FILL_DECODER);
     let decoder = PortraitDecoder::load(&lib).expect("loads");

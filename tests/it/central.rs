@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use kiosk::dev::pki;
 use kiosk::sync::link::{Link, TlsMaterial};
-use kiosk::sync::pki;
 
 use crate::support::central_bin;
 

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
+use kiosk::dev::pki;
 use kiosk::store::Store;
 use kiosk::sync::link::{Link, TlsMaterial};
-use kiosk::sync::pki;
 
 use crate::central::{TestPki, central_on};
 use crate::support::test_key;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use i_slint_backend_testing::{ElementHandle, ElementRoot};
 use kiosk::app;
 use kiosk::devices::camera::sim::SimCamera;
-use kiosk::devices::card::sim::sim_reader;
+use kiosk::devices::card::readers::sim::sim_reader;
 use kiosk::devices::printer::{FilePrinter, PrinterProfile};
 use kiosk::domain::catalogue::Catalogue;
 use kiosk::flow::Timeouts;

@@ -81,7 +81,7 @@ fn write_pki(args: &[String]) -> ExitCode {
         }
     }
     let Some(out) = out else { return usage() };
-    match kiosk::sync::pki::write_dev_pki(&out, &devices) {
+    match kiosk::dev::pki::write_dev_pki(&out, &devices) {
         Ok(()) => {
             println!("development PKI written to {}", out.display());
             ExitCode::SUCCESS

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use kiosk::sync::pki;
+use kiosk::dev::pki;
 use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::pem::PemObject;

@@ -1,8 +1,9 @@
 //! One error type for everything that can go wrong between a reader and a parsed document, with
 //! the plain sentence an applicant sees next to the precise reason a technician reads in the log.
+//! The two parsers' own errors live here too, so that every layer of the card room can use this
+//! file without it importing any of them.
 
-use super::cnid::CnidError;
-use super::mrz::MrzError;
+use crate::domain::id_number::IdNumberError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CardError {
@@ -35,6 +36,36 @@ pub enum CardError {
     Frame(String),
     #[error("reader module status {code:#04x}: {meaning}")]
     Module { code: u8, meaning: &'static str },
+}
+
+/// Why a resident ID card's text block (`idcard::cnid`) is not an identity.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CnidError {
+    #[error("text block has {0} bytes, expected 256")]
+    Length(usize),
+    #[error("unknown card type flag {0:#06x} at offset 248")]
+    TypeFlag(u16),
+    #[error("field {field} is not valid UCS-2 text")]
+    Text { field: &'static str },
+    #[error("field {field} is not a date: {value:?}")]
+    Date { field: &'static str, value: String },
+    #[error("identity number rejected: {0}")]
+    IdNumber(#[from] IdNumberError),
+    #[error("identity number disagrees with the card's {0}")]
+    Inconsistent(&'static str),
+    #[error("required field {0} is empty")]
+    Empty(&'static str),
+}
+
+/// Why a machine-readable zone (`icao::mrz`) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MrzError {
+    #[error("not a TD1, TD3 or permit MRZ: {0} line(s) of {1} characters")]
+    Shape(usize, usize),
+    #[error("character {0:?} is not allowed in an MRZ")]
+    Character(char),
+    #[error("check digit of the {0} does not match: the MRZ was mistyped or misread")]
+    CheckDigit(&'static str),
 }
 
 /// What the applicant is asked to do, in Chinese and English.

@@ -1,23 +1,22 @@
-//! Card readers: the port the session listens to and its adapters. Demo mode and the tests use
-//! the simulated reader; PC/SC readers come next (issue 3) behind the same trait.
+//! Card readers: the ports the application listens to, and the layers behind them, arranged as
+//! JMRTD separates data, protocol and service. Each layer imports only layers listed before it:
+//!
+//! * this module: the ports (`CardReader`, `CardEvent`, `DemoCards`) and the errors (`error`);
+//! * `transport`: APDUs and the `Transceiver` port, the PC/SC transceiver;
+//! * `icao`: ICAO 9303 data, no I/O: MRZ, BER-TLV, the LDS, passive authentication;
+//! * `emrtd`: the ICAO protocol: BAC, secure messaging, the chip's files, the whole document;
+//! * `idcard`: the resident ID card's reader module: text block, pseudo-APDUs, serial frames,
+//!   photo plug-in, sample cards;
+//! * `readers`: the adapters that implement `CardReader` (PC/SC, serial module, simulated).
+//!
+//! Demo mode and the tests use the simulated reader through the same port as the real ones.
 
-pub mod apdu;
-pub mod bac;
-pub mod cnid;
-pub mod document;
 pub mod emrtd;
 pub mod error;
-pub mod idmodule;
-pub mod lds;
-pub mod mrz;
-pub mod pa;
-pub mod pcsc;
-pub mod pcsc_id;
-pub mod portrait;
-pub mod sam;
-pub mod sim;
-pub mod sm;
-pub mod tlv;
+pub mod icao;
+pub mod idcard;
+pub mod readers;
+pub mod transport;
 
 use std::time::Duration;
 
@@ -37,12 +36,12 @@ pub trait CardReader: Send {
     fn wait_event(&mut self, timeout: Duration) -> Option<CardEvent>;
 }
 
-/// The sample cards demo mode offers on the start screen: the applicant taps one and it is put
-/// on the (simulated) reader. The core offers them without knowing the reader behind them.
-pub trait DemoCards: Send {
-    /// One label per sample card, in order.
-    fn labels(&self) -> Vec<String>;
-    /// Puts sample card `index` on the reader (out of range: nothing happens).
+/// Sample cards the attract screen offers in demo mode, so the application can put one on the
+/// simulated reader without knowing which adapter is behind it.
+pub trait DemoCards: Send + Sync {
+    /// One label per sample card: masked, and marked as a demo card.
+    fn labels(&self) -> &[String];
+    /// Puts sample card `index` on the reader.
     fn insert(&self, index: usize);
     /// Takes the card off the reader.
     fn remove(&self);

@@ -1,10 +1,10 @@
 //! The ID-card reader-module personality: the class-FF pseudo-APDU block scheme of
-//! `devices::card::idmodule` (`shared/reference/cards.md` §1.8), served from a synthetic text
-//! block and a placeholder photo block.
+//! `devices::card::idcard::idmodule` (docs/CARDS.md, "ID readers on PC/SC"), served from a
+//! synthetic text block and a placeholder photo block.
 
 use super::{ATR, VirtualCard, sw};
-use crate::devices::card::cnid::TEXT_BLOCK_LEN;
-use crate::devices::card::idmodule::{BLOCK_PREFIX, PHOTO_LEN, block_layout};
+use crate::devices::card::idcard::cnid::TEXT_BLOCK_LEN;
+use crate::devices::card::idcard::idmodule::{BLOCK_PREFIX, PHOTO_LEN, block_layout};
 
 pub struct IdModuleCard {
     text: Vec<u8>,

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-use super::cnid::parse_text_block;
-use super::error::CardError;
-use super::idmodule::{self, PseudoApdu};
-use super::pcsc::{Monitor, PcscCard, ReaderEvent, reader_matches};
-use super::portrait::{self, PortraitDecoder};
-use super::{CardEvent, CardReader};
+use super::monitor::{Monitor, ReaderEvent, reader_matches};
+use crate::devices::card::error::CardError;
+use crate::devices::card::idcard::idmodule::{self, PseudoApdu};
+use crate::devices::card::idcard::portrait::PortraitDecoder;
+use crate::devices::card::transport::pcsc::PcscCard;
+use crate::devices::card::{CardEvent, CardReader};
 use crate::domain::identity::Identity;
 
 pub struct PcscIdReader {
@@ -49,10 +49,7 @@ impl PcscIdReader {
     fn read(&mut self, reader: &str) -> Result<Identity, CardError> {
         let ctx = self.monitor.context()?;
         let mut card = PcscCard::connect(ctx, reader)?;
-        let data = idmodule::read(&mut card, &self.command)?;
-        let mut identity = parse_text_block(&data.text[..], (self.today)())?;
-        portrait::attach(&mut identity, &data.photo, self.decoder.as_ref());
-        Ok(identity)
+        idmodule::read(&mut card, &self.command)?.identity((self.today)(), self.decoder.as_ref())
     }
 
     fn handle(&mut self, event: ReaderEvent) {

@@ -1,9 +1,9 @@
 //! A virtual smart card for development and tests, written in this project: it speaks the
 //! `vsmartcard-vpcd` socket protocol so the kiosk's PC/SC code runs through the real `pcscd`
-//! and the real `pcsc` crate without hardware (`shared/reference/cards.md` §3.5 and §5).
+//! and the real `pcsc` crate without hardware (docs/CARDS.md, "The virtual reader").
 //!
 //! Two personalities: an ID-card reader module answering the class-FF pseudo-APDUs of
-//! `devices::card::idmodule` from a synthetic text block, and an eMRTD with BAC, secure
+//! `devices::card::idcard::idmodule` from a synthetic text block, and an eMRTD with BAC, secure
 //! messaging and an LDS whose EF.SOD is signed by a test PKI. vpcd listens on every interface,
 //! so neither it nor this module belongs on a kiosk image: only `kiosk-vcard` and the tests use it.
 
@@ -14,8 +14,8 @@ pub mod sam_module;
 pub mod samples;
 pub mod vpcd;
 
-use crate::devices::card::apdu::Transceiver;
 use crate::devices::card::error::CardError;
+use crate::devices::card::transport::apdu::Transceiver;
 
 /// What a card does with what the reader sends.
 pub trait VirtualCard: Send {
@@ -25,7 +25,7 @@ pub trait VirtualCard: Send {
     fn respond(&mut self, apdu: &[u8]) -> Vec<u8>;
 }
 
-/// The ATR vicc's ePass presents, which pcscd accepts (cards.md §3.3).
+/// The ATR of vsmartcard's own ePass emulation (`vicc -t ePass`), which pcscd accepts.
 pub const ATR: [u8; 11] = [
     0x3B, 0x95, 0x13, 0x81, 0x01, 0x80, 0x73, 0xFF, 0x01, 0x00, 0x0B,
 ];

@@ -9,8 +9,8 @@ use image::imageops::FilterType;
 
 use super::emrtd::{EmrtdCard, Quirks};
 use super::pki::TestPki;
-use crate::devices::card::lds::{self, PersonalDetails, build};
-use crate::devices::card::mrz;
+use crate::devices::card::icao::lds::{self, PersonalDetails, build};
+use crate::devices::card::icao::mrz;
 
 /// ICAO 9303 specimen (Part 4 / Appendix D of Part 11): ERIKSSON, L898902C3.
 pub const SPECIMEN_TD3: &str =
@@ -76,7 +76,8 @@ pub const PERMIT: (&str, &str, &str) = ("C12345678", "310101", "920418");
 pub fn permit(pki: &TestPki, quirks: Quirks) -> EmrtdCard {
     let (number, expiry, birth) = PERMIT;
     let line = mrz::permit_line("CS", number, expiry, birth);
-    // The national record after the line is undocumented (cards.md §2.9); filler stands in.
+    // The national record after the line is undocumented (docs/CARDS.md, "Chinese travel
+    // permits"); filler stands in.
     let record = format!("{line}{}", "<".repeat(60));
     let mut groups = BTreeMap::new();
     groups.insert(1, build::dg1(&record));

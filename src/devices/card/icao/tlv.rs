@@ -1,7 +1,7 @@
 //! BER-TLV as ISO/IEC 7816-4 and ICAO 9303 Part 10 use it: tags of one to three bytes, definite
 //! lengths of up to four bytes. Parsing never trusts a length: every value is bounds-checked.
 
-use super::error::CardError;
+use crate::devices::card::error::CardError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tlv<'a> {
@@ -127,7 +127,8 @@ mod tests {
 
     #[test]
     fn parses_the_ef_com_served_by_vicc() {
-        // cards.md §2.1: `60 16 5F01 04 "0107" 5F36 06 "040000" 5C 02 61 75`. Those children
+        // vsmartcard's `vicc -t ePass` serves `60 16 5F01 04 "0107" 5F36 06 "040000" 5C 02 61 75`
+        // (LDS 1.7, Unicode 4.0.0, DG1 and DG2; docs/CARDS.md, "ICAO chips"). Those children
         // add up to 20 bytes (0x14), not 0x16, so the length byte is taken from the children.
         let mut com = vec![0x60, 0x14, 0x5F, 0x01, 0x04];
         com.extend_from_slice(b"0107");

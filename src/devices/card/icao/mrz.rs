@@ -1,8 +1,11 @@
-//! Machine-readable zones (ICAO 9303 Parts 3–5, `shared/reference/cards.md` §2.2 and §2.9):
-//! TD3 passports (2×44), TD1 cards (3×30) and the one-line 30-character MRZ of the card-type
-//! Chinese travel permits (`CS` to Hong Kong/Macau, `CD` to Taiwan). Every check digit is
+//! Machine-readable zones: TD3 passports (2×44, ICAO Doc 9303 Part 4), TD1 cards (3×30, Part 5)
+//! with the check digits of Part 3, and the one-line 30-character MRZ of the card-type Chinese
+//! travel permits (`CS` to Hong Kong/Macau, `CD` to Taiwan), which is not a Doc 9303 format
+//! (docs/CARDS.md, "Chinese travel permits"). Every check digit is
 //! verified. The fields feed Basic Access Control, whose key seed is document number, birth date
 //! and expiry, each with its check digit (`bac_input`).
+
+use crate::devices::card::error::MrzError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MrzKind {
@@ -29,16 +32,6 @@ pub struct Mrz {
     pub sex: char,
     pub primary_name: String,
     pub secondary_name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MrzError {
-    #[error("not a TD1, TD3 or permit MRZ: {0} line(s) of {1} characters")]
-    Shape(usize, usize),
-    #[error("character {0:?} is not allowed in an MRZ")]
-    Character(char),
-    #[error("check digit of the {0} does not match: the MRZ was mistyped or misread")]
-    CheckDigit(&'static str),
 }
 
 fn value(c: char) -> Option<u32> {

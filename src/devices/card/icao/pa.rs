@@ -1,8 +1,8 @@
-//! Passive authentication (ICAO 9303 Part 11 §5.1, Part 10 §4.6.2; `shared/reference/cards.md`
-//! §2.8): every data group read is hashed and compared with EF.SOD, EF.SOD's CMS signature is
-//! checked with the Document Signer certificate it carries, and that certificate against the
-//! CSCA certificates the technician configured. The outcome is one of three, never a silent
-//! "ok": verified, no trust anchor configured (the chain could not be anchored), or failed.
+//! Passive authentication (ICAO Doc 9303 Part 11 §5.1, EF.SOD in Part 10 §4.6.2, CMS SignedData of
+//! RFC 5652): every data group read is hashed and compared with EF.SOD, EF.SOD's CMS signature is
+//! checked with the Document Signer certificate it carries, and that certificate against the CSCA
+//! certificates the technician configured. The outcome is one of three, never a silent "ok":
+//! verified, no trust anchor configured (the chain could not be anchored), or failed.
 //!
 //! Supported signatures: ECDSA on P-256 / P-384 and RSA PKCS#1 v1.5, with SHA-1/224/256/384/512.
 //! Anything else (RSA-PSS, Brainpool curves, explicit curve parameters) fails with its name.

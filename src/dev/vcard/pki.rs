@@ -27,8 +27,8 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Validity;
 
-use crate::devices::card::pa::{DataGroupHash, LdsSecurityObject, oid};
-use crate::devices::card::tlv;
+use crate::devices::card::icao::pa::{DataGroupHash, LdsSecurityObject, oid};
+use crate::devices::card::icao::tlv;
 
 pub struct TestPki {
     pub csca: Certificate,

@@ -1,5 +1,5 @@
 //! The plug-in point for the ID card's photo. The 1024-byte block is encrypted ("WLT") and only
-//! the reader vendor's licensed library decodes it (`shared/reference/cards.md` §1.7), so the
+//! the reader vendor's licensed library decodes it (docs/CARDS.md, "The photo block"), so the
 //! kiosk loads a shared library named in `devices.card.photo_decoder` that exports
 //!
 //! ```c

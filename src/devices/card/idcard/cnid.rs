@@ -1,36 +1,20 @@
 //! The 256-byte text block of the resident ID card and its J, I and Y siblings.
 //!
-//! Layouts: `shared/reference/cards.md` §1.3 (mainland) and §1.5 (J, I 2017, Y 2023). Text is
-//! UCS-2 little-endian, padded with U+0020; the card type flag is at offset 248. A card whose
-//! number fails its checksum or disagrees with the card's own birth date or sex is an error,
-//! never an identity.
+//! No public standard prints the byte layouts; they are the ones public reader software uses,
+//! set out in docs/CARDS.md ("The text block"). The codes inside are public: sex GB/T 2261.1,
+//! nation GB/T 3304, identity number GB 11643-1999. Text is UCS-2 little-endian, padded with
+//! U+0020; the card type flag is at offset 248. A card whose number fails its checksum or
+//! disagrees with the card's own birth date or sex is an error, never an identity.
 
 use chrono::NaiveDate;
 
-use crate::domain::id_number::{IdNumber, IdNumberError};
+use crate::devices::card::error::CnidError;
+use crate::domain::id_number::IdNumber;
 use crate::domain::identity::{CardType, Identity, Sex, ValidUntil};
 use crate::domain::nation::Nation;
 
 pub const TEXT_BLOCK_LEN: usize = 256;
 const TYPE_FLAG: usize = 248;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CnidError {
-    #[error("text block has {0} bytes, expected 256")]
-    Length(usize),
-    #[error("unknown card type flag {0:#06x} at offset 248")]
-    TypeFlag(u16),
-    #[error("field {field} is not valid UCS-2 text")]
-    Text { field: &'static str },
-    #[error("field {field} is not a date: {value:?}")]
-    Date { field: &'static str, value: String },
-    #[error("identity number rejected: {0}")]
-    IdNumber(#[from] IdNumberError),
-    #[error("identity number disagrees with the card's {0}")]
-    Inconsistent(&'static str),
-    #[error("required field {0} is empty")]
-    Empty(&'static str),
-}
 
 /// A field: offset and length in bytes.
 #[derive(Clone, Copy)]
@@ -322,7 +306,7 @@ pub fn encode_text_block(id: &Identity) -> [u8; TEXT_BLOCK_LEN] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::card::sim::sample_identities;
+    use crate::devices::card::idcard::samples::sample_identities;
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()
@@ -330,7 +314,8 @@ mod tests {
 
     #[test]
     fn reference_hex_dump_fields() {
-        // cards.md §1.3: name 王美娜 = 8B 73 8E 7F 1C 5A, sex `32 00`, nation `30 00 31 00`.
+        // The published mainland dump of docs/CARDS.md ("The text block"): name 王美娜 =
+        // 8B 73 8E 7F 1C 5A, sex `32 00`, nation `30 00 31 00`.
         let mut id = sample_identities(today()).remove(0);
         id.name = "王美娜".into();
         let b = encode_text_block(&id);

@@ -4,9 +4,9 @@
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
-use crate::devices::card::cnid::TEXT_BLOCK_LEN;
-use crate::devices::card::idmodule::PHOTO_LEN;
-use crate::devices::card::sam::{FIND_CARD, READ_BASE, SELECT_CARD, frame, unframe};
+use crate::devices::card::idcard::cnid::TEXT_BLOCK_LEN;
+use crate::devices::card::idcard::idmodule::PHOTO_LEN;
+use crate::devices::card::idcard::sam::{FIND_CARD, READ_BASE, SELECT_CARD, frame, unframe};
 
 /// The card on the module, if any: text block and photo block.
 pub type Slot = Arc<Mutex<Option<([u8; TEXT_BLOCK_LEN], Vec<u8>)>>>;

@@ -1,16 +1,21 @@
 //! ID-card readers whose firmware holds the security module and hands its data out as class-FF
-//! pseudo-APDUs over PC/SC (`shared/reference/cards.md` §1.8): six blocks, each answered with a
-//! 4-byte prefix and a slice of the 256-byte text block or the 1024-byte photo block. The command
-//! template is configurable because the scheme is vendor-specific.
+//! pseudo-APDUs over PC/SC (class FF is the class PC/SC Part 3 leaves to the reader itself; the
+//! block scheme is one vendor's, docs/CARDS.md "ID readers on PC/SC"): six blocks, each answered
+//! with a 4-byte prefix and a slice of the 256-byte text block or the 1024-byte photo block. The
+//! command template is configurable because the scheme is vendor-specific.
 
+use chrono::NaiveDate;
 use zeroize::Zeroizing;
 
-use super::apdu::{self, Transceiver};
-use super::cnid::TEXT_BLOCK_LEN;
-use super::error::CardError;
+use super::cnid::{TEXT_BLOCK_LEN, parse_text_block};
+use super::portrait::{self, PortraitDecoder};
+use crate::devices::card::error::CardError;
+use crate::devices::card::transport::apdu::{self, Transceiver};
+use crate::domain::identity::Identity;
 
 pub const PHOTO_LEN: usize = 1024;
-/// The undocumented prefix in front of each block (likely the lengths of §1.2).
+/// The undocumented prefix in front of each block (likely the text and photo lengths that the
+/// serial module's read answer starts with, see `sam::base_data`).
 pub const BLOCK_PREFIX: usize = 4;
 const BLOCKS: u8 = 6;
 
@@ -48,6 +53,21 @@ impl Default for PseudoApdu {
 pub struct ModuleData {
     pub text: Zeroizing<[u8; TEXT_BLOCK_LEN]>,
     pub photo: Zeroizing<Vec<u8>>,
+}
+
+impl ModuleData {
+    /// The identity on the card: the text block parsed and cross-checked (`today` bounds
+    /// plausible birth dates), with the photo decoded when a decoder is configured. Both reader
+    /// adapters, PC/SC and serial, end their read here.
+    pub fn identity(
+        &self,
+        today: NaiveDate,
+        decoder: Option<&PortraitDecoder>,
+    ) -> Result<Identity, CardError> {
+        let mut identity = parse_text_block(&self.text[..], today)?;
+        portrait::attach(&mut identity, &self.photo, decoder);
+        Ok(identity)
+    }
 }
 
 pub fn read(t: &mut dyn Transceiver, cmd: &PseudoApdu) -> Result<ModuleData, CardError> {

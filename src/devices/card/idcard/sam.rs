@@ -1,19 +1,18 @@
-//! The ID reader-module frame protocol (SAM_V, "GA 450" style; `shared/reference/cards.md` §1.2):
-//! `AA AA AA 96 69`, a big-endian length, the payload and an XOR check byte over length and
-//! payload. Host frames carry CMD PARA DATA; module frames SW1 SW2 SW3 DATA, SW3 being the
-//! module's status. A read is always find card → select card → read text and photo.
+//! The ID reader module's serial frame protocol. The module's interface is standardised in GA 467
+//! (not publicly available), so the frames, commands and status codes here are as reader vendors
+//! document them (docs/CARDS.md, "The reader module's frames"): `AA AA AA 96 69`, a big-endian
+//! length, the payload and an XOR check byte over length and payload. Host frames carry CMD PARA
+//! DATA; module frames SW1 SW2 SW3 DATA, SW3 being the module's status. A read is always find card
+//! → select card → read text and photo.
 
 use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use zeroize::Zeroizing;
 
-use super::cnid::{TEXT_BLOCK_LEN, parse_text_block};
-use super::error::CardError;
+use super::cnid::TEXT_BLOCK_LEN;
 use super::idmodule::{ModuleData, PHOTO_LEN};
-use super::portrait::{self, PortraitDecoder};
-use super::{CardEvent, CardReader};
+use crate::devices::card::error::CardError;
 use crate::devices::serial;
 
 pub const PREAMBLE: [u8; 5] = [0xAA, 0xAA, 0xAA, 0x96, 0x69];
@@ -22,7 +21,7 @@ pub const FIND_CARD: (u8, u8) = (0x20, 0x01);
 pub const SELECT_CARD: (u8, u8) = (0x20, 0x02);
 pub const READ_BASE: (u8, u8) = (0x30, 0x01);
 
-/// SW3 codes (cards.md §1.2).
+/// The module's status byte SW3 (docs/CARDS.md, "The reader module's frames").
 pub fn status_meaning(sw3: u8) -> &'static str {
     match sw3 {
         0x90 => "success",
@@ -215,82 +214,13 @@ impl SamModule {
     }
 }
 
-/// The hall kiosk's ID-card reader on a serial module: polls for a card, reads it once, and
-/// reports its removal when the module stops finding it.
-pub struct SamReader {
-    module: SamModule,
-    today: fn() -> NaiveDate,
-    decoder: Option<PortraitDecoder>,
-    present: bool,
-    last_error: Option<String>,
-}
-
-impl SamReader {
-    pub fn new(
-        module: SamModule,
-        today: fn() -> NaiveDate,
-        decoder: Option<PortraitDecoder>,
-    ) -> Self {
-        SamReader {
-            module,
-            today,
-            decoder,
-            present: false,
-            last_error: None,
-        }
-    }
-}
-
-impl CardReader for SamReader {
-    fn wait_event(&mut self, timeout: Duration) -> Option<CardEvent> {
-        let started = Instant::now();
-        let found = match self.module.card_present() {
-            Ok(found) => {
-                self.last_error = None;
-                found
-            }
-            Err(e) => {
-                let text = e.to_string();
-                if self.last_error.as_ref() != Some(&text) {
-                    tracing::warn!(error = %text, "card: reader module");
-                    self.last_error = Some(text);
-                }
-                false
-            }
-        };
-        let event = match (self.present, found) {
-            (false, true) => {
-                self.present = true;
-                let read = self.module.read().and_then(|d| {
-                    let mut identity = parse_text_block(&d.text[..], (self.today)())?;
-                    portrait::attach(&mut identity, &d.photo, self.decoder.as_ref());
-                    Ok(identity)
-                });
-                Some(match read {
-                    Ok(identity) => CardEvent::Inserted(Box::new(identity)),
-                    Err(e) => CardEvent::Unreadable(format!("reader module: {e}")),
-                })
-            }
-            (true, false) => {
-                self.present = false;
-                Some(CardEvent::Removed)
-            }
-            _ => None,
-        };
-        if event.is_none() {
-            std::thread::sleep(timeout.saturating_sub(started.elapsed()));
-        }
-        event
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_fixed_frames_of_the_reference() {
-        // cards.md §1.2.
+        // The example frames vendors publish (docs/CARDS.md, "The reader module's frames").
         assert_eq!(
             command(FIND_CARD),
             [0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x03, 0x20, 0x01, 0x22]

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
-use super::apdu::Transceiver;
-use super::emrtd::{self, ExtendedLength};
-use super::error::CardError;
-use super::lds::{self, ImageFormat, PersonalDetails};
-use super::mrz::Mrz;
-use super::pa::{self, PassiveAuth};
+use super::chip::{self, ExtendedLength};
+use crate::devices::card::error::CardError;
+use crate::devices::card::icao::lds::{self, ImageFormat, PersonalDetails};
+use crate::devices::card::icao::mrz::Mrz;
+use crate::devices::card::icao::pa::{self, PassiveAuth};
+use crate::devices::card::transport::apdu::Transceiver;
 
 /// Data groups the kiosk reads: MRZ, face, national-character details.
 pub const WANTED: [u8; 3] = [1, 2, 11];
@@ -35,7 +35,7 @@ pub fn read(
     cscas: &[Certificate],
     extended: ExtendedLength,
 ) -> Result<ChipDocument, CardError> {
-    let files = emrtd::read_chip(t, bac_input, &WANTED, extended)?;
+    let files = chip::read_chip(t, bac_input, &WANTED, extended)?;
     let dg1 = files.groups.get(&1).ok_or(CardError::Status {
         command: "SELECT DG1",
         sw: 0x6A82,
@@ -70,14 +70,15 @@ pub fn read(
     })
 }
 
-#[cfg(test)]
+/// The whole read against the virtual chips of `dev::vcard`, so only with the `dev` feature.
+#[cfg(all(test, feature = "dev"))]
 mod tests {
     use super::*;
-    use crate::devices::card::mrz;
-    use crate::vcard::emrtd::{EmrtdCard, Quirks};
-    use crate::vcard::pki::TestPki;
-    use crate::vcard::samples;
-    use crate::vcard::{Loopback, VirtualCard};
+    use crate::dev::vcard::emrtd::{EmrtdCard, Quirks};
+    use crate::dev::vcard::pki::TestPki;
+    use crate::dev::vcard::samples;
+    use crate::dev::vcard::{Loopback, VirtualCard};
+    use crate::devices::card::icao::mrz;
     use std::sync::OnceLock;
 
     fn pki() -> &'static TestPki {

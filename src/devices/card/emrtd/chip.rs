@@ -1,21 +1,21 @@
 //! Reading an ICAO 9303 chip: SELECT the eMRTD application, Basic Access Control (GET CHALLENGE,
-//! MUTUAL AUTHENTICATE), then every file under secure messaging (`shared/reference/cards.md`
-//! §2.3–2.5). Files are read with the largest chunk the reader's response limit allows, starting
-//! at offset 0 without learning the length first: a chip answers a READ BINARY past the end of
-//! a file with what there is (`62 82`), so a file under 64 KB takes one extended READ BINARY, and
-//! one short read when it fits 231 bytes. If that fails (a chip refusing extended length or reads
-//! past the end ends the secure session), the chip is read again after a fresh BAC the classic
-//! way: an 8-byte header read for the length, then 231-byte short reads.
+//! MUTUAL AUTHENTICATE; ICAO Doc 9303 Part 11 §4.3), then every file under secure messaging (§9.8)
+//! with the SELECT and READ BINARY of ISO/IEC 7816-4. Files are read with the largest chunk the
+//! reader's response limit allows, starting at offset 0 without learning the length first: a chip
+//! answers a READ BINARY past the end of a file with what there is (`62 82`), so a file under 64 KB
+//! takes one extended READ BINARY, and one short read when it fits 231 bytes. If that fails (a chip
+//! refusing extended length or reads past the end ends the secure session), the chip is read again
+//! after a fresh BAC the classic way: an 8-byte header read for the length, then 231-byte short
+//! reads.
 
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
 
-use super::apdu::{self, Command, Transceiver};
 use super::bac::{self, pad};
-use super::error::CardError;
-use super::lds;
 use super::sm::{self, SecureChannel};
-use super::tlv;
+use crate::devices::card::error::CardError;
+use crate::devices::card::icao::{lds, tlv};
+use crate::devices::card::transport::apdu::{self, Command, Transceiver};
 
 pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
 

@@ -1,10 +1,10 @@
-//! The logical data structure of an ICAO 9303 chip (Part 10; `shared/reference/cards.md` §2.1
-//! and §2.6): which data groups EF.COM lists, the MRZ in DG1, the face image inside DG2's
-//! biometric templates, and the national-character details of DG11.
+//! The logical data structure of an ICAO 9303 chip (Doc 9303 Part 10; the face record is ISO/IEC
+//! 19794-5; docs/CARDS.md, "ICAO chips"): which data groups EF.COM lists, the MRZ in DG1, the face
+//! image inside DG2's biometric templates, and the national-character details of DG11.
 
-use super::error::CardError;
 use super::mrz::{self, Mrz};
 use super::tlv;
+use crate::devices::card::error::CardError;
 
 /// File identifiers and the outer tag of each elementary file read.
 pub const EF_COM: u16 = 0x011E;
@@ -63,7 +63,7 @@ pub fn dg1_mrz(dg1: &[u8]) -> Result<(String, Mrz), CardError> {
         .filter(|s| s.is_ascii())
         .ok_or_else(|| CardError::Tlv("DG1 MRZ is not ASCII".into()))?;
     // Card-type permits carry their 30-character line followed by an undocumented national
-    // record (cards.md §2.9); only the line is an MRZ.
+    // record (docs/CARDS.md, "Chinese travel permits"); only the line is an MRZ.
     let lines: Vec<&str> = if text.starts_with("CS") || text.starts_with("CD") {
         vec![&text[..text.len().min(30)]]
     } else {
@@ -176,7 +176,8 @@ pub mod build {
         tlv::encode(0x61, &tlv::encode(0x5F1F, mrz_chars.as_bytes()))
     }
 
-    /// A minimal ISO/IEC 19794-5 record around a JPEG (header fields as in cards.md §2.6).
+    /// A minimal ISO/IEC 19794-5 record around a JPEG: format `FAC\0`, version `010\0`, record
+    /// length, one face.
     pub fn dg2(jpeg: &[u8]) -> Vec<u8> {
         let mut record = b"FAC\x00010\x00".to_vec();
         let total = 14 + 20 + 12 + jpeg.len();
@@ -252,7 +253,8 @@ mod tests {
 
     #[test]
     fn finds_the_image_in_the_dg2_vicc_serves_with_its_outer_tag_restored() {
-        // cards.md §2.6: 7F61 → 020101 → 7F60 → A1 08 8702 0101 8802 0501 → 5F2E "FAC\0" "010\0" …
+        // The nesting vicc serves (docs/CARDS.md, "ICAO chips"): 7F61 → 020101 → 7F60 →
+        // A1 08 8702 0101 8802 0501 → 5F2E "FAC\0" "010\0" …
         let jpeg = [0xFF, 0xD8, 0xFF, 0xDB, 0, 0, 0xFF, 0xD9];
         let dg2 = build::dg2(&jpeg);
         assert_eq!(&dg2[..2], &[0x75, dg2.len() as u8 - 2]);

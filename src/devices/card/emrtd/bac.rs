@@ -1,7 +1,7 @@
-//! Basic Access Control cryptography (ICAO 9303 Part 11 §4.3 and Appendix D;
-//! `shared/reference/cards.md` §2.3): key derivation from the MRZ information, two-key 3DES in
-//! CBC mode with a zero IV, and the ISO/IEC 9797-1 MAC algorithm 3 ("retail MAC") with padding
-//! method 2. The APDU exchange and secure messaging build on these (still to come, issue 3).
+//! Basic Access Control cryptography (ICAO Doc 9303 Part 11 §4.3, checked against the worked
+//! example of its Appendix D): key derivation from the MRZ information, two-key 3DES in CBC mode
+//! with a zero IV, and the ISO/IEC 9797-1 MAC algorithm 3 ("retail MAC") with padding method 2.
+//! The APDU exchange (`chip::authenticate`) and secure messaging (`sm`) build on these.
 
 use des::TdesEde2;
 use des::cipher::{BlockDecrypt, BlockEncrypt, KeyInit, generic_array::GenericArray};

@@ -1,4 +1,4 @@
-//! The card end of the vpcd socket protocol (`shared/reference/cards.md` §3.5): every message is
+//! The card end of the vpcd socket protocol (docs/CARDS.md, "The virtual reader"): every message is
 //! a 2-byte big-endian length and a payload; one-byte payloads are power off (00), power on (01),
 //! reset (02) and "get ATR" (04, answered with the ATR); anything else is an APDU answered with a
 //! response. Connecting inserts the card, closing the socket removes it.

@@ -1,5 +1,5 @@
-//! PC/SC adapter on `pcsc-lite` through the `pcsc` crate (`shared/reference/cards.md` §1.8, §3):
-//! a `Transceiver` over a connected card and a reader monitor built on `SCardGetStatusChange`.
+//! The PC/SC reader monitor, built on `SCardGetStatusChange` (PC/SC Part 5): which readers
+//! exist and what is on them, as a stream of changes.
 //!
 //! The monitor compares snapshots of every reader (present, ATR, event counter) so a card pulled
 //! and put back between two looks still shows as removed and inserted. When `pcscd` goes away
@@ -10,83 +10,10 @@ use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::time::Duration;
 
-use pcsc::{Context, Protocols, ReaderState, Scope, ShareMode, State};
+use pcsc::{Context, ReaderState, Scope, State};
 
-use super::apdu::Transceiver;
-use super::error::CardError;
-
-/// Longest response the vpcd socket and most extended-length readers pass (2-byte length).
-pub const MAX_RESPONSE: usize = 65_535;
-
-fn reader_error(e: pcsc::Error) -> CardError {
-    match e {
-        pcsc::Error::RemovedCard | pcsc::Error::ResetCard | pcsc::Error::NoSmartcard => {
-            CardError::Removed
-        }
-        e => CardError::Reader(e.to_string()),
-    }
-}
-
-/// A card connected in shared mode.
-pub struct PcscCard {
-    card: Option<pcsc::Card>,
-    buffer: Vec<u8>,
-}
-
-impl Drop for PcscCard {
-    /// A card still present is reset (ending any secure-messaging session); a card already
-    /// taken away is left alone, as there is nothing to reset.
-    fn drop(&mut self) {
-        if let Some(card) = self.card.take() {
-            let present = card
-                .status2_owned()
-                .is_ok_and(|s| s.status().contains(pcsc::Status::PRESENT));
-            let how = if present {
-                pcsc::Disposition::ResetCard
-            } else {
-                pcsc::Disposition::LeaveCard
-            };
-            let _ = card.disconnect(how);
-        }
-    }
-}
-
-impl PcscCard {
-    pub fn connect(ctx: &Context, reader: &str) -> Result<PcscCard, CardError> {
-        let name =
-            CString::new(reader).map_err(|_| CardError::Reader("reader name has a NUL".into()))?;
-        let card = ctx
-            .connect(&name, ShareMode::Shared, Protocols::ANY)
-            .map_err(|e| match e {
-                pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard => CardError::NoCard,
-                e => reader_error(e),
-            })?;
-        Ok(PcscCard {
-            card: Some(card),
-            buffer: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
-        })
-    }
-}
-
-impl Transceiver for PcscCard {
-    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
-        let card = self.card.as_ref().ok_or(CardError::Removed)?;
-        let response = card
-            .transmit(apdu, &mut self.buffer)
-            .map(<[u8]>::to_vec)
-            .map_err(reader_error)?;
-        // A card lost in the middle of an exchange comes back from pcscd as an empty answer
-        // (seen with vpcd) before the reader state shows the removal.
-        if response.is_empty() {
-            return Err(CardError::Removed);
-        }
-        Ok(response)
-    }
-
-    fn max_response(&self) -> usize {
-        MAX_RESPONSE
-    }
-}
+use crate::devices::card::error::CardError;
+use crate::devices::card::transport::pcsc::reader_error;
 
 /// Whether `reader` is the one `pattern` names: its full name or a part of it (any reader when
 /// there is no pattern).

@@ -1,7 +1,7 @@
 //! Command and response APDUs (ISO/IEC 7816-4) and the transport port every reader adapter
 //! implements: PC/SC, the in-process virtual card of the unit tests, scripted fakes.
 
-use super::error::CardError;
+use crate::devices::card::error::CardError;
 
 /// Sends one command APDU and returns the response with its status word.
 pub trait Transceiver {

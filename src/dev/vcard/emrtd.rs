@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use rand_core::{OsRng, RngCore};
 
 use super::{ATR, VirtualCard, sw};
-use crate::devices::card::apdu::{self, Command};
-use crate::devices::card::bac::{self, pad};
-use crate::devices::card::emrtd::EMRTD_AID;
-use crate::devices::card::sm::SecureChannel;
+use crate::devices::card::emrtd::bac::{self, pad};
+use crate::devices::card::emrtd::chip::EMRTD_AID;
+use crate::devices::card::emrtd::sm::SecureChannel;
+use crate::devices::card::transport::apdu::{self, Command};
 
 /// Quirks a test can switch on to imitate real chips.
 #[derive(Debug, Clone, Copy)]

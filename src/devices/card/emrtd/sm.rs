@@ -1,6 +1,6 @@
-//! Secure messaging after BAC (ICAO 9303 Part 11 §9.8; `shared/reference/cards.md` §2.4): 3DES
-//! encrypted data in DO87, expected length in DO97, status in DO99 and a retail MAC in DO8E over
-//! the send sequence counter, which advances once per command and once per response.
+//! Secure messaging after BAC (ICAO Doc 9303 Part 11 §9.8, on ISO/IEC 7816-4 secure messaging):
+//! 3DES encrypted data in DO87, expected length in DO97, status in DO99 and a retail MAC in DO8E
+//! over the send sequence counter, which advances once per command and once per response.
 //!
 //! Both ends live here: the terminal side the kiosk uses and the chip side the virtual card
 //! answers with, so a mistake cannot hide in a symmetric pair of private copies.
@@ -12,10 +12,10 @@
 
 use zeroize::Zeroize;
 
-use super::apdu::Command;
 use super::bac::{self, pad};
-use super::error::CardError;
-use super::tlv;
+use crate::devices::card::error::CardError;
+use crate::devices::card::icao::tlv;
+use crate::devices::card::transport::apdu::{self, Command};
 
 #[derive(Clone)]
 pub struct SecureChannel {
@@ -124,7 +124,7 @@ impl SecureChannel {
 
     /// Terminal: verifies and opens a protected response; returns its data and status word.
     pub fn unprotect(&mut self, response: &[u8]) -> Result<(Vec<u8>, u16), CardError> {
-        let (data, sw) = super::apdu::split(response, "secure messaging")?;
+        let (data, sw) = apdu::split(response, "secure messaging")?;
         if data.is_empty() {
             // Unprotected error status: the chip has ended the secure session.
             return match sw {
@@ -173,7 +173,7 @@ impl SecureChannel {
     /// Chip: verifies and opens a protected command; returns the plain command. On error the
     /// chip answers `69 88` and forgets the session keys.
     pub fn open_command(&mut self, apdu: &[u8]) -> Result<Command, CardError> {
-        let p = super::apdu::parse_command(apdu).ok_or_else(|| sm_err("bad APDU"))?;
+        let p = apdu::parse_command(apdu).ok_or_else(|| sm_err("bad APDU"))?;
         let [cla, ins, p1, p2] = p.header;
         if cla & 0x0C != 0x0C {
             return Err(sm_err("command is not protected"));
