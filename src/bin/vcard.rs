@@ -20,7 +20,7 @@ use kiosk::dev::vcard::pki::TestPki;
 use kiosk::dev::vcard::{VirtualCard, samples, vpcd};
 use kiosk::devices::card::idcard::cnid::encode_text_block;
 use kiosk::devices::card::idcard::idmodule::PHOTO_LEN;
-use kiosk::devices::card::idcard::samples::sample_identities;
+use kiosk::domain::samples::sample_identities;
 
 #[derive(Parser)]
 #[command(

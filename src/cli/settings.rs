@@ -10,9 +10,9 @@ use crate::config::{
     self, CardSettings, Central, Charset, Config, ConfigError, CustomPrinterProfile, CutKind,
     ExtendedLength, PhotoSettings, PrinterSettings, Problem, StoreSettings, TimeoutSettings,
 };
-use crate::devices::card::emrtd;
-use crate::devices::card::idmodule::{self, PseudoApdu};
-use crate::devices::card::portrait::PortraitDecoder;
+use crate::devices::card::emrtd::chip as emrtd;
+use crate::devices::card::idcard::idmodule::{self, PseudoApdu};
+use crate::devices::card::idcard::portrait::PortraitDecoder;
 use crate::devices::printer::PrinterProfile;
 use crate::devices::printer::profile;
 use crate::flow::Timeouts;

@@ -9,3 +9,4 @@ pub mod identity;
 pub mod nation;
 pub mod photo;
 pub mod pinyin_name;
+pub mod samples;

@@ -21,7 +21,6 @@ use crate::support::repo;
 const DOC: &str = "docs/ARCHITECTURE.md";
 
 #[test]
-#[ignore = "enabled once issue 11's moves land"]
 fn rooms_use_only_what_the_architecture_allows() {
     let doc = std::fs::read_to_string(repo().join(DOC)).expect("read the architecture document");
     let table = Table::parse(&doc).unwrap_or_else(|e| panic!("{DOC}: {e}"));
@@ -38,7 +37,6 @@ fn rooms_use_only_what_the_architecture_allows() {
 }
 
 #[test]
-#[ignore = "enabled once issue 11's moves land"]
 fn no_import_circles() {
     let circles = circles(&source_files());
     assert!(
@@ -786,7 +784,7 @@ fn resolve(path: &[String], here: &[String], scope: &Scope) -> Option<Vec<String
 }
 
 // ---------------------------------------------------------------------------------------------
-// The readers' own tests (not ignored: they do not read the tree)
+// The readers' own tests
 
 mod readers {
     use super::*;

@@ -19,12 +19,12 @@ use kiosk::devices::card::icao::{lds, mrz};
 use kiosk::devices::card::idcard::cnid::encode_text_block;
 use kiosk::devices::card::idcard::idmodule::{PHOTO_LEN, PseudoApdu};
 use kiosk::devices::card::idcard::sam::SamModule;
-use kiosk::devices::card::idcard::samples::sample_identities;
 use kiosk::devices::card::readers::monitor::{Monitor, ReaderEvent};
 use kiosk::devices::card::readers::pcsc_id::PcscIdReader;
 use kiosk::devices::card::readers::sam::SamReader;
 use kiosk::devices::card::transport::pcsc::PcscCard;
 use kiosk::devices::card::{CardEvent, CardReader};
+use kiosk::domain::samples::sample_identities;
 
 use crate::support;
 

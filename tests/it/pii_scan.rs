@@ -43,7 +43,7 @@ fn the_logs_of_the_whole_test_run_name_no_applicant() {
         NaiveDate::from_ymd_opt(2026, 11, 25).expect("date"),
         chrono::Local::now().date_naive(),
     ] {
-        for person in kiosk::devices::card::idcard::samples::sample_identities(day) {
+        for person in kiosk::domain::samples::sample_identities(day) {
             secrets.extend([
                 person.name.clone(),
                 person.id_number.clone(),

@@ -15,7 +15,7 @@ use crate::support::test_key;
 
 pub fn application(store: &mut Store, key: &str) -> String {
     let today = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
-    let identity = kiosk::devices::card::idcard::samples::sample_identities(today).remove(0);
+    let identity = kiosk::domain::samples::sample_identities(today).remove(0);
     let choices = Choices {
         documents: vec![DocumentRequest {
             document: "passport".into(),
@@ -254,10 +254,9 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
     assert!(status.contains(&waiting), "{status}");
     let (_, dead) = kiosk(&["queue", "dead-letters"]);
     assert!(dead.contains(&refused) && dead.contains("422"), "{dead}");
-    let person = kiosk::devices::card::idcard::samples::sample_identities(
-        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-    )
-    .remove(0);
+    let person =
+        kiosk::domain::samples::sample_identities(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap())
+            .remove(0);
     for listing in [
         &status,
         &dead,
@@ -554,10 +553,9 @@ fn acknowledged_applications_leave_no_personal_data_in_the_files() {
     for i in 0..5 {
         application(&mut store, &format!("pii-{i}"));
     }
-    let person = kiosk::devices::card::idcard::samples::sample_identities(
-        NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
-    )
-    .remove(0);
+    let person =
+        kiosk::domain::samples::sample_identities(NaiveDate::from_ymd_opt(2026, 11, 25).unwrap())
+            .remove(0);
     let secrets: Vec<Vec<u8>> = vec![
         person.name.as_bytes().to_vec(),
         person.id_number.as_bytes().to_vec(),

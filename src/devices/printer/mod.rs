@@ -148,7 +148,7 @@ pub fn sample_application() -> crate::domain::application::Application {
     use crate::domain::application::{Application, Choices};
     use crate::domain::photo::Photo;
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("constant date");
-    let identity = crate::devices::card::idcard::samples::sample_identities(today).remove(0);
+    let identity = crate::domain::samples::sample_identities(today).remove(0);
     Application {
         number: AppNumber::compose("XMH01", today, 42),
         identity,

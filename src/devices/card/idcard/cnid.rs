@@ -306,7 +306,7 @@ pub fn encode_text_block(id: &Identity) -> [u8; TEXT_BLOCK_LEN] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::card::idcard::samples::sample_identities;
+    use crate::domain::samples::sample_identities;
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 25).unwrap()

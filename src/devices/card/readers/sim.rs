@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use crate::devices::card::idcard::cnid::{encode_text_block, parse_text_block};
-use crate::devices::card::idcard::samples::sample_identities;
 use crate::devices::card::{CardEvent, CardReader, DemoCards};
 use crate::domain::identity::CardType;
+use crate::domain::samples::sample_identities;
 
 enum Command {
     Insert(usize),

@@ -1,5 +1,6 @@
-//! Synthetic sample cards: made-up people with valid-checksum numbers, never real personal data.
-//! Demo mode's simulated reader, the virtual cards and the tests all use these.
+//! Synthetic sample people as their ID cards describe them: made up, with valid-checksum
+//! numbers, never real personal data. Demo mode's simulated reader, the virtual cards, the
+//! sample form and the tests all use these.
 
 use chrono::NaiveDate;
 
