@@ -46,6 +46,44 @@ fn no_import_circles() {
     );
 }
 
+/// Crates only the development tools need: the development central's server stack and the
+/// development PKI. The appliance build (`--no-default-features --features kiosk`) must not
+/// contain them (docs/ARCHITECTURE.md, "Development-only code").
+const DEV_ONLY: [&str; 4] = [
+    "axum",
+    "rcgen",
+    "hyper feature \"server\"",
+    "hyper-util feature \"server\"",
+];
+
+#[test]
+fn the_appliance_build_has_no_development_crates() {
+    let tree = |features: &str| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = std::process::Command::new(cargo)
+            .current_dir(repo())
+            .args(["tree", "-e", "normal,features", "--prefix", "none"])
+            .args(["--no-default-features", "--features", features])
+            .output()
+            .expect("run cargo tree");
+        assert!(
+            out.status.success(),
+            "cargo tree: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("cargo tree prints UTF-8")
+    };
+    let has = |tree: &str, item: &str| tree.lines().any(|l| l.starts_with(item));
+    let appliance = tree("kiosk");
+    let found: Vec<_> = DEV_ONLY.iter().filter(|c| has(&appliance, c)).collect();
+    assert!(found.is_empty(), "the appliance build contains {found:?}");
+    // The same question asked of a development build finds them: the check can fail.
+    let development = tree("kiosk,dev");
+    for c in DEV_ONLY {
+        assert!(has(&development, c), "{c} missing from the development build");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The table
 

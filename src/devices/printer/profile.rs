@@ -2,11 +2,8 @@
 //! Column counts and dot widths are the printers' data sheets as collected in escpos-printer-db
 //! (docs/PRINTING.md, "Paper and columns").
 
-use serde::Deserialize;
-
 /// Which Chinese characters the printer's built-in font can print (in its Chinese mode).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charset {
     /// No Chinese font: every non-ASCII text line is printed as a raster image.
     None,
@@ -16,16 +13,14 @@ pub enum Charset {
     Gbk,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CutKind {
     Full,
     Partial,
     None,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrinterProfile {
     pub name: String,
     /// Printable dots per line.

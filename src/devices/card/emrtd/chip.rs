@@ -26,8 +26,7 @@ const MAX_OFFSET: usize = 0x7FFF;
 /// A protected short response carries at most 256 data bytes.
 const SHORT_RESPONSE: usize = 258;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ExtendedLength {
     /// Try extended reads when the reader allows long responses; fall back to short reads.
     #[default]
