@@ -3,7 +3,7 @@
 //! wired straight to the card (host work alone). Reports wall time per read, the APDU count and
 //! the reading thread's CPU time (which includes the PC/SC client library but not the virtual
 //! card's thread or pcscd). Run with
-//! `tools/with-pcscd.sh cargo bench --no-default-features --bench cards`; results in
+//! `tools/with-pcscd.sh cargo bench --no-default-features --features dev --bench cards`; results in
 //! docs/BENCHMARKS.md.
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! Store and sync budgets (issue 6), each printed as one line and recorded in
-//! docs/BENCHMARKS.md. Run with `cargo bench --no-default-features --bench sync`
+//! docs/BENCHMARKS.md. Run with `cargo bench --no-default-features --features dev --bench sync`
 //! (`-- commit`, `-- drain` or `-- recovery` for one of them).
 //!
 //! * commit: a durable commit (SQLCipher, WAL, `synchronous=FULL`) of one application with a

@@ -4,6 +4,7 @@
 //! [`Controller::pump`] and [`Controller::tick`] from its timers, and renders
 //! [`Controller::view`] after each.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 
@@ -11,7 +12,8 @@ use chrono::Local;
 
 use super::kiosk::{DisplayMode, Kiosk, Settings};
 use super::screen::{
-    KioskStatus, Lang, PinRefusal, QueueBadge, Screen, TechnicianScreen, View, Visit,
+    Device, DeviceState, KioskStatus, Lang, PinRefusal, QueueBadge, Screen, TechnicianScreen, View,
+    Visit,
 };
 use super::submit::{Desk, SaveJob};
 use super::technician::{self, Verdict};
@@ -34,8 +36,8 @@ pub enum Input {
     Cancel,
     /// "More time" on the idle warning, or any touch that counts as activity.
     ExtendTime,
-    /// A language code from the configured ones.
-    Language(String),
+    /// One of the configured languages (others are ignored).
+    Language(Lang),
     Display(DisplayMode),
     /// Demo mode: put sample card `n` on the simulated reader / take it off.
     InsertDemoCard(usize),
@@ -82,6 +84,8 @@ pub struct Controller {
     central: Option<Arc<CentralSettings>>,
     /// The service thread found no room in the store.
     storage_full: bool,
+    /// How each device did last.
+    devices: BTreeMap<Device, DeviceState>,
     gate: technician::Gate,
 }
 
@@ -141,6 +145,7 @@ impl Controller {
             applied: 0,
             central: None,
             storage_full: false,
+            devices: BTreeMap::new(),
         }
     }
 
@@ -153,11 +158,6 @@ impl Controller {
         }
     }
 
-    /// Whether the screen is in demo mode (sample cards offered).
-    pub fn demo(&self) -> bool {
-        self.demo.is_some()
-    }
-
     /// One thing a person did on screen.
     pub fn handle(&mut self, input: Input) {
         match input {
@@ -166,9 +166,14 @@ impl Controller {
             Input::Cancel => self.dispatch(Event::Cancel),
             Input::ExtendTime => self.dispatch(Event::ExtendTime),
             Input::Edit(edit) => self.dispatch(Event::Edit(edit)),
-            Input::Language(code) => {
-                if self.settings.languages.contains(&code) {
-                    self.screen.visit.lang = Lang::from_code(&code);
+            Input::Language(lang) => {
+                if self
+                    .settings
+                    .languages
+                    .iter()
+                    .any(|c| Lang::from_code(c) == lang)
+                {
+                    self.screen.visit.lang = lang;
                     // Switching language is activity, like any touch.
                     self.dispatch(Event::ExtendTime);
                 }
@@ -299,15 +304,23 @@ impl Controller {
     }
 
     fn receive(&mut self, message: Inbound) {
+        let late_photo = matches!(message, Inbound::Photo(_) | Inbound::Hint(_))
+            && self.session.step() != Step::Photo;
+        if late_photo {
+            // A capture or hint that finished after the photo step ended (cancel, timeout, card
+            // removed) belongs to a visit that is over: it must not reach the next one.
+            tracing::debug!("camera result after the photo step ended: dropped");
+            return;
+        }
         let event = match message {
             Inbound::Card(CardEvent::Inserted(identity)) => {
                 // An applicant comes first: the technician screen gives way.
                 self.close_technician();
-                self.report_device("card reader", "ok");
+                self.report_device(Device::CardReader, DeviceState::Ok);
                 Event::CardInserted(*identity)
             }
             Inbound::Card(CardEvent::Unreadable(_)) => {
-                self.report_device("card reader", "the last card could not be read");
+                self.report_device(Device::CardReader, DeviceState::CardUnreadable);
                 Event::CardUnreadable
             }
             Inbound::Card(CardEvent::Removed) => Event::CardRemoved,
@@ -330,11 +343,11 @@ impl Controller {
             }
             Inbound::CameraFailed(reason) => {
                 tracing::warn!(%reason, "camera failed");
-                self.report_device("camera", &format!("failed: {reason}"));
+                self.report_device(Device::Camera, DeviceState::Failed);
                 Event::CameraFailed
             }
             Inbound::CameraRecovered => {
-                self.report_device("camera", "ok");
+                self.report_device(Device::Camera, DeviceState::Ok);
                 Event::CameraRecovered
             }
             Inbound::Hint(hint) => {
@@ -345,26 +358,26 @@ impl Controller {
             Inbound::SaveFailed => Event::SaveFailed,
             Inbound::StorageFull => {
                 self.storage_full = true;
-                self.report_device("storage", "full: nothing can be saved");
+                self.report_device(Device::Storage, DeviceState::Full);
                 Event::StorageFull
             }
             Inbound::Room(room) => {
                 self.storage_full = !room;
                 let state = if room {
-                    "ok"
+                    DeviceState::Ok
                 } else {
-                    "full: nothing can be saved"
+                    DeviceState::Full
                 };
-                self.report_device("storage", state);
+                self.report_device(Device::Storage, state);
                 self.check_availability();
                 return;
             }
             Inbound::Printed => {
-                self.report_device("printer", "ok");
+                self.report_device(Device::Printer, DeviceState::Ok);
                 Event::Printed
             }
             Inbound::PrintFailed => {
-                self.report_device("printer", "failed: the last form was not printed");
+                self.report_device(Device::Printer, DeviceState::NotPrinted);
                 Event::PrintFailed
             }
         };
@@ -383,10 +396,11 @@ impl Controller {
         }
     }
 
-    /// Tells the fleet (heartbeat) how a device is doing.
-    fn report_device(&self, device: &str, state: &str) {
+    /// Records how a device is doing, for the technician screen and the fleet (heartbeat).
+    fn report_device(&mut self, device: Device, state: DeviceState) {
+        self.devices.insert(device, state);
         if let Some(live) = &self.live {
-            live.set_device(device, state);
+            live.set_device(device.code(), state.heartbeat());
         }
     }
 
@@ -500,14 +514,7 @@ impl Controller {
                 .as_ref()
                 .and_then(|s| s.version.clone())
                 .unwrap_or_default(),
-            devices: self
-                .live
-                .as_ref()
-                .map(|l| l.devices())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(name, state)| format!("{name}: {state}"))
-                .collect(),
+            devices: self.devices.iter().map(|(d, s)| (*d, *s)).collect(),
         });
     }
 }

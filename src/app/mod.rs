@@ -18,6 +18,6 @@ mod workers;
 pub use controller::{Controller, Input, Refresh, TICK_MS};
 pub use kiosk::{Devices, DisplayMode, Kiosk, Settings};
 pub use screen::{
-    Advice, Hint, KioskStatus, Lang, PinRefusal, QueueBadge, RejectReason, Rejection, Screen,
-    TechnicianScreen, View, Visit,
+    Advice, Device, DeviceState, Hint, KioskStatus, Lang, PinRefusal, QueueBadge, RejectReason,
+    Screen, TechnicianScreen, View, Visit,
 };

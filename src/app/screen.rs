@@ -111,6 +111,54 @@ pub enum PinRefusal {
     Locked { seconds: u64 },
 }
 
+/// A device the kiosk reports on (technician screen and heartbeat).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Device {
+    CardReader,
+    Camera,
+    Printer,
+    Storage,
+}
+
+impl Device {
+    /// Its name in the heartbeat's `devices` map.
+    pub fn code(self) -> &'static str {
+        match self {
+            Device::CardReader => "card reader",
+            Device::Camera => "camera",
+            Device::Printer => "printer",
+            Device::Storage => "storage",
+        }
+    }
+}
+
+/// How a device did last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceState {
+    Ok,
+    /// The last card on the reader could not be read.
+    CardUnreadable,
+    /// The camera delivers no frames.
+    Failed,
+    /// The last form was not printed.
+    NotPrinted,
+    /// The store has no room: nothing can be saved.
+    Full,
+}
+
+impl DeviceState {
+    /// Its wording in the heartbeat (for the fleet's operators; the screen translates its own).
+    pub fn heartbeat(self) -> &'static str {
+        match self {
+            DeviceState::Ok => "ok",
+            DeviceState::CardUnreadable => "the last card could not be read",
+            DeviceState::Failed => "failed",
+            DeviceState::NotPrinted => "failed: the last form was not printed",
+            DeviceState::Full => "full: nothing can be saved",
+        }
+    }
+}
+
 /// What the unlocked technician screen shows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KioskStatus {
@@ -126,8 +174,8 @@ pub struct KioskStatus {
     pub paused: String,
     /// The configuration version the central sent ("" when none).
     pub config_version: String,
-    /// "device: state" lines.
-    pub devices: Vec<String>,
+    /// How each device did last, for those that reported.
+    pub devices: Vec<(Device, DeviceState)>,
 }
 
 /// The hidden technician screen; the default is closed.

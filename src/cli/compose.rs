@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::{self, DisplayMode};
-use crate::config::{CameraKind, CardKind, Config, KioskKind, PrinterKind, ThemeVariant};
+use crate::app;
+use crate::config::{CameraKind, CardKind, Config, KioskKind, PrinterKind};
 use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
 use crate::devices::card::idcard::portrait::PortraitDecoder;
 use crate::devices::card::idcard::sam::SamModule;
@@ -76,7 +76,7 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
     if config.device.kind == KioskKind::StationEndorsement {
         return Err("device.kind = \"station_endorsement\": the endorsement kiosk's flow is not built yet; this build runs hall_self_fill kiosks".into());
     }
-    let today = chrono::Local::now().date_naive();
+    let today = local_today();
     type Cards = (Box<dyn CardReader>, Option<Box<dyn DemoCards>>);
     let (card, demo_cards): Cards = match config.devices.card.kind {
         CardKind::Sim => {
@@ -147,11 +147,7 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
             site_name: config.device.site_name.clone(),
             languages: config.ui.languages.clone(),
             default_language: config.ui.default_language.clone(),
-            display: match config.ui.theme {
-                ThemeVariant::Normal => DisplayMode::Normal,
-                ThemeVariant::LargeText => DisplayMode::LargeText,
-                ThemeVariant::HighContrast => DisplayMode::HighContrast,
-            },
+            display: settings::display(config.ui.theme),
             timeouts: settings::timeouts(&config.timeouts),
             photo: settings::photo_spec(&config.photo),
             max_photo_attempts: config.photo.max_attempts,

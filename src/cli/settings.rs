@@ -6,9 +6,11 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::app::DisplayMode;
 use crate::config::{
     self, CardSettings, Central, Charset, Config, ConfigError, CustomPrinterProfile, CutKind,
-    ExtendedLength, PhotoSettings, PrinterSettings, Problem, StoreSettings, TimeoutSettings,
+    ExtendedLength, PhotoSettings, PrinterSettings, Problem, StoreSettings, ThemeVariant,
+    TimeoutSettings,
 };
 use crate::devices::card::emrtd::chip as emrtd;
 use crate::devices::card::idcard::idmodule::{self, PseudoApdu};
@@ -108,6 +110,15 @@ pub fn timeouts(t: &TimeoutSettings) -> Timeouts {
         idle: Duration::from_secs(t.idle_seconds),
         warning: Duration::from_secs(t.warning_seconds),
         done: Duration::from_secs(t.done_seconds),
+    }
+}
+
+/// The display mode each session starts in.
+pub fn display(theme: ThemeVariant) -> DisplayMode {
+    match theme {
+        ThemeVariant::Normal => DisplayMode::Normal,
+        ThemeVariant::LargeText => DisplayMode::LargeText,
+        ThemeVariant::HighContrast => DisplayMode::HighContrast,
     }
 }
 

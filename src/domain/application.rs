@@ -2,8 +2,6 @@
 //! contact and delivery details, and the rules that decide whether it may be submitted.
 //! Validation returns every problem at once so the applicant can fix them in one pass.
 
-use serde::{Deserialize, Serialize};
-
 use super::app_number::AppNumber;
 use super::catalogue::Catalogue;
 use super::identity::Identity;
@@ -24,7 +22,7 @@ pub struct Application {
 }
 
 /// One endorsement: a kind and trip option for one destination (HK and Macau are chosen separately).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endorsement {
     pub destination: String,
     pub kind: String,
@@ -32,15 +30,14 @@ pub struct Endorsement {
 }
 
 /// One document on the form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocumentRequest {
     pub document: String,
     pub category: String,
     pub endorsements: Vec<Endorsement>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "method", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
     /// Collect at the exit-entry hall.
     Collect,
@@ -49,7 +46,7 @@ pub enum Delivery {
 }
 
 /// The choices an applicant makes on the kiosk; the identity comes from the card.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Choices {
     pub documents: Vec<DocumentRequest>,
     pub phone: String,

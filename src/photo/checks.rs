@@ -1,4 +1,4 @@
-//! The compliance checks, each reported as `{id, value, limit, passed, message}` so the applicant
+//! The compliance checks, each reported as `{id, value, limit, passed, advice}` so the applicant
 //! hears what to change and staff see the numbers. Image measures follow ISO/IEC 29794-5 as
 //! BSI's OFIQ implements it (background ≥ 210 per channel and uniform; under/over-exposed
 //! fractions and mean face luminance; Laplacian sharpness; left–right symmetry as a pose proxy);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::application::{self as domain, Application};
+use crate::domain::identity::CardType;
 
 pub const SUBMISSIONS_PATH: &str = "/v1/submissions";
 pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
@@ -37,7 +38,7 @@ pub fn content_digest(body: &[u8]) -> String {
 }
 
 /// The received application behind a number, as the central answers the lookup.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationRecord {
     pub number: String,
     pub receipt_no: String,
@@ -123,7 +124,7 @@ pub struct PhotoPayload {
     pub sha256: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
     pub submission_id: String,
@@ -139,7 +140,30 @@ pub struct Submission {
     /// Absent when the photo is to be taken at the window.
     pub photo: Option<PhotoPayload>,
     /// Why the kiosk's photo was not accepted (the compliance report), for the window clerk.
-    pub photo_report: Option<serde_json::Value>,
+    pub photo_report: Option<PhotoReport>,
+}
+
+/// The photo compliance report: every check made on the last capture.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoReport {
+    /// The photo specification checked against (`exit-entry`, `exit-entry-blue`, `390x567`).
+    pub spec: String,
+    pub checks: Vec<PhotoCheck>,
+    /// JPEG quality of the final file, when one was made.
+    pub quality: Option<u8>,
+}
+
+/// One compliance check: what was measured, against which limit, and what the applicant was
+/// told (an advice code; the sentences are the kiosk's, translated on its screen).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhotoCheck {
+    pub id: String,
+    pub value: f64,
+    pub limit: String,
+    pub passed: bool,
+    pub advice: String,
 }
 
 /// The central's acknowledgement (201 first time, 200 with the same body on a replay).
@@ -186,7 +210,7 @@ impl Submission {
             form_type: "hall_self_fill".to_string(),
             captured_at: app.created_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
             applicant: Applicant {
-                card_type: format!("{:?}", id.card_type),
+                card_type: card_type(id.card_type).to_string(),
                 name: id.name.clone(),
                 name_latin: id.name_latin.clone(),
                 pinyin_surname: app.choices.pinyin_surname.clone(),
@@ -207,12 +231,27 @@ impl Submission {
                 data_b64: base64::engine::general_purpose::STANDARD.encode(&p.jpeg),
                 sha256: sha256_hex(&p.jpeg),
             }),
-            photo_report: app
-                .photo_report
-                .as_deref()
-                .and_then(|r| serde_json::from_str(r).ok()),
+            photo_report: app.photo_report.as_deref().and_then(photo_report),
         }
     }
+}
+
+/// The contract's name of a card type.
+fn card_type(t: CardType) -> &'static str {
+    match t {
+        CardType::Mainland => "Mainland",
+        CardType::ResidencePermitHkMoTw => "ResidencePermitHkMoTw",
+        CardType::ForeignerPermanent2017 => "ForeignerPermanent2017",
+        CardType::ForeignerPermanent2023 => "ForeignerPermanent2023",
+    }
+}
+
+/// The report the photo checks wrote (JSON), in the contract's shape. A report that does not
+/// fit is logged and left out rather than sent in a shape the central does not know.
+fn photo_report(json: &str) -> Option<PhotoReport> {
+    serde_json::from_str(json)
+        .inspect_err(|e| tracing::warn!(error = %e, "sync: photo report left out, not in the contract's shape"))
+        .ok()
 }
 
 /// What a kiosk reports every minute: enough for the fleet view to tell a healthy kiosk from

@@ -146,12 +146,6 @@ impl Live {
         s.devices.insert(name.to_string(), state.to_string());
     }
 
-    /// The device states reported so far, for the technician screen.
-    pub fn devices(&self) -> Vec<(String, String)> {
-        let s = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        s.devices.clone().into_iter().collect()
-    }
-
     /// Checks a configuration from the central and, if it is good, makes it current.
     pub fn apply(&self, remote: &DeviceConfig) -> Result<(), String> {
         let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());

@@ -1,5 +1,6 @@
-//! Turns the adapter globals' callbacks (touches) into the core's inputs. Each callback holds
-//! the shell weakly through an `Rc`; the window holds no state of its own.
+//! Turns the adapter globals' callbacks (touches) into the core's inputs. Each callback holds a
+//! shared handle (`Rc`) to the shell, which holds the window only weakly; the window holds no
+//! state of its own.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -7,10 +8,10 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 
 use super::{
-    AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, PhotoAdapter, SessionAdapter, Shell,
-    TechnicianAdapter, ThemeVariant,
+    AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, Language, PhotoAdapter, SessionAdapter,
+    Shell, TechnicianAdapter, ThemeVariant,
 };
-use crate::app::{DisplayMode, Input, Refresh};
+use crate::app::{DisplayMode, Input, Lang, Refresh};
 use crate::flow::{DeliveryChoice, Edit};
 
 /// Sends one input to the core and renders the result.
@@ -54,8 +55,11 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     g.on_insert_demo_card(on_with(shell, |i: i32| {
         Some(Input::InsertDemoCard(i.max(0) as usize))
     }));
-    g.on_set_language(on_with(shell, |code: slint::SharedString| {
-        Some(Input::Language(code.into()))
+    g.on_set_language(on_with(shell, |language: Language| {
+        Some(Input::Language(match language {
+            Language::ZhCn => Lang::Zh,
+            Language::En => Lang::En,
+        }))
     }));
     g.on_set_display(on_with(shell, |v: ThemeVariant| {
         Some(Input::Display(match v {
@@ -136,7 +140,9 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     det.on_delivery_chosen(on_with(shell, move |how: Delivery| {
         edit(Edit::SetDelivery(match how {
             Delivery::Ems => DeliveryChoice::EmsToCardAddress,
-            Delivery::Collect | Delivery::None => DeliveryChoice::Collect,
+            Delivery::Collect => DeliveryChoice::Collect,
+            // No page offers "none"; it is only the state before a choice.
+            Delivery::None => return None,
         }))
     }));
     det.on_green_chosen(on_with(shell, move |code: slint::SharedString| {

@@ -8,14 +8,15 @@ use slint::{
 };
 
 use super::{
-    AppWindow, ApplicantAdapter, Choice, Delivery as DeliveryKind, DetailsAdapter, DocumentRow,
-    DocumentsAdapter, DoneAdapter, EndorsementRow, NoticeKind, OutOfService as OutOfServiceKind,
-    Page, PhotoAdapter, PhotoHint, PhotoRejection, PinRefusal as PinRefusalKind, ProblemCode,
-    ProblemItem, ReviewAdapter, SessionAdapter, Sex as SexKind, SyllableRow, TechnicianAdapter,
-    Theme, ThemeVariant,
+    AppWindow, ApplicantAdapter, Choice, Delivery as DeliveryKind, DetailsAdapter, DeviceKind,
+    DeviceRow, DeviceStatus, DocumentRow, DocumentsAdapter, DoneAdapter, EndorsementRow, Language,
+    NoticeKind, OutOfService as OutOfServiceKind, Page, PhotoAdapter, PhotoHint, PhotoRejection,
+    PinRefusal as PinRefusalKind, ProblemCode, ProblemItem, ReviewAdapter, SessionAdapter,
+    Sex as SexKind, SyllableRow, TechnicianAdapter, Theme, ThemeVariant,
 };
 use crate::app::{
-    Advice, DisplayMode, Hint, Lang, PinRefusal, RejectReason, TechnicianScreen, View,
+    Advice, Device, DeviceState, DisplayMode, Hint, Lang, PinRefusal, RejectReason,
+    TechnicianScreen, View,
 };
 use crate::domain::application::{Delivery, Problem};
 use crate::domain::catalogue::{Catalogue, Labelled};
@@ -217,8 +218,11 @@ fn session(ui: &AppWindow, v: &View) {
             .collect(),
     ));
     g.set_warning_seconds(s.warning_seconds(v.now).map_or(0, |v| v.max(1) as i32));
-    g.set_language(lang.code().into());
-    g.set_languages(strings(&screen.languages));
+    g.set_language(match lang {
+        Lang::Zh => Language::ZhCn,
+        Lang::En => Language::En,
+    });
+    g.set_can_switch_language(screen.languages.len() > 1);
     g.set_site_name(screen.site_name.as_str().into());
     g.set_demo(!screen.demo_cards.is_empty());
     g.set_demo_cards(strings(&screen.demo_cards));
@@ -486,5 +490,25 @@ fn technician(ui: &AppWindow, t: &TechnicianScreen) {
     g.set_oldest_pending(status.oldest_pending.into());
     g.set_paused(status.paused.into());
     g.set_config_version(status.config_version.into());
-    g.set_devices(strings(&status.devices));
+    g.set_devices(model(
+        status
+            .devices
+            .iter()
+            .map(|&(device, state)| DeviceRow {
+                device: match device {
+                    Device::CardReader => DeviceKind::CardReader,
+                    Device::Camera => DeviceKind::Camera,
+                    Device::Printer => DeviceKind::Printer,
+                    Device::Storage => DeviceKind::Storage,
+                },
+                status: match state {
+                    DeviceState::Ok => DeviceStatus::Ok,
+                    DeviceState::CardUnreadable => DeviceStatus::CardUnreadable,
+                    DeviceState::Failed => DeviceStatus::Failed,
+                    DeviceState::NotPrinted => DeviceStatus::NotPrinted,
+                    DeviceState::Full => DeviceStatus::Full,
+                },
+            })
+            .collect(),
+    ));
 }

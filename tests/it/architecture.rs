@@ -47,8 +47,8 @@ fn no_import_circles() {
 }
 
 /// Crates only the development tools need: the development central's server stack and the
-/// development PKI. The appliance build (`--no-default-features --features kiosk`) must not
-/// contain them (docs/ARCHITECTURE.md, "Development-only code").
+/// development PKI. The appliance build (`--no-default-features --features kiosk,camera-v4l`)
+/// must not contain them (docs/ARCHITECTURE.md, "Development-only code").
 const DEV_ONLY: [&str; 4] = [
     "axum",
     "rcgen",
@@ -74,13 +74,16 @@ fn the_appliance_build_has_no_development_crates() {
         String::from_utf8(out.stdout).expect("cargo tree prints UTF-8")
     };
     let has = |tree: &str, item: &str| tree.lines().any(|l| l.starts_with(item));
-    let appliance = tree("kiosk");
+    let appliance = tree("kiosk,camera-v4l");
     let found: Vec<_> = DEV_ONLY.iter().filter(|c| has(&appliance, c)).collect();
     assert!(found.is_empty(), "the appliance build contains {found:?}");
     // The same question asked of a development build finds them: the check can fail.
-    let development = tree("kiosk,dev");
+    let development = tree("kiosk,camera-v4l,dev");
     for c in DEV_ONLY {
-        assert!(has(&development, c), "{c} missing from the development build");
+        assert!(
+            has(&development, c),
+            "{c} missing from the development build"
+        );
     }
 }
 
@@ -850,7 +853,7 @@ mod readers {
                       use std::{fs, io::Write};\n\
                       pub(crate) use ::serde::Serialize;\n";
         assert_eq!(
-            refs(source, "ui/shell.rs"),
+            refs(source, "ui/view.rs"),
             s(&[
                 (1, "crate::a::b", "a/b"),
                 (1, "crate::c::d", "c/d"),
@@ -869,7 +872,7 @@ mod readers {
                       let x = crate::domain::nation::Nation::parse::<u8>(1);\n    \
                       Self::new(); self.go(); pub(crate) fn g() {}\n}\n";
         assert_eq!(
-            refs(source, "ui/shell.rs"),
+            refs(source, "ui/view.rs"),
             s(&[
                 (1, "crate::store::Store", "store/Store"),
                 (
@@ -898,10 +901,10 @@ mod readers {
         );
         let inline = "mod inner {\n    use super::Field;\n}\nuse super::Other;\n";
         assert_eq!(
-            refs(inline, "devices/card/cnid.rs"),
+            refs(inline, "devices/card/idcard/cnid.rs"),
             s(&[
-                (2, "super::Field", "devices/card/cnid/Field"),
-                (4, "super::Other", "devices/card/Other"),
+                (2, "super::Field", "devices/card/idcard/cnid/Field"),
+                (4, "super::Other", "devices/card/idcard/Other"),
             ])
         );
     }
@@ -976,7 +979,7 @@ mod readers {
             Some("devices/card/icao")
         );
         assert_eq!(
-            table.room_of(&module("devices/card/sim")),
+            table.room_of(&module("devices/card/readers/sim")),
             Some("devices/card")
         );
         assert_eq!(table.room_of(&module("devices/cardx")), None);

@@ -260,3 +260,36 @@ fn has_type(v: &Value, t: &str) -> bool {
         _ => false,
     }
 }
+
+/// The photo checks' report is written by the photo room and sent by the sync room: a report as
+/// the checks write it must read into the wire type and match the contract's schema, so a field
+/// added to a check cannot leave the kiosk in a shape the central does not know.
+#[test]
+fn the_photo_checks_report_is_in_the_contracts_shape() {
+    use kiosk::photo::{Advice, Check, Report};
+    let report = Report {
+        spec: "exit-entry",
+        checks: vec![Check {
+            id: "background_uniform",
+            value: 17.5,
+            limit: "luminance σ ≤ 12".into(),
+            passed: false,
+            advice: Advice::BackgroundUniform,
+        }],
+        quality: None,
+    };
+    let written = serde_json::to_string(&report).expect("the report serialises");
+    let wire: api::PhotoReport = serde_json::from_str(&written).expect("the wire type reads it");
+    assert_eq!(wire.checks[0].advice, "background-uniform");
+    let doc = contract();
+    let mut problems = Vec::new();
+    let value = serde_json::to_value(&wire).expect("wire type serialises");
+    conforms(
+        &doc,
+        &doc["components"]["schemas"]["PhotoReport"],
+        &value,
+        "photo::Report",
+        &mut problems,
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -566,7 +566,10 @@ fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() 
     );
     k.tap("cancel");
     k.advance(1_000);
-    assert_eq!(k.window().global::<SessionAdapter>().get_language(), "en");
+    assert_eq!(
+        k.window().global::<SessionAdapter>().get_language(),
+        kiosk::ui::Language::En
+    );
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
     k.tap("next");
@@ -661,7 +664,8 @@ fn the_technician_screen_needs_the_pin_and_shows_the_waiting_queue() {
     );
     assert!(k.label("tech-dead").contains('0'));
     let text = k.visible_text();
-    for device in ["printer: ok", "storage: ok", "card reader: ok"] {
+    // In the session's language, like everything else on screen.
+    for device in ["打印机：正常", "存储：正常", "读卡器：正常"] {
         assert!(text.contains(device), "{device} is listed: {text}");
     }
     k.tap("tech-close");

@@ -6,7 +6,7 @@
 //! * `icao`: ICAO 9303 data, no I/O: MRZ, BER-TLV, the LDS, passive authentication;
 //! * `emrtd`: the ICAO protocol: BAC, secure messaging, the chip's files, the whole document;
 //! * `idcard`: the resident ID card's reader module: text block, pseudo-APDUs, serial frames,
-//!   photo plug-in, sample cards;
+//!   photo plug-in;
 //! * `readers`: the adapters that implement `CardReader` (PC/SC, serial module, simulated).
 //!
 //! Demo mode and the tests use the simulated reader through the same port as the real ones.
@@ -39,7 +39,7 @@ pub trait CardReader: Send {
 /// Sample cards the attract screen offers in demo mode, so the application can put one on the
 /// simulated reader without knowing which adapter is behind it.
 pub trait DemoCards: Send + Sync {
-    /// One label per sample card: masked, and marked as a demo card.
+    /// One label per sample card, marked as a demo card (the people are synthetic).
     fn labels(&self) -> &[String];
     /// Puts sample card `index` on the reader.
     fn insert(&self, index: usize);

@@ -1,5 +1,5 @@
 //! The simulated ID-card reader of demo mode and the tests. The sample cards
-//! (`idcard::samples`) travel as 256-byte text blocks through the same parser as real cards.
+//! (`domain::samples`) travel as 256-byte text blocks through the same parser as real cards.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
