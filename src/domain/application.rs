@@ -2,8 +2,10 @@
 //! contact and delivery details, and the rules that decide whether it may be submitted.
 //! Validation returns every problem at once so the applicant can fix them in one pass.
 
+use chrono::NaiveDate;
+
 use super::app_number::AppNumber;
-use super::catalogue::Catalogue;
+use super::catalogue::{Catalogue, Offer};
 use super::identity::Identity;
 use super::photo::Photo;
 
@@ -82,6 +84,8 @@ pub enum Problem {
     KindNotOffered { destination: String, kind: String },
     #[error("{destination}: endorsement {kind} is suspended")]
     KindSuspended { destination: String, kind: String },
+    #[error("{kind} for {destination} is only for residents of the province the rule names")]
+    KindResidentsOnly { destination: String, kind: String },
     #[error("{kind}: trip option {trips} is not offered")]
     TripsNotOffered { kind: String, trips: String },
     #[error("{0}: the document was chosen twice")]
@@ -119,8 +123,15 @@ pub fn valid_mobile(phone: &str) -> bool {
 }
 
 impl Choices {
-    /// Problems with the document part of the form (the documents step).
-    pub fn document_problems(&self, cat: &Catalogue) -> Vec<Problem> {
+    /// Problems with the document part of the form (the documents step). `address` is the
+    /// household registration on the applicant's ID card and `today` the day of application:
+    /// the catalogue's rules are dated and some are for one province's residents only.
+    pub fn document_problems(
+        &self,
+        cat: &Catalogue,
+        address: &str,
+        today: NaiveDate,
+    ) -> Vec<Problem> {
         let mut problems = Vec::new();
         if self.documents.is_empty() {
             problems.push(Problem::NoDocument);
@@ -172,10 +183,18 @@ impl Choices {
                         destination: e.destination.clone(),
                         kind: e.kind.clone(),
                     }),
-                    Some(kind) if !kind.available => problems.push(Problem::KindSuspended {
-                        destination: e.destination.clone(),
-                        kind: e.kind.clone(),
-                    }),
+                    Some(kind) if kind.offer(address, today) == Offer::Suspended => {
+                        problems.push(Problem::KindSuspended {
+                            destination: e.destination.clone(),
+                            kind: e.kind.clone(),
+                        })
+                    }
+                    Some(kind) if kind.offer(address, today) != Offer::Offered => {
+                        problems.push(Problem::KindResidentsOnly {
+                            destination: e.destination.clone(),
+                            kind: e.kind.clone(),
+                        })
+                    }
                     Some(kind) if !kind.trips.contains(&e.trips) => {
                         problems.push(Problem::TripsNotOffered {
                             kind: e.kind.clone(),
@@ -214,8 +233,8 @@ impl Choices {
     }
 
     /// Every problem; an empty list means the application may be submitted.
-    pub fn problems(&self, cat: &Catalogue) -> Vec<Problem> {
-        let mut all = self.document_problems(cat);
+    pub fn problems(&self, cat: &Catalogue, address: &str, today: NaiveDate) -> Vec<Problem> {
+        let mut all = self.document_problems(cat, address, today);
         all.extend(self.detail_problems(cat));
         all
     }
@@ -290,6 +309,13 @@ mod tests {
     use super::samples::endorsement;
     use super::*;
 
+    /// A household registration outside Fujian, on a day every rule of the catalogue applies.
+    const ADDRESS: &str = "北京市东城区示例街1号";
+    #[allow(non_snake_case)]
+    fn TODAY() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).expect("date")
+    }
+
     fn complete() -> Choices {
         super::samples::sample_choices()
     }
@@ -298,7 +324,7 @@ mod tests {
     fn complete_application_has_no_problems_and_the_2019_fee() {
         let cat = Catalogue::builtin();
         let c = complete();
-        assert_eq!(c.problems(&cat), vec![]);
+        assert_eq!(c.problems(&cat, ADDRESS, TODAY()), vec![]);
         // passport 120 + permit 60 + HK 1y2 30 + Macau 3m1 15
         assert_eq!(c.fee(&cat), 225);
     }
@@ -312,7 +338,7 @@ mod tests {
         assert_eq!(c.fee(&cat), 20 + 30 + 15);
         c.documents[1].endorsements.clear();
         assert_eq!(
-            c.document_problems(&cat),
+            c.document_problems(&cat, ADDRESS, TODAY()),
             vec![Problem::EndorsementRequired("hk_macau_permit".into())]
         );
     }
@@ -327,7 +353,7 @@ mod tests {
             endorsement("hk", "X", "3m1"),
             endorsement("macau", "G", "6m1"),
         ];
-        let p = c.document_problems(&cat);
+        let p = c.document_problems(&cat, ADDRESS, TODAY());
         assert!(p.contains(&Problem::CategoryNotOffered {
             document: "passport".into(),
             category: "endorsement_only".into()
@@ -345,7 +371,7 @@ mod tests {
             trips: "6m1".into()
         }));
         assert_eq!(
-            Choices::default().document_problems(&cat),
+            Choices::default().document_problems(&cat, ADDRESS, TODAY()),
             vec![Problem::NoDocument]
         );
     }
@@ -360,11 +386,40 @@ mod tests {
             endorsements: vec![endorsement("taiwan", "G", "6m1")],
         });
         assert_eq!(
-            c.document_problems(&cat),
+            c.document_problems(&cat, ADDRESS, TODAY()),
             vec![Problem::KindSuspended {
                 destination: "taiwan".into(),
                 kind: "G".into()
             }]
+        );
+    }
+
+    #[test]
+    fn kinmen_is_for_fujian_residents() {
+        let cat = Catalogue::builtin();
+        let mut c = complete();
+        c.documents.push(DocumentRequest {
+            document: "taiwan_permit".into(),
+            category: "renewal".into(),
+            endorsements: vec![endorsement("kinmen", "G", "6m1")],
+        });
+        assert_eq!(
+            c.document_problems(&cat, ADDRESS, TODAY()),
+            vec![Problem::KindResidentsOnly {
+                destination: "kinmen".into(),
+                kind: "G".into()
+            }]
+        );
+        let fujian = "福建省厦门市思明区示例路3号";
+        assert_eq!(c.document_problems(&cat, fujian, TODAY()), vec![]);
+        let before = NaiveDate::from_ymd_opt(2024, 9, 26).expect("date");
+        assert_eq!(
+            c.document_problems(&cat, fujian, before),
+            vec![Problem::KindSuspended {
+                destination: "kinmen".into(),
+                kind: "G".into()
+            }],
+            "not before the rule applies"
         );
     }
 
@@ -376,7 +431,7 @@ mod tests {
             .endorsements
             .push(endorsement("hk", "L", "3m1"));
         assert_eq!(
-            c.document_problems(&cat),
+            c.document_problems(&cat, ADDRESS, TODAY()),
             vec![Problem::DuplicateDestination {
                 document: "hk_macau_permit".into(),
                 destination: "hk".into()

@@ -3,6 +3,7 @@
 //! change. Cross-references are checked when a catalogue is loaded, so the rest of the program can
 //! look codes up without handling dangling ones.
 
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 /// A bilingual label.
@@ -64,6 +65,8 @@ pub struct TripOption {
     pub fee: u32,
 }
 
+/// An endorsement kind for some destinations, as a dated rule: where it comes from, since when
+/// it applies, and to whom.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EndorsementKind {
@@ -72,8 +75,44 @@ pub struct EndorsementKind {
     pub zh: String,
     pub en: String,
     pub trips: Vec<String>,
+    /// False while the kind is suspended: it is still listed, so applicants see why it is not
+    /// offered.
     #[serde(default = "yes")]
     pub available: bool,
+    /// The notice or service guide the rule comes from, so a reader can check it.
+    pub source: String,
+    /// The first day the rule applies (`YYYY-MM-DD`); before it the kind is not offered.
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    /// Only for applicants whose household registration (the address on the ID card) is in
+    /// this province, e.g. `福建省`. Holders of that province's residence permit qualify too, but
+    /// the ID card cannot show that: they are sent to a window.
+    #[serde(default)]
+    pub hukou_province: Option<String>,
+}
+
+/// Whether an endorsement kind is offered to one applicant on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Offer {
+    Offered,
+    /// Suspended, or not yet in force.
+    Suspended,
+    /// Only for residents of this province.
+    ResidentsOnly(String),
+}
+
+impl EndorsementKind {
+    /// Whether the kind is offered on `today` to someone whose ID card gives `address` as the
+    /// household registration.
+    pub fn offer(&self, address: &str, today: NaiveDate) -> Offer {
+        if !self.available || self.from.is_some_and(|from| today < from) {
+            return Offer::Suspended;
+        }
+        match &self.hukou_province {
+            Some(p) if !address.starts_with(p.as_str()) => Offer::ResidentsOnly(p.clone()),
+            _ => Offer::Offered,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -215,14 +254,54 @@ mod tests {
         assert_eq!(c.category("annotation").unwrap().fee_override, Some(20));
         assert!(!c.endorsement("taiwan", "G").unwrap().available);
         assert_eq!(c.endorsements_for("hk").count(), 5);
+        assert!(c.endorsements.iter().all(|e| !e.source.trim().is_empty()));
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn macau_individual_visits_are_once_only_and_hong_kong_keeps_twice() {
+        let c = Catalogue::builtin();
+        assert_eq!(c.endorsement("macau", "G").unwrap().trips, ["3m1", "1y1"]);
+        assert_eq!(
+            c.endorsement("hk", "G").unwrap().trips,
+            ["3m1", "3m2", "1y1", "1y2"]
+        );
+    }
+
+    #[test]
+    fn taiwan_tours_are_suspended_and_kinmen_matsu_are_for_fujian_residents_from_their_dates() {
+        let c = Catalogue::builtin();
+        let today = day("2026-11-30");
+        let beijing = "北京市东城区示例街1号";
+        let fuzhou = "福建省福州市鼓楼区示例路8号";
+        for kind in ["G", "L"] {
+            let taiwan = c.endorsement("taiwan", kind).unwrap();
+            assert_eq!(taiwan.offer(fuzhou, today), Offer::Suspended, "{kind}");
+            for island in ["kinmen", "matsu"] {
+                let e = c.endorsement(island, kind).unwrap();
+                assert_eq!(e.trips, ["6m1"]);
+                assert_eq!(e.offer(fuzhou, today), Offer::Offered, "{island} {kind}");
+                assert_eq!(
+                    e.offer(beijing, today),
+                    Offer::ResidentsOnly("福建省".into())
+                );
+            }
+        }
+        let matsu = c.endorsement("matsu", "G").unwrap();
+        assert_eq!(matsu.offer(fuzhou, day("2024-08-21")), Offer::Suspended);
+        assert_eq!(matsu.offer(fuzhou, day("2024-08-22")), Offer::Offered);
+        let kinmen = c.endorsement("kinmen", "L").unwrap();
+        assert_eq!(kinmen.offer(fuzhou, day("2024-09-26")), Offer::Suspended);
+        assert_eq!(kinmen.offer(fuzhou, day("2024-09-27")), Offer::Offered);
     }
 
     #[test]
     fn dangling_reference_is_an_error() {
-        let broken = BUILTIN.replace(
-            "trips = [\"6m1\"]\n\n[[endorsements]]\ncode = \"G\"",
-            "trips = [\"9y9\"]\n\n[[endorsements]]\ncode = \"G\"",
-        );
+        let broken = BUILTIN.replace("trips = [\"3m1\", \"1y1\"]", "trips = [\"9y9\"]");
+        assert_ne!(broken, BUILTIN, "the test edits the catalogue");
         assert!(matches!(
             Catalogue::from_toml(&broken),
             Err(CatalogueError::Dangling {

@@ -188,6 +188,11 @@ impl Session {
         true
     }
 
+    /// The day the session judges dated rules and card expiry by.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
     pub fn set_today(&mut self, today: NaiveDate) {
         self.today = today;
     }
@@ -346,7 +351,11 @@ impl Session {
         };
         let cat = &self.catalogue;
         self.problems = match self.step {
-            Step::Documents => draft.choices.document_problems(cat),
+            Step::Documents => {
+                draft
+                    .choices
+                    .document_problems(cat, &draft.identity.address, self.today)
+            }
             Step::Details => draft.choices.detail_problems(cat),
             _ => Vec::new(),
         };

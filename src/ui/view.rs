@@ -19,7 +19,9 @@ use crate::app::{
     TechnicianScreen, View,
 };
 use crate::domain::application::{Delivery, Problem};
-use crate::domain::catalogue::{Catalogue, Labelled};
+use chrono::NaiveDate;
+
+use crate::domain::catalogue::{Catalogue, Labelled, Offer};
 use crate::domain::identity::{Sex, ValidUntil};
 use crate::flow::{Draft, Notice, OutOfService, Step};
 
@@ -187,6 +189,9 @@ fn problem(p: &Problem, cat: &Catalogue, lang: Lang) -> ProblemItem {
         Problem::KindSuspended { destination, .. } => {
             (ProblemCode::KindSuspended, dest(destination))
         }
+        Problem::KindResidentsOnly { destination, .. } => {
+            (ProblemCode::KindResidentsOnly, dest(destination))
+        }
         Problem::Phone => (ProblemCode::Phone, "".into()),
         Problem::NoDelivery => (ProblemCode::NoDelivery, "".into()),
         Problem::EmsAddress => (ProblemCode::EmsAddress, "".into()),
@@ -199,7 +204,20 @@ fn problem(p: &Problem, cat: &Catalogue, lang: Lang) -> ProblemItem {
         Problem::DuplicateDocument(d) => (ProblemCode::Other, doc(d)),
         Problem::GreenChannel(c) => (ProblemCode::Other, c.as_str().into()),
     };
-    ProblemItem { code, subject }
+    // The province a residents-only rule names (its own data, so a new rule needs no new text).
+    let detail = match p {
+        Problem::KindResidentsOnly { destination, kind } => cat
+            .endorsement(destination, kind)
+            .and_then(|k| k.hukou_province.as_deref())
+            .unwrap_or_default()
+            .into(),
+        _ => SharedString::new(),
+    };
+    ProblemItem {
+        code,
+        subject,
+        detail,
+    }
 }
 
 fn session(ui: &AppWindow, v: &View) {
@@ -267,7 +285,13 @@ fn applicant(ui: &AppWindow, v: &View) {
     }));
 }
 
-fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<DocumentRow> {
+fn document_rows(
+    draft: Option<&Draft>,
+    cat: &Catalogue,
+    lang: Lang,
+    today: NaiveDate,
+) -> Vec<DocumentRow> {
+    let address = draft.map_or("", |d| d.identity.address.as_str());
     cat.documents
         .iter()
         .map(|doc| {
@@ -297,7 +321,7 @@ fn document_rows(draft: Option<&Draft>, cat: &Catalogue, lang: Lang) -> Vec<Docu
                             code: k.code.as_str().into(),
                             label: label(lang, k),
                             selected: chosen.is_some_and(|e| e.kind == k.code),
-                            enabled: k.available,
+                            enabled: k.offer(address, today) == Offer::Offered,
                         })
                         .collect();
                     let trips = chosen
@@ -339,7 +363,12 @@ fn documents(ui: &AppWindow, v: &View) {
     let cat = v.session.catalogue();
     let draft = v.session.draft();
     let docs = ui.global::<DocumentsAdapter>();
-    docs.set_rows(model(document_rows(draft, cat, v.screen.visit.lang)));
+    docs.set_rows(model(document_rows(
+        draft,
+        cat,
+        v.screen.visit.lang,
+        v.session.today(),
+    )));
     docs.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
 }
 

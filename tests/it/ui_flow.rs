@@ -678,3 +678,39 @@ fn the_technician_screen_needs_the_pin_and_shows_the_waiting_queue() {
     k.advance(121_000);
     assert!(!tech().get_open(), "closes by itself when left alone");
 }
+
+#[test]
+fn the_documents_page_offers_the_endorsements_in_force_for_this_applicant() {
+    let k = demo_kiosk();
+    // The first sample person's household registration is in Fujian (Xiamen).
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+    k.tap("next");
+    k.tap("doc-taiwan_permit");
+    k.tap("cat-taiwan_permit-endorsement_only");
+    let enabled = |id: &str| {
+        k.find(id)
+            .unwrap_or_else(|| panic!("{id} is on the page"))
+            .accessible_enabled()
+    };
+    for suspended in ["kind-taiwan_permit-taiwan-G", "kind-taiwan_permit-taiwan-L"] {
+        assert_eq!(enabled(suspended), Some(false), "{suspended}");
+    }
+    for island in ["kinmen", "matsu"] {
+        for kind in ["G", "L"] {
+            let id = format!("kind-taiwan_permit-{island}-{kind}");
+            assert_eq!(enabled(&id), Some(true), "{id}");
+        }
+    }
+    k.tap("kind-taiwan_permit-kinmen-G");
+    k.tap("trips-taiwan_permit-kinmen-6m1");
+    assert!(k.label("fee").contains("15"), "{}", k.label("fee"));
+    k.tap("doc-hk_macau_permit");
+    k.tap("cat-hk_macau_permit-endorsement_only");
+    k.tap("kind-hk_macau_permit-macau-G");
+    assert!(k.find("trips-hk_macau_permit-macau-1y1").is_some());
+    assert!(
+        k.find("trips-hk_macau_permit-macau-3m2").is_none(),
+        "Macau individual visits are once only"
+    );
+}
