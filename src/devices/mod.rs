@@ -3,5 +3,7 @@
 
 pub mod camera;
 pub mod card;
+pub mod payment;
 pub mod printer;
 pub mod serial;
+pub mod writer;

@@ -4,6 +4,7 @@
 pub mod app_number;
 pub mod application;
 pub mod catalogue;
+pub mod endorsement;
 pub mod id_number;
 pub mod identity;
 pub mod nation;

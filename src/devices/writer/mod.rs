@@ -1,0 +1,69 @@
+//! The endorsement writer port: the vendor module in a station kiosk that writes an endorsement
+//! onto a card permit's chip and reprints the card's back. Its protocol is the vendor's and not
+//! public, and what it writes is authorised by the issuing authority, not by the kiosk: the
+//! central hands the kiosk an issuance job for a paid endorsement, the kiosk hands it to the
+//! writer unchanged, and then reads the chip back itself to see what is there. So the port is
+//! small, and nothing the writer says is taken as proof: only the re-read is.
+
+mod sim;
+
+use chrono::NaiveDate;
+
+pub use sim::{SimWriter, WriterScript};
+
+/// One endorsement to write, as the central issued it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuanceJob {
+    /// The central's job id: a writer adapter passes it to the module so that a repeated job
+    /// is recognised.
+    pub job_id: String,
+    /// The permit's document number (as in its MRZ).
+    pub document_number: String,
+    /// Catalogue codes: destination (`hk`, `macau`, `taiwan`, `kinmen`, `matsu`), kind (`G`,
+    /// `L`, …), trip option (`3m1`, …).
+    pub destination: String,
+    pub kind: String,
+    pub trips: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    /// Days the holder may stay per trip.
+    pub stay_days: u32,
+    /// The issuing authority's data for the module (opaque to the kiosk).
+    pub payload: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WriterError {
+    /// The permit left the writer during the job: it may or may not carry the endorsement.
+    #[error("the permit was removed during writing")]
+    PermitRemoved,
+    /// The module reported a failure (its own code and words, for the log).
+    #[error("the writer module failed: {0}")]
+    Failed(String),
+    /// The module does not answer.
+    #[error("the writer module does not answer: {0}")]
+    Unavailable(String),
+    /// This module cannot reprint the card's back.
+    #[error("this writer module cannot reprint the card's back")]
+    NoReprint,
+}
+
+/// A writer module.
+pub trait EndorsementWriter: Send {
+    /// Writes one endorsement onto the permit in the module. Whatever it returns, the caller
+    /// reads the chip back before deciding anything: an error does not prove nothing was
+    /// written.
+    ///
+    /// Errors: [`WriterError::PermitRemoved`], [`WriterError::Failed`],
+    /// [`WriterError::Unavailable`].
+    fn write(&mut self, job: &IssuanceJob) -> Result<(), WriterError>;
+
+    /// Whether the module can reprint the card's back (the printed endorsement list fades).
+    fn can_reprint_back(&self) -> bool;
+
+    /// Reprints the back of the permit in the module.
+    ///
+    /// Errors: [`WriterError::NoReprint`] when [`Self::can_reprint_back`] is false, and as
+    /// [`Self::write`].
+    fn reprint_back(&mut self, document_number: &str) -> Result<(), WriterError>;
+}

@@ -1,0 +1,292 @@
+//! One endorsement at the police-station kiosk as a durable transaction: the states it moves
+//! through, which moves are allowed, and what to do with one found in flight after a power cut.
+//!
+//! * offered → chosen → payment pending → paid → issuing → written → verified → printed;
+//! * offered, chosen, payment failed → cancelled; payment pending → payment failed → payment
+//!   pending again (another try);
+//! * issuing or written → verified when the chip, read back, carries the endorsement, else
+//!   paid-not-issued → refund requested.
+//!
+//! The rules that keep money and endorsements safe are properties of this graph, tested below:
+//! once paid, the money is never asked for again and `paid` is never entered twice; the writer is started only from `paid`, and nothing leads back to `paid`, so an
+//! endorsement is never written twice; every state after `paid` ends in `printed` or `refund
+//! requested`. Each state is committed before the outside action it allows (`issuing` before
+//! the writer is started), so after a crash [`recovery`] knows what may have happened.
+
+/// Where one endorsement's transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum State {
+    /// The central offered it; the applicant has not chosen it.
+    Offered,
+    Chosen,
+    /// The payment terminal or the payment QR was asked for the money.
+    PaymentPending,
+    Paid,
+    /// Committed before the writer module is started: it may have written.
+    Issuing,
+    /// The writer reported success; the chip has not been read back yet.
+    Written,
+    /// The chip, read back, carries the endorsement.
+    Verified,
+    /// The receipt is printed: done.
+    Printed,
+    /// Given up before any money was taken.
+    Cancelled,
+    /// The payment was declined, cancelled or timed out: nothing was taken.
+    PaymentFailed,
+    /// Paid, and the chip does not carry the endorsement.
+    PaidNotIssued,
+    /// The central was asked to refund a paid, unissued endorsement: done.
+    RefundRequested,
+}
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Choose,
+    Cancel,
+    /// The kiosk asks for the money (terminal started, or QR shown).
+    PaymentStarted,
+    PaymentConfirmed,
+    /// Declined, cancelled at the terminal, or timed out.
+    PaymentRefused,
+    /// The writer module is about to be started.
+    IssueStarted,
+    /// The writer module reported success.
+    WriterDone,
+    /// The chip was read back: does it carry the endorsement?
+    ChipShows(bool),
+    ReceiptPrinted,
+    RefundRequested,
+}
+
+/// A move the rules do not allow (a bug or a forged message; the record stays as it was).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{event:?} is not allowed in state {state:?}")]
+pub struct IllegalTransition {
+    pub state: State,
+    pub event: Event,
+}
+
+/// The state after `event`.
+///
+/// Errors: [`IllegalTransition`] for a move the graph does not have.
+pub fn next(state: State, event: Event) -> Result<State, IllegalTransition> {
+    use Event as E;
+    use State as S;
+    let to = match (state, event) {
+        (S::Offered, E::Choose) => S::Chosen,
+        (S::Offered | S::Chosen | S::PaymentFailed, E::Cancel) => S::Cancelled,
+        (S::Chosen | S::PaymentFailed, E::PaymentStarted) => S::PaymentPending,
+        (S::PaymentPending, E::PaymentConfirmed) => S::Paid,
+        (S::PaymentPending, E::PaymentRefused) => S::PaymentFailed,
+        (S::Paid, E::IssueStarted) => S::Issuing,
+        (S::Issuing, E::WriterDone) => S::Written,
+        // A writer that failed, hung or was cut off may still have written: the chip decides.
+        (S::Issuing | S::Written, E::ChipShows(true)) => S::Verified,
+        (S::Issuing | S::Written, E::ChipShows(false)) => S::PaidNotIssued,
+        (S::Verified, E::ReceiptPrinted) => S::Printed,
+        (S::PaidNotIssued, E::RefundRequested) => S::RefundRequested,
+        _ => return Err(IllegalTransition { state, event }),
+    };
+    Ok(to)
+}
+
+impl State {
+    /// Nothing more will happen to it.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            State::Printed | State::Cancelled | State::RefundRequested
+        )
+    }
+
+    /// The applicant's money has been taken (or may have been, while the payment is pending).
+    pub fn money_at_stake(self) -> bool {
+        !matches!(
+            self,
+            State::Offered | State::Chosen | State::Cancelled | State::PaymentFailed
+        )
+    }
+}
+
+/// What the kiosk does on start-up with a transaction it finds in a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// Final: nothing to do.
+    Nothing,
+    /// No money was taken: cancel it.
+    Cancel,
+    /// Ask the terminal or the central whether the payment went through, by its reference.
+    AskPayment,
+    /// Paid, and the writer was never started: issue it now.
+    Issue,
+    /// The writer may have written: read the chip back before anything else.
+    ReadChip,
+    /// Issued and verified: print the receipt (or the slip for an applicant who left).
+    PrintReceipt,
+    /// Paid and not issued: ask the central for a refund and show it on the technician screen.
+    RequestRefund,
+}
+
+/// What to do with a transaction found in `state` after a restart.
+pub fn recovery(state: State) -> Recovery {
+    match state {
+        State::Printed | State::Cancelled | State::RefundRequested => Recovery::Nothing,
+        State::Offered | State::Chosen | State::PaymentFailed => Recovery::Cancel,
+        State::PaymentPending => Recovery::AskPayment,
+        State::Paid => Recovery::Issue,
+        State::Issuing | State::Written => Recovery::ReadChip,
+        State::Verified => Recovery::PrintReceipt,
+        State::PaidNotIssued => Recovery::RequestRefund,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    const STATES: [State; 12] = [
+        State::Offered,
+        State::Chosen,
+        State::PaymentPending,
+        State::Paid,
+        State::Issuing,
+        State::Written,
+        State::Verified,
+        State::Printed,
+        State::Cancelled,
+        State::PaymentFailed,
+        State::PaidNotIssued,
+        State::RefundRequested,
+    ];
+    const EVENTS: [Event; 11] = [
+        Event::Choose,
+        Event::Cancel,
+        Event::PaymentStarted,
+        Event::PaymentConfirmed,
+        Event::PaymentRefused,
+        Event::IssueStarted,
+        Event::WriterDone,
+        Event::ChipShows(true),
+        Event::ChipShows(false),
+        Event::ReceiptPrinted,
+        Event::RefundRequested,
+    ];
+
+    fn successors(s: State) -> BTreeSet<State> {
+        EVENTS.iter().filter_map(|&e| next(s, e).ok()).collect()
+    }
+
+    fn reachable(from: State) -> BTreeSet<State> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![from];
+        while let Some(s) = todo.pop() {
+            for n in successors(s) {
+                if seen.insert(n) {
+                    todo.push(n);
+                }
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn the_common_case_goes_from_offer_to_receipt() {
+        let path = [
+            Event::Choose,
+            Event::PaymentStarted,
+            Event::PaymentConfirmed,
+            Event::IssueStarted,
+            Event::WriterDone,
+            Event::ChipShows(true),
+            Event::ReceiptPrinted,
+        ];
+        let end = path
+            .iter()
+            .try_fold(State::Offered, |s, &e| next(s, e))
+            .expect("every step is allowed");
+        assert_eq!(end, State::Printed);
+    }
+
+    #[test]
+    fn nothing_leads_back_to_paid_so_nothing_is_charged_or_written_twice() {
+        for s in reachable(State::Paid) {
+            assert!(
+                !reachable(s).contains(&State::Paid) && s != State::Paid,
+                "{s:?} leads back to Paid"
+            );
+            assert!(
+                !reachable(s).contains(&State::PaymentPending),
+                "{s:?} asks for money again"
+            );
+        }
+        // The writer starts only from Paid.
+        for s in STATES {
+            let issues = next(s, Event::IssueStarted).is_ok();
+            assert_eq!(issues, s == State::Paid, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn money_taken_ends_in_an_endorsement_or_a_refund_request() {
+        for s in reachable(State::Paid).into_iter().chain([State::Paid]) {
+            let ends: BTreeSet<State> = reachable(s)
+                .into_iter()
+                .chain([s])
+                .filter(|t| t.is_final())
+                .collect();
+            assert!(!ends.is_empty(), "{s:?} never ends");
+            assert!(
+                ends.iter()
+                    .all(|t| matches!(t, State::Printed | State::RefundRequested)),
+                "{s:?} ends in {ends:?}"
+            );
+        }
+        // A pending payment either goes through (and the above holds) or takes nothing.
+        assert_eq!(
+            successors(State::PaymentPending),
+            BTreeSet::from([State::Paid, State::PaymentFailed])
+        );
+        // No state but the final ones is a dead end.
+        for s in STATES.into_iter().filter(|s| !s.is_final()) {
+            assert!(!successors(s).is_empty(), "{s:?} is stuck");
+        }
+    }
+
+    #[test]
+    fn final_states_allow_nothing_and_illegal_moves_are_refused() {
+        for s in STATES.into_iter().filter(|s| s.is_final()) {
+            assert!(successors(s).is_empty(), "{s:?}");
+        }
+        assert_eq!(
+            next(State::Chosen, Event::IssueStarted),
+            Err(IllegalTransition {
+                state: State::Chosen,
+                event: Event::IssueStarted
+            })
+        );
+    }
+
+    #[test]
+    fn recovery_never_repeats_an_outside_action_that_may_have_happened() {
+        for s in STATES {
+            let r = recovery(s);
+            // Issuing again is only right when the writer was never started.
+            assert_eq!(r == Recovery::Issue, s == State::Paid, "{s:?}");
+            // A state whose writer may have run is always settled by reading the chip.
+            if matches!(s, State::Issuing | State::Written) {
+                assert_eq!(r, Recovery::ReadChip);
+            }
+            // Cancelling is only right when no money is at stake.
+            assert_eq!(
+                r == Recovery::Cancel,
+                !s.money_at_stake() && !s.is_final(),
+                "{s:?}"
+            );
+            assert_eq!(r == Recovery::Nothing, s.is_final(), "{s:?}");
+        }
+    }
+}
