@@ -10,6 +10,7 @@
 //! `cipher_integrity_check` at every open, and `max_page_count` as a hard size cap: SQLite rolls
 //! the whole transaction back when it hits it, so "full" always means "nothing saved".
 
+mod endorsements;
 pub mod key;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,14 @@ pub enum StoreError {
     WrongKey(PathBuf),
     #[error("no room to save: {0}")]
     Full(String),
+    /// A move the endorsement transaction rules do not allow; nothing was written.
+    #[error("endorsement transaction {id}: {error}")]
+    Illegal {
+        id: String,
+        error: crate::domain::endorsement::IllegalTransition,
+    },
+    #[error("no endorsement transaction {0}")]
+    NoTransaction(String),
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -107,6 +116,26 @@ CREATE TABLE print_jobs (
     // overflow pages (decrypting them), 100 ms and more with a thousand photos waiting.
     r#"
 CREATE INDEX outbox_state ON outbox(state, id);
+"#,
+    // The station kiosk's endorsement transactions (`endorsements.rs`): the current state and
+    // the journal of every state it passed through, written in one transaction.
+    r#"
+CREATE TABLE endorsement_txns (
+    id          TEXT PRIMARY KEY,
+    state       TEXT NOT NULL,
+    amount_fen  INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE TABLE endorsement_journal (
+    txn_id      TEXT NOT NULL REFERENCES endorsement_txns(id),
+    seq         INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    PRIMARY KEY (txn_id, seq)
+);
+CREATE INDEX endorsement_txns_state ON endorsement_txns(state);
 "#,
 ];
 

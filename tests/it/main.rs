@@ -6,6 +6,7 @@ mod cards;
 mod central;
 mod config_cli;
 mod contract;
+mod endorsement_crash;
 mod fleet;
 mod mtls;
 mod photo_cli;

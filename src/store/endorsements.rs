@@ -1,0 +1,285 @@
+//! The station kiosk's endorsement transactions, durably: each move of the state machine in
+//! `domain::endorsement` is one `BEGIN IMMEDIATE` transaction that checks the current state,
+//! writes the next one and appends it to the journal. A move is committed before the outside
+//! action it allows (the caller starts the writer only after `issuing` is stored), so after a
+//! power cut the stored state says what may have happened, and `domain::endorsement::recovery`
+//! what to do about it.
+
+use chrono::NaiveDateTime;
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::domain::endorsement::{Event, State, next};
+
+/// How a state is stored (the store's own encoding: renaming a variant cannot change it).
+fn encode(state: State) -> &'static str {
+    match state {
+        State::Offered => "offered",
+        State::Chosen => "chosen",
+        State::PaymentPending => "payment_pending",
+        State::Paid => "paid",
+        State::Issuing => "issuing",
+        State::Written => "written",
+        State::Verified => "verified",
+        State::Printed => "printed",
+        State::Cancelled => "cancelled",
+        State::PaymentFailed => "payment_failed",
+        State::PaidNotIssued => "paid_not_issued",
+        State::RefundRequested => "refund_requested",
+    }
+}
+
+const ALL: [State; 12] = [
+    State::Offered,
+    State::Chosen,
+    State::PaymentPending,
+    State::Paid,
+    State::Issuing,
+    State::Written,
+    State::Verified,
+    State::Printed,
+    State::Cancelled,
+    State::PaymentFailed,
+    State::PaidNotIssued,
+    State::RefundRequested,
+];
+
+fn decode(text: &str) -> Result<State, StoreError> {
+    ALL.into_iter()
+        .find(|s| encode(*s) == text)
+        .ok_or_else(|| StoreError::Damaged(format!("unknown endorsement state {text:?}")))
+}
+
+fn timestamp(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
+}
+
+/// One stored transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndorsementTxn {
+    /// The transaction's id, also its reference at the payment terminal and its idempotency
+    /// key at the central.
+    pub id: String,
+    pub state: State,
+    pub amount_fen: u64,
+    /// What was offered and chosen (JSON), for the receipt, the refund request and the central.
+    pub body: String,
+}
+
+impl Store {
+    /// Records a transaction the central offered, in state `offered`.
+    ///
+    /// Errors: a store error; an existing `id` is a constraint error (nothing is overwritten).
+    pub fn open_endorsement(
+        &mut self,
+        id: &str,
+        amount_fen: u64,
+        body: &str,
+        at: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let tx = self.write()?;
+        let at = timestamp(at);
+        tx.execute(
+            "INSERT INTO endorsement_txns(id, state, amount_fen, body, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![id, encode(State::Offered), amount_fen as i64, body, at],
+        )?;
+        tx.execute(
+            "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, 0, ?2, ?3)",
+            params![id, encode(State::Offered), at],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Moves a transaction by `event`, if the rules allow it from its stored state, and journals
+    /// the new state — all in one transaction. Returns the new state.
+    ///
+    /// Errors: [`StoreError::NoTransaction`]; [`StoreError::Illegal`] (nothing written); a store
+    /// error (nothing written).
+    pub fn advance_endorsement(
+        &mut self,
+        id: &str,
+        event: Event,
+        at: NaiveDateTime,
+    ) -> Result<State, StoreError> {
+        let tx = self.write()?;
+        let (stored, seq): (String, i64) = tx
+            .query_row(
+                "SELECT t.state, (SELECT max(seq) FROM endorsement_journal WHERE txn_id = t.id)
+                 FROM endorsement_txns t WHERE t.id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NoTransaction(id.to_string()))?;
+        let to = next(decode(&stored)?, event).map_err(|error| StoreError::Illegal {
+            id: id.to_string(),
+            error,
+        })?;
+        let at = timestamp(at);
+        tx.execute(
+            "UPDATE endorsement_txns SET state = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, encode(to), at],
+        )?;
+        tx.execute(
+            "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, seq + 1, encode(to), at],
+        )?;
+        tx.commit()?;
+        Ok(to)
+    }
+
+    /// One transaction.
+    pub fn endorsement(&self, id: &str) -> Result<Option<EndorsementTxn>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, state, amount_fen, body FROM endorsement_txns WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(id, state, amount, body)| {
+            Ok(EndorsementTxn {
+                id,
+                state: decode(&state)?,
+                amount_fen: amount as u64,
+                body,
+            })
+        })
+        .transpose()
+    }
+
+    /// Every transaction not yet in a final state, oldest first: what start-up must finish or
+    /// report (`domain::endorsement::recovery`).
+    pub fn endorsements_in_flight(&self) -> Result<Vec<EndorsementTxn>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM endorsement_txns
+             WHERE state NOT IN ('printed', 'cancelled', 'refund_requested')
+             ORDER BY created_at, id",
+        )?;
+        let ids: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.iter()
+            .filter_map(|id| self.endorsement(id).transpose())
+            .collect()
+    }
+
+    /// How many transactions were ever recorded.
+    pub fn endorsements_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM endorsement_txns", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// The states a transaction passed through, in order.
+    pub fn endorsement_journal(&self, id: &str) -> Result<Vec<State>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT state FROM endorsement_journal WHERE txn_id = ?1 ORDER BY seq")?;
+        let states: Vec<String> = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        states.iter().map(|s| decode(s)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::endorsement::{Recovery, recovery};
+    use crate::store::StoreKey;
+
+    fn at(minute: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 30)
+            .and_then(|d| d.and_hms_opt(10, minute, 0))
+            .expect("time")
+    }
+
+    fn store(dir: &std::path::Path) -> Store {
+        Store::open(dir, &StoreKey::from_bytes([7; 32])).expect("store")
+    }
+
+    #[test]
+    fn moves_are_checked_committed_and_journalled() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut s = store(dir.path());
+        s.open_endorsement("t1", 1500, "{}", at(0)).expect("open");
+        for (i, e) in [
+            Event::Choose,
+            Event::PaymentStarted,
+            Event::PaymentConfirmed,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            s.advance_endorsement("t1", e, at(i as u32 + 1))
+                .expect("allowed");
+        }
+        let refused = s.advance_endorsement("t1", Event::Cancel, at(5));
+        assert!(
+            matches!(refused, Err(StoreError::Illegal { .. })),
+            "paid cannot be cancelled: {refused:?}"
+        );
+        drop(s);
+        let s = store(dir.path());
+        let t = s.endorsement("t1").expect("query").expect("there");
+        assert_eq!((t.state, t.amount_fen), (State::Paid, 1500));
+        assert_eq!(
+            s.endorsement_journal("t1").expect("journal"),
+            [
+                State::Offered,
+                State::Chosen,
+                State::PaymentPending,
+                State::Paid
+            ]
+        );
+        assert_eq!(recovery(t.state), Recovery::Issue);
+        assert!(matches!(
+            store(dir.path()).advance_endorsement("nope", Event::Choose, at(9)),
+            Err(StoreError::NoTransaction(_))
+        ));
+    }
+
+    #[test]
+    fn in_flight_lists_what_start_up_must_settle() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut s = store(dir.path());
+        for id in ["a", "b", "c"] {
+            s.open_endorsement(id, 1500, "{}", at(0)).expect("open");
+        }
+        s.advance_endorsement("a", Event::Cancel, at(1))
+            .expect("cancel");
+        for e in [
+            Event::Choose,
+            Event::PaymentStarted,
+            Event::PaymentConfirmed,
+            Event::IssueStarted,
+        ] {
+            s.advance_endorsement("b", e, at(2)).expect("allowed");
+        }
+        let flying: Vec<(String, State)> = s
+            .endorsements_in_flight()
+            .expect("query")
+            .into_iter()
+            .map(|t| (t.id, t.state))
+            .collect();
+        assert_eq!(
+            flying,
+            [
+                ("b".to_string(), State::Issuing),
+                ("c".to_string(), State::Offered)
+            ]
+        );
+    }
+}
