@@ -60,6 +60,28 @@ pub enum Event {
     RefundRequested,
 }
 
+impl Event {
+    /// Every event (the chip read back both ways).
+    pub const ALL: [Event; 11] = [
+        Event::Choose,
+        Event::Cancel,
+        Event::PaymentStarted,
+        Event::PaymentConfirmed,
+        Event::PaymentRefused,
+        Event::IssueStarted,
+        Event::WriterDone,
+        Event::ChipShows(true),
+        Event::ChipShows(false),
+        Event::ReceiptPrinted,
+        Event::RefundRequested,
+    ];
+}
+
+/// Whether some event moves `from` to `to`.
+pub fn moves(from: State, to: State) -> bool {
+    Event::ALL.into_iter().any(|e| next(from, e) == Ok(to))
+}
+
 /// A move the rules do not allow (a bug or a forged message; the record stays as it was).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("{event:?} is not allowed in state {state:?}")]
@@ -93,6 +115,22 @@ pub fn next(state: State, event: Event) -> Result<State, IllegalTransition> {
 }
 
 impl State {
+    /// Every state, in the order of the common case.
+    pub const ALL: [State; 12] = [
+        State::Offered,
+        State::Chosen,
+        State::PaymentPending,
+        State::Paid,
+        State::Issuing,
+        State::Written,
+        State::Verified,
+        State::Printed,
+        State::Cancelled,
+        State::PaymentFailed,
+        State::PaidNotIssued,
+        State::RefundRequested,
+    ];
+
     /// Nothing more will happen to it.
     pub fn is_final(self) -> bool {
         matches!(
@@ -148,36 +186,10 @@ mod tests {
 
     use super::*;
 
-    const STATES: [State; 12] = [
-        State::Offered,
-        State::Chosen,
-        State::PaymentPending,
-        State::Paid,
-        State::Issuing,
-        State::Written,
-        State::Verified,
-        State::Printed,
-        State::Cancelled,
-        State::PaymentFailed,
-        State::PaidNotIssued,
-        State::RefundRequested,
-    ];
-    const EVENTS: [Event; 11] = [
-        Event::Choose,
-        Event::Cancel,
-        Event::PaymentStarted,
-        Event::PaymentConfirmed,
-        Event::PaymentRefused,
-        Event::IssueStarted,
-        Event::WriterDone,
-        Event::ChipShows(true),
-        Event::ChipShows(false),
-        Event::ReceiptPrinted,
-        Event::RefundRequested,
-    ];
+    const STATES: [State; 12] = State::ALL;
 
     fn successors(s: State) -> BTreeSet<State> {
-        EVENTS.iter().filter_map(|&e| next(s, e).ok()).collect()
+        Event::ALL.iter().filter_map(|&e| next(s, e).ok()).collect()
     }
 
     fn reachable(from: State) -> BTreeSet<State> {

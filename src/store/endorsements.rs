@@ -29,23 +29,9 @@ fn encode(state: State) -> &'static str {
     }
 }
 
-const ALL: [State; 12] = [
-    State::Offered,
-    State::Chosen,
-    State::PaymentPending,
-    State::Paid,
-    State::Issuing,
-    State::Written,
-    State::Verified,
-    State::Printed,
-    State::Cancelled,
-    State::PaymentFailed,
-    State::PaidNotIssued,
-    State::RefundRequested,
-];
-
 fn decode(text: &str) -> Result<State, StoreError> {
-    ALL.into_iter()
+    State::ALL
+        .into_iter()
         .find(|s| encode(*s) == text)
         .ok_or_else(|| StoreError::Damaged(format!("unknown endorsement state {text:?}")))
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use kiosk::domain::endorsement::{Event, Recovery, State, next, recovery};
+use kiosk::domain::endorsement::{Event, Recovery, State, moves, recovery};
 use kiosk::store::Store;
 
 use crate::support::test_key;
@@ -127,25 +127,6 @@ fn state_name(s: State) -> String {
     format!("{s:?}")
 }
 
-/// Whether some event moves `from` to `to`.
-fn allowed(from: State, to: State) -> bool {
-    [
-        Event::Choose,
-        Event::Cancel,
-        Event::PaymentStarted,
-        Event::PaymentConfirmed,
-        Event::PaymentRefused,
-        Event::IssueStarted,
-        Event::WriterDone,
-        Event::ChipShows(true),
-        Event::ChipShows(false),
-        Event::ReceiptPrinted,
-        Event::RefundRequested,
-    ]
-    .into_iter()
-    .any(|e| next(from, e) == Ok(to))
-}
-
 #[test]
 fn transactions_survive_crashes_at_every_state_boundary() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -208,7 +189,7 @@ fn transactions_survive_crashes_at_every_state_boundary() {
             let stored = store.endorsement(id).expect("query").expect("there");
             assert_eq!(journal.last(), Some(&stored.state), "round {round}: {id}");
             for w in journal.windows(2) {
-                assert!(allowed(w[0], w[1]), "round {round}: {id} moved {w:?}");
+                assert!(moves(w[0], w[1]), "round {round}: {id} moved {w:?}");
             }
         }
     }
