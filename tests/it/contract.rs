@@ -5,7 +5,7 @@
 //! reported even where JSON Schema would let it pass). Every wire type has an example, so a
 //! field renamed, added or dropped on either side fails here.
 
-use kiosk::sync::api;
+use kiosk::sync::api::{self, station};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -25,6 +25,30 @@ const WIRE_TYPES: &[(&str, RoundTrip)] = &[
     ("HeartbeatReply", round_trip::<api::HeartbeatReply>),
     ("DeviceConfig", round_trip::<api::DeviceConfig>),
     ("ApplicationRecord", round_trip::<api::ApplicationRecord>),
+    ("DocumentsQuery", round_trip::<station::DocumentsQuery>),
+    (
+        "DocumentsOnRecord",
+        round_trip::<station::DocumentsOnRecord>,
+    ),
+    (
+        "EligibilityRequest",
+        round_trip::<station::EligibilityRequest>,
+    ),
+    ("Eligibility", round_trip::<station::Eligibility>),
+    ("PaymentRequest", round_trip::<station::PaymentRequest>),
+    ("Payment", round_trip::<station::Payment>),
+    ("IssuanceRequest", round_trip::<station::IssuanceRequest>),
+    ("IssuanceJob", round_trip::<station::IssuanceJob>),
+    (
+        "IssuanceConfirmation",
+        round_trip::<station::IssuanceConfirmation>,
+    ),
+    ("IssuanceState", round_trip::<station::IssuanceState>),
+    ("EndorsementQuery", round_trip::<station::EndorsementQuery>),
+    (
+        "EndorsementRecords",
+        round_trip::<station::EndorsementRecords>,
+    ),
 ];
 
 fn round_trip<T: Serialize + DeserializeOwned>(example: &Value) -> Result<Value, String> {

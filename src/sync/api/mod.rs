@@ -4,6 +4,8 @@
 //! edge, so that renaming a `kiosk.toml` key or a domain field cannot change what is sent. The
 //! contract's examples round-trip through them (`tests/it/contract.rs`).
 
+pub mod station;
+
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

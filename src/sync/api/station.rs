@@ -1,0 +1,224 @@
+//! The police-station endorsement kiosk's part of the contract (`docs/central-api.yaml`,
+//! `/v1/people/documents`, `/v1/endorsements/…`, `/v1/payments…`, `/v1/issuance…`): the
+//! central is the authority on what a person may be given, takes the money, and issues the job
+//! the writer module executes; the kiosk reports what the re-read chip showed. Dates are
+//! `YYYY-MM-DD`, times `YYYY-MM-DDTHH:MM:SS` (local), amounts in fen.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/people/documents`: whose documents (the ID number goes in the body, never a URL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsQuery {
+    pub id_number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsOnRecord {
+    pub documents: Vec<RecordedDocument>,
+}
+
+/// A passport or permit the administration holds for the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordedDocument {
+    /// Catalogue document code: `passport`, `hk_macau_permit`, `taiwan_permit`.
+    pub kind: String,
+    /// As in the document's MRZ: with the expiry and the birth date, the chip's BAC keys.
+    pub number: String,
+    pub form: DocumentForm,
+    pub issued_on: String,
+    pub expires_on: String,
+    pub status: DocumentStatus,
+    /// The name as spelled on the document.
+    pub name_latin: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentForm {
+    Card,
+    /// Booklet permits are no longer issued; the station kiosk sends their holders to a window.
+    Booklet,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentStatus {
+    Valid,
+    Expired,
+    ReportedLost,
+    Cancelled,
+}
+
+/// `POST /v1/endorsements/eligibility`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EligibilityRequest {
+    pub device_id: String,
+    pub site_code: String,
+    pub id_number: String,
+    pub permit_number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Eligibility {
+    pub offers: Vec<EndorsementOffer>,
+    pub refusals: Vec<Refusal>,
+}
+
+/// One endorsement the kiosk may offer (labels come from the local catalogue by its codes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementOffer {
+    pub offer_id: String,
+    pub destination: String,
+    pub kind: String,
+    pub trips: String,
+    pub valid_from: String,
+    pub valid_until: String,
+    /// Days the holder may stay per trip.
+    pub stay_days: u32,
+    pub fee_fen: u64,
+    /// Issuing it cancels the valid endorsement for the same destination: the kiosk warns.
+    pub cancels_current: bool,
+}
+
+/// Why something is not offered, in words the kiosk shows as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Refusal {
+    /// None: for every destination.
+    pub destination: Option<String>,
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+/// `POST /v1/payments` (with `Idempotency-Key` = the transaction's id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    pub txn_id: String,
+    pub device_id: String,
+    pub method: PaymentMethod,
+    pub amount_fen: u64,
+    pub offer_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// The bank-card terminal in the kiosk.
+    Terminal,
+    /// A QR the central issues, paid by phone.
+    Qr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payment {
+    pub payment_id: String,
+    pub txn_id: String,
+    pub state: PaymentState,
+    pub amount_fen: u64,
+    /// Shown as a QR while a phone payment is pending.
+    pub qr_content: Option<String>,
+    pub expires_at: String,
+    /// The payment network's reference once paid (printed masked on the receipt).
+    pub transaction_ref: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    Pending,
+    Paid,
+    Declined,
+    Cancelled,
+    Expired,
+}
+
+/// `POST /v1/issuance` (with `Idempotency-Key` = transaction id `:` offer id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuanceRequest {
+    pub txn_id: String,
+    pub offer_id: String,
+    pub payment_id: String,
+    pub permit_number: String,
+}
+
+/// The job the writer module executes, as the central issued it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuanceJob {
+    pub job_id: String,
+    pub document_number: String,
+    pub destination: String,
+    pub kind: String,
+    pub trips: String,
+    pub valid_from: String,
+    pub valid_until: String,
+    pub stay_days: u32,
+    /// The issuing authority's data for the module, base64; opaque to the kiosk.
+    pub payload_b64: String,
+}
+
+/// `POST /v1/issuance/{job_id}/confirmation`: what the re-read chip showed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuanceConfirmation {
+    pub job_id: String,
+    pub outcome: IssuanceOutcome,
+    pub read_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssuanceOutcome {
+    Verified,
+    /// The chip does not carry it: the central refunds.
+    NotWritten,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuanceState {
+    pub job_id: String,
+    pub state: IssuanceStateKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssuanceStateKind {
+    Confirmed,
+    RefundRequested,
+}
+
+/// `POST /v1/endorsements/records`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementQuery {
+    pub permit_number: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementRecords {
+    pub endorsements: Vec<EndorsementRecord>,
+}
+
+/// A valid endorsement on the permit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementRecord {
+    pub destination: String,
+    pub kind: String,
+    pub trips: String,
+    /// None for multiple-trip endorsements.
+    pub trips_left: Option<u32>,
+    pub valid_until: String,
+}
