@@ -14,6 +14,7 @@ mod pii_scan;
 mod printer;
 mod run_logs;
 mod sqlcipher_pages;
+mod station_central;
 mod support;
 mod sync_central;
 mod translations;

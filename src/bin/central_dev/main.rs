@@ -12,6 +12,7 @@
 mod faults;
 mod fleet;
 mod routes;
+mod station;
 mod tls;
 
 use std::net::SocketAddr;
@@ -26,6 +27,7 @@ use hyper_util::service::TowerToHyperService;
 
 use faults::{Fault, Faults};
 use routes::{AppState, Device};
+use station::{Station, StationFault};
 
 struct Options {
     listen: SocketAddr,
@@ -34,12 +36,14 @@ struct Options {
     config_dir: Option<PathBuf>,
     fault: Option<Fault>,
     every: usize,
+    station_fault: Option<StationFault>,
 }
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: kiosk-central-dev --tls DIR [--listen ADDR] [--data DIR] [--config-dir DIR] [--fault {}] [--fault-every N]\n       kiosk-central-dev pki --out DIR [--device ID]...",
-        faults::KINDS
+        "usage: kiosk-central-dev --tls DIR [--listen ADDR] [--data DIR] [--config-dir DIR] [--fault {}] [--fault-every N] [--station-fault {}]\n       kiosk-central-dev pki --out DIR [--device ID]...",
+        faults::KINDS,
+        station::FAULTS
     );
     ExitCode::FAILURE
 }
@@ -52,6 +56,7 @@ fn parse(args: Vec<String>) -> Option<Options> {
         config_dir: None,
         fault: None,
         every: 2,
+        station_fault: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -63,6 +68,7 @@ fn parse(args: Vec<String>) -> Option<Options> {
             "--config-dir" => o.config_dir = Some(PathBuf::from(value)),
             "--fault" => o.fault = Some(Fault::parse(&value)?),
             "--fault-every" => o.every = value.parse().ok().filter(|n| *n > 0)?,
+            "--station-fault" => o.station_fault = Some(StationFault::parse(&value)?),
             _ => return None,
         }
     }
@@ -126,6 +132,15 @@ async fn main() -> ExitCode {
         .route("/v1/applications/{number}", get(routes::application))
         .route("/v1/devices/{id}/heartbeat", post(fleet::heartbeat))
         .route("/v1/devices/{id}/config", get(fleet::config))
+        .route("/v1/people/documents", post(station::documents))
+        .route("/v1/endorsements/eligibility", post(station::eligibility))
+        .route("/v1/endorsements/records", post(station::records))
+        .route("/v1/payments", post(station::create_payment))
+        .route("/v1/payments/{id}", get(station::payment))
+        .route("/v1/payments/{id}/cancel", post(station::cancel_payment))
+        .route("/v1/issuance", post(station::issue))
+        .route("/v1/issuance/{id}/confirmation", post(station::confirm))
+        .layer(Extension(Station::new(options.station_fault)))
         .layer(Extension(faults.clone()))
         .with_state(AppState {
             db,

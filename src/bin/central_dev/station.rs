@@ -1,0 +1,458 @@
+//! The station kiosk's side of the contract, for development and tests: documents on record,
+//! eligibility, payments, issuance jobs and their confirmation, endorsement records. All of it
+//! is synthetic and kept in memory (a restart forgets it). Offers follow the kiosk's own
+//! catalogue: every available kind and trip option for the permit's destinations, Kinmen and
+//! Matsu only for ID numbers of Fujian (region code 35), suspended kinds as refusals.
+//!
+//! `--station-fault` makes it misbehave as a real central can: `decline` (every payment is
+//! declined), `slow-payment` (a payment confirms only at the fourth status request),
+//! `issuance-error` (asking for an issuance job fails with 503).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Extension;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use chrono::{Local, Months, NaiveDate};
+use kiosk::domain::catalogue::{Catalogue, Offer};
+use kiosk::sync::api::IDEMPOTENCY_KEY;
+use kiosk::sync::api::station::{
+    DocumentForm, DocumentStatus, DocumentsOnRecord, DocumentsQuery, Eligibility,
+    EligibilityRequest, EndorsementOffer, EndorsementQuery, EndorsementRecord, EndorsementRecords,
+    IssuanceConfirmation, IssuanceJob, IssuanceOutcome, IssuanceRequest, IssuanceState,
+    IssuanceStateKind, Payment, PaymentMethod, PaymentRequest, PaymentState, RecordedDocument,
+    Refusal,
+};
+
+use crate::routes::{Device, json, problem};
+
+/// How the station endpoints misbehave (`--station-fault`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StationFault {
+    Decline,
+    SlowPayment,
+    IssuanceError,
+}
+
+pub const FAULTS: &str = "decline|slow-payment|issuance-error";
+
+impl StationFault {
+    pub fn parse(s: &str) -> Option<StationFault> {
+        Some(match s {
+            "decline" => StationFault::Decline,
+            "slow-payment" => StationFault::SlowPayment,
+            "issuance-error" => StationFault::IssuanceError,
+            _ => return None,
+        })
+    }
+}
+
+/// Status requests before a slow payment confirms.
+const SLOW_POLLS: u32 = 4;
+
+#[derive(Default)]
+struct Book {
+    /// Offers made, by id.
+    offers: BTreeMap<String, EndorsementOffer>,
+    /// Payments by id, with the status requests seen so far.
+    payments: BTreeMap<String, (Payment, Vec<String>, u32)>,
+    /// Payment ids by transaction id (the idempotency key).
+    by_txn: BTreeMap<String, String>,
+    /// Jobs by idempotency key.
+    jobs: BTreeMap<String, IssuanceJob>,
+    /// Confirmed endorsements by permit number.
+    records: BTreeMap<String, Vec<EndorsementRecord>>,
+    next: u64,
+}
+
+/// The station endpoints' state, shared by the handlers.
+#[derive(Clone)]
+pub struct Station {
+    fault: Option<StationFault>,
+    catalogue: Arc<Catalogue>,
+    book: Arc<Mutex<Book>>,
+}
+
+impl Station {
+    pub fn new(fault: Option<StationFault>) -> Station {
+        Station {
+            fault,
+            catalogue: Arc::new(Catalogue::builtin()),
+            book: Arc::default(),
+        }
+    }
+
+    fn book(&self) -> std::sync::MutexGuard<'_, Book> {
+        self.book.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn today() -> NaiveDate {
+    Local::now().date_naive()
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The request body, or the 400 answer that says why it is not one.
+fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, Box<Response>> {
+    serde_json::from_str(body).map_err(|e| {
+        Box::new(problem(
+            StatusCode::BAD_REQUEST,
+            &format!("{what} is not valid"),
+            e.to_string(),
+        ))
+    })
+}
+
+fn not_yours(device: &Device, claimed: &str) -> Option<Response> {
+    (device.0 != claimed).then(|| {
+        problem(
+            StatusCode::FORBIDDEN,
+            "Another device than the certificate names",
+            format!("certificate {}, request {claimed}", device.0),
+        )
+    })
+}
+
+/// Months a trip option is valid for (`3m1` → 3, `1y2` → 12).
+fn months(trips: &str) -> u32 {
+    let digits: String = trips.chars().take_while(char::is_ascii_digit).collect();
+    let n: u32 = digits.parse().unwrap_or(0);
+    match trips[digits.len()..].chars().next() {
+        Some('y') => n * 12,
+        _ => n,
+    }
+}
+
+pub async fn documents(Extension(_station): Extension<Station>, body: String) -> Response {
+    let query: DocumentsQuery = match parse(&body, "Documents query") {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    // One card permit for HK and Macau, numbered from the ID number (synthetic).
+    let tail: String = query.id_number.chars().rev().take(8).collect();
+    let documents = vec![RecordedDocument {
+        kind: "hk_macau_permit".into(),
+        number: format!("C{}", tail.chars().rev().collect::<String>()),
+        form: DocumentForm::Card,
+        issued_on: date(today() - Months::new(24)),
+        expires_on: date(today() + Months::new(96)),
+        status: DocumentStatus::Valid,
+        name_latin: None,
+    }];
+    json(StatusCode::OK, &DocumentsOnRecord { documents })
+}
+
+pub async fn eligibility(
+    Extension(station): Extension<Station>,
+    Extension(device): Extension<Device>,
+    body: String,
+) -> Response {
+    let request: EligibilityRequest = match parse(&body, "Eligibility request") {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    if let Some(refusal) = not_yours(&device, &request.device_id) {
+        return refusal;
+    }
+    let cat = &station.catalogue;
+    let document = if request.permit_number.starts_with('T') {
+        "taiwan_permit"
+    } else {
+        "hk_macau_permit"
+    };
+    // The development central knows a person's household registration only by the ID number's
+    // region code (GB 11643): 35 is Fujian.
+    let registration = if request.id_number.starts_with("35") {
+        "福建省"
+    } else {
+        ""
+    };
+    let mut book = station.book();
+    let mut offers = Vec::new();
+    let mut refusals = Vec::new();
+    let destinations = cat
+        .document(document)
+        .map(|d| d.destinations.clone())
+        .unwrap_or_default();
+    for destination in destinations {
+        for kind in cat.endorsements_for(&destination) {
+            let code = match kind.offer(registration, today()) {
+                Offer::Offered => None,
+                Offer::Suspended => Some("suspended"),
+                Offer::ResidentsOnly(_) => Some("residents_only"),
+            };
+            if let Some(code) = code {
+                refusals.push(Refusal {
+                    destination: Some(destination.clone()),
+                    code: code.into(),
+                    zh: format!("{}：{}暂不可办理", kind.zh, destination),
+                    en: format!("{} for {destination} cannot be issued", kind.en),
+                });
+                continue;
+            }
+            for trips in &kind.trips {
+                let Some(option) = cat.trip(trips) else {
+                    continue;
+                };
+                book.next += 1;
+                let offer = EndorsementOffer {
+                    offer_id: format!("O-{:06}", book.next),
+                    destination: destination.clone(),
+                    kind: kind.code.clone(),
+                    trips: trips.clone(),
+                    valid_from: date(today()),
+                    valid_until: date(today() + Months::new(months(trips))),
+                    stay_days: 7,
+                    fee_fen: u64::from(option.fee) * 100,
+                    cancels_current: false,
+                };
+                book.offers.insert(offer.offer_id.clone(), offer.clone());
+                offers.push(offer);
+            }
+        }
+    }
+    json(StatusCode::OK, &Eligibility { offers, refusals })
+}
+
+pub async fn create_payment(
+    Extension(station): Extension<Station>,
+    Extension(device): Extension<Device>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let request: PaymentRequest = match parse(&body, "Payment request") {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    if let Some(refusal) = not_yours(&device, &request.device_id) {
+        return refusal;
+    }
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if key != request.txn_id {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key must be the transaction id",
+            request.txn_id,
+        );
+    }
+    let mut book = station.book();
+    if let Some(id) = book.by_txn.get(&request.txn_id).cloned()
+        && let Some((payment, _, _)) = book.payments.get(&id)
+    {
+        return json(StatusCode::CREATED, payment);
+    }
+    let mut total = 0;
+    for id in &request.offer_ids {
+        match book.offers.get(id) {
+            Some(offer) => total += offer.fee_fen,
+            None => {
+                return problem(StatusCode::CONFLICT, "Offer no longer valid", id.clone());
+            }
+        }
+    }
+    if total != request.amount_fen {
+        return problem(
+            StatusCode::CONFLICT,
+            "Amount does not match the offers",
+            format!("offers {total}, asked {}", request.amount_fen),
+        );
+    }
+    book.next += 1;
+    let payment = Payment {
+        payment_id: format!("P-{:06}", book.next),
+        txn_id: request.txn_id.clone(),
+        state: PaymentState::Pending,
+        amount_fen: total,
+        qr_content: (request.method == PaymentMethod::Qr)
+            .then(|| format!("https://pay.example.invalid/q/P-{:06}", book.next)),
+        expires_at: (Local::now() + chrono::Duration::minutes(15))
+            .naive_local()
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string(),
+        transaction_ref: None,
+    };
+    book.by_txn
+        .insert(request.txn_id, payment.payment_id.clone());
+    book.payments.insert(
+        payment.payment_id.clone(),
+        (payment.clone(), request.offer_ids, 0),
+    );
+    json(StatusCode::CREATED, &payment)
+}
+
+pub async fn payment(Extension(station): Extension<Station>, Path(id): Path<String>) -> Response {
+    let fault = station.fault;
+    let mut book = station.book();
+    let Some((payment, _, polls)) = book.payments.get_mut(&id) else {
+        return problem(StatusCode::NOT_FOUND, "No such payment", id);
+    };
+    *polls += 1;
+    if payment.state == PaymentState::Pending {
+        match fault {
+            Some(StationFault::Decline) => payment.state = PaymentState::Declined,
+            Some(StationFault::SlowPayment) if *polls < SLOW_POLLS => {}
+            _ => {
+                payment.state = PaymentState::Paid;
+                payment.qr_content = None;
+                payment.transaction_ref = Some(format!("42000{:023}", *polls as u64 + 1));
+            }
+        }
+    }
+    json(StatusCode::OK, &*payment)
+}
+
+pub async fn cancel_payment(
+    Extension(station): Extension<Station>,
+    Path(id): Path<String>,
+) -> Response {
+    let mut book = station.book();
+    let Some((payment, _, _)) = book.payments.get_mut(&id) else {
+        return problem(StatusCode::NOT_FOUND, "No such payment", id);
+    };
+    if payment.state == PaymentState::Pending {
+        payment.state = PaymentState::Cancelled;
+        payment.qr_content = None;
+    }
+    json(StatusCode::OK, &*payment)
+}
+
+pub async fn issue(
+    Extension(station): Extension<Station>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let request: IssuanceRequest = match parse(&body, "Issuance request") {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    if station.fault == Some(StationFault::IssuanceError) {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Issuance unavailable",
+            String::new(),
+        );
+    }
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let mut book = station.book();
+    if let Some(job) = book.jobs.get(&key) {
+        return json(StatusCode::CREATED, job);
+    }
+    let paid = book
+        .payments
+        .get(&request.payment_id)
+        .is_some_and(|(p, offers, _)| {
+            p.state == PaymentState::Paid
+                && p.txn_id == request.txn_id
+                && offers.contains(&request.offer_id)
+        });
+    if !paid {
+        return problem(
+            StatusCode::PAYMENT_REQUIRED,
+            "Payment not confirmed",
+            request.payment_id,
+        );
+    }
+    let Some(offer) = book.offers.get(&request.offer_id).cloned() else {
+        return problem(
+            StatusCode::CONFLICT,
+            "Offer no longer valid",
+            request.offer_id,
+        );
+    };
+    book.next += 1;
+    let job = IssuanceJob {
+        job_id: format!("J-{:06}", book.next),
+        document_number: request.permit_number,
+        destination: offer.destination,
+        kind: offer.kind,
+        trips: offer.trips,
+        valid_from: offer.valid_from,
+        valid_until: offer.valid_until,
+        stay_days: offer.stay_days,
+        payload_b64: String::new(),
+    };
+    book.jobs.insert(key, job.clone());
+    json(StatusCode::CREATED, &job)
+}
+
+pub async fn confirm(
+    Extension(station): Extension<Station>,
+    Path(job_id): Path<String>,
+    body: String,
+) -> Response {
+    let confirmation: IssuanceConfirmation = match parse(&body, "Issuance confirmation") {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let mut book = station.book();
+    let Some(job) = book.jobs.values().find(|j| j.job_id == job_id).cloned() else {
+        return problem(StatusCode::NOT_FOUND, "No such issuance job", job_id);
+    };
+    let state = match confirmation.outcome {
+        IssuanceOutcome::Verified => {
+            let records = book.records.entry(job.document_number.clone()).or_default();
+            if !records.iter().any(|r| {
+                r.destination == job.destination
+                    && r.valid_until == job.valid_until
+                    && r.trips == job.trips
+            }) {
+                records.retain(|r| r.destination != job.destination);
+                records.push(EndorsementRecord {
+                    destination: job.destination,
+                    kind: job.kind,
+                    trips_left: trips_left(&job.trips),
+                    trips: job.trips,
+                    valid_until: job.valid_until,
+                });
+            }
+            IssuanceStateKind::Confirmed
+        }
+        IssuanceOutcome::NotWritten => IssuanceStateKind::RefundRequested,
+    };
+    json(StatusCode::OK, &IssuanceState { job_id, state })
+}
+
+/// Trips a new endorsement allows (`3m2` → 2); None for multiple trips (`1yM`).
+fn trips_left(trips: &str) -> Option<u32> {
+    trips.chars().last().and_then(|c| c.to_digit(10))
+}
+
+pub async fn records(Extension(station): Extension<Station>, body: String) -> Response {
+    let query: EndorsementQuery = match parse(&body, "Endorsement query") {
+        Ok(q) => q,
+        Err(r) => return *r,
+    };
+    let endorsements = station
+        .book()
+        .records
+        .get(&query.permit_number)
+        .cloned()
+        .unwrap_or_default();
+    json(StatusCode::OK, &EndorsementRecords { endorsements })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trip_options_read_as_months_and_trips() {
+        assert_eq!(months("3m1"), 3);
+        assert_eq!(months("1y2"), 12);
+        assert_eq!(months("6m1"), 6);
+        assert_eq!(trips_left("3m2"), Some(2));
+        assert_eq!(trips_left("1yM"), None);
+    }
+}
