@@ -4,5 +4,6 @@
 pub mod api;
 pub mod fleet;
 pub mod link;
+pub mod station;
 pub mod status;
 pub mod worker;

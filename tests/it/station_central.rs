@@ -1,77 +1,42 @@
-//! The development central's station endpoints over mutual TLS, as the station kiosk will use
-//! them: eligibility from the catalogue, a payment that confirms, an issuance job only once
+//! The kiosk's station client (`sync::station`) against the development central over mutual
+//! TLS: eligibility from the catalogue, a payment that confirms, an issuance job only once
 //! paid (and the same job again for a repeated key), the re-read's confirmation and the
 //! remaining-trips record; a declined payment never leads to a job; a repeated payment request
 //! never makes a second payment. Every body is read into the contract's wire types.
 
-use kiosk::sync::api::IDEMPOTENCY_KEY;
 use kiosk::sync::api::station::{
-    Eligibility, EligibilityRequest, EndorsementQuery, EndorsementRecords, IssuanceConfirmation,
-    IssuanceJob, IssuanceOutcome, IssuanceRequest, IssuanceState, IssuanceStateKind, Payment,
-    PaymentMethod, PaymentRequest, PaymentState,
+    Eligibility, EligibilityRequest, IssuanceConfirmation, IssuanceOutcome, IssuanceRequest,
+    IssuanceStateKind, Payment, PaymentMethod, PaymentRequest, PaymentState,
 };
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use kiosk::sync::station::{StationClient, StationError};
 
 use crate::central::{Central, central_on, central_with};
 
-/// A blocking caller of one central as device `SYNC01`.
-struct Caller {
-    central: Central,
-    rt: tokio::runtime::Runtime,
+/// The kiosk's client of one central, as device `SYNC01` (the central stays up while it lives).
+struct Station {
+    client: StationClient,
+    _central: Central,
 }
 
-impl Caller {
-    fn new(central: Central) -> Caller {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        Caller { central, rt }
-    }
-
-    /// POSTs `body` (with an idempotency key when given); the status and the answer's text.
-    fn post(&self, path: &str, key: Option<&str>, body: &impl Serialize) -> (u16, String) {
-        let _inside = self.rt.enter();
-        let link = self.central.link("SYNC01");
-        let url = format!("{}{path}", self.central.url);
-        self.rt.block_on(async {
-            let mut request = link.client().post(url).json(body);
-            if let Some(key) = key {
-                request = request.header(IDEMPOTENCY_KEY, key);
-            }
-            let answer = request.send().await.expect("request");
-            (answer.status().as_u16(), answer.text().await.expect("body"))
-        })
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        let _inside = self.rt.enter();
-        let link = self.central.link("SYNC01");
-        let url = format!("{}{path}", self.central.url);
-        self.rt.block_on(async {
-            let answer = link.client().get(url).send().await.expect("request");
-            (answer.status().as_u16(), answer.text().await.expect("body"))
-        })
+fn station(central: Central) -> Station {
+    let client = StationClient::new(central.link("SYNC01")).expect("client");
+    Station {
+        client,
+        _central: central,
     }
 }
 
-fn read<T: DeserializeOwned>((status, text): (u16, String), expected: u16) -> T {
-    assert_eq!(status, expected, "{text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-fn eligibility(c: &Caller, id_number: &str) -> Eligibility {
+fn eligibility(s: &Station, id_number: &str) -> Eligibility {
     let request = EligibilityRequest {
         device_id: "SYNC01".into(),
         site_code: "350203".into(),
         id_number: id_number.into(),
         permit_number: "C12345678".into(),
     };
-    read(c.post("/v1/endorsements/eligibility", None, &request), 200)
+    s.client.eligibility(&request).expect("eligibility")
 }
 
-fn pay(c: &Caller, txn: &str, offer: &str, fee: u64) -> Payment {
+fn pay(s: &Station, txn: &str, offer: &str, fee: u64) -> Payment {
     let request = PaymentRequest {
         txn_id: txn.into(),
         device_id: "SYNC01".into(),
@@ -79,12 +44,21 @@ fn pay(c: &Caller, txn: &str, offer: &str, fee: u64) -> Payment {
         amount_fen: fee,
         offer_ids: vec![offer.into()],
     };
-    read(c.post("/v1/payments", Some(txn), &request), 201)
+    s.client.create_payment(&request).expect("payment")
+}
+
+fn issuance(txn: &str, offer: &str, payment: &str) -> IssuanceRequest {
+    IssuanceRequest {
+        txn_id: txn.into(),
+        offer_id: offer.into(),
+        payment_id: payment.into(),
+        permit_number: "C12345678".into(),
+    }
 }
 
 #[test]
 fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
-    let c = Caller::new(central_on("127.0.0.1:0"));
+    let c = station(central_on("127.0.0.1:0"));
     let offers = eligibility(&c, "350203199204180025");
     let macau: Vec<_> = offers
         .offers
@@ -114,45 +88,36 @@ fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
         payment.payment_id,
         "asking again returns the same payment"
     );
-    let issue = IssuanceRequest {
-        txn_id: txn.into(),
-        offer_id: offer.offer_id.clone(),
-        payment_id: payment.payment_id.clone(),
-        permit_number: "C12345678".into(),
-    };
-    let key = format!("{txn}:{}", offer.offer_id);
-    let (status, _) = c.post("/v1/issuance", Some(&key), &issue);
-    assert_eq!(status, 402, "no job before the payment is confirmed");
-    let paid: Payment = read(c.get(&format!("/v1/payments/{}", payment.payment_id)), 200);
+    let issue = issuance(txn, &offer.offer_id, &payment.payment_id);
+    assert!(
+        matches!(c.client.issue(&issue), Err(StationError::NotPaid(_))),
+        "no job before the payment is confirmed"
+    );
+    let paid = c.client.payment(&payment.payment_id).expect("status");
     assert_eq!(paid.state, PaymentState::Paid);
     assert!(paid.transaction_ref.is_some());
-    let job: IssuanceJob = read(c.post("/v1/issuance", Some(&key), &issue), 201);
+    let job = c.client.issue(&issue).expect("job");
     assert_eq!(
         (job.destination.as_str(), job.trips.as_str()),
         ("hk", "3m1")
     );
-    let again: IssuanceJob = read(c.post("/v1/issuance", Some(&key), &issue), 201);
-    assert_eq!(again, job, "the same job for the same key");
+    assert_eq!(
+        c.client.issue(&issue).expect("job"),
+        job,
+        "the same job again"
+    );
 
     let confirmation = IssuanceConfirmation {
         job_id: job.job_id.clone(),
         outcome: IssuanceOutcome::Verified,
         read_at: "2026-11-30T10:03:12".into(),
     };
-    let path = format!("/v1/issuance/{}/confirmation", job.job_id);
-    let state: IssuanceState = read(c.post(&path, None, &confirmation), 200);
+    let state = c.client.confirm(&confirmation).expect("confirmed");
     assert_eq!(state.state, IssuanceStateKind::Confirmed);
-    let _: IssuanceState = read(c.post(&path, None, &confirmation), 200);
-    let records: EndorsementRecords = read(
-        c.post(
-            "/v1/endorsements/records",
-            None,
-            &EndorsementQuery {
-                permit_number: "C12345678".into(),
-            },
-        ),
-        200,
-    );
+    c.client
+        .confirm(&confirmation)
+        .expect("a repeat answers the same");
+    let records = c.client.records("C12345678").expect("records");
     assert_eq!(
         records.endorsements.len(),
         1,
@@ -163,51 +128,45 @@ fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
 
 #[test]
 fn a_declined_payment_never_leads_to_an_issuance_job() {
-    let c = Caller::new(central_with("127.0.0.1:0", &["--station-fault", "decline"]));
+    let c = station(central_with("127.0.0.1:0", &["--station-fault", "decline"]));
     let offer = eligibility(&c, "110101199003070015").offers.remove(0);
     let txn = "0193a0b1-9d8c-7b6a-8f4e-3d2c1b0a9f8e";
     let payment = pay(&c, txn, &offer.offer_id, offer.fee_fen);
-    let declined: Payment = read(c.get(&format!("/v1/payments/{}", payment.payment_id)), 200);
+    let declined = c.client.payment(&payment.payment_id).expect("status");
     assert_eq!(declined.state, PaymentState::Declined);
-    let issue = IssuanceRequest {
-        txn_id: txn.into(),
-        offer_id: offer.offer_id.clone(),
-        payment_id: payment.payment_id,
-        permit_number: "C12345678".into(),
-    };
-    let (status, _) = c.post(
-        "/v1/issuance",
-        Some(&format!("{txn}:{}", offer.offer_id)),
-        &issue,
+    let cancelled = c
+        .client
+        .cancel_payment(&payment.payment_id)
+        .expect("cancel");
+    assert_eq!(
+        cancelled.state,
+        PaymentState::Declined,
+        "settled stays settled"
     );
-    assert_eq!(status, 402);
+    let issue = issuance(txn, &offer.offer_id, &payment.payment_id);
+    assert!(matches!(
+        c.client.issue(&issue),
+        Err(StationError::NotPaid(_))
+    ));
 }
 
 #[test]
 fn kinmen_and_matsu_are_offered_to_fujian_id_numbers_only() {
-    let c = Caller::new(central_on("127.0.0.1:0"));
+    let c = station(central_on("127.0.0.1:0"));
     let request = |id: &str| EligibilityRequest {
         device_id: "SYNC01".into(),
         site_code: "350203".into(),
         id_number: id.into(),
         permit_number: "T12345678".into(),
     };
-    let fujian: Eligibility = read(
-        c.post(
-            "/v1/endorsements/eligibility",
-            None,
-            &request("350203199204180025"),
-        ),
-        200,
-    );
-    let beijing: Eligibility = read(
-        c.post(
-            "/v1/endorsements/eligibility",
-            None,
-            &request("110101199003070015"),
-        ),
-        200,
-    );
+    let fujian = c
+        .client
+        .eligibility(&request("350203199204180025"))
+        .expect("eligibility");
+    let beijing = c
+        .client
+        .eligibility(&request("110101199003070015"))
+        .expect("eligibility");
     let islands = |e: &Eligibility| {
         e.offers
             .iter()
@@ -238,21 +197,27 @@ fn kinmen_and_matsu_are_offered_to_fujian_id_numbers_only() {
     // Another device's name in the body is refused.
     let mut other = request("350203199204180025");
     other.device_id = "DEMO01".into();
-    let (status, _) = c.post("/v1/endorsements/eligibility", None, &other);
-    assert_eq!(status, 403);
+    assert!(matches!(
+        c.client.eligibility(&other),
+        Err(StationError::NotThisKiosk(_))
+    ));
 }
 
 #[test]
 fn a_slow_payment_stays_pending_and_an_issuance_outage_issues_nothing() {
-    let slow = Caller::new(central_with(
+    let slow = station(central_with(
         "127.0.0.1:0",
         &["--station-fault", "slow-payment"],
     ));
     let offer = eligibility(&slow, "350203199204180025").offers.remove(0);
     let payment = pay(&slow, "txn-slow", &offer.offer_id, offer.fee_fen);
-    let path = format!("/v1/payments/{}", payment.payment_id);
     let states: Vec<PaymentState> = (0..4)
-        .map(|_| read::<Payment>(slow.get(&path), 200).state)
+        .map(|_| {
+            slow.client
+                .payment(&payment.payment_id)
+                .expect("status")
+                .state
+        })
         .collect();
     assert_eq!(
         states,
@@ -264,26 +229,17 @@ fn a_slow_payment_stays_pending_and_an_issuance_outage_issues_nothing() {
         ]
     );
 
-    let down = Caller::new(central_with(
+    let down = station(central_with(
         "127.0.0.1:0",
         &["--station-fault", "issuance-error"],
     ));
     let offer = eligibility(&down, "350203199204180025").offers.remove(0);
     let payment = pay(&down, "txn-down", &offer.offer_id, offer.fee_fen);
-    let paid: Payment = read(
-        down.get(&format!("/v1/payments/{}", payment.payment_id)),
-        200,
-    );
+    let paid = down.client.payment(&payment.payment_id).expect("status");
     assert_eq!(paid.state, PaymentState::Paid);
-    let issue = IssuanceRequest {
-        txn_id: "txn-down".into(),
-        offer_id: offer.offer_id.clone(),
-        payment_id: payment.payment_id,
-        permit_number: "C12345678".into(),
-    };
-    let (status, _) = down.post("/v1/issuance", Some("txn-down:x"), &issue);
-    assert_eq!(
-        status, 503,
-        "paid and not issued: the kiosk must ask for a refund"
+    let issue = issuance("txn-down", &offer.offer_id, &payment.payment_id);
+    assert!(
+        matches!(down.client.issue(&issue), Err(StationError::NoAnswer(_))),
+        "paid and not issued: the kiosk asks again later, or for a refund"
     );
 }

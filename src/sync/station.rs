@@ -1,0 +1,167 @@
+//! The station kiosk's calls to the central (`api::station`): blocking, for the core's service
+//! thread, each on the link's mTLS client with the request timeout, each answer read into its
+//! wire type. Errors say what the kiosk should do: a refusal with the central's reason, a
+//! payment not confirmed, an offer gone, the kiosk itself refused, or no answer (and then the
+//! endorsement "is not available at this machine right now" — never a guess).
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::api::station::{
+    DocumentsOnRecord, DocumentsQuery, Eligibility, EligibilityRequest, EndorsementQuery,
+    EndorsementRecords, IssuanceConfirmation, IssuanceJob, IssuanceRequest, IssuanceState, Payment,
+    PaymentRequest,
+};
+use super::api::{IDEMPOTENCY_KEY, Problem};
+use super::link::{Link, is_identity_refusal};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StationError {
+    /// No answer, or an answer that is not the contract's: ask again later, decide nothing.
+    #[error("no usable answer from the central: {0}")]
+    NoAnswer(String),
+    /// The central does not accept this kiosk (certificate, 401/403).
+    #[error("the central refuses this kiosk: {0}")]
+    NotThisKiosk(String),
+    /// 402: the payment is not confirmed, so nothing may be issued.
+    #[error("payment not confirmed: {0}")]
+    NotPaid(String),
+    /// 409: an offer is no longer valid; nothing was charged.
+    #[error("offer no longer valid: {0}")]
+    OfferGone(String),
+    /// Any other refusal, with the central's words.
+    #[error("the central refused with {status}: {title} {detail}")]
+    Refused {
+        status: u16,
+        title: String,
+        detail: String,
+    },
+}
+
+/// The station endpoints over one link.
+pub struct StationClient {
+    link: Link,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl StationClient {
+    /// Errors: the runtime cannot be built (no threads or timers left).
+    pub fn new(link: Link) -> std::io::Result<StationClient> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        Ok(StationClient { link, runtime })
+    }
+
+    /// The passports and permits on record for the holder of `id_number`.
+    pub fn documents(&self, id_number: &str) -> Result<DocumentsOnRecord, StationError> {
+        let query = DocumentsQuery {
+            id_number: id_number.into(),
+        };
+        self.post("/v1/people/documents", None, &query)
+    }
+
+    /// What may be offered now.
+    pub fn eligibility(&self, request: &EligibilityRequest) -> Result<Eligibility, StationError> {
+        self.post("/v1/endorsements/eligibility", None, request)
+    }
+
+    /// Asks for the money; a repeated request for the same transaction returns the same
+    /// payment.
+    pub fn create_payment(&self, request: &PaymentRequest) -> Result<Payment, StationError> {
+        self.post("/v1/payments", Some(&request.txn_id), request)
+    }
+
+    pub fn payment(&self, payment_id: &str) -> Result<Payment, StationError> {
+        self.call(
+            self.link
+                .client()
+                .get(format!("{}/v1/payments/{payment_id}", self.link.url())),
+        )
+    }
+
+    /// Cancels a pending payment; the answer says what it is now (a paid one stays paid).
+    pub fn cancel_payment(&self, payment_id: &str) -> Result<Payment, StationError> {
+        self.call(self.link.client().post(format!(
+            "{}/v1/payments/{payment_id}/cancel",
+            self.link.url()
+        )))
+    }
+
+    /// The issuance job for a paid offer (the same job again for a repeated request).
+    pub fn issue(&self, request: &IssuanceRequest) -> Result<IssuanceJob, StationError> {
+        let key = format!("{}:{}", request.txn_id, request.offer_id);
+        self.post("/v1/issuance", Some(&key), request)
+    }
+
+    /// Reports what the re-read chip showed.
+    pub fn confirm(
+        &self,
+        confirmation: &IssuanceConfirmation,
+    ) -> Result<IssuanceState, StationError> {
+        let path = format!("/v1/issuance/{}/confirmation", confirmation.job_id);
+        self.post(&path, None, confirmation)
+    }
+
+    /// The valid endorsements on a permit, with the trips left.
+    pub fn records(&self, permit_number: &str) -> Result<EndorsementRecords, StationError> {
+        let query = EndorsementQuery {
+            permit_number: permit_number.into(),
+        };
+        self.post("/v1/endorsements/records", None, &query)
+    }
+
+    fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        body: &impl Serialize,
+    ) -> Result<T, StationError> {
+        let mut request = self
+            .link
+            .client()
+            .post(format!("{}{path}", self.link.url()))
+            .json(body);
+        if let Some(key) = key {
+            request = request.header(IDEMPOTENCY_KEY, key);
+        }
+        self.call(request)
+    }
+
+    fn call<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, StationError> {
+        self.runtime.block_on(async {
+            let answer = request.send().await.map_err(|e| {
+                if is_identity_refusal(&e) {
+                    StationError::NotThisKiosk(e.to_string())
+                } else {
+                    StationError::NoAnswer(e.to_string())
+                }
+            })?;
+            let status = answer.status().as_u16();
+            let text = answer
+                .text()
+                .await
+                .map_err(|e| StationError::NoAnswer(e.to_string()))?;
+            if (200..300).contains(&status) {
+                return serde_json::from_str(&text)
+                    .map_err(|e| StationError::NoAnswer(format!("{status}: {e}")));
+            }
+            let problem: Option<Problem> = serde_json::from_str(&text).ok();
+            let detail = problem.as_ref().map_or(text.clone(), |p| p.detail.clone());
+            Err(match status {
+                401 | 403 => StationError::NotThisKiosk(detail),
+                402 => StationError::NotPaid(detail),
+                409 => StationError::OfferGone(detail),
+                500.. => StationError::NoAnswer(format!("{status}: {detail}")),
+                _ => StationError::Refused {
+                    status,
+                    title: problem.map(|p| p.title).unwrap_or_default(),
+                    detail,
+                },
+            })
+        })
+    }
+}
