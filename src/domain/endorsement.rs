@@ -2,16 +2,26 @@
 //! through, which moves are allowed, and what to do with one found in flight after a power cut.
 //!
 //! * offered → chosen → payment pending → paid → issuing → written → verified → printed;
-//! * offered, chosen, payment failed → cancelled; payment pending → payment failed → payment
-//!   pending again (another try);
+//! * offered, chosen → cancelled; payment pending → payment failed → cancelled (another try is
+//!   another transaction, with its own payment reference);
+//! * paid → paid-not-issued when issuance is abandoned (the central refuses it for good, or the
+//!   permit is gone before the writer started);
 //! * issuing or written → verified when the chip, read back, carries the endorsement, else
-//!   paid-not-issued → refund requested.
+//!   (not there, or no longer readable) paid-not-issued → refund requested. A refund request
+//!   for a permit that could not be read back is judged by the central, which knows whether
+//!   the job was confirmed.
 //!
 //! The rules that keep money and endorsements safe are properties of this graph, tested below:
-//! once paid, the money is never asked for again and `paid` is never entered twice; the writer is started only from `paid`, and nothing leads back to `paid`, so an
-//! endorsement is never written twice; every state after `paid` ends in `printed` or `refund
-//! requested`. Each state is committed before the outside action it allows (`issuing` before
-//! the writer is started), so after a crash [`recovery`] knows what may have happened.
+//! the money is asked for once per transaction and `paid` is never entered twice; the writer
+//! is started only from `paid`, and nothing leads back to `paid`, so an endorsement is never
+//! written twice by one transaction; every state after `paid` can end in `printed` or `refund
+//! requested` without the permit or the writer. Each state is committed before the outside
+//! action it allows (`issuing` before the writer is started), so after a crash [`recovery`]
+//! knows what may have happened.
+//!
+//! One transaction is one endorsement with its own payment. Paying once for several
+//! endorsements (Hong Kong and Macau together) needs an order over transactions, with a line
+//! per endorsement and partial refunds: not built yet.
 
 /// Where one endorsement's transaction stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -32,7 +42,8 @@ pub enum State {
     Printed,
     /// Given up before any money was taken.
     Cancelled,
-    /// The payment was declined, cancelled or timed out: nothing was taken.
+    /// The terminal or the central answered that the payment was declined, cancelled or
+    /// expired: nothing was taken.
     PaymentFailed,
     /// Paid, and the chip does not carry the endorsement.
     PaidNotIssued,
@@ -48,13 +59,20 @@ pub enum Event {
     /// The kiosk asks for the money (terminal started, or QR shown).
     PaymentStarted,
     PaymentConfirmed,
-    /// Declined, cancelled at the terminal, or timed out.
+    /// The terminal or the central answered declined, cancelled or expired. A payment the
+    /// kiosk gives up waiting for is first cancelled; only the answer to that may be committed
+    /// as this (a QR payment can still complete after the kiosk's own timeout).
     PaymentRefused,
+    /// Issuance will not happen for a paid transaction: the central refuses it for good, or the
+    /// permit is gone before the writer was started.
+    IssuanceAbandoned,
     /// The writer module is about to be started.
     IssueStarted,
     /// The writer module reported success.
     WriterDone,
-    /// The chip was read back: does it carry the endorsement?
+    /// The chip was read back: does it carry the endorsement (matched on destination, kind,
+    /// trip option and validity dates of the job, so an older endorsement for the same
+    /// destination does not count)? `false` also when the permit can no longer be read.
     ChipShows(bool),
     ReceiptPrinted,
     RefundRequested,
@@ -62,12 +80,13 @@ pub enum Event {
 
 impl Event {
     /// Every event (the chip read back both ways).
-    pub const ALL: [Event; 11] = [
+    pub const ALL: [Event; 12] = [
         Event::Choose,
         Event::Cancel,
         Event::PaymentStarted,
         Event::PaymentConfirmed,
         Event::PaymentRefused,
+        Event::IssuanceAbandoned,
         Event::IssueStarted,
         Event::WriterDone,
         Event::ChipShows(true),
@@ -99,10 +118,11 @@ pub fn next(state: State, event: Event) -> Result<State, IllegalTransition> {
     let to = match (state, event) {
         (S::Offered, E::Choose) => S::Chosen,
         (S::Offered | S::Chosen | S::PaymentFailed, E::Cancel) => S::Cancelled,
-        (S::Chosen | S::PaymentFailed, E::PaymentStarted) => S::PaymentPending,
+        (S::Chosen, E::PaymentStarted) => S::PaymentPending,
         (S::PaymentPending, E::PaymentConfirmed) => S::Paid,
         (S::PaymentPending, E::PaymentRefused) => S::PaymentFailed,
         (S::Paid, E::IssueStarted) => S::Issuing,
+        (S::Paid, E::IssuanceAbandoned) => S::PaidNotIssued,
         (S::Issuing, E::WriterDone) => S::Written,
         // A writer that failed, hung or was cut off may still have written: the chip decides.
         (S::Issuing | S::Written, E::ChipShows(true)) => S::Verified,
@@ -157,7 +177,8 @@ pub enum Recovery {
     Cancel,
     /// Ask the terminal or the central whether the payment went through, by its reference.
     AskPayment,
-    /// Paid, and the writer was never started: issue it now.
+    /// Paid, and the writer was never started: issue it now (or abandon issuance if the
+    /// central refuses it or the permit is gone, and request the refund).
     Issue,
     /// The writer may have written: read the chip back before anything else.
     ReadChip,
@@ -266,6 +287,27 @@ mod tests {
         for s in STATES.into_iter().filter(|s| !s.is_final()) {
             assert!(!successors(s).is_empty(), "{s:?} is stuck");
         }
+    }
+
+    #[test]
+    fn a_paid_transaction_reaches_a_refund_without_the_permit_or_the_writer() {
+        let refund = |from: State, first: Event| {
+            next(from, first).and_then(|s| next(s, Event::RefundRequested))
+        };
+        assert_eq!(
+            refund(State::Paid, Event::IssuanceAbandoned),
+            Ok(State::RefundRequested)
+        );
+        for s in [State::Issuing, State::Written] {
+            assert_eq!(
+                refund(s, Event::ChipShows(false)),
+                Ok(State::RefundRequested)
+            );
+        }
+        assert!(
+            next(State::PaymentFailed, Event::PaymentStarted).is_err(),
+            "another try is another transaction"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The station kiosk's calls to the central (`api::station`): blocking, for the core's service
 //! thread, each on the link's mTLS client with the request timeout, each answer read into its
 //! wire type. Errors say what the kiosk should do: a refusal with the central's reason, a
-//! payment not confirmed, an offer gone, the kiosk itself refused, or no answer (and then the
+//! payment not confirmed, a conflict with the central's records, the kiosk itself refused, or
+//! no answer (and then the
 //! endorsement "is not available at this machine right now" — never a guess).
 
 use serde::Serialize;
@@ -26,9 +27,11 @@ pub enum StationError {
     /// 402: the payment is not confirmed, so nothing may be issued.
     #[error("payment not confirmed: {0}")]
     NotPaid(String),
-    /// 409: an offer is no longer valid; nothing was charged.
-    #[error("offer no longer valid: {0}")]
-    OfferGone(String),
+    /// 409: the request conflicts with the central's records (an offer gone or already in a
+    /// payment, a job confirmed with another outcome). Says nothing about money: ask the
+    /// payment's state.
+    #[error("the central's records conflict with the request: {0}")]
+    Conflict(String),
     /// Any other refusal, with the central's words.
     #[error("the central refused with {status}: {title} {detail}")]
     Refused {
@@ -154,7 +157,7 @@ impl StationClient {
             Err(match status {
                 401 | 403 => StationError::NotThisKiosk(detail),
                 402 => StationError::NotPaid(detail),
-                409 => StationError::OfferGone(detail),
+                409 => StationError::Conflict(detail),
                 500.. => StationError::NoAnswer(format!("{status}: {detail}")),
                 _ => StationError::Refused {
                     status,

@@ -1,12 +1,15 @@
 //! The station kiosk's endorsement transactions survive crashes: a child process runs
 //! transactions through every path (paid and printed; payment refused and cancelled; writer
-//! failed, chip without the endorsement, refund requested), settling whatever it finds in flight
-//! at start-up as the kiosk does (`domain::endorsement::recovery`). The parent stops it after a
-//! chosen commit (a power cut right after a state is stored: every state boundary is hit several
-//! times) or with SIGKILL at a random moment (mid-commit), and after every stop checks that the
-//! store agrees with itself and with what the child reported. At the end every transaction is
-//! settled: none paid twice, none issued twice, and every one that was paid ends printed or
-//! with a refund request.
+//! failed and chip without the endorsement; issuance abandoned), each ending in a refund request
+//! where money was taken, settling whatever it finds in flight at start-up as the kiosk does
+//! (`domain::endorsement::recovery`). The parent stops the process dead right after a chosen
+//! kind of commit (every state boundary several times) or with SIGKILL at a random moment
+//! (mid-commit), and after every stop checks that the store agrees with itself (the state is the
+//! journal's last, every journalled move is allowed) and with what the child reported (nothing
+//! reported committed is lost). At the end, after a last recovery, nothing is in flight and
+//! every transaction that was paid ends printed or with a refund request. (A killed process is
+//! not a power cut — the page cache survives it; a commit's durability across power loss is
+//! SQLite's `synchronous = FULL` in WAL mode.)
 
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -51,9 +54,9 @@ fn settle(state: State, writer_ok: bool) -> Option<Event> {
     }
 }
 
-/// The three paths a new transaction takes, by its number.
+/// The four paths a new transaction takes, by its number.
 fn path(n: u64) -> Vec<Event> {
-    match n % 3 {
+    match n % 4 {
         0 => vec![
             Event::Choose,
             Event::PaymentStarted,
@@ -69,12 +72,19 @@ fn path(n: u64) -> Vec<Event> {
             Event::PaymentRefused,
             Event::Cancel,
         ],
-        _ => vec![
+        2 => vec![
             Event::Choose,
             Event::PaymentStarted,
             Event::PaymentConfirmed,
             Event::IssueStarted,
             Event::ChipShows(false),
+            Event::RefundRequested,
+        ],
+        _ => vec![
+            Event::Choose,
+            Event::PaymentStarted,
+            Event::PaymentConfirmed,
+            Event::IssuanceAbandoned,
             Event::RefundRequested,
         ],
     }
@@ -94,7 +104,7 @@ fn crash_loop_child() {
     let committed = |id: &str, state: State| {
         println!("{id} {}", state_name(state));
         if state_name(state) == crash_in {
-            // A power cut right after the commit: nothing more happens.
+            // Stopped dead right after the commit: nothing more happens.
             std::process::abort();
         }
     };
@@ -113,7 +123,7 @@ fn crash_loop_child() {
         let id = format!("T{n:06}");
         // The body remembers the path, so recovery knows whether the writer would succeed.
         store
-            .open_endorsement(&id, 1500, &(n % 3).to_string(), now())
+            .open_endorsement(&id, 1500, &(n % 4).to_string(), now())
             .expect("open");
         committed(&id, State::Offered);
         for e in path(n) {
@@ -210,10 +220,7 @@ fn transactions_survive_crashes_at_every_state_boundary() {
     let mut paid = 0;
     for id in reported.keys() {
         let journal = store.endorsement_journal(id).expect("journal");
-        let count = |s: State| journal.iter().filter(|&&j| j == s).count();
-        assert!(count(State::Paid) <= 1, "{id} paid twice: {journal:?}");
-        assert!(count(State::Issuing) <= 1, "{id} issued twice: {journal:?}");
-        if count(State::Paid) == 1 {
+        if journal.contains(&State::Paid) {
             paid += 1;
             let end = journal.last().copied();
             assert!(
@@ -222,6 +229,11 @@ fn transactions_survive_crashes_at_every_state_boundary() {
             );
         }
     }
+    assert!(
+        reported.len() >= 100,
+        "only {} transactions",
+        reported.len()
+    );
     eprintln!(
         "{} transactions, {paid} paid; in flight when stopped: {stopped_in:?}",
         reported.len()

@@ -88,6 +88,29 @@ fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
         payment.payment_id,
         "asking again returns the same payment"
     );
+    let mut other_amount = PaymentRequest {
+        txn_id: txn.into(),
+        device_id: "SYNC01".into(),
+        method: PaymentMethod::Qr,
+        amount_fen: 1,
+        offer_ids: vec![offer.offer_id.clone()],
+    };
+    assert!(
+        matches!(
+            c.client.create_payment(&other_amount),
+            Err(StationError::Refused { status: 422, .. })
+        ),
+        "the same key with another body is refused"
+    );
+    other_amount.txn_id = "another-transaction".into();
+    other_amount.amount_fen = offer.fee_fen;
+    assert!(
+        matches!(
+            c.client.create_payment(&other_amount),
+            Err(StationError::Conflict(_))
+        ),
+        "an offer in a pending payment cannot be paid by another transaction"
+    );
     let issue = issuance(txn, &offer.offer_id, &payment.payment_id);
     assert!(
         matches!(c.client.issue(&issue), Err(StationError::NotPaid(_))),
@@ -117,6 +140,17 @@ fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
     c.client
         .confirm(&confirmation)
         .expect("a repeat answers the same");
+    let contradicting = IssuanceConfirmation {
+        outcome: IssuanceOutcome::NotWritten,
+        ..confirmation
+    };
+    assert!(
+        matches!(
+            c.client.confirm(&contradicting),
+            Err(StationError::Conflict(_))
+        ),
+        "a job confirmed verified cannot then be refunded"
+    );
     let records = c.client.records("C12345678").expect("records");
     assert_eq!(
         records.endorsements.len(),

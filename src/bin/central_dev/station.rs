@@ -56,8 +56,10 @@ const SLOW_POLLS: u32 = 4;
 struct Book {
     /// Offers made, by id.
     offers: BTreeMap<String, EndorsementOffer>,
-    /// Payments by id, with the status requests seen so far.
+    /// Payments by id, with their offers and the status requests seen so far.
     payments: BTreeMap<String, (Payment, Vec<String>, u32)>,
+    /// The outcome each confirmed job was reported with.
+    outcomes: BTreeMap<String, IssuanceOutcome>,
     /// Payment ids by transaction id (the idempotency key).
     by_txn: BTreeMap<String, String>,
     /// Jobs by idempotency key.
@@ -180,6 +182,9 @@ pub async fn eligibility(
         .map(|d| d.destinations.clone())
         .unwrap_or_default();
     for destination in destinations {
+        let Some(place) = cat.destination(&destination) else {
+            continue;
+        };
         for kind in cat.endorsements_for(&destination) {
             let code = match kind.offer(registration, today()) {
                 Offer::Offered => None,
@@ -190,8 +195,8 @@ pub async fn eligibility(
                 refusals.push(Refusal {
                     destination: Some(destination.clone()),
                     code: code.into(),
-                    zh: format!("{}：{}暂不可办理", kind.zh, destination),
-                    en: format!("{} for {destination} cannot be issued", kind.en),
+                    zh: format!("{}（{}）暂不可办理", place.zh, kind.zh),
+                    en: format!("{} ({}) cannot be issued", place.en, kind.en),
                 });
                 continue;
             }
@@ -243,11 +248,40 @@ pub async fn create_payment(
             request.txn_id,
         );
     }
+    let mut offer_ids = request.offer_ids.clone();
+    offer_ids.sort();
+    offer_ids.dedup();
+    if offer_ids.is_empty() || offer_ids.len() != request.offer_ids.len() {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "A payment names each offer once, and at least one",
+            request.offer_ids.join(","),
+        );
+    }
     let mut book = station.book();
     if let Some(id) = book.by_txn.get(&request.txn_id).cloned()
-        && let Some((payment, _, _)) = book.payments.get(&id)
+        && let Some((payment, offers, _)) = book.payments.get(&id)
     {
+        if *offers != request.offer_ids || payment.amount_fen != request.amount_fen {
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Idempotency-Key reused with another body",
+                request.txn_id,
+            );
+        }
         return json(StatusCode::CREATED, payment);
+    }
+    // An offer already in a payment that is not settled as unpaid cannot be paid again.
+    let taken = book.payments.values().find(|(p, offers, _)| {
+        matches!(p.state, PaymentState::Pending | PaymentState::Paid)
+            && offers.iter().any(|o| request.offer_ids.contains(o))
+    });
+    if let Some((p, _, _)) = taken {
+        return problem(
+            StatusCode::CONFLICT,
+            "Offer already in another payment",
+            p.payment_id.clone(),
+        );
     }
     let mut total = 0;
     for id in &request.offer_ids {
@@ -345,8 +379,22 @@ pub async fn issue(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    if key != format!("{}:{}", request.txn_id, request.offer_id) {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key must be the transaction id and the offer id",
+            key,
+        );
+    }
     let mut book = station.book();
     if let Some(job) = book.jobs.get(&key) {
+        if job.document_number != request.permit_number {
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Idempotency-Key reused with another body",
+                key,
+            );
+        }
         return json(StatusCode::CREATED, job);
     }
     let paid = book
@@ -396,10 +444,30 @@ pub async fn confirm(
         Ok(c) => c,
         Err(r) => return *r,
     };
+    if confirmation.job_id != job_id {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "The body names another job than the path",
+            confirmation.job_id,
+        );
+    }
     let mut book = station.book();
     let Some(job) = book.jobs.values().find(|j| j.job_id == job_id).cloned() else {
         return problem(StatusCode::NOT_FOUND, "No such issuance job", job_id);
     };
+    match book.outcomes.get(&job_id) {
+        Some(first) if *first != confirmation.outcome => {
+            return problem(
+                StatusCode::CONFLICT,
+                "The job was confirmed with another outcome",
+                job_id,
+            );
+        }
+        Some(_) => {}
+        None => {
+            book.outcomes.insert(job_id.clone(), confirmation.outcome);
+        }
+    }
     let state = match confirmation.outcome {
         IssuanceOutcome::Verified => {
             let records = book.records.entry(job.document_number.clone()).or_default();

@@ -2,7 +2,10 @@
 //! `/v1/people/documents`, `/v1/endorsements/…`, `/v1/payments…`, `/v1/issuance…`): the
 //! central is the authority on what a person may be given, takes the money, and issues the job
 //! the writer module executes; the kiosk reports what the re-read chip showed. Dates are
-//! `YYYY-MM-DD`, times `YYYY-MM-DDTHH:MM:SS` (local), amounts in fen.
+//! `YYYY-MM-DD`, times `YYYY-MM-DDTHH:MM:SS` (local), amounts in fen. Requests are strict
+//! (`deny_unknown_fields`); answers are read tolerantly, so a field the central adds later does
+//! not turn every answer into "no answer" (the contract test still holds the examples to the
+//! schema). A payment state the kiosk does not know reads as `Unknown`: ask again.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,14 +17,12 @@ pub struct DocumentsQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DocumentsOnRecord {
     pub documents: Vec<RecordedDocument>,
 }
 
 /// A passport or permit the administration holds for the person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RecordedDocument {
     /// Catalogue document code: `passport`, `hk_macau_permit`, `taiwan_permit`.
     pub kind: String,
@@ -63,7 +64,6 @@ pub struct EligibilityRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Eligibility {
     pub offers: Vec<EndorsementOffer>,
     pub refusals: Vec<Refusal>,
@@ -71,7 +71,6 @@ pub struct Eligibility {
 
 /// One endorsement the kiosk may offer (labels come from the local catalogue by its codes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EndorsementOffer {
     pub offer_id: String,
     pub destination: String,
@@ -88,7 +87,6 @@ pub struct EndorsementOffer {
 
 /// Why something is not offered, in words the kiosk shows as they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Refusal {
     /// None: for every destination.
     pub destination: Option<String>,
@@ -118,7 +116,6 @@ pub enum PaymentMethod {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Payment {
     pub payment_id: String,
     pub txn_id: String,
@@ -139,6 +136,9 @@ pub enum PaymentState {
     Declined,
     Cancelled,
     Expired,
+    /// A state this kiosk does not know yet: nothing may be concluded from it.
+    #[serde(other)]
+    Unknown,
 }
 
 /// `POST /v1/issuance` (with `Idempotency-Key` = transaction id `:` offer id).
@@ -153,7 +153,6 @@ pub struct IssuanceRequest {
 
 /// The job the writer module executes, as the central issued it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IssuanceJob {
     pub job_id: String,
     pub document_number: String,
@@ -185,7 +184,6 @@ pub enum IssuanceOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IssuanceState {
     pub job_id: String,
     pub state: IssuanceStateKind,
@@ -206,14 +204,12 @@ pub struct EndorsementQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EndorsementRecords {
     pub endorsements: Vec<EndorsementRecord>,
 }
 
 /// A valid endorsement on the permit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EndorsementRecord {
     pub destination: String,
     pub kind: String,
