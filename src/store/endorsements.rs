@@ -238,6 +238,37 @@ mod tests {
     }
 
     #[test]
+    fn a_store_from_before_the_endorsement_tables_is_upgraded_and_keeps_its_data() {
+        let dir = tempfile::tempdir().expect("dir");
+        let at_v3 = |s: &Store| {
+            s.conn
+                .execute_batch(
+                    "DROP TABLE endorsement_journal; DROP TABLE endorsement_txns;
+                     PRAGMA user_version = 3;",
+                )
+                .expect("back to schema v3");
+        };
+        let mut s = store(dir.path());
+        at_v3(&s);
+        let (number, ()) = s
+            .save_application("HALL01", at(0), 120, "key-1", |_| ("{}".into(), ()))
+            .expect("an application saved at v3");
+        drop(s);
+        let mut s = store(dir.path());
+        let version: i64 = s
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, 4);
+        assert!(
+            s.application(number.as_str()).expect("query").is_some(),
+            "the application saved before the upgrade is there"
+        );
+        s.open_endorsement("t", 1500, "{}", at(1))
+            .expect("new table works");
+    }
+
+    #[test]
     fn in_flight_lists_what_start_up_must_settle() {
         let dir = tempfile::tempdir().expect("dir");
         let mut s = store(dir.path());

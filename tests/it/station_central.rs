@@ -12,18 +12,15 @@ use kiosk::sync::station::{StationClient, StationError};
 
 use crate::central::{Central, central_on, central_with};
 
-/// The kiosk's client of one central, as device `SYNC01` (the central stays up while it lives).
+/// The kiosk's client of one central, as device `SYNC01`, and the central.
 struct Station {
     client: StationClient,
-    _central: Central,
+    central: Central,
 }
 
 fn station(central: Central) -> Station {
     let client = StationClient::new(central.link("SYNC01")).expect("client");
-    Station {
-        client,
-        _central: central,
-    }
+    Station { client, central }
 }
 
 fn eligibility(s: &Station, id_number: &str) -> Eligibility {
@@ -115,6 +112,14 @@ fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
     assert!(
         matches!(c.client.issue(&issue), Err(StationError::NotPaid(_))),
         "no job before the payment is confirmed"
+    );
+    let demo = StationClient::new(c.central.link("DEMO01")).expect("client");
+    assert!(
+        matches!(
+            demo.cancel_payment(&payment.payment_id),
+            Err(StationError::NotThisKiosk(_))
+        ),
+        "another kiosk cannot touch this payment"
     );
     let paid = c.client.payment(&payment.payment_id).expect("status");
     assert_eq!(paid.state, PaymentState::Paid);

@@ -4,6 +4,9 @@
 //! catalogue: every available kind and trip option for the permit's destinations, Kinmen and
 //! Matsu only for ID numbers of Fujian (region code 35), suspended kinds as refusals.
 //!
+//! Payments and jobs belong to the device that made them: another device asking about them is
+//! refused (403).
+//!
 //! `--station-fault` makes it misbehave as a real central can: `decline` (every payment is
 //! declined), `slow-payment` (a payment confirms only at the fourth status request),
 //! `issuance-error` (asking for an issuance job fails with 503).
@@ -58,6 +61,8 @@ struct Book {
     offers: BTreeMap<String, EndorsementOffer>,
     /// Payments by id, with their offers and the status requests seen so far.
     payments: BTreeMap<String, (Payment, Vec<String>, u32)>,
+    /// The device each payment and job belongs to: only it may ask about them.
+    owners: BTreeMap<String, String>,
     /// The outcome each confirmed job was reported with.
     outcomes: BTreeMap<String, IssuanceOutcome>,
     /// Payment ids by transaction id (the idempotency key).
@@ -315,6 +320,8 @@ pub async fn create_payment(
     };
     book.by_txn
         .insert(request.txn_id, payment.payment_id.clone());
+    book.owners
+        .insert(payment.payment_id.clone(), device.0.clone());
     book.payments.insert(
         payment.payment_id.clone(),
         (payment.clone(), request.offer_ids, 0),
@@ -322,9 +329,23 @@ pub async fn create_payment(
     json(StatusCode::CREATED, &payment)
 }
 
-pub async fn payment(Extension(station): Extension<Station>, Path(id): Path<String>) -> Response {
+/// 403 unless `id` (a payment or a job) belongs to the device asking.
+fn owned(book: &Book, device: &Device, id: &str) -> Option<Response> {
+    not_yours(device, book.owners.get(id).map_or("", String::as_str))
+}
+
+pub async fn payment(
+    Extension(station): Extension<Station>,
+    Extension(device): Extension<Device>,
+    Path(id): Path<String>,
+) -> Response {
     let fault = station.fault;
     let mut book = station.book();
+    if book.payments.contains_key(&id)
+        && let Some(refusal) = owned(&book, &device, &id)
+    {
+        return refusal;
+    }
     let Some((payment, _, polls)) = book.payments.get_mut(&id) else {
         return problem(StatusCode::NOT_FOUND, "No such payment", id);
     };
@@ -345,9 +366,15 @@ pub async fn payment(Extension(station): Extension<Station>, Path(id): Path<Stri
 
 pub async fn cancel_payment(
     Extension(station): Extension<Station>,
+    Extension(device): Extension<Device>,
     Path(id): Path<String>,
 ) -> Response {
     let mut book = station.book();
+    if book.payments.contains_key(&id)
+        && let Some(refusal) = owned(&book, &device, &id)
+    {
+        return refusal;
+    }
     let Some((payment, _, _)) = book.payments.get_mut(&id) else {
         return problem(StatusCode::NOT_FOUND, "No such payment", id);
     };
@@ -360,6 +387,7 @@ pub async fn cancel_payment(
 
 pub async fn issue(
     Extension(station): Extension<Station>,
+    Extension(device): Extension<Device>,
     headers: HeaderMap,
     body: String,
 ) -> Response {
@@ -387,6 +415,9 @@ pub async fn issue(
         );
     }
     let mut book = station.book();
+    if let Some(refusal) = owned(&book, &device, &request.payment_id) {
+        return refusal;
+    }
     if let Some(job) = book.jobs.get(&key) {
         if job.document_number != request.permit_number {
             return problem(
@@ -431,12 +462,14 @@ pub async fn issue(
         stay_days: offer.stay_days,
         payload_b64: String::new(),
     };
+    book.owners.insert(job.job_id.clone(), device.0.clone());
     book.jobs.insert(key, job.clone());
     json(StatusCode::CREATED, &job)
 }
 
 pub async fn confirm(
     Extension(station): Extension<Station>,
+    Extension(device): Extension<Device>,
     Path(job_id): Path<String>,
     body: String,
 ) -> Response {
@@ -455,6 +488,9 @@ pub async fn confirm(
     let Some(job) = book.jobs.values().find(|j| j.job_id == job_id).cloned() else {
         return problem(StatusCode::NOT_FOUND, "No such issuance job", job_id);
     };
+    if let Some(refusal) = owned(&book, &device, &job_id) {
+        return refusal;
+    }
     match book.outcomes.get(&job_id) {
         Some(first) if *first != confirmation.outcome => {
             return problem(
