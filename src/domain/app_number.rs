@@ -1,7 +1,7 @@
 //! The application number (一号到底): the one key that photo, acceptance, payment, delivery and
 //! issuance use to find an application.
 //!
-//! Format: `<device id><YYMMDD><sequence, 5 digits><check>`, e.g. `XMH01261125000427`.
+//! Format: `<device id><YYMMDD><sequence, 5 digits><check>`, e.g. `XMH01261125000423`.
 //! * Unique without asking the central: the device id is unique in the fleet and the store hands
 //!   out each day's sequence numbers once.
 //! * Check character: ISO 7064 MOD 37,36 (hybrid system) over the alphanumeric text, so a single

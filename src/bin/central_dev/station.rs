@@ -329,9 +329,12 @@ pub async fn create_payment(
     json(StatusCode::CREATED, &payment)
 }
 
-/// 403 unless `id` (a payment or a job) belongs to the device asking.
+/// 403 when `id` (a payment or a job) belongs to another device than the one asking; nothing
+/// when it is the asker's or unknown (the handler answers 404 or 402 for those).
 fn owned(book: &Book, device: &Device, id: &str) -> Option<Response> {
-    not_yours(device, book.owners.get(id).map_or("", String::as_str))
+    book.owners
+        .get(id)
+        .and_then(|owner| not_yours(device, owner))
 }
 
 pub async fn payment(
@@ -341,9 +344,7 @@ pub async fn payment(
 ) -> Response {
     let fault = station.fault;
     let mut book = station.book();
-    if book.payments.contains_key(&id)
-        && let Some(refusal) = owned(&book, &device, &id)
-    {
+    if let Some(refusal) = owned(&book, &device, &id) {
         return refusal;
     }
     let Some((payment, _, polls)) = book.payments.get_mut(&id) else {
@@ -370,9 +371,7 @@ pub async fn cancel_payment(
     Path(id): Path<String>,
 ) -> Response {
     let mut book = station.book();
-    if book.payments.contains_key(&id)
-        && let Some(refusal) = owned(&book, &device, &id)
-    {
+    if let Some(refusal) = owned(&book, &device, &id) {
         return refusal;
     }
     let Some((payment, _, _)) = book.payments.get_mut(&id) else {
