@@ -2,6 +2,7 @@
 #
 #   make run    build and start the kiosk in demo mode (simulated devices) with the
 #               development central service
+#   make run-station  the same for the police-station endorsement kiosk
 #   make test   set up and run every test
 #   make lint   rustfmt and clippy, as CI runs them
 #
@@ -25,7 +26,7 @@ TEST_PACKAGES := pcscd vsmartcard-vpcd
 RUN_PACKAGES := libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
 	libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0
 
-.PHONY: run test lint fuzz deps-build deps-test deps-run build-release central clean
+.PHONY: run run-station test lint fuzz deps-build deps-test deps-run build-release central clean
 
 define apt_install
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
@@ -54,7 +55,13 @@ var/pki/ca.pem: | build-release
 	$(CARGO_TARGET_DIR)/release/kiosk-central-dev pki --out var/pki --device DEMO01
 
 # Demo mode: the development central in the background (mutual TLS), the kiosk in a window.
-run: build-release var/pki/ca.pem
+# `make run` is the hall self-fill kiosk, `make run-station` the police-station endorsement
+# kiosk (sample ID cards and sample permits on screen, simulated terminal and writer).
+run: DEMO_CONFIG = kiosk.toml
+run: DEMO_DATA = var
+run-station: DEMO_CONFIG = kiosk-station.toml
+run-station: DEMO_DATA = var/station
+run run-station: build-release var/pki/ca.pem
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo "No display: run 'make run' in a desktop session (X11 or Wayland)."; exit 1; fi
 	@mkdir -p var/central-config
@@ -63,8 +70,8 @@ run: build-release var/pki/ca.pem
 		> var/central.log 2>&1 & echo $$! > var/central.pid
 	@echo "Development central: https://$(CENTRAL_ADDR), mutual TLS with var/pki (log: var/central.log)"
 	@echo "Change the kiosk's settings live: write var/central-config/DEMO01.json (README)"
-	@echo "Receipts (ESC/POS bytes and PNG previews): var/receipts/"
-	-$(CARGO_TARGET_DIR)/release/kiosk --config kiosk.toml run
+	@echo "Receipts (ESC/POS bytes and PNG previews): $(DEMO_DATA)/receipts/"
+	-$(CARGO_TARGET_DIR)/release/kiosk --config $(DEMO_CONFIG) run
 	@kill $$(cat var/central.pid) 2>/dev/null; rm -f var/central.pid
 
 deps-test: deps-build

@@ -10,15 +10,20 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use chrono::Local;
 
+use super::endorse::EndorsementDesk;
 use super::kiosk::{DisplayMode, Kiosk, Settings};
+use super::printing;
 use super::screen::{
     Device, DeviceState, KioskStatus, Lang, PinRefusal, QueueBadge, Screen, TechnicianScreen, View,
     Visit,
 };
 use super::submit::{Desk, SaveJob};
 use super::technician::{self, Verdict};
-use super::workers::{self, CameraCommand, Inbound, PreviewSlot};
+use super::workers::{self, CameraCommand, Inbound, PreviewSlot, StationCommand, StationHandle};
 use crate::devices::card::{CardEvent, DemoCards};
+use crate::flow::station::{
+    self, Effect as StationEffect, Event as StationEvent, PayMethod, Service, StationSession,
+};
 use crate::flow::{Edit, Effect, Event, OutOfService, Session, Step};
 use crate::sync::fleet::{Live, Settings as CentralSettings};
 use crate::sync::worker::SyncHandle;
@@ -53,6 +58,15 @@ pub enum Input {
     PinSubmit,
     CloseTechnician,
     SyncNow,
+    /// Station kiosk: a service on the attract screen.
+    Service(Service),
+    /// Station kiosk: (un)chooses the offer at this index.
+    ChooseOffer(usize),
+    Pay(PayMethod),
+    PrintTrips,
+    /// Demo mode: put sample permit `n` on the simulated permit reader / take it off.
+    InsertDemoPermit(usize),
+    RemoveDemoPermit,
 }
 
 /// What changed after [`Controller::pump`].
@@ -87,6 +101,17 @@ pub struct Controller {
     /// How each device did last.
     devices: BTreeMap<Device, DeviceState>,
     gate: technician::Gate,
+    /// Present on a station kiosk: its session replaces the hall's, which stays on attract.
+    station: Option<StationSide>,
+}
+
+/// The station kiosk's session and its thread.
+struct StationSide {
+    session: StationSession,
+    handle: StationHandle,
+    /// Counts visits: a report of the station thread for an earlier visit is dropped.
+    visit: u64,
+    demo_permits: Option<Box<dyn DemoCards>>,
 }
 
 impl Controller {
@@ -99,14 +124,40 @@ impl Controller {
             store,
             sync,
             live,
+            station,
         } = kiosk;
         let (tx, inbox) = mpsc::channel();
         workers::card(devices.card, tx.clone());
         let (camera, preview) = workers::camera(devices.camera, settings.photo.clone(), tx.clone());
+        let printer = printing::share(devices.printer);
+        let today = Local::now().date_naive();
+        let station = station.map(|st| StationSide {
+            session: StationSession::new(st.services, st.methods, settings.timeouts, today),
+            handle: workers::station(
+                EndorsementDesk {
+                    store: store.clone(),
+                    printer: printer.clone(),
+                    profile: devices.printer_profile.clone(),
+                    permit: st.permit,
+                    terminal: st.terminal,
+                    writer: st.writer,
+                    central: st.central,
+                    catalogue: catalogue.clone(),
+                    device_id: settings.device_id.clone(),
+                    site_code: st.site_code,
+                    site_name: settings.site_name.clone(),
+                    payment_timeout: st.payment_timeout,
+                    poll: std::time::Duration::from_millis(200),
+                },
+                tx.clone(),
+            ),
+            visit: 0,
+            demo_permits: st.demo_permits,
+        });
         let service = workers::service(
             Desk {
                 store,
-                printer: devices.printer,
+                printer,
                 profile: devices.printer_profile,
                 reprint_hours: devices.reprint_hours,
                 device_id: settings.device_id.clone(),
@@ -115,13 +166,17 @@ impl Controller {
             },
             tx,
         );
-        let today = Local::now().date_naive();
         let screen = Screen {
             site_name: settings.site_name.clone(),
             languages: settings.languages.clone(),
             demo_cards: devices
                 .demo_cards
                 .as_ref()
+                .map(|d| d.labels().to_vec())
+                .unwrap_or_default(),
+            demo_permits: station
+                .as_ref()
+                .and_then(|st| st.demo_permits.as_ref())
                 .map(|d| d.labels().to_vec())
                 .unwrap_or_default(),
             visit: Visit::new(&settings),
@@ -146,6 +201,7 @@ impl Controller {
             central: None,
             storage_full: false,
             devices: BTreeMap::new(),
+            station,
         }
     }
 
@@ -153,6 +209,7 @@ impl Controller {
     pub fn view(&self) -> View<'_> {
         View {
             session: &self.session,
+            station: self.station.as_ref().map(|st| &st.session),
             screen: &self.screen,
             now: self.now,
         }
@@ -161,10 +218,32 @@ impl Controller {
     /// One thing a person did on screen.
     pub fn handle(&mut self, input: Input) {
         match input {
-            Input::Continue => self.dispatch(Event::Continue),
-            Input::Back => self.dispatch(Event::Back),
-            Input::Cancel => self.dispatch(Event::Cancel),
-            Input::ExtendTime => self.dispatch(Event::ExtendTime),
+            Input::Continue => self.both(Event::Continue, StationEvent::Continue),
+            Input::Back => self.both(Event::Back, StationEvent::Back),
+            Input::Cancel => self.both(Event::Cancel, StationEvent::Cancel),
+            Input::ExtendTime => self.both(Event::ExtendTime, StationEvent::ExtendTime),
+            Input::Service(service) => self.station_event(StationEvent::Service(service)),
+            Input::ChooseOffer(index) => self.station_event(StationEvent::Choose(index)),
+            Input::Pay(method) => self.station_event(StationEvent::Pay(method)),
+            Input::PrintTrips => self.station_event(StationEvent::PrintTrips),
+            Input::InsertDemoPermit(index) => {
+                if let Some(demo) = self
+                    .station
+                    .as_ref()
+                    .and_then(|st| st.demo_permits.as_ref())
+                {
+                    demo.insert(index);
+                }
+            }
+            Input::RemoveDemoPermit => {
+                if let Some(demo) = self
+                    .station
+                    .as_ref()
+                    .and_then(|st| st.demo_permits.as_ref())
+                {
+                    demo.remove();
+                }
+            }
             Input::Edit(edit) => self.dispatch(Event::Edit(edit)),
             Input::Language(lang) => {
                 if self
@@ -175,12 +254,12 @@ impl Controller {
                 {
                     self.screen.visit.lang = lang;
                     // Switching language is activity, like any touch.
-                    self.dispatch(Event::ExtendTime);
+                    self.both(Event::ExtendTime, StationEvent::ExtendTime);
                 }
             }
             Input::Display(mode) => {
                 self.screen.visit.display = mode;
-                self.dispatch(Event::ExtendTime);
+                self.both(Event::ExtendTime, StationEvent::ExtendTime);
             }
             Input::InsertDemoCard(index) => {
                 if let Some(demo) = &self.demo {
@@ -250,6 +329,9 @@ impl Controller {
         self.apply_live_settings();
         self.check_availability();
         self.session.set_today(Local::now().date_naive());
+        if let Some(st) = &mut self.station {
+            st.session.set_today(Local::now().date_naive());
+        }
         if let Some(sync) = &self.sync {
             let status = sync.status();
             self.screen.queue = QueueBadge {
@@ -257,7 +339,88 @@ impl Controller {
                 online: status.online || status.pending == 0,
             };
         }
-        self.dispatch(Event::Tick);
+        self.both(Event::Tick, StationEvent::Tick);
+    }
+
+    /// An input both kinds of session take: to the one this kiosk runs.
+    fn both(&mut self, hall: Event, station: StationEvent) {
+        if self.station.is_some() {
+            self.station_event(station);
+        } else {
+            self.dispatch(hall);
+        }
+    }
+
+    /// Whether the kiosk is between applicants (attract or services screen).
+    fn idle(&self) -> bool {
+        match &self.station {
+            Some(st) => st.session.step() == station::Step::Services,
+            None => self.session.step() == Step::Attract,
+        }
+    }
+
+    fn station_event(&mut self, event: StationEvent) {
+        let Some(st) = &mut self.station else { return };
+        let effects = st.session.handle(event, self.now);
+        for effect in effects {
+            self.execute_station(effect);
+        }
+    }
+
+    fn execute_station(&mut self, effect: StationEffect) {
+        if let StationEffect::Wipe = effect {
+            self.wipe();
+            if let Some(st) = &mut self.station {
+                st.visit += 1;
+            }
+            return;
+        }
+        let Some(st) = &mut self.station else { return };
+        let visit = st.visit;
+        let command = match effect {
+            StationEffect::Wipe => return,
+            StationEffect::StopPermit => {
+                st.handle
+                    .stop_permit
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                return;
+            }
+            StationEffect::CancelPayment => {
+                st.handle
+                    .cancel_payment
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                return;
+            }
+            StationEffect::FindPermit(identity) => {
+                st.handle
+                    .stop_permit
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
+                StationCommand::FindPermit(visit, identity)
+            }
+            StationEffect::AskOffers {
+                id_number,
+                permit_number,
+            } => StationCommand::Offers {
+                visit,
+                id_number,
+                permit_number,
+            },
+            StationEffect::AskRecords { permit_number } => StationCommand::Records {
+                visit,
+                permit_number,
+            },
+            StationEffect::Endorse(order) => {
+                st.handle
+                    .cancel_payment
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
+                StationCommand::Endorse(visit, order)
+            }
+            StationEffect::PrintTrips(slip) => StationCommand::PrintTrips(visit, slip),
+        };
+        if st.handle.commands.send(command).is_err() {
+            tracing::error!("station thread gone");
+            self.station_event(StationEvent::CentralUnavailable);
+        }
     }
 
     fn dispatch(&mut self, event: Event) {
@@ -317,13 +480,33 @@ impl Controller {
                 // An applicant comes first: the technician screen gives way.
                 self.close_technician();
                 self.report_device(Device::CardReader, DeviceState::Ok);
+                if self.station.is_some() {
+                    return self.station_event(StationEvent::CardInserted(*identity));
+                }
                 Event::CardInserted(*identity)
             }
             Inbound::Card(CardEvent::Unreadable(_)) => {
                 self.report_device(Device::CardReader, DeviceState::CardUnreadable);
+                if self.station.is_some() {
+                    return self.station_event(StationEvent::CardUnreadable);
+                }
                 Event::CardUnreadable
             }
-            Inbound::Card(CardEvent::Removed) => Event::CardRemoved,
+            Inbound::Card(CardEvent::Removed) => {
+                if self.station.is_some() {
+                    return self.station_event(StationEvent::CardRemoved);
+                }
+                Event::CardRemoved
+            }
+            Inbound::Station { visit, event } => {
+                let current = self.station.as_ref().is_some_and(|st| st.visit == visit);
+                if current {
+                    self.station_event(event);
+                } else {
+                    tracing::debug!("station report for a visit that is over: dropped");
+                }
+                return;
+            }
             Inbound::Photo(Ok(photo)) => {
                 let visit = &mut self.screen.visit;
                 visit.capturing = false;
@@ -408,10 +591,15 @@ impl Controller {
     fn apply_live_settings(&mut self) {
         let Some(live) = &self.live else { return };
         let (generation, settings) = live.current();
-        if generation == self.applied
-            || !self
-                .session
-                .reconfigure(settings.catalogue.clone(), settings.timeouts)
+        if generation == self.applied || !self.idle() {
+            return;
+        }
+        if let Some(st) = &mut self.station {
+            st.session.reconfigure(settings.timeouts);
+        }
+        if !self
+            .session
+            .reconfigure(settings.catalogue.clone(), settings.timeouts)
         {
             return;
         }
@@ -438,6 +626,11 @@ impl Controller {
         } else {
             closed.map(OutOfService::Closed)
         };
+        if let Some(st) = &self.station
+            && st.session.out_of_service() != state.as_ref()
+        {
+            self.station_event(StationEvent::Availability(state.clone()));
+        }
         if self.session.out_of_service() != state.as_ref() {
             self.dispatch(Event::Availability(state));
         }
@@ -445,7 +638,7 @@ impl Controller {
 
     /// A tap on the hidden spot; the fifth quick one opens the PIN pad (attract screen only).
     fn knock(&mut self) {
-        if self.session.step() == Step::Attract && self.gate.knock(self.now) {
+        if self.idle() && self.gate.knock(self.now) {
             self.screen.technician = TechnicianScreen {
                 open: true,
                 touched: self.now,

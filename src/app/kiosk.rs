@@ -2,15 +2,21 @@
 //! chose, the store and the link to the central.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::devices::camera::CameraOpener;
+use crate::devices::card::permit::PermitReader;
 use crate::devices::card::{CardReader, DemoCards};
+use crate::devices::payment::PaymentTerminal;
 use crate::devices::printer::{Printer, PrinterProfile};
+use crate::devices::writer::EndorsementWriter;
 use crate::domain::catalogue::Catalogue;
 use crate::flow::Timeouts;
+use crate::flow::station::{PayMethod, Service};
 use crate::photo::PhotoSpec;
 use crate::store::SharedStore;
 use crate::sync::fleet::Live;
+use crate::sync::station::StationClient;
 use crate::sync::worker::SyncHandle;
 
 /// How the screen is drawn: what each session starts with, and what an applicant may choose.
@@ -56,6 +62,25 @@ pub struct Settings {
     pub pin_hash: String,
 }
 
+/// What only the police-station endorsement kiosk has.
+pub struct Station {
+    pub permit: Box<dyn PermitReader>,
+    /// The simulated permit reader's sample permits, when demo mode offers them.
+    pub demo_permits: Option<Box<dyn DemoCards>>,
+    pub terminal: Box<dyn PaymentTerminal>,
+    pub writer: Box<dyn EndorsementWriter>,
+    /// The central's station endpoints (none: nothing can be offered, the kiosk says so).
+    pub central: Option<StationClient>,
+    /// The police station's code, sent with every eligibility request.
+    pub site_code: String,
+    /// The services on the attract screen, in order.
+    pub services: Vec<Service>,
+    /// The payment methods offered, in order.
+    pub methods: Vec<PayMethod>,
+    /// How long an applicant has to pay.
+    pub payment_timeout: Duration,
+}
+
 /// Everything one kiosk runs with.
 pub struct Kiosk {
     pub settings: Settings,
@@ -66,4 +91,7 @@ pub struct Kiosk {
     pub sync: Option<SyncHandle>,
     /// Settings the central may change while the kiosk runs (none without a central).
     pub live: Option<Live>,
+    /// Present on a police-station endorsement kiosk: it runs the station session instead of
+    /// the hall's.
+    pub station: Option<Station>,
 }

@@ -9,6 +9,7 @@ use super::kiosk::{DisplayMode, Settings};
 use crate::devices::card::idcard::portrait;
 use crate::domain::catalogue::Labelled;
 use crate::flow::Session;
+use crate::flow::station::StationSession;
 pub use crate::photo::{Advice, Hint};
 
 /// The language of the screen: fixed strings come from the UI's translations, labels that come
@@ -214,6 +215,8 @@ pub struct Screen {
     pub languages: Vec<String>,
     /// Labels of the demo's sample cards (empty outside demo mode).
     pub demo_cards: Vec<String>,
+    /// Labels of the station demo's sample permits (empty outside it).
+    pub demo_permits: Vec<String>,
     pub visit: Visit,
     pub technician: TechnicianScreen,
     pub queue: QueueBadge,
@@ -222,6 +225,8 @@ pub struct Screen {
 /// What the front end renders: the session and the screen state, at the core's clock.
 pub struct View<'a> {
     pub session: &'a Session,
+    /// The station kiosk's session; when present it is what the screen shows.
+    pub station: Option<&'a StationSession>,
     pub screen: &'a Screen,
     /// Milliseconds of the core's clock (for the idle warning).
     pub now: u64,

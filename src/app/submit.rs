@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 
-use crate::devices::printer::{PrintError, Printer, PrinterProfile, PrinterState, escpos, receipt};
+use super::printing::{self, SharedPrinter};
+use crate::devices::printer::{PrintError, PrinterProfile, PrinterState, escpos, receipt};
 use crate::domain::app_number::AppNumber;
 use crate::domain::application::{Application, Choices};
 use crate::domain::catalogue::Catalogue;
@@ -35,7 +36,7 @@ pub struct SaveJob {
 /// What saving and printing an application needs.
 pub struct Desk {
     pub store: SharedStore,
-    pub printer: Box<dyn Printer>,
+    pub printer: SharedPrinter,
     pub profile: PrinterProfile,
     /// How long printed forms are kept for reprint, in hours.
     pub reprint_hours: u64,
@@ -104,16 +105,6 @@ impl Desk {
         if let Err(e) = purged {
             tracing::warn!(error = %e, "store: old print jobs not purged");
         }
-        let printed = self.printer.print(number.as_str(), &bytes);
-        match &printed {
-            Ok(state) => {
-                if *state == PrinterState::PaperNearEnd {
-                    tracing::warn!("printer: paper near end, change the roll soon");
-                }
-                tracing::info!(%number, bytes = bytes.len(), "printer: form printed");
-            }
-            Err(e) => tracing::error!(%number, error = %e, "printer: form not printed"),
-        }
-        printed
+        printing::print(&self.printer, number.as_str(), &bytes)
     }
 }

@@ -6,19 +6,27 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::app;
-use crate::config::{CameraKind, CardKind, Config, KioskKind, PrinterKind};
+use crate::config::{
+    CameraKind, CardKind, Config, KioskKind, PrinterKind, TerminalKind, WriterKind,
+};
 use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
+use crate::devices::card::icao::pa;
 use crate::devices::card::idcard::portrait::PortraitDecoder;
 use crate::devices::card::idcard::sam::SamModule;
+use crate::devices::card::permit::{PcscPermitReader, PermitReader, sim_permit_reader};
 use crate::devices::card::readers::pcsc_id::PcscIdReader;
 use crate::devices::card::readers::sam::SamReader;
 use crate::devices::card::readers::sim::sim_reader;
 use crate::devices::card::{CardReader, DemoCards};
+use crate::devices::payment::{PaymentTerminal, SimOutcome, SimTerminal};
 use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
+use crate::devices::writer::{EndorsementWriter, SimWriter, WriterScript};
 use crate::domain::catalogue::Catalogue;
 use crate::store::Store;
 use crate::sync::fleet::{Fleet, Live, Settings as LiveSettings};
+use crate::sync::link::Link;
+use crate::sync::station::StationClient;
 use crate::ui;
 
 use super::settings;
@@ -73,9 +81,6 @@ fn local_today() -> chrono::NaiveDate {
 
 /// Builds the kiosk from a configuration: the adapters it names, the store and the sync worker.
 pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
-    if config.device.kind == KioskKind::StationEndorsement {
-        return Err("device.kind = \"station_endorsement\": the endorsement kiosk's flow is not built yet; this build runs hall_self_fill kiosks".into());
-    }
     let today = local_today();
     type Cards = (Box<dyn CardReader>, Option<Box<dyn DemoCards>>);
     let (card, demo_cards): Cards = match config.devices.card.kind {
@@ -118,6 +123,10 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
     .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
     let store = Arc::new(std::sync::Mutex::new(store));
     let link = settings::link(&config.central).map_err(|e| e.to_string())?;
+    let station = match config.device.kind {
+        KioskKind::StationEndorsement => Some(station(config, &link, today)?),
+        KioskKind::HallSelfFill => None,
+    };
     let catalogue = Arc::new(Catalogue::builtin());
     let live = Live::new(LiveSettings {
         version: None,
@@ -165,6 +174,46 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
         store,
         sync: Some(sync),
         live: Some(live),
+        station,
+    })
+}
+
+/// The station kiosk's devices: the permit reader beside the ID reader (simulated with the
+/// simulated ID reader, else PC/SC), the payment terminal and the writer module (simulated:
+/// no vendor adapter exists yet), and the central's station endpoints on the kiosk's link.
+fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app::Station, String> {
+    let c = &config.devices.card;
+    let s = &config.station;
+    let (permit, demo_permits): (Box<dyn PermitReader>, Option<Box<dyn DemoCards>>) = match c.kind {
+        CardKind::Sim => {
+            let (reader, slot) = sim_permit_reader(today);
+            let demo = config.ui.demo.then(|| Box::new(slot) as Box<dyn DemoCards>);
+            (Box::new(reader), demo)
+        }
+        CardKind::Pcsc | CardKind::SamSerial => {
+            let cscas = pa::load_cscas(&c.csca).map_err(|e| format!("devices.card.csca: {e}"))?;
+            let reader =
+                PcscPermitReader::new(c.permit_reader.clone(), cscas, settings::extended_length(c));
+            (Box::new(reader), None)
+        }
+    };
+    let terminal: Box<dyn PaymentTerminal> = match s.terminal {
+        TerminalKind::Sim => Box::new(SimTerminal::new(SimOutcome::Approve)),
+    };
+    let writer: Box<dyn EndorsementWriter> = match s.writer {
+        WriterKind::Sim => Box::new(SimWriter::new(WriterScript::Succeed, false)),
+    };
+    let central = StationClient::new(link.clone()).map_err(|e| format!("station client: {e}"))?;
+    Ok(app::Station {
+        permit,
+        demo_permits,
+        terminal,
+        writer,
+        central: Some(central),
+        site_code: config.device.site_code.clone(),
+        services: settings::station_services(&s.services),
+        methods: settings::payment_methods(&s.payment_methods),
+        payment_timeout: Duration::from_secs(s.payment_timeout_seconds),
     })
 }
 

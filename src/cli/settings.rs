@@ -12,12 +12,14 @@ use crate::config::{
     ExtendedLength, PhotoSettings, PrinterSettings, Problem, StoreSettings, ThemeVariant,
     TimeoutSettings,
 };
+use crate::config::{PaymentMethod, StationService};
 use crate::devices::card::emrtd::chip as emrtd;
 use crate::devices::card::idcard::idmodule::{self, PseudoApdu};
 use crate::devices::card::idcard::portrait::PortraitDecoder;
 use crate::devices::printer::PrinterProfile;
 use crate::devices::printer::profile;
 use crate::flow::Timeouts;
+use crate::flow::station::{PayMethod, Service};
 use crate::photo::PhotoSpec;
 use crate::store::Limits;
 use crate::sync::link::{Link, LinkError, REQUEST_TIMEOUT, TlsMaterial};
@@ -138,6 +140,28 @@ pub fn photo_spec(p: &PhotoSettings) -> PhotoSpec {
 pub fn link(c: &Central) -> Result<Link, LinkError> {
     let tls = TlsMaterial::read(&c.ca_cert, &c.client_cert, &c.client_key)?;
     Link::new(&c.url, &tls, REQUEST_TIMEOUT)
+}
+
+/// The station services, in the configured order.
+pub fn station_services(services: &[StationService]) -> Vec<Service> {
+    services
+        .iter()
+        .map(|s| match s {
+            StationService::Endorse => Service::Endorse,
+            StationService::RemainingTrips => Service::RemainingTrips,
+        })
+        .collect()
+}
+
+/// The payment methods, in the configured order.
+pub fn payment_methods(methods: &[PaymentMethod]) -> Vec<PayMethod> {
+    methods
+        .iter()
+        .map(|m| match m {
+            PaymentMethod::Terminal => PayMethod::Terminal,
+            PaymentMethod::Qr => PayMethod::Qr,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 
 use super::pin;
 use super::schema::{
-    CameraKind, CameraSettings, CardKind, CardSettings, Central, Config, Device, PhotoSettings,
-    PrinterKind, PrinterSettings, StoreSettings, Technician,
+    CameraKind, CameraSettings, CardKind, CardSettings, Central, Config, Device, KioskKind,
+    PhotoSettings, PrinterKind, PrinterSettings, StationSettings, StoreSettings, Technician,
 };
 use crate::domain::app_number::valid_device_id;
 
@@ -39,6 +39,7 @@ pub fn problems(c: &Config) -> Vec<Problem> {
         store(&c.store),
         central(&c.central),
         technician(&c.technician),
+        station(c),
     ]
     .into_iter()
     .flatten()
@@ -259,6 +260,47 @@ fn technician(t: &Technician) -> Vec<Problem> {
         out.push((
             "technician.pin_hash",
             "is not an Argon2 hash: make one with `kiosk config hash-pin`".into(),
+        ));
+    }
+    out
+}
+
+/// Payment time limits an applicant can live with (WCAG 2.2.1 wants time to pay; a pending
+/// payment must not hold the kiosk for long).
+const PAYMENT_SECONDS: std::ops::RangeInclusive<u64> = 60..=900;
+
+fn station(c: &Config) -> Vec<Problem> {
+    if c.device.kind != KioskKind::StationEndorsement {
+        return Vec::new();
+    }
+    let s: &StationSettings = &c.station;
+    let mut out = Vec::new();
+    if s.services.is_empty() {
+        out.push(("station.services", "list at least one service".into()));
+    }
+    if s.payment_methods.is_empty() {
+        out.push((
+            "station.payment_methods",
+            "list at least one payment method".into(),
+        ));
+    }
+    if !PAYMENT_SECONDS.contains(&s.payment_timeout_seconds) {
+        out.push((
+            "station.payment_timeout_seconds",
+            format!(
+                "{} is outside {}–{} seconds",
+                s.payment_timeout_seconds,
+                PAYMENT_SECONDS.start(),
+                PAYMENT_SECONDS.end()
+            ),
+        ));
+    }
+    // A real permit reader needs a trust anchor, or every chip fails passive authentication
+    // and every applicant is sent to a window.
+    if c.devices.card.kind != CardKind::Sim && c.devices.card.csca.is_empty() {
+        out.push((
+            "devices.card.csca",
+            "a station kiosk needs the CSCA certificates its permits are verified against".into(),
         ));
     }
     out

@@ -305,4 +305,85 @@ pub struct Config {
     pub technician: Technician,
     #[serde(default)]
     pub photo: PhotoSettings,
+    /// The police-station endorsement kiosk's services and devices (`kind =
+    /// "station_endorsement"`; a hall kiosk ignores it).
+    #[serde(default)]
+    pub station: StationSettings,
+}
+
+/// A service on the station kiosk's attract screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StationService {
+    Endorse,
+    RemainingTrips,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// The bank-card terminal in the kiosk.
+    Terminal,
+    /// A QR issued by the central, paid by phone.
+    Qr,
+}
+
+/// The payment terminal's adapter. Terminal makers publish no common protocol, so only the
+/// simulated terminal exists until a vendor adapter is written (docs/STATION.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalKind {
+    #[default]
+    Sim,
+}
+
+/// The endorsement writer module's adapter; as for the terminal, only the simulated one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriterKind {
+    #[default]
+    Sim,
+}
+
+fn default_services() -> Vec<StationService> {
+    vec![StationService::Endorse, StationService::RemainingTrips]
+}
+
+fn default_methods() -> Vec<PaymentMethod> {
+    vec![PaymentMethod::Terminal, PaymentMethod::Qr]
+}
+
+fn default_payment_timeout() -> u64 {
+    180
+}
+
+/// `[station]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationSettings {
+    /// The services on the attract screen, in order.
+    #[serde(default = "default_services")]
+    pub services: Vec<StationService>,
+    /// The payment methods offered, in order.
+    #[serde(default = "default_methods")]
+    pub payment_methods: Vec<PaymentMethod>,
+    /// Seconds an applicant has to pay before the payment is cancelled.
+    #[serde(default = "default_payment_timeout")]
+    pub payment_timeout_seconds: u64,
+    #[serde(default)]
+    pub terminal: TerminalKind,
+    #[serde(default)]
+    pub writer: WriterKind,
+}
+
+impl Default for StationSettings {
+    fn default() -> Self {
+        StationSettings {
+            services: default_services(),
+            payment_methods: default_methods(),
+            payment_timeout_seconds: default_payment_timeout(),
+            terminal: TerminalKind::Sim,
+            writer: WriterKind::Sim,
+        }
+    }
 }

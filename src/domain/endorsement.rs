@@ -23,6 +23,55 @@
 //! endorsements (Hong Kong and Macau together) needs an order over transactions, with a line
 //! per endorsement and partial refunds: not built yet.
 
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// An endorsement the central offers this applicant: codes, dates and fee as the central set
+/// them (labels come from the local catalogue by code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferLine {
+    pub offer_id: String,
+    /// Catalogue codes: destination (`hk`, `macau`, …), kind (`G`, …), trip option (`3m1`, …).
+    pub destination: String,
+    pub kind: String,
+    pub trips: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    /// Days the holder may stay per trip.
+    pub stay_days: u32,
+    /// In fen (0.01 yuan).
+    pub fee_fen: u64,
+    /// Issuing it cancels the valid endorsement for the same destination.
+    pub cancels_current: bool,
+}
+
+/// Why the central offers nothing for a destination (or at all), in its own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusalLine {
+    /// None: for every destination.
+    pub destination: Option<String>,
+    pub zh: String,
+    pub en: String,
+}
+
+/// What the central offers one applicant.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Offers {
+    pub offers: Vec<OfferLine>,
+    pub refusals: Vec<RefusalLine>,
+}
+
+/// A valid endorsement on a permit, for *Remaining trips*.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TripsLeft {
+    pub destination: String,
+    pub kind: String,
+    pub trips: String,
+    /// None for multiple-trip endorsements.
+    pub trips_left: Option<u32>,
+    pub valid_until: NaiveDate,
+}
+
 /// Where one endorsement's transaction stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum State {

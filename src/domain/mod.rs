@@ -8,6 +8,7 @@ pub mod endorsement;
 pub mod id_number;
 pub mod identity;
 pub mod nation;
+pub mod permit;
 pub mod photo;
 pub mod pinyin_name;
 pub mod samples;

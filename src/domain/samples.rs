@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use crate::domain::id_number::with_check_char;
 use crate::domain::identity::{CardType, Identity, Sex, ValidUntil};
 use crate::domain::nation::Nation;
+use crate::domain::permit::{ChipVerdict, PermitFacts, PermitKind};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("constant sample date")
@@ -105,5 +106,35 @@ pub fn sample_identities(_today: NaiveDate) -> Vec<Identity> {
         ),
         hk,
         foreigner,
+    ]
+}
+
+/// A synthetic card permit for the station kiosk's demo and tests, with the ID number of the
+/// sample person it belongs to (the development central's documents on record).
+#[derive(Debug, Clone)]
+pub struct SamplePermit {
+    pub holder_id_number: String,
+    pub facts: PermitFacts,
+}
+
+/// Synthetic card permits: 曾小芳's Hong Kong/Macau permit (valid; the virtual chip of
+/// `dev::vcard` carries the same data), 单建国's expired one, 吕思远's Taiwan permit.
+pub fn sample_permits(today: NaiveDate) -> Vec<SamplePermit> {
+    let people = sample_identities(today);
+    let permit = |who: usize, kind, number: &str, expiry| SamplePermit {
+        holder_id_number: people[who].id_number.clone(),
+        facts: PermitFacts {
+            kind,
+            document_number: number.into(),
+            birth_date: people[who].birth_date,
+            expiry,
+            chinese_name: Some(people[who].name.clone()),
+            verdict: ChipVerdict::Verified,
+        },
+    };
+    vec![
+        permit(0, PermitKind::HkMacau, "C12345678", date(2031, 1, 1)),
+        permit(1, PermitKind::HkMacau, "C23456789", date(2025, 6, 30)),
+        permit(2, PermitKind::Taiwan, "T34567890", date(2030, 7, 1)),
     ]
 }

@@ -3,7 +3,17 @@
 
 use std::time::Duration;
 
-use super::Step;
+/// Which time limit a page runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// No applicant to wait for (attract), or the kiosk itself is busy (printing, paying,
+    /// writing): the page is not timed.
+    Untimed,
+    /// A page waiting for the applicant: idle timeout with a warning.
+    Form,
+    /// The last page: it goes back to attract after `done`, without a warning.
+    Done,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
@@ -26,24 +36,29 @@ impl Default for Timeouts {
 }
 
 impl Timeouts {
-    fn limit(&self, step: Step) -> Option<u64> {
-        match step {
-            Step::Attract | Step::Printing => None,
-            Step::Done => Some(self.done.as_millis() as u64),
-            _ => Some(self.idle.as_millis() as u64),
+    fn limit(&self, limit: Limit) -> Option<u64> {
+        match limit {
+            Limit::Untimed => None,
+            Limit::Done => Some(self.done.as_millis() as u64),
+            Limit::Form => Some(self.idle.as_millis() as u64),
         }
     }
 
-    pub(super) fn expired(&self, step: Step, last_activity: u64, now: u64) -> bool {
-        self.limit(step)
+    pub(super) fn expired(&self, limit: Limit, last_activity: u64, now: u64) -> bool {
+        self.limit(limit)
             .is_some_and(|limit| now.saturating_sub(last_activity) >= limit)
     }
 
-    pub(super) fn warning_seconds(&self, step: Step, last_activity: u64, now: u64) -> Option<u64> {
-        if step == Step::Done {
+    pub(super) fn warning_seconds(
+        &self,
+        limit: Limit,
+        last_activity: u64,
+        now: u64,
+    ) -> Option<u64> {
+        if limit == Limit::Done {
             return None;
         }
-        let limit = self.limit(step)?;
+        let limit = self.limit(limit)?;
         let left = limit.saturating_sub(now.saturating_sub(last_activity));
         (left <= self.warning.as_millis() as u64).then(|| left.div_ceil(1000))
     }

@@ -8,10 +8,11 @@
 
 mod draft;
 mod idle;
+pub mod station;
 
 pub use crate::domain::photo::Photo;
 pub use draft::{DeliveryChoice, Draft, Edit};
-pub use idle::Timeouts;
+pub use idle::{Limit, Timeouts};
 
 use std::sync::Arc;
 
@@ -32,6 +33,17 @@ pub enum Step {
     Review,
     Printing,
     Done,
+}
+
+impl Step {
+    /// The time limit the step runs under.
+    pub fn limit(self) -> Limit {
+        match self {
+            Step::Attract | Step::Printing => Limit::Untimed,
+            Step::Done => Limit::Done,
+            _ => Limit::Form,
+        }
+    }
 }
 
 /// Why the session ended early or what went wrong, for a plain message on screen.
@@ -207,7 +219,7 @@ impl Session {
     /// Seconds left before the idle timeout, when the warning should be on screen.
     pub fn warning_seconds(&self, now: u64) -> Option<u64> {
         self.timeouts
-            .warning_seconds(self.step, self.last_activity, now)
+            .warning_seconds(self.step.limit(), self.last_activity, now)
     }
 
     pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
@@ -217,7 +229,10 @@ impl Session {
         let mut effects = Vec::new();
         match event {
             Event::Tick => {
-                if self.timeouts.expired(self.step, self.last_activity, now) {
+                if self
+                    .timeouts
+                    .expired(self.step.limit(), self.last_activity, now)
+                {
                     let notice = (self.step != Step::Done).then_some(Notice::TimedOut);
                     self.end(notice, &mut effects);
                 }

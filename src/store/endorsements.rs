@@ -8,7 +8,8 @@
 use chrono::NaiveDateTime;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, take_number};
+use crate::domain::app_number::AppNumber;
 use crate::domain::endorsement::{Event, State, next};
 
 /// How a state is stored (the store's own encoding: renaming a variant cannot change it).
@@ -40,6 +41,26 @@ fn timestamp(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
 }
 
+fn insert_offered(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    amount_fen: u64,
+    body: &str,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let at = timestamp(at);
+    tx.execute(
+        "INSERT INTO endorsement_txns(id, state, amount_fen, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![id, encode(State::Offered), amount_fen as i64, body, at],
+    )?;
+    tx.execute(
+        "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, 0, ?2, ?3)",
+        params![id, encode(State::Offered), at],
+    )?;
+    Ok(())
+}
+
 /// One stored transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndorsementTxn {
@@ -64,18 +85,28 @@ impl Store {
         at: NaiveDateTime,
     ) -> Result<(), StoreError> {
         let tx = self.write()?;
-        let at = timestamp(at);
-        tx.execute(
-            "INSERT INTO endorsement_txns(id, state, amount_fen, body, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            params![id, encode(State::Offered), amount_fen as i64, body, at],
-        )?;
-        tx.execute(
-            "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, 0, ?2, ?3)",
-            params![id, encode(State::Offered), at],
-        )?;
+        insert_offered(&tx, id, amount_fen, body, at)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Records a transaction in state `offered` under the next acceptance number of the day
+    /// (the same sequence as the hall's application numbers), and returns the number: it is
+    /// the transaction's id, its payment reference and what the receipt prints.
+    ///
+    /// Errors: a store error (nothing stored, no number used).
+    pub fn open_numbered_endorsement(
+        &mut self,
+        device_id: &str,
+        amount_fen: u64,
+        body: &str,
+        at: NaiveDateTime,
+    ) -> Result<AppNumber, StoreError> {
+        let tx = self.write()?;
+        let number = take_number(&tx, device_id, at.date())?;
+        insert_offered(&tx, number.as_str(), amount_fen, body, at)?;
+        tx.commit()?;
+        Ok(number)
     }
 
     /// Moves a transaction by `event`, if the rules allow it from its stored state, and journals

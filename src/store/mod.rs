@@ -139,6 +139,30 @@ CREATE INDEX endorsement_txns_state ON endorsement_txns(state);
 "#,
 ];
 
+/// The next number of `day` on this device, from the day's sequence, inside the caller's
+/// transaction (so a rolled-back save uses no number).
+pub(crate) fn take_number(
+    tx: &rusqlite::Transaction<'_>,
+    device_id: &str,
+    day: NaiveDate,
+) -> Result<AppNumber, StoreError> {
+    let day_key = day.format("%Y-%m-%d").to_string();
+    let seq: i64 = tx
+        .query_row(
+            "SELECT next FROM day_sequence WHERE day = ?1",
+            [&day_key],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(1);
+    tx.execute(
+        "INSERT INTO day_sequence(day, next) VALUES (?1, ?2)
+         ON CONFLICT(day) DO UPDATE SET next = excluded.next",
+        params![day_key, seq + 1],
+    )?;
+    Ok(AppNumber::compose(device_id, day, seq as u32))
+}
+
 /// A queued submission as the sync worker sends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxItem {
@@ -315,22 +339,7 @@ impl Store {
         build: impl FnOnce(&AppNumber) -> (String, T),
     ) -> Result<(AppNumber, T), StoreError> {
         let tx = self.write()?;
-        let day: NaiveDate = created_at.date();
-        let day_key = day.format("%Y-%m-%d").to_string();
-        let seq: i64 = tx
-            .query_row(
-                "SELECT next FROM day_sequence WHERE day = ?1",
-                [&day_key],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(1);
-        tx.execute(
-            "INSERT INTO day_sequence(day, next) VALUES (?1, ?2)
-             ON CONFLICT(day) DO UPDATE SET next = excluded.next",
-            params![day_key, seq + 1],
-        )?;
-        let number = AppNumber::compose(device_id, day, seq as u32);
+        let number = take_number(&tx, device_id, created_at.date())?;
         tx.execute(
             "INSERT INTO applications(number, created_at, fee) VALUES (?1, ?2, ?3)",
             params![

@@ -9,9 +9,10 @@ use slint::ComponentHandle;
 
 use super::{
     AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, Language, PhotoAdapter, SessionAdapter,
-    Shell, TechnicianAdapter, ThemeVariant,
+    Shell, StationAdapter, TechnicianAdapter, ThemeVariant,
 };
 use crate::app::{DisplayMode, Input, Lang, Refresh};
+use crate::flow::station::{PayMethod, Service};
 use crate::flow::{DeliveryChoice, Edit};
 
 /// Sends one input to the core and renders the result.
@@ -68,6 +69,20 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
             ThemeVariant::HighContrast => DisplayMode::HighContrast,
         }))
     }));
+
+    let st = ui.global::<StationAdapter>();
+    st.on_service_endorse(on(shell, Input::Service(Service::Endorse)));
+    st.on_service_trips(on(shell, Input::Service(Service::RemainingTrips)));
+    st.on_insert_demo_permit(on_with(shell, |i: i32| {
+        Some(Input::InsertDemoPermit(i.max(0) as usize))
+    }));
+    st.on_remove_demo_permit(on(shell, Input::RemoveDemoPermit));
+    st.on_choose(on_with(shell, |i: i32| {
+        Some(Input::ChooseOffer(i.max(0) as usize))
+    }));
+    st.on_pay_terminal(on(shell, Input::Pay(PayMethod::Terminal)));
+    st.on_pay_qr(on(shell, Input::Pay(PayMethod::Qr)));
+    st.on_print_trips(on(shell, Input::PrintTrips));
 
     let t = ui.global::<TechnicianAdapter>();
     t.on_knock(on(shell, Input::Knock));

@@ -14,6 +14,9 @@ use super::{
     PinRefusal as PinRefusalKind, ProblemCode, ProblemItem, ReviewAdapter, SessionAdapter,
     Sex as SexKind, SyllableRow, TechnicianAdapter, Theme, ThemeVariant,
 };
+use super::{
+    IssueProgress, OfferRow, PermitProgress as PermitProgressKind, StationAdapter, TripsRow,
+};
 use crate::app::{
     Advice, Device, DeviceState, DisplayMode, Hint, Lang, PinRefusal, RejectReason,
     TechnicianScreen, View,
@@ -22,7 +25,12 @@ use crate::domain::application::{Delivery, Problem};
 use chrono::NaiveDate;
 
 use crate::domain::catalogue::{Catalogue, Labelled, Offer};
-use crate::domain::identity::{Sex, ValidUntil};
+use crate::domain::endorsement::OfferLine;
+use crate::domain::identity::{Sex, ValidUntil, mask};
+use crate::domain::permit::WindowReason;
+use crate::flow::station::{
+    self, Notice as StationNotice, PayMethod, PermitProgress, Progress, Service, StationSession,
+};
 use crate::flow::{Draft, Notice, OutOfService, Step};
 
 /// What the renderer remembers between frames: the language whose translations are loaded.
@@ -42,6 +50,9 @@ impl Painter {
         photo(ui, v);
         review(ui, v);
         technician(ui, &v.screen.technician);
+        if let Some(st) = v.station {
+            station_screen(ui, v, st);
+        }
         ui.global::<DoneAdapter>()
             .set_number(v.session.number().map_or("".into(), |n| n.as_str().into()));
     }
@@ -227,15 +238,27 @@ fn session(ui: &AppWindow, v: &View) {
     ui.global::<Theme>()
         .set_variant(display(screen.visit.display));
     let g = ui.global::<SessionAdapter>();
-    g.set_page(page(s.step()));
-    g.set_notice(notice(s.notice()));
+    match v.station {
+        Some(st) => {
+            g.set_page(station_page(st.step()));
+            g.set_notice(station_notice(st.notice()));
+        }
+        None => {
+            g.set_page(page(s.step()));
+            g.set_notice(notice(s.notice()));
+        }
+    }
     g.set_problems(model(
         s.problems()
             .iter()
             .map(|p| problem(p, s.catalogue(), lang))
             .collect(),
     ));
-    g.set_warning_seconds(s.warning_seconds(v.now).map_or(0, |v| v.max(1) as i32));
+    let warning = match v.station {
+        Some(st) => st.warning_seconds(v.now),
+        None => s.warning_seconds(v.now),
+    };
+    g.set_warning_seconds(warning.map_or(0, |v| v.max(1) as i32));
     g.set_language(match lang {
         Lang::Zh => Language::ZhCn,
         Lang::En => Language::En,
@@ -246,7 +269,11 @@ fn session(ui: &AppWindow, v: &View) {
     g.set_demo_cards(strings(&screen.demo_cards));
     g.set_queue_pending(screen.queue.pending as i32);
     g.set_online(screen.queue.online);
-    let (out, hours) = match s.out_of_service() {
+    let out_of_service = match v.station {
+        Some(st) => st.out_of_service(),
+        None => s.out_of_service(),
+    };
+    let (out, hours) = match out_of_service {
         None => (OutOfServiceKind::None, ""),
         Some(OutOfService::StorageFull) => (OutOfServiceKind::StorageFull, ""),
         Some(OutOfService::Closed(hours)) => (OutOfServiceKind::Closed, hours.as_str()),
@@ -539,5 +566,174 @@ fn technician(ui: &AppWindow, t: &TechnicianScreen) {
                 },
             })
             .collect(),
+    ));
+}
+
+fn station_page(step: station::Step) -> Page {
+    use station::Step as S;
+    match step {
+        S::Services => Page::Services,
+        S::IdCard => Page::IdCard,
+        S::Permit => Page::Permit,
+        S::Checking => Page::Checking,
+        S::Choose => Page::Choose,
+        S::Review => Page::StationReview,
+        S::Paying => Page::Paying,
+        S::Issuing => Page::Issuing,
+        S::Done => Page::StationDone,
+        S::Trips => Page::Trips,
+    }
+}
+
+fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
+    use StationNotice as N;
+    match n {
+        None => NoticeKind::None,
+        Some(N::TimedOut) => NoticeKind::TimedOut,
+        Some(N::Cancelled) => NoticeKind::Cancelled,
+        Some(N::CardRemoved) => NoticeKind::CardRemoved,
+        Some(N::CardUnreadable) => NoticeKind::CardUnreadable,
+        Some(N::Window(reason)) => match reason {
+            WindowReason::CardType => NoticeKind::WindowCardType,
+            WindowReason::CardExpired => NoticeKind::CardExpired,
+            WindowReason::UnderAge => NoticeKind::WindowUnderAge,
+            WindowReason::NoPermitOnRecord => NoticeKind::WindowNoPermit,
+            WindowReason::NotCardPermit => NoticeKind::WindowNotCardPermit,
+            WindowReason::PermitExpired => NoticeKind::WindowPermitExpired,
+            WindowReason::NotTheHolder => NoticeKind::WindowNotHolder,
+            WindowReason::ChipNotVerified => NoticeKind::WindowChipNotVerified,
+            WindowReason::PermitUnreadable => NoticeKind::WindowPermitUnreadable,
+        },
+        Some(N::NotAvailable) => NoticeKind::NotAvailable,
+        Some(N::NothingOffered) => NoticeKind::NothingOffered,
+        Some(N::PaymentDeclined) => NoticeKind::PaymentDeclined,
+        Some(N::PaymentCancelled) => NoticeKind::PaymentCancelled,
+        Some(N::RefundRequested) => NoticeKind::RefundRequested,
+        Some(N::PrintFailed) => NoticeKind::ReceiptNotPrinted,
+    }
+}
+
+/// "香港 · 个人旅游 · 三个月一次" in the session's language, codes where the catalogue has none.
+fn offer_label(cat: &Catalogue, lang: Lang, destination: &str, kind: &str, trips: &str) -> String {
+    let dest = cat
+        .destination(destination)
+        .map_or(destination.to_string(), |d| lang.label(d).to_string());
+    let kind = cat
+        .endorsement(destination, kind)
+        .map_or(kind.to_string(), |k| lang.label(k).to_string());
+    let trips = cat
+        .trip(trips)
+        .map_or(trips.to_string(), |t| lang.label(t).to_string());
+    format!("{dest} · {kind} · {trips}")
+}
+
+fn offer_row(o: &OfferLine, selected: bool, cat: &Catalogue, lang: Lang) -> OfferRow {
+    OfferRow {
+        label: offer_label(cat, lang, &o.destination, &o.kind, &o.trips).into(),
+        valid_from: o.valid_from.format("%Y-%m-%d").to_string().into(),
+        valid_until: o.valid_until.format("%Y-%m-%d").to_string().into(),
+        stay_days: o.stay_days as i32,
+        fee: format!("{}.{:02}", o.fee_fen / 100, o.fee_fen % 100).into(),
+        cancels: o.cancels_current,
+        selected,
+    }
+}
+
+/// A QR code as a black-on-white picture, 8 pixels per module with a 4-module quiet zone
+/// (ISO/IEC 18004 §9.1).
+fn qr_image(content: &str) -> Option<Image> {
+    let code = qrcode::QrCode::new(content.as_bytes()).ok()?;
+    let modules = code.width();
+    let scale = 8;
+    let side = ((modules + 8) * scale) as u32;
+    let colors = code.to_colors();
+    let img = image::RgbImage::from_fn(side, side, |x, y| {
+        let (mx, my) = (
+            (x as usize / scale).wrapping_sub(4),
+            (y as usize / scale).wrapping_sub(4),
+        );
+        let dark = mx < modules && my < modules && colors[my * modules + mx] == qrcode::Color::Dark;
+        if dark {
+            image::Rgb([0, 0, 0])
+        } else {
+            image::Rgb([255, 255, 255])
+        }
+    });
+    Some(to_image(&img))
+}
+
+fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
+    let lang = v.screen.visit.lang;
+    let cat = v.session.catalogue();
+    let g = ui.global::<StationAdapter>();
+    g.set_endorse_offered(st.services().contains(&Service::Endorse));
+    g.set_trips_offered(st.services().contains(&Service::RemainingTrips));
+    g.set_terminal_offered(st.methods().contains(&PayMethod::Terminal));
+    g.set_qr_offered(st.methods().contains(&PayMethod::Qr));
+    g.set_demo_permits(strings(&v.screen.demo_permits));
+    let visitor = st.visitor();
+    g.set_permit_progress(match visitor.map(|v| v.permit_progress) {
+        Some(PermitProgress::Waiting) => PermitProgressKind::Waiting,
+        Some(PermitProgress::Reading) => PermitProgressKind::Reading,
+        _ => PermitProgressKind::LookingUp,
+    });
+    g.set_name(
+        visitor
+            .and_then(|v| v.identity.as_ref())
+            .map_or("".into(), |id| id.name.as_str().into()),
+    );
+    g.set_permit_masked(
+        visitor
+            .and_then(|v| v.permit.as_ref())
+            .map_or("".into(), |p| mask(&p.document_number).into()),
+    );
+    g.set_offers(model(
+        visitor
+            .map(|v| {
+                v.offers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| offer_row(o, v.chosen == Some(i), cat, lang))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    ));
+    g.set_refusals(model(
+        visitor
+            .map(|v| {
+                v.refusals
+                    .iter()
+                    .map(|r| SharedString::from(lang.pick(&r.zh, &r.en)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    ));
+    g.set_progress(match visitor.and_then(|v| v.progress.as_ref()) {
+        Some(Progress::Paid) => IssueProgress::Paid,
+        Some(Progress::Writing) => IssueProgress::Writing,
+        Some(Progress::Verifying) => IssueProgress::Verifying,
+        _ => IssueProgress::AwaitingPayment,
+    });
+    let qr = visitor.and_then(|v| v.qr.as_deref()).and_then(qr_image);
+    g.set_has_qr(qr.is_some());
+    g.set_qr(qr.unwrap_or_default());
+    g.set_number(
+        visitor
+            .and_then(|v| v.number.as_ref())
+            .map_or("".into(), |n| n.as_str().into()),
+    );
+    g.set_trips(model(
+        visitor
+            .map(|v| {
+                v.records
+                    .iter()
+                    .map(|r| TripsRow {
+                        label: offer_label(cat, lang, &r.destination, &r.kind, &r.trips).into(),
+                        trips_left: r.trips_left.map_or(-1, |n| n as i32),
+                        valid_until: r.valid_until.format("%Y-%m-%d").to_string().into(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     ));
 }

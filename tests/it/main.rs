@@ -15,6 +15,7 @@ mod printer;
 mod run_logs;
 mod sqlcipher_pages;
 mod station_central;
+mod station_flow;
 mod support;
 mod sync_central;
 mod translations;

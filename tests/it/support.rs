@@ -65,6 +65,8 @@ pub struct Options {
     pub limits: Limits,
     pub live: Option<kiosk::sync::fleet::Live>,
     pub sync: Option<SyncStarter>,
+    /// Makes it a police-station endorsement kiosk.
+    pub station: Option<app::Station>,
 }
 
 pub fn demo_kiosk_with_options(options: Options) -> Kiosk {
@@ -122,6 +124,7 @@ fn kiosk_with_devices(
         store: store.clone(),
         sync: options.sync.map(|start| start(store)),
         live: options.live,
+        station: options.station,
     };
     let running = ui::start(kiosk).expect("window");
     // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the

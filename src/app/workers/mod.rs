@@ -1,14 +1,16 @@
-//! The device and service threads behind the core. Each owns its device; results come back to
+//! The device, service and station threads behind the core. Each owns its device; results come back to
 //! the UI thread through one channel that the core drains on a timer, so the event loop never
 //! blocks on I/O and tests with mock time see results deterministically.
 
 mod camera;
 mod card;
 mod service;
+mod station;
 
 pub use camera::{CameraCommand, PreviewSlot, camera};
 pub use card::card;
 pub use service::service;
+pub use station::{StationCommand, StationHandle, station};
 
 use crate::devices::card::CardEvent;
 use crate::domain::app_number::AppNumber;
@@ -36,6 +38,11 @@ pub enum Inbound {
     Room(bool),
     Printed,
     PrintFailed,
+    /// A report of the station thread, for the visit it names.
+    Station {
+        visit: u64,
+        event: crate::flow::station::Event,
+    },
 }
 
 fn spawn(name: &str, f: impl FnOnce() + Send + 'static) {

@@ -9,7 +9,8 @@
 //!
 //! `--station-fault` makes it misbehave as a real central can: `decline` (every payment is
 //! declined), `slow-payment` (a payment confirms only at the fourth status request),
-//! `issuance-error` (asking for an issuance job fails with 503).
+//! `never-pays` (a payment stays pending), `issuance-error` (asking for an issuance job fails
+//! with 503), `refuse-all` (eligibility offers nothing, with the reason).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Local, Months, NaiveDate};
 use kiosk::domain::catalogue::{Catalogue, Offer};
+use kiosk::domain::samples::sample_permits;
 use kiosk::sync::api::IDEMPOTENCY_KEY;
 use kiosk::sync::api::station::{
     DocumentForm, DocumentStatus, DocumentsOnRecord, DocumentsQuery, Eligibility,
@@ -36,10 +38,14 @@ use crate::routes::{Device, json, problem};
 pub enum StationFault {
     Decline,
     SlowPayment,
+    /// A payment never confirms (the applicant never pays).
+    NeverPays,
     IssuanceError,
+    /// Eligibility offers nothing, with a reason for every destination.
+    RefuseAll,
 }
 
-pub const FAULTS: &str = "decline|slow-payment|issuance-error";
+pub const FAULTS: &str = "decline|slow-payment|never-pays|issuance-error|refuse-all";
 
 impl StationFault {
     pub fn parse(s: &str) -> Option<StationFault> {
@@ -47,6 +53,8 @@ impl StationFault {
             "decline" => StationFault::Decline,
             "slow-payment" => StationFault::SlowPayment,
             "issuance-error" => StationFault::IssuanceError,
+            "never-pays" => StationFault::NeverPays,
+            "refuse-all" => StationFault::RefuseAll,
             _ => return None,
         })
     }
@@ -140,17 +148,42 @@ pub async fn documents(Extension(_station): Extension<Station>, body: String) ->
         Ok(q) => q,
         Err(r) => return *r,
     };
-    // One card permit for HK and Macau, numbered from the ID number (synthetic).
-    let tail: String = query.id_number.chars().rev().take(8).collect();
-    let documents = vec![RecordedDocument {
-        kind: "hk_macau_permit".into(),
-        number: format!("C{}", tail.chars().rev().collect::<String>()),
-        form: DocumentForm::Card,
-        issued_on: date(today() - Months::new(24)),
-        expires_on: date(today() + Months::new(96)),
-        status: DocumentStatus::Valid,
-        name_latin: None,
-    }];
+    // The sample people's sample permits (the demo's and the tests'); anyone else has one card
+    // permit for HK and Macau, numbered from the ID number (synthetic).
+    let samples: Vec<RecordedDocument> = sample_permits(today())
+        .into_iter()
+        .filter(|p| p.holder_id_number == query.id_number)
+        .filter_map(|p| {
+            let kind = p.facts.kind.document_code()?;
+            Some(RecordedDocument {
+                kind: kind.into(),
+                number: p.facts.document_number.clone(),
+                form: DocumentForm::Card,
+                issued_on: date(p.facts.expiry - Months::new(120)),
+                expires_on: date(p.facts.expiry),
+                status: if p.facts.expiry < today() {
+                    DocumentStatus::Expired
+                } else {
+                    DocumentStatus::Valid
+                },
+                name_latin: None,
+            })
+        })
+        .collect();
+    let documents = if samples.is_empty() {
+        let tail: String = query.id_number.chars().rev().take(8).collect();
+        vec![RecordedDocument {
+            kind: "hk_macau_permit".into(),
+            number: format!("C{}", tail.chars().rev().collect::<String>()),
+            form: DocumentForm::Card,
+            issued_on: date(today() - Months::new(24)),
+            expires_on: date(today() + Months::new(96)),
+            status: DocumentStatus::Valid,
+            name_latin: None,
+        }]
+    } else {
+        samples
+    };
     json(StatusCode::OK, &DocumentsOnRecord { documents })
 }
 
@@ -165,6 +198,22 @@ pub async fn eligibility(
     };
     if let Some(refusal) = not_yours(&device, &request.device_id) {
         return refusal;
+    }
+    if station.fault == Some(StationFault::RefuseAll) {
+        let refusals = vec![Refusal {
+            destination: None,
+            code: "application_pending".into(),
+            zh: "您有一项签注申请尚未办结，请到窗口咨询".into(),
+            en: "An endorsement application of yours is still in progress: please ask at a window"
+                .into(),
+        }];
+        return json(
+            StatusCode::OK,
+            &Eligibility {
+                offers: Vec::new(),
+                refusals,
+            },
+        );
     }
     let cat = &station.catalogue;
     let document = if request.permit_number.starts_with('T') {
@@ -355,6 +404,7 @@ pub async fn payment(
         match fault {
             Some(StationFault::Decline) => payment.state = PaymentState::Declined,
             Some(StationFault::SlowPayment) if *polls < SLOW_POLLS => {}
+            Some(StationFault::NeverPays) => {}
             _ => {
                 payment.state = PaymentState::Paid;
                 payment.qr_content = None;

@@ -7,7 +7,9 @@
 //! * `emrtd`: the ICAO protocol: BAC, secure messaging, the chip's files, the whole document;
 //! * `idcard`: the resident ID card's reader module: text block, pseudo-APDUs, serial frames,
 //!   photo plug-in;
-//! * `readers`: the adapters that implement `CardReader` (PC/SC, serial module, simulated).
+//! * `readers`: the adapters that implement `CardReader` (PC/SC, serial module, simulated);
+//! * `permit`: the station kiosk's card-permit reader: its port and its PC/SC and simulated
+//!   adapters.
 //!
 //! Demo mode and the tests use the simulated reader through the same port as the real ones.
 
@@ -15,6 +17,7 @@ pub mod emrtd;
 pub mod error;
 pub mod icao;
 pub mod idcard;
+pub mod permit;
 pub mod readers;
 pub mod transport;
 

@@ -150,48 +150,162 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
     r
 }
 
-/// What the police-station endorsement kiosk prints after an endorsement is paid.
+/// One endorsement line of a station receipt, labelled already ("香港 Hong Kong").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndorsementLine {
+    pub destination: String,
+    pub kind: String,
+    pub trips: String,
+    pub valid_from: chrono::NaiveDate,
+    pub valid_until: chrono::NaiveDate,
+    pub stay_days: u32,
+    pub fee_fen: u64,
+    /// Issuing it cancelled the valid endorsement for the same destination.
+    pub cancelled_previous: bool,
+}
+
+/// What the police-station kiosk prints when a paid transaction ends.
 #[derive(Debug, Clone)]
-pub struct EndorsementSlip {
+pub struct StationReceipt {
     pub site: String,
+    pub device_id: String,
+    pub time: chrono::NaiveDateTime,
+    /// The acceptance number (also the payment's reference).
     pub number: String,
     pub name: String,
     pub masked_id: String,
-    pub permit_masked: String,
-    /// e.g. "香港 个人旅游 · 一年二次".
-    pub endorsement: String,
-    pub fee: u32,
-    /// EMS waybill number and address when a booklet permit is sent back by post.
-    pub ems: Option<(String, String)>,
-    pub time: chrono::NaiveDateTime,
+    pub masked_permit: String,
+    pub lines: Vec<EndorsementLine>,
+    /// "银行卡 Bank card" or "扫码支付 QR payment".
+    pub method: String,
+    /// The payment network's reference, masked.
+    pub masked_reference: String,
+    /// False: paid but not written; the slip says the money will be refunded.
+    pub issued: bool,
 }
 
-/// The endorsement kiosk's receipt, built from the same blocks as the application form.
-pub fn endorsement_receipt(slip: &EndorsementSlip) -> Receipt {
+fn yuan(fen: u64) -> String {
+    format!("￥{}.{:02}", fen / 100, fen % 100)
+}
+
+fn station_header(r: &mut Receipt, site: &str, device_id: &str, zh: &str, en: &str) {
+    r.styled(site, Align::Center, false, true)
+        .styled(zh, Align::Center, true, true)
+        .styled(en, Align::Center, false, false)
+        .text(format!("自助设备 Kiosk: {device_id}"))
+        .push(Block::Rule);
+}
+
+/// The endorsement receipt (or, for a paid transaction that could not be written, the refund
+/// slip), in both languages, ending with the reminder to take both cards.
+pub fn station_receipt(slip: &StationReceipt) -> Receipt {
     let mut r = Receipt::default();
-    r.styled(slip.site.as_str(), Align::Center, false, true)
-        .styled("自助签注回执", Align::Center, true, true)
-        .styled("Endorsement receipt", Align::Center, false, false)
-        .push(Block::Rule)
-        .text(format!("姓名 Name: {}", slip.name))
+    let (zh, en) = if slip.issued {
+        ("自助签注回执", "Endorsement receipt")
+    } else {
+        (
+            "签注未写入 · 退款凭条",
+            "Endorsement not written · refund slip",
+        )
+    };
+    station_header(&mut r, &slip.site, &slip.device_id, zh, en);
+    r.text(format!("姓名 Name: {}", slip.name))
         .text(format!("身份证 ID: {}", slip.masked_id))
-        .text(format!("通行证 Permit: {}", slip.permit_masked))
-        .text(format!("签注 Endorsement: {}", slip.endorsement))
-        .styled(
-            format!("费用 Fee: ￥{}", slip.fee),
+        .text(format!("通行证 Permit: {}", slip.masked_permit))
+        .push(Block::Rule);
+    let mut total = 0;
+    for line in &slip.lines {
+        total += line.fee_fen;
+        r.styled(
+            format!("{} · {} · {}", line.destination, line.kind, line.trips),
             Align::Left,
             false,
             true,
-        );
-    if let Some((waybill, address)) = &slip.ems {
-        r.text(format!("EMS 运单号 Waybill: {waybill}"))
-            .text(format!("寄送地址 Address: {address}"));
+        )
+        .text(format!(
+            "  有效期 Valid: {} – {}",
+            line.valid_from.format("%Y-%m-%d"),
+            line.valid_until.format("%Y-%m-%d")
+        ))
+        .text(format!(
+            "  每次停留 Stay per trip: {} 天 days",
+            line.stay_days
+        ))
+        .text(format!("  费用 Fee: {}", yuan(line.fee_fen)));
+        if line.cancelled_previous && slip.issued {
+            r.text(format!(
+                "  原{}签注已作废 The previous endorsement for {} was cancelled",
+                line.destination, line.destination
+            ));
+        }
     }
-    r.text(format!("时间 Time: {}", slip.time.format("%Y-%m-%d %H:%M")))
+    r.push(Block::Rule)
+        .styled(
+            format!("合计 Total: {}", yuan(total)),
+            Align::Left,
+            false,
+            true,
+        )
+        .text(format!("支付方式 Paid by: {}", slip.method))
+        .text(format!("交易参考号 Reference: {}", slip.masked_reference))
+        .text(format!("时间 Time: {}", slip.time.format("%Y-%m-%d %H:%M")))
         .push(Block::Rule)
+        .styled("受理编号 Acceptance number", Align::Center, false, false)
         .styled(slip.number.as_str(), Align::Center, true, true)
         .push(Block::Code128(slip.number.clone()))
         .push(Block::Qr(slip.number.clone()))
+        .push(Block::Rule);
+    if slip.issued {
+        r.text("电子发票：凭受理编号在出入境管理部门网站或窗口开具。")
+            .text("Fiscal invoice: ask at a window or on the administration's website with the acceptance number.");
+    } else {
+        r.text("签注未写入，已申请原路退款；请保留本凭条并到窗口咨询。")
+            .text("Nothing was written: the refund to your payment has been requested. Keep this slip and ask at a window.");
+    }
+    r.styled("请取回通行证和身份证。", Align::Left, false, true)
+        .styled(
+            "Take your permit and your ID card.",
+            Align::Left,
+            false,
+            true,
+        )
+        .push(Block::Feed(3))
+        .push(Block::Cut);
+    r
+}
+
+/// One valid endorsement on the remaining-trips slip, labelled already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TripsLine {
+    pub endorsement: String,
+    /// "剩余 1 次 1 trip left", or "多次 multiple".
+    pub trips_left: String,
+    pub valid_until: chrono::NaiveDate,
+}
+
+/// The short remaining-trips slip.
+pub fn trips_slip(
+    site: &str,
+    device_id: &str,
+    masked_permit: &str,
+    lines: &[TripsLine],
+    time: chrono::NaiveDateTime,
+) -> Receipt {
+    let mut r = Receipt::default();
+    station_header(&mut r, site, device_id, "签注剩余次数", "Remaining trips");
+    r.text(format!("通行证 Permit: {masked_permit}"));
+    if lines.is_empty() {
+        r.text("无有效签注 No valid endorsement");
+    }
+    for line in lines {
+        r.styled(line.endorsement.as_str(), Align::Left, false, true)
+            .text(format!("  {}", line.trips_left))
+            .text(format!(
+                "  有效至 Valid until: {}",
+                line.valid_until.format("%Y-%m-%d")
+            ));
+    }
+    r.text(format!("时间 Time: {}", time.format("%Y-%m-%d %H:%M")))
         .push(Block::Feed(3))
         .push(Block::Cut);
     r
@@ -224,28 +338,66 @@ mod tests {
 }
 
 #[cfg(test)]
-mod endorsement_tests {
+mod station_tests {
     use super::*;
 
-    #[test]
-    fn endorsement_receipt_has_waybill_and_number() {
-        let slip = EndorsementSlip {
+    fn slip(issued: bool) -> StationReceipt {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        StationReceipt {
             site: "思明派出所".into(),
-            number: "PS010126112500001K".into(),
-            name: "吕思远".into(),
-            masked_id: "3509**********0035".into(),
-            permit_masked: "C1****678".into(),
-            endorsement: "香港 个人旅游 · 一年二次".into(),
-            fee: 30,
-            ems: Some(("EA123456789CN".into(), "福建省宁德市示例镇3号".into())),
-            time: chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
-                .unwrap()
-                .and_hms_opt(9, 0, 0)
-                .unwrap(),
-        };
-        let r = endorsement_receipt(&slip);
+            device_id: "PS01".into(),
+            time: day.and_hms_opt(9, 0, 0).unwrap(),
+            number: "PS0126113000001K".into(),
+            name: "曾小芳".into(),
+            masked_id: "3502**********0025".into(),
+            masked_permit: "C123*5678".into(),
+            lines: vec![EndorsementLine {
+                destination: "香港 Hong Kong".into(),
+                kind: "个人旅游 Individual visit (G)".into(),
+                trips: "三个月一次 3 months, once".into(),
+                valid_from: day,
+                valid_until: day + chrono::Months::new(3),
+                stay_days: 7,
+                fee_fen: 1500,
+                cancelled_previous: true,
+            }],
+            method: "银行卡 Bank card".into(),
+            masked_reference: "SIM****0001".into(),
+            issued,
+        }
+    }
+
+    #[test]
+    fn the_receipt_has_the_line_fee_total_number_and_the_reminder() {
+        let s = slip(true);
+        let r = station_receipt(&s);
         let all = r.texts().collect::<Vec<_>>().join("\n");
-        assert!(all.contains("EA123456789CN") && all.contains("￥30"));
-        assert!(r.blocks.contains(&Block::Code128(slip.number.clone())));
+        for needle in [
+            "香港 Hong Kong · 个人旅游",
+            "2026-11-30 – 2027-02-28",
+            "7 天 days",
+            "费用 Fee: ￥15.00",
+            "合计 Total: ￥15.00",
+            "previous endorsement for 香港 Hong Kong was cancelled",
+            "SIM****0001",
+            "Take your permit and your ID card.",
+            "Fiscal invoice",
+        ] {
+            assert!(all.contains(needle), "{needle:?} missing from\n{all}");
+        }
+        assert!(r.blocks.contains(&Block::Code128(s.number.clone())));
+        assert!(r.blocks.contains(&Block::Qr(s.number.clone())));
+    }
+
+    #[test]
+    fn the_refund_slip_says_nothing_was_written_and_cancels_nothing() {
+        let r = station_receipt(&slip(false));
+        let all = r.texts().collect::<Vec<_>>().join("\n");
+        assert!(
+            all.contains("refund") && all.contains("Nothing was written"),
+            "{all}"
+        );
+        assert!(!all.contains("was cancelled"), "{all}");
+        assert!(!all.contains("Fiscal invoice"), "{all}");
     }
 }

@@ -2,8 +2,11 @@
 //! onto a card permit's chip and reprints the card's back. Its protocol is the vendor's and not
 //! public, and what it writes is authorised by the issuing authority, not by the kiosk: the
 //! central hands the kiosk an issuance job for a paid endorsement, the kiosk hands it to the
-//! writer unchanged, and then reads the chip back itself to see what is there. So the port is
-//! small, and nothing the writer says is taken as proof: only the re-read is.
+//! writer unchanged, and then has the chip read back to see what is there. The endorsement area
+//! of a permit's chip is not part of the ICAO LDS and opens only with the authority's keys,
+//! which the module holds; so the re-read is the module's own read command — a fresh read of
+//! the chip, separate from the write's answer. So the port is small, and nothing the write
+//! answers is taken as proof: only the re-read is.
 
 mod sim;
 
@@ -32,6 +35,29 @@ pub struct IssuanceJob {
     pub payload: Vec<u8>,
 }
 
+impl IssuanceJob {
+    /// Whether an endorsement read back from the chip is this job's (destination, kind, trip
+    /// option and validity dates: an older endorsement for the same destination does not
+    /// count).
+    pub fn is_on(&self, chip: &ChipEndorsement) -> bool {
+        self.destination == chip.destination
+            && self.kind == chip.kind
+            && self.trips == chip.trips
+            && self.valid_from == chip.valid_from
+            && self.valid_until == chip.valid_until
+    }
+}
+
+/// One endorsement as the chip carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipEndorsement {
+    pub destination: String,
+    pub kind: String,
+    pub trips: String,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WriterError {
     /// The permit left the writer during the job: it may or may not carry the endorsement.
@@ -57,6 +83,12 @@ pub trait EndorsementWriter: Send {
     /// Errors: [`WriterError::PermitRemoved`], [`WriterError::Failed`],
     /// [`WriterError::Unavailable`].
     fn write(&mut self, job: &IssuanceJob) -> Result<(), WriterError>;
+
+    /// Reads the endorsements the permit's chip carries now (a fresh read, not a cache).
+    ///
+    /// Errors: [`WriterError::PermitRemoved`] when no permit is in the module,
+    /// [`WriterError::Failed`], [`WriterError::Unavailable`].
+    fn read_back(&mut self, document_number: &str) -> Result<Vec<ChipEndorsement>, WriterError>;
 
     /// Whether the module can reprint the card's back (the printed endorsement list fades).
     fn can_reprint_back(&self) -> bool;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use super::{EndorsementWriter, IssuanceJob, WriterError};
+use super::{ChipEndorsement, EndorsementWriter, IssuanceJob, WriterError};
 
 /// How the next job goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +73,23 @@ impl EndorsementWriter for SimWriter {
         }
     }
 
+    fn read_back(&mut self, document_number: &str) -> Result<Vec<ChipEndorsement>, WriterError> {
+        if self.script == WriterScript::PermitRemoved {
+            return Err(WriterError::PermitRemoved);
+        }
+        Ok(self
+            .endorsements(document_number)
+            .into_iter()
+            .map(|job| ChipEndorsement {
+                destination: job.destination,
+                kind: job.kind,
+                trips: job.trips,
+                valid_from: job.valid_from,
+                valid_until: job.valid_until,
+            })
+            .collect())
+    }
+
     fn can_reprint_back(&self) -> bool {
         self.reprint
     }
@@ -120,6 +137,9 @@ mod tests {
                 .any(|e| e.destination == "hk" && e.trips == "1y2")
         );
         assert!(w.reprint_back("CS0000001").is_ok());
+        let read = w.read_back("CS0000001").expect("read back");
+        assert!(read.iter().any(|e| job("hk", "1y2").is_on(e)));
+        assert!(!read.iter().any(|e| job("hk", "3m1").is_on(e)), "replaced");
     }
 
     #[test]
@@ -137,6 +157,10 @@ mod tests {
         let mut pulled = SimWriter::new(WriterScript::PermitRemoved, false);
         assert_eq!(
             pulled.write(&job("hk", "3m1")),
+            Err(WriterError::PermitRemoved)
+        );
+        assert_eq!(
+            pulled.read_back("CS0000001"),
             Err(WriterError::PermitRemoved)
         );
         assert_eq!(

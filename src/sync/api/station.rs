@@ -7,7 +7,10 @@
 //! not turn every answer into "no answer" (the contract test still holds the examples to the
 //! schema). A payment state the kiosk does not know reads as `Unknown`: ask again.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
 
 /// `POST /v1/people/documents`: whose documents (the ID number goes in the body, never a URL).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,4 +220,101 @@ pub struct EndorsementRecord {
     /// None for multiple-trip endorsements.
     pub trips_left: Option<u32>,
     pub valid_until: String,
+}
+
+/// A contract date (`YYYY-MM-DD`).
+pub fn day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+impl EndorsementOffer {
+    /// The offer as the domain holds it; none when a date is not a date (the offer is not
+    /// shown: a kiosk must not guess an endorsement's validity).
+    pub fn to_line(&self) -> Option<OfferLine> {
+        Some(OfferLine {
+            offer_id: self.offer_id.clone(),
+            destination: self.destination.clone(),
+            kind: self.kind.clone(),
+            trips: self.trips.clone(),
+            valid_from: day(&self.valid_from)?,
+            valid_until: day(&self.valid_until)?,
+            stay_days: self.stay_days,
+            fee_fen: self.fee_fen,
+            cancels_current: self.cancels_current,
+        })
+    }
+}
+
+impl Eligibility {
+    /// What the applicant may be shown: every offer whose dates read, every refusal.
+    pub fn to_offers(&self) -> Offers {
+        Offers {
+            offers: self
+                .offers
+                .iter()
+                .filter_map(EndorsementOffer::to_line)
+                .collect(),
+            refusals: self
+                .refusals
+                .iter()
+                .map(|r| RefusalLine {
+                    destination: r.destination.clone(),
+                    zh: r.zh.clone(),
+                    en: r.en.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl EndorsementRecords {
+    /// The valid endorsements whose dates read.
+    pub fn to_trips(&self) -> Vec<TripsLeft> {
+        self.endorsements
+            .iter()
+            .filter_map(|r| {
+                Some(TripsLeft {
+                    destination: r.destination.clone(),
+                    kind: r.kind.clone(),
+                    trips: r.trips.clone(),
+                    trips_left: r.trips_left,
+                    valid_until: day(&r.valid_until)?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offers_with_dates_that_do_not_read_are_not_shown() {
+        let offer = |from: &str| EndorsementOffer {
+            offer_id: "O-1".into(),
+            destination: "hk".into(),
+            kind: "G".into(),
+            trips: "3m1".into(),
+            valid_from: from.into(),
+            valid_until: "2027-02-28".into(),
+            stay_days: 7,
+            fee_fen: 1500,
+            cancels_current: true,
+        };
+        let answer = Eligibility {
+            offers: vec![offer("2026-11-30"), offer("30/11/2026")],
+            refusals: vec![Refusal {
+                destination: Some("taiwan".into()),
+                code: "suspended".into(),
+                zh: "暂停".into(),
+                en: "Suspended".into(),
+            }],
+        };
+        let offers = answer.to_offers();
+        assert_eq!(offers.offers.len(), 1);
+        assert_eq!(offers.offers[0].valid_from, day("2026-11-30").unwrap());
+        assert!(offers.offers[0].cancels_current);
+        assert_eq!(offers.refusals[0].en, "Suspended");
+    }
 }

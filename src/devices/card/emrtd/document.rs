@@ -21,6 +21,9 @@ pub struct ChipDocument {
     pub mrz_text: Zeroizing<String>,
     pub mrz: Mrz,
     pub details: Option<PersonalDetails>,
+    /// The holder's name in Chinese: DG11's full name, else the GBK name a card permit carries
+    /// after its MRZ line in DG1.
+    pub chinese_name: Option<String>,
     pub face: Option<(ImageFormat, Zeroizing<Vec<u8>>)>,
     /// Data groups read, in order.
     pub groups: Vec<u8>,
@@ -49,6 +52,10 @@ pub fn read(
         None => None,
     };
     let details = files.groups.get(&11).map(|g| lds::dg11(g)).transpose()?;
+    let chinese_name = details
+        .as_ref()
+        .and_then(|d| d.full_name.clone())
+        .or_else(|| lds::dg1_permit_name(dg1));
     let hashed: BTreeMap<u8, &[u8]> = files
         .groups
         .iter()
@@ -62,6 +69,7 @@ pub fn read(
         mrz_text: Zeroizing::new(mrz_text),
         mrz,
         details,
+        chinese_name,
         face,
         groups: files.groups.keys().copied().collect(),
         passive_auth,

@@ -58,14 +58,21 @@ pub fn dg1_mrz(dg1: &[u8]) -> Result<(String, Mrz), CardError> {
     let outer = tlv::expect(dg1, 0x61)?;
     let field = tlv::find(outer.value, 0x5F1F)?
         .ok_or_else(|| CardError::Tlv("DG1 has no MRZ (5F1F)".into()))?;
-    let text = std::str::from_utf8(field.value)
+    // Card-type permits carry their 30-character line followed by an undocumented national
+    // record (docs/CARDS.md, "Chinese travel permits"), which may hold GBK bytes: only the
+    // line is an MRZ, and only the line must be ASCII.
+    let permit = field.value.starts_with(b"CS") || field.value.starts_with(b"CD");
+    let mrz_bytes = if permit {
+        &field.value[..field.value.len().min(30)]
+    } else {
+        field.value
+    };
+    let text = std::str::from_utf8(mrz_bytes)
         .ok()
         .filter(|s| s.is_ascii())
         .ok_or_else(|| CardError::Tlv("DG1 MRZ is not ASCII".into()))?;
-    // Card-type permits carry their 30-character line followed by an undocumented national
-    // record (docs/CARDS.md, "Chinese travel permits"); only the line is an MRZ.
-    let lines: Vec<&str> = if text.starts_with("CS") || text.starts_with("CD") {
-        vec![&text[..text.len().min(30)]]
+    let lines: Vec<&str> = if permit {
+        vec![text]
     } else {
         match text.len() {
             88 => vec![&text[..44], &text[44..]],
@@ -76,6 +83,30 @@ pub fn dg1_mrz(dg1: &[u8]) -> Result<(String, Mrz), CardError> {
     };
     let parsed = mrz::parse(&lines.join("\n"))?;
     Ok((text.to_string(), parsed))
+}
+
+/// The holder's Chinese name some card permits carry GBK-coded right after the MRZ line in DG1
+/// (12 bytes, up to six characters, padded with `<`, spaces or zeros): decoded when those bytes
+/// are GBK Chinese text, none otherwise (filler, or a record this kiosk does not know).
+pub fn dg1_permit_name(dg1: &[u8]) -> Option<String> {
+    let outer = tlv::expect(dg1, 0x61).ok()?;
+    let field = tlv::find(outer.value, 0x5F1F).ok()??;
+    let value = field.value;
+    if !(value.starts_with(b"CS") || value.starts_with(b"CD")) || value.len() <= 30 {
+        return None;
+    }
+    let raw = &value[30..value.len().min(42)];
+    let end = raw
+        .iter()
+        .rposition(|b| !matches!(b, b'<' | b' ' | 0))
+        .map_or(0, |i| i + 1);
+    let raw = &raw[..end];
+    // Only double-byte characters: an ASCII record is filler or something else.
+    if raw.is_empty() || raw.iter().any(u8::is_ascii) {
+        return None;
+    }
+    let (text, _, malformed) = encoding_rs::GBK.decode(raw);
+    (!malformed).then(|| text.into_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -272,6 +303,26 @@ mod tests {
             Ok((_, m)) => assert_eq!(m.document_number, "C12345678"),
             Err(e) => panic!("{e}"),
         }
+        assert_eq!(dg1_permit_name(&build::dg1(&record)), None, "ASCII filler");
+    }
+
+    #[test]
+    fn a_gbk_name_after_the_permit_line_is_decoded_and_does_not_break_the_mrz() {
+        let line = mrz::permit_line("CS", "C12345678", "310101", "920418");
+        let (gbk, _, _) = encoding_rs::GBK.encode("曾小芳");
+        let mut record = line.into_bytes();
+        record.extend_from_slice(&gbk);
+        record.extend_from_slice(&[b'<'; 6]);
+        record.extend_from_slice(&[b'<'; 48]);
+        let dg1 = tlv::encode(0x61, &tlv::encode(0x5F1F, &record));
+        let (_, m) = dg1_mrz(&dg1).expect("the line is still read");
+        assert_eq!(m.document_number, "C12345678");
+        assert_eq!(dg1_permit_name(&dg1).as_deref(), Some("曾小芳"));
+        // A half character is not a name.
+        let mut cut = mrz::permit_line("CS", "C12345678", "310101", "920418").into_bytes();
+        cut.extend_from_slice(&gbk[..5]);
+        let dg1 = tlv::encode(0x61, &tlv::encode(0x5F1F, &cut));
+        assert_eq!(dg1_permit_name(&dg1), None);
     }
 
     #[test]

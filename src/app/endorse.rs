@@ -1,0 +1,600 @@
+//! The station kiosk's use cases, run on its worker thread: find and read the applicant's card
+//! permit, ask the central what may be offered, and carry one endorsement through its durable
+//! transaction — pay, issue, write, read back, confirm, print — so that money and endorsements
+//! are never lost or doubled (`domain::endorsement`).
+//!
+//! Every move of the transaction is committed to the store before the outside action it allows:
+//! `payment pending` before the money is asked for, `issuing` before the writer module starts.
+//! The payment's reference everywhere (terminal, central) is the transaction's acceptance
+//! number, so asking again after a lost answer never charges twice. Nothing the writer answers
+//! is proof: the chip is read back, and only what it shows is confirmed to the central.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use chrono::Local;
+use serde::Serialize;
+
+use super::printing::{self, SharedPrinter};
+use crate::devices::card::error::CardError;
+use crate::devices::card::permit::PermitReader;
+use crate::devices::payment::{PaymentStatus, PaymentTerminal};
+use crate::devices::printer::receipt::{self, EndorsementLine, StationReceipt, TripsLine};
+use crate::devices::printer::{PrinterProfile, escpos};
+use crate::devices::writer::{EndorsementWriter, IssuanceJob};
+use crate::domain::catalogue::{Catalogue, Labelled};
+use crate::domain::endorsement::{Event as Move, OfferLine, Offers};
+use crate::domain::identity::{Identity, mask};
+use crate::domain::permit::{AccessKey, WindowReason};
+use crate::flow::station::{Event, Order, Outcome, PayMethod, PermitProgress, Progress, TripsSlip};
+use crate::store::{SharedStore, StoreError, lock};
+use crate::sync::api::station::{
+    self as wire, DocumentForm, EligibilityRequest, IssuanceConfirmation, IssuanceOutcome,
+    IssuanceRequest, Payment, PaymentMethod, PaymentRequest, PaymentState,
+};
+use crate::sync::station::{StationClient, StationError};
+
+/// Tries a call to the central up to three times while it gives no answer (a refusal is an
+/// answer and is returned at once).
+fn ask<T>(mut call: impl FnMut() -> Result<T, StationError>) -> Result<T, StationError> {
+    let mut tries = 0;
+    loop {
+        match call() {
+            Err(StationError::NoAnswer(e)) if tries < 2 => {
+                tries += 1;
+                tracing::warn!(error = %e, tries, "central: no answer, asking again");
+                sleep(Duration::from_millis(500));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// What the transaction's stored body holds: what the receipt, a recovery and the refund need.
+#[derive(Serialize)]
+struct TxnBody<'a> {
+    offer: &'a OfferLine,
+    permit_number: &'a str,
+    method: &'static str,
+}
+
+/// Everything the station kiosk's use cases need.
+pub struct EndorsementDesk {
+    pub store: SharedStore,
+    pub printer: SharedPrinter,
+    pub profile: PrinterProfile,
+    pub permit: Box<dyn PermitReader>,
+    pub terminal: Box<dyn PaymentTerminal>,
+    pub writer: Box<dyn EndorsementWriter>,
+    /// None: no central configured, nothing can be offered.
+    pub central: Option<StationClient>,
+    pub catalogue: Arc<Catalogue>,
+    pub device_id: String,
+    pub site_code: String,
+    pub site_name: String,
+    /// How long the applicant has to pay.
+    pub payment_timeout: Duration,
+    /// How often the permit reader and the payment are asked.
+    pub poll: Duration,
+}
+
+impl EndorsementDesk {
+    /// Finds the applicant's card permits at the central, waits for one on the reader and reads
+    /// it with their keys (birth date from the ID card), reporting progress. Returns when the
+    /// permit is read, refused, or `stop` is set.
+    pub fn find_permit(
+        &mut self,
+        identity: &Identity,
+        stop: &AtomicBool,
+        report: &mut dyn FnMut(Event),
+    ) {
+        let Some(central) = &self.central else {
+            report(Event::CentralUnavailable);
+            return;
+        };
+        let documents = match ask(|| central.documents(&identity.id_number)) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "central: documents on record not available");
+                report(Event::CentralUnavailable);
+                return;
+            }
+        };
+        let permits = || {
+            documents
+                .documents
+                .iter()
+                .filter(|d| matches!(d.kind.as_str(), "hk_macau_permit" | "taiwan_permit"))
+        };
+        let keys: Vec<AccessKey> = permits()
+            .filter(|d| d.form == DocumentForm::Card)
+            .filter_map(|d| {
+                Some(AccessKey {
+                    document_number: d.number.clone(),
+                    birth_date: identity.birth_date,
+                    expiry: wire::day(&d.expires_on)?,
+                })
+            })
+            .collect();
+        if keys.is_empty() {
+            let booklet = permits().any(|d| d.form == DocumentForm::Booklet);
+            tracing::info!(booklet, "permit: no card permit on record");
+            report(Event::PermitRefused(if booklet {
+                WindowReason::NotCardPermit
+            } else {
+                WindowReason::NoPermitOnRecord
+            }));
+            return;
+        }
+        let today = Local::now().date_naive();
+        loop {
+            report(Event::Permit(PermitProgress::Waiting));
+            while !self.permit.present() {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                sleep(self.poll);
+            }
+            report(Event::Permit(PermitProgress::Reading));
+            let mut removed = false;
+            for key in &keys {
+                match self.permit.read(key, today) {
+                    Ok(facts) => {
+                        tracing::info!(kind = ?facts.kind, verdict = ?facts.verdict, "permit: read");
+                        report(Event::PermitRead(facts));
+                        return;
+                    }
+                    Err(CardError::AccessDenied(_)) => continue,
+                    Err(CardError::Removed | CardError::NoCard) => {
+                        removed = true;
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "permit: unreadable");
+                        report(Event::PermitRefused(WindowReason::PermitUnreadable));
+                        return;
+                    }
+                }
+            }
+            if !removed {
+                // None of the holder's documents on record opens it: BAC keys are the holder's
+                // own document data, so this permit is someone else's.
+                tracing::info!(keys = keys.len(), "permit: no key on record opens the chip");
+                report(Event::PermitRefused(WindowReason::NotTheHolder));
+                return;
+            }
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+        }
+    }
+
+    /// What the central offers this applicant for this permit.
+    pub fn offers(&self, id_number: &str, permit_number: &str) -> Option<Offers> {
+        let central = self.central.as_ref()?;
+        let request = EligibilityRequest {
+            device_id: self.device_id.clone(),
+            site_code: self.site_code.clone(),
+            id_number: id_number.into(),
+            permit_number: permit_number.into(),
+        };
+        match ask(|| central.eligibility(&request)) {
+            Ok(answer) => Some(answer.to_offers()),
+            Err(e) => {
+                tracing::warn!(error = %e, "central: eligibility not available");
+                None
+            }
+        }
+    }
+
+    /// The permit's valid endorsements, for *Remaining trips*.
+    pub fn records(
+        &self,
+        permit_number: &str,
+    ) -> Option<Vec<crate::domain::endorsement::TripsLeft>> {
+        let central = self.central.as_ref()?;
+        match ask(|| central.records(permit_number)) {
+            Ok(answer) => Some(answer.to_trips()),
+            Err(e) => {
+                tracing::warn!(error = %e, "central: endorsement records not available");
+                None
+            }
+        }
+    }
+
+    /// Prints the remaining-trips slip (a failure is logged: the list stays on screen).
+    pub fn print_trips(&self, slip: &TripsSlip) {
+        let lines: Vec<TripsLine> = slip
+            .records
+            .iter()
+            .map(|r| TripsLine {
+                endorsement: self.label(&r.destination, &r.kind, &r.trips),
+                trips_left: match r.trips_left {
+                    Some(n) => format!("剩余 {n} 次 {n} trip(s) left"),
+                    None => "多次有效 Multiple trips".into(),
+                },
+                valid_until: r.valid_until,
+            })
+            .collect();
+        let now = Local::now().naive_local();
+        let r = receipt::trips_slip(
+            &self.site_name,
+            &self.device_id,
+            &mask(&slip.permit_number),
+            &lines,
+            now,
+        );
+        let job = format!("{}-trips-{}", self.device_id, now.format("%H%M%S"));
+        let _ = printing::print(&self.printer, &job, &escpos::encode(&r, &self.profile));
+    }
+
+    /// "香港 Hong Kong · 个人旅游 Individual visit (G) · 三个月一次 3 months, once".
+    fn label(&self, destination: &str, kind: &str, trips: &str) -> String {
+        let cat = &self.catalogue;
+        let both = |l: Option<&dyn Labelled>, code: &str| {
+            l.map_or_else(|| code.to_string(), |l| format!("{} {}", l.zh(), l.en()))
+        };
+        format!(
+            "{} · {} · {}",
+            both(
+                cat.destination(destination).map(|d| d as &dyn Labelled),
+                destination
+            ),
+            both(
+                cat.endorsement(destination, kind)
+                    .map(|k| k as &dyn Labelled),
+                kind
+            ),
+            both(cat.trip(trips).map(|t| t as &dyn Labelled), trips),
+        )
+    }
+
+    /// Moves the stored transaction. A move the store refuses leaves the transaction where it
+    /// was, for start-up recovery; the caller stops before the outside action it would allow.
+    fn go(&self, txn: &str, event: Move) -> Result<(), StoreError> {
+        let at = Local::now().naive_local();
+        match lock(&self.store).advance_endorsement(txn, event, at) {
+            Ok(state) => {
+                tracing::info!(txn, ?state, "endorsement: state stored");
+                Ok(())
+            }
+            Err(e) => {
+                tracing::error!(txn, ?event, error = %e, "endorsement: state not stored");
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs one endorsement's transaction from the applicant's "pay" to its end, reporting
+    /// progress. `cancel` is the applicant giving up paying: honoured only while the payment is
+    /// not confirmed, and only as the terminal's or central's answer to a cancellation says.
+    pub fn endorse(
+        &mut self,
+        order: &Order,
+        cancel: &AtomicBool,
+        report: &mut dyn FnMut(Event),
+    ) -> Outcome {
+        let Some(central) = self.central.take() else {
+            return Outcome::Unavailable;
+        };
+        let outcome = self.transaction(&central, order, cancel, report);
+        self.central = Some(central);
+        outcome
+    }
+
+    fn transaction(
+        &mut self,
+        central: &StationClient,
+        order: &Order,
+        cancel: &AtomicBool,
+        report: &mut dyn FnMut(Event),
+    ) -> Outcome {
+        let method = match order.method {
+            PayMethod::Terminal => PaymentMethod::Terminal,
+            PayMethod::Qr => PaymentMethod::Qr,
+        };
+        let body = serde_json::to_string(&TxnBody {
+            offer: &order.offer,
+            permit_number: &order.permit_number,
+            method: match order.method {
+                PayMethod::Terminal => "terminal",
+                PayMethod::Qr => "qr",
+            },
+        })
+        .expect("the transaction body serialises");
+        let now = Local::now().naive_local();
+        let opened = lock(&self.store).open_numbered_endorsement(
+            &self.device_id,
+            order.offer.fee_fen,
+            &body,
+            now,
+        );
+        let number = match opened {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "endorsement: transaction not stored, nothing asked");
+                return Outcome::Unavailable;
+            }
+        };
+        let txn = number.as_str().to_string();
+        report(Event::Progress(Progress::Opened(number)));
+        let paid = match self.pay(central, &txn, order, method, cancel, report) {
+            Ok(Some(payment)) => payment,
+            Ok(None) => return Outcome::Cancelled,
+            Err(outcome) => return outcome,
+        };
+        report(Event::Progress(Progress::Paid));
+        self.issue(central, &txn, order, &paid, report)
+    }
+
+    /// Asks for the money and waits for the answer. `Ok(Some)` paid; `Ok(None)` cancelled
+    /// (nothing taken); `Err` the outcome to end with.
+    fn pay(
+        &mut self,
+        central: &StationClient,
+        txn: &str,
+        order: &Order,
+        method: PaymentMethod,
+        cancel: &AtomicBool,
+        report: &mut dyn FnMut(Event),
+    ) -> Result<Option<Payment>, Outcome> {
+        let store_failed = |_| Outcome::Unavailable;
+        self.go(txn, Move::Choose).map_err(store_failed)?;
+        self.go(txn, Move::PaymentStarted).map_err(store_failed)?;
+        let request = PaymentRequest {
+            txn_id: txn.into(),
+            device_id: self.device_id.clone(),
+            method,
+            amount_fen: order.offer.fee_fen,
+            offer_ids: vec![order.offer.offer_id.clone()],
+        };
+        let payment = match ask(|| central.create_payment(&request)) {
+            Ok(p) => p,
+            Err(e) => {
+                // Whether the central made the payment is unknown: the transaction stays
+                // `payment pending` for start-up recovery to ask, by the same reference.
+                tracing::error!(txn, error = %e, "central: payment not created");
+                return Err(Outcome::Unavailable);
+            }
+        };
+        if method == PaymentMethod::Terminal
+            && let Err(e) = self.terminal.start(txn, order.offer.fee_fen)
+        {
+            tracing::error!(txn, error = %e, "payment terminal: payment not started");
+            let _ = self.give_up(central, txn, &payment, false);
+            return Err(Outcome::Unavailable);
+        }
+        report(Event::Progress(Progress::AwaitingPayment {
+            qr: payment.qr_content.clone(),
+        }));
+        let deadline = Instant::now() + self.payment_timeout;
+        loop {
+            sleep(self.poll);
+            if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
+                match self.give_up(central, txn, &payment, method == PaymentMethod::Terminal) {
+                    Ok(Some(paid)) => return Ok(Some(paid)),
+                    Ok(None) => return Ok(None),
+                    // No answer to the cancellation: ask again on the next round.
+                    Err(_) => continue,
+                }
+            }
+            if method == PaymentMethod::Terminal {
+                match self.terminal.status(txn) {
+                    Ok(PaymentStatus::Declined { reason }) => {
+                        tracing::info!(txn, %reason, "payment terminal: declined");
+                        return match self.give_up(central, txn, &payment, false) {
+                            Ok(Some(paid)) => Ok(Some(paid)),
+                            _ => Err(Outcome::Declined),
+                        };
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(txn, error = %e, "payment terminal: no status"),
+                }
+            }
+            match central.payment(&payment.payment_id) {
+                Ok(p) if p.state == PaymentState::Paid => {
+                    self.go(txn, Move::PaymentConfirmed)
+                        .map_err(|_| Outcome::Unavailable)?;
+                    return Ok(Some(p));
+                }
+                Ok(p)
+                    if matches!(
+                        p.state,
+                        PaymentState::Declined | PaymentState::Cancelled | PaymentState::Expired
+                    ) =>
+                {
+                    tracing::info!(txn, state = ?p.state, "central: payment not made");
+                    self.refused(txn);
+                    return Err(if p.state == PaymentState::Declined {
+                        Outcome::Declined
+                    } else {
+                        Outcome::Cancelled
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(txn, error = %e, "central: payment state not known"),
+            }
+        }
+    }
+
+    /// Cancels the payment at the terminal (when it was started there) and at the central, and
+    /// settles the transaction as the central's answer says: `Ok(Some)` it was paid after all,
+    /// `Ok(None)` nothing was taken, `Err` no answer (nothing stored).
+    fn give_up(
+        &mut self,
+        central: &StationClient,
+        txn: &str,
+        payment: &Payment,
+        at_terminal: bool,
+    ) -> Result<Option<Payment>, Outcome> {
+        if at_terminal && let Err(e) = self.terminal.cancel(txn) {
+            tracing::warn!(txn, error = %e, "payment terminal: cancel not answered");
+        }
+        match ask(|| central.cancel_payment(&payment.payment_id)) {
+            Ok(p) if p.state == PaymentState::Paid => {
+                self.go(txn, Move::PaymentConfirmed)
+                    .map_err(|_| Outcome::Unavailable)?;
+                Ok(Some(p))
+            }
+            Ok(p) if p.state != PaymentState::Pending && p.state != PaymentState::Unknown => {
+                self.refused(txn);
+                Ok(None)
+            }
+            Ok(_) => Err(Outcome::Cancelled),
+            Err(e) => {
+                tracing::warn!(txn, error = %e, "central: cancellation not answered");
+                Err(Outcome::Cancelled)
+            }
+        }
+    }
+
+    /// Settles an unpaid transaction: payment failed, then cancelled.
+    fn refused(&self, txn: &str) {
+        if self.go(txn, Move::PaymentRefused).is_ok() {
+            let _ = self.go(txn, Move::Cancel);
+        }
+    }
+
+    /// From paid to written, verified, confirmed and printed — or to the refund request.
+    fn issue(
+        &mut self,
+        central: &StationClient,
+        txn: &str,
+        order: &Order,
+        payment: &Payment,
+        report: &mut dyn FnMut(Event),
+    ) -> Outcome {
+        let request = IssuanceRequest {
+            txn_id: txn.into(),
+            offer_id: order.offer.offer_id.clone(),
+            payment_id: payment.payment_id.clone(),
+            permit_number: order.permit_number.clone(),
+        };
+        let job = match ask(|| central.issue(&request))
+            .map_err(|e| e.to_string())
+            .and_then(|j| job(&j))
+        {
+            Ok(job) => job,
+            Err(e) => {
+                tracing::error!(txn, error = %e, "central: no issuance job for a paid endorsement");
+                let _ = self.go(txn, Move::IssuanceAbandoned);
+                let printed = self.print_receipt(txn, order, payment, false);
+                return Outcome::NotIssued { printed };
+            }
+        };
+        if self.go(txn, Move::IssueStarted).is_err() {
+            // Not stored as issuing: the writer must not start (start-up recovery issues it).
+            return Outcome::NotIssued { printed: false };
+        }
+        report(Event::Progress(Progress::Writing));
+        match self.writer.write(&job) {
+            Ok(()) => {
+                let _ = self.go(txn, Move::WriterDone);
+            }
+            Err(e) => {
+                tracing::warn!(txn, error = %e, "writer: write reported a failure; reading back")
+            }
+        }
+        report(Event::Progress(Progress::Verifying));
+        let shows = match self.writer.read_back(&job.document_number) {
+            Ok(on_chip) => on_chip.iter().any(|e| job.is_on(e)),
+            Err(e) => {
+                tracing::warn!(txn, error = %e, "writer: chip not read back");
+                false
+            }
+        };
+        let _ = self.go(txn, Move::ChipShows(shows));
+        let confirmation = IssuanceConfirmation {
+            job_id: job.job_id.clone(),
+            outcome: if shows {
+                IssuanceOutcome::Verified
+            } else {
+                IssuanceOutcome::NotWritten
+            },
+            read_at: Local::now()
+                .naive_local()
+                .format("%Y-%m-%dT%H:%M:%S")
+                .to_string(),
+        };
+        let confirmed = ask(|| central.confirm(&confirmation));
+        if let Err(e) = &confirmed {
+            tracing::error!(txn, error = %e, "central: re-read not confirmed");
+        }
+        if !shows {
+            if confirmed.is_ok() {
+                let _ = self.go(txn, Move::RefundRequested);
+            }
+            let printed = self.print_receipt(txn, order, payment, false);
+            return Outcome::NotIssued { printed };
+        }
+        let printed = self.print_receipt(txn, order, payment, true);
+        if printed {
+            let _ = self.go(txn, Move::ReceiptPrinted);
+        }
+        Outcome::Issued { printed }
+    }
+
+    /// The receipt (or the refund slip when `issued` is false).
+    fn print_receipt(&self, txn: &str, order: &Order, payment: &Payment, issued: bool) -> bool {
+        let o = &order.offer;
+        let cat = &self.catalogue;
+        let both = |zh: &str, en: &str| format!("{zh} {en}");
+        let line = EndorsementLine {
+            destination: cat
+                .destination(&o.destination)
+                .map_or_else(|| o.destination.clone(), |d| both(&d.zh, &d.en)),
+            kind: cat
+                .endorsement(&o.destination, &o.kind)
+                .map_or_else(|| o.kind.clone(), |k| both(&k.zh, &k.en)),
+            trips: cat
+                .trip(&o.trips)
+                .map_or_else(|| o.trips.clone(), |t| both(&t.zh, &t.en)),
+            valid_from: o.valid_from,
+            valid_until: o.valid_until,
+            stay_days: o.stay_days,
+            fee_fen: o.fee_fen,
+            cancelled_previous: o.cancels_current,
+        };
+        let slip = StationReceipt {
+            site: self.site_name.clone(),
+            device_id: self.device_id.clone(),
+            time: Local::now().naive_local(),
+            number: txn.into(),
+            name: order.name.clone(),
+            masked_id: mask(&order.id_number),
+            masked_permit: mask(&order.permit_number),
+            lines: vec![line],
+            method: match order.method {
+                PayMethod::Terminal => "银行卡 Bank card".into(),
+                PayMethod::Qr => "扫码支付 QR payment".into(),
+            },
+            masked_reference: mask(payment.transaction_ref.as_deref().unwrap_or_default()),
+            issued,
+        };
+        let bytes = escpos::encode(&receipt::station_receipt(&slip), &self.profile);
+        printing::print(&self.printer, txn, &bytes).is_ok()
+    }
+}
+
+/// The central's job as the writer module takes it.
+///
+/// Errors: which field of the central's job does not read.
+fn job(j: &wire::IssuanceJob) -> Result<IssuanceJob, String> {
+    let bad = |what: &str| format!("issuance job: {what} does not read");
+    Ok(IssuanceJob {
+        job_id: j.job_id.clone(),
+        document_number: j.document_number.clone(),
+        destination: j.destination.clone(),
+        kind: j.kind.clone(),
+        trips: j.trips.clone(),
+        valid_from: wire::day(&j.valid_from).ok_or_else(|| bad("valid_from"))?,
+        valid_until: wire::day(&j.valid_until).ok_or_else(|| bad("valid_until"))?,
+        stay_days: j.stay_days,
+        payload: base64::engine::general_purpose::STANDARD
+            .decode(&j.payload_b64)
+            .map_err(|_| bad("payload_b64"))?,
+    })
+}

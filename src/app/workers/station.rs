@@ -1,0 +1,92 @@
+//! The station thread: owns the permit reader, the payment terminal, the writer module and the
+//! blocking client of the central (`app/endorse.rs`), so the UI thread never waits on them.
+//! Commands carry the visit they belong to and every report goes back tagged with it, so a
+//! late answer for an applicant who has left never reaches the next one.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{self, Sender};
+
+use super::{Inbound, spawn};
+use crate::app::endorse::EndorsementDesk;
+use crate::domain::identity::Identity;
+use crate::flow::station::{Event, Order, TripsSlip};
+
+/// What the core asks of the station thread; the number is the visit.
+#[derive(Debug)]
+pub enum StationCommand {
+    FindPermit(u64, Box<Identity>),
+    Offers {
+        visit: u64,
+        id_number: String,
+        permit_number: String,
+    },
+    Records {
+        visit: u64,
+        permit_number: String,
+    },
+    Endorse(u64, Box<Order>),
+    PrintTrips(u64, Box<TripsSlip>),
+}
+
+/// The core's hold on the station thread. The core clears a flag when it sends the command the
+/// flag belongs to, so a cancellation tapped before the thread picks the command up counts.
+#[derive(Clone)]
+pub struct StationHandle {
+    pub commands: Sender<StationCommand>,
+    /// Set: stop waiting for a permit (the visit ended).
+    pub stop_permit: Arc<AtomicBool>,
+    /// Set: the applicant gave up paying.
+    pub cancel_payment: Arc<AtomicBool>,
+}
+
+/// Starts the station thread.
+pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle {
+    let (commands, rx) = mpsc::channel();
+    let handle = StationHandle {
+        commands,
+        stop_permit: Arc::default(),
+        cancel_payment: Arc::default(),
+    };
+    let flags = handle.clone();
+    spawn("station", move || {
+        while let Ok(command) = rx.recv() {
+            let visit = match &command {
+                StationCommand::FindPermit(v, _)
+                | StationCommand::Offers { visit: v, .. }
+                | StationCommand::Records { visit: v, .. }
+                | StationCommand::Endorse(v, _)
+                | StationCommand::PrintTrips(v, _) => *v,
+            };
+            let mut report = |event: Event| {
+                let _ = tx.send(Inbound::Station { visit, event });
+            };
+            match command {
+                StationCommand::FindPermit(_, identity) => {
+                    desk.find_permit(&identity, &flags.stop_permit, &mut report);
+                }
+                StationCommand::Offers {
+                    id_number,
+                    permit_number,
+                    ..
+                } => report(match desk.offers(&id_number, &permit_number) {
+                    Some(offers) => Event::Offers(offers),
+                    None => Event::CentralUnavailable,
+                }),
+                StationCommand::Records { permit_number, .. } => {
+                    report(match desk.records(&permit_number) {
+                        Some(records) => Event::Records(records),
+                        None => Event::CentralUnavailable,
+                    })
+                }
+                StationCommand::Endorse(_, order) => {
+                    let outcome = desk.endorse(&order, &flags.cancel_payment, &mut report);
+                    tracing::info!(?outcome, "endorsement: transaction ended");
+                    report(Event::Finished(outcome));
+                }
+                StationCommand::PrintTrips(_, slip) => desk.print_trips(&slip),
+            }
+        }
+    });
+    handle
+}

@@ -1,0 +1,572 @@
+//! The police-station endorsement session as a pure state machine, beside the hall's
+//! (`flow::Session`): `(state, event, now) -> effects`, time as an input.
+//!
+//! services → ID card → card permit (keys from the central's record, chip read, holder check)
+//! → offers from the central → choose → review → pay → write and verify → receipt → services.
+//! *Remaining trips* takes the same way to the permit, then shows the permit's valid
+//! endorsements. The session decides what the applicant sees and asks the core for the outside
+//! work (`Effect`); the core's station worker does it and reports back (`Event`). Money is never
+//! the session's business: once the applicant pays, the worker runs the durable transaction
+//! (`domain::endorsement`) to its end whatever happens on screen, and only reports.
+
+use chrono::NaiveDate;
+
+use super::OutOfService;
+use super::idle::{Limit, Timeouts};
+use crate::domain::app_number::AppNumber;
+use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
+use crate::domain::identity::Identity;
+use crate::domain::permit::{self, PermitFacts, WindowReason};
+
+/// A service on the attract screen (which ones a station offers is configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    /// Endorse now, paid and written on the spot.
+    Endorse,
+    /// Show the permit's valid endorsements and the trips left.
+    RemainingTrips,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// The services, waiting for an applicant.
+    Services,
+    /// "Place your ID card".
+    IdCard,
+    /// "Place your permit": the keys are looked up, the reader watched, the chip read.
+    Permit,
+    /// The central is asked what may be offered.
+    Checking,
+    Choose,
+    Review,
+    /// The money is being asked for (terminal or QR).
+    Paying,
+    /// Paid: the endorsement is being written and read back.
+    Issuing,
+    Done,
+    /// The permit's valid endorsements.
+    Trips,
+}
+
+impl Step {
+    /// The time limit the step runs under: nothing times out while the kiosk itself works or
+    /// while money is at stake (the worker has its own payment time limit).
+    pub fn limit(self) -> Limit {
+        match self {
+            Step::Services | Step::Checking | Step::Paying | Step::Issuing => Limit::Untimed,
+            Step::Done => Limit::Done,
+            _ => Limit::Form,
+        }
+    }
+}
+
+/// Where the permit step stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PermitProgress {
+    /// Asking the central for the person's documents (the chip's keys).
+    LookingUp,
+    /// Waiting for the permit on the reader.
+    Waiting,
+    Reading,
+}
+
+/// How a payment is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayMethod {
+    /// The bank-card terminal in the kiosk.
+    Terminal,
+    /// A QR the central issues, paid by phone.
+    Qr,
+}
+
+/// How far the paid transaction has come (reported by the worker).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The transaction is stored under its acceptance number.
+    Opened(AppNumber),
+    /// Waiting for the applicant to pay; the QR to show for a phone payment.
+    AwaitingPayment {
+        qr: Option<String>,
+    },
+    Paid,
+    Writing,
+    Verifying,
+}
+
+/// How the transaction ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written, read back and confirmed; whether the receipt came out of the printer.
+    Issued { printed: bool },
+    /// Paid but not on the chip: the refund is requested; whether the slip was printed.
+    NotIssued { printed: bool },
+    /// The bank or the central declined: nothing was taken.
+    Declined,
+    /// Cancelled or timed out before it was paid: nothing was taken.
+    Cancelled,
+    /// The payment could not even be started (central or terminal unreachable): nothing taken.
+    Unavailable,
+}
+
+/// Why the session ended early or what went wrong, for a plain message on screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    TimedOut,
+    Cancelled,
+    CardRemoved,
+    CardUnreadable,
+    /// Please go to the window, for this reason.
+    Window(WindowReason),
+    /// The central does not answer or refuses this kiosk: no endorsement here right now.
+    NotAvailable,
+    /// The central offers nothing (its reasons are on screen).
+    NothingOffered,
+    PaymentDeclined,
+    PaymentCancelled,
+    /// Paid, not written: the money will be refunded.
+    RefundRequested,
+    PrintFailed,
+}
+
+#[derive(Debug)]
+pub enum Event {
+    Service(Service),
+    CardInserted(Identity),
+    CardUnreadable,
+    CardRemoved,
+    Permit(PermitProgress),
+    PermitRead(PermitFacts),
+    /// The permit could not be used: the reason for the window.
+    PermitRefused(WindowReason),
+    /// The central did not answer (documents, offers, records).
+    CentralUnavailable,
+    Offers(Offers),
+    /// Chooses the offer at this index of the list (again: unchooses it).
+    Choose(usize),
+    Continue,
+    Back,
+    Cancel,
+    ExtendTime,
+    Pay(PayMethod),
+    Progress(Progress),
+    Finished(Outcome),
+    Records(Vec<TripsLeft>),
+    /// Print the remaining-trips slip.
+    PrintTrips,
+    Availability(Option<OutOfService>),
+    Tick,
+}
+
+/// What the core must do.
+#[derive(Debug)]
+pub enum Effect {
+    /// Forget every piece of personal data: memory and screen.
+    Wipe,
+    /// Look the person's permits up at the central and read the permit when it is placed.
+    FindPermit(Box<Identity>),
+    /// Stop watching the permit reader (the session ended).
+    StopPermit,
+    AskOffers {
+        id_number: String,
+        permit_number: String,
+    },
+    AskRecords {
+        permit_number: String,
+    },
+    /// Run the transaction for the chosen offer: pay, write, verify, print.
+    Endorse(Box<Order>),
+    /// The applicant gave up paying: cancel the payment if it is not paid yet.
+    CancelPayment,
+    PrintTrips(Box<TripsSlip>),
+}
+
+/// Everything the transaction needs.
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub offer: OfferLine,
+    pub method: PayMethod,
+    pub id_number: String,
+    pub name: String,
+    pub permit_number: String,
+}
+
+/// The remaining-trips slip.
+#[derive(Debug, Clone)]
+pub struct TripsSlip {
+    pub name: String,
+    pub permit_number: String,
+    pub records: Vec<TripsLeft>,
+}
+
+/// The applicant's data for this visit; dropped (and wiped) at the end.
+#[derive(Debug)]
+pub struct Visitor {
+    pub service: Service,
+    pub identity: Option<Identity>,
+    pub permit: Option<PermitFacts>,
+    pub permit_progress: PermitProgress,
+    pub offers: Vec<OfferLine>,
+    pub refusals: Vec<RefusalLine>,
+    pub chosen: Option<usize>,
+    pub method: Option<PayMethod>,
+    pub number: Option<AppNumber>,
+    pub progress: Option<Progress>,
+    pub qr: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub records: Vec<TripsLeft>,
+}
+
+impl Visitor {
+    fn new(service: Service) -> Visitor {
+        Visitor {
+            service,
+            identity: None,
+            permit: None,
+            permit_progress: PermitProgress::LookingUp,
+            offers: Vec::new(),
+            refusals: Vec::new(),
+            chosen: None,
+            method: None,
+            number: None,
+            progress: None,
+            qr: None,
+            outcome: None,
+            records: Vec::new(),
+        }
+    }
+
+    /// The chosen offer.
+    pub fn choice(&self) -> Option<&OfferLine> {
+        self.chosen.and_then(|i| self.offers.get(i))
+    }
+}
+
+pub struct StationSession {
+    step: Step,
+    visitor: Option<Visitor>,
+    notice: Option<Notice>,
+    services: Vec<Service>,
+    methods: Vec<PayMethod>,
+    timeouts: Timeouts,
+    last_activity: u64,
+    today: NaiveDate,
+    out_of_service: Option<OutOfService>,
+}
+
+impl StationSession {
+    /// A session offering `services` and taking payment by `methods` (both non-empty; the
+    /// configuration checks it).
+    pub fn new(
+        services: Vec<Service>,
+        methods: Vec<PayMethod>,
+        timeouts: Timeouts,
+        today: NaiveDate,
+    ) -> StationSession {
+        StationSession {
+            step: Step::Services,
+            visitor: None,
+            notice: None,
+            services,
+            methods,
+            timeouts,
+            last_activity: 0,
+            today,
+            out_of_service: None,
+        }
+    }
+
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    pub fn visitor(&self) -> Option<&Visitor> {
+        self.visitor.as_ref()
+    }
+
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    pub fn methods(&self) -> &[PayMethod] {
+        &self.methods
+    }
+
+    pub fn out_of_service(&self) -> Option<&OutOfService> {
+        self.out_of_service.as_ref()
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    pub fn set_today(&mut self, today: NaiveDate) {
+        self.today = today;
+    }
+
+    /// New time limits from the central, taken only between applicants.
+    pub fn reconfigure(&mut self, timeouts: Timeouts) -> bool {
+        if self.step != Step::Services {
+            return false;
+        }
+        self.timeouts = timeouts;
+        true
+    }
+
+    /// Seconds left before the idle timeout, when the warning should be on screen.
+    pub fn warning_seconds(&self, now: u64) -> Option<u64> {
+        self.timeouts
+            .warning_seconds(self.step.limit(), self.last_activity, now)
+    }
+
+    pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
+        if !matches!(event, Event::Tick) {
+            self.last_activity = now;
+        }
+        let mut effects = Vec::new();
+        match event {
+            Event::Tick => {
+                if self
+                    .timeouts
+                    .expired(self.step.limit(), self.last_activity, now)
+                {
+                    let notice = (self.step != Step::Done).then_some(Notice::TimedOut);
+                    self.end(notice, &mut effects);
+                }
+            }
+            Event::ExtendTime => {}
+            Event::Availability(state) => self.out_of_service = state,
+            Event::Service(service) => {
+                if self.step == Step::Services
+                    && self.out_of_service.is_none()
+                    && self.services.contains(&service)
+                {
+                    self.notice = None;
+                    self.visitor = Some(Visitor::new(service));
+                    self.step = Step::IdCard;
+                }
+            }
+            Event::CardInserted(identity) => self.card_inserted(identity, &mut effects),
+            Event::CardUnreadable => {
+                if self.step == Step::IdCard {
+                    self.notice = Some(Notice::CardUnreadable);
+                }
+            }
+            Event::CardRemoved => match self.step {
+                Step::Permit | Step::Checking | Step::Choose | Step::Review | Step::Trips => {
+                    self.end(Some(Notice::CardRemoved), &mut effects)
+                }
+                // Paying and writing go on: the transaction ends on its own and the done page
+                // reminds the applicant to take both cards.
+                _ => {}
+            },
+            Event::Permit(progress) => {
+                if let (Step::Permit, Some(v)) = (self.step, &mut self.visitor) {
+                    v.permit_progress = progress;
+                }
+            }
+            Event::PermitRead(facts) => self.permit_read(facts, &mut effects),
+            Event::PermitRefused(reason) => {
+                if self.step == Step::Permit {
+                    self.end(Some(Notice::Window(reason)), &mut effects);
+                }
+            }
+            Event::CentralUnavailable => {
+                if matches!(self.step, Step::Permit | Step::Checking | Step::Trips) {
+                    self.end(Some(Notice::NotAvailable), &mut effects);
+                }
+            }
+            Event::Offers(offers) => self.offers(offers),
+            Event::Records(records) => {
+                if let (Step::Trips, Some(v)) = (self.step, &mut self.visitor) {
+                    v.records = records;
+                }
+            }
+            Event::Choose(index) => {
+                if let (Step::Choose, Some(v)) = (self.step, &mut self.visitor)
+                    && index < v.offers.len()
+                {
+                    v.chosen = (v.chosen != Some(index)).then_some(index);
+                }
+            }
+            Event::Continue => self.advance(&mut effects),
+            Event::Back => {
+                if self.step == Step::Review {
+                    self.step = Step::Choose;
+                }
+            }
+            Event::Cancel => match self.step {
+                Step::Services | Step::Issuing => {}
+                Step::Paying => effects.push(Effect::CancelPayment),
+                Step::Done => self.end(None, &mut effects),
+                _ => self.end(Some(Notice::Cancelled), &mut effects),
+            },
+            Event::Pay(method) => self.pay(method, &mut effects),
+            Event::Progress(progress) => self.progress(progress),
+            Event::Finished(outcome) => self.finished(outcome, &mut effects),
+            Event::PrintTrips => {
+                if let (Step::Trips, Some(v)) = (self.step, &self.visitor)
+                    && let (Some(id), Some(p)) = (&v.identity, &v.permit)
+                {
+                    effects.push(Effect::PrintTrips(Box::new(TripsSlip {
+                        name: id.name.clone(),
+                        permit_number: p.document_number.clone(),
+                        records: v.records.clone(),
+                    })));
+                }
+            }
+        }
+        effects
+    }
+
+    fn card_inserted(&mut self, identity: Identity, effects: &mut Vec<Effect>) {
+        let (Step::IdCard, Some(v)) = (self.step, &mut self.visitor) else {
+            return;
+        };
+        if let Err(reason) = permit::can_serve(&identity, self.today) {
+            self.end(Some(Notice::Window(reason)), effects);
+            return;
+        }
+        self.notice = None;
+        effects.push(Effect::FindPermit(Box::new(identity.clone())));
+        v.identity = Some(identity);
+        v.permit_progress = PermitProgress::LookingUp;
+        self.step = Step::Permit;
+    }
+
+    fn permit_read(&mut self, facts: PermitFacts, effects: &mut Vec<Effect>) {
+        let (Step::Permit, Some(v)) = (self.step, &mut self.visitor) else {
+            return;
+        };
+        let Some(identity) = &v.identity else { return };
+        if let Err(reason) = permit::holder_check(identity, &facts, self.today) {
+            // Nothing of the permit is kept: `facts` is dropped (and wiped) here.
+            self.end(Some(Notice::Window(reason)), effects);
+            return;
+        }
+        let (id_number, permit_number) =
+            (identity.id_number.clone(), facts.document_number.clone());
+        v.permit = Some(facts);
+        match v.service {
+            Service::Endorse => {
+                effects.push(Effect::AskOffers {
+                    id_number,
+                    permit_number,
+                });
+                self.step = Step::Checking;
+            }
+            Service::RemainingTrips => {
+                effects.push(Effect::AskRecords { permit_number });
+                self.step = Step::Trips;
+            }
+        }
+    }
+
+    fn offers(&mut self, offers: Offers) {
+        let (Step::Checking, Some(v)) = (self.step, &mut self.visitor) else {
+            return;
+        };
+        v.refusals = offers.refusals;
+        v.offers = offers.offers;
+        if v.offers.is_empty() {
+            // The reasons stay on screen until the applicant leaves.
+            self.notice = Some(Notice::NothingOffered);
+        }
+        self.step = Step::Choose;
+    }
+
+    fn advance(&mut self, effects: &mut Vec<Effect>) {
+        match self.step {
+            Step::Choose if self.visitor.as_ref().and_then(Visitor::choice).is_some() => {
+                self.notice = None;
+                self.step = Step::Review;
+            }
+            Step::Done | Step::Trips => self.end(None, effects),
+            _ => {}
+        }
+    }
+
+    fn pay(&mut self, method: PayMethod, effects: &mut Vec<Effect>) {
+        if self.step != Step::Review || !self.methods.contains(&method) {
+            return;
+        }
+        let Some(v) = &mut self.visitor else { return };
+        let (Some(offer), Some(id), Some(p)) = (v.choice(), &v.identity, &v.permit) else {
+            return;
+        };
+        let order = Order {
+            offer: offer.clone(),
+            method,
+            id_number: id.id_number.clone(),
+            name: id.name.clone(),
+            permit_number: p.document_number.clone(),
+        };
+        v.method = Some(method);
+        v.progress = None;
+        v.qr = None;
+        v.number = None;
+        self.notice = None;
+        self.step = Step::Paying;
+        effects.push(Effect::Endorse(Box::new(order)));
+    }
+
+    fn progress(&mut self, progress: Progress) {
+        let Some(v) = &mut self.visitor else { return };
+        if !matches!(self.step, Step::Paying | Step::Issuing) {
+            return;
+        }
+        match &progress {
+            Progress::Opened(number) => v.number = Some(number.clone()),
+            Progress::AwaitingPayment { qr } => v.qr = qr.clone(),
+            Progress::Paid | Progress::Writing | Progress::Verifying => {
+                v.qr = None;
+                self.step = Step::Issuing;
+            }
+        }
+        v.progress = Some(progress);
+    }
+
+    fn finished(&mut self, outcome: Outcome, effects: &mut Vec<Effect>) {
+        if !matches!(self.step, Step::Paying | Step::Issuing) {
+            return;
+        }
+        let Some(v) = &mut self.visitor else { return };
+        v.outcome = Some(outcome);
+        v.qr = None;
+        match outcome {
+            Outcome::Issued { printed } => {
+                self.notice = (!printed).then_some(Notice::PrintFailed);
+                self.step = Step::Done;
+            }
+            Outcome::NotIssued { .. } => {
+                self.notice = Some(Notice::RefundRequested);
+                self.step = Step::Done;
+            }
+            Outcome::Declined => {
+                self.notice = Some(Notice::PaymentDeclined);
+                self.step = Step::Review;
+            }
+            Outcome::Cancelled => {
+                self.notice = Some(Notice::PaymentCancelled);
+                self.step = Step::Review;
+            }
+            Outcome::Unavailable => self.end(Some(Notice::NotAvailable), effects),
+        }
+    }
+
+    fn end(&mut self, notice: Option<Notice>, effects: &mut Vec<Effect>) {
+        if matches!(self.step, Step::IdCard | Step::Permit) {
+            effects.push(Effect::StopPermit);
+        }
+        self.step = Step::Services;
+        self.visitor = None;
+        self.notice = notice;
+        effects.push(Effect::Wipe);
+    }
+}
+
+#[cfg(test)]
+mod tests;

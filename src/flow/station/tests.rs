@@ -1,0 +1,310 @@
+use chrono::NaiveDate;
+
+use super::*;
+use crate::domain::permit::{ChipVerdict, PermitKind};
+use crate::domain::samples::{sample_identities, sample_permits};
+
+const S: u64 = 1000;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+}
+
+fn session() -> StationSession {
+    StationSession::new(
+        vec![Service::Endorse, Service::RemainingTrips],
+        vec![PayMethod::Terminal, PayMethod::Qr],
+        Timeouts::default(),
+        today(),
+    )
+}
+
+fn offer(destination: &str, trips: &str, fee: u64) -> OfferLine {
+    OfferLine {
+        offer_id: format!("O-{destination}-{trips}"),
+        destination: destination.into(),
+        kind: "G".into(),
+        trips: trips.into(),
+        valid_from: today(),
+        valid_until: today() + chrono::Months::new(3),
+        stay_days: 7,
+        fee_fen: fee,
+        cancels_current: false,
+    }
+}
+
+fn own_permit() -> PermitFacts {
+    sample_permits(today()).remove(0).facts
+}
+
+/// A session on the review page with HK G 3m1 chosen.
+fn at_review() -> StationSession {
+    let mut s = session();
+    s.handle(Event::Service(Service::Endorse), S);
+    let effects = s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::FindPermit(_)]),
+        "{effects:?}"
+    );
+    assert_eq!(s.step(), Step::Permit);
+    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    assert!(
+        matches!(&effects[..], [Effect::AskOffers { permit_number, .. }] if permit_number == "C12345678"),
+        "{effects:?}"
+    );
+    s.handle(
+        Event::Offers(Offers {
+            offers: vec![offer("hk", "3m1", 1500), offer("macau", "3m1", 1500)],
+            refusals: Vec::new(),
+        }),
+        4 * S,
+    );
+    assert_eq!(s.step(), Step::Choose);
+    s.handle(Event::Continue, 5 * S);
+    assert_eq!(s.step(), Step::Choose, "nothing chosen yet");
+    s.handle(Event::Choose(0), 6 * S);
+    s.handle(Event::Continue, 7 * S);
+    assert_eq!(s.step(), Step::Review);
+    s
+}
+
+#[test]
+fn the_common_case_pays_writes_and_ends_on_the_done_page() {
+    let mut s = at_review();
+    let effects = s.handle(Event::Pay(PayMethod::Terminal), 8 * S);
+    let [Effect::Endorse(order)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (order.offer.destination.as_str(), order.offer.fee_fen),
+        ("hk", 1500)
+    );
+    assert_eq!(order.permit_number, "C12345678");
+    assert_eq!(s.step(), Step::Paying);
+    assert_eq!(
+        s.handle(Event::Tick, 10_000 * S).len(),
+        0,
+        "paying is not timed"
+    );
+    s.handle(Event::Progress(Progress::Paid), 10_001 * S);
+    assert_eq!(s.step(), Step::Issuing);
+    s.handle(Event::CardRemoved, 10_002 * S);
+    assert_eq!(
+        s.step(),
+        Step::Issuing,
+        "a removed ID card does not stop a paid transaction"
+    );
+    s.handle(
+        Event::Finished(Outcome::Issued { printed: true }),
+        10_003 * S,
+    );
+    assert_eq!((s.step(), s.notice()), (Step::Done, None));
+    let effects = s.handle(Event::Continue, 10_004 * S);
+    assert!(matches!(effects.as_slice(), [Effect::Wipe]));
+    assert!(s.visitor().is_none());
+}
+
+#[test]
+fn a_declined_or_cancelled_payment_returns_to_review_and_a_new_try_is_allowed() {
+    let mut s = at_review();
+    s.handle(Event::Pay(PayMethod::Qr), 8 * S);
+    s.handle(
+        Event::Progress(Progress::AwaitingPayment {
+            qr: Some("https://pay.example.invalid/q/1".into()),
+        }),
+        9 * S,
+    );
+    assert!(s.visitor().unwrap().qr.is_some());
+    let effects = s.handle(Event::Cancel, 10 * S);
+    assert!(matches!(effects.as_slice(), [Effect::CancelPayment]));
+    assert_eq!(
+        s.step(),
+        Step::Paying,
+        "only the worker's answer ends the payment"
+    );
+    s.handle(Event::Finished(Outcome::Cancelled), 11 * S);
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Review, Some(&Notice::PaymentCancelled))
+    );
+    s.handle(Event::Pay(PayMethod::Terminal), 12 * S);
+    s.handle(Event::Finished(Outcome::Declined), 13 * S);
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Review, Some(&Notice::PaymentDeclined))
+    );
+    s.handle(Event::Pay(PayMethod::Terminal), 14 * S);
+    s.handle(
+        Event::Finished(Outcome::NotIssued { printed: true }),
+        15 * S,
+    );
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Done, Some(&Notice::RefundRequested))
+    );
+}
+
+#[test]
+fn people_and_permits_the_kiosk_cannot_serve_go_to_the_window_and_nothing_is_kept() {
+    let people = sample_identities(today());
+    // The J card (index 3) and an under-16.
+    let mut young = people[0].clone();
+    young.birth_date = NaiveDate::from_ymd_opt(2012, 1, 1).unwrap();
+    for (who, reason) in [
+        (people[3].clone(), WindowReason::CardType),
+        (young, WindowReason::UnderAge),
+    ] {
+        let mut s = session();
+        s.handle(Event::Service(Service::Endorse), S);
+        let effects = s.handle(Event::CardInserted(who), 2 * S);
+        assert_eq!(s.notice(), Some(&Notice::Window(reason)));
+        assert!(effects.iter().any(|e| matches!(e, Effect::Wipe)));
+        assert!(s.visitor().is_none());
+    }
+    let mut other = own_permit();
+    other.chinese_name = Some("王五".into());
+    let mut expired = own_permit();
+    expired.expiry = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let mut booklet = own_permit();
+    booklet.kind = PermitKind::Other;
+    let mut forged = own_permit();
+    forged.verdict = ChipVerdict::Failed;
+    for (permit, reason) in [
+        (other, WindowReason::NotTheHolder),
+        (expired, WindowReason::PermitExpired),
+        (booklet, WindowReason::NotCardPermit),
+        (forged, WindowReason::ChipNotVerified),
+    ] {
+        let mut s = session();
+        s.handle(Event::Service(Service::Endorse), S);
+        s.handle(Event::CardInserted(people[0].clone()), 2 * S);
+        let effects = s.handle(Event::PermitRead(permit), 3 * S);
+        assert_eq!(
+            (s.step(), s.notice()),
+            (Step::Services, Some(&Notice::Window(reason)))
+        );
+        assert!(
+            matches!(effects.as_slice(), [Effect::StopPermit, Effect::Wipe]),
+            "{effects:?}"
+        );
+        assert!(s.visitor().is_none());
+    }
+}
+
+#[test]
+fn a_silent_central_makes_the_service_unavailable_never_a_guess() {
+    let mut s = session();
+    s.handle(Event::Service(Service::Endorse), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    s.handle(Event::PermitRead(own_permit()), 3 * S);
+    assert_eq!(s.step(), Step::Checking);
+    s.handle(Event::CentralUnavailable, 4 * S);
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Services, Some(&Notice::NotAvailable))
+    );
+    let mut s = at_review();
+    s.handle(Event::Pay(PayMethod::Terminal), 8 * S);
+    s.handle(Event::Finished(Outcome::Unavailable), 9 * S);
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Services, Some(&Notice::NotAvailable))
+    );
+}
+
+#[test]
+fn nothing_offered_shows_the_centrals_reasons() {
+    let mut s = session();
+    s.handle(Event::Service(Service::Endorse), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let refusal = RefusalLine {
+        destination: None,
+        zh: "有未办结的申请".into(),
+        en: "An application is pending".into(),
+    };
+    s.handle(
+        Event::Offers(Offers {
+            offers: Vec::new(),
+            refusals: vec![refusal.clone()],
+        }),
+        4 * S,
+    );
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Choose, Some(&Notice::NothingOffered))
+    );
+    assert_eq!(s.visitor().unwrap().refusals, [refusal]);
+    s.handle(Event::Continue, 5 * S);
+    assert_eq!(s.step(), Step::Choose, "nothing to continue with");
+}
+
+#[test]
+fn idle_pages_time_out_and_a_removed_card_ends_the_visit() {
+    let mut s = at_review();
+    assert!(s.warning_seconds(7 * S + 90 * S).is_some());
+    let effects = s.handle(Event::Tick, 7 * S + 120 * S);
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Services, Some(&Notice::TimedOut))
+    );
+    assert!(effects.iter().any(|e| matches!(e, Effect::Wipe)));
+    let mut s = at_review();
+    s.handle(Event::CardRemoved, 8 * S);
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Services, Some(&Notice::CardRemoved))
+    );
+}
+
+#[test]
+fn remaining_trips_reads_the_permit_then_the_records() {
+    let mut s = session();
+    s.handle(Event::Service(Service::RemainingTrips), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    assert!(
+        matches!(effects.as_slice(), [Effect::AskRecords { .. }]),
+        "{effects:?}"
+    );
+    let record = TripsLeft {
+        destination: "hk".into(),
+        kind: "G".into(),
+        trips: "1y2".into(),
+        trips_left: Some(1),
+        valid_until: NaiveDate::from_ymd_opt(2027, 6, 1).unwrap(),
+    };
+    s.handle(Event::Records(vec![record.clone()]), 4 * S);
+    let effects = s.handle(Event::PrintTrips, 5 * S);
+    let [Effect::PrintTrips(slip)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(slip.records, [record]);
+}
+
+#[test]
+fn services_not_configured_and_out_of_service_take_no_one() {
+    let mut s = StationSession::new(
+        vec![Service::RemainingTrips],
+        vec![PayMethod::Qr],
+        Timeouts::default(),
+        today(),
+    );
+    s.handle(Event::Service(Service::Endorse), S);
+    assert_eq!(s.step(), Step::Services);
+    s.handle(Event::Availability(Some(OutOfService::StorageFull)), S);
+    s.handle(Event::Service(Service::RemainingTrips), S);
+    assert_eq!(s.step(), Step::Services);
+}

@@ -1,0 +1,405 @@
+//! The police-station endorsement kiosk, headless, against the development central over mutual
+//! TLS: the simulated ID reader and permit reader with the sample cards, the simulated payment
+//! terminal and writer module. The common case (HK G 3 months once) is endorsed, paid, written,
+//! read back and printed, and the store, the terminal, the writer and the central agree; the
+//! QR payment, a declined payment, a payment that times out, a central that refuses or does not
+//! answer, a permit pulled during writing, a permit that is not the holder's and an expired
+//! permit each end as the applicant should see them, with nothing charged that is not written.
+
+use std::time::Duration;
+
+use kiosk::app;
+use kiosk::devices::card::permit::{SimPermitSlot, sim_permit_reader};
+use kiosk::devices::payment::{SimOutcome, SimTerminal};
+use kiosk::devices::printer::interpret::{Command, parse, text_lines};
+use kiosk::devices::writer::{SimWriter, WriterScript};
+use kiosk::domain::catalogue::Catalogue;
+use kiosk::domain::endorsement::State;
+use kiosk::flow::station::{PayMethod, Service};
+use kiosk::store::Store;
+use kiosk::sync::link::Link;
+use kiosk::sync::station::StationClient;
+use kiosk::ui::{NoticeKind, Page, SessionAdapter, StationAdapter};
+use slint::{ComponentHandle, Model};
+
+use crate::central::{Central, central_on, central_with};
+use crate::support::{Kiosk, Options, demo_kiosk_with_options, test_key};
+
+/// The sample people and permits (`domain::samples`) as the demo buttons list them.
+const ZENG: usize = 0;
+const SHAN: usize = 1;
+const ZENG_PERMIT: usize = 0;
+const SHAN_EXPIRED_PERMIT: usize = 1;
+const LYU_PERMIT: usize = 2;
+
+struct Station {
+    kiosk: Kiosk,
+    terminal: SimTerminal,
+    writer: SimWriter,
+    _permits: SimPermitSlot,
+}
+
+fn station_kiosk(
+    link: Link,
+    terminal: SimOutcome,
+    writer: WriterScript,
+    payment_timeout: Duration,
+) -> Station {
+    let today = chrono::Local::now().date_naive();
+    let (reader, slot) = sim_permit_reader(today);
+    let terminal = SimTerminal::new(terminal);
+    let writer = SimWriter::new(writer, false);
+    let kiosk = demo_kiosk_with_options(Options {
+        station: Some(app::Station {
+            permit: Box::new(reader),
+            demo_permits: Some(Box::new(slot.clone())),
+            terminal: Box::new(terminal.clone()),
+            writer: Box::new(writer.clone()),
+            central: Some(StationClient::new(link).expect("client")),
+            site_code: "350203001".into(),
+            services: vec![Service::Endorse, Service::RemainingTrips],
+            methods: vec![PayMethod::Terminal, PayMethod::Qr],
+            payment_timeout,
+        }),
+        ..Options::default()
+    });
+    Station {
+        kiosk,
+        terminal,
+        writer,
+        _permits: slot,
+    }
+}
+
+fn on(central: &Central, terminal: SimOutcome, writer: WriterScript) -> Station {
+    station_kiosk(
+        central.link("TEST01"),
+        terminal,
+        writer,
+        Duration::from_secs(60),
+    )
+}
+
+fn notice(k: &Kiosk) -> NoticeKind {
+    k.window().global::<SessionAdapter>().get_notice()
+}
+
+/// Services → ID card `person` → permit `permit`: where the kiosk goes from there is the test's.
+fn cards(k: &Kiosk, person: usize, permit: usize) {
+    assert_eq!(k.page(), Page::Services);
+    k.tap("service-endorse");
+    assert_eq!(k.page(), Page::IdCard);
+    k.tap(&format!("demo-card-{person}"));
+    k.wait_for_page(Page::Permit);
+    k.wait_until("the permit reader waiting", |k| {
+        k.find("demo-permit-0").is_some()
+    });
+    k.tap(&format!("demo-permit-{permit}"));
+}
+
+/// The index of Hong Kong G 3 months once among the offers (labels in Chinese).
+fn hk_g_3m1(k: &Kiosk) -> usize {
+    let cat = Catalogue::builtin();
+    let label = format!(
+        "{} · {} · {}",
+        cat.destination("hk").unwrap().zh,
+        cat.endorsement("hk", "G").unwrap().zh,
+        cat.trip("3m1").unwrap().zh
+    );
+    let offers = k.window().global::<StationAdapter>().get_offers();
+    offers
+        .iter()
+        .position(|o| o.label == label)
+        .unwrap_or_else(|| panic!("{label} not offered"))
+}
+
+/// From the cards to the review page with HK G 3m1 chosen.
+fn to_review(k: &Kiosk) {
+    cards(k, ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::Choose);
+    assert!(k.label("choose-title").len() > 1);
+    let i = hk_g_3m1(k);
+    k.tap(&format!("offer-{i}"));
+    k.tap("next");
+    assert_eq!(k.page(), Page::StationReview);
+    assert!(
+        k.label("review-fee").contains("15.00"),
+        "{}",
+        k.label("review-fee")
+    );
+}
+
+fn store(k: &Kiosk) -> Store {
+    Store::open(k.data_dir(), &test_key()).expect("store")
+}
+
+/// The one transaction's final state and the states it went through.
+fn transaction(k: &Kiosk, number: &str) -> (State, Vec<State>) {
+    let store = store(k);
+    let txn = store
+        .endorsement(number)
+        .expect("query")
+        .expect("the transaction is stored under the number");
+    (
+        txn.state,
+        store.endorsement_journal(number).expect("journal"),
+    )
+}
+
+#[test]
+fn an_endorsement_is_chosen_paid_written_verified_and_printed() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-terminal");
+    k.wait_for_page(Page::StationDone);
+    assert_eq!(notice(k), NoticeKind::None);
+    let number = k.label("number");
+    kiosk::domain::app_number::AppNumber::parse(&number).expect("a valid acceptance number");
+    assert!(
+        k.find("take-cards").is_some(),
+        "the reminder to take both cards"
+    );
+
+    // Paid once, for this transaction, 15 yuan.
+    assert_eq!(s.terminal.charges(), [(number.clone(), 1500)]);
+    // Written once onto the permit, and what the chip shows now is HK G 3m1.
+    let on_chip = s.writer.endorsements("C12345678");
+    assert_eq!(on_chip.len(), 1);
+    assert_eq!(
+        (
+            on_chip[0].destination.as_str(),
+            on_chip[0].kind.as_str(),
+            on_chip[0].trips.as_str()
+        ),
+        ("hk", "G", "3m1")
+    );
+    // The store went the whole way, each state committed in order.
+    let (state, journal) = transaction(k, &number);
+    assert_eq!(state, State::Printed);
+    assert_eq!(
+        journal,
+        [
+            State::Offered,
+            State::Chosen,
+            State::PaymentPending,
+            State::Paid,
+            State::Issuing,
+            State::Written,
+            State::Verified,
+            State::Printed
+        ]
+    );
+    // The central agrees: the permit's record now has the endorsement.
+    let client = StationClient::new(central.link("TEST01")).expect("client");
+    let records = client.records("C12345678").expect("records");
+    assert!(
+        records
+            .endorsements
+            .iter()
+            .any(|r| r.destination == "hk" && r.kind == "G" && r.trips == "3m1"),
+        "{records:?}"
+    );
+    // The receipt, decoded from the printer bytes: the number in CODE128 and QR, the line, the
+    // fee, the masked numbers only.
+    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("receipt");
+    let commands = parse(&bytes).expect("ESC/POS");
+    assert!(commands.contains(&Command::Code128(number.clone())));
+    assert!(commands.contains(&Command::QrStore(number.as_bytes().to_vec())));
+    let text = text_lines(&commands).join("\n");
+    for needle in [
+        "香港",
+        "个人旅游",
+        "三个月一次",
+        "￥15.00",
+        "曾小芳",
+        "Take your permit",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle:?} not on the receipt:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("C12345678") && !text.contains("350203199204180025"),
+        "{text}"
+    );
+
+    k.tap("finish");
+    assert_eq!(k.page(), Page::Services);
+    let visible = k.visible_text();
+    for trace in ["曾小芳", &number, "C123"] {
+        assert!(
+            !visible.contains(trace),
+            "the services page still shows {trace:?}"
+        );
+    }
+}
+
+#[test]
+fn a_qr_payment_shows_the_code_then_goes_on_once_the_central_confirms() {
+    let central = central_with("127.0.0.1:0", &["--station-fault", "slow-payment"]);
+    let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-qr");
+    k.wait_until("the payment QR", |k| {
+        k.window().global::<StationAdapter>().get_has_qr()
+    });
+    assert!(k.find("payment-qr").is_some());
+    k.wait_for_page(Page::StationDone);
+    let number = k.label("number");
+    assert!(
+        s.terminal.charges().is_empty(),
+        "paid by phone, not at the terminal"
+    );
+    assert_eq!(transaction(k, &number).0, State::Printed);
+}
+
+#[test]
+fn a_declined_payment_charges_nothing_writes_nothing_and_can_be_tried_again() {
+    let central = central_with("127.0.0.1:0", &["--station-fault", "decline"]);
+    let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-qr");
+    k.wait_until("the declined notice", |k| {
+        notice(k) == NoticeKind::PaymentDeclined
+    });
+    assert_eq!(k.page(), Page::StationReview, "back on review to try again");
+    assert!(s.writer.endorsements("C12345678").is_empty());
+    let store = store(k);
+    assert_eq!(store.endorsements_count().expect("count"), 1);
+    assert!(
+        store
+            .endorsements_in_flight()
+            .expect("in flight")
+            .is_empty(),
+        "settled as cancelled"
+    );
+}
+
+#[test]
+fn a_payment_not_made_in_time_is_cancelled_and_nothing_is_written() {
+    let central = central_with("127.0.0.1:0", &["--station-fault", "never-pays"]);
+    let s = station_kiosk(
+        central.link("TEST01"),
+        SimOutcome::Never,
+        WriterScript::Succeed,
+        Duration::from_secs(1),
+    );
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-terminal");
+    k.wait_until("the cancelled notice", |k| {
+        notice(k) == NoticeKind::PaymentCancelled
+    });
+    assert!(s.terminal.charges().is_empty());
+    assert!(s.writer.endorsements("C12345678").is_empty());
+    // The applicant may also give up: cancel while paying.
+    k.tap("pay-qr");
+    assert_eq!(k.page(), Page::Paying);
+    k.tap("cancel-payment");
+    k.wait_until("the cancelled notice", |k| {
+        k.page() == Page::StationReview && notice(k) == NoticeKind::PaymentCancelled
+    });
+    let store = store(k);
+    assert_eq!(store.endorsements_count().expect("count"), 2);
+    assert!(
+        store
+            .endorsements_in_flight()
+            .expect("in flight")
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_permit_pulled_during_writing_is_paid_not_issued_and_the_refund_requested() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Approve, WriterScript::PermitRemoved);
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-terminal");
+    k.wait_for_page(Page::StationDone);
+    assert_eq!(notice(k), NoticeKind::RefundRequested);
+    let number = k.label("number");
+    assert_eq!(s.terminal.charges().len(), 1, "charged once");
+    let (state, journal) = transaction(k, &number);
+    assert_eq!(state, State::RefundRequested);
+    assert!(journal.contains(&State::PaidNotIssued) && !journal.contains(&State::Verified));
+    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("slip");
+    let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
+    assert!(text.contains("refund"), "{text}");
+    let client = StationClient::new(central.link("TEST01")).expect("client");
+    assert!(
+        client
+            .records("C12345678")
+            .expect("records")
+            .endorsements
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_centrals_refusal_is_shown_with_its_reason() {
+    let central = central_with("127.0.0.1:0", &["--station-fault", "refuse-all"]);
+    let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let k = &s.kiosk;
+    cards(k, ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::Choose);
+    assert_eq!(notice(k), NoticeKind::NothingOffered);
+    assert!(
+        k.label("refusal-0").contains("尚未办结"),
+        "{}",
+        k.label("refusal-0")
+    );
+    assert!(k.find("offer-0").is_none());
+}
+
+#[test]
+fn without_the_central_the_machine_says_it_cannot_endorse_now() {
+    // Nothing listens on port 9 of this machine.
+    let central = central_on("127.0.0.1:0");
+    let link = central
+        .pki
+        .link("https://127.0.0.1:9", "TEST01", Duration::from_secs(2));
+    let s = station_kiosk(
+        link,
+        SimOutcome::Approve,
+        WriterScript::Succeed,
+        Duration::from_secs(60),
+    );
+    let k = &s.kiosk;
+    k.tap("service-endorse");
+    k.tap(&format!("demo-card-{ZENG}"));
+    k.wait_until("the not-available notice", |k| {
+        notice(k) == NoticeKind::NotAvailable
+    });
+    assert_eq!(k.page(), Page::Services);
+}
+
+#[test]
+fn someone_elses_permit_and_an_expired_permit_go_to_the_window() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let k = &s.kiosk;
+    cards(k, ZENG, LYU_PERMIT);
+    k.wait_until("the not-the-holder notice", |k| {
+        notice(k) == NoticeKind::WindowNotHolder
+    });
+    assert_eq!(k.page(), Page::Services);
+    // Both cards are taken off, as the applicant leaves.
+    k.tap("demo-remove-permit");
+    cards(k, SHAN, SHAN_EXPIRED_PERMIT);
+    k.wait_until("the expired notice", |k| {
+        notice(k) == NoticeKind::WindowPermitExpired
+    });
+    assert_eq!(k.page(), Page::Services);
+    assert_eq!(
+        store(k).endorsements_count().expect("count"),
+        0,
+        "nothing kept"
+    );
+    assert!(s.terminal.charges().is_empty());
+}
