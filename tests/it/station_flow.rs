@@ -235,6 +235,37 @@ fn an_endorsement_is_chosen_paid_written_verified_and_printed() {
             "the services page still shows {trace:?}"
         );
     }
+
+    // Remaining trips, both cards still on their readers: the new endorsement is listed from
+    // the central's records, and the slip prints.
+    k.tap("service-trips");
+    k.tap(&format!("demo-card-{ZENG}"));
+    k.wait_for_page(Page::Trips);
+    k.wait_until("the records", |k| k.find("trips-0").is_some());
+    assert!(
+        k.label("trips-0").contains("香港"),
+        "{}",
+        k.label("trips-0")
+    );
+    k.tap("print-trips");
+    let slip = || {
+        std::fs::read_dir(k.receipts())
+            .expect("receipts")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.to_string_lossy().contains("-trips-") && p.extension().is_some_and(|x| x == "bin")
+            })
+    };
+    k.wait_until("the trips slip", |_| slip().is_some());
+    let bytes = std::fs::read(slip().expect("slip")).expect("slip bytes");
+    let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
+    assert!(
+        text.contains("香港") && text.contains("C123*5678"),
+        "{text}"
+    );
+    k.tap("next");
+    assert_eq!(k.page(), Page::Services);
 }
 
 #[test]
@@ -402,4 +433,64 @@ fn someone_elses_permit_and_an_expired_permit_go_to_the_window() {
         "nothing kept"
     );
     assert!(s.terminal.charges().is_empty());
+}
+
+/// The figures of docs/BENCHMARKS.md ("Station kiosk"), printed, never asserted on time:
+/// `tools/with-pcscd.sh cargo test --no-default-features --features camera-v4l,dev --test it \
+///  station_flow::figures -- --ignored --nocapture`.
+#[test]
+#[ignore = "measures; run by hand for docs/BENCHMARKS.md"]
+fn figures() {
+    use kiosk::dev::vcard::emrtd::Quirks;
+    use kiosk::dev::vcard::{Loopback, pki::TestPki, samples};
+    use kiosk::devices::card::emrtd::chip::ExtendedLength;
+    use kiosk::devices::card::emrtd::document;
+    use kiosk::devices::card::icao::mrz;
+
+    // APDUs of the permit read: the sample permit's virtual chip, extended and short reads.
+    let pki = TestPki::generate("Kiosk Test CSCA").expect("pki");
+    let (number, expiry, birth) = samples::PERMIT;
+    let bac = mrz::bac_input_from_fields(number, birth, expiry).expect("bac");
+    for (mode, max, extended) in [
+        ("extended", 65_535, ExtendedLength::Auto),
+        ("short", 258, ExtendedLength::Never),
+    ] {
+        let mut t = Loopback {
+            card: samples::permit(&pki, Quirks::default()),
+            max_response: max,
+        };
+        let doc =
+            document::read(&mut t, &bac, std::slice::from_ref(&pki.csca), extended).expect("read");
+        println!("permit read, {mode} APDUs: {}", doc.apdus);
+    }
+
+    // Machine time from the permit on the reader to the receipt printed, simulated devices and
+    // the development central on this machine; and the applicant's taps.
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let k = &s.kiosk;
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let mut taps = vec!["service-endorse"];
+        k.tap("service-endorse");
+        k.tap(&format!("demo-card-{ZENG}"));
+        k.wait_until("the permit reader waiting", |k| {
+            k.find("demo-permit-0").is_some()
+        });
+        let start = std::time::Instant::now();
+        k.tap(&format!("demo-permit-{ZENG_PERMIT}"));
+        k.wait_for_page(Page::Choose);
+        let offer = format!("offer-{}", hk_g_3m1(k));
+        for id in [offer.as_str(), "next", "pay-terminal"] {
+            k.tap(id);
+            taps.push(id);
+        }
+        k.wait_for_page(Page::StationDone);
+        times.push(start.elapsed());
+        k.tap("finish");
+        taps.push("finish");
+        k.tap("demo-remove-permit");
+        println!("taps: {} ({})", taps.len(), taps.join(", "));
+    }
+    println!("permit on the reader → receipt printed: {times:?}");
 }
