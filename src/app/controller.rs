@@ -108,6 +108,8 @@ pub struct Controller {
 /// The station kiosk's session and its thread.
 struct StationSide {
     session: StationSession,
+    /// The kiosk's store, for the technician screen's count of unsettled payments.
+    store: crate::store::SharedStore,
     handle: StationHandle,
     /// Counts visits: a report of the station thread for an earlier visit is dropped.
     visit: u64,
@@ -133,6 +135,7 @@ impl Controller {
         let today = Local::now().date_naive();
         let station = station.map(|st| StationSide {
             session: StationSession::new(st.services, st.methods, settings.timeouts, today),
+            store: store.clone(),
             handle: workers::station(
                 EndorsementDesk {
                     store: store.clone(),
@@ -708,6 +711,13 @@ impl Controller {
                 .and_then(|s| s.version.clone())
                 .unwrap_or_default(),
             devices: self.devices.iter().map(|(d, s)| (*d, *s)).collect(),
+            unsettled_payments: self.station.as_ref().map_or(0, |st| {
+                crate::store::lock(&st.store)
+                    .endorsements_in_flight()
+                    .map_or(0, |list| {
+                        list.iter().filter(|t| t.state.money_at_stake()).count() as u64
+                    })
+            }),
         });
     }
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use chrono::Local;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::printing::{self, SharedPrinter};
 use crate::devices::card::error::CardError;
@@ -26,7 +26,7 @@ use crate::devices::printer::receipt::{self, EndorsementLine, StationReceipt, Tr
 use crate::devices::printer::{PrinterProfile, escpos};
 use crate::devices::writer::{EndorsementWriter, IssuanceJob};
 use crate::domain::catalogue::{Catalogue, Labelled};
-use crate::domain::endorsement::{Event as Move, OfferLine, Offers};
+use crate::domain::endorsement::{Event as Move, OfferLine, Offers, Recovery, State, recovery};
 use crate::domain::identity::{Identity, mask};
 use crate::domain::permit::{AccessKey, WindowReason};
 use crate::flow::station::{Event, Order, Outcome, PayMethod, PermitProgress, Progress, TripsSlip};
@@ -53,12 +53,25 @@ fn ask<T>(mut call: impl FnMut() -> Result<T, StationError>) -> Result<T, Statio
     }
 }
 
-/// What the transaction's stored body holds: what the receipt, a recovery and the refund need.
-#[derive(Serialize)]
-struct TxnBody<'a> {
-    offer: &'a OfferLine,
-    permit_number: &'a str,
-    method: &'static str,
+/// What the transaction's stored body holds: what the receipt, a recovery and the refund need
+/// (no name, no ID number).
+#[derive(Serialize, Deserialize)]
+struct TxnBody {
+    offer: OfferLine,
+    permit_number: String,
+    method: PayMethod,
+}
+
+/// What the start-up pass did with the transactions it found in flight.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recovered {
+    /// Brought to a final state.
+    pub settled: u32,
+    /// Of those, paid and not written: the refund was requested.
+    pub refunds: u32,
+    /// Still in flight (no answer from the central, or the store refused): shown to the
+    /// technician and tried again at the next start.
+    pub left: u32,
 }
 
 /// Everything the station kiosk's use cases need.
@@ -297,12 +310,9 @@ impl EndorsementDesk {
             PayMethod::Qr => PaymentMethod::Qr,
         };
         let body = serde_json::to_string(&TxnBody {
-            offer: &order.offer,
-            permit_number: &order.permit_number,
-            method: match order.method {
-                PayMethod::Terminal => "terminal",
-                PayMethod::Qr => "qr",
-            },
+            offer: order.offer.clone(),
+            permit_number: order.permit_number.clone(),
+            method: order.method,
         })
         .expect("the transaction body serialises");
         let now = Local::now().naive_local();
@@ -330,6 +340,21 @@ impl EndorsementDesk {
         self.issue(central, &txn, order, &paid, report)
     }
 
+    /// The payment request of a transaction: the same every time it is asked, so the central
+    /// answers a repeat with the payment it made the first time.
+    fn payment_request(&self, txn: &str, order: &Order) -> PaymentRequest {
+        PaymentRequest {
+            txn_id: txn.into(),
+            device_id: self.device_id.clone(),
+            method: match order.method {
+                PayMethod::Terminal => PaymentMethod::Terminal,
+                PayMethod::Qr => PaymentMethod::Qr,
+            },
+            amount_fen: order.offer.fee_fen,
+            offer_ids: vec![order.offer.offer_id.clone()],
+        }
+    }
+
     /// Asks for the money and waits for the answer. `Ok(Some)` paid; `Ok(None)` cancelled
     /// (nothing taken); `Err` the outcome to end with.
     fn pay(
@@ -344,13 +369,7 @@ impl EndorsementDesk {
         let store_failed = |_| Outcome::Unavailable;
         self.go(txn, Move::Choose).map_err(store_failed)?;
         self.go(txn, Move::PaymentStarted).map_err(store_failed)?;
-        let request = PaymentRequest {
-            txn_id: txn.into(),
-            device_id: self.device_id.clone(),
-            method,
-            amount_fen: order.offer.fee_fen,
-            offer_ids: vec![order.offer.offer_id.clone()],
-        };
+        let request = self.payment_request(txn, order);
         let payment = match ask(|| central.create_payment(&request)) {
             Ok(p) => p,
             Err(e) => {
@@ -467,16 +486,7 @@ impl EndorsementDesk {
         payment: &Payment,
         report: &mut dyn FnMut(Event),
     ) -> Outcome {
-        let request = IssuanceRequest {
-            txn_id: txn.into(),
-            offer_id: order.offer.offer_id.clone(),
-            payment_id: payment.payment_id.clone(),
-            permit_number: order.permit_number.clone(),
-        };
-        let job = match ask(|| central.issue(&request))
-            .map_err(|e| e.to_string())
-            .and_then(|j| job(&j))
-        {
+        let job = match self.job(central, txn, order, payment) {
             Ok(job) => job,
             Err(e) => {
                 tracing::error!(txn, error = %e, "central: no issuance job for a paid endorsement");
@@ -507,19 +517,7 @@ impl EndorsementDesk {
             }
         };
         let _ = self.go(txn, Move::ChipShows(shows));
-        let confirmation = IssuanceConfirmation {
-            job_id: job.job_id.clone(),
-            outcome: if shows {
-                IssuanceOutcome::Verified
-            } else {
-                IssuanceOutcome::NotWritten
-            },
-            read_at: Local::now()
-                .naive_local()
-                .format("%Y-%m-%dT%H:%M:%S")
-                .to_string(),
-        };
-        let confirmed = ask(|| central.confirm(&confirmation));
+        let confirmed = self.confirm(central, &job, shows);
         if let Err(e) = &confirmed {
             tracing::error!(txn, error = %e, "central: re-read not confirmed");
         }
@@ -535,6 +533,185 @@ impl EndorsementDesk {
             let _ = self.go(txn, Move::ReceiptPrinted);
         }
         Outcome::Issued { printed }
+    }
+
+    /// The central's issuance job for the paid offer (the same job for a repeated request).
+    ///
+    /// Errors: what went wrong, for the log.
+    fn job(
+        &self,
+        central: &StationClient,
+        txn: &str,
+        order: &Order,
+        payment: &Payment,
+    ) -> Result<IssuanceJob, String> {
+        let request = IssuanceRequest {
+            txn_id: txn.into(),
+            offer_id: order.offer.offer_id.clone(),
+            payment_id: payment.payment_id.clone(),
+            permit_number: order.permit_number.clone(),
+        };
+        ask(|| central.issue(&request))
+            .map_err(|e| e.to_string())
+            .and_then(|j| job(&j))
+    }
+
+    /// Tells the central what the re-read chip showed.
+    ///
+    /// Errors: no usable answer.
+    fn confirm(
+        &self,
+        central: &StationClient,
+        job: &IssuanceJob,
+        shows: bool,
+    ) -> Result<(), StationError> {
+        let confirmation = IssuanceConfirmation {
+            job_id: job.job_id.clone(),
+            outcome: if shows {
+                IssuanceOutcome::Verified
+            } else {
+                IssuanceOutcome::NotWritten
+            },
+            read_at: Local::now()
+                .naive_local()
+                .format("%Y-%m-%dT%H:%M:%S")
+                .to_string(),
+        };
+        ask(|| central.confirm(&confirmation)).map(|_| ())
+    }
+
+    /// Settles, at start-up, every transaction a power cut or crash left in flight, as
+    /// `domain::endorsement::recovery` says: unpaid ones are cancelled (a pending payment is
+    /// cancelled at the terminal and the central first, and one the central says was paid goes
+    /// on); a paid one whose writer never started is abandoned (the applicant has left with the
+    /// permit) and refunded; one the writer may have written is decided by reading the chip
+    /// back, if the permit is still in the module; a verified one gets its receipt printed (a
+    /// slip for staff to hand over: the applicant left). What cannot be settled now — no
+    /// answer from the central — stays in flight for the technician and the next start.
+    pub fn recover(&mut self) -> Recovered {
+        let mut done = Recovered::default();
+        let in_flight = match lock(&self.store).endorsements_in_flight() {
+            Ok(list) => list,
+            Err(e) => {
+                tracing::error!(error = %e, "endorsement: transactions in flight not listed");
+                return done;
+            }
+        };
+        let Some(central) = self.central.take() else {
+            done.left = in_flight.len() as u32;
+            return done;
+        };
+        for txn in in_flight {
+            match serde_json::from_str::<TxnBody>(&txn.body) {
+                Ok(body) => {
+                    let order = Order {
+                        offer: body.offer,
+                        method: body.method,
+                        id_number: String::new(),
+                        name: String::new(),
+                        permit_number: body.permit_number,
+                    };
+                    match self.settle(&central, &txn.id, &order) {
+                        Some(State::RefundRequested) => {
+                            done.settled += 1;
+                            done.refunds += 1;
+                        }
+                        Some(_) => done.settled += 1,
+                        None => done.left += 1,
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(txn = %txn.id, error = %e, "endorsement: stored body unreadable");
+                    done.left += 1;
+                }
+            }
+        }
+        self.central = Some(central);
+        tracing::info!(?done, "endorsement: start-up recovery");
+        done
+    }
+
+    /// Moves one transaction to a final state; none when it cannot now.
+    fn settle(&mut self, central: &StationClient, txn: &str, order: &Order) -> Option<State> {
+        // A payment and a job, asked for again by the same keys: the central's own.
+        let mut payment: Option<Payment> = None;
+        let mut job_made: Option<IssuanceJob> = None;
+        loop {
+            let state = lock(&self.store).endorsement(txn).ok()??.state;
+            tracing::info!(txn, ?state, "endorsement: recovering");
+            let step = match recovery(state) {
+                Recovery::Nothing => return Some(state),
+                Recovery::Cancel => self.go(txn, Move::Cancel).is_ok(),
+                Recovery::AskPayment => {
+                    let request = self.payment_request(txn, order);
+                    let p = ask(|| central.create_payment(&request)).ok()?;
+                    if order.method == PayMethod::Terminal
+                        && let Err(e) = self.terminal.cancel(txn)
+                    {
+                        tracing::warn!(txn, error = %e, "payment terminal: cancel not answered");
+                    }
+                    let answer = ask(|| central.cancel_payment(&p.payment_id)).ok()?;
+                    payment = Some(answer.clone());
+                    match answer.state {
+                        PaymentState::Paid => self.go(txn, Move::PaymentConfirmed).is_ok(),
+                        PaymentState::Pending | PaymentState::Unknown => false,
+                        _ => self.go(txn, Move::PaymentRefused).is_ok(),
+                    }
+                }
+                // The writer never started and the applicant has left with the permit.
+                Recovery::Issue => self.go(txn, Move::IssuanceAbandoned).is_ok(),
+                Recovery::ReadChip => {
+                    let p = self.paid(central, txn, order, &mut payment)?;
+                    let job = self.job(central, txn, order, &p).ok()?;
+                    let shows = self
+                        .writer
+                        .read_back(&job.document_number)
+                        .is_ok_and(|on_chip| on_chip.iter().any(|e| job.is_on(e)));
+                    job_made = Some(job);
+                    self.go(txn, Move::ChipShows(shows)).is_ok()
+                }
+                Recovery::PrintReceipt => {
+                    let p = self.paid(central, txn, order, &mut payment)?;
+                    let job = match job_made.take() {
+                        Some(j) => j,
+                        None => self.job(central, txn, order, &p).ok()?,
+                    };
+                    if let Err(e) = self.confirm(central, &job, true) {
+                        tracing::warn!(txn, error = %e, "central: re-read not confirmed");
+                    }
+                    self.print_receipt(txn, order, &p, true)
+                        && self.go(txn, Move::ReceiptPrinted).is_ok()
+                }
+                Recovery::RequestRefund => {
+                    let p = self.paid(central, txn, order, &mut payment)?;
+                    let job = match job_made.take() {
+                        Some(j) => j,
+                        None => self.job(central, txn, order, &p).ok()?,
+                    };
+                    self.confirm(central, &job, false).ok()?;
+                    let _ = self.print_receipt(txn, order, &p, false);
+                    self.go(txn, Move::RefundRequested).is_ok()
+                }
+            };
+            if !step {
+                return None;
+            }
+        }
+    }
+
+    /// The transaction's payment as the central has it (asked again by the same request).
+    fn paid(
+        &self,
+        central: &StationClient,
+        txn: &str,
+        order: &Order,
+        known: &mut Option<Payment>,
+    ) -> Option<Payment> {
+        if known.is_none() {
+            let request = self.payment_request(txn, order);
+            *known = ask(|| central.create_payment(&request)).ok();
+        }
+        known.clone()
     }
 
     /// The receipt (or the refund slip when `issued` is false).

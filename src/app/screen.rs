@@ -177,6 +177,9 @@ pub struct KioskStatus {
     pub config_version: String,
     /// How each device did last, for those that reported.
     pub devices: Vec<(Device, DeviceState)>,
+    /// Station kiosk: endorsement transactions with money at stake that are not settled (paid
+    /// and not written, or a payment whose outcome the central has not told yet).
+    pub unsettled_payments: u64,
 }
 
 /// The hidden technician screen; the default is closed.

@@ -71,7 +71,8 @@ pub enum PermitProgress {
 }
 
 /// How a payment is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum PayMethod {
     /// The bank-card terminal in the kiosk.
     Terminal,

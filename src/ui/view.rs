@@ -543,6 +543,7 @@ fn technician(ui: &AppWindow, t: &TechnicianScreen) {
     g.set_online(status.online);
     g.set_queue_pending(status.pending as i32);
     g.set_dead_letters(status.dead_letters as i32);
+    g.set_unsettled_payments(status.unsettled_payments as i32);
     g.set_oldest_pending(status.oldest_pending.into());
     g.set_paused(status.paused.into());
     g.set_config_version(status.config_version.into());

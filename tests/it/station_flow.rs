@@ -45,11 +45,28 @@ fn station_kiosk(
     writer: WriterScript,
     payment_timeout: Duration,
 ) -> Station {
+    station_kiosk_on(
+        None,
+        link,
+        SimWriter::new(writer, false),
+        terminal,
+        payment_timeout,
+    )
+}
+
+/// A station kiosk on a prepared data directory (or a new one) with this writer module.
+fn station_kiosk_on(
+    data: Option<tempfile::TempDir>,
+    link: Link,
+    writer: SimWriter,
+    terminal: SimOutcome,
+    payment_timeout: Duration,
+) -> Station {
     let today = chrono::Local::now().date_naive();
     let (reader, slot) = sim_permit_reader(today);
     let terminal = SimTerminal::new(terminal);
-    let writer = SimWriter::new(writer, false);
     let kiosk = demo_kiosk_with_options(Options {
+        data,
         station: Some(app::Station {
             permit: Box::new(reader),
             demo_permits: Some(Box::new(slot.clone())),
@@ -493,4 +510,151 @@ fn figures() {
         println!("taps: {} ({})", taps.len(), taps.join(", "));
     }
     println!("permit on the reader → receipt printed: {times:?}");
+}
+
+/// Opens a transaction in the store as the kiosk does (body without name or ID number) and
+/// moves it by `events`; returns its acceptance number.
+fn stored_transaction(
+    store: &mut Store,
+    offer: &kiosk::domain::endorsement::OfferLine,
+    method: &str,
+    events: &[kiosk::domain::endorsement::Event],
+) -> String {
+    let body = serde_json::json!({"offer": offer, "permit_number": "C12345678", "method": method});
+    let now = chrono::Local::now().naive_local();
+    let number = store
+        .open_numbered_endorsement("TEST01", offer.fee_fen, &body.to_string(), now)
+        .expect("open");
+    for event in events {
+        store
+            .advance_endorsement(number.as_str(), *event, now)
+            .expect("advance");
+    }
+    number.as_str().to_string()
+}
+
+#[test]
+fn transactions_a_power_cut_left_in_flight_are_settled_at_the_next_start() {
+    use kiosk::domain::endorsement::Event as E;
+    use kiosk::sync::api::station::{
+        EligibilityRequest, IssuanceRequest, PaymentMethod, PaymentRequest,
+    };
+
+    let central = central_on("127.0.0.1:0");
+    let client = StationClient::new(central.link("TEST01")).expect("client");
+    let offers = client
+        .eligibility(&EligibilityRequest {
+            device_id: "TEST01".into(),
+            site_code: "350203001".into(),
+            id_number: "350203199204180025".into(),
+            permit_number: "C12345678".into(),
+        })
+        .expect("eligibility")
+        .to_offers()
+        .offers;
+    let data = tempfile::tempdir().expect("temp dir");
+    let writer = SimWriter::new(WriterScript::Succeed, false);
+    let mut seeded = Store::open(data.path(), &test_key()).expect("store");
+    // Chosen, nothing asked yet.
+    let chosen = stored_transaction(&mut seeded, &offers[0], "terminal", &[E::Choose]);
+    // Payment pending: the power went before the central heard of it.
+    let pending = stored_transaction(
+        &mut seeded,
+        &offers[1],
+        "terminal",
+        &[E::Choose, E::PaymentStarted],
+    );
+    // Paid at the central (by phone); the writer never started.
+    let paid = stored_transaction(
+        &mut seeded,
+        &offers[2],
+        "qr",
+        &[E::Choose, E::PaymentStarted, E::PaymentConfirmed],
+    );
+    // Paid, issuing: the writer wrote, the power went before the kiosk heard back.
+    let issuing = stored_transaction(
+        &mut seeded,
+        &offers[3],
+        "qr",
+        &[
+            E::Choose,
+            E::PaymentStarted,
+            E::PaymentConfirmed,
+            E::IssueStarted,
+        ],
+    );
+    drop(seeded);
+    let pay = |txn: &str, offer: &kiosk::domain::endorsement::OfferLine| {
+        let p = client
+            .create_payment(&PaymentRequest {
+                txn_id: txn.into(),
+                device_id: "TEST01".into(),
+                method: PaymentMethod::Qr,
+                amount_fen: offer.fee_fen,
+                offer_ids: vec![offer.offer_id.clone()],
+            })
+            .expect("payment");
+        client
+            .payment(&p.payment_id)
+            .expect("paid at the first look")
+    };
+    pay(&paid, &offers[2]);
+    let p = pay(&issuing, &offers[3]);
+    let job = client
+        .issue(&IssuanceRequest {
+            txn_id: issuing.clone(),
+            offer_id: offers[3].offer_id.clone(),
+            payment_id: p.payment_id,
+            permit_number: "C12345678".into(),
+        })
+        .expect("job");
+    let day = |d: &str| kiosk::sync::api::station::day(d).expect("date");
+    kiosk::devices::writer::EndorsementWriter::write(
+        &mut writer.clone(),
+        &kiosk::devices::writer::IssuanceJob {
+            job_id: job.job_id,
+            document_number: job.document_number,
+            destination: job.destination,
+            kind: job.kind,
+            trips: job.trips,
+            valid_from: day(&job.valid_from),
+            valid_until: day(&job.valid_until),
+            stay_days: job.stay_days,
+            payload: Vec::new(),
+        },
+    )
+    .expect("written before the power cut");
+
+    let s = station_kiosk_on(
+        Some(data),
+        central.link("TEST01"),
+        writer,
+        SimOutcome::Approve,
+        Duration::from_secs(60),
+    );
+    let k = &s.kiosk;
+    k.wait_until("nothing left in flight", |k| {
+        store(k)
+            .endorsements_in_flight()
+            .expect("in flight")
+            .is_empty()
+    });
+    assert_eq!(transaction(k, &chosen).0, State::Cancelled);
+    assert_eq!(transaction(k, &pending).0, State::Cancelled);
+    assert_eq!(transaction(k, &paid).0, State::RefundRequested);
+    let (state, journal) = transaction(k, &issuing);
+    assert_eq!(state, State::Printed);
+    assert!(journal.contains(&State::Verified), "{journal:?}");
+    assert!(
+        k.receipts().join(format!("{issuing}.bin")).exists(),
+        "a receipt for staff to hand over"
+    );
+    assert!(s.terminal.charges().is_empty());
+    assert_eq!(s.writer.endorsements("C12345678").len(), 1, "written once");
+    let records = client.records("C12345678").expect("records").endorsements;
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(
+        (records[0].destination.as_str(), records[0].trips.as_str()),
+        (offers[3].destination.as_str(), offers[3].trips.as_str())
+    );
 }

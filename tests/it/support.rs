@@ -67,6 +67,8 @@ pub struct Options {
     pub sync: Option<SyncStarter>,
     /// Makes it a police-station endorsement kiosk.
     pub station: Option<app::Station>,
+    /// A data directory prepared by the test (a store left as a crash left it).
+    pub data: Option<tempfile::TempDir>,
 }
 
 pub fn demo_kiosk_with_options(options: Options) -> Kiosk {
@@ -87,7 +89,9 @@ fn kiosk_with_devices(
         },
     )))
     .expect("one platform per test thread");
-    let data = tempfile::tempdir().expect("temp dir");
+    let data = options
+        .data
+        .unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
     let today = chrono::Local::now().date_naive();
     let (reader, slot) = sim_reader(today);
     let store: SharedStore = Arc::new(std::sync::Mutex::new(

@@ -1,5 +1,6 @@
 //! The station thread: owns the permit reader, the payment terminal, the writer module and the
 //! blocking client of the central (`app/endorse.rs`), so the UI thread never waits on them.
+//! It starts by settling the transactions a power cut or crash left in flight.
 //! Commands carry the visit they belong to and every report goes back tagged with it, so a
 //! late answer for an applicant who has left never reaches the next one.
 
@@ -50,6 +51,8 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
     };
     let flags = handle.clone();
     spawn("station", move || {
+        // Before any applicant: what a power cut or crash left in flight is settled first.
+        desk.recover();
         while let Ok(command) = rx.recv() {
             let visit = match &command {
                 StationCommand::FindPermit(v, _)
