@@ -113,6 +113,8 @@ struct StationSide {
     handle: StationHandle,
     /// Counts visits: a report of the station thread for an earlier visit is dropped.
     visit: u64,
+    /// The stop flag of the current visit's permit search.
+    permit_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     demo_permits: Option<Box<dyn DemoCards>>,
 }
 
@@ -155,6 +157,7 @@ impl Controller {
                 tx.clone(),
             ),
             visit: 0,
+            permit_stop: Default::default(),
             demo_permits: st.demo_permits,
         });
         let service = workers::service(
@@ -375,6 +378,8 @@ impl Controller {
             self.wipe();
             if let Some(st) = &mut self.station {
                 st.visit += 1;
+                st.permit_stop
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
             }
             return;
         }
@@ -383,8 +388,7 @@ impl Controller {
         let command = match effect {
             StationEffect::Wipe => return,
             StationEffect::StopPermit => {
-                st.handle
-                    .stop_permit
+                st.permit_stop
                     .store(true, std::sync::atomic::Ordering::Relaxed);
                 return;
             }
@@ -395,10 +399,8 @@ impl Controller {
                 return;
             }
             StationEffect::FindPermit(identity) => {
-                st.handle
-                    .stop_permit
-                    .store(false, std::sync::atomic::Ordering::Relaxed);
-                StationCommand::FindPermit(visit, identity)
+                st.permit_stop = Default::default();
+                StationCommand::FindPermit(visit, identity, st.permit_stop.clone())
             }
             StationEffect::AskOffers {
                 id_number,

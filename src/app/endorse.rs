@@ -22,7 +22,9 @@ use super::printing::{self, SharedPrinter};
 use crate::devices::card::error::CardError;
 use crate::devices::card::permit::PermitReader;
 use crate::devices::payment::{PaymentStatus, PaymentTerminal};
-use crate::devices::printer::receipt::{self, EndorsementLine, StationReceipt, TripsLine};
+use crate::devices::printer::receipt::{
+    self, EndorsementLine, SlipKind, StationReceipt, TripsLine,
+};
 use crate::devices::printer::{PrinterProfile, escpos};
 use crate::devices::writer::{EndorsementWriter, IssuanceJob};
 use crate::domain::catalogue::{Catalogue, Labelled};
@@ -60,6 +62,24 @@ struct TxnBody {
     offer: OfferLine,
     permit_number: String,
     method: PayMethod,
+}
+
+/// Reads of the chip before its state is left unknown.
+const READ_BACK_TRIES: u32 = 3;
+
+/// Rounds of cancelling a payment whose outcome stays unknown before staff take over.
+const MAX_CANCEL_TRIES: u32 = 5;
+
+/// How cancelling a payment ended.
+enum GiveUp {
+    /// It was paid after all (and the transaction is stored as paid).
+    Paid(Payment),
+    /// Declined, cancelled or expired: nothing was taken (stored as cancelled).
+    NothingTaken,
+    /// No conclusive answer: ask again.
+    Unknown,
+    /// Paid, and the store refused to record it: staff must finish it.
+    Stuck,
 }
 
 /// What the start-up pass did with the transactions it found in flight.
@@ -357,6 +377,10 @@ impl EndorsementDesk {
 
     /// Asks for the money and waits for the answer. `Ok(Some)` paid; `Ok(None)` cancelled
     /// (nothing taken); `Err` the outcome to end with.
+    ///
+    /// The central is the authority on the money; the terminal's own answers only ever make
+    /// the kiosk more careful: a terminal that says "paid" is never concluded as "nothing
+    /// taken", whatever the central says, and leaves the transaction to staff instead.
     fn pay(
         &mut self,
         central: &StationClient,
@@ -379,45 +403,65 @@ impl EndorsementDesk {
                 return Err(Outcome::Unavailable);
             }
         };
-        if method == PaymentMethod::Terminal
-            && let Err(e) = self.terminal.start(txn, order.offer.fee_fen)
-        {
+        let at_terminal = method == PaymentMethod::Terminal;
+        let mut terminal_paid = false;
+        if at_terminal && let Err(e) = self.terminal.start(txn, order.offer.fee_fen) {
             tracing::error!(txn, error = %e, "payment terminal: payment not started");
-            let _ = self.give_up(central, txn, &payment, false);
-            return Err(Outcome::Unavailable);
+            return match self.give_up(central, txn, &payment, true, &mut terminal_paid) {
+                GiveUp::Paid(p) => Ok(Some(p)),
+                GiveUp::NothingTaken => Err(Outcome::Unavailable),
+                GiveUp::Unknown | GiveUp::Stuck => Err(Outcome::NeedsStaff { printed: false }),
+            };
         }
         report(Event::Progress(Progress::AwaitingPayment {
             qr: payment.qr_content.clone(),
         }));
         let deadline = Instant::now() + self.payment_timeout;
+        let mut cancel_tries = 0;
         loop {
             sleep(self.poll);
             if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
-                match self.give_up(central, txn, &payment, method == PaymentMethod::Terminal) {
-                    Ok(Some(paid)) => return Ok(Some(paid)),
-                    Ok(None) => return Ok(None),
-                    // No answer to the cancellation: ask again on the next round.
-                    Err(_) => continue,
+                cancel_tries += 1;
+                match self.give_up(central, txn, &payment, at_terminal, &mut terminal_paid) {
+                    GiveUp::Paid(p) => return Ok(Some(p)),
+                    GiveUp::NothingTaken => return Ok(None),
+                    GiveUp::Stuck => return Err(Outcome::NeedsStaff { printed: false }),
+                    // Not settled by the cancellation: the state is asked below as usual, and
+                    // after a few rounds staff take over (the transaction stays in flight).
+                    GiveUp::Unknown if cancel_tries >= MAX_CANCEL_TRIES => {
+                        tracing::error!(
+                            txn,
+                            "payment: outcome unknown after cancelling, left to staff"
+                        );
+                        return Err(Outcome::NeedsStaff { printed: false });
+                    }
+                    GiveUp::Unknown => {}
                 }
             }
-            if method == PaymentMethod::Terminal {
+            if at_terminal {
                 match self.terminal.status(txn) {
-                    Ok(PaymentStatus::Declined { reason }) => {
+                    Ok(PaymentStatus::Declined { reason }) if !terminal_paid => {
                         tracing::info!(txn, %reason, "payment terminal: declined");
-                        return match self.give_up(central, txn, &payment, false) {
-                            Ok(Some(paid)) => Ok(Some(paid)),
-                            _ => Err(Outcome::Declined),
+                        return match self.give_up(central, txn, &payment, false, &mut terminal_paid)
+                        {
+                            GiveUp::Paid(p) => Ok(Some(p)),
+                            GiveUp::Stuck => Err(Outcome::NeedsStaff { printed: false }),
+                            // Nothing was taken at the terminal; the central's pending payment
+                            // is cancelled by start-up recovery if it did not answer now.
+                            GiveUp::NothingTaken | GiveUp::Unknown => Err(Outcome::Declined),
                         };
                     }
+                    Ok(PaymentStatus::Paid { .. }) => terminal_paid = true,
                     Ok(_) => {}
                     Err(e) => tracing::warn!(txn, error = %e, "payment terminal: no status"),
                 }
             }
             match central.payment(&payment.payment_id) {
                 Ok(p) if p.state == PaymentState::Paid => {
-                    self.go(txn, Move::PaymentConfirmed)
-                        .map_err(|_| Outcome::Unavailable)?;
-                    return Ok(Some(p));
+                    return match self.go(txn, Move::PaymentConfirmed) {
+                        Ok(()) => Ok(Some(p)),
+                        Err(_) => Err(Outcome::NeedsStaff { printed: false }),
+                    };
                 }
                 Ok(p)
                     if matches!(
@@ -425,6 +469,10 @@ impl EndorsementDesk {
                         PaymentState::Declined | PaymentState::Cancelled | PaymentState::Expired
                     ) =>
                 {
+                    if terminal_paid {
+                        tracing::error!(txn, state = ?p.state, "payment: the terminal took it, the central did not: left to staff");
+                        return Err(Outcome::NeedsStaff { printed: false });
+                    }
                     tracing::info!(txn, state = ?p.state, "central: payment not made");
                     self.refused(txn);
                     return Err(if p.state == PaymentState::Declined {
@@ -440,32 +488,39 @@ impl EndorsementDesk {
     }
 
     /// Cancels the payment at the terminal (when it was started there) and at the central, and
-    /// settles the transaction as the central's answer says: `Ok(Some)` it was paid after all,
-    /// `Ok(None)` nothing was taken, `Err` no answer (nothing stored).
+    /// settles the transaction as the answers say. A terminal that answers "paid" is not
+    /// cancelled at the central: the kiosk waits for the central to see the money.
     fn give_up(
         &mut self,
         central: &StationClient,
         txn: &str,
         payment: &Payment,
         at_terminal: bool,
-    ) -> Result<Option<Payment>, Outcome> {
-        if at_terminal && let Err(e) = self.terminal.cancel(txn) {
-            tracing::warn!(txn, error = %e, "payment terminal: cancel not answered");
+        terminal_paid: &mut bool,
+    ) -> GiveUp {
+        if at_terminal {
+            match self.terminal.cancel(txn) {
+                Ok(PaymentStatus::Paid { .. }) => *terminal_paid = true,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(txn, error = %e, "payment terminal: cancel not answered"),
+            }
+        }
+        if *terminal_paid {
+            return GiveUp::Unknown;
         }
         match ask(|| central.cancel_payment(&payment.payment_id)) {
-            Ok(p) if p.state == PaymentState::Paid => {
-                self.go(txn, Move::PaymentConfirmed)
-                    .map_err(|_| Outcome::Unavailable)?;
-                Ok(Some(p))
-            }
+            Ok(p) if p.state == PaymentState::Paid => match self.go(txn, Move::PaymentConfirmed) {
+                Ok(()) => GiveUp::Paid(p),
+                Err(_) => GiveUp::Stuck,
+            },
             Ok(p) if p.state != PaymentState::Pending && p.state != PaymentState::Unknown => {
                 self.refused(txn);
-                Ok(None)
+                GiveUp::NothingTaken
             }
-            Ok(_) => Err(Outcome::Cancelled),
+            Ok(_) => GiveUp::Unknown,
             Err(e) => {
                 tracing::warn!(txn, error = %e, "central: cancellation not answered");
-                Err(Outcome::Cancelled)
+                GiveUp::Unknown
             }
         }
     }
@@ -489,15 +544,18 @@ impl EndorsementDesk {
         let job = match self.job(central, txn, order, payment) {
             Ok(job) => job,
             Err(e) => {
+                // Paid and nothing written; without a job the refund cannot be asked for now:
+                // the transaction waits as paid-not-issued for start-up recovery and staff.
                 tracing::error!(txn, error = %e, "central: no issuance job for a paid endorsement");
                 let _ = self.go(txn, Move::IssuanceAbandoned);
-                let printed = self.print_receipt(txn, order, payment, false);
-                return Outcome::NotIssued { printed };
+                let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
+                return Outcome::NeedsStaff { printed };
             }
         };
         if self.go(txn, Move::IssueStarted).is_err() {
-            // Not stored as issuing: the writer must not start (start-up recovery issues it).
-            return Outcome::NotIssued { printed: false };
+            // Not stored as issuing: the writer must not start (start-up recovery settles it).
+            let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
+            return Outcome::NeedsStaff { printed };
         }
         report(Event::Progress(Progress::Writing));
         match self.writer.write(&job) {
@@ -509,12 +567,11 @@ impl EndorsementDesk {
             }
         }
         report(Event::Progress(Progress::Verifying));
-        let shows = match self.writer.read_back(&job.document_number) {
-            Ok(on_chip) => on_chip.iter().any(|e| job.is_on(e)),
-            Err(e) => {
-                tracing::warn!(txn, error = %e, "writer: chip not read back");
-                false
-            }
+        let Some(shows) = self.read_back(txn, &job) else {
+            // Whether it was written is unknown (the permit left the module): nothing is
+            // concluded; staff and start-up recovery read it back when the permit is there.
+            let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
+            return Outcome::NeedsStaff { printed };
         };
         let _ = self.go(txn, Move::ChipShows(shows));
         let confirmed = self.confirm(central, &job, shows);
@@ -522,17 +579,36 @@ impl EndorsementDesk {
             tracing::error!(txn, error = %e, "central: re-read not confirmed");
         }
         if !shows {
-            if confirmed.is_ok() {
-                let _ = self.go(txn, Move::RefundRequested);
+            if confirmed.is_err() || self.go(txn, Move::RefundRequested).is_err() {
+                // Not written, and the refund not requested yet: recovery requests it.
+                let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
+                return Outcome::NeedsStaff { printed };
             }
-            let printed = self.print_receipt(txn, order, payment, false);
+            let printed = self.print_receipt(txn, order, payment, SlipKind::Refund);
             return Outcome::NotIssued { printed };
         }
-        let printed = self.print_receipt(txn, order, payment, true);
-        if printed {
+        let printed = self.print_receipt(txn, order, payment, SlipKind::Issued);
+        // Final only once the central knows: otherwise the transaction stays verified, and
+        // start-up recovery confirms it (printing a copy of the receipt for the records).
+        if printed && confirmed.is_ok() {
             let _ = self.go(txn, Move::ReceiptPrinted);
         }
         Outcome::Issued { printed }
+    }
+
+    /// Whether the chip carries the job's endorsement: `None` when it cannot be read back
+    /// (asked a few times: a module can be slow to see the permit again).
+    fn read_back(&mut self, txn: &str, job: &IssuanceJob) -> Option<bool> {
+        for attempt in 1..=READ_BACK_TRIES {
+            match self.writer.read_back(&job.document_number) {
+                Ok(on_chip) => return Some(on_chip.iter().any(|e| job.is_on(e))),
+                Err(e) => tracing::warn!(txn, attempt, error = %e, "writer: chip not read back"),
+            }
+            if attempt < READ_BACK_TRIES {
+                sleep(self.poll);
+            }
+        }
+        None
     }
 
     /// The central's issuance job for the paid offer (the same job for a repeated request).
@@ -663,10 +739,9 @@ impl EndorsementDesk {
                 Recovery::ReadChip => {
                     let p = self.paid(central, txn, order, &mut payment)?;
                     let job = self.job(central, txn, order, &p).ok()?;
-                    let shows = self
-                        .writer
-                        .read_back(&job.document_number)
-                        .is_ok_and(|on_chip| on_chip.iter().any(|e| job.is_on(e)));
+                    // The applicant has left: a permit no longer in the module cannot carry
+                    // what was not read back; one still there decides.
+                    let shows = self.read_back(txn, &job).unwrap_or(false);
                     job_made = Some(job);
                     self.go(txn, Move::ChipShows(shows)).is_ok()
                 }
@@ -676,10 +751,8 @@ impl EndorsementDesk {
                         Some(j) => j,
                         None => self.job(central, txn, order, &p).ok()?,
                     };
-                    if let Err(e) = self.confirm(central, &job, true) {
-                        tracing::warn!(txn, error = %e, "central: re-read not confirmed");
-                    }
-                    self.print_receipt(txn, order, &p, true)
+                    self.confirm(central, &job, true).ok()?;
+                    self.print_receipt(txn, order, &p, SlipKind::Issued)
                         && self.go(txn, Move::ReceiptPrinted).is_ok()
                 }
                 Recovery::RequestRefund => {
@@ -689,7 +762,7 @@ impl EndorsementDesk {
                         None => self.job(central, txn, order, &p).ok()?,
                     };
                     self.confirm(central, &job, false).ok()?;
-                    let _ = self.print_receipt(txn, order, &p, false);
+                    let _ = self.print_receipt(txn, order, &p, SlipKind::Refund);
                     self.go(txn, Move::RefundRequested).is_ok()
                 }
             };
@@ -714,8 +787,8 @@ impl EndorsementDesk {
         known.clone()
     }
 
-    /// The receipt (or the refund slip when `issued` is false).
-    fn print_receipt(&self, txn: &str, order: &Order, payment: &Payment, issued: bool) -> bool {
+    /// The receipt, the refund slip or the ask-staff slip.
+    fn print_receipt(&self, txn: &str, order: &Order, payment: &Payment, kind: SlipKind) -> bool {
         let o = &order.offer;
         let cat = &self.catalogue;
         let both = |zh: &str, en: &str| format!("{zh} {en}");
@@ -749,7 +822,7 @@ impl EndorsementDesk {
                 PayMethod::Qr => "扫码支付 QR payment".into(),
             },
             masked_reference: mask(payment.transaction_ref.as_deref().unwrap_or_default()),
-            issued,
+            kind,
         };
         let bytes = escpos::encode(&receipt::station_receipt(&slip), &self.profile);
         printing::print(&self.printer, txn, &bytes).is_ok()

@@ -9,13 +9,16 @@
 //! the session's business: once the applicant pays, the worker runs the durable transaction
 //! (`domain::endorsement`) to its end whatever happens on screen, and only reports.
 
+use std::fmt;
+
 use chrono::NaiveDate;
+use zeroize::Zeroize;
 
 use super::OutOfService;
 use super::idle::{Limit, Timeouts};
 use crate::domain::app_number::AppNumber;
 use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
-use crate::domain::identity::Identity;
+use crate::domain::identity::{Identity, mask};
 use crate::domain::permit::{self, PermitFacts, WindowReason};
 
 /// A service on the attract screen (which ones a station offers is configuration).
@@ -107,6 +110,10 @@ pub enum Outcome {
     Cancelled,
     /// The payment could not even be started (central or terminal unreachable): nothing taken.
     Unavailable,
+    /// Paid, or perhaps paid, and not finished here (the outcome of the payment or of the
+    /// writing is unknown, or the refund could not be requested yet): the transaction stays
+    /// in flight for staff and start-up recovery; the slip and the screen give the number.
+    NeedsStaff { printed: bool },
 }
 
 /// Why the session ended early or what went wrong, for a plain message on screen.
@@ -126,6 +133,8 @@ pub enum Notice {
     PaymentCancelled,
     /// Paid, not written: the money will be refunded.
     RefundRequested,
+    /// Not finished here; nothing is lost: ask staff with the number.
+    NeedsStaff,
     PrintFailed,
 }
 
@@ -181,8 +190,8 @@ pub enum Effect {
     PrintTrips(Box<TripsSlip>),
 }
 
-/// Everything the transaction needs.
-#[derive(Debug, Clone)]
+/// Everything the transaction needs. Personal data: `Debug` masked, wiped on drop.
+#[derive(Clone)]
 pub struct Order {
     pub offer: OfferLine,
     pub method: PayMethod,
@@ -191,12 +200,46 @@ pub struct Order {
     pub permit_number: String,
 }
 
-/// The remaining-trips slip.
-#[derive(Debug, Clone)]
+/// The remaining-trips slip. Personal data: `Debug` masked, wiped on drop.
+#[derive(Clone)]
 pub struct TripsSlip {
     pub name: String,
     pub permit_number: String,
     pub records: Vec<TripsLeft>,
+}
+
+impl fmt::Debug for Order {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Order")
+            .field("offer", &self.offer.offer_id)
+            .field("method", &self.method)
+            .field("permit_number", &mask(&self.permit_number))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Order {
+    fn drop(&mut self) {
+        self.id_number.zeroize();
+        self.name.zeroize();
+        self.permit_number.zeroize();
+    }
+}
+
+impl fmt::Debug for TripsSlip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TripsSlip")
+            .field("permit_number", &mask(&self.permit_number))
+            .field("records", &self.records.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for TripsSlip {
+    fn drop(&mut self) {
+        self.name.zeroize();
+        self.permit_number.zeroize();
+    }
 }
 
 /// The applicant's data for this visit; dropped (and wiped) at the end.
@@ -214,7 +257,8 @@ pub struct Visitor {
     pub progress: Option<Progress>,
     pub qr: Option<String>,
     pub outcome: Option<Outcome>,
-    pub records: Vec<TripsLeft>,
+    /// The permit's valid endorsements, once the central answered.
+    pub records: Option<Vec<TripsLeft>>,
 }
 
 impl Visitor {
@@ -232,7 +276,7 @@ impl Visitor {
             progress: None,
             qr: None,
             outcome: None,
-            records: Vec::new(),
+            records: None,
         }
     }
 
@@ -383,7 +427,7 @@ impl StationSession {
             Event::Offers(offers) => self.offers(offers),
             Event::Records(records) => {
                 if let (Step::Trips, Some(v)) = (self.step, &mut self.visitor) {
-                    v.records = records;
+                    v.records = Some(records);
                 }
             }
             Event::Choose(index) => {
@@ -410,12 +454,12 @@ impl StationSession {
             Event::Finished(outcome) => self.finished(outcome, &mut effects),
             Event::PrintTrips => {
                 if let (Step::Trips, Some(v)) = (self.step, &self.visitor)
-                    && let (Some(id), Some(p)) = (&v.identity, &v.permit)
+                    && let (Some(id), Some(p), Some(records)) = (&v.identity, &v.permit, &v.records)
                 {
                     effects.push(Effect::PrintTrips(Box::new(TripsSlip {
                         name: id.name.clone(),
                         permit_number: p.document_number.clone(),
-                        records: v.records.clone(),
+                        records: records.clone(),
                     })));
                 }
             }
@@ -424,6 +468,16 @@ impl StationSession {
     }
 
     fn card_inserted(&mut self, identity: Identity, effects: &mut Vec<Effect>) {
+        // A card placed on the services screen starts *Endorse now*, the common service, as
+        // the screen invites; out of service, or without that service, it is not read.
+        if self.step == Step::Services
+            && self.out_of_service.is_none()
+            && self.services.contains(&Service::Endorse)
+        {
+            self.notice = None;
+            self.visitor = Some(Visitor::new(Service::Endorse));
+            self.step = Step::IdCard;
+        }
         let (Step::IdCard, Some(v)) = (self.step, &mut self.visitor) else {
             return;
         };
@@ -544,6 +598,10 @@ impl StationSession {
             }
             Outcome::NotIssued { .. } => {
                 self.notice = Some(Notice::RefundRequested);
+                self.step = Step::Done;
+            }
+            Outcome::NeedsStaff { .. } => {
+                self.notice = Some(Notice::NeedsStaff);
                 self.step = Step::Done;
             }
             Outcome::Declined => {

@@ -3,7 +3,8 @@
 //! wire type. Errors say what the kiosk should do: a refusal with the central's reason, a
 //! payment not confirmed, a conflict with the central's records, the kiosk itself refused, or
 //! no answer (and then the
-//! endorsement "is not available at this machine right now" — never a guess).
+//! endorsement "is not available at this machine right now" — never a guess). Errors carry the
+//! status and the problem's title, never the body: they are logged.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,13 +33,9 @@ pub enum StationError {
     /// payment's state.
     #[error("the central's records conflict with the request: {0}")]
     Conflict(String),
-    /// Any other refusal, with the central's words.
-    #[error("the central refused with {status}: {title} {detail}")]
-    Refused {
-        status: u16,
-        title: String,
-        detail: String,
-    },
+    /// Any other refusal, with the title of the central's problem document.
+    #[error("the central refused with {status}: {title}")]
+    Refused { status: u16, title: String },
 }
 
 /// The station endpoints over one link.
@@ -149,21 +146,27 @@ impl StationClient {
                 .await
                 .map_err(|e| StationError::NoAnswer(e.to_string()))?;
             if (200..300).contains(&status) {
-                return serde_json::from_str(&text)
-                    .map_err(|e| StationError::NoAnswer(format!("{status}: {e}")));
+                // The error's position and kind only: serde's message can quote the body.
+                return serde_json::from_str(&text).map_err(|e| {
+                    StationError::NoAnswer(format!(
+                        "{status}: answer not in the contract ({:?} at line {} column {})",
+                        e.classify(),
+                        e.line(),
+                        e.column()
+                    ))
+                });
             }
-            let problem: Option<Problem> = serde_json::from_str(&text).ok();
-            let detail = problem.as_ref().map_or(text.clone(), |p| p.detail.clone());
+            // Only the problem's title goes into the error (and so into logs): a detail or a
+            // body that is not a problem document may echo what the kiosk sent.
+            let title = serde_json::from_str::<Problem>(&text)
+                .map(|p| p.title)
+                .unwrap_or_else(|_| "(no problem document)".into());
             Err(match status {
-                401 | 403 => StationError::NotThisKiosk(detail),
-                402 => StationError::NotPaid(detail),
-                409 => StationError::Conflict(detail),
-                500.. => StationError::NoAnswer(format!("{status}: {detail}")),
-                _ => StationError::Refused {
-                    status,
-                    title: problem.map(|p| p.title).unwrap_or_default(),
-                    detail,
-                },
+                401 | 403 => StationError::NotThisKiosk(format!("{status}: {title}")),
+                402 => StationError::NotPaid(title),
+                409 => StationError::Conflict(title),
+                500.. => StationError::NoAnswer(format!("{status}: {title}")),
+                _ => StationError::Refused { status, title },
             })
         })
     }

@@ -610,6 +610,7 @@ fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
         Some(N::PaymentDeclined) => NoticeKind::PaymentDeclined,
         Some(N::PaymentCancelled) => NoticeKind::PaymentCancelled,
         Some(N::RefundRequested) => NoticeKind::RefundRequested,
+        Some(N::NeedsStaff) => NoticeKind::NeedsStaff,
         Some(N::PrintFailed) => NoticeKind::ReceiptNotPrinted,
     }
 }
@@ -723,10 +724,12 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
             .and_then(|v| v.number.as_ref())
             .map_or("".into(), |n| n.as_str().into()),
     );
+    g.set_trips_loaded(visitor.is_some_and(|v| v.records.is_some()));
     g.set_trips(model(
         visitor
-            .map(|v| {
-                v.records
+            .and_then(|v| v.records.as_ref())
+            .map(|records| {
+                records
                     .iter()
                     .map(|r| TripsRow {
                         label: offer_label(cat, lang, &r.destination, &r.kind, &r.trips).into(),

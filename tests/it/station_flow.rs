@@ -343,19 +343,58 @@ fn a_payment_not_made_in_time_is_cancelled_and_nothing_is_written() {
     k.wait_until("the cancelled notice", |k| {
         notice(k) == NoticeKind::PaymentCancelled
     });
-    assert!(s.terminal.charges().is_empty());
+    assert_eq!(k.page(), Page::StationReview);
     assert!(s.writer.endorsements("C12345678").is_empty());
-    // The applicant may also give up: cancel while paying.
+    let store = store(k);
+    let txn = &store.endorsements_in_flight().expect("in flight");
+    assert!(txn.is_empty(), "settled: {txn:?}");
+    assert_eq!(store.endorsements_count().expect("count"), 1);
+}
+
+#[test]
+fn the_applicant_can_cancel_a_payment_not_yet_made() {
+    let central = central_with("127.0.0.1:0", &["--station-fault", "never-pays"]);
+    let s = on(&central, SimOutcome::Never, WriterScript::Succeed);
+    let k = &s.kiosk;
+    to_review(k);
     k.tap("pay-qr");
     assert_eq!(k.page(), Page::Paying);
+    k.wait_until("the QR", |k| {
+        k.window().global::<StationAdapter>().get_has_qr()
+    });
     k.tap("cancel-payment");
+    // The payment time limit is a minute: only the applicant's cancel ends it this soon.
     k.wait_until("the cancelled notice", |k| {
         k.page() == Page::StationReview && notice(k) == NoticeKind::PaymentCancelled
     });
     let store = store(k);
-    assert_eq!(store.endorsements_count().expect("count"), 2);
     assert!(
         store
+            .endorsements_in_flight()
+            .expect("in flight")
+            .is_empty()
+    );
+    assert_eq!(store.endorsements_count().expect("count"), 1);
+}
+
+#[test]
+fn a_card_declined_at_the_terminal_charges_nothing() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(
+        &central,
+        SimOutcome::Decline("insufficient funds".into()),
+        WriterScript::Succeed,
+    );
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-terminal");
+    k.wait_until("the declined notice", |k| {
+        notice(k) == NoticeKind::PaymentDeclined
+    });
+    assert!(s.terminal.charges().is_empty());
+    assert!(s.writer.endorsements("C12345678").is_empty());
+    assert!(
+        store(k)
             .endorsements_in_flight()
             .expect("in flight")
             .is_empty()
@@ -363,9 +402,32 @@ fn a_payment_not_made_in_time_is_cancelled_and_nothing_is_written() {
 }
 
 #[test]
-fn a_permit_pulled_during_writing_is_paid_not_issued_and_the_refund_requested() {
+fn a_writer_that_fails_after_writing_is_judged_by_the_chip() {
     let central = central_on("127.0.0.1:0");
-    let s = on(&central, SimOutcome::Approve, WriterScript::PermitRemoved);
+    let s = on(
+        &central,
+        SimOutcome::Approve,
+        WriterScript::FailAfterWriting,
+    );
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-terminal");
+    k.wait_for_page(Page::StationDone);
+    assert_eq!(notice(k), NoticeKind::None, "written: the re-read shows it");
+    let number = k.label("number");
+    let (state, journal) = transaction(k, &number);
+    assert_eq!(state, State::Printed);
+    assert!(
+        !journal.contains(&State::Written),
+        "the writer's failure was not taken as success"
+    );
+    assert_eq!(s.writer.endorsements("C12345678").len(), 1);
+}
+
+#[test]
+fn a_writer_that_writes_nothing_leads_to_the_refund() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Approve, WriterScript::FailBefore);
     let k = &s.kiosk;
     to_review(k);
     k.tap("pay-terminal");
@@ -379,6 +441,55 @@ fn a_permit_pulled_during_writing_is_paid_not_issued_and_the_refund_requested() 
     let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("slip");
     let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
     assert!(text.contains("refund"), "{text}");
+    let client = StationClient::new(central.link("TEST01")).expect("client");
+    assert!(
+        client
+            .records("C12345678")
+            .expect("records")
+            .endorsements
+            .is_empty()
+    );
+}
+
+#[test]
+fn no_issuance_job_for_a_paid_endorsement_leaves_it_to_staff() {
+    let central = central_with("127.0.0.1:0", &["--station-fault", "issuance-error"]);
+    let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-terminal");
+    k.wait_for_page(Page::StationDone);
+    assert_eq!(notice(k), NoticeKind::NeedsStaff);
+    let number = k.label("number");
+    assert_eq!(transaction(k, &number).0, State::PaidNotIssued);
+    assert!(s.writer.endorsements("C12345678").is_empty());
+    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("slip");
+    let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
+    assert!(text.contains("show this slip to staff"), "{text}");
+}
+
+#[test]
+fn a_permit_pulled_during_writing_is_left_to_staff_with_nothing_concluded() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Approve, WriterScript::PermitRemoved);
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-terminal");
+    k.wait_for_page(Page::StationDone);
+    assert_eq!(notice(k), NoticeKind::NeedsStaff);
+    let number = k.label("number");
+    assert_eq!(s.terminal.charges().len(), 1, "charged once");
+    // Whether it was written is unknown: neither verified nor refunded, still in flight for
+    // staff and the next start, and counted on the technician screen.
+    let (state, journal) = transaction(k, &number);
+    assert_eq!(state, State::Issuing);
+    assert!(!journal.contains(&State::PaidNotIssued), "{journal:?}");
+    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("slip");
+    let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
+    assert!(
+        text.contains("show this slip to staff") && text.contains(&number),
+        "{text}"
+    );
     let client = StationClient::new(central.link("TEST01")).expect("client");
     assert!(
         client

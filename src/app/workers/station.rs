@@ -16,7 +16,8 @@ use crate::flow::station::{Event, Order, TripsSlip};
 /// What the core asks of the station thread; the number is the visit.
 #[derive(Debug)]
 pub enum StationCommand {
-    FindPermit(u64, Box<Identity>),
+    /// With the visit's own stop flag: set, the search for this visit's permit ends.
+    FindPermit(u64, Box<Identity>, Arc<AtomicBool>),
     Offers {
         visit: u64,
         id_number: String,
@@ -30,13 +31,11 @@ pub enum StationCommand {
     PrintTrips(u64, Box<TripsSlip>),
 }
 
-/// The core's hold on the station thread. The core clears a flag when it sends the command the
-/// flag belongs to, so a cancellation tapped before the thread picks the command up counts.
+/// The core's hold on the station thread. The core clears the payment flag when it sends the
+/// payment's command, so a cancellation tapped before the thread picks the command up counts.
 #[derive(Clone)]
 pub struct StationHandle {
     pub commands: Sender<StationCommand>,
-    /// Set: stop waiting for a permit (the visit ended).
-    pub stop_permit: Arc<AtomicBool>,
     /// Set: the applicant gave up paying.
     pub cancel_payment: Arc<AtomicBool>,
 }
@@ -46,7 +45,6 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
     let (commands, rx) = mpsc::channel();
     let handle = StationHandle {
         commands,
-        stop_permit: Arc::default(),
         cancel_payment: Arc::default(),
     };
     let flags = handle.clone();
@@ -55,7 +53,7 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
         desk.recover();
         while let Ok(command) = rx.recv() {
             let visit = match &command {
-                StationCommand::FindPermit(v, _)
+                StationCommand::FindPermit(v, _, _)
                 | StationCommand::Offers { visit: v, .. }
                 | StationCommand::Records { visit: v, .. }
                 | StationCommand::Endorse(v, _)
@@ -65,8 +63,8 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
                 let _ = tx.send(Inbound::Station { visit, event });
             };
             match command {
-                StationCommand::FindPermit(_, identity) => {
-                    desk.find_permit(&identity, &flags.stop_permit, &mut report);
+                StationCommand::FindPermit(_, identity, stop) => {
+                    desk.find_permit(&identity, &stop, &mut report);
                 }
                 StationCommand::Offers {
                     id_number,

@@ -180,8 +180,18 @@ pub struct StationReceipt {
     pub method: String,
     /// The payment network's reference, masked.
     pub masked_reference: String,
-    /// False: paid but not written; the slip says the money will be refunded.
-    pub issued: bool,
+    pub kind: SlipKind,
+}
+
+/// What a station receipt is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlipKind {
+    /// Written and verified: the receipt.
+    Issued,
+    /// Paid and not written: the refund is requested.
+    Refund,
+    /// Paid (or maybe paid) and not finished here: staff finish it with this number.
+    AskStaff,
 }
 
 fn yuan(fen: u64) -> String {
@@ -196,18 +206,20 @@ fn station_header(r: &mut Receipt, site: &str, device_id: &str, zh: &str, en: &s
         .push(Block::Rule);
 }
 
-/// The endorsement receipt (or, for a paid transaction that could not be written, the refund
-/// slip), in both languages, ending with the reminder to take both cards.
+/// The endorsement receipt, or for a paid transaction that was not written the refund slip, or
+/// for one not finished here the ask-staff slip; in both languages, ending with the reminder to
+/// take both cards.
 pub fn station_receipt(slip: &StationReceipt) -> Receipt {
     let mut r = Receipt::default();
-    let (zh, en) = if slip.issued {
-        ("自助签注回执", "Endorsement receipt")
-    } else {
-        (
+    let (zh, en) = match slip.kind {
+        SlipKind::Issued => ("自助签注回执", "Endorsement receipt"),
+        SlipKind::Refund => (
             "签注未写入 · 退款凭条",
             "Endorsement not written · refund slip",
-        )
+        ),
+        SlipKind::AskStaff => ("请联系工作人员", "Please ask staff"),
     };
+    let issued = slip.kind == SlipKind::Issued;
     station_header(&mut r, &slip.site, &slip.device_id, zh, en);
     r.text(format!("姓名 Name: {}", slip.name))
         .text(format!("身份证 ID: {}", slip.masked_id))
@@ -232,7 +244,7 @@ pub fn station_receipt(slip: &StationReceipt) -> Receipt {
             line.stay_days
         ))
         .text(format!("  费用 Fee: {}", yuan(line.fee_fen)));
-        if line.cancelled_previous && slip.issued {
+        if line.cancelled_previous && issued {
             r.text(format!(
                 "  原{}签注已作废 The previous endorsement for {} was cancelled",
                 line.destination, line.destination
@@ -255,12 +267,19 @@ pub fn station_receipt(slip: &StationReceipt) -> Receipt {
         .push(Block::Code128(slip.number.clone()))
         .push(Block::Qr(slip.number.clone()))
         .push(Block::Rule);
-    if slip.issued {
-        r.text("电子发票：凭受理编号在出入境管理部门网站或窗口开具。")
-            .text("Fiscal invoice: ask at a window or on the administration's website with the acceptance number.");
-    } else {
-        r.text("签注未写入，已申请原路退款；请保留本凭条并到窗口咨询。")
-            .text("Nothing was written: the refund to your payment has been requested. Keep this slip and ask at a window.");
+    match slip.kind {
+        SlipKind::Issued => {
+            r.text("电子发票：凭受理编号在出入境管理部门网站或窗口开具。")
+                .text("Fiscal invoice: ask at a window or on the administration's website with the acceptance number.");
+        }
+        SlipKind::Refund => {
+            r.text("签注未写入，已申请原路退款；请保留本凭条并到窗口咨询。")
+                .text("Nothing was written: the refund to your payment has been requested. Keep this slip and ask at a window.");
+        }
+        SlipKind::AskStaff => {
+            r.text("本次签注未能在本机完成，您的付款已按上述编号记录，不会丢失。请持本凭条联系工作人员。")
+                .text("The endorsement could not be finished at this machine. Your payment is recorded under the number above and is not lost: show this slip to staff.");
+        }
     }
     r.styled("请取回通行证和身份证。", Align::Left, false, true)
         .styled(
@@ -341,7 +360,7 @@ mod tests {
 mod station_tests {
     use super::*;
 
-    fn slip(issued: bool) -> StationReceipt {
+    fn slip(kind: SlipKind) -> StationReceipt {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         StationReceipt {
             site: "思明派出所".into(),
@@ -363,13 +382,13 @@ mod station_tests {
             }],
             method: "银行卡 Bank card".into(),
             masked_reference: "SIM****0001".into(),
-            issued,
+            kind,
         }
     }
 
     #[test]
     fn the_receipt_has_the_line_fee_total_number_and_the_reminder() {
-        let s = slip(true);
+        let s = slip(SlipKind::Issued);
         let r = station_receipt(&s);
         let all = r.texts().collect::<Vec<_>>().join("\n");
         for needle in [
@@ -391,7 +410,7 @@ mod station_tests {
 
     #[test]
     fn the_refund_slip_says_nothing_was_written_and_cancels_nothing() {
-        let r = station_receipt(&slip(false));
+        let r = station_receipt(&slip(SlipKind::Refund));
         let all = r.texts().collect::<Vec<_>>().join("\n");
         assert!(
             all.contains("refund") && all.contains("Nothing was written"),
@@ -399,5 +418,15 @@ mod station_tests {
         );
         assert!(!all.contains("was cancelled"), "{all}");
         assert!(!all.contains("Fiscal invoice"), "{all}");
+        let r = station_receipt(&slip(SlipKind::AskStaff));
+        let all = r.texts().collect::<Vec<_>>().join("\n");
+        assert!(
+            all.contains("show this slip to staff") && all.contains("PS0126113000001K"),
+            "{all}"
+        );
+        assert!(
+            !all.contains("refund") && !all.contains("was cancelled"),
+            "{all}"
+        );
     }
 }

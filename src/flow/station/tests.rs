@@ -286,6 +286,11 @@ fn remaining_trips_reads_the_permit_then_the_records() {
         trips_left: Some(1),
         valid_until: NaiveDate::from_ymd_opt(2027, 6, 1).unwrap(),
     };
+    let effects = s.handle(Event::PrintTrips, 4 * S);
+    assert!(
+        effects.is_empty(),
+        "nothing to print before the records arrive"
+    );
     s.handle(Event::Records(vec![record.clone()]), 4 * S);
     let effects = s.handle(Event::PrintTrips, 5 * S);
     let [Effect::PrintTrips(slip)] = effects.as_slice() else {
@@ -307,4 +312,55 @@ fn services_not_configured_and_out_of_service_take_no_one() {
     s.handle(Event::Availability(Some(OutOfService::StorageFull)), S);
     s.handle(Event::Service(Service::RemainingTrips), S);
     assert_eq!(s.step(), Step::Services);
+}
+
+#[test]
+fn a_card_placed_on_the_services_screen_starts_endorse_now() {
+    let mut s = session();
+    let effects = s.handle(Event::CardInserted(sample_identities(today()).remove(0)), S);
+    assert!(
+        matches!(effects.as_slice(), [Effect::FindPermit(_)]),
+        "{effects:?}"
+    );
+    assert_eq!(s.step(), Step::Permit);
+    assert_eq!(s.visitor().map(|v| v.service), Some(Service::Endorse));
+}
+
+#[test]
+fn a_transaction_left_to_staff_ends_on_the_done_page_with_its_notice() {
+    let mut s = at_review();
+    s.handle(Event::Pay(PayMethod::Terminal), 8 * S);
+    s.handle(
+        Event::Progress(Progress::Opened(
+            crate::domain::app_number::AppNumber::compose("TEST01", today(), 1),
+        )),
+        9 * S,
+    );
+    s.handle(
+        Event::Finished(Outcome::NeedsStaff { printed: true }),
+        10 * S,
+    );
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Done, Some(&Notice::NeedsStaff))
+    );
+    assert!(
+        s.visitor().and_then(|v| v.number.as_ref()).is_some(),
+        "the number stays on screen"
+    );
+}
+
+#[test]
+fn orders_do_not_show_their_numbers_in_debug_output() {
+    let order = Order {
+        offer: offer("hk", "3m1", 1500),
+        method: PayMethod::Qr,
+        id_number: "350203199204180025".into(),
+        name: "曾小芳".into(),
+        permit_number: "C12345678".into(),
+    };
+    let text = format!("{order:?}");
+    for secret in ["350203199204180025", "曾小芳", "C12345678"] {
+        assert!(!text.contains(secret), "{text}");
+    }
 }
