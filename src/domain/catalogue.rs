@@ -62,7 +62,22 @@ pub struct TripOption {
     pub code: String,
     pub zh: String,
     pub en: String,
+    /// Yuan.
     pub fee: u32,
+    /// Validity in months.
+    pub months: u32,
+    /// Multiple trips (its fee is its validity's tier, [`FeeTier`]).
+    pub multiple: bool,
+}
+
+/// The fee of multiple-trip endorsements valid up to `up_to_months` (none: any longer).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeTier {
+    pub up_to_months: Option<u32>,
+    /// Yuan.
+    pub fee: u32,
+    pub source: String,
 }
 
 /// An endorsement kind for some destinations, as a dated rule: where it comes from, since when
@@ -146,6 +161,8 @@ pub struct Catalogue {
     pub trips: Vec<TripOption>,
     pub endorsements: Vec<EndorsementKind>,
     pub green_channel: Vec<GreenChannelReason>,
+    /// Ordered by `up_to_months`, the open-ended tier last.
+    pub multiple_fee_tiers: Vec<FeeTier>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -158,6 +175,8 @@ pub enum CatalogueError {
         code: String,
         place: String,
     },
+    #[error("trip option `{code}` costs {fee} yuan, but its fee tier says {tier}")]
+    FeeTier { code: String, fee: u32, tier: u32 },
 }
 
 const BUILTIN: &str = include_str!("../../assets/catalogue.toml");
@@ -171,7 +190,30 @@ impl Catalogue {
     pub fn from_toml(text: &str) -> Result<Catalogue, CatalogueError> {
         let catalogue: Catalogue = toml::from_str(text)?;
         catalogue.check_references()?;
+        catalogue.check_fee_tiers()?;
         Ok(catalogue)
+    }
+
+    /// The fee of a multiple-trip endorsement valid for `months`, from the tiers.
+    pub fn multiple_fee(&self, months: u32) -> Option<u32> {
+        self.multiple_fee_tiers
+            .iter()
+            .find(|t| t.up_to_months.is_none_or(|up_to| months <= up_to))
+            .map(|t| t.fee)
+    }
+
+    fn check_fee_tiers(&self) -> Result<(), CatalogueError> {
+        for t in self.trips.iter().filter(|t| t.multiple) {
+            let tier = self.multiple_fee(t.months).unwrap_or(0);
+            if tier != t.fee {
+                return Err(CatalogueError::FeeTier {
+                    code: t.code.clone(),
+                    fee: t.fee,
+                    tier,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn check_references(&self) -> Result<(), CatalogueError> {
@@ -317,6 +359,39 @@ mod tests {
         assert!(matches!(
             Catalogue::from_toml(&broken),
             Err(CatalogueError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn multiple_trip_fees_follow_their_validity_tier() {
+        let cat = Catalogue::builtin();
+        let fee = |months| cat.multiple_fee(months);
+        assert_eq!(
+            [fee(3), fee(12), fee(13), fee(24), fee(30), fee(36), fee(60)],
+            [
+                Some(80),
+                Some(80),
+                Some(120),
+                Some(120),
+                Some(160),
+                Some(240),
+                Some(240)
+            ]
+        );
+        for (code, yuan) in [("3mM", 80), ("1yM", 80), ("2yM", 120), ("3yM", 240)] {
+            assert_eq!(cat.trip(code).map(|t| t.fee), Some(yuan), "{code}");
+        }
+        let taiwan_family = cat.endorsement("taiwan", "T").expect("T");
+        assert!(taiwan_family.trips.iter().any(|t| t == "3yM"));
+        // A set whose multiple-trip fee contradicts its tier is refused.
+        let wrong = BUILTIN.replace(
+            "code = \"2yM\"\nzh = \"两年多次\"\nen = \"2 years, multiple trips\"\nfee = 120",
+            "code = \"2yM\"\nzh = \"两年多次\"\nen = \"2 years, multiple trips\"\nfee = 80",
+        );
+        assert_ne!(wrong, BUILTIN, "the test edits the catalogue");
+        assert!(matches!(
+            Catalogue::from_toml(&wrong),
+            Err(CatalogueError::FeeTier { tier: 120, .. })
         ));
     }
 }

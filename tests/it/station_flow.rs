@@ -283,6 +283,17 @@ fn an_endorsement_is_chosen_paid_written_verified_and_printed() {
     );
     k.tap("next");
     assert_eq!(k.page(), Page::Services);
+
+    // A second Hong Kong endorsement would replace the one just written: the offer says so.
+    k.tap("service-endorse");
+    k.tap(&format!("demo-card-{ZENG}"));
+    k.wait_for_page(Page::Choose);
+    let i = hk_g_3m1(k);
+    assert!(
+        k.label(&format!("offer-{i}")).contains("现有的该地签注将作废"),
+        "{}",
+        k.label(&format!("offer-{i}"))
+    );
 }
 
 #[test]

@@ -133,16 +133,6 @@ fn not_yours(device: &Device, claimed: &str) -> Option<Response> {
     })
 }
 
-/// Months a trip option is valid for (`3m1` → 3, `1y2` → 12).
-fn months(trips: &str) -> u32 {
-    let digits: String = trips.chars().take_while(char::is_ascii_digit).collect();
-    let n: u32 = digits.parse().unwrap_or(0);
-    match trips[digits.len()..].chars().next() {
-        Some('y') => n * 12,
-        _ => n,
-    }
-}
-
 pub async fn documents(Extension(_station): Extension<Station>, body: String) -> Response {
     let query: DocumentsQuery = match parse(&body, "Documents query") {
         Ok(q) => q,
@@ -265,10 +255,14 @@ pub async fn eligibility(
                     kind: kind.code.clone(),
                     trips: trips.clone(),
                     valid_from: date(today()),
-                    valid_until: date(today() + Months::new(months(trips))),
+                    valid_until: date(today() + Months::new(option.months)),
                     stay_days: 7,
                     fee_fen: u64::from(option.fee) * 100,
-                    cancels_current: false,
+                    // One valid endorsement per destination: a new one replaces it.
+                    cancels_current: book
+                        .records
+                        .get(&request.permit_number)
+                        .is_some_and(|held| held.iter().any(|r| r.destination == destination)),
                 };
                 book.offers.insert(offer.offer_id.clone(), offer.clone());
                 offers.push(offer);
@@ -601,10 +595,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trip_options_read_as_months_and_trips() {
-        assert_eq!(months("3m1"), 3);
-        assert_eq!(months("1y2"), 12);
-        assert_eq!(months("6m1"), 6);
+    fn trip_options_read_as_trips() {
         assert_eq!(trips_left("3m2"), Some(2));
         assert_eq!(trips_left("1yM"), None);
     }
