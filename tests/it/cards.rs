@@ -28,12 +28,12 @@ use kiosk::domain::samples::sample_identities;
 
 use crate::support;
 
-const ID_READER: &str = "Virtual PCD 00 00";
-const CHIP_READER: &str = "Virtual PCD 00 01";
+pub const ID_READER: &str = "Virtual PCD 00 00";
+pub const CHIP_READER: &str = "Virtual PCD 00 01";
 
 /// Waits for the other card tests to finish and for vpcd to have seen their cards go: a card
 /// connecting before vpcd noticed the last one's socket close waits in the listen backlog.
-fn vpcd_turn() -> MutexGuard<'static, ()> {
+pub fn vpcd_turn() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
     let turn = TURN.lock().unwrap_or_else(|p| p.into_inner());
     let mut monitor = Monitor::new();
@@ -42,19 +42,19 @@ fn vpcd_turn() -> MutexGuard<'static, ()> {
     turn
 }
 
-fn pki() -> &'static TestPki {
+pub fn pki() -> &'static TestPki {
     static PKI: OnceLock<TestPki> = OnceLock::new();
     PKI.get_or_init(|| TestPki::generate("Kiosk Test CSCA").expect("test PKI"))
 }
 
-fn today() -> chrono::NaiveDate {
+pub fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
 
 /// Puts a card on vpcd slot `slot` and waits until pcscd shows it. Now and then vpcd leaves a
 /// new card's connection unaccepted after the previous card left (seen a few times in a
 /// hundred insertions, never with real readers); such a card is taken off and put back.
-fn insert(slot: u16, card: impl Fn() -> Box<dyn VirtualCard>) -> vpcd::Inserted {
+pub fn insert(slot: u16, card: impl Fn() -> Box<dyn VirtualCard>) -> vpcd::Inserted {
     let reader = if slot == 0 { ID_READER } else { CHIP_READER };
     let mut monitor = Monitor::new();
     for _ in 0..4 {
@@ -81,7 +81,7 @@ fn insert(slot: u16, card: impl Fn() -> Box<dyn VirtualCard>) -> vpcd::Inserted 
     }
     panic!("{reader}: vpcd never took the card");
 }
-fn id_card(sample: usize) -> Box<dyn VirtualCard> {
+pub fn id_card(sample: usize) -> Box<dyn VirtualCard> {
     let person = &sample_identities(today())[sample];
     Box::new(IdModuleCard::new(
         encode_text_block(person),

@@ -36,7 +36,7 @@ struct Station {
     kiosk: Kiosk,
     terminal: SimTerminal,
     writer: SimWriter,
-    _permits: SimPermitSlot,
+    _permits: Option<SimPermitSlot>,
 }
 
 fn station_kiosk(
@@ -64,12 +64,40 @@ fn station_kiosk_on(
 ) -> Station {
     let today = chrono::Local::now().date_naive();
     let (reader, slot) = sim_permit_reader(today);
+    station_kiosk_with(
+        Box::new(reader),
+        None,
+        Some(slot),
+        data,
+        link,
+        writer,
+        terminal,
+        payment_timeout,
+    )
+}
+
+/// A station kiosk with these readers: the simulated ones with their sample cards, or real
+/// PC/SC ones (no sample cards then).
+#[allow(clippy::too_many_arguments)]
+fn station_kiosk_with(
+    permit: Box<dyn kiosk::devices::card::permit::PermitReader>,
+    card: Option<Box<dyn kiosk::devices::card::CardReader>>,
+    slot: Option<SimPermitSlot>,
+    data: Option<tempfile::TempDir>,
+    link: Link,
+    writer: SimWriter,
+    terminal: SimOutcome,
+    payment_timeout: Duration,
+) -> Station {
     let terminal = SimTerminal::new(terminal);
     let kiosk = demo_kiosk_with_options(Options {
         data,
+        card,
         station: Some(app::Station {
-            permit: Box::new(reader),
-            demo_permits: Some(Box::new(slot.clone())),
+            permit,
+            demo_permits: slot
+                .clone()
+                .map(|s| Box::new(s) as Box<dyn kiosk::devices::card::DemoCards>),
             terminal: Box::new(terminal.clone()),
             writer: Box::new(writer.clone()),
             central: Some(StationClient::new(link).expect("client")),
@@ -290,7 +318,8 @@ fn an_endorsement_is_chosen_paid_written_verified_and_printed() {
     k.wait_for_page(Page::Choose);
     let i = hk_g_3m1(k);
     assert!(
-        k.label(&format!("offer-{i}")).contains("现有的该地签注将作废"),
+        k.label(&format!("offer-{i}"))
+            .contains("现有的该地签注将作废"),
         "{}",
         k.label(&format!("offer-{i}"))
     );
@@ -779,4 +808,61 @@ fn transactions_a_power_cut_left_in_flight_are_settled_at_the_next_start() {
         (records[0].destination.as_str(), records[0].trips.as_str()),
         (offers[3].destination.as_str(), offers[3].trips.as_str())
     );
+}
+
+#[test]
+fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
+    use crate::cards::{CHIP_READER, ID_READER, id_card, insert, pki, today, vpcd_turn};
+    use kiosk::dev::vcard::emrtd::Quirks;
+    use kiosk::dev::vcard::samples;
+    use kiosk::devices::card::emrtd::chip::ExtendedLength;
+    use kiosk::devices::card::idcard::idmodule::PseudoApdu;
+    use kiosk::devices::card::permit::PcscPermitReader;
+    use kiosk::devices::card::readers::pcsc_id::PcscIdReader;
+
+    let _turn = vpcd_turn();
+    let central = central_on("127.0.0.1:0");
+    let id_reader = PcscIdReader::new(Some(ID_READER.into()), PseudoApdu::default(), today, None);
+    let permit_reader = PcscPermitReader::new(
+        Some(CHIP_READER.into()),
+        vec![pki().csca.clone()],
+        ExtendedLength::Auto,
+    );
+    let s = station_kiosk_with(
+        Box::new(permit_reader),
+        Some(Box::new(id_reader)),
+        None,
+        None,
+        central.link("TEST01"),
+        SimWriter::new(WriterScript::Succeed, false),
+        SimOutcome::Approve,
+        Duration::from_secs(60),
+    );
+    let k = &s.kiosk;
+    k.tap("service-endorse");
+    // 曾小芳's ID card module and her permit's chip (BAC, secure messaging, EF.SOD signed by
+    // the test CSCA the permit reader is configured with) on vpcd's two readers.
+    let id = insert(0, || id_card(ZENG));
+    k.wait_for_page(Page::Permit);
+    let permit = insert(1, || Box::new(samples::permit(pki(), Quirks::default())));
+    k.wait_for_page(Page::Choose);
+    let i = hk_g_3m1(k);
+    k.tap(&format!("offer-{i}"));
+    k.tap("next");
+    k.tap("pay-terminal");
+    k.wait_for_page(Page::StationDone);
+    assert_eq!(notice(k), NoticeKind::None);
+    let number = k.label("number");
+    assert_eq!(transaction(k, &number).0, State::Printed);
+    assert_eq!(s.terminal.charges(), [(number.clone(), 1500)]);
+    assert_eq!(s.writer.endorsements(samples::PERMIT.0).len(), 1);
+    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("receipt");
+    let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
+    assert!(
+        text.contains("曾小芳") && text.contains("C123*5678"),
+        "{text}"
+    );
+    k.tap("finish");
+    permit.remove();
+    id.remove();
 }

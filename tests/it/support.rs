@@ -69,10 +69,13 @@ pub struct Options {
     pub station: Option<app::Station>,
     /// A data directory prepared by the test (a store left as a crash left it).
     pub data: Option<tempfile::TempDir>,
+    /// Another ID card reader than the simulated one (no sample cards then).
+    pub card: Option<Box<dyn kiosk::devices::card::CardReader>>,
 }
 
-pub fn demo_kiosk_with_options(options: Options) -> Kiosk {
-    kiosk_with_devices(demo_printer, None, None, options)
+pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
+    let card = options.card.take();
+    kiosk_with_devices(demo_printer, None, card, options)
 }
 
 fn kiosk_with_devices(
