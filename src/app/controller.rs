@@ -22,7 +22,8 @@ use super::technician::{self, Verdict};
 use super::workers::{self, CameraCommand, Inbound, PreviewSlot, StationCommand, StationHandle};
 use crate::devices::card::{CardEvent, DemoCards};
 use crate::flow::station::{
-    self, Effect as StationEffect, Event as StationEvent, PayMethod, Service, StationSession,
+    self, Effect as StationEffect, Event as StationEvent, KeyEdit, PayMethod, Service,
+    StationSession,
 };
 use crate::flow::{Edit, Effect, Event, OutOfService, Session, Step};
 use crate::sync::fleet::{Live, Settings as CentralSettings};
@@ -64,6 +65,8 @@ pub enum Input {
     ChooseOffer(usize),
     Pay(PayMethod),
     PrintTrips,
+    /// Station kiosk: the permit's number and expiry typed on the keypad.
+    Key(KeyEdit),
     /// Demo mode: put sample permit `n` on the simulated permit reader / take it off.
     InsertDemoPermit(usize),
     RemoveDemoPermit,
@@ -232,6 +235,7 @@ impl Controller {
             Input::ChooseOffer(index) => self.station_event(StationEvent::Choose(index)),
             Input::Pay(method) => self.station_event(StationEvent::Pay(method)),
             Input::PrintTrips => self.station_event(StationEvent::PrintTrips),
+            Input::Key(edit) => self.station_event(StationEvent::KeyEdit(edit)),
             Input::InsertDemoPermit(index) => {
                 if let Some(demo) = self
                     .station
@@ -401,6 +405,10 @@ impl Controller {
             StationEffect::FindPermit(identity) => {
                 st.permit_stop = Default::default();
                 StationCommand::FindPermit(visit, identity, st.permit_stop.clone())
+            }
+            StationEffect::ReadPermit(key) => {
+                st.permit_stop = Default::default();
+                StationCommand::ReadPermit(visit, key, st.permit_stop.clone())
             }
             StationEffect::AskOffers {
                 id_number,

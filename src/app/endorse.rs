@@ -67,6 +67,17 @@ struct TxnBody {
 /// Reads of the chip before its state is left unknown.
 const READ_BACK_TRIES: u32 = 3;
 
+/// How a permit read ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Read (or refused for a reason), and reported.
+    Done,
+    /// None of the keys opens the chip: not reported.
+    NoKeyOpens,
+    /// The visit ended.
+    Stopped,
+}
+
 /// Rounds of cancelling a payment whose outcome stays unknown before staff take over.
 const MAX_CANCEL_TRIES: u32 = 5;
 
@@ -153,32 +164,57 @@ impl EndorsementDesk {
             })
             .collect();
         if keys.is_empty() {
-            let booklet = permits().any(|d| d.form == DocumentForm::Booklet);
-            tracing::info!(booklet, "permit: no card permit on record");
-            report(Event::PermitRefused(if booklet {
-                WindowReason::NotCardPermit
-            } else {
-                WindowReason::NoPermitOnRecord
-            }));
+            // A new permit the records do not show yet, or only a booklet on record: the
+            // applicant types the card's number and expiry.
+            tracing::info!("permit: no card permit on record, asking for the printed data");
+            report(Event::KeysNeeded);
             return;
         }
+        if self.read_permit(&keys, stop, report) == Read::NoKeyOpens {
+            tracing::info!(keys = keys.len(), "permit: no key on record opens the chip");
+            report(Event::KeysNeeded);
+        }
+    }
+
+    /// Waits for the permit and reads it with the key the applicant typed. A typed key that
+    /// does not open it, with the ID card's birth date, is not this person's permit.
+    pub fn read_typed(
+        &mut self,
+        key: &AccessKey,
+        stop: &AtomicBool,
+        report: &mut dyn FnMut(Event),
+    ) {
+        if self.read_permit(std::slice::from_ref(key), stop, report) == Read::NoKeyOpens {
+            tracing::info!("permit: the typed key does not open the chip");
+            report(Event::PermitRefused(WindowReason::NotTheHolder));
+        }
+    }
+
+    /// Waits for a permit on the reader and reads it with the first of `keys` that opens it,
+    /// reporting progress and the outcome (except when no key opens it: the caller decides).
+    fn read_permit(
+        &mut self,
+        keys: &[AccessKey],
+        stop: &AtomicBool,
+        report: &mut dyn FnMut(Event),
+    ) -> Read {
         let today = Local::now().date_naive();
         loop {
             report(Event::Permit(PermitProgress::Waiting));
             while !self.permit.present() {
                 if stop.load(Ordering::Relaxed) {
-                    return;
+                    return Read::Stopped;
                 }
                 sleep(self.poll);
             }
             report(Event::Permit(PermitProgress::Reading));
             let mut removed = false;
-            for key in &keys {
+            for key in keys {
                 match self.permit.read(key, today) {
                     Ok(facts) => {
                         tracing::info!(kind = ?facts.kind, verdict = ?facts.verdict, "permit: read");
                         report(Event::PermitRead(facts));
-                        return;
+                        return Read::Done;
                     }
                     Err(CardError::AccessDenied(_)) => continue,
                     Err(CardError::Removed | CardError::NoCard) => {
@@ -188,19 +224,17 @@ impl EndorsementDesk {
                     Err(e) => {
                         tracing::warn!(error = %e, "permit: unreadable");
                         report(Event::PermitRefused(WindowReason::PermitUnreadable));
-                        return;
+                        return Read::Done;
                     }
                 }
             }
+            // BAC keys are the document's own data: a chip none of them opens is another
+            // document than the keys describe.
             if !removed {
-                // None of the holder's documents on record opens it: BAC keys are the holder's
-                // own document data, so this permit is someone else's.
-                tracing::info!(keys = keys.len(), "permit: no key on record opens the chip");
-                report(Event::PermitRefused(WindowReason::NotTheHolder));
-                return;
+                return Read::NoKeyOpens;
             }
             if stop.load(Ordering::Relaxed) {
-                return;
+                return Read::Stopped;
             }
         }
     }

@@ -111,8 +111,6 @@ pub enum WindowReason {
     CardExpired,
     /// Under 16: a guardian applies with them at a window.
     UnderAge,
-    /// The central has no valid card permit on record for this person.
-    NoPermitOnRecord,
     /// The document on the reader is not a card permit (booklet, passport, other card).
     NotCardPermit,
     PermitExpired,

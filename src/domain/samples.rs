@@ -115,13 +115,17 @@ pub fn sample_identities(_today: NaiveDate) -> Vec<Identity> {
 pub struct SamplePermit {
     pub holder_id_number: String,
     pub facts: PermitFacts,
+    /// Whether the development central has it on record (a permit it does not know makes the
+    /// kiosk ask for the number and expiry on the keypad).
+    pub on_record: bool,
 }
 
 /// Synthetic card permits: 曾小芳's Hong Kong/Macau permit (valid; the virtual chip of
-/// `dev::vcard` carries the same data), 单建国's expired one, 吕思远's Taiwan permit.
+/// `dev::vcard` carries the same data), 单建国's expired one, 吕思远's Taiwan permit, and 单建国's
+/// new permit, which the central has no record of yet.
 pub fn sample_permits(today: NaiveDate) -> Vec<SamplePermit> {
     let people = sample_identities(today);
-    let permit = |who: usize, kind, number: &str, expiry| SamplePermit {
+    let permit = |who: usize, kind, number: &str, expiry, on_record| SamplePermit {
         holder_id_number: people[who].id_number.clone(),
         facts: PermitFacts {
             kind,
@@ -131,10 +135,12 @@ pub fn sample_permits(today: NaiveDate) -> Vec<SamplePermit> {
             chinese_name: Some(people[who].name.clone()),
             verdict: ChipVerdict::Verified,
         },
+        on_record,
     };
     vec![
-        permit(0, PermitKind::HkMacau, "C12345678", date(2031, 1, 1)),
-        permit(1, PermitKind::HkMacau, "C23456789", date(2025, 6, 30)),
-        permit(2, PermitKind::Taiwan, "T34567890", date(2030, 7, 1)),
+        permit(0, PermitKind::HkMacau, "C12345678", date(2031, 1, 1), true),
+        permit(1, PermitKind::HkMacau, "C23456789", date(2025, 6, 30), true),
+        permit(2, PermitKind::Taiwan, "T34567890", date(2030, 7, 1), true),
+        permit(1, PermitKind::HkMacau, "C45678901", date(2035, 1, 1), false),
     ]
 }

@@ -1,7 +1,8 @@
 //! The police-station endorsement session as a pure state machine, beside the hall's
 //! (`flow::Session`): `(state, event, now) -> effects`, time as an input.
 //!
-//! services → ID card → card permit (keys from the central's record, chip read, holder check)
+//! services → ID card → card permit (keys from the central's record, else typed on the keypad;
+//! chip read, holder check)
 //! → offers from the central → choose → review → pay → write and verify → receipt → services.
 //! *Remaining trips* takes the same way to the permit, then shows the permit's valid
 //! endorsements. The session decides what the applicant sees and asks the core for the outside
@@ -19,7 +20,7 @@ use super::idle::{Limit, Timeouts};
 use crate::domain::app_number::AppNumber;
 use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
 use crate::domain::identity::{Identity, mask};
-use crate::domain::permit::{self, PermitFacts, WindowReason};
+use crate::domain::permit::{self, AccessKey, PermitFacts, WindowReason};
 
 /// A service on the attract screen (which ones a station offers is configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,8 @@ pub enum Step {
     IdCard,
     /// "Place your permit": the keys are looked up, the reader watched, the chip read.
     Permit,
+    /// No key on record opens the permit: its number and expiry typed on the keypad.
+    Keys,
     /// The central is asked what may be offered.
     Checking,
     Choose,
@@ -71,6 +74,118 @@ pub enum PermitProgress {
     /// Waiting for the permit on the reader.
     Waiting,
     Reading,
+}
+
+/// Which field the keypad types into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeyField {
+    #[default]
+    Number,
+    Expiry,
+}
+
+/// A change to the typed key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyEdit {
+    /// The number's letter: `C` (Hong Kong/Macau) or `T` (Taiwan).
+    Prefix(char),
+    Digit(char),
+    Backspace,
+    Clear,
+    Field(KeyField),
+}
+
+/// The permit's number and expiry as typed from the card (the birth date comes from the ID
+/// card): the BAC key when the central has none that opens the chip.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeyEntry {
+    pub prefix: char,
+    /// The eight digits after the letter.
+    pub number: String,
+    /// `YYYYMMDD`, as printed on the card.
+    pub expiry: String,
+    pub field: KeyField,
+}
+
+impl fmt::Debug for KeyEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyEntry")
+            .field("digits", &(self.number.len() + self.expiry.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for KeyEntry {
+    fn drop(&mut self) {
+        self.number.zeroize();
+        self.expiry.zeroize();
+    }
+}
+
+/// Digits of a card permit's number after its letter, and of a `YYYYMMDD` date.
+const NUMBER_DIGITS: usize = 8;
+const DATE_DIGITS: usize = 8;
+
+impl KeyEntry {
+    fn new() -> KeyEntry {
+        KeyEntry {
+            prefix: 'C',
+            number: String::new(),
+            expiry: String::new(),
+            field: KeyField::Number,
+        }
+    }
+
+    fn apply(&mut self, edit: KeyEdit) {
+        match edit {
+            KeyEdit::Prefix(c @ ('C' | 'T')) => self.prefix = c,
+            KeyEdit::Prefix(_) => {}
+            KeyEdit::Field(field) => self.field = field,
+            KeyEdit::Digit(d) if d.is_ascii_digit() => {
+                let (text, max) = match self.field {
+                    KeyField::Number => (&mut self.number, NUMBER_DIGITS),
+                    KeyField::Expiry => (&mut self.expiry, DATE_DIGITS),
+                };
+                if text.len() < max {
+                    text.push(d);
+                }
+                // A full number moves on to the expiry, as a form would.
+                if self.field == KeyField::Number && self.number.len() == NUMBER_DIGITS {
+                    self.field = KeyField::Expiry;
+                }
+            }
+            KeyEdit::Digit(_) => {}
+            KeyEdit::Backspace => {
+                match self.field {
+                    KeyField::Number => self.number.pop(),
+                    KeyField::Expiry => self.expiry.pop(),
+                };
+            }
+            KeyEdit::Clear => {
+                self.number.clear();
+                self.expiry.clear();
+                self.field = KeyField::Number;
+            }
+        }
+    }
+
+    /// Every digit typed.
+    pub fn complete(&self) -> bool {
+        self.number.len() == NUMBER_DIGITS && self.expiry.len() == DATE_DIGITS
+    }
+
+    /// The access key, once complete and the expiry a day.
+    fn key(&self, birth_date: NaiveDate) -> Option<AccessKey> {
+        if !self.complete() {
+            return None;
+        }
+        let expiry = NaiveDate::parse_from_str(&self.expiry, "%Y%m%d").ok()?;
+        Some(AccessKey {
+            document_number: format!("{}{}", self.prefix, self.number),
+            birth_date,
+            expiry,
+        })
+    }
 }
 
 /// How a payment is made.
@@ -127,6 +242,8 @@ pub enum Notice {
     Window(WindowReason),
     /// The central does not answer or refuses this kiosk: no endorsement here right now.
     NotAvailable,
+    /// The typed expiry is not a date.
+    KeyInvalid,
     /// The central offers nothing (its reasons are on screen).
     NothingOffered,
     PaymentDeclined,
@@ -148,6 +265,9 @@ pub enum Event {
     PermitRead(PermitFacts),
     /// The permit could not be used: the reason for the window.
     PermitRefused(WindowReason),
+    /// No key the central has opens the permit (or it has none): ask for the printed data.
+    KeysNeeded,
+    KeyEdit(KeyEdit),
     /// The central did not answer (documents, offers, records).
     CentralUnavailable,
     Offers(Offers),
@@ -174,6 +294,8 @@ pub enum Effect {
     Wipe,
     /// Look the person's permits up at the central and read the permit when it is placed.
     FindPermit(Box<Identity>),
+    /// Read the permit on the reader with this typed key only.
+    ReadPermit(Box<AccessKey>),
     /// Stop watching the permit reader (the session ended).
     StopPermit,
     AskOffers {
@@ -249,6 +371,8 @@ pub struct Visitor {
     pub identity: Option<Identity>,
     pub permit: Option<PermitFacts>,
     pub permit_progress: PermitProgress,
+    /// The key typed on the keypad, while the keys step is shown.
+    pub key_entry: Option<KeyEntry>,
     pub offers: Vec<OfferLine>,
     pub refusals: Vec<RefusalLine>,
     pub chosen: Option<usize>,
@@ -268,6 +392,7 @@ impl Visitor {
             identity: None,
             permit: None,
             permit_progress: PermitProgress::LookingUp,
+            key_entry: None,
             offers: Vec::new(),
             refusals: Vec::new(),
             chosen: None,
@@ -401,9 +526,12 @@ impl StationSession {
                 }
             }
             Event::CardRemoved => match self.step {
-                Step::Permit | Step::Checking | Step::Choose | Step::Review | Step::Trips => {
-                    self.end(Some(Notice::CardRemoved), &mut effects)
-                }
+                Step::Permit
+                | Step::Keys
+                | Step::Checking
+                | Step::Choose
+                | Step::Review
+                | Step::Trips => self.end(Some(Notice::CardRemoved), &mut effects),
                 // Paying and writing go on: the transaction ends on its own and the done page
                 // reminds the applicant to take both cards.
                 _ => {}
@@ -414,6 +542,22 @@ impl StationSession {
                 }
             }
             Event::PermitRead(facts) => self.permit_read(facts, &mut effects),
+            Event::KeysNeeded => {
+                if let (Step::Permit, Some(v)) = (self.step, &mut self.visitor) {
+                    v.key_entry = Some(KeyEntry::new());
+                    self.step = Step::Keys;
+                }
+            }
+            Event::KeyEdit(edit) => {
+                if let (Step::Keys, Some(v)) = (self.step, &mut self.visitor)
+                    && let Some(entry) = &mut v.key_entry
+                {
+                    entry.apply(edit);
+                    if self.notice == Some(Notice::KeyInvalid) {
+                        self.notice = None;
+                    }
+                }
+            }
             Event::PermitRefused(reason) => {
                 if self.step == Step::Permit {
                     self.end(Some(Notice::Window(reason)), &mut effects);
@@ -539,8 +683,30 @@ impl StationSession {
                 self.notice = None;
                 self.step = Step::Review;
             }
+            Step::Keys => self.typed_key(effects),
             Step::Done | Step::Trips => self.end(None, effects),
             _ => {}
+        }
+    }
+
+    /// The typed key, to read the permit with.
+    fn typed_key(&mut self, effects: &mut Vec<Effect>) {
+        let Some(v) = &mut self.visitor else { return };
+        let (Some(entry), Some(id)) = (&v.key_entry, &v.identity) else {
+            return;
+        };
+        if !entry.complete() {
+            return;
+        }
+        match entry.key(id.birth_date) {
+            Some(key) => {
+                v.key_entry = None;
+                v.permit_progress = PermitProgress::Waiting;
+                self.notice = None;
+                self.step = Step::Permit;
+                effects.push(Effect::ReadPermit(Box::new(key)));
+            }
+            None => self.notice = Some(Notice::KeyInvalid),
         }
     }
 
@@ -617,7 +783,7 @@ impl StationSession {
     }
 
     fn end(&mut self, notice: Option<Notice>, effects: &mut Vec<Effect>) {
-        if matches!(self.step, Step::IdCard | Step::Permit) {
+        if matches!(self.step, Step::IdCard | Step::Permit | Step::Keys) {
             effects.push(Effect::StopPermit);
         }
         self.step = Step::Services;

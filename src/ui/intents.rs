@@ -12,7 +12,7 @@ use super::{
     Shell, StationAdapter, TechnicianAdapter, ThemeVariant,
 };
 use crate::app::{DisplayMode, Input, Lang, Refresh};
-use crate::flow::station::{PayMethod, Service};
+use crate::flow::station::{KeyEdit, KeyField, PayMethod, Service};
 use crate::flow::{DeliveryChoice, Edit};
 
 /// Sends one input to the core and renders the result.
@@ -83,6 +83,22 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     st.on_pay_terminal(on(shell, Input::Pay(PayMethod::Terminal)));
     st.on_pay_qr(on(shell, Input::Pay(PayMethod::Qr)));
     st.on_print_trips(on(shell, Input::PrintTrips));
+    let key = |e: KeyEdit| Some(Input::Key(e));
+    st.on_key_prefix_chosen(on_with(shell, move |p: slint::SharedString| {
+        first_char(&p).and_then(|c| key(KeyEdit::Prefix(c)))
+    }));
+    st.on_key_digit(on_with(shell, move |d: slint::SharedString| {
+        first_char(&d).and_then(|c| key(KeyEdit::Digit(c)))
+    }));
+    st.on_key_backspace(on(shell, Input::Key(KeyEdit::Backspace)));
+    st.on_key_clear(on(shell, Input::Key(KeyEdit::Clear)));
+    st.on_key_field_chosen(on_with(shell, move |f: i32| {
+        key(KeyEdit::Field(if f == 1 {
+            KeyField::Expiry
+        } else {
+            KeyField::Number
+        }))
+    }));
 
     let t = ui.global::<TechnicianAdapter>();
     t.on_knock(on(shell, Input::Knock));

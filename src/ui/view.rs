@@ -29,7 +29,8 @@ use crate::domain::endorsement::OfferLine;
 use crate::domain::identity::{Sex, ValidUntil, mask};
 use crate::domain::permit::WindowReason;
 use crate::flow::station::{
-    self, Notice as StationNotice, PayMethod, PermitProgress, Progress, Service, StationSession,
+    self, KeyEntry, KeyField, Notice as StationNotice, PayMethod, PermitProgress, Progress,
+    Service, StationSession,
 };
 use crate::flow::{Draft, Notice, OutOfService, Step};
 
@@ -576,6 +577,7 @@ fn station_page(step: station::Step) -> Page {
         S::Services => Page::Services,
         S::IdCard => Page::IdCard,
         S::Permit => Page::Permit,
+        S::Keys => Page::Keys,
         S::Checking => Page::Checking,
         S::Choose => Page::Choose,
         S::Review => Page::StationReview,
@@ -598,7 +600,6 @@ fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
             WindowReason::CardType => NoticeKind::WindowCardType,
             WindowReason::CardExpired => NoticeKind::CardExpired,
             WindowReason::UnderAge => NoticeKind::WindowUnderAge,
-            WindowReason::NoPermitOnRecord => NoticeKind::WindowNoPermit,
             WindowReason::NotCardPermit => NoticeKind::WindowNotCardPermit,
             WindowReason::PermitExpired => NoticeKind::WindowPermitExpired,
             WindowReason::NotTheHolder => NoticeKind::WindowNotHolder,
@@ -606,6 +607,7 @@ fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
             WindowReason::PermitUnreadable => NoticeKind::WindowPermitUnreadable,
         },
         Some(N::NotAvailable) => NoticeKind::NotAvailable,
+        Some(N::KeyInvalid) => NoticeKind::KeyInvalid,
         Some(N::NothingOffered) => NoticeKind::NothingOffered,
         Some(N::PaymentDeclined) => NoticeKind::PaymentDeclined,
         Some(N::PaymentCancelled) => NoticeKind::PaymentCancelled,
@@ -724,6 +726,12 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
             .and_then(|v| v.number.as_ref())
             .map_or("".into(), |n| n.as_str().into()),
     );
+    let entry = visitor.and_then(|v| v.key_entry.as_ref());
+    g.set_key_prefix(entry.map_or("C".into(), |e| e.prefix.to_string().into()));
+    g.set_key_number(entry.map_or("".into(), |e| e.number.as_str().into()));
+    g.set_key_expiry(entry.map_or("".into(), |e| e.expiry.as_str().into()));
+    g.set_key_field(entry.map_or(0, |e| i32::from(e.field == KeyField::Expiry)));
+    g.set_key_complete(entry.is_some_and(KeyEntry::complete));
     g.set_trips_loaded(visitor.is_some_and(|v| v.records.is_some()));
     g.set_trips(model(
         visitor

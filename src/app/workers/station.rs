@@ -11,6 +11,7 @@ use std::sync::mpsc::{self, Sender};
 use super::{Inbound, spawn};
 use crate::app::endorse::EndorsementDesk;
 use crate::domain::identity::Identity;
+use crate::domain::permit::AccessKey;
 use crate::flow::station::{Event, Order, TripsSlip};
 
 /// What the core asks of the station thread; the number is the visit.
@@ -18,6 +19,8 @@ use crate::flow::station::{Event, Order, TripsSlip};
 pub enum StationCommand {
     /// With the visit's own stop flag: set, the search for this visit's permit ends.
     FindPermit(u64, Box<Identity>, Arc<AtomicBool>),
+    /// Read the permit with the key typed on the keypad (same stop flag).
+    ReadPermit(u64, Box<AccessKey>, Arc<AtomicBool>),
     Offers {
         visit: u64,
         id_number: String,
@@ -54,6 +57,7 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
         while let Ok(command) = rx.recv() {
             let visit = match &command {
                 StationCommand::FindPermit(v, _, _)
+                | StationCommand::ReadPermit(v, _, _)
                 | StationCommand::Offers { visit: v, .. }
                 | StationCommand::Records { visit: v, .. }
                 | StationCommand::Endorse(v, _)
@@ -65,6 +69,9 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
             match command {
                 StationCommand::FindPermit(_, identity, stop) => {
                     desk.find_permit(&identity, &stop, &mut report);
+                }
+                StationCommand::ReadPermit(_, key, stop) => {
+                    desk.read_typed(&key, &stop, &mut report)
                 }
                 StationCommand::Offers {
                     id_number,

@@ -142,7 +142,7 @@ pub async fn documents(Extension(_station): Extension<Station>, body: String) ->
     // permit for HK and Macau, numbered from the ID number (synthetic).
     let samples: Vec<RecordedDocument> = sample_permits(today())
         .into_iter()
-        .filter(|p| p.holder_id_number == query.id_number)
+        .filter(|p| p.on_record && p.holder_id_number == query.id_number)
         .filter_map(|p| {
             let kind = p.facts.kind.document_code()?;
             Some(RecordedDocument {

@@ -364,3 +364,52 @@ fn orders_do_not_show_their_numbers_in_debug_output() {
         assert!(!text.contains(secret), "{text}");
     }
 }
+
+#[test]
+fn a_permit_no_record_opens_is_read_with_the_number_and_expiry_typed() {
+    let mut s = session();
+    let shan = sample_identities(today()).remove(1);
+    let birth = shan.birth_date;
+    s.handle(Event::Service(Service::Endorse), S);
+    s.handle(Event::CardInserted(shan), 2 * S);
+    s.handle(Event::KeysNeeded, 3 * S);
+    assert_eq!(s.step(), Step::Keys);
+    s.handle(Event::KeyEdit(KeyEdit::Prefix('X')), 4 * S);
+    for d in "45678901".chars().chain("2035013".chars()) {
+        s.handle(Event::KeyEdit(KeyEdit::Digit(d)), 4 * S);
+    }
+    assert!(
+        s.handle(Event::Continue, 5 * S).is_empty(),
+        "one digit missing"
+    );
+    s.handle(Event::KeyEdit(KeyEdit::Digit('2')), 5 * S);
+    s.handle(Event::KeyEdit(KeyEdit::Digit('9')), 5 * S);
+    let effects = s.handle(Event::Continue, 6 * S);
+    assert_eq!(
+        s.notice(),
+        Some(&Notice::KeyInvalid),
+        "2035-01-32 is not a day"
+    );
+    assert!(effects.is_empty());
+    s.handle(Event::KeyEdit(KeyEdit::Backspace), 7 * S);
+    s.handle(Event::KeyEdit(KeyEdit::Digit('1')), 7 * S);
+    assert_eq!(s.notice(), None);
+    let effects = s.handle(Event::Continue, 8 * S);
+    let [Effect::ReadPermit(key)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        key.document_number, "C45678901",
+        "the letter stays C: X is no permit letter"
+    );
+    assert_eq!(key.expiry, NaiveDate::from_ymd_opt(2035, 1, 31).unwrap());
+    assert_eq!(
+        key.birth_date, birth,
+        "the birth date comes from the ID card"
+    );
+    assert_eq!(s.step(), Step::Permit);
+    assert!(
+        s.visitor().unwrap().key_entry.is_none(),
+        "the typed digits are dropped"
+    );
+}
