@@ -19,6 +19,9 @@ pub struct Quirks {
     pub extended_length: bool,
     /// Leave DO99 out of protected responses, as some chips and vicc do.
     pub omit_do99: bool,
+    /// The status a refused MUTUAL AUTHENTICATE answers (wrong keys): `63 00` as ICAO's
+    /// examples, `69 88` or another as some chips and emulators do.
+    pub refusal: u16,
 }
 
 impl Default for Quirks {
@@ -26,6 +29,7 @@ impl Default for Quirks {
         Quirks {
             extended_length: true,
             omit_do99: false,
+            refusal: 0x6300,
         }
     }
 }
@@ -63,11 +67,11 @@ impl EmrtdCard {
         }
         let (k_enc, k_mac) = bac::access_keys(&self.bac_input);
         if bac::retail_mac(&k_mac, &pad(&data[..32])) != data[32..] {
-            return sw(0x6300);
+            return sw(self.quirks.refusal);
         }
         let s = bac::decrypt(&k_enc, &data[..32]);
         if s[8..16] != rnd_icc {
-            return sw(0x6300);
+            return sw(self.quirks.refusal);
         }
         let mut k_icc = [0u8; 16];
         OsRng.fill_bytes(&mut k_icc);

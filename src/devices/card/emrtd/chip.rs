@@ -92,15 +92,11 @@ pub fn authenticate(t: &mut dyn Transceiver, bac_input: &str) -> Result<SecureCh
     body.extend(bac::retail_mac(&k_mac, &pad(&e_ifd)));
     let cmd = Command::new(0, 0x82, 0, 0).data(body).le(40);
     let (resp, sw) = apdu::split(&t.transmit(&cmd.encode())?, "MUTUAL AUTHENTICATE")?;
-    match sw {
-        0x9000 => {}
-        0x6300 | 0x6982 | 0x6985 | 0x6A80 => return Err(CardError::AccessDenied(sw)),
-        _ => {
-            return Err(CardError::Status {
-                command: "MUTUAL AUTHENTICATE",
-                sw,
-            });
-        }
+    // Chips and emulators refuse wrong keys with various status words (63 00, 69 82, 69 85,
+    // 69 88, 6A 80 …); whatever the word, a refused MUTUAL AUTHENTICATE means the access keys
+    // do not fit the chip, and sending them again cannot help.
+    if sw != 0x9000 {
+        return Err(CardError::AccessDenied(sw));
     }
     if resp.len() != 40 {
         return Err(CardError::Malformed {

@@ -136,6 +136,7 @@ mod tests {
         let quirks = Quirks {
             extended_length: false,
             omit_do99: true,
+            ..Quirks::default()
         };
         let mut t = loopback(samples::passport(pki(), 20_000, quirks), 65_535);
         let doc = read_specimen(&mut t);
@@ -177,6 +178,47 @@ mod tests {
         let err = read(&mut t, &wrong, &[], ExtendedLength::Auto).unwrap_err();
         assert_eq!(err, CardError::AccessDenied(0x6300));
         assert!(err.advice().en.contains("do not match"));
+    }
+
+    /// Counts MUTUAL AUTHENTICATE commands on their way to the card.
+    struct CountingMutualAuth<T> {
+        inner: T,
+        sent: usize,
+    }
+
+    impl<T: Transceiver> Transceiver for CountingMutualAuth<T> {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
+            if apdu.get(1) == Some(&0x82) {
+                self.sent += 1;
+            }
+            self.inner.transmit(apdu)
+        }
+
+        fn max_response(&self) -> usize {
+            self.inner.max_response()
+        }
+    }
+
+    #[test]
+    fn any_refusal_of_mutual_authenticate_is_wrong_keys_and_is_not_sent_again() {
+        for refusal in [0x6988, 0x6982, 0x6A88, 0x6F00] {
+            let quirks = Quirks {
+                refusal,
+                ..Quirks::default()
+            };
+            let mut t = CountingMutualAuth {
+                inner: loopback(samples::passport(pki(), 1_000, quirks), 65_535),
+                sent: 0,
+            };
+            let wrong = mrz::bac_input_from_fields("L898902C3", "740813", "120415").unwrap();
+            let err = read(&mut t, &wrong, &[], ExtendedLength::Auto).unwrap_err();
+            assert_eq!(err, CardError::AccessDenied(refusal));
+            assert!(err.advice().en.contains("do not match"), "{refusal:04X}");
+            assert_eq!(
+                t.sent, 1,
+                "{refusal:04X}: the same wrong keys were sent again"
+            );
+        }
     }
 
     /// Rewrites one data group of a card image without re-signing EF.SOD.

@@ -66,6 +66,32 @@ fn names(field: &str) -> (String, String) {
     (clean(parts.next()), clean(parts.next()))
 }
 
+/// A TD1 document number and the field BAC takes it from. A number longer than nine characters
+/// (ICAO Doc 9303-5 §4.2.2, note j) has `<` in place of its check digit at position 15; its
+/// remaining characters and then its check digit open the optional data, ended by `<`. BAC then
+/// uses the whole number and its check digit (Doc 9303-11 §9.7.1).
+fn td1_document_number(l1: &str) -> Result<(String, String), MrzError> {
+    let c = |i: usize| l1.as_bytes()[i] as char;
+    if c(14) != '<' {
+        verify(&l1[5..14], c(14), "document number")?;
+        return Ok((
+            l1[5..14].trim_end_matches('<').to_string(),
+            format!("{}{}", &l1[5..14], c(14)),
+        ));
+    }
+    let optional = &l1[15..30];
+    let end = optional.find('<').unwrap_or(optional.len());
+    if end < 2 {
+        // Nothing beyond nine characters: a nine-character number whose check digit is `<` is
+        // wrong (an empty number would have been all filler).
+        return Err(MrzError::CheckDigit("document number"));
+    }
+    let number = format!("{}{}", &l1[5..14], &optional[..end - 1]);
+    let digit = optional.as_bytes()[end - 1] as char;
+    verify(&number, digit, "document number")?;
+    Ok((number.clone(), format!("{number}{digit}")))
+}
+
 /// Parses an MRZ given as lines (newlines or the concatenated characters both work).
 pub fn parse(text: &str) -> Result<Mrz, MrzError> {
     let lines: Vec<String> = text
@@ -107,7 +133,7 @@ pub fn parse(text: &str) -> Result<Mrz, MrzError> {
         (3, 90) | (1, 90) => {
             let (l1, rest) = joined.split_at(30);
             let (l2, l3) = rest.split_at(30);
-            verify(&l1[5..14], c(l1, 14), "document number")?;
+            let (document_number, document_field) = td1_document_number(l1)?;
             verify(&l2[0..6], c(l2, 6), "birth date")?;
             verify(&l2[8..14], c(l2, 14), "expiry date")?;
             let composite = format!("{}{}{}{}", &l1[5..30], &l2[0..7], &l2[8..15], &l2[18..29]);
@@ -115,8 +141,8 @@ pub fn parse(text: &str) -> Result<Mrz, MrzError> {
             let (primary, secondary) = names(l3);
             Ok(Mrz {
                 kind: MrzKind::Td1,
-                document_number: l1[5..14].trim_end_matches('<').to_string(),
-                document_field: format!("{}{}", &l1[5..14], c(l1, 14)),
+                document_number,
+                document_field,
                 birth_date: l2[0..6].to_string(),
                 expiry_date: l2[8..14].to_string(),
                 nationality: l2[15..18].trim_end_matches('<').to_string(),
@@ -291,5 +317,28 @@ mod tests {
         assert!(matches!(parse("hello"), Err(MrzError::Shape(1, 5))));
         assert_eq!(parse("P<UTO😀"), Err(MrzError::Character('😀')));
         assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn a_td1_number_longer_than_nine_characters_continues_in_the_optional_data() {
+        let mrz = "IDUTO123456789<07<<<<<<<<<<<<<\n8601012M3001019UTO<<<<<<<<<<<6\nSPECIMEN<<JANE<<<<<<<<<<<<<<<<";
+        let m = parse(mrz).expect("a long number parses");
+        assert_eq!(m.document_number, "1234567890");
+        assert_eq!(m.document_field, "12345678907");
+        assert!(
+            m.bac_input().starts_with("12345678907"),
+            "{}",
+            m.bac_input()
+        );
+        assert_eq!(
+            (m.primary_name.as_str(), m.secondary_name.as_str()),
+            ("SPECIMEN", "JANE")
+        );
+        // The long number's own check digit is checked.
+        let wrong = mrz.replace("<07<", "<08<");
+        assert!(matches!(parse(&wrong), Err(MrzError::CheckDigit(_))));
+        // `<` in the check digit's place with nothing after it is an error, not a short number.
+        let bare = "IDUTO123456789<<<<<<<<<<<<<<<<\n8601012M3001019UTO<<<<<<<<<<<6\nSPECIMEN<<JANE<<<<<<<<<<<<<<<<";
+        assert!(parse(bare).is_err());
     }
 }
