@@ -268,7 +268,7 @@ fn a_card_pulled_mid_read_is_a_typed_error() {
     let (tx, rx) = std::sync::mpsc::channel();
     let quirks = Quirks {
         extended_length: false,
-        omit_do99: false,
+        ..Quirks::default()
     };
     let card = insert(1, || {
         Box::new(PulledMidRead {

@@ -1,9 +1,10 @@
 //! The central contract against the kiosk's wire types: every `example` and `examples` entry of
 //! a request or response body in `docs/central-api.yaml` (and any `examples` of a schema) is read
 //! into the Rust type of its schema and written back, and must come out unchanged; each must
-//! also match its schema, which names every field (a field the document does not declare is
-//! reported even where JSON Schema would let it pass). Every wire type has an example, so a
-//! field renamed, added or dropped on either side fails here.
+//! also match its schema, checked by the `jsonschema` crate on the document itself. Every wire
+//! type has an example, so a field renamed, added or dropped on either side fails here; and
+//! real bodies — what the kiosk builds, what the development central answers — are validated
+//! against the same schemas.
 
 use kiosk::sync::api::{self, station};
 use serde::Serialize;
@@ -205,84 +206,168 @@ fn every_example_matches_its_schema() {
     let doc = contract();
     let mut problems = Vec::new();
     for e in examples(&doc) {
-        let schema = &doc["components"]["schemas"][&e.schema];
-        assert!(!schema.is_null(), "{}: no schema {}", e.place, e.schema);
-        conforms(&doc, schema, &e.value, &e.place, &mut problems);
+        assert!(
+            !doc["components"]["schemas"][&e.schema].is_null(),
+            "{}: no schema {}",
+            e.place,
+            e.schema
+        );
+        problems.extend(schema_problems(&doc, &e.schema, &e.value, &e.place));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The part of JSON Schema the contract uses: `type` (one or a list), `enum`, `oneOf`,
-/// `properties`, `required`, `additionalProperties`, `items`, `$ref`.
-fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
-    let schema = resolve(doc, schema);
-    if let Some(options) = schema["oneOf"].as_array() {
-        let fits = options
-            .iter()
-            .filter(|option| {
-                let mut p = Vec::new();
-                conforms(doc, option, value, at, &mut p);
-                p.is_empty()
-            })
-            .count();
-        if fits != 1 {
-            problems.push(format!("{at}: {value} fits {fits} of the oneOf choices"));
-        }
-        return;
-    }
-    let types: Vec<&str> = match &schema["type"] {
-        Value::String(t) => vec![t.as_str()],
-        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    };
-    if !types.is_empty() && !types.iter().any(|t| has_type(value, t)) {
-        problems.push(format!("{at}: {value} is not {}", types.join(" or ")));
-        return;
-    }
-    if let Some(allowed) = schema["enum"].as_array()
-        && !allowed.contains(value)
-    {
-        problems.push(format!("{at}: {value} is not one of {allowed:?}"));
-    }
-    if let Some(fields) = value.as_object() {
-        for name in schema["required"].as_array().into_iter().flatten() {
-            let name = name.as_str().unwrap_or_default();
-            if !fields.contains_key(name) {
-                problems.push(format!("{at}: {name} is missing"));
-            }
-        }
-        for (name, v) in fields {
-            let at = format!("{at}.{name}");
-            match (&schema["properties"][name], &schema["additionalProperties"]) {
-                (Value::Null, Value::Object(_)) => {
-                    conforms(doc, &schema["additionalProperties"], v, &at, problems)
-                }
-                (Value::Null, _) if schema.get("properties").is_some() => {
-                    problems.push(format!("{at}: not in the schema"))
-                }
-                (Value::Null, _) => {}
-                (field, _) => conforms(doc, field, v, &at, problems),
-            }
-        }
-    }
-    if let Some(items) = value.as_array() {
-        for (i, v) in items.iter().enumerate() {
-            conforms(doc, &schema["items"], v, &format!("{at}[{i}]"), problems);
-        }
-    }
+/// What is wrong with `value` as an instance of the contract's schema `name`, by the
+/// `jsonschema` crate (JSON Schema 2020-12, the dialect of OpenAPI 3.1) on the whole document,
+/// so references between components resolve as a central's validator would resolve them.
+fn schema_problems(doc: &Value, name: &str, value: &Value, place: &str) -> Vec<String> {
+    let mut root = doc.clone();
+    root["$ref"] = Value::String(format!("#/components/schemas/{name}"));
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&root)
+        .unwrap_or_else(|e| panic!("schema {name} does not compile: {e}"));
+    validator
+        .iter_errors(value)
+        .map(|e| format!("{place}: {e} (at {})", e.instance_path()))
+        .collect()
 }
 
-fn has_type(v: &Value, t: &str) -> bool {
-    match t {
-        "null" => v.is_null(),
-        "boolean" => v.is_boolean(),
-        "integer" => v.is_i64() || v.is_u64(),
-        "number" => v.is_number(),
-        "string" => v.is_string(),
-        "array" => v.is_array(),
-        "object" => v.is_object(),
-        _ => false,
+#[test]
+fn the_validator_refuses_what_the_contract_forbids() {
+    let doc = contract();
+    let query = serde_json::json!({"id_number": "350203199204180025"});
+    assert!(schema_problems(&doc, "DocumentsQuery", &query, "query").is_empty());
+    let mut extra = query.clone();
+    extra["surprise"] = Value::Bool(true);
+    let wrong_type = serde_json::json!({"id_number": 350203});
+    for bad in [extra, wrong_type, serde_json::json!({})] {
+        assert!(
+            !schema_problems(&doc, "DocumentsQuery", &bad, "query").is_empty(),
+            "{bad} passed"
+        );
     }
+    // An enum value the contract does not list, deep in a referenced component.
+    let odd = serde_json::json!({"documents": [{"kind": "visa", "number": "X", "form": "card",
+        "issued_on": "2020-01-01", "expires_on": "2030-01-01", "status": "valid", "name_latin": null}]});
+    assert!(!schema_problems(&doc, "DocumentsOnRecord", &odd, "documents").is_empty());
+}
+
+/// Both directions, with real bodies rather than the document's examples: what the kiosk
+/// sends (a submission with its photo and one whose photo is left to the window, built by the
+/// kiosk's own code) and what the development central answers on every station endpoint, each
+/// validated against its schema in the contract.
+#[test]
+fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_contract() {
+    let doc = contract();
+    let mut problems = Vec::new();
+    let mut check = |name: &str, value: &Value, place: &str| {
+        problems.extend(schema_problems(&doc, name, value, place));
+    };
+    let mut application = kiosk::devices::printer::sample_application();
+    let key = "0190f3b7-1a2b-7c3d-8e4f-5a6b7c8d9e0f";
+    let with_photo = api::Submission::new(&application, "TEST01", key);
+    check(
+        "Submission",
+        &serde_json::to_value(&with_photo).expect("json"),
+        "submission with photo",
+    );
+    application.photo = None;
+    application.photo_report = Some(
+        r#"{"spec":"exit-entry","checks":[{"id":"background_uniform","value":17.5,"limit":"σ ≤ 12","passed":false,"advice":"background-uniform"}],"quality":null}"#.into(),
+    );
+    let at_window = api::Submission::new(&application, "TEST01", key);
+    check(
+        "Submission",
+        &serde_json::to_value(&at_window).expect("json"),
+        "submission, photo at the window",
+    );
+
+    let central = crate::central::central_on("127.0.0.1:0");
+    let link = central.link("TEST01");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let call = |path: &str, key: Option<&str>, body: Option<Value>| -> Value {
+        runtime.block_on(async {
+            let url = format!("{}{path}", link.url());
+            let mut request = match &body {
+                Some(b) => link.client().post(url).json(b),
+                None => link.client().get(url),
+            };
+            if let Some(key) = key {
+                request = request.header(api::IDEMPOTENCY_KEY, key);
+            }
+            let answer = request.send().await.expect("the central answers");
+            assert!(answer.status().is_success(), "{path}: {}", answer.status());
+            answer.json().await.expect("a JSON body")
+        })
+    };
+    let documents = call(
+        "/v1/people/documents",
+        None,
+        Some(serde_json::json!({"id_number": "350203199204180025"})),
+    );
+    check("DocumentsOnRecord", &documents, "POST /v1/people/documents");
+    let eligibility = call(
+        "/v1/endorsements/eligibility",
+        None,
+        Some(
+            serde_json::json!({"device_id": "TEST01", "site_code": "350203001", "id_number": "350203199204180025", "permit_number": "C12345678"}),
+        ),
+    );
+    check(
+        "Eligibility",
+        &eligibility,
+        "POST /v1/endorsements/eligibility",
+    );
+    let offer = &eligibility["offers"][0];
+    let txn = "TEST0126113000001X";
+    let payment = call(
+        "/v1/payments",
+        Some(txn),
+        Some(
+            serde_json::json!({"txn_id": txn, "device_id": "TEST01", "method": "qr", "amount_fen": offer["fee_fen"], "offer_ids": [offer["offer_id"]]}),
+        ),
+    );
+    check("Payment", &payment, "POST /v1/payments");
+    let payment_id = payment["payment_id"].as_str().expect("payment id");
+    let paid = call(&format!("/v1/payments/{payment_id}"), None, None);
+    check("Payment", &paid, "GET /v1/payments/{id}");
+    let offer_id = offer["offer_id"].as_str().expect("offer id");
+    let job = call(
+        "/v1/issuance",
+        Some(&format!("{txn}:{offer_id}")),
+        Some(
+            serde_json::json!({"txn_id": txn, "offer_id": offer_id, "payment_id": payment_id, "permit_number": "C12345678"}),
+        ),
+    );
+    check("IssuanceJob", &job, "POST /v1/issuance");
+    let job_id = job["job_id"].as_str().expect("job id");
+    let state = call(
+        &format!("/v1/issuance/{job_id}/confirmation"),
+        None,
+        Some(
+            serde_json::json!({"job_id": job_id, "outcome": "verified", "read_at": "2026-11-30T10:00:00"}),
+        ),
+    );
+    check(
+        "IssuanceState",
+        &state,
+        "POST /v1/issuance/{id}/confirmation",
+    );
+    let records = call(
+        "/v1/endorsements/records",
+        None,
+        Some(serde_json::json!({"permit_number": "C12345678"})),
+    );
+    check(
+        "EndorsementRecords",
+        &records,
+        "POST /v1/endorsements/records",
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The photo checks' report is written by the photo room and sent by the sync room: a report as
@@ -305,15 +390,7 @@ fn the_photo_checks_report_is_in_the_contracts_shape() {
     let written = serde_json::to_string(&report).expect("the report serialises");
     let wire: api::PhotoReport = serde_json::from_str(&written).expect("the wire type reads it");
     assert_eq!(wire.checks[0].advice, "background-uniform");
-    let doc = contract();
-    let mut problems = Vec::new();
     let value = serde_json::to_value(&wire).expect("wire type serialises");
-    conforms(
-        &doc,
-        &doc["components"]["schemas"]["PhotoReport"],
-        &value,
-        "photo::Report",
-        &mut problems,
-    );
+    let problems = schema_problems(&contract(), "PhotoReport", &value, "photo::Report");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
