@@ -471,11 +471,19 @@ impl Controller {
         }
     }
 
-    /// Forgets the applicant on screen too: their language, display mode and pictures go with
-    /// them.
+    /// Forgets the applicant on screen too: their pictures go with them, and so do their
+    /// language and display mode — except while they are still reading the done page (the hall
+    /// session forgets its data as soon as the form is printed), where those two stay until
+    /// they leave.
     fn wipe(&mut self) {
         let _ = self.camera.send(CameraCommand::Stop);
+        let reading = self.station.is_none() && self.session.step() == Step::Done;
+        let (lang, display) = (self.screen.visit.lang, self.screen.visit.display);
         self.screen.visit = Visit::new(&self.settings);
+        if reading {
+            self.screen.visit.lang = lang;
+            self.screen.visit.display = display;
+        }
         tracing::info!("session wiped");
     }
 

@@ -44,22 +44,52 @@ impl Timeouts {
         }
     }
 
-    pub(super) fn expired(&self, limit: Limit, last_activity: u64, now: u64) -> bool {
+    fn expired(&self, limit: Limit, last_activity: u64, now: u64) -> bool {
         self.limit(limit)
             .is_some_and(|limit| now.saturating_sub(last_activity) >= limit)
     }
 
-    pub(super) fn warning_seconds(
-        &self,
-        limit: Limit,
-        last_activity: u64,
-        now: u64,
-    ) -> Option<u64> {
+    fn warning_seconds(&self, limit: Limit, last_activity: u64, now: u64) -> Option<u64> {
         if limit == Limit::Done {
             return None;
         }
         let limit = self.limit(limit)?;
         let left = limit.saturating_sub(now.saturating_sub(last_activity));
         (left <= self.warning.as_millis() as u64).then(|| left.div_ceil(1000))
+    }
+}
+
+/// A session's idle clock: its time limits and when the applicant last did something. Both
+/// sessions keep one; every event but the clock's own tick counts as activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleClock {
+    pub timeouts: Timeouts,
+    last_activity: u64,
+}
+
+impl IdleClock {
+    pub fn new(timeouts: Timeouts) -> IdleClock {
+        IdleClock {
+            timeouts,
+            last_activity: 0,
+        }
+    }
+
+    /// Notes activity at `now` (ms), unless the event is the clock's tick.
+    pub fn touch(&mut self, tick: bool, now: u64) {
+        if !tick {
+            self.last_activity = now;
+        }
+    }
+
+    /// Whether a page under `limit` has been left alone too long at `now`.
+    pub fn expired(&self, limit: Limit, now: u64) -> bool {
+        self.timeouts.expired(limit, self.last_activity, now)
+    }
+
+    /// Seconds left before the timeout, while the warning should show.
+    pub fn warning_seconds(&self, limit: Limit, now: u64) -> Option<u64> {
+        self.timeouts
+            .warning_seconds(limit, self.last_activity, now)
     }
 }

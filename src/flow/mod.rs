@@ -12,6 +12,7 @@ pub mod station;
 
 pub use crate::domain::photo::Photo;
 pub use draft::{DeliveryChoice, Draft, Edit};
+use idle::IdleClock;
 pub use idle::{Limit, Timeouts};
 
 use std::sync::Arc;
@@ -126,8 +127,7 @@ pub struct Session {
     problems: Vec<Problem>,
     number: Option<AppNumber>,
     catalogue: Arc<Catalogue>,
-    timeouts: Timeouts,
-    last_activity: u64,
+    idle: IdleClock,
     today: NaiveDate,
     max_photo_attempts: u32,
     out_of_service: Option<OutOfService>,
@@ -142,8 +142,7 @@ impl Session {
             problems: Vec::new(),
             number: None,
             catalogue,
-            timeouts,
-            last_activity: 0,
+            idle: IdleClock::new(timeouts),
             today,
             max_photo_attempts: 5,
             out_of_service: None,
@@ -196,7 +195,7 @@ impl Session {
             return false;
         }
         self.catalogue = catalogue;
-        self.timeouts = timeouts;
+        self.idle.timeouts = timeouts;
         true
     }
 
@@ -218,21 +217,15 @@ impl Session {
 
     /// Seconds left before the idle timeout, when the warning should be on screen.
     pub fn warning_seconds(&self, now: u64) -> Option<u64> {
-        self.timeouts
-            .warning_seconds(self.step.limit(), self.last_activity, now)
+        self.idle.warning_seconds(self.step.limit(), now)
     }
 
     pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
-        if !matches!(event, Event::Tick) {
-            self.last_activity = now;
-        }
+        self.idle.touch(matches!(event, Event::Tick), now);
         let mut effects = Vec::new();
         match event {
             Event::Tick => {
-                if self
-                    .timeouts
-                    .expired(self.step.limit(), self.last_activity, now)
-                {
+                if self.idle.expired(self.step.limit(), now) {
                     let notice = (self.step != Step::Done).then_some(Notice::TimedOut);
                     self.end(notice, &mut effects);
                 }

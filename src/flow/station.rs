@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use zeroize::Zeroize;
 
 use super::OutOfService;
-use super::idle::{Limit, Timeouts};
+use super::idle::{IdleClock, Limit, Timeouts};
 use crate::domain::app_number::AppNumber;
 use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
 use crate::domain::identity::{Identity, mask};
@@ -417,8 +417,7 @@ pub struct StationSession {
     notice: Option<Notice>,
     services: Vec<Service>,
     methods: Vec<PayMethod>,
-    timeouts: Timeouts,
-    last_activity: u64,
+    idle: IdleClock,
     today: NaiveDate,
     out_of_service: Option<OutOfService>,
 }
@@ -438,8 +437,7 @@ impl StationSession {
             notice: None,
             services,
             methods,
-            timeouts,
-            last_activity: 0,
+            idle: IdleClock::new(timeouts),
             today,
             out_of_service: None,
         }
@@ -482,27 +480,21 @@ impl StationSession {
         if self.step != Step::Services {
             return false;
         }
-        self.timeouts = timeouts;
+        self.idle.timeouts = timeouts;
         true
     }
 
     /// Seconds left before the idle timeout, when the warning should be on screen.
     pub fn warning_seconds(&self, now: u64) -> Option<u64> {
-        self.timeouts
-            .warning_seconds(self.step.limit(), self.last_activity, now)
+        self.idle.warning_seconds(self.step.limit(), now)
     }
 
     pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
-        if !matches!(event, Event::Tick) {
-            self.last_activity = now;
-        }
+        self.idle.touch(matches!(event, Event::Tick), now);
         let mut effects = Vec::new();
         match event {
             Event::Tick => {
-                if self
-                    .timeouts
-                    .expired(self.step.limit(), self.last_activity, now)
-                {
+                if self.idle.expired(self.step.limit(), now) {
                     let notice = (self.step != Step::Done).then_some(Notice::TimedOut);
                     self.end(notice, &mut effects);
                 }

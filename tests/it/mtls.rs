@@ -123,3 +123,49 @@ fn a_paused_queue_says_why_and_goes_out_once_the_certificate_is_right() {
         kiosk::sync::worker::sync_now(&mut store, &central.link("SYNC01")).expect("pass");
     assert_eq!((counts.acked, error), (1, None));
 }
+
+/// One kiosk's certificate never reads another kiosk's applicant: the application behind a
+/// number and the submission behind a key answer only the device that sent them (the station
+/// endpoints' payments and jobs are held to the same rule in `station_central`).
+#[test]
+fn another_devices_certificate_reads_nothing_that_is_not_its_own() {
+    let central = central_on("127.0.0.1:0");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sender = central.link("SYNC01");
+    let other = central.link("TEST01");
+    let app = kiosk::devices::printer::sample_application();
+    let key = "0190f3b7-1a2b-7c3d-8e4f-5a6b7c8d9e0f";
+    let submission = kiosk::sync::api::Submission::new(&app, "SYNC01", key);
+    let status = |link: &Link, path: &str| -> u16 {
+        runtime.block_on(async {
+            link.client()
+                .get(format!("{}{path}", link.url()))
+                .send()
+                .await
+                .expect("the central answers")
+                .status()
+                .as_u16()
+        })
+    };
+    let sent = runtime.block_on(async {
+        sender
+            .client()
+            .post(format!("{}/v1/submissions", sender.url()))
+            .header(kiosk::sync::api::IDEMPOTENCY_KEY, key)
+            .json(&submission)
+            .send()
+            .await
+            .expect("submitted")
+            .status()
+            .as_u16()
+    });
+    assert_eq!(sent, 201);
+    let number = app.number.as_str();
+    assert_eq!(status(&sender, &format!("/v1/applications/{number}")), 200);
+    assert_eq!(status(&other, &format!("/v1/applications/{number}")), 403);
+    assert_eq!(status(&sender, &format!("/v1/submissions/{key}")), 200);
+    assert_ne!(status(&other, &format!("/v1/submissions/{key}")), 200);
+}

@@ -175,6 +175,21 @@ fn to_review(k: &Kiosk) {
     );
 }
 
+/// What the printer printed for `number`, as text read back from the ESC/POS bytes.
+fn printed(k: &Kiosk, number: &str) -> String {
+    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("printed bytes");
+    text_lines(&parse(&bytes).expect("ESC/POS")).join("\n")
+}
+
+/// The endorsements the central has on record for the sample permit.
+fn on_record(central: &Central) -> Vec<kiosk::sync::api::station::EndorsementRecord> {
+    StationClient::new(central.link("TEST01"))
+        .expect("client")
+        .records("C12345678")
+        .expect("records")
+        .endorsements
+}
+
 fn store(k: &Kiosk) -> Store {
     Store::open(k.data_dir(), &test_key()).expect("store")
 }
@@ -238,11 +253,9 @@ fn an_endorsement_is_chosen_paid_written_verified_and_printed() {
         ]
     );
     // The central agrees: the permit's record now has the endorsement.
-    let client = StationClient::new(central.link("TEST01")).expect("client");
-    let records = client.records("C12345678").expect("records");
+    let records = on_record(&central);
     assert!(
         records
-            .endorsements
             .iter()
             .any(|r| r.destination == "hk" && r.kind == "G" && r.trips == "3m1"),
         "{records:?}"
@@ -479,17 +492,9 @@ fn a_writer_that_writes_nothing_leads_to_the_refund() {
     let (state, journal) = transaction(k, &number);
     assert_eq!(state, State::RefundRequested);
     assert!(journal.contains(&State::PaidNotIssued) && !journal.contains(&State::Verified));
-    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("slip");
-    let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
+    let text = printed(k, &number);
     assert!(text.contains("refund"), "{text}");
-    let client = StationClient::new(central.link("TEST01")).expect("client");
-    assert!(
-        client
-            .records("C12345678")
-            .expect("records")
-            .endorsements
-            .is_empty()
-    );
+    assert!(on_record(&central).is_empty());
 }
 
 #[test]
@@ -504,8 +509,7 @@ fn no_issuance_job_for_a_paid_endorsement_leaves_it_to_staff() {
     let number = k.label("number");
     assert_eq!(transaction(k, &number).0, State::PaidNotIssued);
     assert!(s.writer.endorsements("C12345678").is_empty());
-    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("slip");
-    let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
+    let text = printed(k, &number);
     assert!(text.contains("show this slip to staff"), "{text}");
 }
 
@@ -525,20 +529,12 @@ fn a_permit_pulled_during_writing_is_left_to_staff_with_nothing_concluded() {
     let (state, journal) = transaction(k, &number);
     assert_eq!(state, State::Issuing);
     assert!(!journal.contains(&State::PaidNotIssued), "{journal:?}");
-    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("slip");
-    let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
+    let text = printed(k, &number);
     assert!(
         text.contains("show this slip to staff") && text.contains(&number),
         "{text}"
     );
-    let client = StationClient::new(central.link("TEST01")).expect("client");
-    assert!(
-        client
-            .records("C12345678")
-            .expect("records")
-            .endorsements
-            .is_empty()
-    );
+    assert!(on_record(&central).is_empty());
 }
 
 #[test]
@@ -888,8 +884,7 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
     assert_eq!(transaction(k, &number).0, State::Printed);
     assert_eq!(s.terminal.charges(), [(number.clone(), 1500)]);
     assert_eq!(s.writer.endorsements(samples::PERMIT.0).len(), 1);
-    let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("receipt");
-    let text = text_lines(&parse(&bytes).expect("ESC/POS")).join("\n");
+    let text = printed(k, &number);
     assert!(
         text.contains("曾小芳") && text.contains("C123*5678"),
         "{text}"

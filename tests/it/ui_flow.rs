@@ -299,6 +299,28 @@ fn language_switch_changes_visible_text() {
 }
 
 #[test]
+fn the_done_page_stays_in_the_applicants_language_and_display_mode_until_they_leave() {
+    let k = demo_kiosk();
+    let theme = k.window().global::<Theme>();
+    let normal = theme.get_font_body();
+    k.tap("language");
+    k.tap("theme-large");
+    apply_and_print(&k);
+    assert_eq!(k.page(), Page::Done);
+    let session = k.window().global::<kiosk::ui::SessionAdapter>();
+    assert_eq!(
+        session.get_language(),
+        kiosk::ui::Language::En,
+        "still English"
+    );
+    assert!(theme.get_font_body() > normal, "still large text");
+    k.tap("finish");
+    assert_eq!(k.page(), Page::Attract);
+    assert_eq!(session.get_language(), kiosk::ui::Language::ZhCn);
+    assert_eq!(theme.get_font_body(), normal);
+}
+
+#[test]
 fn elderly_mode_enlarges_text_and_resets_after_the_session() {
     let k = demo_kiosk();
     let theme = k.window().global::<Theme>();

@@ -195,7 +195,13 @@ pub async fn lookup(
     }
 }
 
-pub async fn application(State(state): State<AppState>, Path(number): Path<String>) -> Response {
+/// The application behind a number, for the device that sent it only: another kiosk's
+/// certificate gets 403 (a window clerk's workstation would have its own access).
+pub async fn application(
+    State(state): State<AppState>,
+    Extension(device): Extension<Device>,
+    Path(number): Path<String>,
+) -> Response {
     let Ok(conn) = state.db.lock() else {
         return database_unavailable();
     };
@@ -214,6 +220,11 @@ pub async fn application(State(state): State<AppState>, Path(number): Path<Strin
         )
         .optional();
     match row {
+        Ok(Some((_, _, sender, _))) if sender != device.0 => problem(
+            StatusCode::FORBIDDEN,
+            "Another device's application",
+            format!("certificate {}, application of {sender}", device.0),
+        ),
         Ok(Some((receipt_no, received_at, device_id, body))) => match serde_json::from_str(&body) {
             Ok(submission) => json(
                 StatusCode::OK,
