@@ -22,6 +22,9 @@ pub struct Quirks {
     /// The status a refused MUTUAL AUTHENTICATE answers (wrong keys): `63 00` as ICAO's
     /// examples, `69 88` or another as some chips and emulators do.
     pub refusal: u16,
+    /// The longest READ BINARY the chip serves (older chips refuse above ~160 bytes with
+    /// `67 00`); none: any.
+    pub max_read: Option<usize>,
 }
 
 impl Default for Quirks {
@@ -30,6 +33,7 @@ impl Default for Quirks {
             extended_length: true,
             omit_do99: false,
             refusal: 0x6300,
+            max_read: None,
         }
     }
 }
@@ -143,10 +147,18 @@ impl VirtualCard for EmrtdCard {
         if let Some(mut channel) = self.sm.take() {
             // Protected phase: the chip answers nothing in plain until the next reset.
             if raw.first().is_some_and(|c| c & 0x0C == 0x0C) {
+                // A short-only chip refuses an extended APDU whatever it asks for — the outer
+                // encoding, not only the protected Le — and drops the session.
+                if apdu::is_extended(raw) && !self.quirks.extended_length {
+                    return sw(0x6700);
+                }
                 return match channel.open_command(raw) {
                     Ok(cmd) => {
-                        if cmd.le.is_some_and(|le| le > 256) && !self.quirks.extended_length {
-                            // A short-only chip refuses the whole APDU and drops the session.
+                        let too_long = |le: usize| {
+                            (le > 256 && !self.quirks.extended_length)
+                                || self.quirks.max_read.is_some_and(|max| le > max)
+                        };
+                        if cmd.ins == 0xB0 && cmd.le.is_some_and(too_long) {
                             return sw(0x6700);
                         }
                         let (data, status) = self.protected(&cmd);

@@ -41,7 +41,14 @@ pub struct Loopback<C> {
 }
 
 impl<C: VirtualCard> Transceiver for Loopback<C> {
+    /// A reader whose responses stop at 258 bytes is a short-APDU reader: like a real one, it
+    /// refuses to pass an extended command at all.
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
+        if self.max_response <= 258 && crate::devices::card::transport::apdu::is_extended(apdu) {
+            return Err(CardError::Reader(
+                "this reader does not pass extended-length APDUs".into(),
+            ));
+        }
         Ok(self.card.respond(apdu))
     }
     fn max_response(&self) -> usize {

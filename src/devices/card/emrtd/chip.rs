@@ -6,7 +6,7 @@
 //! takes one extended READ BINARY, and one short read when it fits 231 bytes. If that fails (a chip
 //! refusing extended length or reads past the end ends the secure session), the chip is read again
 //! after a fresh BAC the classic way: an 8-byte header read for the length, then 231-byte short
-//! reads.
+//! reads — and, for older chips that refuse those, 160-, 112- and 64-byte reads in turn.
 
 use rand_core::{OsRng, RngCore};
 use zeroize::Zeroizing;
@@ -255,6 +255,39 @@ fn read_all(
     Ok(files)
 }
 
+/// READ BINARY sizes tried after the fast read failed, largest first: the largest short read,
+/// then smaller ones for older chips that refuse long reads with `67 00`.
+const STEP_DOWN: [usize; 4] = [231, 160, 112, 64];
+
+/// Reads the chip again after a fresh BAC with header-first reads of each size of
+/// [`STEP_DOWN`] in turn, until one reads every file; the size that worked is logged and used
+/// for the whole read.
+///
+/// Errors: the last size's error; wrong keys, a removed card or a reader failure at once.
+fn step_down(
+    t: &mut dyn Transceiver,
+    bac_input: &str,
+    wanted: &[u8],
+) -> Result<ChipFiles, CardError> {
+    let mut last = None;
+    for chunk in STEP_DOWN {
+        match read_all(t, bac_input, wanted, chunk, true) {
+            Ok(files) => {
+                tracing::info!(chunk, "chip: read with short reads of this size");
+                return Ok(files);
+            }
+            Err(e @ (CardError::Removed | CardError::AccessDenied(_) | CardError::Reader(_))) => {
+                return Err(e);
+            }
+            Err(e) => {
+                tracing::warn!(chunk, error = %e, "chip: short reads of this size failed");
+                last = Some(e);
+            }
+        }
+    }
+    Err(last.expect("at least one size was tried"))
+}
+
 /// Reads EF.COM, the `wanted` data groups the chip lists, and EF.SOD.
 pub fn read_chip(
     t: &mut dyn Transceiver,
@@ -276,14 +309,7 @@ pub fn read_chip(
         Err(e @ (CardError::Removed | CardError::AccessDenied(_) | CardError::Reader(_))) => Err(e),
         Err(e) => {
             tracing::warn!(error = %e, "chip: fast read failed, reading again with header-first short reads");
-            read_all(
-                &mut counting,
-                bac_input,
-                wanted,
-                chunk_for(SHORT_RESPONSE),
-                true,
-            )
-            .map(|f| (f, false))
+            step_down(&mut counting, bac_input, wanted).map(|f| (f, false))
         }
         Ok(f) => Ok((f, long)),
     };

@@ -199,6 +199,82 @@ mod tests {
         }
     }
 
+    /// Records whether any command went out in extended form.
+    struct Encodings<T> {
+        inner: T,
+        extended: usize,
+        sent: usize,
+    }
+
+    impl<T: Transceiver> Transceiver for Encodings<T> {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
+            self.sent += 1;
+            if crate::devices::card::transport::apdu::is_extended(apdu) {
+                self.extended += 1;
+            }
+            self.inner.transmit(apdu)
+        }
+
+        fn max_response(&self) -> usize {
+            self.inner.max_response()
+        }
+    }
+
+    #[test]
+    fn a_short_only_chip_on_a_short_apdu_reader_is_read_with_short_apdus_only() {
+        let quirks = Quirks {
+            extended_length: false,
+            ..Quirks::default()
+        };
+        for mode in [ExtendedLength::Never, ExtendedLength::Auto] {
+            let mut t = Encodings {
+                inner: loopback(samples::passport(pki(), 20_000, quirks), 258),
+                extended: 0,
+                sent: 0,
+            };
+            let doc = read(&mut t, &specimen_bac(), &[], mode).expect("read");
+            assert_eq!(doc.face.expect("face").1.len(), 20_000);
+            assert_eq!(
+                t.extended, 0,
+                "{mode:?}: {} of {} APDUs extended",
+                t.extended, t.sent
+            );
+            // 231-byte chunks of the 20 KB face, not a fallback to anything smaller.
+            assert!(
+                doc.apdus < 3 + 2 + 100 + 10,
+                "{mode:?}: {} APDUs",
+                doc.apdus
+            );
+        }
+    }
+
+    #[test]
+    fn a_chip_refusing_long_reads_is_read_with_smaller_ones() {
+        let quirks = Quirks {
+            extended_length: false,
+            max_read: Some(160),
+            ..Quirks::default()
+        };
+        let mut t = loopback(samples::passport(pki(), 5_000, quirks), 65_535);
+        let doc = read(
+            &mut t,
+            &specimen_bac(),
+            std::slice::from_ref(&pki().csca),
+            ExtendedLength::Auto,
+        )
+        .expect("read with 160-byte reads");
+        assert_eq!(*doc.face.expect("face").1, samples::face_jpeg(5_000));
+        assert!(matches!(doc.passive_auth, PassiveAuth::Verified { .. }));
+        assert!(!doc.extended_length);
+        // A chip refusing even 64 bytes cannot be read, and says so with its status.
+        let tiny = Quirks {
+            max_read: Some(32),
+            ..quirks
+        };
+        let mut t = loopback(samples::passport(pki(), 5_000, tiny), 65_535);
+        assert!(read(&mut t, &specimen_bac(), &[], ExtendedLength::Auto).is_err());
+    }
+
     #[test]
     fn any_refusal_of_mutual_authenticate_is_wrong_keys_and_is_not_sent_again() {
         for refusal in [0x6988, 0x6982, 0x6A88, 0x6F00] {

@@ -110,8 +110,13 @@ impl SecureChannel {
         let mut body = do87;
         body.extend(do97);
         body.extend(tlv::encode(0x8E, &cc));
-        // Le asks for the protected response: as long as the reader allows.
-        let le = if cmd.le.is_some_and(|le| le > 256 - 32) || body.len() > 255 {
+        // The outer Le asks for the protected response (DO87, DO99, DO8E around the data): short
+        // (`00`, 256 bytes) whenever that fits, so that a reader or chip without extended length
+        // can be read; extended only for longer responses or bodies.
+        let long_response = cmd
+            .le
+            .is_some_and(|le| le + response_overhead(le) - 2 > 256);
+        let le = if long_response || body.len() > 255 {
             65536
         } else {
             256

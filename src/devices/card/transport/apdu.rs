@@ -81,6 +81,12 @@ pub struct Parsed<'a> {
     pub le: Option<usize>,
 }
 
+/// Whether a command APDU is in extended form (ISO/IEC 7816-4 §5.1: a body of at least three
+/// bytes starting with `00`), which short-APDU readers and chips refuse.
+pub fn is_extended(apdu: &[u8]) -> bool {
+    apdu.len() >= 7 && apdu[4] == 0x00
+}
+
 /// Parses the four ISO 7816-4 cases in short and extended form.
 pub fn parse_command(apdu: &[u8]) -> Option<Parsed<'_>> {
     let header: [u8; 4] = apdu.get(..4)?.try_into().ok()?;
