@@ -197,8 +197,11 @@ impl Session<'_> {
             self.chunk
         };
         let mut buf = self.read_binary(0, first)?;
-        let (_, head, len) = tlv::header(&buf)?;
-        let total = head + len;
+        let total = match tlv::header(&buf) {
+            Ok((_, head, len)) => head + len,
+            // Not a definite length: BER's indefinite form (EF.SOD on some chips).
+            Err(_) => return self.read_to_end(fid, buf).map(Some),
+        };
         if total > MAX_OFFSET + self.chunk {
             return Err(CardError::Malformed {
                 command: "READ BINARY",
@@ -218,6 +221,32 @@ impl Session<'_> {
             buf.extend(part);
         }
         Ok(Some(buf))
+    }
+}
+
+impl Session<'_> {
+    /// Reads an element of indefinite length chunk by chunk until it is complete.
+    fn read_to_end(&mut self, fid: u16, mut buf: Vec<u8>) -> Result<Vec<u8>, CardError> {
+        loop {
+            if let Some(total) = tlv::ber_len(&buf)? {
+                buf.truncate(total);
+                return Ok(buf);
+            }
+            if buf.len() > MAX_OFFSET {
+                return Err(CardError::Malformed {
+                    command: "READ BINARY",
+                    detail: format!("file {fid:04X} is beyond short offsets"),
+                });
+            }
+            let part = self.read_binary(buf.len(), self.chunk)?;
+            if part.is_empty() {
+                return Err(CardError::Malformed {
+                    command: "READ BINARY",
+                    detail: format!("file {fid:04X} ends at {} bytes, unfinished", buf.len()),
+                });
+            }
+            buf.extend(part);
+        }
     }
 }
 

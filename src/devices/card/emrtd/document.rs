@@ -44,14 +44,25 @@ pub fn read(
         sw: 0x6A82,
     })?;
     let (mrz_text, mrz) = lds::dg1_mrz(dg1)?;
-    let face = match files.groups.get(&2) {
-        Some(dg2) => {
-            let (format, bytes) = lds::dg2_face(dg2)?;
-            Some((format, Zeroizing::new(bytes)))
+    // A face or details group that does not parse costs the photo or the details (and passive
+    // authentication judges the bytes), not the whole read.
+    let face = files
+        .groups
+        .get(&2)
+        .and_then(|dg2| match lds::dg2_face(dg2) {
+            Ok((format, bytes)) => Some((format, Zeroizing::new(bytes))),
+            Err(e) => {
+                tracing::warn!(error = %e, "chip: DG2 unreadable, no face");
+                None
+            }
+        });
+    let details = files.groups.get(&11).and_then(|g| match lds::dg11(g) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(error = %e, "chip: DG11 unreadable, no details");
+            None
         }
-        None => None,
-    };
-    let details = files.groups.get(&11).map(|g| lds::dg11(g)).transpose()?;
+    });
     let chinese_name = details
         .as_ref()
         .and_then(|d| d.full_name.clone())
@@ -86,7 +97,7 @@ mod tests {
     use crate::dev::vcard::pki::TestPki;
     use crate::dev::vcard::samples;
     use crate::dev::vcard::{Loopback, VirtualCard};
-    use crate::devices::card::icao::mrz;
+    use crate::devices::card::icao::{mrz, tlv};
     use std::sync::OnceLock;
 
     fn pki() -> &'static TestPki {
@@ -297,21 +308,79 @@ mod tests {
         }
     }
 
-    /// Rewrites one data group of a card image without re-signing EF.SOD.
-    fn tampered(dg: u8, change: impl Fn(&mut Vec<u8>)) -> EmrtdCard {
+    /// The specimen passport with its files as given.
+    fn specimen_with(change: impl Fn(&mut BTreeMap<u16, Vec<u8>>)) -> EmrtdCard {
         let mut groups = BTreeMap::new();
         groups.insert(1, lds::build::dg1(samples::SPECIMEN_TD3));
         groups.insert(2, lds::build::dg2(&samples::face_jpeg(2_000)));
         let mut files: BTreeMap<u16, Vec<u8>> = BTreeMap::new();
         files.insert(lds::EF_COM, lds::build::com(&[1, 2]));
         files.insert(lds::EF_SOD, pki().sign_sod(&groups).unwrap());
-        for (n, mut bytes) in groups {
-            if n == dg {
-                change(&mut bytes);
-            }
+        for (n, bytes) in groups {
             files.insert(lds::dg_file(n), bytes);
         }
+        change(&mut files);
         EmrtdCard::new(&specimen_bac(), files, Quirks::default())
+    }
+
+    /// `77 L { 30 L … }` rewritten as `77 80 { 30 80 … 00 00 } 00 00`.
+    fn indefinite(sod: &[u8]) -> Vec<u8> {
+        let outer = tlv::expect(sod, 0x77).unwrap();
+        let content = tlv::expect(outer.value, 0x30).unwrap();
+        let mut out = vec![0x77, 0x80, 0x30, 0x80];
+        out.extend_from_slice(content.value);
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        out
+    }
+
+    #[test]
+    fn an_ef_sod_in_indefinite_length_ber_is_read_and_verified() {
+        for max in [65_535, 258] {
+            let card = specimen_with(|files| {
+                let sod = files[&lds::EF_SOD].clone();
+                files.insert(lds::EF_SOD, indefinite(&sod));
+            });
+            let mut t = loopback(card, max);
+            let doc = read_specimen(&mut t);
+            assert!(doc.face.is_some());
+            assert!(
+                matches!(doc.passive_auth, PassiveAuth::Verified { .. }),
+                "{:?}",
+                doc.passive_auth
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_face_or_sod_costs_the_photo_or_the_verdict_not_the_read() {
+        let card = specimen_with(|files| {
+            files.insert(
+                lds::dg_file(2),
+                tlv::encode(0x75, &[0x7F, 0x61, 0x01, 0x00]),
+            );
+        });
+        let doc = read_specimen(&mut loopback(card, 65_535));
+        assert_eq!(doc.mrz.document_number, "L898902C3");
+        assert!(doc.face.is_none());
+        assert!(matches!(doc.passive_auth, PassiveAuth::Failed { .. }));
+        let card = specimen_with(|files| {
+            files.insert(
+                lds::EF_SOD,
+                tlv::encode(0x77, &[0x30, 0x03, 0x02, 0x01, 0x00]),
+            );
+        });
+        let doc = read_specimen(&mut loopback(card, 65_535));
+        assert!(doc.face.is_some());
+        assert!(matches!(doc.passive_auth, PassiveAuth::Failed { .. }));
+    }
+
+    /// Rewrites one data group of a card image without re-signing EF.SOD.
+    fn tampered(dg: u8, change: impl Fn(&mut Vec<u8>)) -> EmrtdCard {
+        specimen_with(|files| {
+            if let Some(bytes) = files.get_mut(&lds::dg_file(dg)) {
+                change(bytes);
+            }
+        })
     }
 
     #[test]

@@ -179,7 +179,10 @@ pub struct Sod {
 }
 
 pub fn parse_sod(ef_sod: &[u8]) -> Step<Sod> {
-    let outer = tlv::expect(ef_sod, 0x77).map_err(|e| format!("EF.SOD: {e}"))?;
+    // BER with indefinite lengths, as some chips serve it, made definite for the DER parsers
+    // (the signed content and attributes are unchanged, so the signature still verifies).
+    let ef_sod = tlv::definite(ef_sod).map_err(|e| format!("EF.SOD: {e}"))?;
+    let outer = tlv::expect(&ef_sod, 0x77).map_err(|e| format!("EF.SOD: {e}"))?;
     let info = ContentInfo::from_der(outer.value).map_err(|e| format!("EF.SOD is not CMS: {e}"))?;
     if info.content_type != oid::SIGNED_DATA {
         return Err(format!(

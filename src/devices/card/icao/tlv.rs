@@ -1,5 +1,8 @@
 //! BER-TLV as ISO/IEC 7816-4 and ICAO 9303 Part 10 use it: tags of one to three bytes, definite
 //! lengths of up to four bytes. Parsing never trusts a length: every value is bounds-checked.
+//! Some chips serve EF.SOD (a CMS structure, which is BER) with indefinite lengths (ITU-T X.690
+//! §8.1.3.6: `80`, contents, `00 00`): [`ber_len`] finds where such an element ends and
+//! [`definite`] rewrites it with definite lengths, the contents unchanged, for the DER parsers.
 
 use crate::devices::card::error::CardError;
 
@@ -49,6 +52,101 @@ pub fn header(bytes: &[u8]) -> Result<(u32, usize, usize), CardError> {
         _ => return Err(err(format!("unsupported length byte {l0:02X}"))),
     };
     Ok((tag, i, len))
+}
+
+/// Tag length and whether the element is constructed, from the start of `bytes`; none when
+/// the tag is not all there.
+fn tag_len(bytes: &[u8]) -> Option<(usize, bool)> {
+    let first = *bytes.first()?;
+    let mut i = 1;
+    if first & 0x1F == 0x1F {
+        loop {
+            let b = *bytes.get(i)?;
+            i += 1;
+            if b & 0x80 == 0 || i > 3 {
+                break;
+            }
+        }
+    }
+    Some((i, first & 0x20 != 0))
+}
+
+/// `Some(n)` for a definite length of `n` bytes, `None` for the indefinite form; with the
+/// length of the length field. `Ok(None)` when the bytes run out first.
+fn length_at(bytes: &[u8], i: usize) -> Result<Option<(Option<usize>, usize)>, CardError> {
+    let Some(&l0) = bytes.get(i) else {
+        return Ok(None);
+    };
+    Ok(match l0 {
+        0..=0x7F => Some((Some(l0 as usize), 1)),
+        0x80 => Some((None, 1)),
+        0x81..=0x84 => {
+            let n = (l0 & 0x7F) as usize;
+            bytes.get(i + 1..i + 1 + n).map(|raw| {
+                (
+                    Some(raw.iter().fold(0usize, |acc, b| (acc << 8) | *b as usize)),
+                    1 + n,
+                )
+            })
+        }
+        _ => return Err(err(format!("unsupported length byte {l0:02X}"))),
+    })
+}
+
+/// The whole length of the BER element at the start of `bytes`, definite or indefinite;
+/// `Ok(None)` while `bytes` holds only part of it (read more).
+///
+/// Errors: a length form BER does not have, or an indefinite length on a primitive element.
+pub fn ber_len(bytes: &[u8]) -> Result<Option<usize>, CardError> {
+    let Some((t, constructed)) = tag_len(bytes) else {
+        return Ok(None);
+    };
+    let Some((len, l)) = length_at(bytes, t)? else {
+        return Ok(None);
+    };
+    let head = t + l;
+    if let Some(len) = len {
+        return Ok((bytes.len() >= head + len).then_some(head + len));
+    }
+    if !constructed {
+        return Err(err("indefinite length on a primitive element"));
+    }
+    let mut i = head;
+    loop {
+        match bytes.get(i..i + 2) {
+            None => return Ok(None),
+            Some([0, 0]) => return Ok(Some(i + 2)),
+            Some(_) => match ber_len(&bytes[i..])? {
+                Some(n) => i += n,
+                None => return Ok(None),
+            },
+        }
+    }
+}
+
+/// The element at the start of `bytes` with every indefinite length made definite (X.690
+/// §10.1's length rule); tags and primitive contents unchanged.
+///
+/// Errors: as [`ber_len`], or an element that does not end within `bytes`.
+pub fn definite(bytes: &[u8]) -> Result<Vec<u8>, CardError> {
+    let whole = ber_len(bytes)?.ok_or_else(|| err("element runs past the end"))?;
+    let (t, constructed) = tag_len(bytes).ok_or_else(|| err("tag runs past the end"))?;
+    let (len, l) = length_at(bytes, t)?.ok_or_else(|| err("length runs past the end"))?;
+    if !constructed {
+        return Ok(bytes[..whole].to_vec());
+    }
+    let end = if len.is_some() { whole } else { whole - 2 };
+    let mut contents = Vec::new();
+    let mut i = t + l;
+    while i < end {
+        let n = ber_len(&bytes[i..end])?.ok_or_else(|| err("element runs past its parent"))?;
+        contents.extend(definite(&bytes[i..i + n])?);
+        i += n;
+    }
+    let mut out = bytes[..t].to_vec();
+    out.extend(encode_length(contents.len()));
+    out.extend(contents);
+    Ok(out)
 }
 
 /// Reads one TLV from the start of `bytes`; returns it and the rest.
@@ -170,5 +268,29 @@ mod tests {
         }
         assert!(expect(&[0x61, 0x00, 0x00], 0x61).is_err());
         assert!(expect(&[0x62, 0x00], 0x61).is_err());
+    }
+
+    #[test]
+    fn indefinite_lengths_are_measured_and_made_definite() {
+        // 30 80 { 04 02 AA BB, 30 80 { 02 01 05 } 00 00 } 00 00
+        let ber = [
+            0x30, 0x80, 0x04, 0x02, 0xAA, 0xBB, 0x30, 0x80, 0x02, 0x01, 0x05, 0x00, 0x00, 0x00,
+            0x00,
+        ];
+        assert_eq!(ber_len(&ber).unwrap(), Some(ber.len()));
+        assert_eq!(ber_len(&ber[..10]).unwrap(), None, "incomplete: read more");
+        let der = definite(&ber).unwrap();
+        assert_eq!(
+            der,
+            [
+                0x30, 0x09, 0x04, 0x02, 0xAA, 0xBB, 0x30, 0x03, 0x02, 0x01, 0x05
+            ]
+        );
+        assert_eq!(definite(&der).unwrap(), der, "DER stays as it is");
+        assert!(
+            ber_len(&[0x04, 0x80, 0x00, 0x00]).is_err(),
+            "primitive, indefinite"
+        );
+        assert!(definite(&ber[..9]).is_err());
     }
 }
