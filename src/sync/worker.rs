@@ -59,17 +59,34 @@ enum Outcome {
     Pause(String),
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is not used by the central), capped at the
-/// longest backoff.
+/// The longest `Retry-After` taken as asked: a central asking for more than a day is broken,
+/// and the queue must not stall for longer without a technician's `kiosk sync now`.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date. The kiosk waits at least as
+/// long as asked, as the contract says, up to [`MAX_RETRY_AFTER`].
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
+    let value = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
         .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(|s| Duration::from_secs(s).min(MAX_BACKOFF))
+        .trim();
+    let asked = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => {
+            let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+            (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    if asked > MAX_RETRY_AFTER {
+        tracing::warn!(
+            asked = asked.as_secs(),
+            "sync: Retry-After over a day, waiting a day"
+        );
+    }
+    Some(asked.min(MAX_RETRY_AFTER))
 }
 
 /// What a failed request means before any answer arrived.
@@ -247,6 +264,17 @@ async fn drain(
             tracing::warn!(number = %item.number, %reason, "sync: no answer, asking the central whether it stored it");
             outcome = reconcile(link, &item.idem_key).await;
         }
+        // An acknowledgement must name the number that was sent: one that names another is
+        // not proof of delivery, and nothing is purged on it (the same key goes again).
+        if let Outcome::Acked(ack) = &outcome
+            && ack.number != item.number
+        {
+            tracing::error!(number = %item.number, acked = %ack.number, "sync: the central acknowledged another number, not purging");
+            outcome = Outcome::Retry(
+                format!("central acknowledged {} for {}", ack.number, item.number),
+                None,
+            );
+        }
         let result = match outcome {
             Outcome::Acked(ack) => {
                 tracing::info!(number = %item.number, receipt = %ack.receipt_no, "sync: acknowledged, personal data purged");
@@ -288,8 +316,10 @@ async fn drain(
     }
     Pass::Done
 }
-/// One pass over the queue now, in the calling thread (`kiosk sync now`). Returns the queue
-/// counts afterwards and the last error, if any attempt failed.
+/// Sends everything waiting now, in the calling thread (`kiosk sync now`): batch after batch
+/// until the queue is empty, a batch fails, or a batch moves nothing. Returns the queue counts
+/// afterwards and what is wrong when anything is left (an error, dead letters, or applications
+/// still waiting).
 pub fn sync_now(
     store: &mut Store,
     link: &Link,
@@ -299,14 +329,25 @@ pub fn sync_now(
         .build()
         .map_err(|e| format!("no runtime: {e}"))?;
     let status = Mutex::new(SyncStatus::default());
-    let pass = runtime.block_on(drain(store, link, &status, BATCH));
+    let pending = |store: &Store| store.counts().map(|c| c.pending).unwrap_or(0);
+    let pass = runtime.block_on(async {
+        loop {
+            let before = pending(store);
+            let pass = drain(&mut *store, link, &status, BATCH).await;
+            let after = pending(store);
+            if pass != Pass::Done || after == 0 || after >= before {
+                break pass;
+            }
+        }
+    });
     let counts = store.counts().map_err(|e| e.to_string())?;
     let error = status.lock().ok().and_then(|s| s.last_error.clone());
     Ok((
         counts,
         match pass {
-            Pass::Done if counts.dead == 0 => None,
-            Pass::Done => Some(format!("{} dead letter(s)", counts.dead)),
+            Pass::Done if counts.dead > 0 => Some(format!("{} dead letter(s)", counts.dead)),
+            Pass::Done if counts.pending > 0 => Some(format!("{} still waiting", counts.pending)),
+            Pass::Done => None,
             Pass::Failed(_) | Pass::Paused => error,
         },
     ))
@@ -512,17 +553,29 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_is_read_in_seconds_and_capped() {
+    fn retry_after_is_waited_as_asked_in_seconds_or_as_a_date() {
         let mut h = reqwest::header::HeaderMap::new();
         assert_eq!(retry_after(&h), None);
         h.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(reqwest::header::RETRY_AFTER, "86400".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(MAX_BACKOFF));
+        // Longer than the longest backoff: still waited, as the contract says.
+        h.insert(reqwest::header::RETRY_AFTER, "3600".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3600)));
+        h.insert(reqwest::header::RETRY_AFTER, "9999999".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
+        let in_ten_minutes = (chrono::Utc::now() + chrono::Duration::seconds(600)).to_rfc2822();
         h.insert(
             reqwest::header::RETRY_AFTER,
-            "Wed, 21 Oct 2026 07:28:00 GMT".parse().unwrap(),
+            in_ten_minutes.parse().unwrap(),
         );
+        let waited = retry_after(&h).expect("an HTTP-date is read");
+        assert!((590..=600).contains(&waited.as_secs()), "{waited:?}");
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO), "a date passed");
+        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
         let j = clock_jitter();
         assert!((0.0..=1.0).contains(&j));

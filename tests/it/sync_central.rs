@@ -222,6 +222,13 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
     let mut store = Store::open(&data, &test_key()).expect("store");
     let waiting = application(&mut store, "01890000-0000-7000-8000-00000000q001");
     let refused = application(&mut store, "01890000-0000-7000-8000-00000000q002");
+    // More than one batch waits: `sync now` sends them all.
+    for i in 0..23 {
+        application(
+            &mut store,
+            &format!("01890000-0000-7000-8000-0000000b{i:04}"),
+        );
+    }
     store
         .mark_dead(
             "01890000-0000-7000-8000-00000000q002",
@@ -248,7 +255,7 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
     };
     let (ok, status) = kiosk(&["queue", "status"]);
     assert!(
-        ok && status.contains("waiting: 1") && status.contains("dead letters: 1"),
+        ok && status.contains("waiting: 24") && status.contains("dead letters: 1"),
         "{status}"
     );
     assert!(status.contains(&waiting), "{status}");
@@ -285,7 +292,7 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
     let (ok, synced) = kiosk(&["sync", "now"]);
     assert!(ok, "{synced}");
     assert!(
-        synced.contains("waiting: 0, acknowledged: 2, dead letters: 0"),
+        synced.contains("waiting: 0, acknowledged: 25, dead letters: 0"),
         "{synced}"
     );
     // The logs of the kiosk (at debug level) and of the central name numbers, never people.
@@ -380,6 +387,7 @@ fn fault_matrix_loses_nothing_and_duplicates_nothing() {
         // Each stalled answer costs the kiosk its whole request timeout.
         ("stall-body", 5, 1),
         ("reject-cert", 2, 10),
+        ("wrong-ack", 2, 10),
     ] {
         let every_arg = every.to_string();
         let central = central_with(
@@ -455,6 +463,34 @@ fn fault_matrix_loses_nothing_and_duplicates_nothing() {
             .unwrap();
         assert_eq!(stored, keys.into_iter().collect(), "{fault}");
     }
+}
+
+/// An acknowledgement that names another number than the one sent is no proof of delivery:
+/// nothing is purged on it, and the same submission goes again under the same key.
+#[test]
+fn an_acknowledgement_of_another_number_purges_nothing() {
+    let central = central_with(
+        "127.0.0.1:0",
+        &["--fault", "wrong-ack", "--fault-every", "1"],
+    );
+    let link = central.link("SYNC01");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(dir.path(), &test_key()).expect("store");
+    let number = application(&mut store, "wrong-ack-1");
+    let (counts, error) = kiosk::sync::worker::sync_now(&mut store, &link).expect("pass");
+    assert_eq!((counts.pending, counts.acked), (1, 0), "{error:?}");
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("acknowledged") && e.contains(&number)),
+        "{error:?}"
+    );
+    assert!(
+        store.pending(10).expect("pending")[0]
+            .body
+            .contains(&number),
+        "the body is kept"
+    );
 }
 
 /// The child side of the crash loop: commits applications until it is killed, printing each

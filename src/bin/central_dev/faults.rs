@@ -31,10 +31,11 @@ pub enum Fault {
     StallBody,
     /// Refuses the client certificate in the TLS handshake (a CA the kiosk's is not from).
     RejectCert,
+    /// Stores, then acknowledges another application number than the one sent.
+    WrongAck,
 }
 
-pub const KINDS: &str =
-    "delay|500|503|429|commit-then-drop|commit-then-500|truncated-body|stall-body|reject-cert";
+pub const KINDS: &str = "delay|500|503|429|commit-then-drop|commit-then-500|truncated-body|stall-body|reject-cert|wrong-ack";
 
 impl Fault {
     pub fn parse(s: &str) -> Option<Fault> {
@@ -48,6 +49,7 @@ impl Fault {
             "truncated-body" => Fault::TruncatedBody,
             "stall-body" => Fault::StallBody,
             "reject-cert" => Fault::RejectCert,
+            "wrong-ack" => Fault::WrongAck,
             _ => return None,
         })
     }
@@ -139,6 +141,12 @@ pub async fn submit_with_faults(
             );
             r
         }
+        Some(Fault::WrongAck) => (
+            StatusCode::CREATED,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"receipt_no": "R99999999", "number": "OTHER0126113000001A", "received_at": "2026-11-30T10:00:00"}"#,
+        )
+            .into_response(),
         Some(Fault::TruncatedBody) => (
             StatusCode::CREATED,
             [(header::CONTENT_TYPE, "application/json")],
