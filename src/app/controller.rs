@@ -191,6 +191,7 @@ impl Controller {
             visit: Visit::new(&settings),
             technician: TechnicianScreen::default(),
             queue: QueueBadge::default(),
+            paper_low: false,
         };
         Controller {
             session: Session::new(catalogue, settings.timeouts, today)
@@ -576,8 +577,13 @@ impl Controller {
                 self.check_availability();
                 return;
             }
-            Inbound::Printed => {
-                self.report_device(Device::Printer, DeviceState::Ok);
+            Inbound::Printed { paper_low } => {
+                let state = if paper_low {
+                    DeviceState::PaperLow
+                } else {
+                    DeviceState::Ok
+                };
+                self.report_device(Device::Printer, state);
                 Event::Printed
             }
             Inbound::PrintFailed => {
@@ -603,6 +609,9 @@ impl Controller {
     /// Records how a device is doing, for the technician screen and the fleet (heartbeat).
     fn report_device(&mut self, device: Device, state: DeviceState) {
         self.devices.insert(device, state);
+        if device == Device::Printer {
+            self.screen.paper_low = state == DeviceState::PaperLow;
+        }
         if let Some(live) = &self.live {
             live.set_device(device.code(), state.heartbeat());
         }

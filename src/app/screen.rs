@@ -145,6 +145,8 @@ pub enum DeviceState {
     NotPrinted,
     /// The store has no room: nothing can be saved.
     Full,
+    /// The printer reports its paper near the end: change the roll soon.
+    PaperLow,
 }
 
 impl DeviceState {
@@ -156,6 +158,7 @@ impl DeviceState {
             DeviceState::Failed => "failed",
             DeviceState::NotPrinted => "failed: the last form was not printed",
             DeviceState::Full => "full: nothing can be saved",
+            DeviceState::PaperLow => "paper near end: change the roll soon",
         }
     }
 }
@@ -223,6 +226,8 @@ pub struct Screen {
     pub visit: Visit,
     pub technician: TechnicianScreen,
     pub queue: QueueBadge,
+    /// The printer's paper is near its end: the attract screen tells staff.
+    pub paper_low: bool,
 }
 
 /// What the front end renders: the session and the screen state, at the core's clock.

@@ -170,6 +170,11 @@ impl Live {
         s.rejected = Some(why.to_string());
     }
 
+    /// Every device's state as the next heartbeat reports it.
+    pub fn device_states(&self) -> BTreeMap<String, String> {
+        self.report().2
+    }
+
     fn report(&self) -> (Option<String>, Option<String>, BTreeMap<String, String>) {
         let s = self.0.lock().unwrap_or_else(|p| p.into_inner());
         (

@@ -269,6 +269,7 @@ fn session(ui: &AppWindow, v: &View) {
     g.set_demo(!screen.demo_cards.is_empty());
     g.set_demo_cards(strings(&screen.demo_cards));
     g.set_queue_pending(screen.queue.pending as i32);
+    g.set_paper_low(screen.paper_low);
     g.set_online(screen.queue.online);
     let out_of_service = match v.station {
         Some(st) => st.out_of_service(),
@@ -565,6 +566,7 @@ fn technician(ui: &AppWindow, t: &TechnicianScreen) {
                     DeviceState::Failed => DeviceStatus::Failed,
                     DeviceState::NotPrinted => DeviceStatus::NotPrinted,
                     DeviceState::Full => DeviceStatus::Full,
+                    DeviceState::PaperLow => DeviceStatus::PaperLow,
                 },
             })
             .collect(),

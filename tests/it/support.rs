@@ -71,11 +71,16 @@ pub struct Options {
     pub data: Option<tempfile::TempDir>,
     /// Another ID card reader than the simulated one (no sample cards then).
     pub card: Option<Box<dyn kiosk::devices::card::CardReader>>,
+    /// Another printer than the demo's file printer.
+    pub printer: Option<Box<dyn kiosk::devices::printer::Printer>>,
 }
 
 pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
     let card = options.card.take();
-    kiosk_with_devices(demo_printer, None, card, options)
+    match options.printer.take() {
+        Some(printer) => kiosk_with_devices(|_| printer, None, card, options),
+        None => kiosk_with_devices(demo_printer, None, card, options),
+    }
 }
 
 fn kiosk_with_devices(

@@ -173,6 +173,67 @@ fn paper_out_tells_the_applicant_to_ask_staff_and_keeps_the_application() {
     );
 }
 
+/// A printer that prints and says its paper is near the end.
+struct NearEndPrinter;
+
+impl kiosk::devices::printer::Printer for NearEndPrinter {
+    fn status(&mut self) -> kiosk::devices::printer::PrinterState {
+        kiosk::devices::printer::PrinterState::PaperNearEnd
+    }
+
+    fn print(
+        &mut self,
+        _: &str,
+        _: &[u8],
+    ) -> Result<kiosk::devices::printer::PrinterState, kiosk::devices::printer::PrintError> {
+        Ok(self.status())
+    }
+}
+
+#[test]
+fn paper_near_its_end_is_told_to_staff_on_screen_and_in_the_heartbeat() {
+    let live = kiosk::sync::fleet::Live::new(crate::support::kiosk_toml_settings());
+    let k = crate::support::demo_kiosk_with_options(crate::support::Options {
+        live: Some(live.clone()),
+        printer: Some(Box::new(NearEndPrinter)),
+        ..Default::default()
+    });
+    assert!(
+        k.find("paper-low").is_none(),
+        "nothing to say before a print"
+    );
+    apply_and_print(&k);
+    assert_eq!(
+        k.window().global::<SessionAdapter>().get_notice(),
+        NoticeKind::None,
+        "the form printed"
+    );
+    k.tap("finish");
+    assert!(
+        k.label("paper-low").contains("纸"),
+        "{}",
+        k.label("paper-low")
+    );
+    assert_eq!(
+        live.device_states().get("printer").map(String::as_str),
+        Some("paper near end: change the roll soon")
+    );
+    let tech = k.window().global::<kiosk::ui::TechnicianAdapter>();
+    for _ in 0..5 {
+        k.tap("site-name");
+    }
+    for d in crate::support::DEMO_PIN.chars() {
+        k.tap(&format!("key-{d}"));
+    }
+    k.tap("tech-submit");
+    assert!(tech.get_unlocked());
+    assert!(
+        k.visible_text().contains("打印机：纸张将尽"),
+        "{}",
+        k.visible_text()
+    );
+}
+
 /// A camera that sees an empty booth.
 struct EmptyBooth;
 

@@ -36,7 +36,10 @@ pub enum Inbound {
     StorageFull,
     /// Whether one more application fits (reported when it changes).
     Room(bool),
-    Printed,
+    /// Printed; `paper_low` when the printer said its paper is near the end.
+    Printed {
+        paper_low: bool,
+    },
     PrintFailed,
     /// A report of the station thread, for the visit it names.
     Station {

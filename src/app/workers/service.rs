@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{Inbound, spawn};
 use crate::app::submit::{Desk, SaveJob};
+use crate::devices::printer::PrinterState;
 use crate::store::{StoreError, lock};
 
 /// How often a full store is checked for room again (acknowledgements purge bodies; a
@@ -80,7 +81,9 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<SaveJob> {
                 return;
             }
             let outcome = match desk.print(&application, &job.catalogue) {
-                Ok(_) => Inbound::Printed,
+                Ok(state) => Inbound::Printed {
+                    paper_low: state == PrinterState::PaperNearEnd,
+                },
                 Err(_) => Inbound::PrintFailed,
             };
             if tx.send(outcome).is_err() || !room(&desk, &mut had_room, &tx) {
