@@ -13,6 +13,8 @@ SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 CENTRAL_ADDR ?= 127.0.0.1:8787
+# Extra flags for the development central, e.g. CENTRAL_FLAGS="--station-fault decline".
+CENTRAL_FLAGS ?=
 
 # Build: a C compiler and fontconfig headers (Slint links fontconfig), perl and make for the
 # OpenSSL that SQLCipher (the encrypted store) is built with, libclang for the V4L2 bindings of
@@ -66,7 +68,7 @@ run run-station: build-release var/pki/ca.pem
 		echo "No display: run 'make run' in a desktop session (X11 or Wayland)."; exit 1; fi
 	@mkdir -p var/central-config
 	@$(CARGO_TARGET_DIR)/release/kiosk-central-dev --listen $(CENTRAL_ADDR) --tls var/pki \
-		--data var/central --config-dir var/central-config \
+		--data var/central --config-dir var/central-config $(CENTRAL_FLAGS) \
 		> var/central.log 2>&1 & echo $$! > var/central.pid
 	@echo "Development central: https://$(CENTRAL_ADDR), mutual TLS with var/pki (log: var/central.log)"
 	@echo "Change the kiosk's settings live: write var/central-config/DEMO01.json (README)"

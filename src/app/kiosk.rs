@@ -73,9 +73,9 @@ pub struct Station {
     pub central: Option<StationClient>,
     /// The police station's code, sent with every eligibility request.
     pub site_code: String,
-    /// The services on the attract screen, in order.
+    /// The services the attract screen offers.
     pub services: Vec<Service>,
-    /// The payment methods offered, in order.
+    /// The payment methods offered.
     pub methods: Vec<PayMethod>,
     /// How long an applicant has to pay.
     pub payment_timeout: Duration,

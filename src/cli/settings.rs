@@ -142,7 +142,7 @@ pub fn link(c: &Central) -> Result<Link, LinkError> {
     Link::new(&c.url, &tls, REQUEST_TIMEOUT)
 }
 
-/// The station services, in the configured order.
+/// The station services offered.
 pub fn station_services(services: &[StationService]) -> Vec<Service> {
     services
         .iter()
@@ -153,7 +153,7 @@ pub fn station_services(services: &[StationService]) -> Vec<Service> {
         .collect()
 }
 
-/// The payment methods, in the configured order.
+/// The payment methods offered.
 pub fn payment_methods(methods: &[PaymentMethod]) -> Vec<PayMethod> {
     methods
         .iter()

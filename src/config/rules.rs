@@ -10,6 +10,7 @@ use super::pin;
 use super::schema::{
     CameraKind, CameraSettings, CardKind, CardSettings, Central, Config, Device, KioskKind,
     PhotoSettings, PrinterKind, PrinterSettings, StationSettings, StoreSettings, Technician,
+    TerminalKind, WriterKind,
 };
 use crate::domain::app_number::valid_device_id;
 
@@ -38,7 +39,7 @@ pub fn problems(c: &Config) -> Vec<Problem> {
         photo(&c.photo),
         store(&c.store),
         central(&c.central),
-        technician(&c.technician),
+        technician(&c.technician, c.ui.demo),
         station(c),
     ]
     .into_iter()
@@ -254,12 +255,20 @@ fn central(c: &Central) -> Vec<Problem> {
     out
 }
 
-fn technician(t: &Technician) -> Vec<Problem> {
+/// The demo's technician PIN, which everyone who read the README knows.
+const DEMO_PIN: &str = "2468";
+
+fn technician(t: &Technician, demo: bool) -> Vec<Problem> {
     let mut out = Vec::new();
     if !pin::is_hash(&t.pin_hash) {
         out.push((
             "technician.pin_hash",
             "is not an Argon2 hash: make one with `kiosk config hash-pin`".into(),
+        ));
+    } else if !demo && pin::verify_pin(DEMO_PIN, &t.pin_hash) {
+        out.push((
+            "technician.pin_hash",
+            "is the demo PIN 2468, which is published: make your own with `echo -n <PIN> | kiosk config hash-pin`".into(),
         ));
     }
     out
@@ -295,13 +304,47 @@ fn station(c: &Config) -> Vec<Problem> {
             ),
         ));
     }
-    // A real permit reader needs a trust anchor, or every chip fails passive authentication
-    // and every applicant is sent to a window.
-    if c.devices.card.kind != CardKind::Sim && c.devices.card.csca.is_empty() {
-        out.push((
-            "devices.card.csca",
-            "a station kiosk needs the CSCA certificates its permits are verified against".into(),
-        ));
+    let card = &c.devices.card;
+    if card.kind != CardKind::Sim {
+        // A real permit reader needs a trust anchor, or every chip fails passive
+        // authentication and every applicant is sent to a window.
+        if card.csca.is_empty() {
+            out.push((
+                "devices.card.csca",
+                "a station kiosk needs the CSCA certificates its permits are verified against"
+                    .into(),
+            ));
+        }
+        // Without its own name the permit reader would be the first reader found — likely the
+        // ID card's.
+        match card.permit_reader.as_deref() {
+            None | Some("") => out.push((
+                "devices.card.permit_reader",
+                "a station kiosk needs the permit reader's name (or a part of it): see `kiosk card list`".into(),
+            )),
+            Some(p) if card.reader.as_deref() == Some(p) => out.push((
+                "devices.card.permit_reader",
+                "names the same reader as devices.card.reader: the permit needs its own reader"
+                    .into(),
+            )),
+            Some(_) => {}
+        }
+    }
+    // The simulators take no money and write nothing: only a demo may run on them (no vendor
+    // adapter exists yet; docs/STATION.md, "Devices").
+    if !c.ui.demo {
+        if s.terminal == TerminalKind::Sim {
+            out.push((
+                "station.terminal",
+                "\"sim\" takes no money: a real kiosk needs a payment terminal adapter, and none is built yet (docs/STATION.md)".into(),
+            ));
+        }
+        if s.writer == WriterKind::Sim {
+            out.push((
+                "station.writer",
+                "\"sim\" writes nothing: a real kiosk needs a writer module adapter, and none is built yet (docs/STATION.md)".into(),
+            ));
+        }
     }
     out
 }

@@ -361,10 +361,10 @@ fn default_payment_timeout() -> u64 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StationSettings {
-    /// The services on the attract screen, in order.
+    /// The services the attract screen offers.
     #[serde(default = "default_services")]
     pub services: Vec<StationService>,
-    /// The payment methods offered, in order.
+    /// The payment methods offered.
     #[serde(default = "default_methods")]
     pub payment_methods: Vec<PaymentMethod>,
     /// Seconds an applicant has to pay before the payment is cancelled.
