@@ -697,9 +697,20 @@ fn store_key_problems_are_clear_start_up_errors() {
     );
 
     std::fs::remove_file(&key_file).unwrap();
-    let demo_off = std::fs::read_to_string(&config)
+    // A real kiosk: no demo, and its own technician PIN (the demo's is refused outside demo).
+    let own_pin = kiosk::config::hash_pin("135790").unwrap();
+    let demo_off: String = std::fs::read_to_string(&config)
         .unwrap()
-        .replace("demo = true", "demo = false");
+        .replace("demo = true", "demo = false")
+        .lines()
+        .map(|l| {
+            if l.starts_with("pin_hash") {
+                format!("pin_hash = {own_pin:?}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
     std::fs::write(&config, demo_off).unwrap();
     let (ok, _, err) = status();
     assert!(!ok && err.contains("does not exist"), "{err}");
