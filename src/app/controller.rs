@@ -192,6 +192,7 @@ impl Controller {
             technician: TechnicianScreen::default(),
             queue: QueueBadge::default(),
             paper_low: false,
+            card_on_reader: false,
         };
         Controller {
             session: Session::new(catalogue, settings.timeouts, today)
@@ -499,6 +500,7 @@ impl Controller {
         }
         let event = match message {
             Inbound::Card(CardEvent::Inserted(identity)) => {
+                self.screen.card_on_reader = true;
                 // An applicant comes first: the technician screen gives way.
                 self.close_technician();
                 self.report_device(Device::CardReader, DeviceState::Ok);
@@ -508,6 +510,7 @@ impl Controller {
                 Event::CardInserted(*identity)
             }
             Inbound::Card(CardEvent::Unreadable(_)) => {
+                self.screen.card_on_reader = true;
                 self.report_device(Device::CardReader, DeviceState::CardUnreadable);
                 if self.station.is_some() {
                     return self.station_event(StationEvent::CardUnreadable);
@@ -515,6 +518,7 @@ impl Controller {
                 Event::CardUnreadable
             }
             Inbound::Card(CardEvent::Removed) => {
+                self.screen.card_on_reader = false;
                 if self.station.is_some() {
                     return self.station_event(StationEvent::CardRemoved);
                 }

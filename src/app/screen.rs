@@ -228,6 +228,9 @@ pub struct Screen {
     pub queue: QueueBadge,
     /// The printer's paper is near its end: the attract screen tells staff.
     pub paper_low: bool,
+    /// A card lies on the ID reader (placed and not yet lifted): between sessions the attract
+    /// screen asks to take it rather than to place one.
+    pub card_on_reader: bool,
 }
 
 /// What the front end renders: the session and the screen state, at the core's clock.

@@ -270,6 +270,7 @@ fn session(ui: &AppWindow, v: &View) {
     g.set_demo_cards(strings(&screen.demo_cards));
     g.set_queue_pending(screen.queue.pending as i32);
     g.set_paper_low(screen.paper_low);
+    g.set_card_on_reader(screen.card_on_reader);
     g.set_online(screen.queue.online);
     let out_of_service = match v.station {
         Some(st) => st.out_of_service(),

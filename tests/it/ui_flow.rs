@@ -382,6 +382,20 @@ fn the_done_page_stays_in_the_applicants_language_and_display_mode_until_they_le
 }
 
 #[test]
+fn a_card_left_on_the_reader_is_asked_for_until_it_is_lifted() {
+    let k = demo_kiosk();
+    let place = k.label("attract-title");
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+    k.tap("cancel");
+    assert_eq!(k.page(), Page::Attract);
+    let take = k.label("attract-title");
+    assert!(take.contains("取走"), "{take}");
+    k.tap("demo-remove-card");
+    k.wait_until("the card lifted", |k| k.label("attract-title") == place);
+}
+
+#[test]
 fn elderly_mode_enlarges_text_and_resets_after_the_session() {
     let k = demo_kiosk();
     let theme = k.window().global::<Theme>();
