@@ -69,6 +69,8 @@ const SURNAME_READINGS: &[(char, &str, &[&str])] = &[
     ('繁', "po", &["fan"]),
     ('乐', "yue", &["le"]),
     ('员', "yun", &["yuan"]),
+    ('贠', "yun", &["yuan"]),
+    ('卜', "bu", &["bo"]),
     ('召', "shao", &["zhao"]),
     ('尉', "yu", &["wei"]),
     ('宓', "fu", &["mi"]),
@@ -283,6 +285,8 @@ mod tests {
             ("诸葛亮", "ZHUGE"),
             ("司马光", "SIMA"),
             ("乐小云", "YUE"),
+            ("贠小明", "YUN"),
+            ("卜小明", "BU"),
         ];
         for (name, surname) in cases {
             assert_eq!(surname_of(name), surname, "{name}");
