@@ -175,6 +175,14 @@ fn to_review(k: &Kiosk) {
     );
 }
 
+/// Pays by bank card on the review page and waits for the done page; returns the acceptance
+/// number shown there.
+fn pay_by_card_to_done(k: &Kiosk) -> String {
+    k.tap("pay-terminal");
+    k.wait_for_page(Page::StationDone);
+    k.label("number")
+}
+
 /// What the printer printed for `number`, as text read back from the ESC/POS bytes.
 fn printed(k: &Kiosk, number: &str) -> String {
     let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("printed bytes");
@@ -213,10 +221,8 @@ fn an_endorsement_is_chosen_paid_written_verified_and_printed() {
     let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
     let k = &s.kiosk;
     to_review(k);
-    k.tap("pay-terminal");
-    k.wait_for_page(Page::StationDone);
+    let number = pay_by_card_to_done(k);
     assert_eq!(notice(k), NoticeKind::None);
-    let number = k.label("number");
     kiosk::domain::app_number::AppNumber::parse(&number).expect("a valid acceptance number");
     assert!(
         k.find("take-cards").is_some(),
@@ -465,10 +471,8 @@ fn a_writer_that_fails_after_writing_is_judged_by_the_chip() {
     );
     let k = &s.kiosk;
     to_review(k);
-    k.tap("pay-terminal");
-    k.wait_for_page(Page::StationDone);
+    let number = pay_by_card_to_done(k);
     assert_eq!(notice(k), NoticeKind::None, "written: the re-read shows it");
-    let number = k.label("number");
     let (state, journal) = transaction(k, &number);
     assert_eq!(state, State::Printed);
     assert!(
@@ -484,10 +488,8 @@ fn a_writer_that_writes_nothing_leads_to_the_refund() {
     let s = on(&central, SimOutcome::Approve, WriterScript::FailBefore);
     let k = &s.kiosk;
     to_review(k);
-    k.tap("pay-terminal");
-    k.wait_for_page(Page::StationDone);
+    let number = pay_by_card_to_done(k);
     assert_eq!(notice(k), NoticeKind::RefundRequested);
-    let number = k.label("number");
     assert_eq!(s.terminal.charges().len(), 1, "charged once");
     let (state, journal) = transaction(k, &number);
     assert_eq!(state, State::RefundRequested);
@@ -503,10 +505,8 @@ fn no_issuance_job_for_a_paid_endorsement_leaves_it_to_staff() {
     let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
     let k = &s.kiosk;
     to_review(k);
-    k.tap("pay-terminal");
-    k.wait_for_page(Page::StationDone);
+    let number = pay_by_card_to_done(k);
     assert_eq!(notice(k), NoticeKind::NeedsStaff);
-    let number = k.label("number");
     assert_eq!(transaction(k, &number).0, State::PaidNotIssued);
     assert!(s.writer.endorsements("C12345678").is_empty());
     let text = printed(k, &number);
@@ -519,10 +519,8 @@ fn a_permit_pulled_during_writing_is_left_to_staff_with_nothing_concluded() {
     let s = on(&central, SimOutcome::Approve, WriterScript::PermitRemoved);
     let k = &s.kiosk;
     to_review(k);
-    k.tap("pay-terminal");
-    k.wait_for_page(Page::StationDone);
+    let number = pay_by_card_to_done(k);
     assert_eq!(notice(k), NoticeKind::NeedsStaff);
-    let number = k.label("number");
     assert_eq!(s.terminal.charges().len(), 1, "charged once");
     // Whether it was written is unknown: neither verified nor refunded, still in flight for
     // staff and the next start, and counted on the technician screen.
@@ -877,10 +875,8 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
     let i = hk_g_3m1(k);
     k.tap(&format!("offer-{i}"));
     k.tap("next");
-    k.tap("pay-terminal");
-    k.wait_for_page(Page::StationDone);
+    let number = pay_by_card_to_done(k);
     assert_eq!(notice(k), NoticeKind::None);
-    let number = k.label("number");
     assert_eq!(transaction(k, &number).0, State::Printed);
     assert_eq!(s.terminal.charges(), [(number.clone(), 1500)]);
     assert_eq!(s.writer.endorsements(samples::PERMIT.0).len(), 1);
