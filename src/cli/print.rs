@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::{build_printer, load_config};
-use crate::devices::printer::receipt::{self, Align, Block, Receipt};
-use crate::devices::printer::{PrinterProfile, SAMPLE_SITE, escpos, preview, sample_application};
+use crate::devices::printer::receipt;
+use crate::devices::printer::{
+    PrinterProfile, SAMPLE_SITE, escpos, preview, sample_application, test_page,
+};
 use crate::domain::catalogue::Catalogue;
 
 #[derive(Subcommand)]
@@ -141,35 +143,15 @@ fn test_page(config_file: &Path) -> ExitCode {
     };
     let profile = super::settings::printer_profile(&config.devices.printer);
     let number = format!("{}TEST", config.device.id);
-    let mut page = Receipt::default();
-    for (text, big) in [
-        ("打印测试 Printer test".to_string(), true),
-        (format!("设备 Device: {}", config.device.id), false),
-        (
-            format!(
-                "型号 Profile: {} ({} dots, {} columns)",
-                profile.name, profile.dots, profile.columns
-            ),
-            false,
-        ),
-        ("中文：出入境证件申请表".to_string(), false),
-        ("生僻字 Rare: 刘䶮 喆 堃 镕".to_string(), false),
-    ] {
-        page.blocks.push(Block::Text {
-            text,
-            align: Align::Center,
-            big,
-            bold: big,
-        });
-    }
-    page.blocks.extend([
-        Block::Rule,
-        Block::Code128(number.clone()),
-        Block::Qr(number.clone()),
-        Block::Feed(3),
-        Block::Cut,
-    ]);
-    send(&config, &number, &escpos::encode(&page, &profile))
+    println!(
+        "test page: section A is the printer's own CODE128 and QR, section B the kiosk's raster \
+         codes; if A is garbled or empty, use a profile with raster codes"
+    );
+    send(
+        &config,
+        &number,
+        &test_page::job(&config.device.id, &profile),
+    )
 }
 
 fn reprint(config_file: &Path, number: &str) -> ExitCode {

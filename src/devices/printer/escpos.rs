@@ -10,6 +10,7 @@ use super::code128::{Code128Part, code128_parts};
 use super::profile::{Charset, CutKind, PrinterProfile};
 use super::raster::{self, Bitmap};
 use super::receipt::{Align, Block, Receipt};
+use super::wrap;
 
 /// Pixel sizes the raster fallback uses for normal and double-size text: the printer's 24-dot
 /// CJK font and its double size.
@@ -22,9 +23,11 @@ pub const QR_MODULE: u8 = 6;
 /// Dots `text` takes in the printer's font at normal size: 12 per half-width character (Font A,
 /// 12×24), 24 per full-width (CJK 24×24).
 pub fn text_dots(text: &str) -> u32 {
-    text.chars()
-        .map(|c| if (c as u32) < 0x100 { 12 } else { 24 })
-        .sum()
+    text.chars().map(char_dots).sum()
+}
+
+fn char_dots(c: char) -> u32 {
+    if (c as u32) < 0x100 { 12 } else { 24 }
 }
 
 /// `GS !` for a heading: double width and height when the line still fits, else double height.
@@ -75,6 +78,16 @@ pub fn native_text(text: &str, charset: Charset) -> Option<Vec<u8>> {
         i += 2;
     }
     Some(bytes.into_owned())
+}
+
+/// `text` broken into lines that fit the paper in the printer's font, each with its bytes, or
+/// `None` if some character must go as raster. A heading too wide for double width is printed
+/// double height only, which keeps the normal width, so headings wrap like body text.
+fn native_lines(text: &str, profile: &PrinterProfile) -> Option<Vec<(String, Vec<u8>)>> {
+    wrap::lines(text, profile.dots as f32, |c| char_dots(c) as f32)
+        .into_iter()
+        .map(|line| native_text(&line, profile.charset).map(|bytes| (line, bytes)))
+        .collect()
 }
 
 fn raster_block(out: &mut Vec<u8>, bitmap: &Bitmap, align: Align, profile: &PrinterProfile) {
@@ -171,24 +184,23 @@ pub fn encode(receipt: &Receipt, profile: &PrinterProfile) -> Vec<u8> {
                 align,
                 big,
                 bold,
-            } => match native_text(text, profile.charset) {
-                Some(bytes) => {
+            } => match native_lines(text, profile) {
+                Some(lines) => {
                     let n = match align {
                         Align::Left => 0,
                         Align::Center => 1,
                     };
                     out.extend_from_slice(&[0x1B, 0x61, n, 0x1B, 0x45, u8::from(*bold)]);
-                    out.extend_from_slice(&[
-                        0x1D,
-                        0x21,
-                        if *big {
-                            heading_size(text, profile)
+                    for (line, bytes) in lines {
+                        let size = if *big {
+                            heading_size(&line, profile)
                         } else {
                             0x00
-                        },
-                    ]);
-                    out.extend_from_slice(&bytes);
-                    out.push(b'\n');
+                        };
+                        out.extend_from_slice(&[0x1D, 0x21, size]);
+                        out.extend_from_slice(&bytes);
+                        out.push(b'\n');
+                    }
                     out.extend_from_slice(&[0x1D, 0x21, 0x00, 0x1B, 0x45, 0x00]);
                 }
                 None => {
@@ -230,7 +242,7 @@ mod tests {
     #[test]
     fn code128_bytes_follow_the_reference() {
         let mut out = Vec::new();
-        code128(&mut out, "E1234", &profile("generic-58"));
+        code128(&mut out, "E1234", &profile("generic-80"));
         // ESC a 1, GS h, GS w, GS H, then GS k 73 len {B E {C 12 34
         assert_eq!(
             &out[12..],
@@ -285,6 +297,49 @@ mod tests {
             "a raster band"
         );
         assert!(!bytes.windows(2).any(|w| w == b"&#"), "no HTML escapes");
+    }
+
+    #[test]
+    fn latin_text_wraps_at_spaces_before_the_printer_would_cut_a_word() {
+        use crate::devices::printer::interpret::{parse, text_lines};
+        let text = "Nothing was written: the refund to your payment has been requested.";
+        let r = Receipt {
+            blocks: vec![Block::Text {
+                text: text.into(),
+                align: Align::Left,
+                big: false,
+                bold: false,
+            }],
+        };
+        let p = profile("generic-58");
+        let lines = text_lines(&parse(&encode(&r, &p)).unwrap());
+        assert_eq!(
+            lines,
+            [
+                "Nothing was written: the refund",
+                "to your payment has been",
+                "requested."
+            ]
+        );
+        assert!(lines.iter().all(|l| l.len() <= p.columns));
+    }
+
+    #[test]
+    fn fifty_eight_mm_forms_carry_raster_codes_only() {
+        use crate::devices::printer::interpret::{Command, parse};
+        let app = crate::devices::printer::sample_application();
+        let form = super::super::receipt::application_form(
+            &app,
+            &crate::domain::catalogue::Catalogue::builtin(),
+            "厦门",
+        );
+        let commands = parse(&encode(&form, &profile("generic-58"))).unwrap();
+        assert!(!commands.iter().any(|c| matches!(
+            c,
+            Command::Code128(_) | Command::QrStore(_) | Command::QrPrint
+        )));
+        let native = parse(&encode(&form, &profile("generic-80"))).unwrap();
+        assert!(native.contains(&Command::Code128(app.number.as_str().into())));
     }
 
     #[test]

@@ -14,7 +14,9 @@ pub mod profile;
 pub mod raster;
 pub mod receipt;
 pub mod status;
+pub mod test_page;
 pub mod transport;
+mod wrap;
 
 use std::path::PathBuf;
 

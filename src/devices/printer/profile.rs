@@ -65,12 +65,14 @@ impl PrinterProfile {
             "80mm" | "generic-80" => {
                 Self::ready("generic-80", 576, 48, Charset::Gbk, true, CutKind::Partial)
             }
-            // Generic 58 mm (POS-58, Zjiang ZJ-5890 class): GBK, native codes, no cutter.
+            // Generic 58 mm (POS-58, Zjiang ZJ-5870/5890 class): GBK, no cutter. escpos-printer-db
+            // lists this class without CODE128 and without QR (`barcodeB`, `qrCode` false): such
+            // printers print the command bytes as text, so the codes go as raster.
             "58mm" | "generic-58" => {
-                Self::ready("generic-58", 384, 32, Charset::Gbk, true, CutKind::None)
+                Self::ready("generic-58", 384, 32, Charset::Gbk, false, CutKind::None)
             }
-            // SPRT SP series: GB2312 only.
-            "sprt-58" => Self::ready("sprt-58", 384, 32, Charset::Gb2312, true, CutKind::None),
+            // SPRT SP series, 58 mm: GB2312 only; codes as raster like every 58 mm class.
+            "sprt-58" => Self::ready("sprt-58", 384, 32, Charset::Gb2312, false, CutKind::None),
             // Epson TM-T88V (international): 180 dpi, 512 dots, no Chinese font.
             "epson-tm-t88v" => Self::ready(
                 "epson-tm-t88v",
@@ -110,5 +112,15 @@ mod tests {
             assert!(p.max_band_rows > 0);
         }
         assert!(PrinterProfile::builtin("laser").is_none());
+    }
+
+    #[test]
+    fn fifty_eight_mm_classes_get_raster_codes() {
+        for name in ["generic-58", "58mm", "sprt-58"] {
+            let p = PrinterProfile::builtin(name).unwrap();
+            assert_eq!((p.native_code128, p.native_qr), (false, false), "{name}");
+        }
+        let p = PrinterProfile::builtin("generic-80").unwrap();
+        assert_eq!((p.native_code128, p.native_qr), (true, true));
     }
 }

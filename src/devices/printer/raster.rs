@@ -143,19 +143,16 @@ pub fn glyph(c: char, px: f32) -> Bitmap {
 /// Gap between text lines, in dots.
 pub const LINE_GAP: u32 = 6;
 
-/// Draws `text` at `px` pixels, wrapped to `width` dots.
+/// Draws `text` at `px` pixels, wrapped to `width` dots where line breaking allows.
 pub fn text(text: &str, px: f32, width: u32, align: Align) -> Bitmap {
-    let mut lines: Vec<(Vec<char>, f32)> = vec![(Vec::new(), 0.0)];
-    for c in text.chars() {
-        let adv = font::metrics(c, px).advance_width;
-        let (line, w) = lines.last_mut().expect("never empty");
-        if *w + adv > width as f32 && !line.is_empty() {
-            lines.push((vec![c], adv));
-        } else {
-            line.push(c);
-            *w += adv;
-        }
-    }
+    let advance = |c| font::metrics(c, px).advance_width;
+    let lines: Vec<(String, f32)> = super::wrap::lines(text, width as f32, advance)
+        .into_iter()
+        .map(|l| {
+            let w = l.chars().map(advance).sum();
+            (l, w)
+        })
+        .collect();
     let line_h = px.ceil() as u32 + LINE_GAP;
     let ascent = font::ascent(px);
     let mut out = Bitmap::new(width, line_h * lines.len() as u32);
@@ -165,7 +162,7 @@ pub fn text(text: &str, px: f32, width: u32, align: Align) -> Bitmap {
             Align::Center => ((width as f32 - w) / 2.0).max(0.0),
         };
         let baseline = (i as u32 * line_h) as f32 + ascent;
-        for c in line {
+        for c in line.chars() {
             let (m, coverage) = font::rasterize(c, px);
             let gx = (x + m.xmin as f32).round() as i64;
             let gy = (baseline - m.height as f32 - m.ymin as f32).round() as i64;
