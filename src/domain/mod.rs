@@ -12,3 +12,4 @@ pub mod permit;
 pub mod photo;
 pub mod pinyin_name;
 pub mod samples;
+pub mod surnames;

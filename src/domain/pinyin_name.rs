@@ -1,107 +1,21 @@
 //! Passport pinyin for a Chinese name (GB/T 28039-2011; docs/DOMAIN.md, "Passport pinyin"):
 //! surname first and written as one word (compound surnames joined), the given name as one word,
-//! upper case, ü written YU (吕 → LYU, 略 → LUE). Surnames with a reading of their own (单 SHAN,
-//! 曾 ZENG, 仇 QIU …) come from a table; every other character's readings come from the `pinyin`
-//! crate's heteronym data. The machine never decides a polyphonic character alone: each syllable
-//! carries its alternatives and the applicant confirms.
+//! upper case, ü written YU (吕 → LYU, 略 → LUE). Surnames and their readings (单 SHAN, 曾 ZENG,
+//! 欧阳 OUYANG …) come from `surnames`; every other character's readings from the `pinyin`
+//! crate's heteronym data. The machine never decides alone: each syllable carries its other
+//! readings, the name its other divisions (欧阳明: OUYANG / MING or OU / YANGMING; a name in
+//! parts 阿依古丽·买买提: which part is the surname), and the applicant confirms.
 
 use pinyin::ToPinyinMulti;
 
-/// Two-character surnames, matched before single characters. Readings are the surname readings.
-const COMPOUND_SURNAMES: &[(&str, &[&str])] = &[
-    ("欧阳", &["ou", "yang"]),
-    ("司马", &["si", "ma"]),
-    ("上官", &["shang", "guan"]),
-    ("诸葛", &["zhu", "ge"]),
-    ("东方", &["dong", "fang"]),
-    ("皇甫", &["huang", "fu"]),
-    ("尉迟", &["yu", "chi"]),
-    ("公孙", &["gong", "sun"]),
-    ("慕容", &["mu", "rong"]),
-    ("长孙", &["zhang", "sun"]),
-    ("宇文", &["yu", "wen"]),
-    ("司徒", &["si", "tu"]),
-    ("司空", &["si", "kong"]),
-    ("夏侯", &["xia", "hou"]),
-    ("令狐", &["ling", "hu"]),
-    ("端木", &["duan", "mu"]),
-    ("万俟", &["mo", "qi"]),
-    ("单于", &["chan", "yu"]),
-    ("澹台", &["tan", "tai"]),
-    ("公冶", &["gong", "ye"]),
-    ("宗政", &["zong", "zheng"]),
-    ("濮阳", &["pu", "yang"]),
-    ("淳于", &["chun", "yu"]),
-    ("太叔", &["tai", "shu"]),
-    ("申屠", &["shen", "tu"]),
-    ("轩辕", &["xuan", "yuan"]),
-    ("钟离", &["zhong", "li"]),
-    ("闻人", &["wen", "ren"]),
-    ("赫连", &["he", "lian"]),
-    ("南宫", &["nan", "gong"]),
-    ("西门", &["xi", "men"]),
-    ("独孤", &["du", "gu"]),
-    ("呼延", &["hu", "yan"]),
-    ("拓跋", &["tuo", "ba"]),
-    ("百里", &["bai", "li"]),
-    ("第五", &["di", "wu"]),
-    ("左丘", &["zuo", "qiu"]),
-    ("乐正", &["yue", "zheng"]),
-];
+use super::surnames;
 
-/// Single-character surnames whose surname reading differs from the character's first reading,
-/// with the other readings a person of that surname may legitimately use.
-const SURNAME_READINGS: &[(char, &str, &[&str])] = &[
-    ('单', "shan", &["dan", "chan"]),
-    ('曾', "zeng", &["ceng"]),
-    ('仇', "qiu", &["chou"]),
-    ('解', "xie", &["jie"]),
-    ('区', "ou", &["qu"]),
-    ('查', "zha", &["cha"]),
-    ('朴', "piao", &["pu", "po"]),
-    ('覃', "qin", &["tan"]),
-    ('缪', "miao", &["mou", "miu"]),
-    ('翟', "zhai", &["di"]),
-    ('阚', "kan", &["han"]),
-    ('盖', "ge", &["gai"]),
-    ('种', "chong", &["zhong"]),
-    ('秘', "bi", &["mi"]),
-    ('繁', "po", &["fan"]),
-    ('乐', "yue", &["le"]),
-    ('员', "yun", &["yuan"]),
-    ('贠', "yun", &["yuan"]),
-    ('卜', "bu", &["bo"]),
-    ('召', "shao", &["zhao"]),
-    ('尉', "yu", &["wei"]),
-    ('宓', "fu", &["mi"]),
-    ('郇', "huan", &["xun"]),
-    ('隗', "kui", &["wei"]),
-    ('谌', "chen", &["shen"]),
-    ('牟', "mou", &["mu"]),
-    ('重', "chong", &["zhong"]),
-    ('燕', "yan", &[]),
-    ('折', "she", &["zhe"]),
-    ('祭', "zhai", &["ji"]),
-    ('洗', "xian", &["xi"]),
-    ('句', "gou", &["ju"]),
-    ('能', "nai", &["neng"]),
-    ('华', "hua", &[]),
-    ('任', "ren", &[]),
-    ('纪', "ji", &[]),
-    ('过', "guo", &[]),
-    ('薄', "bo", &["bao"]),
-    ('柏', "bai", &["bo"]),
-    ('蕃', "pi", &["fan"]),
-    ('冼', "xian", &[]),
-    ('朝', "chao", &["zhao"]),
-    ('长', "chang", &["zhang"]),
-    ('沈', "shen", &[]),
-    ('贾', "jia", &["gu"]),
-    ('藏', "zang", &["cang"]),
-    ('相', "xiang", &[]),
-    ('宿', "su", &["xiu"]),
-    ('黑', "he", &[]),
-    ('万', "wan", &["mo"]),
+/// The 间隔号 that separates the parts of a name (U+00B7, as ID cards write names of many
+/// minority citizens: 阿依古丽·买买提), and the look-alikes other systems put in its place
+/// (U+2022 bullet, U+30FB katakana middle dot, U+2027 hyphenation point, U+FF65 half-width
+/// katakana middle dot, U+2219 bullet operator, U+22C5 dot operator, U+0387 Greek ano teleia).
+pub const NAME_DOTS: &[char] = &[
+    '\u{00B7}', '\u{2022}', '\u{30FB}', '\u{2027}', '\u{FF65}', '\u{2219}', '\u{22C5}', '\u{0387}',
 ];
 
 /// One character of the name with the reading in use and the others it could have.
@@ -130,10 +44,45 @@ impl Syllable {
     }
 }
 
+/// `name` is written in parts separated by the 间隔号 or a look-alike (阿依古丽·买买提).
+pub fn is_in_parts(name: &str) -> bool {
+    name_parts(name).len() > 1
+}
+
+fn name_parts(name: &str) -> Vec<Vec<char>> {
+    name.split(NAME_DOTS)
+        .map(|p| p.chars().filter(|c| !c.is_whitespace()).collect::<Vec<_>>())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Where the surname is in a name. An ID card does not mark it, so the kiosk proposes one
+/// division and offers the others; the applicant confirms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Division {
+    /// The first `n` characters of a Han name are the surname: 1, or 2 for a compound surname
+    /// (欧阳, written as one word) or two single surnames side by side (written with a hyphen).
+    Leading(usize),
+    /// A name in parts separated by the 间隔号: the last part is the surname (the family or
+    /// father's name, as the name is written on the card), the other parts the given names.
+    LastPart,
+    /// A name in parts: the first part is the surname, the rest the given names.
+    FirstPart,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PassportName {
     pub surname: Vec<Syllable>,
     pub given: Vec<Syllable>,
+    /// Syllables in each word of the given name: one word for a Han name, one per part for a
+    /// name written in parts.
+    given_words: Vec<usize>,
+    /// Two single surnames side by side (双姓): GB/T 28039 joins them with a hyphen.
+    double_surname: bool,
+    /// The name as written, split at the 间隔号 (one part for a Han name).
+    parts: Vec<Vec<char>>,
+    division: Division,
+    divisions: Vec<Division>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -178,8 +127,11 @@ fn general_syllable(c: char) -> Result<Syllable, PinyinError> {
     })
 }
 
-fn surname_syllable(c: char, reading: &str, extra: &[&str]) -> Result<Syllable, PinyinError> {
-    let mut alternatives: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+/// `c` read as a surname: `reading` (toneless) first, then `extra` (the other readings families
+/// use), then the character's other readings.
+fn surname_syllable(c: char, reading: &str, extra: &[String]) -> Result<Syllable, PinyinError> {
+    let reading = passport_spelling(reading);
+    let mut alternatives: Vec<String> = extra.iter().map(|s| passport_spelling(s)).collect();
     if let Ok(all) = char_readings(c) {
         for r in all {
             if r != reading && !alternatives.contains(&r) {
@@ -187,55 +139,70 @@ fn surname_syllable(c: char, reading: &str, extra: &[&str]) -> Result<Syllable, 
             }
         }
     }
+    alternatives.retain(|a| *a != reading);
     Ok(Syllable {
         hanzi: c,
-        reading: reading.to_string(),
+        reading,
         alternatives,
     })
 }
 
 impl PassportName {
-    /// Splits and romanises a Chinese name as written on the ID card (surname first).
+    /// Romanises a Chinese name as written on the ID card (surname first) with the most likely
+    /// division; `divisions()` lists the others.
     pub fn from_chinese(name: &str) -> Result<PassportName, PinyinError> {
-        let chars: Vec<char> = name
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '·')
-            .collect();
-        if chars.is_empty() {
-            return Err(PinyinError::Empty);
-        }
-        let two: String = chars.iter().take(2).collect();
-        let (surname, rest) = match COMPOUND_SURNAMES.iter().find(|(s, _)| *s == two) {
-            Some((_, readings)) if chars.len() > 2 => {
-                let syllables = chars[..2]
-                    .iter()
-                    .zip(readings.iter())
-                    .map(|(&c, r)| surname_syllable(c, r, &[]))
-                    .collect::<Result<Vec<_>, _>>()?;
-                (syllables, &chars[2..])
-            }
-            _ => {
-                let c = chars[0];
-                let s = match SURNAME_READINGS.iter().find(|(h, _, _)| *h == c) {
-                    Some((_, reading, extra)) => surname_syllable(c, reading, extra)?,
-                    None => general_syllable(c)?,
-                };
-                (vec![s], &chars[1..])
-            }
+        let parts = name_parts(name);
+        let divisions = match parts.as_slice() {
+            [] => return Err(PinyinError::Empty),
+            [chars] => han_divisions(chars),
+            _ => vec![Division::LastPart, Division::FirstPart],
         };
-        let given = rest
-            .iter()
-            .map(|&c| general_syllable(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(PassportName { surname, given })
+        build(parts, divisions[0], divisions)
+    }
+
+    /// The same name divided as `division` (one of `divisions()`), readings derived afresh;
+    /// `None` for a division this name does not offer.
+    pub fn divided(&self, division: Division) -> Option<PassportName> {
+        if !self.divisions.contains(&division) {
+            return None;
+        }
+        build(self.parts.clone(), division, self.divisions.clone()).ok()
+    }
+
+    pub fn division(&self) -> Division {
+        self.division
+    }
+
+    /// Every division this name offers, the proposed one first.
+    pub fn divisions(&self) -> &[Division] {
+        &self.divisions
+    }
+
+    /// The name is written in parts (间隔号). Its spelling here comes from the Chinese
+    /// characters, while GB/T 28039 spells minority names after the holder's own language, so
+    /// the window checks it.
+    pub fn in_parts(&self) -> bool {
+        self.parts.len() > 1
     }
 
     pub fn surname_upper(&self) -> String {
-        join_upper(&self.surname)
+        let separator = if self.double_surname { "-" } else { "" };
+        self.surname
+            .iter()
+            .map(|s| s.reading.to_uppercase())
+            .collect::<Vec<_>>()
+            .join(separator)
     }
 
     pub fn given_upper(&self) -> String {
-        join_upper(&self.given)
+        let mut words = Vec::new();
+        let mut rest = self.given.as_slice();
+        for &n in &self.given_words {
+            let (word, tail) = rest.split_at(n.min(rest.len()));
+            words.push(join_upper(word));
+            rest = tail;
+        }
+        words.join(" ")
     }
 
     /// Every syllable in name order (surname first), for pickers.
@@ -246,6 +213,89 @@ impl PassportName {
     pub fn syllables(&self) -> impl Iterator<Item = &Syllable> {
         self.surname.iter().chain(self.given.iter())
     }
+}
+
+/// The divisions of a Han name, most likely first: a compound surname, else one character; then
+/// the other reading of the boundary where it is plausible (a compound's first character alone;
+/// two known single surnames side by side). The given name is never empty.
+fn han_divisions(chars: &[char]) -> Vec<Division> {
+    let pair: String = chars.iter().take(2).collect();
+    if chars.len() > 2 && surnames::compound(&pair).is_some() {
+        return vec![Division::Leading(2), Division::Leading(1)];
+    }
+    let mut divisions = vec![Division::Leading(1)];
+    let both_surnames = chars.len() > 2
+        && surnames::single(chars[0]).is_some()
+        && surnames::single(chars[1]).is_some();
+    if both_surnames {
+        divisions.push(Division::Leading(2));
+    }
+    divisions
+}
+
+fn build(
+    parts: Vec<Vec<char>>,
+    division: Division,
+    divisions: Vec<Division>,
+) -> Result<PassportName, PinyinError> {
+    let general = |chars: &[char]| {
+        chars
+            .iter()
+            .map(|&c| general_syllable(c))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let (surname, given, given_words, double_surname) = match division {
+        Division::Leading(n) => {
+            let chars = &parts[0];
+            let n = n.clamp(1, chars.len().saturating_sub(1).max(1));
+            let pair: String = chars[..n].iter().collect();
+            let compound = if n == 2 {
+                surnames::compound(&pair)
+            } else {
+                None
+            };
+            let surname = match compound {
+                Some(reading) => chars[..n]
+                    .iter()
+                    .zip(&reading.syllables)
+                    .map(|(&c, r)| surname_syllable(c, r, &[]))
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => chars[..n]
+                    .iter()
+                    .map(|&c| match surnames::single(c) {
+                        Some(r) => surname_syllable(c, &r.syllables[0], &r.others),
+                        None => general_syllable(c),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            };
+            let given = general(&chars[n..])?;
+            let words = vec![given.len()];
+            (surname, given, words, n == 2 && compound.is_none())
+        }
+        Division::LastPart | Division::FirstPart => {
+            let (surname_part, given_parts) = match division {
+                Division::LastPart => parts.split_last(),
+                _ => parts.split_first(),
+            }
+            .ok_or(PinyinError::Empty)?;
+            let mut given = Vec::new();
+            let mut words = Vec::new();
+            for part in given_parts {
+                given.extend(general(part)?);
+                words.push(part.len());
+            }
+            (general(surname_part)?, given, words, false)
+        }
+    };
+    Ok(PassportName {
+        surname,
+        given,
+        given_words,
+        double_surname,
+        parts,
+        division,
+        divisions,
+    })
 }
 
 fn join_upper(syllables: &[Syllable]) -> String {
@@ -287,6 +337,9 @@ mod tests {
             ("乐小云", "YUE"),
             ("贠小明", "YUN"),
             ("卜小明", "BU"),
+            ("尉小明", "WEI"),
+            ("尉迟小明", "YUCHI"),
+            ("闾丘小明", "LYUQIU"),
         ];
         for (name, surname) in cases {
             assert_eq!(surname_of(name), surname, "{name}");
@@ -332,6 +385,90 @@ mod tests {
         let n = PassportName::from_chinese("欧阳").unwrap();
         assert_eq!(n.surname_upper(), "OU");
         assert_eq!(n.given_upper(), "YANG");
+        assert_eq!(n.divisions(), [Division::Leading(1)]);
+    }
+
+    fn split(n: &PassportName) -> (String, String) {
+        (n.surname_upper(), n.given_upper())
+    }
+
+    #[test]
+    fn the_surname_boundary_is_offered_both_ways() {
+        let n = PassportName::from_chinese("欧阳明").unwrap();
+        assert_eq!(split(&n), ("OUYANG".into(), "MING".into()));
+        assert_eq!(n.divisions(), [Division::Leading(2), Division::Leading(1)]);
+        let other = n.divided(Division::Leading(1)).unwrap();
+        assert_eq!(split(&other), ("OU".into(), "YANGMING".into()));
+        assert_eq!(other.divisions(), n.divisions());
+        assert_eq!(
+            split(&other.divided(Division::Leading(2)).unwrap()),
+            split(&n)
+        );
+        // 单于: the compound reads CHANYU; 单 alone is the surname SHAN.
+        let n = PassportName::from_chinese("单于明").unwrap();
+        assert_eq!(split(&n), ("CHANYU".into(), "MING".into()));
+        let n = n.divided(Division::Leading(1)).unwrap();
+        assert_eq!(split(&n), ("SHAN".into(), "YUMING".into()));
+        // Two single surnames side by side (双姓) are offered, written with a hyphen.
+        let n = PassportName::from_chinese("张李明").unwrap();
+        assert_eq!(split(&n), ("ZHANG".into(), "LIMING".into()));
+        let n = n.divided(Division::Leading(2)).unwrap();
+        assert_eq!(split(&n), ("ZHANG-LI".into(), "MING".into()));
+        // A given name that cannot be a surname is not offered as one.
+        let n = PassportName::from_chinese("张三丰").unwrap();
+        assert_eq!(n.divisions(), [Division::Leading(1)]);
+        assert!(n.divided(Division::Leading(2)).is_none());
+        assert!(n.divided(Division::LastPart).is_none());
+    }
+
+    #[test]
+    fn names_in_parts_split_at_the_dot_and_keep_every_character() {
+        let n = PassportName::from_chinese("阿依古丽·买买提").unwrap();
+        assert!(n.in_parts());
+        assert_eq!(split(&n), ("MAIMAITI".into(), "AYIGULI".into()));
+        assert_eq!(n.divisions(), [Division::LastPart, Division::FirstPart]);
+        let n = n.divided(Division::FirstPart).unwrap();
+        assert_eq!(split(&n), ("AYIGULI".into(), "MAIMAITI".into()));
+        // Three parts: the given names stay separate words.
+        let n = PassportName::from_chinese("买买提·吐尔逊·阿力木").unwrap();
+        assert_eq!(split(&n), ("ALIMU".into(), "MAIMAITI TUERXUN".into()));
+        // No Han surname table inside a name in parts: 单 reads DAN, not the surname SHAN.
+        let n = PassportName::from_chinese("单·买买提").unwrap();
+        assert_eq!(n.given_upper(), "DAN");
+        // Every look-alike dot divides the same way; spaces around it are ignored.
+        for dot in NAME_DOTS {
+            let n = PassportName::from_chinese(&format!("阿依古丽 {dot} 买买提")).unwrap();
+            assert_eq!(split(&n), ("MAIMAITI".into(), "AYIGULI".into()), "{dot:?}");
+        }
+        // A stray dot at either end leaves a plain Han name.
+        let n = PassportName::from_chinese("·张三").unwrap();
+        assert!(!n.in_parts());
+        assert_eq!(split(&n), ("ZHANG".into(), "SAN".into()));
+    }
+
+    /// Every surname in both published lists (assets/surnames) reads as the list says, and a
+    /// given name after it does not change that.
+    #[test]
+    fn every_published_reading_is_the_default() {
+        let lists = [
+            include_str!("../../assets/surnames/baijiaxing.txt"),
+            include_str!("../../assets/surnames/overtrue.txt"),
+        ];
+        let mut wrong = Vec::new();
+        for (surname, syllables) in lists.iter().flat_map(|l| surnames::parse_list(l)) {
+            let expected: String = syllables
+                .iter()
+                .map(|s| passport_spelling(s).to_uppercase())
+                .collect();
+            let name = PassportName::from_chinese(&format!("{surname}小明")).unwrap();
+            if name.surname_upper() != expected {
+                wrong.push(format!(
+                    "{surname}: {} not {expected}",
+                    name.surname_upper()
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{} wrong: {wrong:?}", wrong.len());
     }
 
     #[test]

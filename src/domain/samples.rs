@@ -44,7 +44,8 @@ fn person(
 }
 
 /// Synthetic sample cards: mainland (three people, one with a polyphonic surname, one elderly
-/// with long-term validity), a J card and a Y card. `today` is unused for now but keeps dates
+/// with long-term validity), a J card, a Y card, and a mainland card whose name is written in
+/// parts (阿依古丽·买买提). `today` is unused for now but keeps dates
 /// plausible if samples are ever made relative to the current date.
 pub fn sample_identities(_today: NaiveDate) -> Vec<Identity> {
     let mut hk = person(
@@ -106,6 +107,17 @@ pub fn sample_identities(_today: NaiveDate) -> Vec<Identity> {
         ),
         hk,
         foreigner,
+        // A name in parts (间隔号), as ID cards write the names of many minority citizens.
+        person(
+            CardType::Mainland,
+            "阿依古丽·买买提",
+            Sex::Female,
+            "05",
+            date(1990, 3, 5),
+            "新疆维吾尔自治区乌鲁木齐市天山区示例路5号",
+            "65010219900305002",
+            ValidUntil::Date(date(2030, 3, 5)),
+        ),
     ]
 }
 

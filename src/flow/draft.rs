@@ -43,6 +43,9 @@ pub enum Edit {
         index: usize,
         reading: String,
     },
+    /// Divides the name as the `index`-th of its divisions (where the surname ends, or which
+    /// part of a name in parts is the surname); the readings are derived afresh.
+    ChooseDivision(usize),
     ConfirmPinyin(bool),
     SetDelivery(DeliveryChoice),
     SetGreenChannel(Option<String>),
@@ -170,6 +173,18 @@ impl Draft {
                     .nth(index)
                     .is_some_and(|s| s.choose(&reading));
                 if chosen {
+                    self.choices.pinyin_confirmed = false;
+                    self.sync_pinyin();
+                }
+            }
+            Edit::ChooseDivision(index) => {
+                let divided = self
+                    .name
+                    .divisions()
+                    .get(index)
+                    .and_then(|&d| self.name.divided(d));
+                if let Some(name) = divided.filter(|n| n.division() != self.name.division()) {
+                    self.name = name;
                     self.choices.pinyin_confirmed = false;
                     self.sync_pinyin();
                 }

@@ -308,6 +308,51 @@ fn choosing_another_reading_requires_confirming_again() {
 }
 
 #[test]
+fn the_surname_boundary_can_be_moved_and_must_be_confirmed_again() {
+    let mut s = session();
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "欧阳明")),
+        0,
+    );
+    s.handle(Event::Continue, 0);
+    edit(&mut s, Edit::ToggleDocument("passport".into()), 0);
+    edit(
+        &mut s,
+        Edit::SetCategory {
+            document: "passport".into(),
+            category: "renewal".into(),
+        },
+        0,
+    );
+    s.handle(Event::Continue, 0);
+    let d = s.draft().unwrap();
+    assert_eq!(
+        (
+            d.choices.pinyin_surname.as_str(),
+            d.choices.pinyin_given.as_str()
+        ),
+        ("OUYANG", "MING")
+    );
+    edit(&mut s, Edit::ConfirmPinyin(true), 0);
+    edit(&mut s, Edit::ChooseDivision(1), 0);
+    let d = s.draft().unwrap();
+    assert_eq!(
+        (
+            d.choices.pinyin_surname.as_str(),
+            d.choices.pinyin_given.as_str()
+        ),
+        ("OU", "YANGMING")
+    );
+    assert!(!d.choices.pinyin_confirmed);
+    // A division the name does not have changes nothing.
+    edit(&mut s, Edit::ConfirmPinyin(true), 0);
+    edit(&mut s, Edit::ChooseDivision(7), 0);
+    let d = s.draft().unwrap();
+    assert_eq!(d.choices.pinyin_surname, "OU");
+    assert!(d.choices.pinyin_confirmed);
+}
+
+#[test]
 fn edits_outside_form_steps_are_ignored() {
     let mut s = session();
     s.handle(Event::CardInserted(identity(CardType::Mainland, "张三")), 0);

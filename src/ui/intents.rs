@@ -165,6 +165,9 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
             }),
         )
     });
+    det.on_choose_division(on_with(shell, move |i: i32| {
+        edit(Edit::ChooseDivision(i.max(0) as usize))
+    }));
     det.on_confirm_pinyin(on_with(shell, move |yes: bool| {
         edit(Edit::ConfirmPinyin(yes))
     }));

@@ -440,6 +440,32 @@ fn details(ui: &AppWindow, v: &View) {
             })
             .unwrap_or_default(),
     ));
+    det.set_divisions(model(
+        draft
+            .map(|d| {
+                let name = &d.name;
+                name.divisions()
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, &division)| {
+                        let divided = name.divided(division)?;
+                        Some(Choice {
+                            code: i.to_string().into(),
+                            label: format!(
+                                "{} / {}",
+                                divided.surname_upper(),
+                                divided.given_upper()
+                            )
+                            .into(),
+                            selected: division == name.division(),
+                            enabled: true,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    ));
+    det.set_name_in_parts(draft.is_some_and(|d| d.name.in_parts()));
     det.set_delivery(delivery(draft));
     det.set_address(draft.map_or("".into(), |d| d.identity.address.as_str().into()));
     let green = draft
@@ -484,6 +510,10 @@ fn review(ui: &AppWindow, v: &View) {
             .map(|d| review_lines(d, cat, lang))
             .unwrap_or_default(),
     ));
+    review.set_pinyin(draft.map_or("".into(), |d| {
+        format!("{} {}", d.choices.pinyin_surname, d.choices.pinyin_given).into()
+    }));
+    review.set_phone(draft.map_or("".into(), |d| grouped_phone(&d.choices.phone).into()));
     review.set_delivery(delivery(draft));
     review.set_address(
         match draft.and_then(|d| d.choices.delivery.as_ref()) {
@@ -499,6 +529,14 @@ fn review(ui: &AppWindow, v: &View) {
             .map_or("".into(), |r| label(lang, r)),
     );
     review.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
+}
+
+/// A mobile number as read aloud and checked: 138 0013 8000.
+fn grouped_phone(phone: &str) -> String {
+    if phone.len() != 11 || !phone.is_ascii() {
+        return phone.to_string();
+    }
+    format!("{} {} {}", &phone[..3], &phone[3..7], &phone[7..])
 }
 
 fn review_lines(draft: &Draft, cat: &Catalogue, lang: Lang) -> Vec<SharedString> {

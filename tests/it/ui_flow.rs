@@ -811,3 +811,67 @@ fn the_documents_page_offers_the_endorsements_in_force_for_this_applicant() {
         "Macau individual visits are once only"
     );
 }
+
+#[test]
+fn a_name_in_parts_is_divided_at_the_dot_and_the_review_shows_spelling_and_phone() {
+    let k = demo_kiosk();
+    k.tap("demo-card-5");
+    k.wait_for_page(Page::CardRead);
+    assert_eq!(k.label("applicant-name"), "阿依古丽·买买提");
+    k.tap("next");
+    k.tap("doc-passport");
+    k.tap("cat-passport-first_issue");
+    k.tap("next");
+    assert_eq!(k.page(), Page::Details);
+    // The dot divides the name: the last part is the surname, nothing is cut off.
+    assert_eq!(k.label("pinyin"), "MAIMAITI AYIGULI");
+    assert_eq!(k.label("division-0"), "MAIMAITI / AYIGULI");
+    assert_eq!(k.label("division-1"), "AYIGULI / MAIMAITI");
+    assert!(
+        k.window()
+            .global::<kiosk::ui::DetailsAdapter>()
+            .get_name_in_parts(),
+        "the window checks the spelling"
+    );
+    k.tap("pinyin-confirm");
+    // The other division is offered; choosing it withdraws the confirmation.
+    k.tap("division-1");
+    assert_eq!(k.label("pinyin"), "AYIGULI MAIMAITI");
+    assert!(
+        !k.window()
+            .global::<kiosk::ui::DetailsAdapter>()
+            .get_pinyin_confirmed()
+    );
+    k.tap("division-0");
+    k.tap("pinyin-confirm");
+    for d in PHONE.chars() {
+        k.tap(&format!("key-{d}"));
+    }
+    k.tap("delivery-collect");
+    k.tap("next");
+    assert_eq!(k.page(), Page::Photo);
+    k.tap("photo-take");
+    k.wait_until("the photo", |k| {
+        k.window()
+            .global::<kiosk::ui::PhotoAdapter>()
+            .get_has_photo()
+    });
+    k.tap("next");
+    assert_eq!(k.page(), Page::Review);
+    assert_eq!(k.label("review-pinyin"), "证件姓名拼音：MAIMAITI AYIGULI");
+    let grouped = format!("{} {} {}", &PHONE[..3], &PHONE[3..7], &PHONE[7..]);
+    assert_eq!(k.label("review-phone"), format!("手机号码：{grouped}"));
+    k.tap("next");
+    k.wait_for_page(Page::Done);
+    let number = k.label("number");
+    let job = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("receipt");
+    let lines = kiosk::devices::printer::interpret::text_lines(
+        &kiosk::devices::printer::interpret::parse(&job).expect("form reads back"),
+    )
+    .join(" ");
+    assert!(lines.contains("拼音 Pinyin: MAIMAITI AYIGULI"), "{lines}");
+    assert!(
+        lines.contains("check it against the holder's own language"),
+        "{lines}"
+    );
+}

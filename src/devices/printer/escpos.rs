@@ -20,14 +20,15 @@ pub const BIG_PX: f32 = 48.0;
 pub const BARCODE_HEIGHT: u8 = 80;
 pub const QR_MODULE: u8 = 6;
 
-/// Dots `text` takes in the printer's font at normal size: 12 per half-width character (Font A,
-/// 12×24), 24 per full-width (CJK 24×24).
+/// Dots `text` takes in the printer's font at normal size: 12 per ASCII character (Font A,
+/// 12×24), 24 for anything else, which goes out as a two-byte GB code and prints full width
+/// (CJK 24×24; "·" and "–" too).
 pub fn text_dots(text: &str) -> u32 {
     text.chars().map(char_dots).sum()
 }
 
 fn char_dots(c: char) -> u32 {
-    if (c as u32) < 0x100 { 12 } else { 24 }
+    if c.is_ascii() { 12 } else { 24 }
 }
 
 /// `GS !` for a heading: double width and height when the line still fits, else double height.

@@ -3,6 +3,7 @@
 
 use crate::domain::application::{Application, Delivery};
 use crate::domain::catalogue::{Catalogue, Labelled};
+use crate::domain::pinyin_name;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -92,8 +93,11 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
             "拼音 Pinyin: {} {}",
             app.choices.pinyin_surname, app.choices.pinyin_given
         ))
-        .text(format!("身份证 ID: {}", app.identity.masked_id()))
-        .push(Block::Rule);
+        .text(format!("身份证 ID: {}", app.identity.masked_id()));
+    if pinyin_name::is_in_parts(&app.identity.name) {
+        r.text("  拼音按汉字读音生成，请窗口按本人民族语读音核对 Spelling made from the Chinese characters: check it against the holder's own language");
+    }
+    r.push(Block::Rule);
     for req in &app.choices.documents {
         r.styled(
             label(cat.document(&req.document), &req.document),

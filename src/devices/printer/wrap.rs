@@ -12,6 +12,9 @@ pub fn lines(text: &str, width: f32, advance: impl Fn(char) -> f32) -> Vec<Strin
     let measure = |s: &str| s.chars().map(&advance).sum::<f32>();
     let mut out = Vec::new();
     let mut line = String::new();
+    // Where the line could break after a space: in mixed text a break there keeps a Chinese
+    // word whole ("一年二次" rather than "一年二 / 次") if the line stays at least half full.
+    let mut after_space: Option<usize> = None;
     let mut start = 0;
     for (end, opportunity) in linebreaks(text) {
         let segment = &text[start..end];
@@ -23,18 +26,28 @@ pub fn lines(text: &str, width: f32, advance: impl Fn(char) -> f32) -> Vec<Strin
             segment
         };
         if !line.is_empty() && measure(format!("{line}{segment}").trim_end()) > width {
-            out.push(line.trim_end().to_string());
-            line.clear();
+            let keep = match after_space {
+                Some(at) if !line.ends_with(' ') && measure(&line[..at]) >= width / 2.0 => at,
+                _ => line.len(),
+            };
+            out.push(line[..keep].trim_end().to_string());
+            line.drain(..keep);
+            after_space = None;
         }
         line.push_str(segment);
+        if segment.ends_with(' ') {
+            after_space = Some(line.len());
+        }
         while measure(line.trim_end()) > width {
             let cut = longest_prefix(&line, width, &advance);
             out.push(line[..cut].to_string());
             line.drain(..cut);
+            after_space = None;
         }
         if mandatory {
             out.push(line.trim_end().to_string());
             line.clear();
+            after_space = None;
         }
     }
     if !line.is_empty() || out.is_empty() {
@@ -116,5 +129,20 @@ mod tests {
         assert_eq!(got, ["A".repeat(32), "A".repeat(8)]);
         assert_eq!(lines("", 384.0, dots), [""]);
         assert_eq!(lines("one\ntwo", 384.0, dots), ["one", "two"]);
+    }
+
+    #[test]
+    fn in_mixed_text_a_chinese_word_moves_down_whole() {
+        // 576 dots (80 mm): breaking at the last ideograph would leave "次" alone.
+        let line = "  签注 香港: 个人旅游 Individual visit · 一年二次";
+        assert_eq!(
+            lines(line, 576.0, dots),
+            ["  签注 香港: 个人旅游 Individual visit ·", "一年二次"]
+        );
+        // Without a space in the second half of the line, Chinese still breaks anywhere.
+        assert_eq!(
+            lines("注 请携带本表和身份证到受理窗口办理手续", 384.0, dots),
+            ["注 请携带本表和身份证到受理窗口", "办理手续"]
+        );
     }
 }
