@@ -40,6 +40,8 @@ pub enum Input {
     Continue,
     Back,
     Cancel,
+    /// The answer to "discard this application?" (hall kiosk).
+    ConfirmCancel(bool),
     /// "More time" on the idle warning, or any touch that counts as activity.
     ExtendTime,
     /// One of the configured languages (others are ignored).
@@ -232,6 +234,7 @@ impl Controller {
             Input::Continue => self.both(Event::Continue, StationEvent::Continue),
             Input::Back => self.both(Event::Back, StationEvent::Back),
             Input::Cancel => self.both(Event::Cancel, StationEvent::Cancel),
+            Input::ConfirmCancel(discard) => self.dispatch(Event::ConfirmCancel(discard)),
             Input::ExtendTime => self.both(Event::ExtendTime, StationEvent::ExtendTime),
             Input::Service(service) => self.station_event(StationEvent::Service(service)),
             Input::ChooseOffer(index) => self.station_event(StationEvent::Choose(index)),

@@ -75,7 +75,11 @@ pub enum Event {
     CardRemoved,
     Continue,
     Back,
+    /// The applicant tapped Cancel: on a form step they are asked first, since it discards
+    /// everything they entered.
     Cancel,
+    /// The answer to "discard this application?": yes ends the session, no goes on.
+    ConfirmCancel(bool),
     ExtendTime,
     Edit(Edit),
     PhotoCaptured(Photo),
@@ -131,6 +135,8 @@ pub struct Session {
     today: NaiveDate,
     max_photo_attempts: u32,
     out_of_service: Option<OutOfService>,
+    /// "Discard this application?" is on screen.
+    confirming_cancel: bool,
 }
 
 impl Session {
@@ -146,6 +152,7 @@ impl Session {
             today,
             max_photo_attempts: 5,
             out_of_service: None,
+            confirming_cancel: false,
         }
     }
 
@@ -215,17 +222,43 @@ impl Session {
         })
     }
 
+    /// How long the current screen may stay untouched. A done page whose form was not printed
+    /// keeps the application number until the applicant or staff closes it: the number is all
+    /// the applicant has to show at the window.
+    fn limit(&self) -> Limit {
+        if self.step == Step::Done && self.notice == Some(Notice::PrintFailed) {
+            Limit::Untimed
+        } else {
+            self.step.limit()
+        }
+    }
+
+    /// Whether the form of the finished application was printed (false only on a done page
+    /// after a print failure).
+    pub fn printed(&self) -> bool {
+        !(self.step == Step::Done && self.notice == Some(Notice::PrintFailed))
+    }
+
+    /// Whether the applicant is being asked to confirm that Cancel discards the application.
+    pub fn confirming_cancel(&self) -> bool {
+        self.confirming_cancel
+    }
+
     /// Seconds left before the idle timeout, when the warning should be on screen.
     pub fn warning_seconds(&self, now: u64) -> Option<u64> {
-        self.idle.warning_seconds(self.step.limit(), now)
+        self.idle.warning_seconds(self.limit(), now)
     }
 
     pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
         self.idle.touch(matches!(event, Event::Tick), now);
         let mut effects = Vec::new();
+        let asked = self.confirming_cancel;
+        if !matches!(event, Event::Tick | Event::ExtendTime) {
+            self.confirming_cancel = false;
+        }
         match event {
             Event::Tick => {
-                if self.idle.expired(self.step.limit(), now) {
+                if self.idle.expired(self.limit(), now) {
                     let notice = (self.step != Step::Done).then_some(Notice::TimedOut);
                     self.end(notice, &mut effects);
                 }
@@ -239,13 +272,21 @@ impl Session {
             }
             Event::CardRemoved => match self.step {
                 Step::Attract | Step::Printing => {}
+                // Lifting the card does not take away the number of an unprinted form.
+                Step::Done if !self.printed() => {}
                 Step::Done => self.end(None, &mut effects),
                 _ => self.end(Some(Notice::CardRemoved), &mut effects),
             },
-            Event::Cancel => {
-                if !matches!(self.step, Step::Attract | Step::Printing) {
-                    let notice = (self.step != Step::Done).then_some(Notice::Cancelled);
-                    self.end(notice, &mut effects);
+            Event::Cancel => match self.step {
+                Step::Attract | Step::Printing => {}
+                // Saved and printed already: nothing is lost.
+                Step::Done => self.end(None, &mut effects),
+                _ => self.confirming_cancel = true,
+            },
+            Event::ConfirmCancel(discard) => {
+                // Only an answer to the question on screen: a late tap discards nothing.
+                if discard && asked {
+                    self.end(Some(Notice::Cancelled), &mut effects);
                 }
             }
             Event::Continue => self.advance(&mut effects),
@@ -416,6 +457,7 @@ impl Session {
         self.problems.clear();
         self.number = None;
         self.notice = notice;
+        self.confirming_cancel = false;
         effects.push(Effect::Wipe);
     }
 }

@@ -227,27 +227,65 @@ fn card_removal_while_printing_does_not_interrupt() {
 }
 
 #[test]
-fn cancel_wipes_from_any_form_step() {
+fn cancel_asks_first_and_wipes_only_when_confirmed() {
     let mut s = session();
     to_review(&mut s);
-    let effects = s.handle(Event::Cancel, 8 * S);
-    assert!(matches!(effects[..], [Effect::Wipe]));
+    // One tap on Cancel discards nothing: the applicant is asked.
+    assert!(s.handle(Event::Cancel, 8 * S).is_empty());
+    assert_eq!(s.step(), Step::Review);
+    assert!(s.confirming_cancel());
+    // "No, keep it": the application is untouched.
+    assert!(s.handle(Event::ConfirmCancel(false), 8 * S).is_empty());
+    assert!(!s.confirming_cancel());
+    assert_eq!(s.step(), Step::Review);
+    assert!(s.draft().is_some());
+    // Any other action also closes the question.
+    s.handle(Event::Cancel, 9 * S);
+    s.handle(Event::Back, 9 * S);
+    assert!(!s.confirming_cancel());
+    // A late "yes" without the question on screen discards nothing.
+    assert!(s.handle(Event::ConfirmCancel(true), 10 * S).is_empty());
+    assert!(s.draft().is_some());
+    s.handle(Event::Cancel, 10 * S);
+    let effects = s.handle(Event::ConfirmCancel(true), 10 * S);
+    assert!(matches!(effects.last(), Some(Effect::Wipe)), "{effects:?}");
     assert_eq!(s.step(), Step::Attract);
     assert!(s.draft().is_none());
+    assert!(!s.confirming_cancel());
     assert_eq!(s.notice(), Some(&Notice::Cancelled));
 }
 
 #[test]
-fn print_failure_still_ends_on_done_with_a_notice() {
+fn print_failure_ends_on_done_and_keeps_the_number_until_finish() {
     let mut s = session();
     to_review(&mut s);
     s.handle(Event::Continue, 7 * S);
+    let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 2);
+    s.handle(Event::Saved(number), 8 * S);
     s.handle(Event::PrintFailed, 8 * S);
     assert_eq!(s.step(), Step::Done);
     assert_eq!(s.notice(), Some(&Notice::PrintFailed));
-    s.handle(Event::Tick, 8 * S + 30 * S);
+    assert!(!s.printed());
+    // No time limit and the card may be lifted: the number is all the applicant has.
+    s.handle(Event::Tick, 8 * S + 3600 * S);
+    assert_eq!(s.warning_seconds(8 * S + 3600 * S), None);
+    s.handle(Event::CardRemoved, 8 * S + 3600 * S);
+    assert_eq!(s.step(), Step::Done);
+    assert!(s.number().is_some());
+    s.handle(Event::Continue, 8 * S + 3601 * S);
     assert_eq!(s.step(), Step::Attract);
     assert_eq!(s.notice(), None);
+}
+
+#[test]
+fn a_printed_form_leaves_the_done_page_after_its_time() {
+    let mut s = session();
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    s.handle(Event::Printed, 8 * S);
+    assert!(s.printed());
+    s.handle(Event::Tick, 8 * S + 30 * S);
+    assert_eq!(s.step(), Step::Attract);
 }
 
 #[test]
@@ -370,6 +408,7 @@ fn a_full_store_saves_nothing_and_takes_no_one_until_there_is_room() {
     assert_eq!(s.notice(), Some(&Notice::StorageFull));
     assert_eq!(s.out_of_service(), Some(&OutOfService::StorageFull));
     s.handle(Event::Cancel, 9 * S);
+    s.handle(Event::ConfirmCancel(true), 9 * S);
     assert_eq!(s.step(), Step::Attract);
     s.handle(
         Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
@@ -401,6 +440,7 @@ fn new_settings_wait_for_the_attract_screen() {
         "not mid-session"
     );
     s.handle(Event::Cancel, S);
+    s.handle(Event::ConfirmCancel(true), S);
     assert!(s.reconfigure(Arc::new(Catalogue::builtin()), short));
     s.handle(
         Event::CardInserted(identity(CardType::Mainland, "曾小芳")),

@@ -51,6 +51,9 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     g.on_next(on(shell, Input::Continue));
     g.on_back(on(shell, Input::Back));
     g.on_cancel(on(shell, Input::Cancel));
+    g.on_confirm_cancel(on_with(shell, |discard: bool| {
+        Some(Input::ConfirmCancel(discard))
+    }));
     g.on_extend_time(on(shell, Input::ExtendTime));
     g.on_remove_demo_card(on(shell, Input::RemoveDemoCard));
     g.on_insert_demo_card(on_with(shell, |i: i32| {

@@ -54,8 +54,9 @@ impl Painter {
         if let Some(st) = v.station {
             station_screen(ui, v, st);
         }
-        ui.global::<DoneAdapter>()
-            .set_number(v.session.number().map_or("".into(), |n| n.as_str().into()));
+        let done = ui.global::<DoneAdapter>();
+        done.set_number(v.session.number().map_or("".into(), |n| n.as_str().into()));
+        done.set_printed(v.session.printed());
     }
 
     /// Only the camera preview changed.
@@ -260,6 +261,7 @@ fn session(ui: &AppWindow, v: &View) {
         None => s.warning_seconds(v.now),
     };
     g.set_warning_seconds(warning.map_or(0, |v| v.max(1) as i32));
+    g.set_confirming_cancel(v.station.is_none() && s.confirming_cancel());
     g.set_language(match lang {
         Lang::Zh => Language::ZhCn,
         Lang::En => Language::En,

@@ -186,7 +186,7 @@ fn pay_by_card_to_done(k: &Kiosk) -> String {
 /// What the printer printed for `number`, as text read back from the ESC/POS bytes.
 fn printed(k: &Kiosk, number: &str) -> String {
     let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("printed bytes");
-    text_lines(&parse(&bytes).expect("ESC/POS")).join("\n")
+    text_lines(&parse(&bytes).expect("ESC/POS")).join(" ")
 }
 
 /// The endorsements the central has on record for the sample permit.

@@ -155,12 +155,24 @@ fn paper_out_tells_the_applicant_to_ask_staff_and_keeps_the_application() {
         k.window().global::<SessionAdapter>().get_notice(),
         NoticeKind::PrintFailed
     );
-    let notice = k.label("notice");
+    // One message: saved, not printed, what to do; nothing says the form is ready.
+    let title = k.label("done-title");
     assert!(
-        notice.contains("工作人员") && notice.contains("保存"),
-        "{notice}"
+        title.contains("已保存") && title.contains("未能打印"),
+        "{title}"
     );
+    let instruction = k.label("done-instruction");
+    assert!(instruction.contains("受理窗口"), "{instruction}");
+    assert!(!k.visible_text().contains("申请表已"), "no 'form is ready'");
     let number = k.label("number");
+    // The number stays: past the done page's time limit and after the card is lifted.
+    k.advance(120_000);
+    k.tap("demo-remove-card");
+    k.advance(1_000);
+    assert_eq!(k.page(), Page::Done);
+    assert_eq!(k.label("number"), number);
+    k.tap("finish");
+    assert_eq!(k.page(), Page::Attract);
     let store = Store::open(k.data_dir(), &crate::support::test_key()).expect("store");
     assert_eq!(
         store.application(&number).expect("query"),
@@ -387,7 +399,14 @@ fn a_card_left_on_the_reader_is_asked_for_until_it_is_lifted() {
     let place = k.label("attract-title");
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
+    // Cancel asks first; keeping the application changes nothing.
     k.tap("cancel");
+    assert_eq!(k.page(), Page::CardRead);
+    k.tap("cancel-keep");
+    assert!(k.find("cancel-discard").is_none(), "the question is gone");
+    assert_eq!(k.label("applicant-name"), "曾小芳");
+    k.tap("cancel");
+    k.tap("cancel-discard");
     assert_eq!(k.page(), Page::Attract);
     let take = k.label("attract-title");
     assert!(take.contains("取走"), "{take}");
@@ -416,6 +435,7 @@ fn elderly_mode_enlarges_text_and_resets_after_the_session() {
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
     k.tap("cancel");
+    k.tap("cancel-discard");
     assert_eq!(k.page(), Page::Attract);
     assert_eq!(
         theme.get_font_body(),
@@ -603,6 +623,7 @@ fn a_full_store_saves_nothing_stops_taking_applicants_and_recovers() {
         "nothing half-saved"
     );
     k.tap("cancel");
+    k.tap("cancel-discard");
     assert_eq!(k.page(), Page::Attract);
     assert!(
         k.label("out-of-service").contains("服务"),
@@ -662,6 +683,7 @@ fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() 
         k.label("fee")
     );
     k.tap("cancel");
+    k.tap("cancel-discard");
     k.advance(1_000);
     assert_eq!(
         k.window().global::<SessionAdapter>().get_language(),
