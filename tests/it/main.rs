@@ -7,6 +7,7 @@ mod central;
 mod config_cli;
 mod contract;
 mod endorsement_crash;
+mod examples;
 mod fleet;
 mod mtls;
 mod photo_cli;

@@ -528,10 +528,7 @@ fn a_permit_pulled_during_writing_is_left_to_staff_with_nothing_concluded() {
     assert_eq!(state, State::Issuing);
     assert!(!journal.contains(&State::PaidNotIssued), "{journal:?}");
     let text = printed(k, &number);
-    assert!(
-        text.contains("show this slip to staff") && text.contains(&number),
-        "{text}"
-    );
+    assert!(text.contains("show this slip to staff"), "{text}");
     assert!(on_record(&central).is_empty());
 }
 

@@ -144,7 +144,7 @@ pub async fn submit_with_faults(
         Some(Fault::WrongAck) => (
             StatusCode::CREATED,
             [(header::CONTENT_TYPE, "application/json")],
-            r#"{"receipt_no": "R99999999", "number": "OTHER0126113000001A", "received_at": "2026-11-30T10:00:00"}"#,
+            r#"{"receipt_no": "R99999999", "number": "OTHER0126113000001W", "received_at": "2026-11-30T10:00:00"}"#,
         )
             .into_response(),
         Some(Fault::TruncatedBody) => (

@@ -219,6 +219,12 @@ pub fn encode(receipt: &Receipt, profile: &PrinterProfile) -> Vec<u8> {
                 out.extend(std::iter::repeat_n(b'-', profile.columns));
                 out.push(b'\n');
             }
+            Block::Number(text) => raster_block(
+                &mut out,
+                &raster::number(text, BIG_PX, profile.dots),
+                Align::Center,
+                profile,
+            ),
             Block::Code128(text) => code128(&mut out, text, profile),
             Block::Qr(text) => qr(&mut out, text, profile),
             Block::Feed(n) => out.extend_from_slice(&[0x1B, 0x64, *n]),

@@ -8,6 +8,9 @@ use fontdue::{Font, FontSettings, Metrics};
 
 const MAIN: &[u8] = include_bytes!("../../../assets/fonts/KioskSans.ttf");
 const EXT_A: &[u8] = include_bytes!("../../../assets/fonts/KioskSansExtA.otf");
+/// Application numbers: DejaVu Sans Mono Bold (ASCII subset), whose dotted zero and serifed I
+/// keep 0/O and 1/I apart.
+const NUMBER: &[u8] = include_bytes!("../../../assets/fonts/KioskNumber.ttf");
 
 fn fonts() -> &'static [Font; 2] {
     static FONTS: OnceLock<[Font; 2]> = OnceLock::new();
@@ -17,6 +20,12 @@ fn fonts() -> &'static [Font; 2] {
         };
         [load(MAIN), load(EXT_A)]
     })
+}
+
+/// The font application numbers are drawn in.
+pub fn number_font() -> &'static Font {
+    static FONT: OnceLock<Font> = OnceLock::new();
+    FONT.get_or_init(|| Font::from_bytes(NUMBER, FontSettings::default()).expect("bundled font"))
 }
 
 /// The first bundled font with a glyph for `c` (the main font draws its missing-glyph box).
@@ -31,10 +40,6 @@ pub fn font_for(c: char) -> &'static Font {
 
 pub fn metrics(c: char, px: f32) -> Metrics {
     font_for(c).metrics(c, px)
-}
-
-pub fn rasterize(c: char, px: f32) -> (Metrics, Vec<u8>) {
-    font_for(c).rasterize(c, px)
 }
 
 /// Distance from the top of a line to the baseline.

@@ -145,7 +145,34 @@ pub const LINE_GAP: u32 = 6;
 
 /// Draws `text` at `px` pixels, wrapped to `width` dots where line breaking allows.
 pub fn text(text: &str, px: f32, width: u32, align: Align) -> Bitmap {
-    let advance = |c| font::metrics(c, px).advance_width;
+    draw(text, px, width, align, font::font_for)
+}
+
+/// Draws an application number on one line, centred on `width` dots, in the number font
+/// (dotted zero, serifed I: docs/DOMAIN.md, "Application number"): at `px` pixels, or smaller
+/// where that would not fit (58 mm paper), since a number must never wrap.
+pub fn number(text: &str, px: f32, width: u32) -> Bitmap {
+    let face = font::number_font();
+    let wide: f32 = text
+        .chars()
+        .map(|c| face.metrics(c, px).advance_width)
+        .sum();
+    let px = if wide > width as f32 {
+        (px * width as f32 / wide).floor()
+    } else {
+        px
+    };
+    draw(text, px, width, Align::Center, |_| face)
+}
+
+fn draw(
+    text: &str,
+    px: f32,
+    width: u32,
+    align: Align,
+    face: impl Fn(char) -> &'static fontdue::Font,
+) -> Bitmap {
+    let advance = |c| face(c).metrics(c, px).advance_width;
     let lines: Vec<(String, f32)> = super::wrap::lines(text, width as f32, advance)
         .into_iter()
         .map(|l| {
@@ -163,7 +190,7 @@ pub fn text(text: &str, px: f32, width: u32, align: Align) -> Bitmap {
         };
         let baseline = (i as u32 * line_h) as f32 + ascent;
         for c in line.chars() {
-            let (m, coverage) = font::rasterize(c, px);
+            let (m, coverage) = face(c).rasterize(c, px);
             let gx = (x + m.xmin as f32).round() as i64;
             let gy = (baseline - m.height as f32 - m.ymin as f32).round() as i64;
             for (j, &cov) in coverage.iter().enumerate() {
@@ -245,6 +272,53 @@ mod tests {
                 assert_eq!(back.get(x, y), t.get(x, y));
             }
         }
+    }
+
+    /// Ink at the centre of a glyph's box, above the baseline.
+    fn centre_ink(c: char) -> bool {
+        let b = number(&c.to_string(), 96.0, 96);
+        let (xs, ys): (Vec<u32>, Vec<u32>) = (0..b.height)
+            .flat_map(|y| (0..b.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| b.get(x, y))
+            .unzip();
+        let (cx, cy) = (
+            (xs.iter().min().unwrap() + xs.iter().max().unwrap()) / 2,
+            (ys.iter().min().unwrap() + ys.iter().max().unwrap()) / 2,
+        );
+        (cx - 2..=cx + 2).any(|x| (cy - 2..=cy + 2).any(|y| b.get(x, y)))
+    }
+
+    /// Width of ink in the glyph's top row and in its middle row.
+    fn top_and_middle_width(c: char) -> (usize, usize) {
+        let b = number(&c.to_string(), 96.0, 96);
+        let rows: Vec<u32> = (0..b.height)
+            .filter(|&y| (0..b.width).any(|x| b.get(x, y)))
+            .collect();
+        let width = |y| (0..b.width).filter(|&x| b.get(x, y)).count();
+        (width(rows[1]), width(rows[rows.len() / 2]))
+    }
+
+    #[test]
+    fn a_long_number_shrinks_to_one_line_on_narrow_paper() {
+        let on_80 = number("DEMO0126112500001L", 48.0, 576);
+        let on_58 = number("DEMO0126112500001L", 48.0, 384);
+        let one_line = 48 + LINE_GAP;
+        assert_eq!(on_80.height, one_line);
+        assert!(on_58.height < one_line, "smaller type, still one line");
+        assert!(!on_58.is_blank());
+    }
+
+    #[test]
+    fn numbers_are_drawn_so_that_zero_and_o_one_and_i_differ() {
+        // The zero is dotted, the letter O is empty inside.
+        assert!(centre_ink('0'));
+        assert!(!centre_ink('O'));
+        // The I has serifs: its top is much wider than its stem.
+        let (top, middle) = top_and_middle_width('I');
+        assert!(top >= 3 * middle, "I: top {top}, stem {middle}");
+        // The one has a flag but no full-width top bar.
+        let (top, middle) = top_and_middle_width('1');
+        assert!(top < 3 * middle, "1: top {top}, stem {middle}");
     }
 
     #[test]
