@@ -41,7 +41,13 @@ fn body(number: &kiosk::domain::app_number::AppNumber, device: &str, idem: &str)
         width: 354,
         height: 472,
     });
-    serde_json::to_string(&Submission::new(&app, device, idem)).expect("json")
+    serde_json::to_string(&Submission::new(
+        &app,
+        device,
+        idem,
+        kiosk::sync::api::FormType::HallSelfFill,
+    ))
+    .expect("json")
 }
 
 fn save(store: &mut Store, device: &str, i: usize) {

@@ -597,6 +597,18 @@ impl Controller {
                 self.report_device(Device::Printer, DeviceState::NotPrinted);
                 Event::PrintFailed
             }
+            Inbound::PrinterStatus(state) => {
+                self.report_device(Device::Printer, DeviceState::of_printer(state));
+                return;
+            }
+            Inbound::CameraChecked(checked) => {
+                let state = match checked {
+                    Ok(()) => DeviceState::Ok,
+                    Err(_) => DeviceState::Failed,
+                };
+                self.report_device(Device::Camera, state);
+                return;
+            }
         };
         self.dispatch(event);
     }
@@ -737,7 +749,11 @@ impl Controller {
             online: self.sync.is_some() && (status.online || status.pending == 0),
             pending: status.pending,
             dead_letters: status.dead,
-            oldest_pending: status.oldest_pending.unwrap_or_default(),
+            oldest_pending: status
+                .oldest_pending
+                .as_deref()
+                .map(readable_time)
+                .unwrap_or_default(),
             paused: status.paused.unwrap_or_default(),
             config_version: self
                 .central
@@ -754,4 +770,11 @@ impl Controller {
             }),
         });
     }
+}
+
+/// A stored local time (`2026-11-30T09:05:00`) as staff read it: `2026-11-30 09:05`.
+fn readable_time(stored: &str) -> String {
+    chrono::NaiveDateTime::parse_from_str(stored, "%Y-%m-%dT%H:%M:%S")
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| stored.to_string())
 }

@@ -25,3 +25,4 @@ pub use screen::{
     Advice, Device, DeviceState, Hint, KioskStatus, Lang, PinRefusal, QueueBadge, RejectReason,
     Screen, TechnicianScreen, View, Visit,
 };
+pub use submit::{SaveJob, queue};

@@ -36,3 +36,8 @@ pub fn print(
     }
     printed
 }
+
+/// Asks the printer how it is (between jobs: at start and while the kiosk waits).
+pub fn status(printer: &SharedPrinter) -> PrinterState {
+    printer.lock().unwrap_or_else(|p| p.into_inner()).status()
+}

@@ -147,6 +147,27 @@ pub enum DeviceState {
     Full,
     /// The printer reports its paper near the end: change the roll soon.
     PaperLow,
+    /// The printer is out of paper.
+    NoPaper,
+    /// The printer's cover is open.
+    CoverOpen,
+    /// The printer does not answer (switched off, unplugged, wrong address).
+    Offline,
+}
+
+impl DeviceState {
+    /// The printer's own state in the kiosk's terms.
+    pub fn of_printer(state: crate::devices::printer::PrinterState) -> DeviceState {
+        use crate::devices::printer::PrinterState as P;
+        match state {
+            P::Ready | P::Unknown => DeviceState::Ok,
+            P::PaperNearEnd => DeviceState::PaperLow,
+            P::PaperEnd => DeviceState::NoPaper,
+            P::CoverOpen => DeviceState::CoverOpen,
+            P::Error => DeviceState::Failed,
+            P::Offline => DeviceState::Offline,
+        }
+    }
 }
 
 impl DeviceState {
@@ -159,6 +180,9 @@ impl DeviceState {
             DeviceState::NotPrinted => "failed: the last form was not printed",
             DeviceState::Full => "full: nothing can be saved",
             DeviceState::PaperLow => "paper near end: change the roll soon",
+            DeviceState::NoPaper => "paper end: load a new roll",
+            DeviceState::CoverOpen => "cover open: close it",
+            DeviceState::Offline => "offline: check power and cable",
         }
     }
 }

@@ -15,8 +15,8 @@ use crate::domain::application::{Application, Choices};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
-use crate::store::{SharedStore, StoreError, lock};
-use crate::sync::api::Submission;
+use crate::store::{SharedStore, Store, StoreError, lock};
+use crate::sync::api::{FormType, Submission};
 use crate::sync::worker::SyncHandle;
 
 /// One confirmed application, as the session hands it over.
@@ -46,6 +46,37 @@ pub struct Desk {
     pub sync: Option<SyncHandle>,
 }
 
+/// Stores an application and its outbox row in one transaction (the number comes from the
+/// day's sequence in the same transaction); `form` marks a technician's test.
+///
+/// Errors: as [`Desk::save`].
+pub fn queue(
+    store: &mut Store,
+    device_id: &str,
+    job: &SaveJob,
+    form: FormType,
+) -> Result<Application, StoreError> {
+    // Fixed at capture: every retry of this submission carries the same key.
+    let key = uuid::Uuid::now_v7().to_string();
+    let (number, application) =
+        store.save_application(device_id, job.created_at, job.fee, &key, |number| {
+            let application = Application {
+                number: number.clone(),
+                identity: job.identity.clone(),
+                choices: job.choices.clone(),
+                photo: job.photo.clone(),
+                photo_report: job.photo_report.clone(),
+                fee: job.fee,
+                created_at: job.created_at,
+            };
+            let body = serde_json::to_string(&Submission::new(&application, device_id, &key, form))
+                .expect("submission serialises");
+            (body, application)
+        })?;
+    tracing::info!(%number, form = form.code(), "store: application saved and queued");
+    Ok(application)
+}
+
 impl Desk {
     /// Stores the application and its outbox row in one transaction (the number comes from the
     /// day's sequence in the same transaction) and wakes the sync worker.
@@ -54,30 +85,12 @@ impl Desk {
     /// watermark — nothing was saved and no number was used; any other store error likewise
     /// leaves nothing behind.
     pub fn save(&self, job: &SaveJob) -> Result<Application, StoreError> {
-        // Fixed at capture: every retry of this submission carries the same key.
-        let key = uuid::Uuid::now_v7().to_string();
-        let (number, application) = lock(&self.store).save_application(
+        let application = queue(
+            &mut lock(&self.store),
             &self.device_id,
-            job.created_at,
-            job.fee,
-            &key,
-            |number| {
-                let application = Application {
-                    number: number.clone(),
-                    identity: job.identity.clone(),
-                    choices: job.choices.clone(),
-                    photo: job.photo.clone(),
-                    photo_report: job.photo_report.clone(),
-                    fee: job.fee,
-                    created_at: job.created_at,
-                };
-                let body =
-                    serde_json::to_string(&Submission::new(&application, &self.device_id, &key))
-                        .expect("submission serialises");
-                (body, application)
-            },
+            job,
+            FormType::HallSelfFill,
         )?;
-        tracing::info!(%number, "store: application saved and queued");
         if let Some(sync) = &self.sync {
             sync.wake();
         }

@@ -11,7 +11,14 @@ use crate::store::{QueueRow, Store};
 #[derive(Subcommand)]
 pub enum QueueCommand {
     /// Counts by state and the age of the oldest waiting application.
-    Status,
+    Status {
+        /// As one JSON object, for scripts and monitoring.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queues one synthetic application, marked `technician_test` for the central, to try the
+    /// link end to end (`kiosk sync now` then sends it).
+    Test,
     /// Waiting and dead-lettered applications (with --all, acknowledged ones too).
     List {
         #[arg(long)]
@@ -59,23 +66,72 @@ fn print_rows(rows: &[QueueRow]) {
     }
 }
 
+/// The technician's test application: a synthetic person (the first sample card, renamed so no
+/// one mistakes it for an applicant), the sample choices, no photo.
+fn test_job(now: chrono::NaiveDateTime) -> crate::app::SaveJob {
+    let mut identity = crate::domain::samples::sample_identities(now.date()).remove(0);
+    identity.name = "测试申请".into();
+    let mut choices = crate::domain::application::samples::sample_choices();
+    choices.pinyin_surname = "CESHI".into();
+    choices.pinyin_given = "SHENQING".into();
+    let catalogue = std::sync::Arc::new(crate::domain::catalogue::Catalogue::builtin());
+    crate::app::SaveJob {
+        identity,
+        fee: choices.fee(&catalogue),
+        choices,
+        photo: None,
+        photo_report: None,
+        created_at: now,
+        catalogue,
+    }
+}
+
 pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
-    let (_, mut store) = match open(config) {
+    let (c, mut store) = match open(config) {
         Ok(x) => x,
         Err(code) => return code,
     };
+    let device_id = c.device.id.clone();
     let result: Result<(), String> = (|| {
         let e = |e: crate::store::StoreError| e.to_string();
         match command {
-            QueueCommand::Status => {
+            QueueCommand::Status { json } => {
                 let c = store.counts().map_err(e)?;
                 let oldest = store.queue(&["pending"]).map_err(e)?.into_iter().next();
+                if json {
+                    let status = serde_json::json!({
+                        "waiting": c.pending,
+                        "acknowledged": c.acked,
+                        "dead_letters": c.dead,
+                        "oldest_waiting": oldest.map(|o| serde_json::json!({
+                            "number": o.number,
+                            "since": o.created_at,
+                        })),
+                    });
+                    println!("{status}");
+                    return Ok(());
+                }
                 println!("waiting: {}", c.pending);
                 if let Some(o) = oldest {
                     println!("oldest waiting: {} (since {})", o.number, o.created_at);
                 }
                 println!("acknowledged: {}", c.acked);
                 println!("dead letters: {}", c.dead);
+            }
+            QueueCommand::Test => {
+                let job = test_job(chrono::Local::now().naive_local());
+                let app = crate::app::queue(
+                    &mut store,
+                    &device_id,
+                    &job,
+                    crate::sync::api::FormType::TechnicianTest,
+                )
+                .map_err(e)?;
+                println!(
+                    "queued test application {} (technician_test, synthetic person); \
+                     `kiosk sync now` sends it",
+                    app.number
+                );
             }
             QueueCommand::List { all, json } => {
                 let states: &[&str] = if all {

@@ -144,6 +144,11 @@ impl StoreKey {
         }
     }
 
+    /// The raw key bytes, for the key check value.
+    pub(super) fn bytes(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+
     /// The `PRAGMA key` value: SQLCipher's raw-key form `x'<64 hex digits>'`.
     pub(super) fn pragma_value(&self) -> Zeroizing<String> {
         let mut s = Zeroizing::new(String::with_capacity(3 + 2 * KEY_LEN));

@@ -12,6 +12,7 @@
 
 mod endorsements;
 pub mod key;
+mod key_check;
 
 use std::path::{Path, PathBuf};
 
@@ -44,6 +45,12 @@ pub enum StoreError {
          applications wait in it"
     )]
     WrongKey(PathBuf),
+    #[error(
+        "the store {0} cannot be opened: either the key file is not this store's or the file is \
+         damaged, and no key check value (kiosk.db.kcv) is kept to tell which. Try this kiosk's \
+         key file first; if it is the right one, restore the store from a backup"
+    )]
+    KeyOrDamage(PathBuf),
     #[error("no room to save: {0}")]
     Full(String),
     /// A move the endorsement transaction rules do not allow; nothing was written.
@@ -230,9 +237,22 @@ impl Store {
             conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0));
         if let Err(e) = readable {
             return Err(match e.sqlite_error_code() {
-                Some(ErrorCode::NotADatabase) => StoreError::WrongKey(path),
+                // The key check value beside the store tells a damaged file from a wrong key.
+                Some(ErrorCode::NotADatabase) => match key_check::matches(&path, key) {
+                    Some(true) => StoreError::Damaged(format!(
+                        "{}: its first page does not decrypt although the key is this store's \
+                         (it matches {})",
+                        path.display(),
+                        key_check::path(&path).display()
+                    )),
+                    Some(false) => StoreError::WrongKey(path),
+                    None => StoreError::KeyOrDamage(path),
+                },
                 _ => e.into(),
             });
+        }
+        if let Err(e) = key_check::keep(&path, key) {
+            tracing::warn!(error = %e, "store: key check value not kept");
         }
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -782,6 +802,45 @@ mod tests {
                 .unwrap()
                 .pending,
             1
+        );
+    }
+
+    #[test]
+    fn a_damaged_first_page_is_told_apart_from_a_wrong_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
+        s.save_application("XMH01", at(9), 1, "k", |_| ("x".into(), ()))
+            .unwrap();
+        s.checkpoint().unwrap();
+        drop(s);
+        let path = db_path(dir.path());
+        let mut raw = std::fs::read(&path).unwrap();
+        raw[200] ^= 0xFF;
+        std::fs::write(&path, &raw).unwrap();
+        // The right key: the check value beside the store says so, so it is damage.
+        let e = Store::open(dir.path(), &key()).err().expect("damaged");
+        assert!(matches!(e, StoreError::Damaged(_)), "{e}");
+        assert!(e.to_string().contains("restore it"), "{e}");
+        // Another key: the check value does not match.
+        let other = StoreKey::from_bytes([8; key::KEY_LEN]);
+        let e = Store::open(dir.path(), &other).err().expect("wrong key");
+        assert!(matches!(e, StoreError::WrongKey(_)), "{e}");
+        // Without the check value the kiosk cannot know and says both.
+        std::fs::remove_file(key_check::path(&path)).unwrap();
+        let e = Store::open(dir.path(), &key()).err().expect("unknown");
+        assert!(matches!(e, StoreError::KeyOrDamage(_)), "{e}");
+    }
+
+    #[test]
+    fn the_check_value_is_written_for_a_store_that_had_none() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path(), &key()).unwrap());
+        let kcv = key_check::path(&db_path(dir.path()));
+        std::fs::remove_file(&kcv).unwrap();
+        drop(Store::open(dir.path(), &key()).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&kcv).unwrap().trim(),
+            key_check::value(&key())
         );
     }
 

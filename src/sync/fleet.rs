@@ -8,7 +8,8 @@
 //! is refused, logged and reported in the next heartbeat, and the kiosk keeps what it runs. A
 //! good one is kept on disk (written to a temporary file, synced, renamed) so the kiosk starts
 //! with it after a power cut, and the screens pick it up at the next attract screen — never in
-//! the middle of an applicant's session.
+//! the middle of an applicant's session. A configuration removed at the central (404) is
+//! forgotten, and `kiosk.toml` alone applies again.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -112,6 +113,9 @@ fn timeouts(t: &api::Timeouts) -> Timeouts {
 }
 
 struct Shared {
+    /// What `kiosk.toml` says: every configuration from the central is laid over this, and it
+    /// alone applies when the central has none for the kiosk.
+    base: Arc<Settings>,
     settings: Arc<Settings>,
     generation: u64,
     rejected: Option<String>,
@@ -126,8 +130,10 @@ pub struct Live(Arc<Mutex<Shared>>);
 
 impl Live {
     pub fn new(base: Settings) -> Live {
+        let base = Arc::new(base);
         Live(Arc::new(Mutex::new(Shared {
-            settings: Arc::new(base),
+            settings: base.clone(),
+            base,
             generation: 0,
             rejected: None,
             devices: BTreeMap::new(),
@@ -146,10 +152,12 @@ impl Live {
         s.devices.insert(name.to_string(), state.to_string());
     }
 
-    /// Checks a configuration from the central and, if it is good, makes it current.
+    /// Checks a configuration from the central and, if it is good, makes it current. It is laid
+    /// over `kiosk.toml`'s settings, not over the previous configuration: what the central
+    /// leaves out comes from the file.
     pub fn apply(&self, remote: &DeviceConfig) -> Result<(), String> {
         let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        match s.settings.with_remote(remote) {
+        match s.base.with_remote(remote) {
             Ok(next) => {
                 s.settings = Arc::new(next);
                 s.generation += 1;
@@ -162,6 +170,19 @@ impl Live {
                 Err(why)
             }
         }
+    }
+
+    /// Goes back to `kiosk.toml` alone (the central has no configuration for this kiosk).
+    /// Returns whether anything changed.
+    pub fn revert(&self) -> bool {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let changed = s.settings.version.is_some() || s.rejected.is_some();
+        if changed {
+            s.settings = s.base.clone();
+            s.generation += 1;
+            s.rejected = None;
+        }
+        changed
     }
 
     /// Records a configuration refused before it could be checked (not even readable).
@@ -297,7 +318,22 @@ impl Fleet {
             }
         };
         match response.status().as_u16() {
-            304 | 404 => return,
+            304 => return,
+            // The contract: no configuration for this device, `kiosk.toml` alone applies.
+            404 => {
+                *etag = None;
+                if self.live.revert() {
+                    tracing::info!(
+                        "fleet: the central has no configuration for this kiosk; kiosk.toml alone applies"
+                    );
+                }
+                match std::fs::remove_file(self.data_dir.join(SAVED_FILE)) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => tracing::warn!(error = %e, "fleet: kept configuration not removed"),
+                }
+                return;
+            }
             200 => {}
             other => {
                 tracing::warn!(status = other, "fleet: configuration pull refused");

@@ -608,6 +608,9 @@ fn technician(ui: &AppWindow, t: &TechnicianScreen) {
                     DeviceState::NotPrinted => DeviceStatus::NotPrinted,
                     DeviceState::Full => DeviceStatus::Full,
                     DeviceState::PaperLow => DeviceStatus::PaperLow,
+                    DeviceState::NoPaper => DeviceStatus::NoPaper,
+                    DeviceState::CoverOpen => DeviceStatus::CoverOpen,
+                    DeviceState::Offline => DeviceStatus::Offline,
                 },
             })
             .collect(),

@@ -266,7 +266,7 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
     };
     let mut application = kiosk::devices::printer::sample_application();
     let key = "0190f3b7-1a2b-7c3d-8e4f-5a6b7c8d9e0f";
-    let with_photo = api::Submission::new(&application, "TEST01", key);
+    let with_photo = api::Submission::new(&application, "TEST01", key, api::FormType::HallSelfFill);
     check(
         "Submission",
         &serde_json::to_value(&with_photo).expect("json"),
@@ -276,11 +276,17 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
     application.photo_report = Some(
         r#"{"spec":"exit-entry","checks":[{"id":"background_uniform","value":17.5,"limit":"σ ≤ 12","passed":false,"advice":"background-uniform"}],"quality":null}"#.into(),
     );
-    let at_window = api::Submission::new(&application, "TEST01", key);
+    let at_window = api::Submission::new(&application, "TEST01", key, api::FormType::HallSelfFill);
     check(
         "Submission",
         &serde_json::to_value(&at_window).expect("json"),
         "submission, photo at the window",
+    );
+    let test = api::Submission::new(&application, "TEST01", key, api::FormType::TechnicianTest);
+    check(
+        "Submission",
+        &serde_json::to_value(&test).expect("json"),
+        "technician's test submission",
     );
 
     let central = crate::central::central_on("127.0.0.1:0");

@@ -125,4 +125,30 @@ fn heartbeats_report_the_queue_and_configurations_apply_live_or_are_refused() {
     }
     .restore();
     assert_eq!(restarted.current().1.version.as_deref(), Some("v2"));
+
+    // A configuration is laid over kiosk.toml, not over the one before: v4 sets languages
+    // only, so the timeouts are kiosk.toml's again, not v2's.
+    let toml_timeouts = crate::support::kiosk_toml_settings().timeouts;
+    let languages_only = serde_json::json!({"config_version": "v4", "languages": ["zh", "en"]});
+    std::fs::write(
+        central.config_dir().join("SYNC01.json"),
+        languages_only.to_string(),
+    )
+    .expect("config");
+    wait("v4", || live.current().1.version.as_deref() == Some("v4"));
+    assert_eq!(live.current().1.timeouts.idle, toml_timeouts.idle);
+
+    // Removed at the central (404): kiosk.toml alone applies, the kept copy is gone, and the
+    // heartbeat names no configuration.
+    std::fs::remove_file(central.config_dir().join("SYNC01.json")).expect("remove");
+    wait("kiosk.toml alone", || live.current().1.version.is_none());
+    assert_eq!(
+        live.current().1.languages,
+        crate::support::kiosk_toml_settings().languages
+    );
+    assert!(!dir.path().join("central-config.json").exists());
+    wait("a heartbeat without a configuration", || {
+        last_heartbeat(&central)
+            .is_some_and(|b| b.config_version.is_none() && !b.devices.contains_key("configuration"))
+    });
 }

@@ -138,7 +138,12 @@ fn another_devices_certificate_reads_nothing_that_is_not_its_own() {
     let other = central.link("TEST01");
     let app = kiosk::devices::printer::sample_application();
     let key = "0190f3b7-1a2b-7c3d-8e4f-5a6b7c8d9e0f";
-    let submission = kiosk::sync::api::Submission::new(&app, "SYNC01", key);
+    let submission = kiosk::sync::api::Submission::new(
+        &app,
+        "SYNC01",
+        key,
+        kiosk::sync::api::FormType::HallSelfFill,
+    );
     let status = |link: &Link, path: &str| -> u16 {
         runtime.block_on(async {
             link.client()

@@ -46,7 +46,13 @@ pub fn application(store: &mut Store, key: &str) -> String {
                 created_at,
             };
             (
-                serde_json::to_string(&Submission::new(&app, "SYNC01", key)).expect("json"),
+                serde_json::to_string(&Submission::new(
+                    &app,
+                    "SYNC01",
+                    key,
+                    kiosk::sync::api::FormType::HallSelfFill,
+                ))
+                .expect("json"),
                 (),
             )
         })
@@ -294,6 +300,37 @@ fn queue_commands_show_retry_export_and_sync_now_delivers() {
     assert!(
         synced.contains("waiting: 0, acknowledged: 25, dead letters: 0"),
         "{synced}"
+    );
+    // A technician's test application: queued, shown as JSON, sent, and marked for the central.
+    let (ok, queued) = kiosk(&["queue", "test"]);
+    assert!(
+        ok && queued.contains("queued test application SYNC01"),
+        "{queued}"
+    );
+    let number = queued
+        .split_whitespace()
+        .nth(3)
+        .expect("the number")
+        .to_string();
+    kiosk::domain::app_number::AppNumber::parse(&number).expect("a valid number");
+    let (ok, status) = kiosk(&["queue", "status", "--json"]);
+    let status: serde_json::Value = serde_json::from_str(&status).expect("JSON status");
+    assert!(ok);
+    assert_eq!(status["waiting"], 1);
+    assert_eq!(status["acknowledged"], 25);
+    assert_eq!(status["dead_letters"], 0);
+    assert_eq!(status["oldest_waiting"]["number"], number.as_str());
+    let (ok, synced) = kiosk(&["sync", "now"]);
+    assert!(
+        ok && synced.contains("waiting: 0, acknowledged: 26"),
+        "{synced}"
+    );
+    assert!(
+        central
+            .log()
+            .lines()
+            .any(|l| l.contains(&number) && l.contains("technician_test")),
+        "the central can tell the test apart"
     );
     // The logs of the kiosk (at debug level) and of the central name numbers, never people.
     let central_log = central.log();

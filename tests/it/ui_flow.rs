@@ -210,10 +210,19 @@ fn paper_near_its_end_is_told_to_staff_on_screen_and_in_the_heartbeat() {
         printer: Some(Box::new(NearEndPrinter)),
         ..Default::default()
     });
-    assert!(
-        k.find("paper-low").is_none(),
-        "nothing to say before a print"
+    // The printer is asked at start: staff and the heartbeat know before anyone prints, and the
+    // camera's start-up check is reported too.
+    k.wait_until("the start-up printer check", |k| {
+        k.find("paper-low").is_some()
+    });
+    let states = live.device_states();
+    assert_eq!(
+        states.get("printer").map(String::as_str),
+        Some("paper near end: change the roll soon")
     );
+    k.wait_until("the camera check", |_| {
+        live.device_states().get("camera").map(String::as_str) == Some("ok")
+    });
     apply_and_print(&k);
     assert_eq!(
         k.window().global::<SessionAdapter>().get_notice(),
@@ -331,7 +340,8 @@ fn a_stalled_camera_is_reported_and_reopened() {
     let count = opened.clone();
     let k = demo_kiosk_with_camera(Box::new(move || {
         let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let camera: Box<dyn kiosk::devices::camera::FrameSource> = if n == 0 {
+        // Open 0 is the start-up check; the photo step's open (1) stalls after three frames.
+        let camera: Box<dyn kiosk::devices::camera::FrameSource> = if n == 1 {
             Box::new(Stalling(0))
         } else {
             Box::new(kiosk::devices::camera::sim::SimCamera::new(1280, 720)?)
@@ -351,7 +361,7 @@ fn a_stalled_camera_is_reported_and_reopened() {
         k.window().global::<SessionAdapter>().get_notice() == NoticeKind::None
     });
     assert!(
-        opened.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        opened.load(std::sync::atomic::Ordering::SeqCst) >= 3,
         "reopened"
     );
     k.wait_until("a good frame", |k| {
@@ -763,12 +773,15 @@ fn the_technician_screen_needs_the_pin_and_shows_the_waiting_queue() {
         k.tap(&format!("key-{d}"));
     }
     assert_eq!(k.label("tech-pin"), "●●●●", "dots, never digits");
+    let key_at = || k.find("key-5").expect("keypad").absolute_position();
+    let before = key_at();
     k.tap("tech-submit");
     assert!(
         k.label("tech-refusal").contains('4'),
         "{}",
         k.label("tech-refusal")
     );
+    assert_eq!(key_at(), before, "the refusal does not move the keypad");
     assert!(!tech().get_unlocked());
     for d in crate::support::DEMO_PIN.chars() {
         k.tap(&format!("key-{d}"));
@@ -784,7 +797,18 @@ fn the_technician_screen_needs_the_pin_and_shows_the_waiting_queue() {
     assert!(k.label("tech-dead").contains('0'));
     let text = k.visible_text();
     // In the session's language, like everything else on screen.
-    for device in ["打印机：正常", "存储：正常", "读卡器：正常"] {
+    let oldest = k.label("tech-oldest");
+    let readable = oldest.char_indices().any(|(i, _)| {
+        oldest
+            .get(i..i + 16)
+            .is_some_and(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").is_ok())
+    });
+    assert!(
+        readable && !oldest.contains('T'),
+        "a readable time: {oldest}"
+    );
+    for device in ["打印机：正常", "存储：正常", "读卡器：正常", "摄像头：正常"]
+    {
         assert!(text.contains(device), "{device} is listed: {text}");
     }
     k.tap("tech-close");

@@ -90,6 +90,18 @@ impl Drop for Capture {
     }
 }
 
+/// The start-up check: opens the camera, waits for one frame and closes it again, so the
+/// technician screen and the heartbeat know from the start whether the camera works. The frame
+/// is dropped unseen.
+fn probe(opener: &mut CameraOpener) -> Result<(), String> {
+    let capture = Capture::open(opener)?;
+    match capture.frames.recv_timeout(WATCHDOG) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(format!("no frame within {WATCHDOG:?}")),
+    }
+}
+
 /// Runs the camera while the photo step is on screen: preview frames, guidance hints from the
 /// face detector, captures checked against the photo spec, and a watchdog that reports a
 /// stalled or unplugged camera and keeps trying to open it again.
@@ -112,6 +124,13 @@ pub fn camera(
         // A capture asked for before the first frame arrived waits for it.
         let mut capture_pending = false;
         let report = |event: Inbound| tx.send(event).is_ok();
+        let checked = probe(&mut opener);
+        if let Err(e) = &checked {
+            tracing::warn!(error = %e, "camera: start-up check failed");
+        }
+        if !report(Inbound::CameraChecked(checked)) {
+            return;
+        }
         loop {
             let command = if capture.is_some() || failed {
                 cmd_rx.try_recv().map_err(|e| match e {

@@ -41,6 +41,11 @@ pub enum Inbound {
         paper_low: bool,
     },
     PrintFailed,
+    /// The printer's state asked between jobs (at start, then every minute while idle), so the
+    /// technician screen and the heartbeat know it before the first print.
+    PrinterStatus(crate::devices::printer::PrinterState),
+    /// The start-up check of the camera: one frame could be read (`Ok`), or why not.
+    CameraChecked(Result<(), String>),
     /// A report of the station thread, for the visit it names.
     Station {
         visit: u64,

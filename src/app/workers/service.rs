@@ -2,9 +2,10 @@
 //! (`submit::Desk`) job by job, and watching whether the store has room for the next applicant.
 
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{Inbound, spawn};
+use crate::app::printing;
 use crate::app::submit::{Desk, SaveJob};
 use crate::devices::printer::PrinterState;
 use crate::store::{StoreError, lock};
@@ -12,6 +13,10 @@ use crate::store::{StoreError, lock};
 /// How often a full store is checked for room again (acknowledgements purge bodies; a
 /// technician may free the disk).
 const ROOM_CHECK: Duration = Duration::from_secs(5);
+/// How often the printer is asked for its state while no job runs: paper that ran out or a
+/// cover left open shows on the technician screen and in the heartbeat before an applicant
+/// meets it.
+const PRINTER_CHECK: Duration = Duration::from_secs(60);
 
 /// Whether the store has room for one more application; reported (and logged) when it changes.
 /// False when the UI has gone away.
@@ -50,12 +55,28 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<SaveJob> {
         if !had_room {
             tracing::error!("store: no room, the kiosk takes no new applicants until there is");
         }
+        let mut printer = printing::status(&desk.printer);
+        if tx.send(Inbound::PrinterStatus(printer)).is_err() {
+            return;
+        }
+        let mut printer_checked = Instant::now();
         loop {
             let job = match job_rx.recv_timeout(ROOM_CHECK) {
                 Ok(job) => job,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if !had_room && !room(&desk, &mut had_room, &tx) {
                         return;
+                    }
+                    if printer_checked.elapsed() >= PRINTER_CHECK {
+                        printer_checked = Instant::now();
+                        let now = printing::status(&desk.printer);
+                        if now != printer {
+                            tracing::info!(state = %now, "printer: state changed");
+                            printer = now;
+                            if tx.send(Inbound::PrinterStatus(now)).is_err() {
+                                return;
+                            }
+                        }
                     }
                     continue;
                 }
@@ -80,6 +101,7 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<SaveJob> {
             if tx.send(Inbound::Saved(application.number.clone())).is_err() {
                 return;
             }
+            printer_checked = Instant::now();
             let outcome = match desk.print(&application, &job.catalogue) {
                 Ok(state) => Inbound::Printed {
                     paper_low: state == PrinterState::PaperNearEnd,

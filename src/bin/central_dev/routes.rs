@@ -161,7 +161,7 @@ pub async fn submit(
             params![key, digest, response],
         )?;
         tx.commit()?;
-        tracing::info!(number = %submission.number, device = %submission.device_id, receipt = %ack.receipt_no, "submission received");
+        tracing::info!(number = %submission.number, device = %submission.device_id, receipt = %ack.receipt_no, form = %submission.form_type, "submission received");
         Ok(json(StatusCode::CREATED, &ack))
     })();
     result.unwrap_or_else(database_error)

@@ -25,6 +25,11 @@ pub struct Quirks {
     /// The longest READ BINARY the chip serves (older chips refuse above ~160 bytes with
     /// `67 00`); none: any.
     pub max_read: Option<usize>,
+    /// Answer errors (file not found, wrong offset) in plain and end the session, as some
+    /// chips do, instead of inside a protected response.
+    pub plain_errors: bool,
+    /// A file EF.COM lists that the chip does not hold.
+    pub missing: Option<u16>,
 }
 
 impl Default for Quirks {
@@ -34,6 +39,8 @@ impl Default for Quirks {
             omit_do99: false,
             refusal: 0x6300,
             max_read: None,
+            plain_errors: false,
+            missing: None,
         }
     }
 }
@@ -106,7 +113,7 @@ impl EmrtdCard {
         match cmd.ins {
             0xA4 if cmd.p1 == 0x02 && cmd.data.len() == 2 => {
                 let fid = u16::from_be_bytes([cmd.data[0], cmd.data[1]]);
-                if self.files.contains_key(&fid) {
+                if self.files.contains_key(&fid) && self.quirks.missing != Some(fid) {
                     self.selected = Some(fid);
                     (vec![], 0x9000)
                 } else {
@@ -162,6 +169,10 @@ impl VirtualCard for EmrtdCard {
                             return sw(0x6700);
                         }
                         let (data, status) = self.protected(&cmd);
+                        if self.quirks.plain_errors && !matches!(status, 0x9000 | 0x6282) {
+                            // In plain, and the session (keys and counter) is gone.
+                            return sw(status);
+                        }
                         let reply = channel.protect_response(&data, status, !self.quirks.omit_do99);
                         self.sm = Some(channel);
                         reply

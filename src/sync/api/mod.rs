@@ -202,14 +202,32 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// What a submission is: an applicant's form, or a technician's test (`kiosk queue test`) that
+/// the central must receive and acknowledge like any other but never act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormType {
+    HallSelfFill,
+    TechnicianTest,
+}
+
+impl FormType {
+    /// Its name in the contract (`Submission.form_type`).
+    pub fn code(self) -> &'static str {
+        match self {
+            FormType::HallSelfFill => "hall_self_fill",
+            FormType::TechnicianTest => "technician_test",
+        }
+    }
+}
+
 impl Submission {
-    pub fn new(app: &Application, device_id: &str, idem_key: &str) -> Submission {
+    pub fn new(app: &Application, device_id: &str, idem_key: &str, form: FormType) -> Submission {
         let id = &app.identity;
         Submission {
             submission_id: idem_key.to_string(),
             device_id: device_id.to_string(),
             number: app.number.to_string(),
-            form_type: "hall_self_fill".to_string(),
+            form_type: form.code().to_string(),
             captured_at: app.created_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
             applicant: Applicant {
                 card_type: card_type(id.card_type).to_string(),

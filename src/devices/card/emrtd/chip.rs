@@ -140,6 +140,8 @@ pub fn chunk_for(max_response: usize) -> usize {
 
 struct Session<'a> {
     t: &'a mut dyn Transceiver,
+    /// The MRZ information, to authenticate again when the chip ends the session.
+    bac_input: &'a str,
     sm: SecureChannel,
     chunk: usize,
     /// Read the 8-byte header first (conservative) instead of a whole chunk.
@@ -148,6 +150,12 @@ struct Session<'a> {
 
 impl Session<'_> {
     fn send(&mut self, command: &'static str, cmd: &Command) -> Result<(Vec<u8>, u16), CardError> {
+        if self.sm.ended() {
+            // The chip answered the last command in plain and dropped the session: a fresh BAC
+            // gives new keys and a new counter, as the chip expects.
+            tracing::info!("chip: the chip ended secure messaging; authenticating again");
+            self.sm = authenticate(self.t, self.bac_input)?;
+        }
         let wire = self.sm.protect(cmd);
         let reply = self.t.transmit(&wire)?;
         self.sm.unprotect(&reply).map_err(|e| match e {
@@ -260,6 +268,7 @@ fn read_all(
     let sm = authenticate(t, bac_input)?;
     let mut s = Session {
         t,
+        bac_input,
         sm,
         chunk,
         header_first,
@@ -274,11 +283,14 @@ fn read_all(
         ..Default::default()
     };
     for &dg in wanted.iter().filter(|dg| listed.contains(dg)) {
-        let bytes = s.read_file(lds::dg_file(dg))?.ok_or(CardError::Status {
-            command: "SELECT data group",
-            sw: 0x6A82,
-        })?;
-        files.groups.insert(dg, Zeroizing::new(bytes));
+        // A group EF.COM lists but the chip does not hold is left out: passive authentication
+        // and the checks that need the group say what is missing, and the rest is still read.
+        match s.read_file(lds::dg_file(dg))? {
+            Some(bytes) => {
+                files.groups.insert(dg, Zeroizing::new(bytes));
+            }
+            None => tracing::warn!(dg, "chip: EF.COM lists a data group the chip does not hold"),
+        }
     }
     files.sod = s.read_file(lds::EF_SOD)?;
     Ok(files)

@@ -308,6 +308,40 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_chip_that_ends_the_session_with_a_plain_error_is_authenticated_again() {
+        // EF.COM lists DG11, the chip has none and answers its SELECT in plain, dropping the
+        // session. The kiosk must not go on with a counter the chip no longer has: it
+        // authenticates again and reads EF.SOD, and the document is whole without DG11.
+        let quirks = Quirks {
+            plain_errors: true,
+            missing: Some(lds::dg_file(11)),
+            ..Quirks::default()
+        };
+        let mut t = CountingMutualAuth {
+            inner: loopback(samples::permit(pki(), quirks), 65_535),
+            sent: 0,
+        };
+        let (number, expiry, birth) = samples::PERMIT;
+        let bac = mrz::bac_input_from_fields(number, birth, expiry).unwrap();
+        let doc = read(
+            &mut t,
+            &bac,
+            std::slice::from_ref(&pki().csca),
+            ExtendedLength::Auto,
+        )
+        .expect("read after a fresh BAC");
+        assert_eq!(t.sent, 2, "one BAC, then one after the plain error");
+        assert_eq!(doc.groups, [1, 2]);
+        assert!(doc.face.is_some());
+        // The groups read are those EF.SOD vouches for: passive authentication holds.
+        assert!(
+            matches!(doc.passive_auth, PassiveAuth::Verified { .. }),
+            "{:?}",
+            doc.passive_auth
+        );
+    }
+
     /// The specimen passport with its files as given.
     fn specimen_with(change: impl Fn(&mut BTreeMap<u16, Vec<u8>>)) -> EmrtdCard {
         let mut groups = BTreeMap::new();

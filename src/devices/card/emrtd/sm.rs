@@ -22,6 +22,11 @@ pub struct SecureChannel {
     ks_enc: [u8; 16],
     ks_mac: [u8; 16],
     ssc: u64,
+    /// The chip answered in plain: it has ended the session (ICAO Doc 9303-11, "Secure
+    /// Messaging Termination": on an SM error the chip answers in plain, deletes the session
+    /// keys and resets the access rights), so its counter is gone too. The terminal must
+    /// authenticate again before the next command.
+    ended: bool,
 }
 
 impl Drop for SecureChannel {
@@ -59,6 +64,7 @@ impl SecureChannel {
             ks_enc,
             ks_mac,
             ssc,
+            ended: false,
         }
     }
 
@@ -127,6 +133,11 @@ impl SecureChannel {
             .encode()
     }
 
+    /// Whether the chip ended the session with a plain error status (authenticate again).
+    pub fn ended(&self) -> bool {
+        self.ended
+    }
+
     /// Terminal: verifies and opens a protected response; returns its data and status word.
     pub fn unprotect(&mut self, response: &[u8]) -> Result<(Vec<u8>, u16), CardError> {
         let (data, sw) = apdu::split(response, "secure messaging")?;
@@ -137,8 +148,9 @@ impl SecureChannel {
                     "the chip found secure-messaging data objects missing",
                 )),
                 0x6988 => Err(sm_err("the chip rejected our secure-messaging MAC")),
+                // The counter is not advanced: the chip keeps none once it answers in plain.
                 _ if sw != 0x9000 => {
-                    self.ssc = self.ssc.wrapping_add(1);
+                    self.ended = true;
                     Ok((Vec::new(), sw))
                 }
                 _ => Err(sm_err("response carries no MAC")),
