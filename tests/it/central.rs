@@ -179,6 +179,7 @@ pub fn kiosk_config(dir: &Path, data: &Path, pki: &TestPki, url: &str, device: &
         pki.central_table(url, device),
         &base[end..]
     )
+    .replace("id = \"DEMO01\"", &format!("id = {device:?}"))
     .replace(
         "data_dir = \"var\"",
         &format!("data_dir = {:?}", data.display().to_string()),

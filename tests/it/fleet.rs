@@ -129,7 +129,7 @@ fn heartbeats_report_the_queue_and_configurations_apply_live_or_are_refused() {
     // A configuration is laid over kiosk.toml, not over the one before: v4 sets languages
     // only, so the timeouts are kiosk.toml's again, not v2's.
     let toml_timeouts = crate::support::kiosk_toml_settings().timeouts;
-    let languages_only = serde_json::json!({"config_version": "v4", "languages": ["zh", "en"]});
+    let languages_only = serde_json::json!({"config_version": "v4", "languages": ["en", "zh_CN"]});
     std::fs::write(
         central.config_dir().join("SYNC01.json"),
         languages_only.to_string(),

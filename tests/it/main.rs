@@ -19,5 +19,6 @@ mod station_central;
 mod station_flow;
 mod support;
 mod sync_central;
+mod theme;
 mod translations;
 mod ui_flow;

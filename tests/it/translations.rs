@@ -66,11 +66,9 @@ fn every_ui_string_is_translated_to_chinese() {
 
 #[test]
 fn the_bundled_font_covers_all_kiosk_text() {
-    let font = fontdue::Font::from_bytes(
-        std::fs::read(repo().join("assets/fonts/KioskSans.ttf")).expect("font"),
-        fontdue::FontSettings::default(),
-    )
-    .expect("font parses");
+    use ab_glyph::Font as _;
+    let bytes = std::fs::read(repo().join("assets/fonts/KioskSans.ttf")).expect("font");
+    let font = ab_glyph::FontRef::try_from_slice(&bytes).expect("font parses");
     let catalogue =
         std::fs::read_to_string(repo().join("assets/catalogue.toml")).expect("catalogue");
     let mut text: String = po_entries().into_iter().map(|(_, s)| s).collect();
@@ -78,7 +76,9 @@ fn the_bundled_font_covers_all_kiosk_text() {
     text.extend(tr_strings());
     let missing: BTreeSet<char> = text
         .chars()
-        .filter(|c| !c.is_control() && !c.is_whitespace() && font.lookup_glyph_index(*c) == 0)
+        .filter(|c| {
+            !c.is_control() && !c.is_whitespace() && font.glyph_id(*c) == ab_glyph::GlyphId(0)
+        })
         .collect();
     assert!(
         missing.is_empty(),

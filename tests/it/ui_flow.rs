@@ -921,3 +921,38 @@ fn a_name_in_parts_is_divided_at_the_dot_and_the_review_shows_spelling_and_phone
         "{lines}"
     );
 }
+
+/// Resident memory of this process (the kiosk's controller, workers and UI on the headless
+/// backend) in kB, from /proc/self/status.
+fn resident_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The memory figure of docs/BENCHMARKS.md, printed, never asserted: ten applicants through the
+/// demo kiosk, each with a photo and a printed form (raster number, preview PNG).
+/// `cargo test --no-default-features --features camera-v4l,dev --test it \
+///  ui_flow::memory_through_ten_applicants -- --ignored --nocapture --test-threads 1`.
+#[test]
+#[ignore = "measures; run by hand for docs/BENCHMARKS.md"]
+fn memory_through_ten_applicants() {
+    let k = demo_kiosk();
+    println!("resident before the first applicant: {} kB", resident_kb());
+    let mut peak = 0;
+    for i in 1..=10 {
+        apply_and_print(&k);
+        k.tap("finish");
+        k.tap("demo-remove-card");
+        k.wait_for_page(Page::Attract);
+        let now = resident_kb();
+        peak = peak.max(now);
+        println!("resident after applicant {i}: {now} kB");
+    }
+    println!("highest after an applicant: {peak} kB");
+}

@@ -1,10 +1,15 @@
 //! The bundled fonts used to draw text the printer cannot print by itself, and the previews:
 //! KioskSans (WenQuanYi Micro Hei subset: all of GBK) first, then KioskSansExtA (Noto Sans CJK SC
-//! subset: CJK Extension A, rare name characters such as 䶮 that GBK lacks).
+//! subset: CJK Extension A, rare name characters such as 䶮 that GBK lacks), and KioskNumber
+//! for application numbers.
+//!
+//! The fonts are read in place with `ab_glyph` (over `ttf-parser`), which parses a glyph only
+//! when it is drawn: a rasteriser that loads every outline up front held some 200 MB for the
+//! two CJK fonts from the first print on.
 
 use std::sync::OnceLock;
 
-use fontdue::{Font, FontSettings, Metrics};
+use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
 
 const MAIN: &[u8] = include_bytes!("../../../assets/fonts/KioskSans.ttf");
 const EXT_A: &[u8] = include_bytes!("../../../assets/fonts/KioskSansExtA.otf");
@@ -12,39 +17,67 @@ const EXT_A: &[u8] = include_bytes!("../../../assets/fonts/KioskSansExtA.otf");
 /// keep 0/O and 1/I apart.
 const NUMBER: &[u8] = include_bytes!("../../../assets/fonts/KioskNumber.ttf");
 
-fn fonts() -> &'static [Font; 2] {
-    static FONTS: OnceLock<[Font; 2]> = OnceLock::new();
-    FONTS.get_or_init(|| {
-        let load = |bytes| {
-            Font::from_bytes(bytes, FontSettings::default()).expect("bundled font is valid")
-        };
-        [load(MAIN), load(EXT_A)]
-    })
+/// One bundled font.
+pub type Face = FontRef<'static>;
+
+fn load(bytes: &'static [u8]) -> Face {
+    FontRef::try_from_slice(bytes).expect("bundled font is valid")
+}
+
+fn fonts() -> &'static [Face; 2] {
+    static FONTS: OnceLock<[Face; 2]> = OnceLock::new();
+    FONTS.get_or_init(|| [load(MAIN), load(EXT_A)])
 }
 
 /// The font application numbers are drawn in.
-pub fn number_font() -> &'static Font {
-    static FONT: OnceLock<Font> = OnceLock::new();
-    FONT.get_or_init(|| Font::from_bytes(NUMBER, FontSettings::default()).expect("bundled font"))
+pub fn number_font() -> &'static Face {
+    static FONT: OnceLock<Face> = OnceLock::new();
+    FONT.get_or_init(|| load(NUMBER))
 }
 
 /// The first bundled font with a glyph for `c` (the main font draws its missing-glyph box).
-pub fn font_for(c: char) -> &'static Font {
+pub fn font_for(c: char) -> &'static Face {
     let [main, ext] = fonts();
-    if main.lookup_glyph_index(c) == 0 && ext.lookup_glyph_index(c) != 0 {
+    if main.glyph_id(c) == GlyphId(0) && ext.glyph_id(c) != GlyphId(0) {
         ext
     } else {
         main
     }
 }
 
-pub fn metrics(c: char, px: f32) -> Metrics {
-    font_for(c).metrics(c, px)
+/// The scale that makes the em square `px` pixels (as printers and CSS size fonts);
+/// `ab_glyph` scales by ascent − descent instead.
+fn scale(face: &Face, px: f32) -> PxScale {
+    let em = face.units_per_em().unwrap_or(1000.0);
+    PxScale::from(px * face.height_unscaled() / em)
+}
+
+/// Horizontal advance of `c` at `px`, in pixels.
+pub fn advance(face: &Face, c: char, px: f32) -> f32 {
+    face.as_scaled(scale(face, px)).h_advance(face.glyph_id(c))
 }
 
 /// Distance from the top of a line to the baseline.
 pub fn ascent(px: f32) -> f32 {
-    fonts()[0]
-        .horizontal_line_metrics(px)
-        .map_or(px * 0.8, |m| m.ascent)
+    let main = &fonts()[0];
+    main.as_scaled(scale(main, px)).ascent()
+}
+
+/// Draws `c` at `px` with its origin at (`x`, `baseline`), calling `ink(x, y)` for every pixel
+/// at least half covered.
+pub fn draw(face: &Face, c: char, px: f32, x: f32, baseline: f32, mut ink: impl FnMut(i64, i64)) {
+    let glyph = face
+        .glyph_id(c)
+        .with_scale_and_position(scale(face, px), point(x, baseline));
+    if let Some(outline) = face.outline_glyph(glyph) {
+        let bounds = outline.px_bounds();
+        outline.draw(|gx, gy, coverage| {
+            if coverage >= 0.5 {
+                ink(
+                    bounds.min.x as i64 + i64::from(gx),
+                    bounds.min.y as i64 + i64::from(gy),
+                );
+            }
+        });
+    }
 }

@@ -131,11 +131,11 @@ impl Bitmap {
 
 /// One character drawn at `px`, its advance wide and `px` tall (baseline at the font's ascent).
 pub fn glyph(c: char, px: f32) -> Bitmap {
-    let m = font::metrics(c, px);
+    let advance = font::advance(font::font_for(c), c, px);
     text(
         &c.to_string(),
         px,
-        m.advance_width.ceil().max(1.0) as u32,
+        advance.ceil().max(1.0) as u32,
         Align::Left,
     )
 }
@@ -153,10 +153,7 @@ pub fn text(text: &str, px: f32, width: u32, align: Align) -> Bitmap {
 /// where that would not fit (58 mm paper), since a number must never wrap.
 pub fn number(text: &str, px: f32, width: u32) -> Bitmap {
     let face = font::number_font();
-    let wide: f32 = text
-        .chars()
-        .map(|c| face.metrics(c, px).advance_width)
-        .sum();
+    let wide: f32 = text.chars().map(|c| font::advance(face, c, px)).sum();
     let px = if wide > width as f32 {
         (px * width as f32 / wide).floor()
     } else {
@@ -170,9 +167,9 @@ fn draw(
     px: f32,
     width: u32,
     align: Align,
-    face: impl Fn(char) -> &'static fontdue::Font,
+    face: impl Fn(char) -> &'static font::Face,
 ) -> Bitmap {
-    let advance = |c| face(c).metrics(c, px).advance_width;
+    let advance = |c| font::advance(face(c), c, px);
     let lines: Vec<(String, f32)> = super::wrap::lines(text, width as f32, advance)
         .into_iter()
         .map(|l| {
@@ -190,19 +187,12 @@ fn draw(
         };
         let baseline = (i as u32 * line_h) as f32 + ascent;
         for c in line.chars() {
-            let (m, coverage) = face(c).rasterize(c, px);
-            let gx = (x + m.xmin as f32).round() as i64;
-            let gy = (baseline - m.height as f32 - m.ymin as f32).round() as i64;
-            for (j, &cov) in coverage.iter().enumerate() {
-                let (px_x, px_y) = (
-                    gx + (j % m.width.max(1)) as i64,
-                    gy + (j / m.width.max(1)) as i64,
-                );
-                if cov >= 128 && px_x >= 0 && px_y >= 0 {
+            font::draw(face(c), c, px, x, baseline, |px_x, px_y| {
+                if px_x >= 0 && px_y >= 0 {
                     out.set(px_x as u32, px_y as u32);
                 }
-            }
-            x += m.advance_width;
+            });
+            x += advance(c);
         }
     }
     out
