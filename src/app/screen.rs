@@ -168,9 +168,7 @@ impl DeviceState {
             P::Offline => DeviceState::Offline,
         }
     }
-}
 
-impl DeviceState {
     /// Its wording in the heartbeat (for the fleet's operators; the screen translates its own).
     pub fn heartbeat(self) -> &'static str {
         match self {

@@ -1,7 +1,7 @@
 //! Surname readings: how a character (or pair) reads when it is a surname, which is often not
 //! its first reading (单 SHAN, not DAN). The published Hundred Family Surnames list
 //! (`assets/surnames/baijiaxing.txt`: 431 single and 61 compound surnames) is the base; the
-//! table below adds surnames that list lacks (区, 朴, 贠 …) and the other readings families of
+//! table below adds surnames that list lacks (贠, 貟, 种, 秘 …) and the other readings families of
 //! a surname use (单: also DAN, CHAN), so the applicant can pick theirs. Where the table and the
 //! list overlap they must agree (tested), and both are checked against a second published list.
 //! docs/DOMAIN.md, "Passport pinyin".
@@ -169,6 +169,16 @@ mod tests {
         assert_eq!(single('吕').unwrap().syllables, ["lü"]);
         assert_eq!(compound("闾丘").unwrap().syllables, ["lü", "qiu"]);
         assert_eq!(toneless("zhǎng sūn"), "zhang sun");
+        // One syllable per character in every entry of both published lists, so no compound
+        // loses a character when its readings are paired with it.
+        for list in [
+            PUBLISHED,
+            include_str!("../../assets/surnames/overtrue.txt"),
+        ] {
+            for (name, syllables) in parse_list(list) {
+                assert_eq!(name.chars().count(), syllables.len(), "{name}");
+            }
+        }
     }
 
     #[test]

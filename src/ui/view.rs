@@ -450,7 +450,13 @@ fn details(ui: &AppWindow, v: &View) {
                     .iter()
                     .enumerate()
                     .filter_map(|(i, &division)| {
-                        let divided = name.divided(division)?;
+                        // The chosen division as it stands (with the readings picked); the
+                        // others as they would come out.
+                        let divided = if division == name.division() {
+                            name.clone()
+                        } else {
+                            name.divided(division)?
+                        };
                         Some(Choice {
                             code: i.to_string().into(),
                             label: format!(

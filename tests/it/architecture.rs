@@ -334,21 +334,10 @@ impl Scope {
 /// Every `.rs` file under `src/` except `tests.rs` files, sorted by path.
 fn source_files() -> Vec<SourceFile> {
     let src = repo().join("src");
-    let mut paths = Vec::new();
-    let mut dirs = vec![src.clone()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read a source directory") {
-            let path = entry.expect("directory entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs")
-                && path.file_name().is_some_and(|n| n != "tests.rs")
-            {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
+    let paths: Vec<_> = crate::support::rust_sources()
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != "tests.rs"))
+        .collect();
     paths
         .iter()
         .map(|path| {

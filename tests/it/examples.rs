@@ -44,17 +44,6 @@ fn doc_comment_lines(path: &Path) -> String {
         .join("\n")
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("source dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_example_application_number_has_the_right_check_character() {
     let mut texts: Vec<(String, String)> = Vec::new();
@@ -69,9 +58,7 @@ fn every_example_application_number_has_the_right_check_character() {
         let text = std::fs::read_to_string(path).expect("doc");
         texts.push((path.display().to_string(), text));
     }
-    let mut sources = Vec::new();
-    rust_files(&repo().join("src"), &mut sources);
-    for path in sources {
+    for path in crate::support::rust_sources() {
         texts.push((path.display().to_string(), doc_comment_lines(&path)));
     }
     let mut seen = 0;

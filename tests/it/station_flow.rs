@@ -186,7 +186,21 @@ fn pay_by_card_to_done(k: &Kiosk) -> String {
 /// What the printer printed for `number`, as text read back from the ESC/POS bytes.
 fn printed(k: &Kiosk, number: &str) -> String {
     let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("printed bytes");
-    text_lines(&parse(&bytes).expect("ESC/POS")).join(" ")
+    let commands = parse(&bytes).expect("ESC/POS");
+    // The acceptance number, drawn in the number font (the demo printer: 576 dots).
+    let drawn = kiosk::devices::printer::raster::number(
+        number,
+        kiosk::devices::printer::escpos::BIG_PX,
+        576,
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::Raster { xbytes, rows, data }
+            if kiosk::devices::printer::raster::Bitmap::from_gs_v0(*xbytes, *rows, data) == drawn)),
+        "the slip carries the number {number}"
+    );
+    text_lines(&commands).join(" ")
 }
 
 /// The endorsements the central has on record for the sample permit.

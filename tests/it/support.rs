@@ -388,3 +388,21 @@ pub fn pty() -> (std::fs::File, std::fs::File, String) {
         )
     }
 }
+
+/// Every `.rs` file under `src/`, sorted.
+pub fn rust_sources() -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    let mut dirs = vec![repo().join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read a source directory") {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    paths
+}

@@ -57,10 +57,14 @@ pub fn advance(face: &Face, c: char, px: f32) -> f32 {
     face.as_scaled(scale(face, px)).h_advance(face.glyph_id(c))
 }
 
-/// Distance from the top of a line to the baseline.
-pub fn ascent(px: f32) -> f32 {
-    let main = &fonts()[0];
-    main.as_scaled(scale(main, px)).ascent()
+/// Distance from the top of a line to the baseline in `face` at `px`.
+pub fn ascent(face: &Face, px: f32) -> f32 {
+    face.as_scaled(scale(face, px)).ascent()
+}
+
+/// The main font, whose line metrics text lines use (the Extension A font fills in glyphs).
+pub fn main_font() -> &'static Face {
+    &fonts()[0]
 }
 
 /// Draws `c` at `px` with its origin at (`x`, `baseline`), calling `ink(x, y)` for every pixel

@@ -145,7 +145,7 @@ pub const LINE_GAP: u32 = 6;
 
 /// Draws `text` at `px` pixels, wrapped to `width` dots where line breaking allows.
 pub fn text(text: &str, px: f32, width: u32, align: Align) -> Bitmap {
-    draw(text, px, width, align, font::font_for)
+    draw(text, px, width, align, font::main_font(), font::font_for)
 }
 
 /// Draws an application number on one line, centred on `width` dots, in the number font
@@ -159,14 +159,16 @@ pub fn number(text: &str, px: f32, width: u32) -> Bitmap {
     } else {
         px
     };
-    draw(text, px, width, Align::Center, |_| face)
+    draw(text, px, width, Align::Center, face, |_| face)
 }
 
+/// Draws `text` with the line metrics of `lines_in` and each glyph from `face(c)`.
 fn draw(
     text: &str,
     px: f32,
     width: u32,
     align: Align,
+    lines_in: &font::Face,
     face: impl Fn(char) -> &'static font::Face,
 ) -> Bitmap {
     let advance = |c| font::advance(face(c), c, px);
@@ -178,7 +180,7 @@ fn draw(
         })
         .collect();
     let line_h = px.ceil() as u32 + LINE_GAP;
-    let ascent = font::ascent(px);
+    let ascent = font::ascent(lines_in, px);
     let mut out = Bitmap::new(width, line_h * lines.len() as u32);
     for (i, (line, w)) in lines.into_iter().enumerate() {
         let mut x = match align {

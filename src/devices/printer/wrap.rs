@@ -26,8 +26,15 @@ pub fn lines(text: &str, width: f32, advance: impl Fn(char) -> f32) -> Vec<Strin
             segment
         };
         if !line.is_empty() && measure(format!("{line}{segment}").trim_end()) > width {
+            // Only when the word moved down still fits with the segment after it.
             let keep = match after_space {
-                Some(at) if !line.ends_with(' ') && measure(&line[..at]) >= width / 2.0 => at,
+                Some(at)
+                    if !line.ends_with(' ')
+                        && measure(&line[..at]) >= width / 2.0
+                        && measure(&line[at..]) + measure(segment.trim_end()) <= width =>
+                {
+                    at
+                }
                 _ => line.len(),
             };
             out.push(line[..keep].trim_end().to_string());
@@ -72,9 +79,10 @@ fn longest_prefix(s: &str, width: f32, advance: &impl Fn(char) -> f32) -> usize 
 mod tests {
     use super::*;
 
-    /// Printer font A: 12 dots per half-width character, 24 per Chinese one.
+    /// Printer font A: 12 dots per ASCII character, 24 for anything else (GB two-byte codes
+    /// print full width), as `escpos::text_dots`.
     fn dots(c: char) -> f32 {
-        if (c as u32) < 0x100 { 12.0 } else { 24.0 }
+        crate::devices::printer::escpos::text_dots(c.encode_utf8(&mut [0; 4])) as f32
     }
 
     #[test]
@@ -138,6 +146,13 @@ mod tests {
         assert_eq!(
             lines(line, 576.0, dots),
             ["  签注 香港: 个人旅游 Individual visit ·", "一年二次"]
+        );
+        // A word that would not fit on the next line either is not moved: the line breaks
+        // between Chinese characters instead of cutting the word.
+        let text = "abcdefghijklmnop 一二三四五六七Internationalization";
+        assert_eq!(
+            lines(text, 384.0, dots),
+            ["abcdefghijklmnop 一二三四五六七", "Internationalization"]
         );
         // Without a space in the second half of the line, Chinese still breaks anywhere.
         assert_eq!(

@@ -41,6 +41,8 @@ pub struct ChipFiles {
     /// Data-group number → complete file (tag, length, value), as hashed in EF.SOD.
     pub groups: std::collections::BTreeMap<u8, Zeroizing<Vec<u8>>>,
     pub sod: Option<Vec<u8>>,
+    /// Data groups EF.COM lists (and the kiosk wanted) that the chip did not return.
+    pub missing: Vec<u8>,
     /// APDUs exchanged, including a fallback's.
     pub apdus: usize,
     pub extended: bool,
@@ -283,13 +285,20 @@ fn read_all(
         ..Default::default()
     };
     for &dg in wanted.iter().filter(|dg| listed.contains(dg)) {
-        // A group EF.COM lists but the chip does not hold is left out: passive authentication
-        // and the checks that need the group say what is missing, and the rest is still read.
+        // A group EF.COM lists but the chip does not return is recorded (passive
+        // authentication then fails: a genuine chip serves what it lists), and the rest is
+        // still read.
         match s.read_file(lds::dg_file(dg))? {
             Some(bytes) => {
                 files.groups.insert(dg, Zeroizing::new(bytes));
             }
-            None => tracing::warn!(dg, "chip: EF.COM lists a data group the chip does not hold"),
+            None => {
+                tracing::warn!(
+                    dg,
+                    "chip: EF.COM lists a data group the chip does not return"
+                );
+                files.missing.push(dg);
+            }
         }
     }
     files.sod = s.read_file(lds::EF_SOD)?;

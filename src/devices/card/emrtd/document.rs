@@ -72,7 +72,12 @@ pub fn read(
         .iter()
         .map(|(k, v)| (*k, v.as_slice()))
         .collect();
-    let passive_auth = pa::verify(files.sod.as_deref(), &hashed, cscas);
+    let passive_auth = match files.missing.as_slice() {
+        [] => pa::verify(files.sod.as_deref(), &hashed, cscas),
+        missing => PassiveAuth::Failed {
+            reason: format!("the chip lists data group(s) {missing:?} but does not return them"),
+        },
+    };
     if let PassiveAuth::Failed { reason } = &passive_auth {
         tracing::warn!(%reason, "chip: passive authentication failed");
     }
@@ -334,9 +339,10 @@ mod tests {
         assert_eq!(t.sent, 2, "one BAC, then one after the plain error");
         assert_eq!(doc.groups, [1, 2]);
         assert!(doc.face.is_some());
-        // The groups read are those EF.SOD vouches for: passive authentication holds.
+        // A genuine chip serves every group it lists: withholding one fails passive
+        // authentication, so the station sends the holder to a window.
         assert!(
-            matches!(doc.passive_auth, PassiveAuth::Verified { .. }),
+            matches!(doc.passive_auth, PassiveAuth::Failed { ref reason } if reason.contains("[11]")),
             "{:?}",
             doc.passive_auth
         );

@@ -7,7 +7,8 @@
 //! on the next call; readers plugged or unplugged are seen through the PnP notification reader.
 //! An error about one reader (pcsc-lite answers `SCARD_E_UNKNOWN_READER` when a reader named in
 //! the wait was unplugged) is not the service going away: the readers are listed again and only
-//! the one that left is reported, so a card on another reader stays where it is.
+//! the one that left is reported, so a card on another reader stays where it is. Any other
+//! error is treated as the service gone.
 
 use std::collections::BTreeMap;
 use std::ffi::CString;
@@ -71,23 +72,16 @@ pub trait StatusSource {
     fn reset(&mut self);
 }
 
-/// Errors that mean the PC/SC service itself is gone (stopped, restarted, unreachable), as
-/// opposed to one reader: pcsc-lite refuses a status request naming a reader that was just
-/// unplugged with `SCARD_E_UNKNOWN_READER`, which says nothing about the other readers.
-fn is_service_gone(e: &pcsc::Error) -> bool {
-    use pcsc::Error as E;
+/// Errors about one reader rather than the service: pcsc-lite refuses a status request naming a
+/// reader that was just unplugged with `SCARD_E_UNKNOWN_READER` (or `READER_UNAVAILABLE`), and
+/// lists no readers with `NO_READERS_AVAILABLE`. They mean "list the readers again"; every other
+/// error means the service is gone (stopped, restarted, unreachable).
+fn is_reader_change(e: &pcsc::Error) -> bool {
     matches!(
         e,
-        E::NoService
-            | E::ServiceStopped
-            | E::InvalidHandle
-            | E::CommError
-            | E::NoMemory
-            | E::InternalError
-            | E::UnknownError
-            | E::Shutdown
-            | E::UnknownResMng
-            | E::ServerTooBusy
+        pcsc::Error::UnknownReader
+            | pcsc::Error::ReaderUnavailable
+            | pcsc::Error::NoReadersAvailable
     )
 }
 
@@ -157,7 +151,7 @@ impl StatusSource for Pcsc {
         // Learn the current states; if they already differ from the last snapshot (a change
         // between two calls), report at once instead of waiting for the next one.
         match ctx.get_status_change(Duration::ZERO, &mut states) {
-            Ok(()) | Err(pcsc::Error::Timeout) => {}
+            Ok(()) | Err(pcsc::Error::Timeout) | Err(pcsc::Error::Cancelled) => {}
             Err(e) => return Err(e),
         }
         let changed = states[1..].iter().zip(known).any(|(s, k)| {
@@ -224,7 +218,7 @@ impl<S: StatusSource> Monitor<S> {
             let names = self.source.readers().map_err(reader_error)?;
             match self.source.look(&names) {
                 Ok(seen) => return Ok(seen),
-                Err(e) if !is_service_gone(&e) => last = e,
+                Err(e) if is_reader_change(&e) => last = e,
                 Err(e) => return Err(reader_error(e)),
             }
         }
@@ -235,9 +229,11 @@ impl<S: StatusSource> Monitor<S> {
     pub fn next(&mut self, timeout: Duration) -> Vec<ReaderEvent> {
         let known: Vec<ReaderSnapshot> = self.known.values().cloned().collect();
         let waited = match self.source.wait(&known, timeout) {
-            // A reader that went away (or any error about one reader): look again.
-            Err(e) if !is_service_gone(&e) => {
+            // A reader that went away: look again (after a short pause, so a reader that keeps
+            // answering so cannot spin this loop).
+            Err(e) if is_reader_change(&e) => {
                 tracing::debug!(error = %e, "card readers: a reader changed; listing them again");
+                std::thread::sleep(timeout.min(Duration::from_millis(100)));
                 Ok(())
             }
             other => other.map_err(reader_error),
@@ -407,7 +403,6 @@ mod tests {
             pcsc::Error::UnknownReader,
             pcsc::Error::ReaderUnavailable,
             pcsc::Error::NoReadersAvailable,
-            pcsc::Error::RemovedCard,
         ] {
             let mut m = two_readers_with_an_id_card();
             m.source.waits.push_back(Err(error));
