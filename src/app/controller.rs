@@ -137,6 +137,7 @@ impl Controller {
         } = kiosk;
         let (tx, inbox) = mpsc::channel();
         workers::card(devices.card, tx.clone());
+        super::memory::limit_arenas();
         let (camera, preview) = workers::camera(devices.camera, settings.photo.clone(), tx.clone());
         let printer = printing::share(devices.printer);
         let today = Local::now().date_naive();
@@ -489,6 +490,7 @@ impl Controller {
             self.screen.visit.lang = lang;
             self.screen.visit.display = display;
         }
+        super::memory::release();
         tracing::info!("session wiped");
     }
 

@@ -13,6 +13,7 @@
 mod controller;
 mod endorse;
 mod kiosk;
+mod memory;
 mod printing;
 mod screen;
 mod submit;
