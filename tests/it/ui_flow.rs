@@ -845,7 +845,15 @@ fn the_documents_page_offers_the_endorsements_in_force_for_this_applicant() {
             assert_eq!(enabled(&id), Some(true), "{id}");
         }
     }
+    // Choosing a type shows its trips in a row that was already there: nothing below moves.
+    let below = || {
+        k.find("kind-taiwan_permit-matsu-none")
+            .expect("the next destination")
+            .absolute_position()
+    };
+    let before = below();
     k.tap("kind-taiwan_permit-kinmen-G");
+    assert_eq!(below(), before, "the layout below does not shift");
     k.tap("trips-taiwan_permit-kinmen-6m1");
     assert!(k.label("fee").contains("15"), "{}", k.label("fee"));
     k.tap("doc-hk_macau_permit");
@@ -856,6 +864,20 @@ fn the_documents_page_offers_the_endorsements_in_force_for_this_applicant() {
         k.find("trips-hk_macau_permit-macau-3m2").is_none(),
         "Macau individual visits are once only"
     );
+    // A problem shown above the buttons leaves the fee in full view.
+    k.tap("kind-hk_macau_permit-hk-G");
+    k.tap("cat-hk_macau_permit-first_issue");
+    k.tap("doc-passport");
+    k.tap("next");
+    assert!(k.find("problem").is_some(), "a problem is shown");
+    let fee = k.find("fee").expect("the fee");
+    let theme = k.window().global::<kiosk::ui::Theme>();
+    assert!(
+        fee.size().height >= theme.get_font_title() * 0.9,
+        "the fee line is not clipped: {:?}",
+        fee.size()
+    );
+    assert_eq!(k.page(), Page::Documents);
 }
 
 #[test]
