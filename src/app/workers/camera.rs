@@ -90,6 +90,21 @@ impl Drop for Capture {
     }
 }
 
+/// The preview shown while the applicant poses: scaled to `PREVIEW_WIDTH` and mirrored, so it
+/// moves as a mirror does (lean left, the face goes left). Only the preview: the photo keeps the
+/// camera's orientation, as a photographer's picture does.
+fn preview_of(frame: &RgbImage) -> RgbImage {
+    let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
+    let mut small = image::imageops::resize(
+        frame,
+        PREVIEW_WIDTH,
+        h,
+        image::imageops::FilterType::Triangle,
+    );
+    image::imageops::flip_horizontal_in_place(&mut small);
+    small
+}
+
 /// The start-up check: opens the camera, waits for one frame and closes it again, so the
 /// technician screen and the heartbeat know from the start whether the camera works. The frame
 /// is dropped unseen.
@@ -207,13 +222,7 @@ pub fn camera(
                     return;
                 }
             }
-            let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
-            let small = image::imageops::resize(
-                &frame,
-                PREVIEW_WIDTH,
-                h,
-                image::imageops::FilterType::Triangle,
-            );
+            let small = preview_of(&frame);
             frames = frames.wrapping_add(1);
             if frames.is_multiple_of(HINT_EVERY) {
                 let now = hint(&detector.detect(&frame), &frame, &spec);
@@ -240,4 +249,29 @@ pub fn camera(
         }
     });
     (cmd_tx, slot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_preview_is_a_mirror_image_at_preview_width() {
+        // Left half red, right half blue.
+        let frame = RgbImage::from_fn(1280, 720, |x, _| {
+            if x < 640 {
+                image::Rgb([255, 0, 0])
+            } else {
+                image::Rgb([0, 0, 255])
+            }
+        });
+        let p = preview_of(&frame);
+        assert_eq!((p.width(), p.height()), (PREVIEW_WIDTH, 360));
+        assert_eq!(p.get_pixel(10, 180).0, [0, 0, 255], "blue on the left");
+        assert_eq!(
+            p.get_pixel(PREVIEW_WIDTH - 10, 180).0,
+            [255, 0, 0],
+            "red on the right"
+        );
+    }
 }
