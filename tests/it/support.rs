@@ -389,20 +389,25 @@ pub fn pty() -> (std::fs::File, std::fs::File, String) {
     }
 }
 
-/// Every `.rs` file under `src/`, sorted.
-pub fn rust_sources() -> Vec<PathBuf> {
+/// Every file ending in `.{ext}` under `dir`, at any depth, sorted.
+pub fn files_under(dir: &Path, ext: &str) -> Vec<PathBuf> {
     let mut paths = Vec::new();
-    let mut dirs = vec![repo().join("src")];
+    let mut dirs = vec![dir.to_path_buf()];
     while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read a source directory") {
+        for entry in std::fs::read_dir(&dir).expect("read a directory") {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
                 dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
+            } else if path.extension().is_some_and(|e| e == ext) {
                 paths.push(path);
             }
         }
     }
     paths.sort();
     paths
+}
+
+/// Every `.rs` file under `src/`, sorted.
+pub fn rust_sources() -> Vec<PathBuf> {
+    files_under(&repo().join("src"), "rs")
 }

@@ -8,27 +8,19 @@ use crate::support::repo;
 
 fn tr_strings() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut dirs = vec![repo().join("ui")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("ui dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "slint") {
-                let text = std::fs::read_to_string(&path).expect("slint file");
-                for part in text.split("@tr(\"").skip(1) {
-                    let mut s = String::new();
-                    let mut chars = part.chars();
-                    while let Some(c) = chars.next() {
-                        match c {
-                            '\\' => s.extend(chars.next()),
-                            '"' => break,
-                            c => s.push(c),
-                        }
-                    }
-                    out.insert(s);
+    for path in crate::support::files_under(&repo().join("ui"), "slint") {
+        let text = std::fs::read_to_string(&path).expect("slint file");
+        for part in text.split("@tr(\"").skip(1) {
+            let mut s = String::new();
+            let mut chars = part.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => s.extend(chars.next()),
+                    '"' => break,
+                    c => s.push(c),
                 }
             }
+            out.insert(s);
         }
     }
     out
