@@ -315,15 +315,15 @@ fn other_card_types_and_expired_cards_are_routed_to_staff() {
     assert!(s.draft().is_none());
 }
 
-#[test]
-fn choosing_another_reading_requires_confirming_again() {
-    let mut s = session();
-    s.handle(Event::CardInserted(identity(CardType::Mainland, "曾乐")), 0);
+/// A mainland card with `name`, a passport renewal chosen (after a Continue with no document,
+/// which stays), on to the details page.
+fn to_details_for_a_passport(s: &mut Session, name: &str) {
+    s.handle(Event::CardInserted(identity(CardType::Mainland, name)), 0);
     s.handle(Event::Continue, 0);
     s.handle(Event::Continue, 0); // no documents: stays
-    edit(&mut s, Edit::ToggleDocument("passport".into()), 0);
+    edit(s, Edit::ToggleDocument("passport".into()), 0);
     edit(
-        &mut s,
+        s,
         Edit::SetCategory {
             document: "passport".into(),
             category: "renewal".into(),
@@ -331,6 +331,12 @@ fn choosing_another_reading_requires_confirming_again() {
         0,
     );
     s.handle(Event::Continue, 0);
+}
+
+#[test]
+fn choosing_another_reading_requires_confirming_again() {
+    let mut s = session();
+    to_details_for_a_passport(&mut s, "曾乐");
     edit(&mut s, Edit::ConfirmPinyin(true), 0);
     edit(
         &mut s,
@@ -348,21 +354,7 @@ fn choosing_another_reading_requires_confirming_again() {
 #[test]
 fn the_surname_boundary_can_be_moved_and_must_be_confirmed_again() {
     let mut s = session();
-    s.handle(
-        Event::CardInserted(identity(CardType::Mainland, "欧阳明")),
-        0,
-    );
-    s.handle(Event::Continue, 0);
-    edit(&mut s, Edit::ToggleDocument("passport".into()), 0);
-    edit(
-        &mut s,
-        Edit::SetCategory {
-            document: "passport".into(),
-            category: "renewal".into(),
-        },
-        0,
-    );
-    s.handle(Event::Continue, 0);
+    to_details_for_a_passport(&mut s, "欧阳明");
     let d = s.draft().unwrap();
     assert_eq!(
         (

@@ -125,6 +125,16 @@ mod tests {
         .unwrap()
     }
 
+    /// Reads the sample permit with its own access key and the test CSCA.
+    fn read_permit(
+        t: &mut dyn Transceiver,
+        extended: ExtendedLength,
+    ) -> Result<ChipDocument, CardError> {
+        let (number, expiry, birth) = samples::PERMIT;
+        let bac = mrz::bac_input_from_fields(number, birth, expiry).unwrap();
+        read(t, &bac, std::slice::from_ref(&pki().csca), extended)
+    }
+
     fn loopback(card: EmrtdCard, max_response: usize) -> Loopback<EmrtdCard> {
         Loopback { card, max_response }
     }
@@ -172,15 +182,7 @@ mod tests {
     #[test]
     fn the_permit_yields_its_chinese_name_from_dg11() {
         let mut t = loopback(samples::permit(pki(), Quirks::default()), 258);
-        let (number, expiry, birth) = samples::PERMIT;
-        let bac = mrz::bac_input_from_fields(number, birth, expiry).unwrap();
-        let doc = read(
-            &mut t,
-            &bac,
-            std::slice::from_ref(&pki().csca),
-            ExtendedLength::Never,
-        )
-        .unwrap();
+        let doc = read_permit(&mut t, ExtendedLength::Never).unwrap();
         assert_eq!(doc.mrz.kind, mrz::MrzKind::PermitHkMacau);
         assert_eq!(doc.groups, [1, 2, 11]);
         assert_eq!(doc.details.unwrap().full_name.as_deref(), Some("曾小芳"));
@@ -327,15 +329,7 @@ mod tests {
             inner: loopback(samples::permit(pki(), quirks), 65_535),
             sent: 0,
         };
-        let (number, expiry, birth) = samples::PERMIT;
-        let bac = mrz::bac_input_from_fields(number, birth, expiry).unwrap();
-        let doc = read(
-            &mut t,
-            &bac,
-            std::slice::from_ref(&pki().csca),
-            ExtendedLength::Auto,
-        )
-        .expect("read after a fresh BAC");
+        let doc = read_permit(&mut t, ExtendedLength::Auto).expect("read after a fresh BAC");
         assert_eq!(t.sent, 2, "one BAC, then one after the plain error");
         assert_eq!(doc.groups, [1, 2]);
         assert!(doc.face.is_some());
