@@ -2,15 +2,28 @@
 //! thread that allocates under contention an arena of its own and keeps freed memory for
 //! reuse, so a camera, capture and service thread each held tens of megabytes after the first
 //! applicant (docs/BENCHMARKS.md, "Memory"). Two arenas are plenty for a handful of worker
-//! threads, and the memory a finished session freed is handed back at each wipe (mallopt(3),
-//! malloc_trim(3)). Elsewhere both are no-ops.
+//! threads. Camera frames and photos are large buffers (a 1280×720 RGB frame is 2.7 MB): glibc
+//! serves them with mmap(2) at first but raises its mmap threshold to the largest buffer freed, so
+//! from the second frame on they came from the arenas and the freed space stayed resident,
+//! fragmented between smaller live blocks. A fixed threshold keeps every buffer above 256 KiB
+//! in its own mapping, returned to the system the moment it is freed. What a finished session
+//! freed in the arenas is handed back at each wipe. (mallopt(3), malloc_trim(3).) Elsewhere all
+//! three are no-ops.
 
-/// Caps glibc's malloc arenas at two; call before the worker threads start.
+/// Buffers at least this large (bytes) get a mapping of their own (M_MMAP_THRESHOLD).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const OWN_MAPPING_BYTES: libc::c_int = 256 * 1024;
+
+/// Caps glibc's malloc arenas at two and fixes the mmap threshold; call before the worker
+/// threads start.
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator parameters; M_ARENA_MAX takes any positive count.
+    // SAFETY: mallopt only changes allocator parameters; M_ARENA_MAX takes any positive count,
+    // M_MMAP_THRESHOLD any size up to 32 MiB on 64-bit (setting it also ends the dynamic
+    // adjustment).
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, OWN_MAPPING_BYTES);
     }
 }
 

@@ -946,14 +946,29 @@ fn a_name_in_parts_is_divided_at_the_dot_and_the_review_shows_spelling_and_phone
 /// Resident memory of this process (the kiosk's controller, workers and UI on the headless
 /// backend) in kB, from /proc/self/status.
 fn resident_kb() -> u64 {
+    status_kb("VmRSS:")
+}
+
+/// One `kB` line of `/proc/self/status` (`VmRSS:`, `RssAnon:`, `RssFile:`).
+fn status_kb(key: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// Resident memory split into heap (anonymous) and mapped files (code, fonts), in kB.
+fn resident_split() -> String {
+    format!(
+        "{} kB (anonymous {} kB, files {} kB)",
+        status_kb("VmRSS:"),
+        status_kb("RssAnon:"),
+        status_kb("RssFile:")
+    )
 }
 
 /// The memory figure of docs/BENCHMARKS.md, printed, never asserted: ten applicants through the
@@ -964,16 +979,22 @@ fn resident_kb() -> u64 {
 #[ignore = "measures; run by hand for docs/BENCHMARKS.md"]
 fn memory_through_ten_applicants() {
     let k = demo_kiosk();
-    println!("resident before the first applicant: {} kB", resident_kb());
+    println!("before the first applicant: {}", resident_split());
     let mut peak = 0;
     for i in 1..=10 {
-        apply_and_print(&k);
+        k.walk_to_photo();
+        println!("applicant {i} at the photo page: {}", resident_split());
+        photo_to_review(&k);
+        println!("applicant {i} at review: {}", resident_split());
+        k.tap("next");
+        k.wait_for_page(Page::Done);
+        println!("applicant {i} printed: {}", resident_split());
         k.tap("finish");
         k.tap("demo-remove-card");
         k.wait_for_page(Page::Attract);
         let now = resident_kb();
         peak = peak.max(now);
-        println!("resident after applicant {i}: {now} kB");
+        println!("after applicant {i}: {}", resident_split());
     }
     println!("highest after an applicant: {peak} kB");
 }
