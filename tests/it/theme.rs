@@ -1,8 +1,11 @@
 //! The theme's colours meet WCAG 2.2 contrast: text 4.5:1 (1.4.3; 7:1 in the high-contrast
 //! variant, 1.4.6), outlines and other non-text parts 3:1 (1.4.11). The colours are read from
-//! `ui/globals/theme.slint` itself, so a changed token is checked as it is.
+//! `ui/globals/theme.slint` itself, so a changed token is checked as it is. Bold text is drawn
+//! with a bold face (the bundled "Kiosk Sans" family has both weights).
 
-use crate::support::repo;
+use kiosk::ui::Page;
+
+use crate::support::{demo_kiosk, repo};
 
 /// (normal, high contrast) value of a colour token `name`.
 fn token(theme: &str, name: &str) -> ([u8; 3], [u8; 3]) {
@@ -73,4 +76,60 @@ fn theme_colours_meet_wcag_contrast() {
     need("header text", "on-header", "header", 4.5, 7.0);
     need("notice text", "text", "notice-background", 4.5, 7.0);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The ink of the label inside a button, in "fully inked pixels": each pixel counts by how far
+/// its colour is from the button's background, relative to the farthest (the text colour), so a
+/// change of text colour does not count as weight. The button's outline is left out.
+fn label_ink(k: &crate::support::Kiosk, id: &str) -> f64 {
+    let shot = k.render();
+    let e = k.find(id).unwrap_or_else(|| panic!("{id} missing"));
+    let (pos, size) = (e.absolute_position(), e.size());
+    let (x0, y0) = ((pos.x + 8.0) as u32, (pos.y + 8.0) as u32);
+    let (x1, y1) = (
+        (pos.x + size.width - 8.0) as u32,
+        (pos.y + size.height - 8.0) as u32,
+    );
+    let pixel = |x: u32, y: u32| {
+        let p = shot.as_slice()[(y * shot.width() + x) as usize];
+        [p.r, p.g, p.b]
+    };
+    let background = pixel(x0, y0);
+    let distance = |p: [u8; 3]| {
+        p.iter()
+            .zip(background)
+            .map(|(a, b)| f64::from(a.abs_diff(b)))
+            .sum::<f64>()
+    };
+    let inside = (y0..y1).flat_map(|y| (x0..x1).map(move |x| (x, y)));
+    let far = inside
+        .clone()
+        .map(|(x, y)| distance(pixel(x, y)))
+        .fold(0.0, f64::max);
+    assert!(far > 0.0, "{id}: no text drawn");
+    inside.map(|(x, y)| distance(pixel(x, y)) / far).sum()
+}
+
+/// WenQuanYi Micro Hei has no bold face; without the bundled bold, every font-weight 700 label
+/// was drawn in the regular face. The same label, unselected (400) and selected (700), must come
+/// out heavier when selected (measured: 1.41 times the ink of the regular face; 1.00 without the
+/// bold face).
+#[test]
+fn bold_labels_are_drawn_with_the_bold_face() {
+    let k = demo_kiosk();
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+    k.tap("next");
+    k.tap("doc-passport");
+    k.tap("cat-passport-renewal");
+    k.tap("next");
+    assert_eq!(k.page(), Page::Details);
+    k.tap("delivery-collect");
+    let regular = label_ink(&k, "delivery-ems");
+    k.tap("delivery-ems");
+    let bold = label_ink(&k, "delivery-ems");
+    assert!(
+        bold > regular * 1.3,
+        "selected (bold) label ink {bold:.0} px against {regular:.0} px unselected"
+    );
 }
