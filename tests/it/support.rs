@@ -173,7 +173,8 @@ impl Kiosk {
             .expect("save png");
     }
 
-    fn find_visible(&self, id: &str) -> Option<ElementHandle> {
+    /// Finds an element in view as the page stands, without scrolling.
+    pub fn find_visible(&self, id: &str) -> Option<ElementHandle> {
         self.render();
         let id = id.to_string();
         self.window()

@@ -1,6 +1,7 @@
 //! Headless UI tests: the whole demo flow by accessible ids, language and elderly-mode switches,
 //! the idle timeout and card removal. Mock time drives the UI timers.
 
+use i_slint_backend_testing::ElementHandle;
 use kiosk::store::Store;
 use kiosk::ui::{NoticeKind, Page, SessionAdapter, Theme};
 use slint::ComponentHandle;
@@ -586,6 +587,90 @@ fn every_page_is_usable_in_portrait_and_landscape() {
 
 /// Fills the store from another connection until SQLite refuses for want of room (the size
 /// cap); returns the filler keys so the test can free the room again.
+/// Where an element is: (left, top, right, bottom) in window pixels.
+fn rect(e: &ElementHandle) -> (f32, f32, f32, f32) {
+    let (p, s) = (e.absolute_position(), e.size());
+    (p.x, p.y, p.x + s.width, p.y + s.height)
+}
+
+fn overlaps(a: (f32, f32, f32, f32), b: (f32, f32, f32, f32)) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// Large text at the smallest supported landscape screen and on a portrait one: the whole
+/// keypad is in view without scrolling (above the navigation bar), the photo preview keeps a
+/// usable size, and neither the guidance nor the countdown covers the face guide.
+#[test]
+fn large_text_keeps_the_keypad_the_preview_and_the_face_in_view() {
+    let shots = std::env::var_os("KIOSK_SCREENSHOTS").map(std::path::PathBuf::from);
+    let k = demo_kiosk();
+    for (w, h) in [(1280u32, 860u32), (1080, 1920)] {
+        k.window().window().set_size(slint::PhysicalSize::new(w, h));
+        let shot = |name: &str| {
+            if let Some(dir) = &shots {
+                std::fs::create_dir_all(dir).expect("screenshot dir");
+                k.screenshot(&dir.join(format!("large-{name}-{w}x{h}.png")));
+            }
+        };
+        k.tap("theme-large");
+        k.tap("demo-card-0");
+        k.wait_for_page(Page::CardRead);
+        k.tap("next");
+        k.tap("doc-passport");
+        k.tap("cat-passport-renewal");
+        k.tap("next");
+        assert_eq!(k.page(), Page::Details);
+        shot("details");
+        let nav_top = rect(&k.find_visible("next").expect("next")).1;
+        for key in ["key-1", "key-0", "key-clear", "key-back"] {
+            let r = rect(
+                &k.find_visible(key)
+                    .unwrap_or_else(|| panic!("{w}x{h}: {key} is not in view")),
+            );
+            assert!(
+                r.1 >= 0.0 && r.3 <= nav_top && r.2 <= w as f32,
+                "{w}x{h}: {key} at {r:?}, the navigation bar starts at {nav_top}"
+            );
+        }
+        for d in "13912345678".chars() {
+            k.tap(&format!("key-{d}"));
+        }
+        k.tap("pinyin-confirm");
+        k.tap("delivery-collect");
+        k.tap("next");
+        assert_eq!(k.page(), Page::Photo);
+        k.wait_until("the camera's guidance", |k| {
+            k.find_visible("photo-hint").is_some()
+        });
+        shot("photo");
+        let view = rect(&k.find_visible("photo-view").expect("preview"));
+        let oval = rect(&k.find_visible("photo-oval").expect("face guide"));
+        assert!(
+            view.3 - view.1 >= 480.0,
+            "{w}x{h}: the preview is {} px high",
+            view.3 - view.1
+        );
+        let hint = rect(&k.find_visible("photo-hint").expect("hint"));
+        assert!(
+            !overlaps(hint, oval),
+            "{w}x{h}: the hint {hint:?} covers the face guide {oval:?}"
+        );
+        k.tap("photo-take");
+        k.wait_until("the countdown", |k| {
+            k.find_visible("photo-countdown").is_some()
+        });
+        shot("countdown");
+        let countdown = rect(&k.find_visible("photo-countdown").expect("countdown"));
+        assert!(
+            !overlaps(countdown, oval),
+            "{w}x{h}: the countdown {countdown:?} covers the face guide {oval:?}"
+        );
+        k.tap("cancel");
+        k.tap("cancel-discard");
+        k.wait_for_page(Page::Attract);
+    }
+}
+
 fn fill_store(k: &Kiosk, limits: kiosk::store::Limits) -> (Store, Vec<String>) {
     let mut other =
         Store::open_with(k.data_dir(), &crate::support::test_key(), limits).expect("store");
