@@ -629,8 +629,25 @@ fn a_new_permit_the_records_do_not_show_is_read_with_the_typed_number_and_expiry
     let central = central_on("127.0.0.1:0");
     let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
     let k = &s.kiosk;
+    // Large text on the smallest landscape screen: the keypad and the way on stay in view.
+    k.window()
+        .window()
+        .set_size(slint::PhysicalSize::new(1280, 860));
+    k.tap("theme-large");
     cards(k, SHAN, SHAN_NEW_PERMIT);
     k.wait_for_page(Page::Keys);
+    // In both languages (English words are longer; the demo's header is taller in English).
+    for language in ["zh", "en"] {
+        if let Some(dir) = std::env::var_os("KIOSK_SCREENSHOTS") {
+            std::fs::create_dir_all(&dir).expect("screenshot dir");
+            k.screenshot(&std::path::Path::new(&dir).join(format!("large-keys-{language}.png")));
+        }
+        k.assert_keypad_in_view(
+            &format!("keys page, large text at 1280x860, {language}"),
+            &["key-prefix-C", "key-number", "key-expiry"],
+        );
+        k.tap("language");
+    }
     assert!(
         !k.window().global::<StationAdapter>().get_key_complete(),
         "nothing typed yet"

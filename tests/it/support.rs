@@ -173,6 +173,35 @@ impl Kiosk {
             .expect("save png");
     }
 
+    /// The keypad and the `fields` it types into are whole in view without scrolling, above the
+    /// navigation bar (`what` names the page and screen for the failure message).
+    pub fn assert_keypad_in_view(&self, what: &str, fields: &[&str]) {
+        let next = self
+            .find_visible("next")
+            .unwrap_or_else(|| panic!("{what}: the navigation bar is not in view"));
+        let nav_top = next.absolute_position().y;
+        let size = self.window().window().size();
+        let (width, height) = (size.width as f32, size.height as f32);
+        assert!(
+            nav_top + next.size().height <= height,
+            "{what}: the Next button is cut off at the bottom ({nav_top} + {} > {height})",
+            next.size().height
+        );
+        for key in ["key-1", "key-0", "key-clear", "key-back"]
+            .into_iter()
+            .chain(fields.iter().copied())
+        {
+            let e = self
+                .find_visible(key)
+                .unwrap_or_else(|| panic!("{what}: {key} is not in view"));
+            let (p, s) = (e.absolute_position(), e.size());
+            assert!(
+                p.y >= 0.0 && p.y + s.height <= nav_top && p.x + s.width <= width,
+                "{what}: {key} at {p:?} ({s:?}), the navigation bar starts at {nav_top}"
+            );
+        }
+    }
+
     /// Finds an element in view as the page stands, without scrolling.
     pub fn find_visible(&self, id: &str) -> Option<ElementHandle> {
         self.render();
