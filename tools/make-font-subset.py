@@ -4,7 +4,8 @@
 assets/fonts/KioskSans.ttf — WenQuanYi Micro Hei cut down to ASCII and Latin-1, general and CJK
 punctuation, full-width forms, pinyin vowels with tones and every character of GBK (21,791), so
 UI text, catalogue labels and names render and print identically everywhere.
-assets/fonts/KioskSans-Bold.otf — Noto Sans CJK SC Bold cut down to the same characters: WenQuanYi
+assets/fonts/KioskSans-Bold.otf — Noto Sans CJK SC Bold cut down to the same character list (those
+of it Noto has; it lacks some Latin Extended-A letters and symbols, which fall back): WenQuanYi
 Micro Hei has no bold face, and without one Slint draws every font-weight 700 label in the regular.
 Both are renamed to one family, "Kiosk Sans" (Regular 400, Bold 700), so the UI's font-weight picks
 the face; the glyphs are untouched.
@@ -40,8 +41,25 @@ def rename(path, style, weight):
     font["OS/2"].usWeightClass = weight
     font["OS/2"].fsSelection = (font["OS/2"].fsSelection & ~0b1100001) | (0b100000 if bold else 0b1000000)
     font["head"].macStyle = (font["head"].macStyle & ~1) | (1 if bold else 0)
+    table.removeNames(nameID=18)
     if "CFF " in font:
-        font["CFF "].cff.fontNames = [postscript]
+        cff = font["CFF "].cff
+        cff.fontNames = [postscript]
+        top = cff.topDictIndex[0]
+        top.FamilyName, top.FullName = FAMILY, FAMILY + " " + style
+    font.save(path)
+
+
+def match_line_height(path, reference):
+    """Gives the face at `path` the vertical metrics of `reference`, scaled to its em: Noto's
+    lines are 1.45 em, WenQuanYi's 1.17, so a label turning bold would otherwise grow taller."""
+    font, ref = TTFont(path), TTFont(reference)
+    k = font["head"].unitsPerEm / ref["head"].unitsPerEm
+    for table, fields in (("hhea", ("ascent", "descent", "lineGap")),
+                          ("OS/2", ("sTypoAscender", "sTypoDescender", "sTypoLineGap",
+                                    "usWinAscent", "usWinDescent"))):
+        for field in fields:
+            setattr(font[table], field, round(getattr(ref[table], field) * k))
     font.save(path)
 
 OUT_EXT_A = "assets/fonts/KioskSansExtA.otf"
@@ -69,6 +87,7 @@ subprocess.run(["pyftsubset", NOTO_BOLD, "--font-number=2", "--output-file=" + O
                 "--unicodes-file=" + listing.name, "--layout-features=kern", "--no-hinting",
                 "--name-IDs=*"], check=True)
 rename(OUT_BOLD, "Bold", 700)
+match_line_height(OUT_BOLD, OUT)
 print("wrote", OUT_BOLD)
 # Noto Sans CJK SC is face 2 of the collection.
 subprocess.run(["pyftsubset", NOTO, "--font-number=2", "--output-file=" + OUT_EXT_A,

@@ -135,9 +135,9 @@ impl Controller {
             live,
             station,
         } = kiosk;
+        super::memory::limit_arenas();
         let (tx, inbox) = mpsc::channel();
         workers::card(devices.card, tx.clone());
-        super::memory::limit_arenas();
         let (camera, preview) = workers::camera(devices.camera, settings.photo.clone(), tx.clone());
         let printer = printing::share(devices.printer);
         let today = Local::now().date_naive();

@@ -18,12 +18,23 @@ const OWN_MAPPING_BYTES: libc::c_int = 256 * 1024;
 /// threads start.
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator parameters; M_ARENA_MAX takes any positive count,
-    // M_MMAP_THRESHOLD any size up to 32 MiB on 64-bit (setting it also ends the dynamic
-    // adjustment).
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, OWN_MAPPING_BYTES);
+    {
+        // SAFETY: mallopt only changes allocator parameters; M_ARENA_MAX takes any positive
+        // count, M_MMAP_THRESHOLD any size up to 32 MiB on 64-bit (setting it also ends the
+        // dynamic adjustment).
+        let accepted = unsafe {
+            [
+                libc::mallopt(libc::M_ARENA_MAX, 2),
+                libc::mallopt(libc::M_MMAP_THRESHOLD, OWN_MAPPING_BYTES),
+            ]
+        };
+        // mallopt returns 0 for a parameter it refuses; the kiosk still runs, on more memory.
+        if accepted.contains(&0) {
+            tracing::warn!(
+                ?accepted,
+                "malloc tuning refused (M_ARENA_MAX, M_MMAP_THRESHOLD)"
+            );
+        }
     }
 }
 

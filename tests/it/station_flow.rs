@@ -644,7 +644,13 @@ fn a_new_permit_the_records_do_not_show_is_read_with_the_typed_number_and_expiry
         }
         k.assert_keypad_in_view(
             &format!("keys page, large text at 1280x860, {language}"),
-            &["key-prefix-C", "key-number", "key-expiry"],
+            &[
+                "keys-title",
+                "key-prefix-C",
+                "key-prefix-T",
+                "key-number",
+                "key-expiry",
+            ],
         );
         k.tap("language");
     }

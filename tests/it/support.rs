@@ -196,7 +196,7 @@ impl Kiosk {
                 .unwrap_or_else(|| panic!("{what}: {key} is not in view"));
             let (p, s) = (e.absolute_position(), e.size());
             assert!(
-                p.y >= 0.0 && p.y + s.height <= nav_top && p.x + s.width <= width,
+                p.x >= 0.0 && p.y >= 0.0 && p.y + s.height <= nav_top && p.x + s.width <= width,
                 "{what}: {key} at {p:?} ({s:?}), the navigation bar starts at {nav_top}"
             );
         }

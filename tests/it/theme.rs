@@ -74,6 +74,7 @@ fn theme_colours_meet_wcag_contrast() {
     need("primary button text", "on-primary", "primary", 4.5, 7.0);
     need("selected text", "on-selected", "selected", 4.5, 7.0);
     need("header text", "on-header", "header", 4.5, 7.0);
+    need("ready guidance", "on-success", "success", 4.5, 7.0);
     need("notice text", "text", "notice-background", 4.5, 7.0);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -82,8 +83,8 @@ fn theme_colours_meet_wcag_contrast() {
 /// its colour is from the button's background, relative to the farthest (the text colour), so a
 /// change of text colour does not count as weight. The button's outline is left out.
 fn label_ink(k: &crate::support::Kiosk, id: &str) -> f64 {
-    let shot = k.render();
     let e = k.find(id).unwrap_or_else(|| panic!("{id} missing"));
+    let shot = k.render();
     let (pos, size) = (e.absolute_position(), e.size());
     let (x0, y0) = ((pos.x + 8.0) as u32, (pos.y + 8.0) as u32);
     let (x1, y1) = (

@@ -56,24 +56,28 @@ fn every_ui_string_is_translated_to_chinese() {
     assert!(tr_strings().len() > 50, "the scan found the UI strings");
 }
 
+/// Both faces of the kiosk's family (regular, and bold for headings, buttons and names) have a
+/// glyph for every character of the kiosk's own text.
 #[test]
-fn the_bundled_font_covers_all_kiosk_text() {
+fn the_bundled_fonts_cover_all_kiosk_text() {
     use ab_glyph::Font as _;
-    let bytes = std::fs::read(repo().join("assets/fonts/KioskSans.ttf")).expect("font");
-    let font = ab_glyph::FontRef::try_from_slice(&bytes).expect("font parses");
     let catalogue =
         std::fs::read_to_string(repo().join("assets/catalogue.toml")).expect("catalogue");
     let mut text: String = po_entries().into_iter().map(|(_, s)| s).collect();
     text.push_str(&catalogue);
     text.extend(tr_strings());
-    let missing: BTreeSet<char> = text
-        .chars()
-        .filter(|c| {
-            !c.is_control() && !c.is_whitespace() && font.glyph_id(*c) == ab_glyph::GlyphId(0)
-        })
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "characters without a glyph: {missing:?}"
-    );
+    for face in ["KioskSans.ttf", "KioskSans-Bold.otf"] {
+        let bytes = std::fs::read(repo().join("assets/fonts").join(face)).expect("font");
+        let font = ab_glyph::FontRef::try_from_slice(&bytes).expect("font parses");
+        let missing: BTreeSet<char> = text
+            .chars()
+            .filter(|c| {
+                !c.is_control() && !c.is_whitespace() && font.glyph_id(*c) == ab_glyph::GlyphId(0)
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{face}: characters without a glyph: {missing:?}"
+        );
+    }
 }

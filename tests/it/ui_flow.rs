@@ -585,8 +585,6 @@ fn every_page_is_usable_in_portrait_and_landscape() {
     check("done", "finish");
 }
 
-/// Fills the store from another connection until SQLite refuses for want of room (the size
-/// cap); returns the filler keys so the test can free the room again.
 /// Where an element is: (left, top, right, bottom) in window pixels.
 fn rect(e: &ElementHandle) -> (f32, f32, f32, f32) {
     let (p, s) = (e.absolute_position(), e.size());
@@ -643,6 +641,12 @@ fn large_text_keeps_the_keypad_the_preview_and_the_face_in_view() {
             "{w}x{h}: the preview is {} px high",
             view.3 - view.1
         );
+        let take = rect(&k.find_visible("photo-take").expect("take button"));
+        let nav_top = rect(&k.find_visible("next").expect("next")).1;
+        assert!(
+            take.3 <= nav_top,
+            "{w}x{h}: the take button {take:?} runs under the navigation bar at {nav_top}"
+        );
         let hint = rect(&k.find_visible("photo-hint").expect("hint"));
         assert!(
             !overlaps(hint, oval),
@@ -664,6 +668,8 @@ fn large_text_keeps_the_keypad_the_preview_and_the_face_in_view() {
     }
 }
 
+/// Fills the store from another connection until SQLite refuses for want of room (the size
+/// cap); returns the filler keys so the test can free the room again.
 fn fill_store(k: &Kiosk, limits: kiosk::store::Limits) -> (Store, Vec<String>) {
     let mut other =
         Store::open_with(k.data_dir(), &crate::support::test_key(), limits).expect("store");

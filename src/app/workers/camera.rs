@@ -24,7 +24,10 @@ pub enum CameraCommand {
 pub type PreviewSlot = Arc<Mutex<Option<RgbImage>>>;
 
 const FRAME_INTERVAL: Duration = Duration::from_millis(66);
-const PREVIEW_WIDTH: u32 = 640;
+/// The preview is the centre square of the frame at this side (pixels): the photo page shows a
+/// portrait-shaped part of it (docs/PHOTO.md, "The photo page"), so a wide frame's sides would
+/// never be seen, and a square keeps the part shown sharp at the page's size.
+const PREVIEW_SIDE: u32 = 600;
 /// Frames kept for a capture; the sharpest becomes the photo.
 const BURST: usize = 3;
 /// Run the detector on every n-th preview frame (about 5 hints a second at 15 fps).
@@ -90,15 +93,17 @@ impl Drop for Capture {
     }
 }
 
-/// The preview shown while the applicant poses: scaled to `PREVIEW_WIDTH` and mirrored, so it
-/// moves as a mirror does (lean left, the face goes left). Only the preview: the photo keeps the
-/// camera's orientation, as a photographer's picture does.
+/// The preview shown while the applicant poses: the centre square of the frame scaled to
+/// `PREVIEW_SIDE` and mirrored, so it moves as a mirror does (lean left, the face goes left).
+/// Only the preview: the photo keeps the camera's orientation, as a photographer's picture does.
 fn preview_of(frame: &RgbImage) -> RgbImage {
-    let h = frame.height() * PREVIEW_WIDTH / frame.width().max(1);
+    let (w, h) = frame.dimensions();
+    let side = w.min(h);
+    let square = image::imageops::crop_imm(frame, (w - side) / 2, (h - side) / 2, side, side);
     let mut small = image::imageops::resize(
-        frame,
-        PREVIEW_WIDTH,
-        h,
+        &*square,
+        PREVIEW_SIDE,
+        PREVIEW_SIDE,
         image::imageops::FilterType::Triangle,
     );
     image::imageops::flip_horizontal_in_place(&mut small);
@@ -256,20 +261,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_preview_is_a_mirror_image_at_preview_width() {
-        // Left half red, right half blue.
-        let frame = RgbImage::from_fn(1280, 720, |x, _| {
-            if x < 640 {
-                image::Rgb([255, 0, 0])
-            } else {
-                image::Rgb([0, 0, 255])
-            }
+    fn the_preview_is_the_mirrored_centre_square() {
+        // Left of x = 600 red, then blue up to x = 900, then green: the centre square of a
+        // 1280×720 frame spans x = 280..1000.
+        let frame = RgbImage::from_fn(1280, 720, |x, _| match x {
+            0..600 => image::Rgb([255, 0, 0]),
+            600..900 => image::Rgb([0, 0, 255]),
+            _ => image::Rgb([0, 255, 0]),
         });
         let p = preview_of(&frame);
-        assert_eq!((p.width(), p.height()), (PREVIEW_WIDTH, 360));
-        assert_eq!(p.get_pixel(10, 180).0, [0, 0, 255], "blue on the left");
+        assert_eq!((p.width(), p.height()), (PREVIEW_SIDE, PREVIEW_SIDE));
+        // Mirrored: x = 950 (green) comes first, x = 300 (red) last.
+        assert_eq!(p.get_pixel(20, 300).0, [0, 255, 0], "green on the left");
+        assert_eq!(p.get_pixel(300, 300).0, [0, 0, 255], "blue in the middle");
         assert_eq!(
-            p.get_pixel(PREVIEW_WIDTH - 10, 180).0,
+            p.get_pixel(PREVIEW_SIDE - 20, 300).0,
             [255, 0, 0],
             "red on the right"
         );
