@@ -1,11 +1,14 @@
 //! `kiosk photo check IMAGE`: runs the photo pipeline on a picture, as the kiosk does on a
-//! capture, prints every check and writes the final photo when it passes.
+//! capture, prints every check and writes the final photo when it passes. Exit status 0 passes,
+//! 1 fails a check, 2 a wrong command line, 3 no verdict (the file unreadable, damaged or too
+//! small); `--json` always prints exactly one JSON object.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
+use crate::photo::file::read_picture;
 use crate::photo::{Advice, Detector, PhotoSpec, assess};
 
 #[derive(Subcommand)]
@@ -19,10 +22,34 @@ pub enum PhotoCommand {
         /// Where to write the final JPEG when every check passes.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Print the report as JSON.
+        /// Print one JSON object: the report with its verdict, or an error with its code.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Exit status: the picture passes.
+const ACCEPTED: u8 = 0;
+/// Exit status: the picture was checked and fails (the report says which checks).
+const REJECTED: u8 = 1;
+/// Exit status: the command line is wrong (an unknown profile; clap uses 2 for its own errors).
+const USAGE: u8 = 2;
+/// Exit status: no verdict — the file cannot be read, is not a picture, is damaged or too small,
+/// or the photo cannot be written.
+const NO_VERDICT: u8 = 3;
+
+/// A failure without a verdict: one line on stderr, or with `--json` one object
+/// `{"error": {"code", "message"}}` on stdout, so a script always has one JSON document to read.
+fn fail(json: bool, status: u8, code: &str, message: String) -> ExitCode {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "error": { "code": code, "message": message } })
+        );
+    } else {
+        eprintln!("{message}");
+    }
+    ExitCode::from(status)
 }
 
 pub fn run(command: PhotoCommand) -> ExitCode {
@@ -33,31 +60,51 @@ pub fn run(command: PhotoCommand) -> ExitCode {
         json,
     } = command;
     let Some(spec) = PhotoSpec::named(&profile) else {
-        eprintln!(
+        let message = format!(
             "unknown profile {profile:?}; known: {}",
             PhotoSpec::NAMES.join(", ")
         );
-        return ExitCode::FAILURE;
+        return fail(json, USAGE, "unknown-profile", message);
     };
-    let frame = match image::open(&image) {
-        Ok(img) => img.to_rgb8(),
+    let frame = match read_picture(&image) {
+        Ok(frame) => frame,
         Err(e) => {
-            eprintln!("{}: cannot read the image: {e}", image.display());
-            return ExitCode::FAILURE;
+            let message = format!("{}: {e}", image.display());
+            return fail(json, NO_VERDICT, e.code(), message);
         }
     };
     let assessment = match assess(&mut Detector::new(), &frame, &spec) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("{}: {e}", image.display());
-            return ExitCode::FAILURE;
+            let message = format!("{}: {e}", image.display());
+            return fail(json, NO_VERDICT, "too-small", message);
         }
     };
     let report = &assessment.report;
+    let written = match (&assessment.photo, &out) {
+        (Some(photo), Some(path)) => match std::fs::write(path, &photo.jpeg) {
+            Ok(()) => Some((path, photo.jpeg.len())),
+            Err(e) => {
+                let message = format!("cannot write {}: {e}", path.display());
+                return fail(json, NO_VERDICT, "unwritable", message);
+            }
+        },
+        _ => None,
+    };
     if json {
+        let mut body = serde_json::to_value(report).unwrap_or_default();
+        body["verdict"] = (if report.passed() {
+            "accepted"
+        } else {
+            "rejected"
+        })
+        .into();
+        if let Some((path, _)) = written {
+            body["photo"] = path.display().to_string().into();
+        }
         println!(
             "{}",
-            serde_json::to_string_pretty(report).unwrap_or_default()
+            serde_json::to_string_pretty(&body).unwrap_or_default()
         );
     } else {
         println!("{}: profile {}", image.display(), report.spec);
@@ -75,30 +122,17 @@ pub fn run(command: PhotoCommand) -> ExitCode {
                 }
             );
         }
-    }
-    match (&assessment.photo, out) {
-        (Some(photo), Some(path)) => {
-            if let Err(e) = std::fs::write(&path, &photo.jpeg) {
-                eprintln!("cannot write {}: {e}", path.display());
-                return ExitCode::FAILURE;
-            }
-            if !json {
-                println!(
-                    "photo: {} ({} bytes, quality {})",
-                    path.display(),
-                    photo.jpeg.len(),
-                    report.quality.unwrap_or(0)
-                );
-            }
+        match written {
+            Some((path, bytes)) => println!(
+                "photo: {} ({bytes} bytes, quality {})",
+                path.display(),
+                report.quality.unwrap_or(0)
+            ),
+            None if out.is_some() => println!("no photo written: the picture does not pass"),
+            None => {}
         }
-        (None, Some(_)) if !json => println!("no photo written: the picture does not pass"),
-        _ => {}
     }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    ExitCode::from(if report.passed() { ACCEPTED } else { REJECTED })
 }
 
 /// The advice's name as in the JSON report (`move-closer`): the technician's output names what

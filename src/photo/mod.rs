@@ -7,6 +7,7 @@ pub mod checks;
 pub mod crop;
 pub mod detect;
 pub mod encode;
+pub mod file;
 pub mod spec;
 
 use image::{RgbImage, imageops};

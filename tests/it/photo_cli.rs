@@ -11,11 +11,13 @@ fn photo_check_verdicts_on_the_fixtures() {
         .arg(&astronaut)
         .output()
         .expect("run kiosk");
-    assert!(
-        !out.status.success(),
+    assert_eq!(
+        out.status.code(),
+        Some(1),
         "the astronaut portrait is not a passport photo"
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(report["verdict"], "rejected");
     let verdict = |id: &str| {
         report["checks"]
             .as_array()
@@ -37,11 +39,12 @@ fn photo_check_verdicts_on_the_fixtures() {
     );
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let frame = dir.path().join("booth.png");
+    // A PNG named .jpg: the format comes from the content.
+    let frame = dir.path().join("booth.jpg");
     let mut camera = kiosk::devices::camera::sim::SimCamera::new(1280, 720).expect("camera");
     kiosk::devices::camera::FrameSource::next_frame(&mut camera)
         .expect("frame")
-        .save(&frame)
+        .save_with_format(&frame, image::ImageFormat::Png)
         .expect("save");
     let photo = dir.path().join("photo.jpg");
     let out = crate::run_logs::kiosk_command()
@@ -67,7 +70,63 @@ fn photo_check_verdicts_on_the_fixtures() {
         .arg(&frame)
         .output()
         .expect("run kiosk");
-    assert!(
-        !out.status.success() && String::from_utf8_lossy(&out.stderr).contains("unknown profile")
-    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown profile"));
+}
+
+/// Files that give no verdict: exit status 3 (not 1, a rejection), a plain message, and with
+/// `--json` exactly one object naming the error.
+#[test]
+fn photo_check_without_a_verdict_says_why_in_one_json_object() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let whole = std::fs::read(repo().join("tests/fixtures/astronaut.png")).expect("fixture");
+    let mut jpeg = Vec::new();
+    image::load_from_memory(&whole)
+        .expect("fixture decodes")
+        .to_rgb8()
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("encode");
+    let cut = dir.path().join("cut.jpg");
+    std::fs::write(&cut, &jpeg[..jpeg.len() / 2]).expect("write");
+    let text = dir.path().join("notes.jpg");
+    std::fs::write(&text, "not a picture").expect("write");
+    for (path, code) in [
+        (cut, "damaged"),
+        (text, "not-a-picture"),
+        (dir.path().join("missing.jpg"), "unopenable"),
+    ] {
+        let out = crate::run_logs::kiosk_command()
+            .args(["photo", "check", "--json"])
+            .arg(&path)
+            .output()
+            .expect("run kiosk");
+        assert_eq!(out.status.code(), Some(3), "{code}");
+        let body: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{code}: one JSON object on stdout ({e})"));
+        assert_eq!(body["error"]["code"], code);
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(&*path.display().to_string())),
+            "{body}"
+        );
+        let plain = crate::run_logs::kiosk_command()
+            .args(["photo", "check"])
+            .arg(&path)
+            .output()
+            .expect("run kiosk");
+        assert_eq!(plain.status.code(), Some(3));
+        assert!(plain.stdout.is_empty(), "the message goes to stderr");
+    }
+    let out = crate::run_logs::kiosk_command()
+        .args(["photo", "check", "--json", "--profile", "passport-x"])
+        .arg(repo().join("tests/fixtures/astronaut.png"))
+        .output()
+        .expect("run kiosk");
+    assert_eq!(out.status.code(), Some(2));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(body["error"]["code"], "unknown-profile");
 }

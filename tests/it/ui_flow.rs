@@ -340,15 +340,34 @@ impl kiosk::devices::camera::FrameSource for Stalling {
     }
 }
 
-#[test]
-fn a_stalled_camera_is_reported_and_reopened() {
+/// A camera whose every frame is a JPEG the decoder refuses (as frames without Huffman tables
+/// were before the kiosk supplied them): frames keep arriving, but none is a picture.
+struct Undecodable;
+
+impl kiosk::devices::camera::FrameSource for Undecodable {
+    fn next_frame(&mut self) -> Result<image::RgbImage, kiosk::devices::camera::CameraError> {
+        std::thread::sleep(std::time::Duration::from_millis(66));
+        let mut garbage = vec![0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02];
+        garbage.extend([0x55; 200]);
+        garbage.extend([0xFF, 0xD9]);
+        kiosk::devices::camera::frame::decode(kiosk::devices::camera::frame::RawFrame::Mjpeg(
+            &garbage,
+        ))
+    }
+}
+
+/// Open 0 is the start-up check; the photo step's open (1) gets `bad`, every later open the
+/// simulated camera: the applicant is told the camera is unavailable, and the kiosk reopens it
+/// until frames come again.
+fn a_failing_camera_is_reported_and_reopened(
+    bad: fn() -> Box<dyn kiosk::devices::camera::FrameSource>,
+) {
     let opened = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let count = opened.clone();
     let k = demo_kiosk_with_camera(Box::new(move || {
         let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        // Open 0 is the start-up check; the photo step's open (1) stalls after three frames.
         let camera: Box<dyn kiosk::devices::camera::FrameSource> = if n == 1 {
-            Box::new(Stalling(0))
+            bad()
         } else {
             Box::new(kiosk::devices::camera::sim::SimCamera::new(1280, 720)?)
         };
@@ -373,6 +392,16 @@ fn a_stalled_camera_is_reported_and_reopened() {
     k.wait_until("a good frame", |k| {
         k.window().global::<kiosk::ui::PhotoAdapter>().get_hint() == kiosk::ui::PhotoHint::Ready
     });
+}
+
+#[test]
+fn a_stalled_camera_is_reported_and_reopened() {
+    a_failing_camera_is_reported_and_reopened(|| Box::new(Stalling(0)));
+}
+
+#[test]
+fn a_camera_whose_frames_never_decode_is_reported_and_reopened() {
+    a_failing_camera_is_reported_and_reopened(|| Box::new(Undecodable));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Raw camera frames to RGB: MJPEG validated before decoding (a truncated JPEG can decode
-//! without error, so a frame must start with SOI `FF D8` and end with EOI `FF D9`, ITU-T T.81)
-//! and YUYV 4:2:2 (`V4L2_PIX_FMT_YUYV`) converted with ITU-R BT.601 coefficients; see
+//! without error, so a frame must start with SOI `FF D8` and end with EOI `FF D9`, ITU-T T.81),
+//! given the standard Huffman tables when the camera leaves them out (`huffman`), and YUYV 4:2:2 (`V4L2_PIX_FMT_YUYV`) converted with ITU-R BT.601 coefficients; see
 //! docs/PHOTO.md, "Camera frames". The simulated camera sends its frames through here too.
 
 use image::{Rgb, RgbImage};
@@ -31,7 +31,8 @@ pub fn decode(raw: RawFrame<'_>) -> Result<RgbImage, CameraError> {
                     jpeg.len()
                 )));
             }
-            image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+            let jpeg = super::huffman::with_standard_tables(jpeg);
+            image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)
                 .map(|img| img.to_rgb8())
                 .map_err(|e| CameraError::BadFrame(e.to_string()))
         }
@@ -108,6 +109,12 @@ mod tests {
             decode(RawFrame::Mjpeg(&[0xFF, 0xD8, 0xFF, 0xD9])),
             Err(CameraError::BadFrame(_))
         ));
+        // A frame sent without Huffman tables, as UVC allows.
+        let bare = super::super::huffman::without_tables(&bytes);
+        assert_eq!(
+            decode(RawFrame::Mjpeg(&bare)).unwrap(),
+            decode(RawFrame::Mjpeg(&bytes)).unwrap()
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod format;
 pub mod frame;
+pub mod huffman;
 pub mod sim;
 #[cfg(feature = "camera-v4l")]
 pub mod v4l;

@@ -1,0 +1,211 @@
+//! Pictures from files (`kiosk photo check`): the format is read from the content, not the
+//! name; the EXIF orientation a phone writes is applied (a portrait shot is often stored sideways
+//! with Orientation 6); and a file cut short or damaged is refused with a plain reason instead of
+//! being decoded with a grey band where the data stopped. docs/PHOTO.md, "Checking a file".
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
+use zune_core::bytestream::ZCursor;
+use zune_core::colorspace::ColorSpace;
+use zune_core::options::DecoderOptions;
+
+/// Why a file gives no picture to check. [`PictureError::code`] is its stable name in
+/// `kiosk photo check --json`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PictureError {
+    #[error("the file cannot be opened: {0}")]
+    Unopenable(String),
+    #[error("the file is not a JPEG or PNG picture")]
+    NotAPicture,
+    #[error("the picture is damaged or cut short ({0})")]
+    Damaged(String),
+}
+
+impl PictureError {
+    /// `unopenable`, `not-a-picture` or `damaged`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PictureError::Unopenable(_) => "unopenable",
+            PictureError::NotAPicture => "not-a-picture",
+            PictureError::Damaged(_) => "damaged",
+        }
+    }
+}
+
+/// Reads the picture in `path`, upright, as RGB.
+pub fn read_picture(path: &Path) -> Result<RgbImage, PictureError> {
+    let bytes = std::fs::read(path).map_err(|e| PictureError::Unopenable(e.to_string()))?;
+    decode_picture(&bytes)
+}
+
+/// Decodes a JPEG or PNG held in memory, upright, as RGB. Errors as [`read_picture`].
+pub fn decode_picture(bytes: &[u8]) -> Result<RgbImage, PictureError> {
+    let format = match image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png)) => f,
+        _ => return Err(PictureError::NotAPicture),
+    };
+    let damaged = |e: image::ImageError| PictureError::Damaged(e.to_string());
+    let mut decoder = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_decoder()
+        .map_err(damaged)?;
+    let orientation = decoder.orientation().map_err(damaged)?;
+    let mut picture = if format == ImageFormat::Jpeg {
+        drop(decoder);
+        DynamicImage::ImageRgb8(decode_jpeg_strictly(bytes)?)
+    } else {
+        DynamicImage::from_decoder(decoder).map_err(damaged)?
+    };
+    picture.apply_orientation(orientation);
+    Ok(picture.to_rgb8())
+}
+
+/// zune-jpeg (the decoder `image` uses) in strict mode: `image` runs it leniently, which fills
+/// what it cannot decode with grey and reports success.
+fn decode_jpeg_strictly(jpeg: &[u8]) -> Result<RgbImage, PictureError> {
+    let damaged = |e: String| PictureError::Damaged(e);
+    let options = DecoderOptions::default()
+        .set_strict_mode(true)
+        .jpeg_set_out_colorspace(ColorSpace::RGB);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(jpeg), options);
+    let pixels = decoder.decode().map_err(|e| damaged(e.to_string()))?;
+    let (width, height) = decoder
+        .dimensions()
+        .ok_or_else(|| damaged("no frame header".into()))?;
+    let expected = width * height * 3;
+    if pixels.len() != expected {
+        return Err(damaged(format!(
+            "{} bytes of pixels for {width}×{height}",
+            pixels.len()
+        )));
+    }
+    RgbImage::from_raw(width as u32, height as u32, pixels)
+        .ok_or_else(|| damaged("picture too large".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    /// 120×80: red in the top-left quarter, the rest a grey gradient (structure to compress).
+    fn landscape() -> RgbImage {
+        RgbImage::from_fn(120, 80, |x, y| {
+            if x < 60 && y < 40 {
+                Rgb([220, 20, 20])
+            } else {
+                let v = (x + y) as u8;
+                Rgb([v, v, v])
+            }
+        })
+    }
+
+    fn jpeg(img: &RgbImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+            .encode_image(img)
+            .unwrap();
+        out
+    }
+
+    fn png(img: &RgbImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    /// An APP1 Exif segment (TIFF little-endian, one IFD entry: Orientation, SHORT, `value`),
+    /// inserted right after SOI as a camera writes it (CIPA DC-008, TIFF 6.0 tag 274).
+    fn with_orientation(jpeg: &[u8], value: u16) -> Vec<u8> {
+        let mut tiff = b"II\x2a\x00\x08\x00\x00\x00".to_vec();
+        tiff.extend(1u16.to_le_bytes());
+        tiff.extend(0x0112u16.to_le_bytes());
+        tiff.extend(3u16.to_le_bytes());
+        tiff.extend(1u32.to_le_bytes());
+        tiff.extend(value.to_le_bytes());
+        tiff.extend([0, 0]);
+        tiff.extend(0u32.to_le_bytes());
+        let mut body = b"Exif\x00\x00".to_vec();
+        body.extend(tiff);
+        let mut out = jpeg[..2].to_vec();
+        out.extend([0xFF, 0xE1]);
+        out.extend(((body.len() + 2) as u16).to_be_bytes());
+        out.extend(body);
+        out.extend(&jpeg[2..]);
+        out
+    }
+
+    fn is_red(p: &Rgb<u8>) -> bool {
+        p[0] > 150 && p[1] < 80 && p[2] < 80
+    }
+
+    #[test]
+    fn the_format_comes_from_the_content_not_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [
+            ("png-named.jpg", png(&landscape())),
+            ("jpeg-named.png", jpeg(&landscape())),
+            ("no-extension", jpeg(&landscape())),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let picture = read_picture(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(picture.dimensions(), (120, 80), "{name}");
+            assert!(is_red(picture.get_pixel(10, 10)), "{name}");
+        }
+        assert_eq!(
+            read_picture(&dir.path().join("missing.jpg"))
+                .unwrap_err()
+                .code(),
+            "unopenable"
+        );
+        assert_eq!(
+            decode_picture(b"GIF89a not a picture we read"),
+            Err(PictureError::NotAPicture)
+        );
+    }
+
+    #[test]
+    fn exif_orientation_is_applied() {
+        let plain = jpeg(&landscape());
+        // Orientation 6: the stored picture must be turned 90° clockwise to be upright, so the
+        // red top-left corner ends top-right, and 120×80 becomes 80×120.
+        let upright = decode_picture(&with_orientation(&plain, 6)).unwrap();
+        assert_eq!(upright.dimensions(), (80, 120));
+        assert!(
+            is_red(upright.get_pixel(70, 10)),
+            "{:?}",
+            upright.get_pixel(70, 10)
+        );
+        assert!(!is_red(upright.get_pixel(10, 10)));
+        // Orientation 1 leaves it as stored.
+        let same = decode_picture(&with_orientation(&plain, 1)).unwrap();
+        assert_eq!(same.dimensions(), (120, 80));
+        assert!(is_red(same.get_pixel(10, 10)));
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_or_damaged_is_refused_though_the_lenient_decoder_takes_it() {
+        let whole = jpeg(&landscape());
+        let cut = &whole[..whole.len() * 6 / 10];
+        assert!(
+            image::load_from_memory(cut).is_ok(),
+            "the lenient decoder fills the missing part with grey"
+        );
+        assert_eq!(decode_picture(cut).unwrap_err().code(), "damaged");
+        // A marker in the middle of the entropy-coded data, as a corrupted byte pair reads.
+        let mut corrupt = whole.clone();
+        let middle = corrupt.len() * 7 / 10;
+        corrupt[middle..middle + 2].copy_from_slice(&[0xFF, 0xC4]);
+        assert_eq!(decode_picture(&corrupt).unwrap_err().code(), "damaged");
+        let cut_png = png(&landscape());
+        assert_eq!(
+            decode_picture(&cut_png[..cut_png.len() / 2])
+                .unwrap_err()
+                .code(),
+            "damaged"
+        );
+    }
+}
