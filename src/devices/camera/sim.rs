@@ -57,16 +57,32 @@ pub fn frame_with_subject(
     head_x: f32,
     head_y: f32,
 ) -> RgbImage {
-    let scaled = imageops::resize(
+    frame_with_scaled(&scaled(subject, zoom), width, height, zoom, head_x, head_y)
+}
+
+/// The subject at `zoom` times its size.
+fn scaled(subject: &RgbImage, zoom: f32) -> RgbImage {
+    imageops::resize(
         subject,
         (subject.width() as f32 * zoom) as u32,
         (subject.height() as f32 * zoom) as u32,
         imageops::FilterType::Triangle,
-    );
+    )
+}
+
+/// As [`frame_with_subject`], with the subject already scaled by `zoom`.
+fn frame_with_scaled(
+    scaled: &RgbImage,
+    width: u32,
+    height: u32,
+    zoom: f32,
+    head_x: f32,
+    head_y: f32,
+) -> RgbImage {
     let mut frame = RgbImage::from_pixel(width, height, BACKDROP);
     let x = (width as f32 * head_x - HEAD.0 * zoom) as i64;
     let y = (height as f32 * head_y - HEAD.1 * zoom) as i64;
-    imageops::overlay(&mut frame, &scaled, x, y);
+    imageops::overlay(&mut frame, scaled, x, y);
     add_sensor_noise(&mut frame, BACKDROP);
     frame
 }
@@ -96,7 +112,10 @@ pub const HEAD_Y: f32 = 0.47;
 const ZOOM_720: f32 = 2.35;
 
 pub struct SimCamera {
+    /// The booth subject scaled once for the frame height (scaling it for every frame cost a
+    /// 4 MB buffer and most of a frame's time).
     subject: RgbImage,
+    zoom: f32,
     frame: u32,
     width: u32,
     height: u32,
@@ -105,8 +124,10 @@ pub struct SimCamera {
 impl SimCamera {
     /// A camera producing `width`×`height` frames of the booth subject, framed for a photo.
     pub fn new(width: u32, height: u32) -> Result<SimCamera, CameraError> {
+        let zoom = ZOOM_720 * height as f32 / 720.0;
         Ok(SimCamera {
-            subject: booth_subject()?,
+            subject: scaled(&booth_subject()?, zoom),
+            zoom,
             frame: 0,
             width,
             height,
@@ -131,12 +152,11 @@ impl SimCamera {
     fn render(&mut self) -> RgbImage {
         self.frame = self.frame.wrapping_add(1);
         let sway = (self.frame as f32 / 8.0).sin() * 0.004;
-        let zoom = ZOOM_720 * self.height as f32 / 720.0;
-        frame_with_subject(
+        frame_with_scaled(
             &self.subject,
             self.width,
             self.height,
-            zoom,
+            self.zoom,
             0.5 + sway,
             HEAD_Y,
         )
