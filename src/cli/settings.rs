@@ -38,6 +38,18 @@ pub fn adapter_problems(c: &Config) -> Vec<Problem> {
     {
         out.push(("devices.card.photo_decoder", e));
     }
+    // The trust anchors are parsed now, so a file that is not a certificate is found by
+    // `kiosk config check` and at start, not by the first applicant's permit. (A missing file
+    // is the schema rules' to report.)
+    let csca = &c.devices.card.csca;
+    if csca.iter().all(|p| p.is_file())
+        && let Err(e) = crate::devices::card::icao::pa::load_cscas(csca)
+    {
+        out.push((
+            "devices.card.csca",
+            format!("{e}: not a CSCA certificate (DER or PEM)"),
+        ));
+    }
     let p = &c.devices.printer;
     if p.profile != "custom" && PrinterProfile::builtin(&p.profile).is_none() {
         out.push((

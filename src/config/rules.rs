@@ -274,6 +274,22 @@ fn technician(t: &Technician, demo: bool) -> Vec<Problem> {
     out
 }
 
+/// The first entry of a list that comes again later: a service or payment method listed twice is
+/// a typing slip the technician should hear about (the screen shows each once, in a fixed order).
+fn first_repeated<T: PartialEq>(items: &[T]) -> Option<&T> {
+    items
+        .iter()
+        .enumerate()
+        .find(|(i, x)| items[i + 1..].contains(x))
+        .map(|(_, x)| x)
+}
+
+/// `"qr" is listed twice; list each once`, in the file's own spelling.
+fn listed_twice(entry: &impl serde::Serialize) -> String {
+    let name = serde_json::to_string(entry).unwrap_or_default();
+    format!("{name} is listed twice; list each once")
+}
+
 /// Payment time limits an applicant can live with (WCAG 2.2.1 wants time to pay; a pending
 /// payment must not hold the kiosk for long).
 const PAYMENT_SECONDS: std::ops::RangeInclusive<u64> = 60..=900;
@@ -292,6 +308,12 @@ fn station(c: &Config) -> Vec<Problem> {
             "station.payment_methods",
             "list at least one payment method".into(),
         ));
+    }
+    if let Some(twice) = first_repeated(&s.services) {
+        out.push(("station.services", listed_twice(twice)));
+    }
+    if let Some(twice) = first_repeated(&s.payment_methods) {
+        out.push(("station.payment_methods", listed_twice(twice)));
     }
     if !PAYMENT_SECONDS.contains(&s.payment_timeout_seconds) {
         out.push((

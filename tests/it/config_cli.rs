@@ -135,7 +135,7 @@ fn the_deployment_examples_are_valid_once_filled_in() {
     // is refused only for its simulated terminal and writer, as no vendor adapter exists yet.
     let dir = tempfile::tempdir().expect("temp dir");
     let csca = dir.path().join("CN-CSCA.pem");
-    std::fs::write(&csca, "synthetic").expect("csca");
+    std::fs::write(&csca, crate::cards::pki().csca_pem().expect("test CSCA")).expect("csca");
     let hash = kiosk::config::hash_pin("135790").expect("hash");
     for (name, expected) in [
         ("hall-self-fill.toml", vec![]),
@@ -210,5 +210,60 @@ fn a_station_kiosk_without_its_csca_file_is_told_where_and_what() {
             && text.contains("devices.card.csca")
             && text.contains("does not exist"),
         "{text}"
+    );
+}
+
+/// A CSCA file that exists but holds no certificate is found by `kiosk config check` (with the
+/// key's position), not by the first applicant's permit; a service or payment method listed
+/// twice is a slip the check names.
+#[test]
+fn a_csca_file_that_is_not_a_certificate_and_a_repeated_service_are_refused() {
+    let demo = std::fs::read_to_string(repo().join("kiosk-station.toml")).expect("demo");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let not_a_cert = dir.path().join("csca.pem");
+    std::fs::write(
+        &not_a_cert,
+        "-----BEGIN PRIVATE NOTE-----\nnot a certificate\n-----END PRIVATE NOTE-----\n",
+    )
+    .expect("write");
+    let text = demo.replacen(
+        "[devices.card]",
+        &format!(
+            "[devices.card]\ncsca = [{:?}]",
+            not_a_cert.display().to_string()
+        ),
+        1,
+    );
+    assert_ne!(
+        text, demo,
+        "the demo station file has a [devices.card] table"
+    );
+    let text = format!("{text}\n");
+    let (ok, stdout, _) = check(&text);
+    assert!(!ok);
+    assert!(
+        stdout.contains("devices.card.csca") && stdout.contains("not a CSCA certificate"),
+        "{stdout}"
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("devices.card.csca"))
+        .expect("the csca line");
+    assert!(line.starts_with("FILE:"), "with its position: {line}");
+
+    let repeated = demo.replacen(
+        "payment_methods = [\"terminal\", \"qr\"]",
+        "payment_methods = [\"qr\", \"terminal\", \"qr\"]",
+        1,
+    );
+    assert_ne!(
+        repeated, demo,
+        "the demo station file lists its payment methods"
+    );
+    let (ok, stdout, _) = check(&repeated);
+    assert!(!ok);
+    assert!(
+        stdout.contains("station.payment_methods") && stdout.contains("\"qr\" is listed twice"),
+        "{stdout}"
     );
 }

@@ -365,6 +365,9 @@ pub fn load_cscas(paths: &[std::path::PathBuf]) -> Result<Vec<Certificate>, Stri
         if bytes.starts_with(b"-----BEGIN") {
             let certs =
                 Certificate::load_pem_chain(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+            if certs.is_empty() {
+                return Err(format!("{}: holds no certificate", p.display()));
+            }
             out.extend(certs);
         } else {
             out.push(Certificate::from_der(&bytes).map_err(|e| format!("{}: {e}", p.display()))?);
