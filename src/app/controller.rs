@@ -139,7 +139,7 @@ impl Controller {
         let (tx, inbox) = mpsc::channel();
         workers::card(devices.card, tx.clone());
         let (camera, preview) = workers::camera(devices.camera, settings.photo.clone(), tx.clone());
-        let printer = printing::share(devices.printer);
+        let printer = printing::share(devices.printer, tx.clone());
         let today = Local::now().date_naive();
         let station = station.map(|st| StationSide {
             session: StationSession::new(st.services, st.methods, settings.timeouts, today),
