@@ -690,14 +690,24 @@ impl EndorsementDesk {
         ask(|| central.confirm(&confirmation)).map(|_| ())
     }
 
-    /// Settles, at start-up, every transaction a power cut or crash left in flight, as
+    /// Whether any transaction is in flight (a store that cannot say counts as yes: recovery
+    /// then logs why).
+    pub fn has_in_flight(&self) -> bool {
+        lock(&self.store)
+            .endorsements_in_flight()
+            .map_or(true, |list| !list.is_empty())
+    }
+
+    /// Settles, at start-up and when idle, every transaction a power cut, a crash or an absent
+    /// permit left in flight, as
     /// `domain::endorsement::recovery` says: unpaid ones are cancelled (a pending payment is
     /// cancelled at the terminal and the central first, and one the central says was paid goes
     /// on); a paid one whose writer never started is abandoned (the applicant has left with the
     /// permit) and refunded; one the writer may have written is decided by reading the chip
     /// back, if the permit is still in the module; a verified one gets its receipt printed (a
     /// slip for staff to hand over: the applicant left). What cannot be settled now — no
-    /// answer from the central — stays in flight for the technician and the next start.
+    /// answer from the central, no permit to read back — stays in flight for the technician
+    /// (`kiosk endorsements`) and the next round.
     pub fn recover(&mut self) -> Recovered {
         let mut done = Recovered::default();
         let in_flight = match lock(&self.store).endorsements_in_flight() {
@@ -737,7 +747,7 @@ impl EndorsementDesk {
             }
         }
         self.central = Some(central);
-        tracing::info!(?done, "endorsement: start-up recovery");
+        tracing::info!(?done, "endorsement: recovery");
         done
     }
 

@@ -5,6 +5,7 @@ mod camera;
 mod card;
 mod compose;
 mod config_cmd;
+mod endorsements;
 mod photo;
 mod print;
 mod queue;
@@ -56,6 +57,12 @@ enum Command {
         #[command(subcommand)]
         command: queue::QueueCommand,
     },
+    /// Station kiosk: endorsement transactions not concluded, and recording what staff read on
+    /// a permit the kiosk could not read back.
+    Endorsements {
+        #[command(subcommand)]
+        command: endorsements::EndorsementsCommand,
+    },
     /// Talks to the central now.
     Sync {
         #[command(subcommand)]
@@ -80,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::Print { command } => print::run(command, &cli.config),
         Command::Queue { command } => queue::run(command, &cli.config),
         Command::Sync { command } => queue::run_sync(command, &cli.config),
+        Command::Endorsements { command } => endorsements::run(command, &cli.config),
     }
 }
 

@@ -13,7 +13,8 @@ use crate::domain::app_number::AppNumber;
 use crate::domain::endorsement::{Event, State, next};
 
 /// How a state is stored (the store's own encoding: renaming a variant cannot change it).
-fn encode(state: State) -> &'static str {
+/// The state's name as stored and as `kiosk endorsements` prints it (`payment_pending`).
+pub fn state_name(state: State) -> &'static str {
     match state {
         State::Offered => "offered",
         State::Chosen => "chosen",
@@ -33,7 +34,7 @@ fn encode(state: State) -> &'static str {
 fn decode(text: &str) -> Result<State, StoreError> {
     State::ALL
         .into_iter()
-        .find(|s| encode(*s) == text)
+        .find(|s| state_name(*s) == text)
         .ok_or_else(|| StoreError::Damaged(format!("unknown endorsement state {text:?}")))
 }
 
@@ -52,11 +53,11 @@ fn insert_offered(
     tx.execute(
         "INSERT INTO endorsement_txns(id, state, amount_fen, body, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![id, encode(State::Offered), amount_fen as i64, body, at],
+        params![id, state_name(State::Offered), amount_fen as i64, body, at],
     )?;
     tx.execute(
         "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, 0, ?2, ?3)",
-        params![id, encode(State::Offered), at],
+        params![id, state_name(State::Offered), at],
     )?;
     Ok(())
 }
@@ -137,11 +138,11 @@ impl Store {
         let at = timestamp(at);
         tx.execute(
             "UPDATE endorsement_txns SET state = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, encode(to), at],
+            params![id, state_name(to), at],
         )?;
         tx.execute(
             "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, seq + 1, encode(to), at],
+            params![id, seq + 1, state_name(to), at],
         )?;
         tx.commit()?;
         Ok(to)

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
+pub use endorsements::{EndorsementTxn, state_name};
 pub use key::{KeyError, StoreKey};
 
 use crate::domain::app_number::AppNumber;

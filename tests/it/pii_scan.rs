@@ -34,7 +34,7 @@ fn the_logs_of_the_whole_test_run_name_no_applicant() {
         "heartbeat",
         // The station kiosk's flows ran and logged.
         "endorsement: state stored",
-        "endorsement: start-up recovery",
+        "endorsement: recovery",
     ] {
         assert!(
             holds(marker),

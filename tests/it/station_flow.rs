@@ -923,3 +923,92 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
     permit.remove();
     id.remove();
 }
+
+/// What staff read on a permit the kiosk could not read back is recorded with `kiosk
+/// endorsements settle`: "lacks" makes it paid-not-issued (the kiosk then asks for the refund),
+/// "shows" makes it verified (the kiosk then prints the receipt); a transaction the kiosk settles
+/// by itself cannot be overruled. The listing names numbers, states and amounts only.
+#[test]
+fn staff_record_what_a_permit_shows_for_a_transaction_the_kiosk_could_not_read_back() {
+    use kiosk::domain::endorsement::Event as E;
+    use kiosk::sync::api::station::EligibilityRequest;
+
+    let central = central_on("127.0.0.1:0");
+    let offers = StationClient::new(central.link("TEST01"))
+        .expect("client")
+        .eligibility(&EligibilityRequest {
+            device_id: "TEST01".into(),
+            site_code: "350203001".into(),
+            id_number: "350203199204180025".into(),
+            permit_number: "C12345678".into(),
+        })
+        .expect("eligibility")
+        .to_offers()
+        .offers;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let mut store = Store::open(&data, &test_key()).expect("store");
+    let paid = [E::Choose, E::PaymentStarted, E::PaymentConfirmed];
+    let written = stored_transaction(
+        &mut store,
+        &offers[0],
+        "terminal",
+        &[&paid[..], &[E::IssueStarted, E::WriterDone]].concat(),
+    );
+    let issuing = stored_transaction(
+        &mut store,
+        &offers[1],
+        "qr",
+        &[&paid[..], &[E::IssueStarted]].concat(),
+    );
+    let chosen = stored_transaction(&mut store, &offers[2], "qr", &[E::Choose]);
+    drop(store);
+    let config =
+        crate::central::kiosk_config(dir.path(), &data, &central.pki, &central.url, "TEST01");
+    let kiosk = |args: &[&str]| {
+        let out = crate::run_logs::kiosk_command()
+            .arg("--config")
+            .arg(&config)
+            .arg("endorsements")
+            .args(args)
+            .output()
+            .expect("kiosk runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+
+    let (ok, listing) = kiosk(&["list", "--json"]);
+    assert!(ok, "{listing}");
+    let rows: serde_json::Value = serde_json::from_str(&listing).expect("json");
+    let state_of = |number: &str| {
+        rows.as_array()
+            .expect("array")
+            .iter()
+            .find(|r| r["number"] == number)
+            .map(|r| r["state"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(state_of(&written).as_deref(), Some("written"));
+    assert_eq!(state_of(&issuing).as_deref(), Some("issuing"));
+    assert_eq!(state_of(&chosen).as_deref(), Some("chosen"));
+    assert!(
+        !listing.contains("C12345678"),
+        "no permit number in the listing"
+    );
+
+    let (ok, said) = kiosk(&["settle", &written, "--chip", "lacks"]);
+    assert!(ok && said.contains("paid_not_issued"), "{said}");
+    let (ok, said) = kiosk(&["settle", &issuing, "--chip", "shows"]);
+    assert!(ok && said.contains("verified"), "{said}");
+    let (ok, _) = kiosk(&["settle", &chosen, "--chip", "shows"]);
+    assert!(!ok, "a chosen, unpaid transaction is the kiosk's to cancel");
+    let (ok, _) = kiosk(&["settle", "NOPE-0000", "--chip", "shows"]);
+    assert!(!ok);
+
+    let store = Store::open(&data, &test_key()).expect("store");
+    let state = |n: &str| store.endorsement(n).expect("read").expect("kept").state;
+    assert_eq!(state(&written), State::PaidNotIssued);
+    assert_eq!(state(&issuing), State::Verified);
+    assert_eq!(state(&chosen), State::Chosen, "unchanged");
+}

@@ -43,6 +43,9 @@ pub struct StationHandle {
     pub cancel_payment: Arc<AtomicBool>,
 }
 
+/// How long the station thread waits without a command before it settles what is in flight.
+const RECOVER_WHEN_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Starts the station thread.
 pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle {
     let (commands, rx) = mpsc::channel();
@@ -52,9 +55,23 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
     };
     let flags = handle.clone();
     spawn("station", move || {
-        // Before any applicant: what a power cut or crash left in flight is settled first.
+        // Before any applicant: what a power cut or crash left in flight is settled first; and
+        // again whenever the kiosk has been idle a while, so a refund the central could not
+        // take, or a transaction staff settled with `kiosk endorsements settle`, concludes
+        // without a restart. (Between commands no applicant's transaction is open: each lives
+        // within one `Endorse` command.)
         desk.recover();
-        while let Ok(command) = rx.recv() {
+        loop {
+            let command = match rx.recv_timeout(RECOVER_WHEN_IDLE) {
+                Ok(command) => command,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if desk.has_in_flight() {
+                        desk.recover();
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            };
             let visit = match &command {
                 StationCommand::FindPermit(v, _, _)
                 | StationCommand::ReadPermit(v, _, _)
