@@ -235,7 +235,10 @@ impl Controller {
             Input::Continue => self.both(Event::Continue, StationEvent::Continue),
             Input::Back => self.both(Event::Back, StationEvent::Back),
             Input::Cancel => self.both(Event::Cancel, StationEvent::Cancel),
-            Input::ConfirmCancel(discard) => self.dispatch(Event::ConfirmCancel(discard)),
+            Input::ConfirmCancel(discard) => self.both(
+                Event::ConfirmCancel(discard),
+                StationEvent::ConfirmCancel(discard),
+            ),
             Input::ExtendTime => self.both(Event::ExtendTime, StationEvent::ExtendTime),
             Input::Service(service) => self.station_event(StationEvent::Service(service)),
             Input::ChooseOffer(index) => self.station_event(StationEvent::Choose(index)),

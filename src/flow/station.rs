@@ -276,6 +276,8 @@ pub enum Event {
     Continue,
     Back,
     Cancel,
+    /// The answer to "discard and leave?": `true` discards.
+    ConfirmCancel(bool),
     ExtendTime,
     Pay(PayMethod),
     Progress(Progress),
@@ -420,6 +422,8 @@ pub struct StationSession {
     idle: IdleClock,
     today: NaiveDate,
     out_of_service: Option<OutOfService>,
+    /// Cancel was tapped with something to lose: the question is on screen.
+    confirming_cancel: bool,
 }
 
 impl StationSession {
@@ -440,7 +444,13 @@ impl StationSession {
             idle: IdleClock::new(timeouts),
             today,
             out_of_service: None,
+            confirming_cancel: false,
         }
+    }
+
+    /// Whether the "discard and leave?" question is on screen.
+    pub fn confirming_cancel(&self) -> bool {
+        self.confirming_cancel
     }
 
     pub fn step(&self) -> Step {
@@ -492,6 +502,22 @@ impl StationSession {
     pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
         self.idle.touch(matches!(event, Event::Tick), now);
         let mut effects = Vec::new();
+        // The question goes with the applicant's next tap; the workers' reports leave it.
+        let asked = self.confirming_cancel;
+        if matches!(
+            event,
+            Event::Service(_)
+                | Event::KeyEdit(_)
+                | Event::Choose(_)
+                | Event::Continue
+                | Event::Back
+                | Event::Cancel
+                | Event::ConfirmCancel(_)
+                | Event::Pay(_)
+                | Event::PrintTrips
+        ) {
+            self.confirming_cancel = false;
+        }
         match event {
             Event::Tick => {
                 if self.idle.expired(self.step.limit(), now) {
@@ -581,10 +607,19 @@ impl StationSession {
             }
             Event::Cancel => match self.step {
                 Step::Services | Step::Issuing => {}
+                // Stopping the payment is what the tap asks for; the worker's answer decides.
                 Step::Paying => effects.push(Effect::CancelPayment),
                 Step::Done => self.end(None, &mut effects),
-                _ => self.end(Some(Notice::Cancelled), &mut effects),
+                // Cards read, perhaps a number typed and an endorsement chosen: ask first, as
+                // the hall kiosk does.
+                _ => self.confirming_cancel = true,
             },
+            Event::ConfirmCancel(discard) => {
+                // Only an answer to the question on screen: a late tap discards nothing.
+                if discard && asked {
+                    self.end(Some(Notice::Cancelled), &mut effects);
+                }
+            }
             Event::Pay(method) => self.pay(method, &mut effects),
             Event::Progress(progress) => self.progress(progress),
             Event::Finished(outcome) => self.finished(outcome, &mut effects),
@@ -781,6 +816,7 @@ impl StationSession {
         self.step = Step::Services;
         self.visitor = None;
         self.notice = notice;
+        self.confirming_cancel = false;
         effects.push(Effect::Wipe);
     }
 }

@@ -261,7 +261,10 @@ fn session(ui: &AppWindow, v: &View) {
         None => s.warning_seconds(v.now),
     };
     g.set_warning_seconds(warning.map_or(0, |v| v.max(1) as i32));
-    g.set_confirming_cancel(v.station.is_none() && s.confirming_cancel());
+    g.set_confirming_cancel(match v.station {
+        Some(st) => st.confirming_cancel(),
+        None => s.confirming_cancel(),
+    });
     g.set_language(match lang {
         Lang::Zh => Language::ZhCn,
         Lang::En => Language::En,

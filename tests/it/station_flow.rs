@@ -661,6 +661,14 @@ fn a_new_permit_the_records_do_not_show_is_read_with_the_typed_number_and_expiry
     type_key(k, 'C', "45678901", "20350101");
     k.wait_for_page(Page::Choose);
     assert!(k.find("offer-0").is_some());
+    // Cancel asks before it discards the cards read and the number typed.
+    k.tap("cancel");
+    k.tap("cancel-keep");
+    assert_eq!(k.page(), Page::Choose, "kept");
+    k.tap("cancel");
+    k.tap("cancel-discard");
+    assert_eq!(k.page(), Page::Services);
+    assert_eq!(notice(k), NoticeKind::Cancelled);
 }
 
 /// The figures of docs/BENCHMARKS.md ("Station kiosk"), printed, never asserted on time:

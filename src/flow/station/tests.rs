@@ -413,3 +413,30 @@ fn a_permit_no_record_opens_is_read_with_the_number_and_expiry_typed() {
         "the typed digits are dropped"
     );
 }
+
+#[test]
+fn cancel_asks_first_and_discards_only_when_confirmed() {
+    let mut s = at_review();
+    assert!(
+        s.handle(Event::Cancel, 8 * S).is_empty(),
+        "nothing ends yet"
+    );
+    assert!(s.confirming_cancel());
+    assert_eq!(s.step(), Step::Review);
+    // A worker's report leaves the question on screen; "keep going" takes it away.
+    s.handle(Event::Records(Vec::new()), 8 * S);
+    assert!(s.confirming_cancel());
+    assert!(s.handle(Event::ConfirmCancel(false), 9 * S).is_empty());
+    assert!(!s.confirming_cancel());
+    assert_eq!(s.step(), Step::Review, "the chosen endorsement is kept");
+    // A confirmation with no question on screen discards nothing.
+    assert!(s.handle(Event::ConfirmCancel(true), 10 * S).is_empty());
+    assert_eq!(s.step(), Step::Review);
+    s.handle(Event::Cancel, 11 * S);
+    let effects = s.handle(Event::ConfirmCancel(true), 12 * S);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Wipe)));
+    assert_eq!(
+        (s.step(), s.notice(), s.confirming_cancel()),
+        (Step::Services, Some(&Notice::Cancelled), false)
+    );
+}
