@@ -1,6 +1,7 @@
 //! The personal-data search over the logs of the whole test run (issue 6): `make test` runs the
 //! test suite with `KIOSK_TEST_LOG_DIR` set (see `run_logs`), then this test, which fails if
-//! any log names a test applicant — name, ID number, address, phone number or permit number.
+//! any log names a test applicant — name, ID number, address, phone number or permit number —
+//! or carries terminal colour codes.
 
 use chrono::NaiveDate;
 
@@ -39,6 +40,14 @@ fn the_logs_of_the_whole_test_run_name_no_applicant() {
         assert!(
             holds(marker),
             "no log line {marker:?}: the capture is incomplete"
+        );
+    }
+    // Logs written to a file or a pipe carry no terminal colour codes (issue 14, item 7): the
+    // journal and a technician's `grep` see plain text.
+    for (path, bytes) in &logs {
+        assert!(
+            !bytes.windows(2).any(|w| w == b"\x1b["),
+            "{path} holds ANSI escape sequences"
         );
     }
     let mut secrets: Vec<String> = vec!["13912345678".into(), "13900000000".into()];
