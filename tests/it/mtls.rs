@@ -173,4 +173,62 @@ fn another_devices_certificate_reads_nothing_that_is_not_its_own() {
     assert_eq!(status(&other, &format!("/v1/applications/{number}")), 403);
     assert_eq!(status(&sender, &format!("/v1/submissions/{key}")), 200);
     assert_ne!(status(&other, &format!("/v1/submissions/{key}")), 200);
+    // Nor speaks for it: a submission, a heartbeat or a configuration request in the other
+    // device's name is refused whatever the body says.
+    let post = |link: &Link, path: &str, body: &serde_json::Value, key: Option<&str>| -> u16 {
+        runtime.block_on(async {
+            let mut request = link
+                .client()
+                .post(format!("{}{path}", link.url()))
+                .json(body);
+            if let Some(key) = key {
+                request = request.header(kiosk::sync::api::IDEMPOTENCY_KEY, key);
+            }
+            request
+                .send()
+                .await
+                .expect("the central answers")
+                .status()
+                .as_u16()
+        })
+    };
+    let in_its_name = serde_json::to_value(kiosk::sync::api::Submission::new(
+        &app,
+        "SYNC01",
+        "0190f3b7-1a2b-7c3d-8e4f-000000000002",
+        kiosk::sync::api::FormType::HallSelfFill,
+    ))
+    .expect("json");
+    assert_eq!(
+        post(
+            &other,
+            "/v1/submissions",
+            &in_its_name,
+            Some("0190f3b7-1a2b-7c3d-8e4f-000000000002")
+        ),
+        403
+    );
+    let heartbeat = serde_json::to_value(kiosk::sync::api::Heartbeat {
+        device_id: "SYNC01".into(),
+        seq: 1,
+        sent_at: "2026-11-30T10:00:00+08:00".into(),
+        app_version: "test".into(),
+        queue_pending: 0,
+        oldest_pending_age_s: None,
+        dead_letters: 0,
+        paused: None,
+        config_version: None,
+        devices: Default::default(),
+    })
+    .expect("json");
+    assert_eq!(
+        post(&sender, "/v1/devices/SYNC01/heartbeat", &heartbeat, None),
+        200,
+        "its own heartbeat is taken"
+    );
+    assert_eq!(
+        post(&other, "/v1/devices/SYNC01/heartbeat", &heartbeat, None),
+        403
+    );
+    assert_eq!(status(&other, "/v1/devices/SYNC01/config"), 403);
 }

@@ -121,9 +121,20 @@ fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
         ),
         "another kiosk cannot touch this payment"
     );
+    assert!(
+        matches!(
+            demo.payment(&payment.payment_id),
+            Err(StationError::NotThisKiosk(_))
+        ),
+        "nor read it"
+    );
     let paid = c.client.payment(&payment.payment_id).expect("status");
     assert_eq!(paid.state, PaymentState::Paid);
     assert!(paid.transaction_ref.is_some());
+    assert!(
+        matches!(demo.issue(&issue), Err(StationError::NotThisKiosk(_))),
+        "another kiosk cannot have this payment's job"
+    );
     let job = c.client.issue(&issue).expect("job");
     assert_eq!(
         (job.destination.as_str(), job.trips.as_str()),
@@ -140,6 +151,13 @@ fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
         outcome: IssuanceOutcome::Verified,
         read_at: "2026-11-30T10:03:12".into(),
     };
+    assert!(
+        matches!(
+            demo.confirm(&confirmation),
+            Err(StationError::NotThisKiosk(_))
+        ),
+        "nor confirm this kiosk's job"
+    );
     let state = c.client.confirm(&confirmation).expect("confirmed");
     assert_eq!(state.state, IssuanceStateKind::Confirmed);
     c.client
