@@ -58,7 +58,7 @@ fn round_trip<T: Serialize + DeserializeOwned>(example: &Value) -> Result<Value,
 }
 
 /// The contract as JSON (aliases resolved by the YAML loader).
-fn contract() -> Value {
+pub fn contract() -> Value {
     let text = std::fs::read_to_string(repo().join("docs/central-api.yaml")).expect("contract");
     let docs = YamlLoader::load_from_str(&text).expect("the contract is YAML");
     json(&docs[0])
@@ -220,7 +220,7 @@ fn every_example_matches_its_schema() {
 /// What is wrong with `value` as an instance of the contract's schema `name`, by the
 /// `jsonschema` crate (JSON Schema 2020-12, the dialect of OpenAPI 3.1) on the whole document,
 /// so references between components resolve as a central's validator would resolve them.
-fn schema_problems(doc: &Value, name: &str, value: &Value, place: &str) -> Vec<String> {
+pub fn schema_problems(doc: &Value, name: &str, value: &Value, place: &str) -> Vec<String> {
     let mut root = doc.clone();
     root["$ref"] = Value::String(format!("#/components/schemas/{name}"));
     let validator = jsonschema::options()
@@ -255,7 +255,8 @@ fn the_validator_refuses_what_the_contract_forbids() {
 
 /// Both directions, with real bodies rather than the document's examples: what the kiosk
 /// sends (a submission with its photo and one whose photo is left to the window, built by the
-/// kiosk's own code) and what the development central answers on every station endpoint, each
+/// kiosk's own code; its heartbeat is validated in `fleet`) and what the development central
+/// answers on the hall's, the fleet's and every station endpoint (a problem body too), each
 /// validated against its schema in the contract.
 #[test]
 fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_contract() {
@@ -310,6 +311,59 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
             answer.json().await.expect("a JSON body")
         })
     };
+    // The hall's endpoints: the submission acknowledged, its state, the application behind its
+    // number, the heartbeat's reply.
+    let ack = call(
+        "/v1/submissions",
+        Some(key),
+        Some(serde_json::to_value(&with_photo).expect("json")),
+    );
+    check("Ack", &ack, "POST /v1/submissions");
+    let again = call(
+        "/v1/submissions",
+        Some(key),
+        Some(serde_json::to_value(&with_photo).expect("json")),
+    );
+    check("Ack", &again, "POST /v1/submissions (repeated)");
+    let state = call(&format!("/v1/submissions/{key}"), None, None);
+    check("SubmissionState", &state, "GET /v1/submissions/{key}");
+    let number = with_photo.number.clone();
+    let record = call(&format!("/v1/applications/{number}"), None, None);
+    check(
+        "ApplicationRecord",
+        &record,
+        "GET /v1/applications/{number}",
+    );
+    let beat = serde_json::json!({"device_id": "TEST01", "seq": 1, "sent_at": "2026-11-30T10:00:00", "app_version": "test", "queue_pending": 0, "oldest_pending_age_s": null, "dead_letters": 0, "paused": null, "config_version": null, "devices": {"printer": "ok"}});
+    check("Heartbeat", &beat, "heartbeat sent here");
+    let reply = call("/v1/devices/TEST01/heartbeat", None, Some(beat));
+    check("HeartbeatReply", &reply, "POST /v1/devices/{id}/heartbeat");
+    // A device without a configuration of its own: a problem body; with one: the configuration.
+    let (status, none) = runtime.block_on(async {
+        let answer = link
+            .client()
+            .get(format!("{}/v1/devices/TEST01/config", link.url()))
+            .send()
+            .await
+            .expect("the central answers");
+        let status = answer.status().as_u16();
+        (status, answer.json::<Value>().await.expect("a JSON body"))
+    });
+    assert_eq!(status, 404);
+    check("Problem", &none, "GET /v1/devices/{id}/config (none)");
+    let settings = serde_json::json!({
+        "config_version": "v2",
+        "timeouts": {"idle_seconds": 45, "warning_seconds": 20, "done_seconds": 10},
+        "languages": ["zh_CN", "en"],
+        "opening_hours": {"open": "08:30", "close": "17:30"},
+    });
+    std::fs::write(
+        central.config_dir().join("TEST01.json"),
+        settings.to_string(),
+    )
+    .expect("config");
+    let config = call("/v1/devices/TEST01/config", None, None);
+    check("DeviceConfig", &config, "GET /v1/devices/{id}/config");
     let documents = call(
         "/v1/people/documents",
         None,

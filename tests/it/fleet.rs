@@ -51,6 +51,22 @@ fn heartbeats_report_the_queue_and_configurations_apply_live_or_are_refused() {
         last_heartbeat(&central).is_some_and(|b| b.queue_pending == 0 && b.seq >= 2)
     });
     let beat = last_heartbeat(&central).expect("heartbeat");
+    // The body as the kiosk sent it matches the contract's Heartbeat schema.
+    let raw: String = central
+        .db()
+        .query_row(
+            "SELECT body FROM heartbeats WHERE device_id = 'SYNC01' ORDER BY rowid DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("stored body");
+    let problems = crate::contract::schema_problems(
+        &crate::contract::contract(),
+        "Heartbeat",
+        &serde_json::from_str(&raw).expect("json"),
+        "the kiosk's heartbeat",
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(beat.device_id, "SYNC01");
     assert_eq!(beat.app_version, env!("CARGO_PKG_VERSION"));
     assert_eq!((beat.dead_letters, beat.oldest_pending_age_s), (0, None));
