@@ -58,7 +58,7 @@ pub fn decode_picture(bytes: &[u8]) -> Result<RgbImage, PictureError> {
         DynamicImage::from_decoder(decoder).map_err(damaged)?
     };
     picture.apply_orientation(orientation);
-    Ok(picture.to_rgb8())
+    Ok(picture.into_rgb8())
 }
 
 /// zune-jpeg (the decoder `image` uses) in strict mode: `image` runs it leniently, which fills

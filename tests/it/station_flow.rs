@@ -654,6 +654,14 @@ fn a_new_permit_the_records_do_not_show_is_read_with_the_typed_number_and_expiry
         );
         k.tap("language");
     }
+    // And on a portrait screen, stacked.
+    k.window()
+        .window()
+        .set_size(slint::PhysicalSize::new(1080, 1920));
+    k.assert_keypad_in_view(
+        "keys page, large text at 1080x1920",
+        &["keys-title", "key-prefix-C", "key-number", "key-expiry"],
+    );
     assert!(
         !k.window().global::<StationAdapter>().get_key_complete(),
         "nothing typed yet"

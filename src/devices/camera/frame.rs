@@ -33,7 +33,7 @@ pub fn decode(raw: RawFrame<'_>) -> Result<RgbImage, CameraError> {
             }
             let jpeg = super::huffman::with_standard_tables(jpeg);
             image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg)
-                .map(|img| img.to_rgb8())
+                .map(image::DynamicImage::into_rgb8)
                 .map_err(|e| CameraError::BadFrame(e.to_string()))
         }
         RawFrame::Yuyv {
