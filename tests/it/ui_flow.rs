@@ -1099,6 +1099,9 @@ fn memory_through_ten_applicants() {
         println!("applicant {i} at the photo page: {}", resident_split());
         photo_to_review(&k);
         println!("applicant {i} at review: {}", resident_split());
+        k.advance(1000);
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        println!("applicant {i} a second later: {}", resident_split());
         k.tap("next");
         k.wait_for_page(Page::Done);
         println!("applicant {i} printed: {}", resident_split());

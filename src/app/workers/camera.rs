@@ -247,7 +247,11 @@ pub fn camera(
             }
             if capture_pending {
                 capture_pending = false;
-                if !report(Inbound::Photo(capture_photo(&mut detector, &burst, &spec))) {
+                let photo = capture_photo(&mut detector, &burst, &spec);
+                // The frames behind the photo go at once (pictures of a face, and 8 MB); a
+                // retake fills the burst again from new frames.
+                burst.clear();
+                if !report(Inbound::Photo(photo)) {
                     return;
                 }
             }
