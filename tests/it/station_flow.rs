@@ -739,6 +739,20 @@ fn figures() {
     println!("permit on the reader → receipt printed: {times:?}");
 }
 
+/// What the central offers 曾小芳 (ID 350203199204180025) on permit C12345678 at the test site.
+fn sample_offers(client: &StationClient) -> Vec<kiosk::domain::endorsement::OfferLine> {
+    client
+        .eligibility(&kiosk::sync::api::station::EligibilityRequest {
+            device_id: "TEST01".into(),
+            site_code: "350203001".into(),
+            id_number: "350203199204180025".into(),
+            permit_number: "C12345678".into(),
+        })
+        .expect("eligibility")
+        .to_offers()
+        .offers
+}
+
 /// Opens a transaction in the store as the kiosk does (body without name or ID number) and
 /// moves it by `events`; returns its acceptance number.
 fn stored_transaction(
@@ -763,22 +777,11 @@ fn stored_transaction(
 #[test]
 fn transactions_a_power_cut_left_in_flight_are_settled_at_the_next_start() {
     use kiosk::domain::endorsement::Event as E;
-    use kiosk::sync::api::station::{
-        EligibilityRequest, IssuanceRequest, PaymentMethod, PaymentRequest,
-    };
+    use kiosk::sync::api::station::{IssuanceRequest, PaymentMethod, PaymentRequest};
 
     let central = central_on("127.0.0.1:0");
     let client = StationClient::new(central.link("TEST01")).expect("client");
-    let offers = client
-        .eligibility(&EligibilityRequest {
-            device_id: "TEST01".into(),
-            site_code: "350203001".into(),
-            id_number: "350203199204180025".into(),
-            permit_number: "C12345678".into(),
-        })
-        .expect("eligibility")
-        .to_offers()
-        .offers;
+    let offers = sample_offers(&client);
     let data = tempfile::tempdir().expect("temp dir");
     let writer = SimWriter::new(WriterScript::Succeed, false);
     let mut seeded = Store::open(data.path(), &test_key()).expect("store");
@@ -947,20 +950,9 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
 #[test]
 fn staff_record_what_a_permit_shows_for_a_transaction_the_kiosk_could_not_read_back() {
     use kiosk::domain::endorsement::Event as E;
-    use kiosk::sync::api::station::EligibilityRequest;
 
     let central = central_on("127.0.0.1:0");
-    let offers = StationClient::new(central.link("TEST01"))
-        .expect("client")
-        .eligibility(&EligibilityRequest {
-            device_id: "TEST01".into(),
-            site_code: "350203001".into(),
-            id_number: "350203199204180025".into(),
-            permit_number: "C12345678".into(),
-        })
-        .expect("eligibility")
-        .to_offers()
-        .offers;
+    let offers = sample_offers(&StationClient::new(central.link("TEST01")).expect("client"));
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let mut store = Store::open(&data, &test_key()).expect("store");

@@ -280,15 +280,21 @@ impl Kiosk {
         );
     }
 
-    /// Walks from the first sample card to the photo step with the minimum of choices: a
-    /// passport renewal, a mobile number, the pinyin confirmed, collection at the hall.
-    pub fn walk_to_photo(&self) {
+    /// Walks from the first sample card to the details page: a passport renewal.
+    pub fn walk_to_details(&self) {
         self.tap("demo-card-0");
         self.wait_for_page(Page::CardRead);
         self.tap("next");
         self.tap("doc-passport");
         self.tap("cat-passport-renewal");
         self.tap("next");
+        assert_eq!(self.page(), Page::Details);
+    }
+
+    /// Walks from the first sample card to the photo step with the minimum of choices: a
+    /// passport renewal, a mobile number, the pinyin confirmed, collection at the hall.
+    pub fn walk_to_photo(&self) {
+        self.walk_to_details();
         for d in "13912345678".chars() {
             self.tap(&format!("key-{d}"));
         }

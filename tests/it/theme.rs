@@ -3,8 +3,6 @@
 //! `ui/globals/theme.slint` itself, so a changed token is checked as it is. Bold text is drawn
 //! with a bold face (the bundled "Kiosk Sans" family has both weights).
 
-use kiosk::ui::Page;
-
 use crate::support::{demo_kiosk, repo};
 
 /// (normal, high contrast) value of a colour token `name`.
@@ -118,13 +116,7 @@ fn label_ink(k: &crate::support::Kiosk, id: &str) -> f64 {
 #[test]
 fn bold_labels_are_drawn_with_the_bold_face() {
     let k = demo_kiosk();
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
-    k.tap("doc-passport");
-    k.tap("cat-passport-renewal");
-    k.tap("next");
-    assert_eq!(k.page(), Page::Details);
+    k.walk_to_details();
     k.tap("delivery-collect");
     let regular = label_ink(&k, "delivery-ems");
     k.tap("delivery-ems");

@@ -640,13 +640,7 @@ fn large_text_keeps_the_keypad_the_preview_and_the_face_in_view() {
             }
         };
         k.tap("theme-large");
-        k.tap("demo-card-0");
-        k.wait_for_page(Page::CardRead);
-        k.tap("next");
-        k.tap("doc-passport");
-        k.tap("cat-passport-renewal");
-        k.tap("next");
-        assert_eq!(k.page(), Page::Details);
+        k.walk_to_details();
         shot("details");
         for language in ["zh", "en"] {
             k.assert_keypad_in_view(&format!("details page at {w}x{h}, {language}"), &["phone"]);

@@ -52,13 +52,28 @@ impl PcscIdReader {
         idmodule::read(&mut card, &self.command)?.identity((self.today)(), self.decoder.as_ref())
     }
 
+    /// Whether `reader` shows a card now (false when PC/SC cannot say).
+    fn still_holds_a_card(&mut self, reader: &str) -> bool {
+        self.monitor
+            .snapshot()
+            .is_ok_and(|readers| readers.iter().any(|r| r.name == reader && r.atr.is_some()))
+    }
+
     fn handle(&mut self, event: ReaderEvent) {
         match event {
             ReaderEvent::CardInserted { reader, .. }
                 if self.holding.is_none() && reader_matches(&reader, self.pattern.as_deref()) =>
             {
                 self.holding = Some(reader.clone());
-                let outcome = self.read(&reader);
+                let mut outcome = self.read(&reader);
+                // "Gone during the read" while the reader still holds a card: the card was
+                // reset under the read (re-powered by the reader as it settled, or by another
+                // program). It is read once more before the applicant is asked to place it again.
+                if matches!(outcome, Err(CardError::Removed)) && self.still_holds_a_card(&reader) {
+                    tracing::info!(reader = %reader, "card: reset during the read, reading again");
+                    std::thread::sleep(Duration::from_millis(300));
+                    outcome = self.read(&reader);
+                }
                 self.pending.push_back(match outcome {
                     Ok(identity) => CardEvent::Inserted(Box::new(identity)),
                     Err(e) => CardEvent::Unreadable(format!("reader {reader:?}: {e}")),
