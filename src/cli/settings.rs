@@ -47,7 +47,7 @@ pub fn adapter_problems(c: &Config) -> Vec<Problem> {
     {
         out.push((
             "devices.card.csca",
-            format!("{e}: not a CSCA certificate (DER or PEM)"),
+            format!("not a CSCA certificate (DER or PEM) — {e}"),
         ));
     }
     let p = &c.devices.printer;
