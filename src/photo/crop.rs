@@ -1,38 +1,28 @@
-//! Where the photo is cut from the frame. The face box of the detector spans roughly brow to chin
-//! and cheek to cheek; the crown sits about 0.57 box heights above it and the chin 0.12 below
-//! (measured on the project's fixtures; docs/PHOTO.md, "Finding the head"). The crop scales the
-//! head to the middle of the spec's range and puts the crown at the middle of its margin, but never
-//! upscales and never leaves the frame: when the applicant is too close, too far or off-centre, the
-//! crop cannot satisfy the spec and the checks say what to change.
+//! Where the photo is cut from the frame, from the head as measured (`measure`): the crop scales
+//! the head (crown to chin) to the middle of the spec's range and puts the crown at the middle of
+//! its margin, centred on the eyes, but never upscales and never leaves the frame. When the
+//! applicant is too close, too far or off-centre, the crop cannot satisfy the spec and the checks
+//! say what to change (docs/PHOTO.md, "Finding the head").
 
-use super::detect::Face;
 use super::spec::PhotoSpec;
 
-const CROWN_ABOVE_BOX: f32 = 0.57;
-const CHIN_BELOW_BOX: f32 = 0.12;
-const EYES_IN_BOX: f32 = 0.30;
-
-/// Head landmarks estimated from a face box, in frame pixels.
+/// A head as measured, in the pixels of the image it was measured on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Head {
+    /// Top of the hair.
     pub crown: f32,
     pub chin: f32,
+    /// The eye line: height of the midpoint of the eye centres.
     pub eyes: f32,
+    /// Horizontal position of the midpoint of the eye centres.
     pub centre_x: f32,
+    /// Cheek to cheek at the ears.
     pub face_width: f32,
+    /// Between the eye centres.
+    pub eye_distance: f32,
 }
 
 impl Head {
-    pub fn from_face(f: &Face) -> Head {
-        Head {
-            crown: f.y - CROWN_ABOVE_BOX * f.height,
-            chin: f.y + f.height * (1.0 + CHIN_BELOW_BOX),
-            eyes: f.y + EYES_IN_BOX * f.height,
-            centre_x: f.centre_x(),
-            face_width: f.width,
-        }
-    }
-
     pub fn height(&self) -> f32 {
         self.chin - self.crown
     }
@@ -49,6 +39,9 @@ pub struct Crop {
     pub needed_scale: f32,
     /// Whether the ideal crop fits in the frame at that scale without moving.
     pub ideal_fits: bool,
+    /// How far the crop had to move to stay inside the frame, in frame pixels (positive: right
+    /// or down, so the head sits left of or above where it should).
+    pub shift: (f32, f32),
     pub head_height: f32,
     pub crown_margin: f32,
     pub eye_line: f32,
@@ -80,6 +73,7 @@ pub fn plan(head: &Head, frame_w: u32, frame_h: u32, spec: &PhotoSpec) -> Option
         height: (ch.round() as u32).min(frame_h),
         needed_scale: needed,
         ideal_fits,
+        shift: (x - ideal_x, y - ideal_y),
         head_height: head.height() / scale,
         crown_margin: (head.crown - y) / scale,
         eye_line: (head.eyes - y) / scale,
@@ -92,26 +86,22 @@ pub fn plan(head: &Head, frame_w: u32, frame_h: u32, spec: &PhotoSpec) -> Option
 mod tests {
     use super::*;
 
-    fn face(x: f32, y: f32, size: f32) -> Face {
-        Face {
-            x,
-            y,
-            width: size,
-            height: size,
-            score: 10.0,
+    /// A head whose face spans `size` pixels from (`x`, `y`), in the proportions of an adult's.
+    fn face(x: f32, y: f32, size: f32) -> Head {
+        Head {
+            crown: y - 0.57 * size,
+            chin: y + 1.12 * size,
+            eyes: y + 0.3 * size,
+            centre_x: x + size / 2.0,
+            face_width: size,
+            eye_distance: 0.4 * size,
         }
     }
 
     #[test]
     fn a_well_placed_face_meets_the_spec() {
         let spec = PhotoSpec::default();
-        let c = plan(
-            &Head::from_face(&face(540.0, 200.0, 240.0)),
-            1280,
-            720,
-            &spec,
-        )
-        .unwrap();
+        let c = plan(&face(540.0, 200.0, 240.0), 1280, 720, &spec).unwrap();
         assert!(c.ideal_fits, "{c:?}");
         assert!(spec.head_height.contains(&(c.head_height.round() as u32)));
         assert!(spec.crown_margin.contains(&(c.crown_margin.round() as u32)));
@@ -130,7 +120,7 @@ mod tests {
         for _ in 0..2000 {
             let size = 40.0 + next(500) as f32;
             let f = face(next(1280) as f32 - 50.0, next(720) as f32 - 50.0, size);
-            let c = plan(&Head::from_face(&f), 1280, 720, &spec).unwrap();
+            let c = plan(&f, 1280, 720, &spec).unwrap();
             assert!(c.x + c.width <= 1280 && c.y + c.height <= 720, "{c:?}");
             assert!(
                 (c.width as f32 / c.height as f32 - 354.0 / 472.0).abs() < 0.01,
@@ -143,12 +133,7 @@ mod tests {
     #[test]
     fn too_small_a_frame_has_no_crop() {
         assert_eq!(
-            plan(
-                &Head::from_face(&face(10.0, 10.0, 50.0)),
-                320,
-                240,
-                &PhotoSpec::default()
-            ),
+            plan(&face(10.0, 10.0, 50.0), 320, 240, &PhotoSpec::default()),
             None
         );
     }

@@ -1,13 +1,20 @@
-//! From camera frames to the document photo: detect the face (`detect`), plan the crop to the
-//! spec (`crop`), check compliance (`checks`) and encode a spec-exact JPEG (`encode`). The same
-//! pipeline serves the live photo step (guidance hints on preview frames), the final capture
-//! (sharpest frame of a burst) and `kiosk photo check`.
+//! From camera frames to the document photo: find the face (`detect`), measure it (`measure`:
+//! face-mesh landmarks and the person mask, run by `models`), plan the crop to the spec from the
+//! measurements (`crop`), measure the cropped photo again and check it (`checks`), and encode a
+//! spec-exact JPEG (`encode`). The same pipeline serves the live photo step (guidance hints on
+//! preview frames), the final capture (sharpest frame of a burst) and `kiosk photo check`.
 
 pub mod checks;
 pub mod crop;
 pub mod detect;
 pub mod encode;
 pub mod file;
+pub mod landmarks;
+pub mod measure;
+pub mod models;
+pub mod regions;
+pub mod roi;
+pub mod segment;
 pub mod spec;
 
 use image::{RgbImage, imageops};
@@ -23,6 +30,15 @@ use crate::domain::photo::Photo;
 pub enum PhotoError {
     #[error("frame {0}×{1} is smaller than the photo")]
     FrameTooSmall(u32, u32),
+    /// A bundled face model failed to load or run (a build fault, not the applicant's).
+    #[error("{0}")]
+    Model(String),
+}
+
+impl From<models::ModelError> for PhotoError {
+    fn from(e: models::ModelError) -> PhotoError {
+        PhotoError::Model(e.to_string())
+    }
 }
 
 /// Every check made on one capture.
@@ -67,6 +83,18 @@ fn face_count_check(n: usize) -> Check {
     }
 }
 
+/// A check that failed before the photo could be measured: the face the detector found is not
+/// one the mesh can measure, or the top of the head is outside the frame.
+fn unmeasured(id: &'static str, advice: Advice) -> Check {
+    Check {
+        id,
+        value: 0.0,
+        limit: "measured".into(),
+        passed: false,
+        advice,
+    }
+}
+
 /// Runs the whole pipeline on one frame.
 pub fn assess(
     detector: &mut Detector,
@@ -83,20 +111,28 @@ pub fn assess(
         checks: vec![face_count_check(faces.len())],
         quality: None,
     };
+    let unfinished = |report| Assessment {
+        report,
+        photo: None,
+        cropped: None,
+    };
     if faces.len() != 1 {
-        return Ok(Assessment {
-            report,
-            photo: None,
-            cropped: None,
-        });
+        return Ok(unfinished(report));
     }
-    let face = faces[0];
-    let head = crop::Head::from_face(&face);
+    let Some(measured) = measure::measure(frame, measure::start_region(&faces[0]))? else {
+        report
+            .checks
+            .push(unmeasured("landmarks", Advice::LookAtCamera));
+        return Ok(unfinished(report));
+    };
+    let Some(head) = measured.head else {
+        report
+            .checks
+            .push(unmeasured("crown", Advice::LowerInFrame));
+        return Ok(unfinished(report));
+    };
     let plan = crop::plan(&head, fw, fh, spec).ok_or(PhotoError::FrameTooSmall(fw, fh))?;
     let max_scale = (fw as f32 / spec.width as f32).min(fh as f32 / spec.height as f32);
-    report
-        .checks
-        .extend(checks::geometry(&plan, spec, max_scale));
     let region = imageops::crop_imm(frame, plan.x, plan.y, plan.width, plan.height).to_image();
     let out = imageops::resize(
         &region,
@@ -104,24 +140,36 @@ pub fn assess(
         spec.height,
         imageops::FilterType::Lanczos3,
     );
+    drop(region);
+    // The photo is measured again on its own pixels, starting from where the frame's landmarks
+    // land in it.
     let scale = plan.width as f32 / spec.width as f32;
-    let face_out = (
-        ((face.x - plan.x as f32) / scale).max(0.0) as u32,
-        ((face.y - plan.y as f32) / scale).max(0.0) as u32,
-        ((face.width / scale) as u32).min(spec.width),
-        ((face.height / scale) as u32).min(spec.height),
-    );
-    let face_out = (
-        face_out.0.min(spec.width - 1),
-        face_out.1.min(spec.height - 1),
-        face_out.2.min(spec.width - face_out.0.min(spec.width - 1)),
-        face_out
-            .3
-            .min(spec.height - face_out.1.min(spec.height - 1)),
-    );
+    let start = measured
+        .landmarks
+        .in_crop(plan.x as f32, plan.y as f32, scale)
+        .region();
+    let Some(remeasured) = measure::measure(&out, start)? else {
+        report
+            .checks
+            .push(unmeasured("landmarks", Advice::LookAtCamera));
+        return Ok(unfinished(report));
+    };
+    let Some(out_head) = remeasured.head else {
+        report
+            .checks
+            .push(unmeasured("crown", Advice::LowerInFrame));
+        return Ok(unfinished(report));
+    };
     report
         .checks
-        .extend(checks::image(&out, face_out, &plan, spec));
+        .extend(checks::geometry(&plan, &out_head, spec, max_scale));
+    report
+        .checks
+        .extend(checks::pose(&remeasured.landmarks, spec));
+    report
+        .checks
+        .extend(checks::face(&out, &remeasured.landmarks));
+    report.checks.extend(checks::image(&out, &remeasured, spec));
     let mut photo = None;
     if report.passed() {
         match encode::within_window(&out, spec) {
@@ -161,55 +209,72 @@ pub enum Hint {
     MoveCloser,
     MoveBack,
     Centre,
+    /// The top of the head is outside the frame.
+    LowerInFrame,
+    TiltUpright,
+    LookStraight,
+    OpenEyes,
+    CloseMouth,
+    ShowEyes,
     TooDark,
     TooBright,
-    LookStraight,
     Ready,
 }
 
-/// A hint from the faces found on a preview frame (cheap: no crop, no encoding).
-pub fn hint(faces: &[Face], frame: &RgbImage, spec: &PhotoSpec) -> Hint {
+/// A hint for a preview frame from the same measurements the checks use, on the frame itself
+/// (no crop, no encoding): the first thing the applicant can change, in the order a
+/// photographer would ask for it (position, then pose, then face, then light).
+pub fn hint(faces: &[Face], frame: &RgbImage, spec: &PhotoSpec) -> Result<Hint, PhotoError> {
     let face = match faces {
-        [] => return Hint::NoFace,
+        [] => return Ok(Hint::NoFace),
         [f] => f,
-        _ => return Hint::SeveralFaces,
+        _ => return Ok(Hint::SeveralFaces),
     };
-    let head = crop::Head::from_face(face);
+    let Some(measured) = measure::measure(frame, measure::start_region(face))? else {
+        return Ok(Hint::NoFace);
+    };
+    let Some(head) = measured.head else {
+        return Ok(Hint::LowerInFrame);
+    };
     let (fw, fh) = frame.dimensions();
     let Some(plan) = crop::plan(&head, fw, fh, spec) else {
-        return Hint::MoveCloser;
+        return Ok(Hint::MoveCloser);
     };
     let max_scale = (fw as f32 / spec.width as f32).min(fh as f32 / spec.height as f32);
     if plan.needed_scale < 1.0 || (plan.head_height.round() as u32) < *spec.head_height.start() {
-        return Hint::MoveCloser;
+        return Ok(Hint::MoveCloser);
     }
     if plan.needed_scale > max_scale || (plan.head_height.round() as u32) > *spec.head_height.end()
     {
-        return Hint::MoveBack;
+        return Ok(Hint::MoveBack);
     }
     if !plan.ideal_fits || plan.centre_offset.abs() > spec.width as f32 * 0.05 {
-        return Hint::Centre;
+        return Ok(Hint::Centre);
     }
-    let (x, y) = (face.x.max(0.0) as u32, face.y.max(0.0) as u32);
-    let region = imageops::crop_imm(
-        frame,
-        x,
-        y,
-        (face.width as u32).max(1),
-        (face.height as u32).max(1),
-    );
-    let gray = imageops::grayscale(&region.to_image());
-    let mean =
-        gray.as_raw().iter().map(|&l| l as f32).sum::<f32>() / gray.as_raw().len().max(1) as f32;
-    if mean < 70.0 {
+    let first_failure = |checks: Vec<Check>| checks.into_iter().find(|c| !c.passed);
+    if let Some(c) = first_failure(checks::pose(&measured.landmarks, spec)) {
+        return Ok(if c.advice == Advice::TiltUpright {
+            Hint::TiltUpright
+        } else {
+            Hint::LookStraight
+        });
+    }
+    if let Some(c) = first_failure(checks::face(frame, &measured.landmarks)) {
+        return Ok(match c.advice {
+            Advice::OpenEyes => Hint::OpenEyes,
+            Advice::CloseMouth => Hint::CloseMouth,
+            _ => Hint::ShowEyes,
+        });
+    }
+    let skin = checks::skin_luminance(frame, &measured.landmarks);
+    let mean = skin.iter().sum::<f32>() / skin.len().max(1) as f32;
+    Ok(if mean < checks::SKIN_MEAN.0 {
         Hint::TooDark
-    } else if mean > 200.0 {
+    } else if mean > checks::SKIN_MEAN.1 {
         Hint::TooBright
-    } else if checks::asymmetry(&gray, mean) > checks::ASYMMETRY_MAX {
-        Hint::LookStraight
     } else {
         Hint::Ready
-    }
+    })
 }
 
 /// Index of the sharpest frame of a burst (variance of the Laplacian over the whole frame).

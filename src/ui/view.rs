@@ -153,9 +153,14 @@ fn photo_hint(h: Option<Hint>) -> PhotoHint {
         Some(Hint::MoveCloser) => PhotoHint::MoveCloser,
         Some(Hint::MoveBack) => PhotoHint::MoveBack,
         Some(Hint::Centre) => PhotoHint::Centre,
+        Some(Hint::LowerInFrame) => PhotoHint::LowerInFrame,
+        Some(Hint::TiltUpright) => PhotoHint::TiltUpright,
+        Some(Hint::LookStraight) => PhotoHint::LookStraight,
+        Some(Hint::OpenEyes) => PhotoHint::OpenEyes,
+        Some(Hint::CloseMouth) => PhotoHint::CloseMouth,
+        Some(Hint::ShowEyes) => PhotoHint::ShowEyes,
         Some(Hint::TooDark) => PhotoHint::TooDark,
         Some(Hint::TooBright) => PhotoHint::TooBright,
-        Some(Hint::LookStraight) => PhotoHint::LookStraight,
         Some(Hint::Ready) => PhotoHint::Ready,
     }
 }
@@ -184,6 +189,11 @@ fn rejection(r: Option<RejectReason>) -> PhotoRejection {
         Advice::FaceTooBright => PhotoRejection::FaceTooBright,
         Advice::HoldStill => PhotoRejection::HoldStill,
         Advice::LookStraight => PhotoRejection::LookStraight,
+        Advice::TiltUpright => PhotoRejection::TiltUpright,
+        Advice::OpenEyes => PhotoRejection::OpenEyes,
+        Advice::CloseMouth => PhotoRejection::CloseMouth,
+        Advice::ShowEyes => PhotoRejection::ShowEyes,
+        Advice::NaturalColour => PhotoRejection::NaturalColour,
         Advice::TooLittleDetail => PhotoRejection::TooLittleDetail,
         Advice::FileTooLarge => PhotoRejection::FileTooLarge,
     }

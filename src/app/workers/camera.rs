@@ -12,7 +12,7 @@ use super::{Inbound, spawn};
 use crate::app::screen::{RejectReason, Rejection};
 use crate::devices::camera::{CameraOpener, FrameSource};
 use crate::domain::photo::Photo;
-use crate::photo::{Detector, PhotoSpec, assess, hint, sharpest};
+use crate::photo::{Detector, Hint, PhotoError, PhotoSpec, assess, hint, sharpest};
 
 pub enum CameraCommand {
     Start,
@@ -51,7 +51,13 @@ fn capture_photo(
                 (None, None) => Err(reject(RejectReason::NotMade, report)),
             }
         }
-        Err(e) => Err(reject(RejectReason::CameraTooSmall, e.to_string())),
+        Err(e @ PhotoError::FrameTooSmall(..)) => {
+            Err(reject(RejectReason::CameraTooSmall, e.to_string()))
+        }
+        Err(e @ PhotoError::Model(_)) => {
+            tracing::error!(error = %e, "photo: face model failed on a capture");
+            Err(reject(RejectReason::NotMade, e.to_string()))
+        }
     }
 }
 
@@ -230,7 +236,13 @@ pub fn camera(
             let small = preview_of(&frame);
             frames = frames.wrapping_add(1);
             if frames.is_multiple_of(HINT_EVERY) {
-                let now = hint(&detector.detect(&frame), &frame, &spec);
+                let now = match hint(&detector.detect(&frame), &frame, &spec) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        tracing::error!(error = %e, "photo: face model failed on a preview frame");
+                        Hint::NoFace
+                    }
+                };
                 if last_hint != Some(now) {
                     last_hint = Some(now);
                     if !report(Inbound::Hint(now)) {

@@ -1,8 +1,8 @@
-//! A simulated camera that replays a bundled public-domain portrait (NASA astronaut Eileen
-//! Collins, from scikit-image; see assets/demo/README.md) through the same decoding path as real
-//! frames. The demo needs a subject a photo booth would accept, so the head is cut out of the
-//! portrait's busy background (flag, shuttle) with a soft ellipse and placed on a plain white
-//! backdrop above a dark jacket; a little sway keeps the preview visibly alive.
+//! A simulated camera that replays a bundled studio portrait (Face Research Lab London Set,
+//! DeBruine & Jones 2017, CC BY 4.0; see assets/demo/README.md) through the same decoding path as
+//! real frames. The portrait is a compliant photo subject (frontal, neutral expression, mouth
+//! closed) on the booth's white backdrop (made by tools/make-demo-portrait.py); a little sway
+//! keeps the preview visibly alive.
 
 use image::{Rgb, RgbImage, imageops};
 
@@ -10,44 +10,20 @@ use super::frame::{RawFrame, decode};
 use super::{CameraError, FrameSource};
 
 const PORTRAIT_PNG: &[u8] = include_bytes!("../../../assets/demo/portrait.png");
-/// The head (hair to chin) in the 512×512 portrait: centre and radii of the cut-out ellipse.
-const HEAD: (f32, f32, f32, f32) = (224.0, 112.0, 66.0, 96.0);
+/// The head's centre in the 600×600 portrait: between the eyes across, halfway from the crown
+/// (y ≈ 98) to the chin (y ≈ 435) down.
+const HEAD: (f32, f32) = (300.0, 266.0);
+/// The backdrop the portrait stands on, exact wherever the person is not.
 pub const BACKDROP: Rgb<u8> = Rgb([246, 246, 244]);
-const JACKET: Rgb<u8> = Rgb([28, 36, 58]);
 
-/// The portrait's head on a white backdrop with shoulders: a photo-booth subject.
+/// The portrait on the booth's white backdrop.
 pub fn booth_subject() -> Result<RgbImage, CameraError> {
-    let portrait = image::load_from_memory(PORTRAIT_PNG)
+    Ok(image::load_from_memory(PORTRAIT_PNG)
         .map_err(|e| CameraError::BadFrame(e.to_string()))?
-        .to_rgb8();
-    let (w, h) = portrait.dimensions();
-    let (cx, cy, rx, ry) = HEAD;
-    let mut out = RgbImage::from_pixel(w, h, BACKDROP);
-    // Shoulders: a rounded trapezoid from just under the chin to the bottom edge.
-    let neck_y = cy + ry * 0.75;
-    for y in neck_y as u32..h {
-        let t = (y as f32 - neck_y) / (h as f32 - neck_y);
-        let half = 40.0 + t.sqrt() * 200.0;
-        for x in (cx - half).max(0.0) as u32..((cx + half) as u32).min(w) {
-            out.put_pixel(x, y, JACKET);
-        }
-    }
-    for y in 0..h {
-        for x in 0..w {
-            let d = ((x as f32 - cx) / rx).powi(2) + ((y as f32 - cy) / ry).powi(2);
-            // Soft edge between d = 0.85 and 1.0.
-            let a = ((1.0 - d) / 0.15).clamp(0.0, 1.0);
-            if a > 0.0 {
-                let (p, q) = (portrait.get_pixel(x, y), *out.get_pixel(x, y));
-                let mix = |i: usize| (p[i] as f32 * a + q[i] as f32 * (1.0 - a)).round() as u8;
-                out.put_pixel(x, y, Rgb([mix(0), mix(1), mix(2)]));
-            }
-        }
-    }
-    Ok(out)
+        .to_rgb8())
 }
 
-/// A booth subject in a `width`×`height` frame: `zoom` scales the 512-pixel portrait, and the
+/// A booth subject in a `width`×`height` frame: `zoom` scales the 600-pixel portrait, and the
 /// head's centre lands at (`head_x`, `head_y`) as fractions of the frame.
 pub fn frame_with_subject(
     subject: &RgbImage,
@@ -87,7 +63,7 @@ fn frame_with_scaled(
     frame
 }
 
-/// Mild per-pixel noise on the subject, as a real sensor adds: an upscaled 512-pixel portrait is
+/// Mild per-pixel noise on the subject, as a real sensor adds: an upscaled 600-pixel portrait is
 /// otherwise smoother than any camera frame. The plain backdrop stays exact so tests can repaint it.
 fn add_sensor_noise(frame: &mut RgbImage, keep: Rgb<u8>) {
     let mut state: u32 = 0x2545_F491;
@@ -108,8 +84,9 @@ fn add_sensor_noise(frame: &mut RgbImage, keep: Rgb<u8>) {
 /// Where the head's centre sits, as a fraction of the frame height: room above for the crown.
 pub const HEAD_Y: f32 = 0.47;
 
-/// Zoom that makes the head fill a 720-pixel-high frame as a seated applicant does.
-const ZOOM_720: f32 = 2.35;
+/// Zoom that makes the head (crown to chin) 450 pixels of a 720-pixel-high frame, as a seated
+/// applicant's is.
+pub const ZOOM_720: f32 = 1.34;
 
 pub struct SimCamera {
     /// The booth subject scaled once for the frame height (scaling it for every frame cost a
