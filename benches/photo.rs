@@ -5,7 +5,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use kiosk::devices::camera::FrameSource;
 use kiosk::devices::camera::sim::SimCamera;
-use kiosk::photo::{Detector, PhotoSpec, assess, hint};
+use kiosk::photo::{Detector, PhotoSpec, assess, encode, hint, measure};
 
 fn photo(c: &mut Criterion) {
     let frame = SimCamera::new(1280, 720)
@@ -18,11 +18,23 @@ fn photo(c: &mut Criterion) {
     assert!(a.report.passed(), "the benchmark frame must pass");
     println!(
         "photo: {} bytes at quality {:?}",
-        a.photo.map_or(0, |p| p.jpeg.len()),
+        a.photo.as_ref().map_or(0, |p| p.jpeg.len()),
         a.report.quality
     );
     c.bench_function("frame to checked, cropped, encoded photo (1280x720)", |b| {
         b.iter(|| assess(&mut detector, &frame, &spec).expect("assess"))
+    });
+    // The parts, to see where the time goes.
+    let face = detector.detect(&frame)[0];
+    c.bench_function("part: face detection (1280x720 scaled to 480)", |b| {
+        b.iter(|| detector.detect(&frame))
+    });
+    c.bench_function("part: measure (face mesh twice, segmentation)", |b| {
+        b.iter(|| measure::measure(&frame, measure::start_region(&face)).expect("measure"))
+    });
+    let photo = a.cropped.as_ref().expect("the photo");
+    c.bench_function("part: JPEG into the size window", |b| {
+        b.iter(|| encode::within_window(photo, &spec).expect("encode"))
     });
     c.bench_function("preview detection and hint (1280x720)", |b| {
         b.iter(|| hint(&detector.detect(&frame), &frame, &spec).expect("hint"))

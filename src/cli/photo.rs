@@ -2,14 +2,18 @@
 //! capture, prints every check and writes the final photo when it passes. Exit status 0 passes,
 //! 1 fails a check, 2 a wrong command line, 3 no verdict (the file unreadable, damaged or too
 //! small); `--json` always prints exactly one JSON object.
+//!
+//! `kiosk photo eval DIR`: the checks over a labelled set (`photo::eval`), with the figures
+//! docs/BENCHMARKS.md records; exit status 0 when the set was run, 3 when it cannot be read.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
+use crate::photo::eval::{self, Summary, evaluate, summarise};
 use crate::photo::file::read_picture;
-use crate::photo::{Advice, Detector, PhotoSpec, assess};
+use crate::photo::{Advice, Detector, PhotoError, PhotoSpec, assess};
 
 #[derive(Subcommand)]
 pub enum PhotoCommand {
@@ -23,6 +27,21 @@ pub enum PhotoCommand {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print one JSON object: the report with its verdict, or an error with its code.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the checks over a labelled set (DIR/labels.csv: file,expect,group) and prints false
+    /// accepts, false rejects, which check caught each defect, and the figures per group.
+    Eval {
+        dir: PathBuf,
+        /// Photo profile: exit-entry, exit-entry-blue, 390x567.
+        #[arg(long, default_value = "exit-entry")]
+        profile: String,
+        /// Also plant one defect at a time into every compliant picture (roll, grey-scale, dark,
+        /// blown, blur, blue and grey backdrops, a side shadow, dark lenses, too far).
+        #[arg(long)]
+        variants: bool,
+        /// Print the summary and every picture's outcome as one JSON object.
         #[arg(long)]
         json: bool,
     },
@@ -53,18 +72,106 @@ fn fail(json: bool, status: u8, code: &str, message: String) -> ExitCode {
 }
 
 pub fn run(command: PhotoCommand) -> ExitCode {
-    let PhotoCommand::Check {
-        image,
-        profile,
-        out,
-        json,
-    } = command;
-    let Some(spec) = PhotoSpec::named(&profile) else {
+    match command {
+        PhotoCommand::Check {
+            image,
+            profile,
+            out,
+            json,
+        } => check(image, profile, out, json),
+        PhotoCommand::Eval {
+            dir,
+            profile,
+            variants,
+            json,
+        } => eval(dir, profile, variants, json),
+    }
+}
+
+fn spec_named(profile: &str, json: bool) -> Result<PhotoSpec, ExitCode> {
+    PhotoSpec::named(profile).ok_or_else(|| {
         let message = format!(
             "unknown profile {profile:?}; known: {}",
             PhotoSpec::NAMES.join(", ")
         );
-        return fail(json, USAGE, "unknown-profile", message);
+        fail(json, USAGE, "unknown-profile", message)
+    })
+}
+
+fn eval(dir: PathBuf, profile: String, variants: bool, json: bool) -> ExitCode {
+    let spec = match spec_named(&profile, json) {
+        Ok(spec) => spec,
+        Err(code) => return code,
+    };
+    let progress = |done: usize, total: usize| eprint!("\r{done}/{total} pictures checked");
+    let outcomes = match evaluate(&dir, &spec, variants, progress) {
+        Ok(o) => o,
+        Err(e) => return fail(json, NO_VERDICT, "unreadable-set", e.to_string()),
+    };
+    eprintln!();
+    let summary = summarise(&outcomes);
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "profile": spec.name, "summary": summary, "pictures": outcomes })
+        );
+    } else {
+        print!("{}", render(&summary));
+    }
+    ExitCode::from(ACCEPTED)
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    format!(
+        "{part}/{whole} ({:.1} %)",
+        100.0 * part as f64 / whole.max(1) as f64
+    )
+}
+
+/// The summary as plain text, one figure per line.
+fn render(s: &Summary) -> String {
+    let mut out = String::new();
+    let rates = |name: &str, r: &eval::Rates| {
+        format!(
+            "{name}: false rejects {}, false accepts {}\n",
+            percent(r.false_rejects, r.compliant),
+            percent(r.false_accepts, r.defective)
+        )
+    };
+    out += &rates("all", &s.overall);
+    for (group, r) in &s.by_group {
+        out += &rates(&format!("  {group}"), r);
+    }
+    out += "compliant pictures refused by:\n";
+    for (id, n) in &s.false_reject_checks {
+        out += &format!("  {id}: {n}\n");
+    }
+    out += "defects (pictures, accepted, caught for their own reason; checks that failed):\n";
+    for (defect, f) in &s.by_defect {
+        let checks: Vec<String> = f
+            .failed_checks
+            .iter()
+            .map(|(id, n)| format!("{id} {n}"))
+            .collect();
+        out += &format!(
+            "  {defect}: {}, accepted {}, caught {}; {}\n",
+            f.pictures,
+            f.accepted,
+            f.caught_for_its_reason,
+            checks.join(", ")
+        );
+    }
+    out += &format!(
+        "accepted photos inside the geometry when read back from the JPEG: {}\n",
+        percent(s.geometry_on_file.0, s.geometry_on_file.1)
+    );
+    out
+}
+
+fn check(image: PathBuf, profile: String, out: Option<PathBuf>, json: bool) -> ExitCode {
+    let spec = match spec_named(&profile, json) {
+        Ok(spec) => spec,
+        Err(code) => return code,
     };
     let frame = match read_picture(&image) {
         Ok(frame) => frame,
@@ -77,7 +184,11 @@ pub fn run(command: PhotoCommand) -> ExitCode {
         Ok(a) => a,
         Err(e) => {
             let message = format!("{}: {e}", image.display());
-            return fail(json, NO_VERDICT, "too-small", message);
+            let code = match e {
+                PhotoError::FrameTooSmall(..) => "too-small",
+                PhotoError::Model(_) => "face-model",
+            };
+            return fail(json, NO_VERDICT, code, message);
         }
     };
     let report = &assessment.report;

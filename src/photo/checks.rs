@@ -12,7 +12,7 @@ use image::{GrayImage, RgbImage};
 use serde::Serialize;
 
 use super::crop::{Crop, Head};
-use super::landmarks::{EYE_LEFT, EYE_RIGHT, FACE_OVAL, LIPS, Landmarks};
+use super::landmarks::{BROWS, EYE_LEFT, EYE_RIGHT, FACE_OVAL, LIPS, Landmarks};
 use super::measure::Measured;
 use super::regions::Mask;
 use super::spec::{Background, PhotoSpec};
@@ -126,9 +126,9 @@ fn range_check(
     )
 }
 
-/// Checks of where the head ends up in the photo: `crop` is the plan on the frame, `head` the head
-/// measured again on the finished photo.
-pub fn geometry(crop: &Crop, head: &Head, spec: &PhotoSpec, frame_scale_max: f32) -> Vec<Check> {
+/// Whether the crop the spec needs fits the frame without upscaling (`crop` is the plan on the
+/// frame; `frame_scale_max` the largest scale the frame allows).
+pub fn crop(crop: &Crop, frame_scale_max: f32) -> Check {
     let fits = crop.ideal_fits;
     // When the crop had to move to stay in the frame, the advice says which way the head must
     // go: a crop pushed down means the head is too high in the frame.
@@ -143,16 +143,20 @@ pub fn geometry(crop: &Crop, head: &Head, spec: &PhotoSpec, frame_scale_max: f32
     } else {
         Advice::Centre
     };
+    check(
+        "crop",
+        crop.needed_scale,
+        format!("1.0–{frame_scale_max:.2}, inside the frame"),
+        fits,
+        advice,
+    )
+}
+
+/// Checks of where the head is in the photo, on the head measured on the photo itself.
+pub fn geometry(head: &Head, spec: &PhotoSpec) -> Vec<Check> {
     let centre_limit = spec.width as f32 * CENTRE_TOLERANCE;
     let offset = head.centre_x - spec.width as f32 / 2.0;
     vec![
-        check(
-            "crop",
-            crop.needed_scale,
-            format!("1.0–{frame_scale_max:.2}, inside the frame"),
-            fits,
-            advice,
-        ),
         range_check(
             "head_height",
             head.height(),
@@ -221,12 +225,15 @@ fn luminance(p: &image::Rgb<u8>) -> f32 {
     0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32
 }
 
-/// The face's skin: inside the face outline, outside the eyes and lips.
+/// The face's skin: inside the face outline, outside the eyes, the eyebrows and the lips.
+/// (A beard or a fringe still counts: the mesh does not outline them.)
 pub fn skin(face: &Landmarks, width: u32, height: u32) -> Mask {
     let region = |indices: &[usize]| Mask::polygon(width, height, &face.polygon(indices));
     region(&FACE_OVAL)
         .minus(&region(&EYE_LEFT.contour))
         .minus(&region(&EYE_RIGHT.contour))
+        .minus(&region(&BROWS[0]))
+        .minus(&region(&BROWS[1]))
         .minus(&region(&LIPS))
 }
 

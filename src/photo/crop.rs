@@ -50,6 +50,29 @@ pub struct Crop {
     pub centre_offset: f32,
 }
 
+/// Frame pixels per photo pixel that put the head's sizes inside the spec: the head height in the
+/// middle of its range, unless that leaves the face width or the eye distance outside theirs
+/// (a large volume of hair makes the head tall for its face) — then the scale closest to it at
+/// which head height, face width and eye distance are all inside their ranges, when one exists.
+fn needed_scale(head: &Head, spec: &PhotoSpec) -> f32 {
+    let aim = head.height() / PhotoSpec::aim(&spec.head_height);
+    // Output = frame / scale, so a range [lo, hi] of the output allows scales [v/hi, v/lo].
+    let allowed =
+        |v: f32, r: &std::ops::RangeInclusive<u32>| (v / *r.end() as f32, v / *r.start() as f32);
+    let (lo, hi) = [
+        allowed(head.height(), &spec.head_height),
+        allowed(head.face_width, &spec.face_width),
+        allowed(head.eye_distance, &spec.eye_distance),
+    ]
+    .into_iter()
+    .fold((f32::MIN, f32::MAX), |(lo, hi), (a, b)| {
+        (lo.max(a), hi.min(b))
+    });
+    // A small margin inside the ranges, so rounding on the photo does not cross an edge.
+    let (lo, hi) = (lo * 1.01, hi * 0.99);
+    if lo <= hi { aim.clamp(lo, hi) } else { aim }
+}
+
 /// The crop for `head` in a `frame_w`×`frame_h` frame, or `None` if the frame is smaller than
 /// the photo.
 pub fn plan(head: &Head, frame_w: u32, frame_h: u32, spec: &PhotoSpec) -> Option<Crop> {
@@ -58,13 +81,14 @@ pub fn plan(head: &Head, frame_w: u32, frame_h: u32, spec: &PhotoSpec) -> Option
     if max_scale < 1.0 {
         return None;
     }
-    let needed = head.height() / PhotoSpec::aim(&spec.head_height);
+    let needed = needed_scale(head, spec);
     let scale = needed.clamp(1.0, max_scale);
     let (cw, ch) = (w * scale, h * scale);
     let ideal_x = head.centre_x - cw / 2.0;
     let ideal_y = head.crown - PhotoSpec::aim(&spec.crown_margin) * scale;
-    let x = ideal_x.clamp(0.0, frame_w as f32 - cw);
-    let y = ideal_y.clamp(0.0, frame_h as f32 - ch);
+    // `max(0.0)`: at the largest scale, `w * scale` can come out a hair above the frame.
+    let x = ideal_x.clamp(0.0, (frame_w as f32 - cw).max(0.0));
+    let y = ideal_y.clamp(0.0, (frame_h as f32 - ch).max(0.0));
     let ideal_fits = needed >= 1.0 && needed <= max_scale && x == ideal_x && y == ideal_y;
     Some(Crop {
         x: x.round() as u32,
@@ -107,6 +131,26 @@ mod tests {
         assert!(spec.crown_margin.contains(&(c.crown_margin.round() as u32)));
         assert!(c.centre_offset.abs() < 1.0);
         assert!((c.width * 472 / 354).abs_diff(c.height) <= 1, "3:4: {c:?}");
+    }
+
+    #[test]
+    fn a_head_tall_with_hair_is_scaled_so_the_face_stays_wide_enough() {
+        // Crown to chin 430 px (a large volume of hair), cheek to cheek 215 px: at the middle of
+        // the head-height range the face would be 180 px, under the 189 px floor.
+        let spec = PhotoSpec::default();
+        let head = Head {
+            crown: 100.0,
+            chin: 530.0,
+            eyes: 330.0,
+            centre_x: 640.0,
+            face_width: 215.0,
+            eye_distance: 95.0,
+        };
+        let c = plan(&head, 1280, 720, &spec).unwrap();
+        let inside = |v: f32, r: &std::ops::RangeInclusive<u32>| r.contains(&(v.round() as u32));
+        assert!(inside(c.face_width, &spec.face_width), "{c:?}");
+        assert!(inside(c.head_height, &spec.head_height), "{c:?}");
+        assert!(c.head_height > PhotoSpec::aim(&spec.head_height), "{c:?}");
     }
 
     #[test]

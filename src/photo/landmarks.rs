@@ -55,6 +55,12 @@ pub const FACE_OVAL: [usize; 36] = [
     148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
 ];
 
+/// The eyebrows, image left and right (upper edge out, lower edge back).
+pub const BROWS: [[usize; 10]; 2] = [
+    [70, 63, 105, 66, 107, 55, 65, 52, 53, 46],
+    [300, 293, 334, 296, 336, 285, 295, 282, 283, 276],
+];
+
 /// The outer edge of the lips.
 pub const LIPS: [usize; 20] = [
     61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146,
@@ -88,7 +94,9 @@ pub fn find(frame: &RgbImage, start: Roi) -> Result<Option<Landmarks>, ModelErro
     Ok(Some(run(frame, first.region())?.unwrap_or(first)))
 }
 
-fn run(frame: &RgbImage, roi: Roi) -> Result<Option<Landmarks>, ModelError> {
+/// Runs the mesh once on `roi`, a region already fitted to the face (as `Landmarks::region`
+/// gives); `Ok(None)` when the mesh sees no face there.
+pub fn run(frame: &RgbImage, roi: Roi) -> Result<Option<Landmarks>, ModelError> {
     let (raw, presence) = run_face_mesh(roi.sample(frame, MESH_INPUT))?;
     if presence < PRESENCE_MIN {
         return Ok(None);

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod crop;
 pub mod detect;
 pub mod encode;
+pub mod eval;
 pub mod file;
 pub mod landmarks;
 pub mod measure;
@@ -148,7 +149,7 @@ pub fn assess(
         .landmarks
         .in_crop(plan.x as f32, plan.y as f32, scale)
         .region();
-    let Some(remeasured) = measure::measure(&out, start)? else {
+    let Some(remeasured) = measure::remeasure(&out, start)? else {
         report
             .checks
             .push(unmeasured("landmarks", Advice::LookAtCamera));
@@ -160,9 +161,8 @@ pub fn assess(
             .push(unmeasured("crown", Advice::LowerInFrame));
         return Ok(unfinished(report));
     };
-    report
-        .checks
-        .extend(checks::geometry(&plan, &out_head, spec, max_scale));
+    report.checks.push(checks::crop(&plan, max_scale));
+    report.checks.extend(checks::geometry(&out_head, spec));
     report
         .checks
         .extend(checks::pose(&remeasured.landmarks, spec));
@@ -209,8 +209,10 @@ pub enum Hint {
     MoveCloser,
     MoveBack,
     Centre,
-    /// The top of the head is outside the frame.
+    /// The top of the head is outside the frame, or too near its top.
     LowerInFrame,
+    /// The head sits so low that the photo would reach below the frame.
+    HigherInFrame,
     TiltUpright,
     LookStraight,
     OpenEyes,
@@ -241,14 +243,17 @@ pub fn hint(faces: &[Face], frame: &RgbImage, spec: &PhotoSpec) -> Result<Hint, 
         return Ok(Hint::MoveCloser);
     };
     let max_scale = (fw as f32 / spec.width as f32).min(fh as f32 / spec.height as f32);
-    if plan.needed_scale < 1.0 || (plan.head_height.round() as u32) < *spec.head_height.start() {
-        return Ok(Hint::MoveCloser);
+    let crop = checks::crop(&plan, max_scale);
+    if !crop.passed {
+        return Ok(match crop.advice {
+            Advice::MoveCloser => Hint::MoveCloser,
+            Advice::MoveBack => Hint::MoveBack,
+            Advice::LowerInFrame => Hint::LowerInFrame,
+            Advice::HigherInFrame => Hint::HigherInFrame,
+            _ => Hint::Centre,
+        });
     }
-    if plan.needed_scale > max_scale || (plan.head_height.round() as u32) > *spec.head_height.end()
-    {
-        return Ok(Hint::MoveBack);
-    }
-    if !plan.ideal_fits || plan.centre_offset.abs() > spec.width as f32 * 0.05 {
+    if plan.centre_offset.abs() > spec.width as f32 * 0.05 {
         return Ok(Hint::Centre);
     }
     let first_failure = |checks: Vec<Check>| checks.into_iter().find(|c| !c.passed);

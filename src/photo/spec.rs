@@ -17,9 +17,9 @@ pub enum Background {
 
 /// Largest head rotation accepted, in degrees either way. ISO/IEC 39794-5 (after 19794-5:2011
 /// §7.2.2) asks for yaw and pitch within ±5° and roll within ±8°. Roll is measured to a fraction of
-/// a degree from the eye line; yaw and pitch come from the mesh's depth estimate, which scatters by
-/// 2.5° (yaw) and 4.7° (pitch) over the frontal studio portraits of the London set, so their limits
-/// add twice that scatter to the standard's, or a third of compliant faces would be refused
+/// a degree from the eye line; yaw (from the mesh's depth) and pitch (from where the nose tip sits
+/// between eyes and chin) scatter by 2.5° and 5.4° over the frontal studio portraits of the London
+/// set, because faces differ, so their limits add about twice that scatter to the standard's
 /// (docs/PHOTO.md, "Head pose").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PoseLimits {

@@ -4,6 +4,7 @@
 
 use image::{Rgb, RgbImage, imageops};
 
+use super::eval::{paint_over, turned};
 use super::*;
 use crate::devices::camera::sim::{BACKDROP, HEAD_Y, ZOOM_720, booth_subject, frame_with_subject};
 
@@ -29,42 +30,6 @@ fn measured(frame: &RgbImage) -> measure::Measured {
 fn fixture(name: &str) -> RgbImage {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     image::open(path).unwrap().to_rgb8()
-}
-
-/// `frame` turned by `degrees` (clockwise on screen) about (`cx`, `cy`), edges repeated.
-fn turned(frame: &RgbImage, cx: f32, cy: f32, degrees: f32) -> RgbImage {
-    let (sin, cos) = degrees.to_radians().sin_cos();
-    RgbImage::from_fn(frame.width(), frame.height(), |x, y| {
-        let (dx, dy) = (x as f32 - cx, y as f32 - cy);
-        let sx = (cx + dx * cos + dy * sin).clamp(0.0, frame.width() as f32 - 1.0);
-        let sy = (cy - dx * sin + dy * cos).clamp(0.0, frame.height() as f32 - 1.0);
-        *frame.get_pixel(sx as u32, sy as u32)
-    })
-}
-
-/// Paints the polygon of landmarks `indices` (grown by `grow` about its centre) with `paint`.
-fn paint_over(
-    frame: &mut RgbImage,
-    face: &landmarks::Landmarks,
-    indices: &[usize],
-    grow: f32,
-    paint: Rgb<u8>,
-) {
-    let polygon = face.polygon(indices);
-    let n = polygon.len() as f32;
-    let (cx, cy) = polygon
-        .iter()
-        .fold((0.0, 0.0), |s, p| (s.0 + p.0 / n, s.1 + p.1 / n));
-    let grown: Vec<_> = polygon
-        .iter()
-        .map(|p| (cx + (p.0 - cx) * grow, cy + (p.1 - cy) * grow))
-        .collect();
-    let mask = regions::Mask::polygon(frame.width(), frame.height(), &grown);
-    for (x, y, p) in frame.enumerate_pixels_mut() {
-        if mask.contains(x, y) {
-            *p = paint;
-        }
-    }
 }
 
 /// Replaces the plain backdrop with `paint`.

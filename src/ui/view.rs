@@ -154,6 +154,7 @@ fn photo_hint(h: Option<Hint>) -> PhotoHint {
         Some(Hint::MoveBack) => PhotoHint::MoveBack,
         Some(Hint::Centre) => PhotoHint::Centre,
         Some(Hint::LowerInFrame) => PhotoHint::LowerInFrame,
+        Some(Hint::HigherInFrame) => PhotoHint::HigherInFrame,
         Some(Hint::TiltUpright) => PhotoHint::TiltUpright,
         Some(Hint::LookStraight) => PhotoHint::LookStraight,
         Some(Hint::OpenEyes) => PhotoHint::OpenEyes,

@@ -130,3 +130,47 @@ fn photo_check_without_a_verdict_says_why_in_one_json_object() {
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(body["error"]["code"], "unknown-profile");
 }
+
+/// `kiosk photo eval` on a two-picture set taken from eval/photo: a neutral face is accepted and
+/// its JPEG, read back and measured from scratch, is inside the geometry; a smile with the mouth
+/// open is refused by `mouth_closed`, the check that names its defect.
+#[test]
+fn photo_eval_counts_false_accepts_and_rejects() {
+    let dir = std::env::temp_dir().join(format!("kiosk-photo-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("set directory");
+    for name in ["london-034-neutral.jpg", "london-064-smiling.jpg"] {
+        std::fs::copy(repo().join("eval/photo").join(name), dir.join(name)).expect("copy");
+    }
+    std::fs::write(
+        dir.join("labels.csv"),
+        "file,expect,group\nlondon-034-neutral.jpg,accept,east_asian\n\
+         london-064-smiling.jpg,expression,white\n",
+    )
+    .expect("labels");
+    let out = crate::run_logs::kiosk_command()
+        .args(["photo", "eval", "--json"])
+        .arg(&dir)
+        .output()
+        .expect("run kiosk");
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let overall = &report["summary"]["overall"];
+    assert_eq!(overall["compliant"], 1);
+    assert_eq!(overall["false_rejects"], 0, "{report}");
+    assert_eq!(overall["defective"], 1);
+    assert_eq!(overall["false_accepts"], 0, "{report}");
+    assert_eq!(
+        report["summary"]["by_defect"]["expression"]["caught_for_its_reason"],
+        1
+    );
+    assert_eq!(
+        report["summary"]["geometry_on_file"],
+        serde_json::json!([1, 1])
+    );
+}
