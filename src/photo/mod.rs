@@ -96,6 +96,15 @@ fn unmeasured(id: &'static str, advice: Advice) -> Check {
     }
 }
 
+/// A measured face with its head, or the check that says why there is none.
+fn with_head(m: Option<measure::Measured>) -> Result<(measure::Measured, crop::Head), Check> {
+    let m = m.ok_or_else(|| unmeasured("landmarks", Advice::LookAtCamera))?;
+    match m.head {
+        Some(head) => Ok((m, head)),
+        None => Err(unmeasured("crown", Advice::LowerInFrame)),
+    }
+}
+
 /// Runs the whole pipeline on one frame.
 pub fn assess(
     detector: &mut Detector,
@@ -120,20 +129,17 @@ pub fn assess(
     if faces.len() != 1 {
         return Ok(unfinished(report));
     }
-    let Some(measured) = measure::measure(frame, measure::start_region(&faces[0]))? else {
-        report
-            .checks
-            .push(unmeasured("landmarks", Advice::LookAtCamera));
-        return Ok(unfinished(report));
-    };
-    let Some(head) = measured.head else {
-        report
-            .checks
-            .push(unmeasured("crown", Advice::LowerInFrame));
-        return Ok(unfinished(report));
-    };
+    let (measured, head) =
+        match with_head(measure::measure(frame, measure::start_region(&faces[0]))?) {
+            Ok(m) => m,
+            Err(check) => {
+                report.checks.push(check);
+                return Ok(unfinished(report));
+            }
+        };
     let plan = crop::plan(&head, fw, fh, spec).ok_or(PhotoError::FrameTooSmall(fw, fh))?;
     let max_scale = (fw as f32 / spec.width as f32).min(fh as f32 / spec.height as f32);
+    report.checks.push(checks::crop(&plan, max_scale));
     let region = imageops::crop_imm(frame, plan.x, plan.y, plan.width, plan.height).to_image();
     let out = imageops::resize(
         &region,
@@ -149,19 +155,13 @@ pub fn assess(
         .landmarks
         .in_crop(plan.x as f32, plan.y as f32, scale)
         .region();
-    let Some(remeasured) = measure::remeasure(&out, start)? else {
-        report
-            .checks
-            .push(unmeasured("landmarks", Advice::LookAtCamera));
-        return Ok(unfinished(report));
+    let (remeasured, out_head) = match with_head(measure::remeasure(&out, start)?) {
+        Ok(m) => m,
+        Err(check) => {
+            report.checks.push(check);
+            return Ok(unfinished(report));
+        }
     };
-    let Some(out_head) = remeasured.head else {
-        report
-            .checks
-            .push(unmeasured("crown", Advice::LowerInFrame));
-        return Ok(unfinished(report));
-    };
-    report.checks.push(checks::crop(&plan, max_scale));
     report.checks.extend(checks::geometry(&out_head, spec));
     report
         .checks
