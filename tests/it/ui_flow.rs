@@ -1107,4 +1107,6 @@ fn memory_through_ten_applicants() {
         println!("after applicant {i}: {}", resident_split());
     }
     println!("highest after an applicant: {peak} kB");
+    // The kernel's high-water mark: the true peak, including moments between the readings.
+    println!("peak resident (VmHWM): {} kB", status_kb("VmHWM:"));
 }
