@@ -6,7 +6,8 @@
 //! `kiosk photo eval DIR`: the checks over a labelled set (`photo::eval`), with the figures
 //! docs/BENCHMARKS.md records; exit status 0 when the set was run, 3 when it cannot be read.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
@@ -20,9 +21,10 @@ pub enum PhotoCommand {
     /// Checks a picture against a photo specification.
     Check {
         image: PathBuf,
-        /// Photo profile: exit-entry, exit-entry-blue, 390x567.
-        #[arg(long, default_value = "exit-entry")]
-        profile: String,
+        /// Photo profile: exit-entry, exit-entry-blue, 390x567 (default: `[photo] profile` of the
+        /// configuration file when it exists, else exit-entry).
+        #[arg(long)]
+        profile: Option<String>,
         /// Where to write the final JPEG when every check passes.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -34,9 +36,10 @@ pub enum PhotoCommand {
     /// accepts, false rejects, which check caught each defect, and the figures per group.
     Eval {
         dir: PathBuf,
-        /// Photo profile: exit-entry, exit-entry-blue, 390x567.
-        #[arg(long, default_value = "exit-entry")]
-        profile: String,
+        /// Photo profile: exit-entry, exit-entry-blue, 390x567 (default: `[photo] profile` of the
+        /// configuration file when it exists, else exit-entry).
+        #[arg(long)]
+        profile: Option<String>,
         /// Also plant one defect at a time into every compliant picture (roll, grey-scale, dark,
         /// blown, blur, blue and grey backdrops, a side shadow, dark lenses, too far).
         #[arg(long)]
@@ -71,19 +74,47 @@ fn fail(json: bool, status: u8, code: &str, message: String) -> ExitCode {
     ExitCode::from(status)
 }
 
-pub fn run(command: PhotoCommand) -> ExitCode {
+/// The profile to check against: the one named on the command line, else the configuration's
+/// (`[photo] profile`) when the configuration file exists, else the default. A configuration
+/// that exists but does not load is an error, not a silent default.
+fn profile_for(given: Option<String>, config: &Path, json: bool) -> Result<String, ExitCode> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    if !config.exists() {
+        return Ok(PhotoSpec::default().name.to_string());
+    }
+    super::settings::load(config)
+        .map(|c| c.photo.profile)
+        .map_err(|errors| {
+            let message = errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
+            fail(json, USAGE, "bad-config", message)
+        })
+}
+
+pub fn run(command: PhotoCommand, config: &Path) -> ExitCode {
+    let (given, json) = match &command {
+        PhotoCommand::Check { profile, json, .. } | PhotoCommand::Eval { profile, json, .. } => {
+            (profile.clone(), *json)
+        }
+    };
+    let profile = match profile_for(given, config, json) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
     match command {
         PhotoCommand::Check {
-            image,
-            profile,
-            out,
-            json,
+            image, out, json, ..
         } => check(image, profile, out, json),
         PhotoCommand::Eval {
             dir,
-            profile,
             variants,
             json,
+            ..
         } => eval(dir, profile, variants, json),
     }
 }
@@ -103,12 +134,22 @@ fn eval(dir: PathBuf, profile: String, variants: bool, json: bool) -> ExitCode {
         Ok(spec) => spec,
         Err(code) => return code,
     };
-    let progress = |done: usize, total: usize| eprint!("\r{done}/{total} pictures checked");
+    // On a terminal one line counts up; in a log, a line every 50 pictures.
+    let terminal = std::io::stderr().is_terminal();
+    let progress = move |done: usize, total: usize| {
+        if terminal {
+            eprint!("\r{done}/{total} pictures checked");
+        } else if done.is_multiple_of(50) || done == total {
+            eprintln!("{done}/{total} pictures checked");
+        }
+    };
     let outcomes = match evaluate(&dir, &spec, variants, progress) {
         Ok(o) => o,
         Err(e) => return fail(json, NO_VERDICT, "unreadable-set", e.to_string()),
     };
-    eprintln!();
+    if terminal {
+        eprintln!();
+    }
     let summary = summarise(&outcomes);
     if json {
         println!(

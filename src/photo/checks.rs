@@ -143,10 +143,20 @@ pub fn crop(crop: &Crop, frame_scale_max: f32) -> Check {
     } else {
         Advice::Centre
     };
+    // The limit says what went wrong when the scale itself was fine: how far the crop had to
+    // move to stay inside the frame.
+    let moved = if crop.shift.0.abs() > 0.5 || crop.shift.1.abs() > 0.5 {
+        format!(
+            " (moved {:.0} px across, {:.0} px down to stay inside)",
+            crop.shift.0, crop.shift.1
+        )
+    } else {
+        String::new()
+    };
     check(
         "crop",
         crop.needed_scale,
-        format!("1.0–{frame_scale_max:.2}, inside the frame"),
+        format!("1.0–{frame_scale_max:.2}, inside the frame{moved}"),
         fits,
         advice,
     )

@@ -51,6 +51,13 @@ pub fn read_labels(dir: &Path) -> Result<Vec<Label>, EvalError> {
     let path = dir.join("labels.csv");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| EvalError::Labels(path.display().to_string(), e.to_string()))?;
+    let header = text.lines().next().unwrap_or("").trim();
+    if header.replace(' ', "") != "file,expect,group" {
+        return Err(EvalError::Line {
+            line: 1,
+            message: format!("the first line must be file,expect,group, found {header:?}"),
+        });
+    }
     let mut labels = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         if line.trim().is_empty() {
@@ -85,6 +92,12 @@ pub fn read_labels(dir: &Path) -> Result<Vec<Label>, EvalError> {
             file: file.into(),
             expect,
             group: group.into(),
+        });
+    }
+    if labels.is_empty() {
+        return Err(EvalError::Line {
+            line: 2,
+            message: "no pictures listed".into(),
         });
     }
     Ok(labels)

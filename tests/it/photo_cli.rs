@@ -174,3 +174,39 @@ fn photo_eval_counts_false_accepts_and_rejects() {
         serde_json::json!([1, 1])
     );
 }
+
+/// Without `--profile`, `kiosk photo check` uses the configuration's `[photo] profile`, so a
+/// technician at a blue-background site checks against the blue profile; a configuration that
+/// does not load is refused (exit 2), not replaced by the default.
+#[test]
+fn photo_check_takes_the_profile_from_the_configuration() {
+    let dir = std::env::temp_dir().join(format!("kiosk-photo-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("directory");
+    let demo = std::fs::read_to_string(repo().join("kiosk.toml")).expect("kiosk.toml");
+    let blue = demo.replacen(
+        "profile = \"exit-entry\"",
+        "profile = \"exit-entry-blue\"",
+        1,
+    );
+    assert_ne!(blue, demo, "kiosk.toml names the photo profile");
+    std::fs::write(dir.join("blue.toml"), blue).expect("config");
+    std::fs::write(dir.join("bad.toml"), "[photo]\nprofile = 5\n").expect("config");
+    let picture = repo().join("eval/photo/london-034-neutral.jpg");
+    let run = |config: &str| {
+        crate::run_logs::kiosk_command()
+            .arg("-c")
+            .arg(dir.join(config))
+            .args(["photo", "check", "--json"])
+            .arg(&picture)
+            .output()
+            .expect("run kiosk")
+    };
+    let out = run("blue.toml");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["spec"], "exit-entry-blue");
+    let out = run("bad.toml");
+    assert_eq!(out.status.code(), Some(2));
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(error["error"]["code"], "bad-config");
+    std::fs::remove_dir_all(&dir).ok();
+}
