@@ -964,8 +964,21 @@ fn the_documents_page_offers_the_endorsements_in_force_for_this_applicant() {
             .absolute_position()
     };
     let before = below();
+    // The trips row is labelled, before a type is chosen too, and the label sits over the row.
+    let label_id = "trips-label-taiwan_permit-kinmen";
+    let label = k.find(label_id).expect("the trips row's label");
+    let trips_label = k.label(label_id);
+    assert!(
+        trips_label == "Trips and validity" || trips_label == "有效期和次数",
+        "{trips_label:?}"
+    );
     k.tap("kind-taiwan_permit-kinmen-G");
     assert_eq!(below(), before, "the layout below does not shift");
+    let trips = k.find("trips-taiwan_permit-kinmen-6m1").expect("the trips");
+    assert!(
+        label.absolute_position().y + label.size().height <= trips.absolute_position().y + 1.0,
+        "the label is above the trips buttons"
+    );
     k.tap("trips-taiwan_permit-kinmen-6m1");
     assert!(k.label("fee").contains("15"), "{}", k.label("fee"));
     k.tap("doc-hk_macau_permit");
