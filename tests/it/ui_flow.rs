@@ -436,6 +436,9 @@ fn the_done_page_stays_in_the_applicants_language_and_display_mode_until_they_le
     assert_eq!(k.page(), Page::Attract);
     assert_eq!(session.get_language(), kiosk::ui::Language::ZhCn);
     assert_eq!(theme.get_font_body(), normal);
+    // Finished with the card still on the reader: the first words are to take it.
+    let take = k.label("attract-title");
+    assert!(take.contains("取走"), "{take}");
 }
 
 #[test]
@@ -515,6 +518,13 @@ fn idle_timeout_warns_can_be_extended_and_then_wipes() {
         NoticeKind::TimedOut
     );
     assert!(!k.visible_text().contains("单建国"));
+    // The card is still on the reader: the attract screen asks for it back, not for a new one.
+    let take = k.label("attract-title");
+    assert!(take.contains("取走"), "{take}");
+    k.tap("demo-remove-card");
+    k.wait_until("the card lifted", |k| {
+        !k.label("attract-title").contains("取走")
+    });
 }
 
 #[test]
