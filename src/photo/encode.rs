@@ -35,29 +35,35 @@ pub fn jpeg(img: &RgbImage, quality: u8, dpi: u16) -> Result<Vec<u8>, EncodeErro
     Ok(out)
 }
 
-/// The JPEG and the quality chosen.
+/// The JPEG and the quality chosen: a binary search over the qualities from the spec's minimum
+/// to 100 for the highest whose file is not over the maximum (about four encodes).
 pub fn within_window(img: &RgbImage, spec: &PhotoSpec) -> Result<(Vec<u8>, u8), EncodeError> {
     let (min, max) = (*spec.file_size.start(), *spec.file_size.end());
-    let lowest = jpeg(img, spec.min_quality, spec.dpi)?;
-    if lowest.len() > max {
-        return Err(EncodeError::TooLarge {
-            quality: spec.min_quality,
-            bytes: lowest.len(),
-            max,
-        });
-    }
-    // Highest quality that still fits under the maximum.
-    let (mut lo, mut hi, mut best) = (spec.min_quality, 100u8, (lowest, spec.min_quality));
-    while lo < hi {
-        let q = lo + (hi - lo).div_ceil(2);
+    let (mut lo, mut hi) = (spec.min_quality, 100u8);
+    let mut best: Option<(Vec<u8>, u8)> = None;
+    // Size of the lowest quality tried that was too large: the error when none fits.
+    let mut too_large = 0;
+    while lo <= hi {
+        let q = lo + (hi - lo) / 2;
         let candidate = jpeg(img, q, spec.dpi)?;
         if candidate.len() <= max {
-            best = (candidate, q);
-            lo = q;
+            best = Some((candidate, q));
+            lo = q + 1;
         } else {
+            too_large = candidate.len();
+            if q == spec.min_quality {
+                break;
+            }
             hi = q - 1;
         }
     }
+    let Some(best) = best else {
+        return Err(EncodeError::TooLarge {
+            quality: spec.min_quality,
+            bytes: too_large,
+            max,
+        });
+    };
     if best.0.len() < min {
         return Err(EncodeError::TooSmall {
             bytes: best.0.len(),
