@@ -33,16 +33,20 @@ const BURST: usize = 3;
 /// Run the detector on every n-th preview frame (about 5 hints a second at 15 fps).
 const HINT_EVERY: u32 = 3;
 
+/// Assesses the sharpest frame of `burst`; the other frames are dropped first, so they are not
+/// alive while the face models run (the moment of the kiosk's highest memory).
 fn capture_photo(
     detector: &mut Detector,
-    burst: &[RgbImage],
+    mut burst: Vec<RgbImage>,
     spec: &PhotoSpec,
 ) -> Result<Photo, Rejection> {
     let reject = |reason, report| Rejection { reason, report };
-    let Some(best) = sharpest(burst) else {
+    let Some(best) = sharpest(&burst) else {
         return Err(reject(RejectReason::NoPicture, String::new()));
     };
-    match assess(detector, &burst[best], spec) {
+    let frame = burst.swap_remove(best);
+    drop(burst);
+    match assess(detector, &frame, spec) {
         Ok(a) => {
             let report = serde_json::to_string(&a.report).unwrap_or_default();
             match (a.photo, a.report.first_failure()) {
@@ -259,10 +263,9 @@ pub fn camera(
             }
             if capture_pending {
                 capture_pending = false;
-                let photo = capture_photo(&mut detector, &burst, &spec);
-                // The frames behind the photo go at once (pictures of a face, and 8 MB); a
+                // The frames behind the photo go with it (pictures of a face, and 8 MB); a
                 // retake fills the burst again from new frames.
-                burst.clear();
+                let photo = capture_photo(&mut detector, std::mem::take(&mut burst), &spec);
                 if !report(Inbound::Photo(photo)) {
                     return;
                 }
