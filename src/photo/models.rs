@@ -27,13 +27,6 @@ pub struct ModelError {
     pub detail: String,
 }
 
-fn load(name: &'static str, bytes: &'static [u8]) -> Result<Model, ModelError> {
-    Model::load_static_slice(bytes).map_err(|e| ModelError {
-        model: name,
-        detail: e.to_string(),
-    })
-}
-
 fn face_mesh() -> Result<&'static Model, ModelError> {
     static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
     shared(&MODEL, "face mesh", FACE_MESH)
@@ -44,20 +37,20 @@ fn segmentation() -> Result<&'static Model, ModelError> {
     shared(&MODEL, "segmentation", SEGMENTATION)
 }
 
+/// The model in `cell`, parsed from `bytes` on first use; a parse failure is kept, so it is
+/// reported on every use rather than retried.
 fn shared(
     cell: &'static OnceLock<Result<Model, String>>,
     name: &'static str,
     bytes: &'static [u8],
 ) -> Result<&'static Model, ModelError> {
-    cell.get_or_init(|| load(name, bytes).map_err(|e| e.detail))
+    cell.get_or_init(|| Model::load_static_slice(bytes).map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|detail| ModelError {
-            model: name,
-            detail: detail.clone(),
-        })
+        .map_err(failed(name))
 }
 
-fn run_error(model: &'static str) -> impl Fn(rten::RunError) -> ModelError {
+/// Turns any error of running `model` or reading its output into a `ModelError`.
+fn failed<E: std::fmt::Display>(model: &'static str) -> impl Fn(E) -> ModelError {
     move |e| ModelError {
         model,
         detail: e.to_string(),
@@ -77,15 +70,9 @@ pub fn run_face_mesh(rgb: Vec<f32>) -> Result<(Vec<[f32; 3]>, f32), ModelError> 
             [points, presence],
             None,
         )
-        .map_err(run_error("face mesh"))?;
-    let points: NdTensor<f32, 4> = points.try_into().map_err(|e| ModelError {
-        model: "face mesh",
-        detail: format!("{e:?}"),
-    })?;
-    let presence: NdTensor<f32, 4> = presence.try_into().map_err(|e| ModelError {
-        model: "face mesh",
-        detail: format!("{e:?}"),
-    })?;
+        .map_err(failed("face mesh"))?;
+    let points: NdTensor<f32, 4> = points.try_into().map_err(failed("face mesh"))?;
+    let presence: NdTensor<f32, 4> = presence.try_into().map_err(failed("face mesh"))?;
     let points = points.into_data();
     let logit = presence.into_data().first().copied().unwrap_or(f32::MIN);
     Ok((
@@ -101,11 +88,8 @@ pub fn run_segmentation(rgb: Vec<f32>) -> Result<Vec<f32>, ModelError> {
     let input = NdTensor::from_data([1, SEGMENTATION_INPUT, SEGMENTATION_INPUT, 3], rgb);
     let mask = model
         .run_one(input.into(), None)
-        .map_err(run_error("segmentation"))?;
-    let mask: NdTensor<f32, 4> = mask.try_into().map_err(|e| ModelError {
-        model: "segmentation",
-        detail: format!("{e:?}"),
-    })?;
+        .map_err(failed("segmentation"))?;
+    let mask: NdTensor<f32, 4> = mask.try_into().map_err(failed("segmentation"))?;
     Ok(mask.into_data())
 }
 
