@@ -55,6 +55,8 @@ pub enum Advice {
     TiltUpright,
     OpenEyes,
     CloseMouth,
+    /// The mouth is closed but smiling.
+    NoSmile,
     /// Tinted glasses, glare or hair hide the eyes.
     ShowEyes,
     /// The colours are not natural (grey-scale, a colour cast): staff check the camera.
@@ -102,6 +104,16 @@ pub(crate) const EYE_OPENING_MIN: f32 = 0.15;
 /// Mouth closed: inner-lip gap over mouth width (at most 0.124 over the London set's neutral
 /// faces, lips at rest sometimes a little apart; 0.16–0.27 for its twelve widest smiles).
 pub(crate) const MOUTH_OPENING_MAX: f32 = 0.13;
+/// Neutral expression: mouth width at most this many eye distances. Measured on the finished
+/// photos of the London set, the widest neutral mouth is 0.909 (the next 0.880); the limit
+/// keeps a margin over it and catches broad closed-lip smiles, not faint ones (docs/PHOTO.md,
+/// "Expression"). A stricter limit would refuse people whose mouth is wide at rest, who cannot
+/// change it.
+pub(crate) const MOUTH_WIDTH_MAX: f32 = 0.92;
+/// Washed out: the darkest 1 % of the face (pupils, brows, nostrils) at most this luminance.
+/// 76 at most over the London set's portraits; 129 at least when they are over-exposed by 110
+/// levels, which lifts every black while few skin pixels clip.
+const FACE_BLACK_MAX: f32 = 100.0;
 /// Eyes visible: the brightest tenth of each eye's pixels against the skin's median (0.79–2.3
 /// with bare eyes over the London set; 0.14–0.38 with dark lenses painted over them).
 pub(crate) const EYE_BRIGHTNESS_MIN: f32 = 0.55;
@@ -271,7 +283,7 @@ pub fn skin_luminance(image: &RgbImage, face: &Landmarks) -> Vec<f32> {
     sorted_luminance(image, &skin(face, w, h))
 }
 
-/// Eyes open, mouth closed, and eyes visible (not behind tinted lenses, glare or hair).
+/// Eyes open, mouth closed, no smile, and eyes visible (not behind tinted lenses, glare or hair).
 pub fn face(image: &RgbImage, face: &Landmarks) -> Vec<Check> {
     let (w, h) = image.dimensions();
     let skin_median = quantile(&skin_luminance(image, face), 0.5).max(1.0);
@@ -284,6 +296,7 @@ pub fn face(image: &RgbImage, face: &Landmarks) -> Vec<Check> {
         .fold(f32::MAX, f32::min);
     let opening = face.eye_opening();
     let mouth = face.mouth_opening();
+    let width = face.mouth_width();
     vec![
         check(
             "eyes_open",
@@ -298,6 +311,13 @@ pub fn face(image: &RgbImage, face: &Landmarks) -> Vec<Check> {
             format!("lip gap ≤ {MOUTH_OPENING_MAX} × mouth width"),
             mouth <= MOUTH_OPENING_MAX,
             Advice::CloseMouth,
+        ),
+        check(
+            "expression",
+            width,
+            format!("mouth width ≤ {MOUTH_WIDTH_MAX} × eye distance"),
+            width <= MOUTH_WIDTH_MAX,
+            Advice::NoSmile,
         ),
         check(
             "eyes_visible",
@@ -416,6 +436,10 @@ pub fn image(photo: &RgbImage, measured: &Measured, spec: &PhotoSpec) -> Vec<Che
     let dark = lum.iter().filter(|&&l| l <= 25.0).count() as f32 / count;
     let bright = lum.iter().filter(|&&l| l >= 247.0).count() as f32 / count;
     let mean = lum.iter().sum::<f32>() / count;
+    let blacks = quantile(
+        &sorted_luminance(photo, &Mask::polygon(w, h, &measured.landmarks.polygon(&FACE_OVAL))),
+        0.01,
+    );
     checks.push(check(
         "underexposed",
         dark,
@@ -428,6 +452,13 @@ pub fn image(photo: &RgbImage, measured: &Measured, spec: &PhotoSpec) -> Vec<Che
         bright,
         format!("≤ {BRIGHT_FRACTION_MAX}"),
         bright <= BRIGHT_FRACTION_MAX,
+        Advice::TooBright,
+    ));
+    checks.push(check(
+        "washed_out",
+        blacks,
+        format!("darkest 1 % of the face ≤ {FACE_BLACK_MAX}"),
+        blacks <= FACE_BLACK_MAX,
         Advice::TooBright,
     ));
     checks.push(check(

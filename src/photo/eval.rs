@@ -203,11 +203,11 @@ impl Defect {
 /// The checks that refuse a picture with `defect` for that defect's own reason.
 pub fn caught_by(defect: &str) -> &'static [&'static str] {
     match defect {
-        "expression" => &["mouth_closed"],
+        "expression" => &["mouth_closed", "expression"],
         "roll" => &["roll"],
         "grey-scale" => &["natural_colour"],
         "dark" => &["underexposed", "face_luminance"],
-        "blown" => &["overexposed", "face_luminance"],
+        "blown" => &["overexposed", "washed_out", "face_luminance"],
         "blur" => &["sharpness"],
         "blue-backdrop" | "grey-backdrop" => &["background_colour"],
         "side-shadow" => &["background_uniform"],

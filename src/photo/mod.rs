@@ -26,6 +26,7 @@ pub use detect::{Detector, Face};
 pub use spec::PhotoSpec;
 
 use crate::domain::photo::Photo;
+use roi::Roi;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PhotoError {
@@ -155,24 +156,21 @@ pub fn assess(
         .landmarks
         .in_crop(plan.x as f32, plan.y as f32, scale)
         .region();
-    let (remeasured, out_head) = match with_head(measure::remeasure(&out, start)?) {
-        Ok(m) => m,
-        Err(check) => {
-            report.checks.push(check);
-            return Ok(unfinished(report));
-        }
-    };
-    report.checks.extend(checks::geometry(&out_head, spec));
-    report
-        .checks
-        .extend(checks::pose(&remeasured.landmarks, spec));
-    report
-        .checks
-        .extend(checks::face(&out, &remeasured.landmarks));
-    report.checks.extend(checks::image(&out, &remeasured, spec));
+    // The file is encoded while the photo is measured again and checked: the two are
+    // independent, and on two cores this takes the encoder's ~30 ms off the capture. The file
+    // is kept only if every check passes.
+    let (checked, encoded) = std::thread::scope(|scope| {
+        let encoding = scope.spawn(|| encode::within_window(&out, spec));
+        let checked = check_photo(&out, start, spec);
+        let encoded = encoding
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checked, encoded)
+    });
+    report.checks.extend(checked?);
     let mut photo = None;
     if report.passed() {
-        match encode::within_window(&out, spec) {
+        match encoded {
             Ok((jpeg, quality)) => {
                 report.quality = Some(quality);
                 photo = Some(Photo {
@@ -201,6 +199,21 @@ pub fn assess(
     })
 }
 
+/// The checks of the finished photo, measured on its own pixels from `start` (where the frame's
+/// landmarks land in it). A face the mesh no longer finds, or a head cut off, ends the list
+/// with that check.
+fn check_photo(out: &RgbImage, start: Roi, spec: &PhotoSpec) -> Result<Vec<Check>, PhotoError> {
+    let (remeasured, out_head) = match with_head(measure::remeasure(out, start)?) {
+        Ok(m) => m,
+        Err(check) => return Ok(vec![check]),
+    };
+    let mut checks = checks::geometry(&out_head, spec);
+    checks.extend(checks::pose(&remeasured.landmarks, spec));
+    checks.extend(checks::face(out, &remeasured.landmarks));
+    checks.extend(checks::image(out, &remeasured, spec));
+    Ok(checks)
+}
+
 /// What the live preview tells the applicant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Hint {
@@ -217,6 +230,7 @@ pub enum Hint {
     LookStraight,
     OpenEyes,
     CloseMouth,
+    NoSmile,
     ShowEyes,
     TooDark,
     TooBright,
@@ -268,6 +282,7 @@ pub fn hint(faces: &[Face], frame: &RgbImage, spec: &PhotoSpec) -> Result<Hint, 
         return Ok(match c.advice {
             Advice::OpenEyes => Hint::OpenEyes,
             Advice::CloseMouth => Hint::CloseMouth,
+            Advice::NoSmile => Hint::NoSmile,
             _ => Hint::ShowEyes,
         });
     }

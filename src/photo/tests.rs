@@ -248,6 +248,26 @@ fn an_open_smile_fails_mouth_closed_and_lowered_lids_fail_eyes_open() {
 }
 
 #[test]
+fn a_closed_lip_smile_fails_expression_only() {
+    // A broad smile with the lips together: the mouth is closed, but wider than at rest.
+    let path = format!(
+        "{}/eval/photo/london-021-smiling.jpg",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let smile = image::open(path).unwrap().to_rgb8();
+    let face = checks::face(&smile, &measured(&smile).landmarks);
+    let failed: Vec<_> = face.iter().filter(|c| !c.passed).collect();
+    assert!(
+        matches!(failed[..], [c] if c.id == "expression" && c.advice == Advice::NoSmile),
+        "{face:?}"
+    );
+    let frame = good_frame();
+    let neutral = checks::face(&frame, &measured(&frame).landmarks);
+    let expression = neutral.iter().find(|c| c.id == "expression").unwrap();
+    assert!(expression.passed, "{expression:?}");
+}
+
+#[test]
 fn dark_lenses_fail_eyes_visible() {
     let frame = good_frame();
     let level = measured(&frame).landmarks;
@@ -273,6 +293,28 @@ fn dark_and_overexposed_faces_fail_exposure_on_the_skin() {
     let bright = imageops::colorops::brighten(&good_frame(), 110);
     let f = failed(&run(&bright, &PhotoSpec::default()));
     assert!(f.contains(&"overexposed"), "{f:?}");
+}
+
+#[test]
+fn a_washed_out_face_fails_although_little_of_it_clips() {
+    // Flare or a lifted black level: every pixel halfway to white, so the pupils and brows turn
+    // pale grey while the skin stays below clipping.
+    let frame = good_frame();
+    let washed = RgbImage::from_fn(W, H, |x, y| {
+        Rgb(frame.get_pixel(x, y).0.map(|v| 120 + v / 2))
+    });
+    let a = run(&washed, &PhotoSpec::default());
+    let by_id = |id| a.report.checks.iter().find(|c| c.id == id).unwrap();
+    assert!(!by_id("washed_out").passed, "{:?}", a.report);
+    assert!(by_id("overexposed").passed, "{:?}", a.report);
+    assert!(by_id("washed_out").value > 120.0);
+    assert!(
+        run(&frame, &PhotoSpec::default())
+            .report
+            .checks
+            .iter()
+            .any(|c| c.id == "washed_out" && c.passed)
+    );
 }
 
 #[test]
