@@ -21,6 +21,7 @@ use super::submit::{Desk, SaveJob};
 use super::technician::{self, Verdict};
 use super::workers::{self, CameraCommand, Inbound, PreviewSlot, StationCommand, StationHandle};
 use crate::devices::card::{CardEvent, DemoCards};
+use crate::domain::permit::ScanRefusal;
 use crate::flow::station::{
     self, Effect as StationEffect, Event as StationEvent, KeyEdit, PayMethod, Service,
     StationSession,
@@ -72,6 +73,8 @@ pub enum Input {
     /// Demo mode: put sample permit `n` on the simulated permit reader / take it off.
     InsertDemoPermit(usize),
     RemoveDemoPermit,
+    /// Demo mode: lay the permit on the reader on the simulated MRZ scanner.
+    DemoScan,
 }
 
 /// What changed after [`Controller::pump`].
@@ -121,6 +124,7 @@ struct StationSide {
     /// The stop flag of the current visit's permit search.
     permit_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     demo_permits: Option<Box<dyn DemoCards>>,
+    demo_scan: Option<crate::devices::mrz::DemoScan>,
 }
 
 impl Controller {
@@ -141,6 +145,12 @@ impl Controller {
         let (camera, preview) = workers::camera(devices.camera, settings.photo.clone(), tx.clone());
         let printer = printing::share(devices.printer, tx.clone());
         let today = Local::now().date_naive();
+        let mut station = station;
+        let scanner = station.as_mut().and_then(|st| st.scanner.take());
+        let mrz_scanner = scanner.is_some();
+        if let Some(scanner) = scanner {
+            workers::mrz_scanner(scanner, tx.clone());
+        }
         let station = station.map(|st| StationSide {
             session: StationSession::new(st.services, st.methods, settings.timeouts, today),
             store: store.clone(),
@@ -165,6 +175,7 @@ impl Controller {
             visit: 0,
             permit_stop: Default::default(),
             demo_permits: st.demo_permits,
+            demo_scan: st.demo_scan,
         });
         let service = workers::service(
             Desk {
@@ -191,6 +202,8 @@ impl Controller {
                 .and_then(|st| st.demo_permits.as_ref())
                 .map(|d| d.labels().to_vec())
                 .unwrap_or_default(),
+            mrz_scanner,
+            demo_scan: station.as_ref().is_some_and(|st| st.demo_scan.is_some()),
             visit: Visit::new(&settings),
             technician: TechnicianScreen::default(),
             queue: QueueBadge::default(),
@@ -252,6 +265,11 @@ impl Controller {
                     .and_then(|st| st.demo_permits.as_ref())
                 {
                     demo.insert(index);
+                }
+            }
+            Input::DemoScan => {
+                if let Some(demo) = self.station.as_ref().and_then(|st| st.demo_scan.as_ref()) {
+                    demo.scan();
                 }
             }
             Input::RemoveDemoPermit => {
@@ -531,6 +549,21 @@ impl Controller {
                     return self.station_event(StationEvent::CardRemoved);
                 }
                 Event::CardRemoved
+            }
+            Inbound::MrzScan(text) => {
+                if self.station.is_some() {
+                    let scan = crate::devices::mrz::read_permit(&text);
+                    tracing::info!(
+                        outcome = match &scan {
+                            Ok(_) => "card permit",
+                            Err(ScanRefusal::Unreadable) => "unreadable",
+                            Err(ScanRefusal::NotCardPermit) => "not a card permit",
+                        },
+                        "MRZ scanner: document read"
+                    );
+                    self.station_event(StationEvent::PermitScanned(scan));
+                }
+                return;
             }
             Inbound::Station { visit, event } => {
                 let current = self.station.as_ref().is_some_and(|st| st.visit == visit);

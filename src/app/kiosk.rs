@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::devices::camera::CameraOpener;
 use crate::devices::card::permit::PermitReader;
 use crate::devices::card::{CardReader, DemoCards};
+use crate::devices::mrz::{DemoScan, MrzScanner};
 use crate::devices::payment::PaymentTerminal;
 use crate::devices::printer::{Printer, PrinterProfile};
 use crate::devices::writer::EndorsementWriter;
@@ -69,6 +70,10 @@ pub struct Station {
     pub demo_permits: Option<Box<dyn DemoCards>>,
     pub terminal: Box<dyn PaymentTerminal>,
     pub writer: Box<dyn EndorsementWriter>,
+    /// The MRZ scanner beside the keypad, where one is configured.
+    pub scanner: Option<Box<dyn MrzScanner>>,
+    /// Demo mode's hand on the simulated scanner (its "scan" button).
+    pub demo_scan: Option<DemoScan>,
     /// The central's station endpoints (none: nothing can be offered, the kiosk says so).
     pub central: Option<StationClient>,
     /// The police station's code, sent with every eligibility request.

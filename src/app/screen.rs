@@ -245,6 +245,10 @@ pub struct Screen {
     pub demo_cards: Vec<String>,
     /// Labels of the station demo's sample permits (empty outside it).
     pub demo_permits: Vec<String>,
+    /// The station has an MRZ scanner: the keys page offers it beside the keypad.
+    pub mrz_scanner: bool,
+    /// Demo mode's scanner button is offered (the scanner is the simulated one).
+    pub demo_scan: bool,
     pub visit: Visit,
     pub technician: TechnicianScreen,
     pub queue: QueueBadge,

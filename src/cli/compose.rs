@@ -18,6 +18,7 @@ use crate::devices::card::readers::pcsc_id::PcscIdReader;
 use crate::devices::card::readers::sam::SamReader;
 use crate::devices::card::readers::sim::sim_reader;
 use crate::devices::card::{CardReader, DemoCards};
+use crate::devices::mrz::{DemoScan, MrzScanner, SerialScanner, SimScanner};
 use crate::devices::payment::{PaymentTerminal, SimOutcome, SimTerminal};
 use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
@@ -184,9 +185,21 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
 fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app::Station, String> {
     let c = &config.devices.card;
     let s = &config.station;
+    let mut scanner = s
+        .mrz_scanner
+        .as_ref()
+        .map(|m| Box::new(SerialScanner::new(&m.path, m.baud)) as Box<dyn MrzScanner>);
+    let mut demo_scan = None;
     let (permit, demo_permits): (Box<dyn PermitReader>, Option<Box<dyn DemoCards>>) = match c.kind {
         CardKind::Sim => {
             let (reader, slot) = sim_permit_reader(today);
+            // The demo shows the scanner too, unless a real one is configured: its button lays
+            // the sample permit on the reader on a simulated scanner.
+            if config.ui.demo && scanner.is_none() {
+                let (sim, hand) = SimScanner::new();
+                scanner = Some(Box::new(sim));
+                demo_scan = Some(DemoScan::new(slot.clone(), hand));
+            }
             let demo = config.ui.demo.then(|| Box::new(slot) as Box<dyn DemoCards>);
             (Box::new(reader), demo)
         }
@@ -209,6 +222,8 @@ fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app
         demo_permits,
         terminal,
         writer,
+        scanner,
+        demo_scan,
         central: Some(central),
         site_code: config.device.site_code.clone(),
         services: settings::station_services(&s.services),

@@ -352,6 +352,22 @@ fn station(c: &Config) -> Vec<Problem> {
             Some(_) => {}
         }
     }
+    if let Some(scanner) = &s.mrz_scanner {
+        if scanner.path.is_empty() {
+            out.push((
+                "station.mrz_scanner.path",
+                "must name the scanner's device, e.g. /dev/ttyACM0".into(),
+            ));
+        }
+        if let Some(baud) = scanner.baud
+            && !BAUDS.contains(&baud)
+        {
+            out.push((
+                "station.mrz_scanner.baud",
+                format!("{baud} is not one of 9600, 19200, 38400, 57600, 115200"),
+            ));
+        }
+    }
     // The simulators take no money and write nothing: only a demo may run on them (no vendor
     // adapter exists yet; docs/STATION.md, "Devices").
     if !c.ui.demo {

@@ -374,6 +374,22 @@ pub struct StationSettings {
     pub terminal: TerminalKind,
     #[serde(default)]
     pub writer: WriterKind,
+    /// `[station.mrz_scanner]`: an OCR reader for the permit's printed MRZ, offered beside the
+    /// keypad when no record opens the chip. Absent: typing only.
+    #[serde(default)]
+    pub mrz_scanner: Option<MrzScannerSettings>,
+}
+
+/// `[station.mrz_scanner]`: a scanner that sends the MRZ as text lines (docs/STATION.md, "MRZ
+/// scanner").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MrzScannerSettings {
+    /// Its device: a serial port (`/dev/ttyS0`, `/dev/ttyUSB0`) or a USB one (`/dev/ttyACM0`).
+    pub path: String,
+    /// A serial line's speed (8N1); leave out for a USB CDC-ACM device.
+    #[serde(default)]
+    pub baud: Option<u32>,
 }
 
 impl Default for StationSettings {
@@ -384,6 +400,7 @@ impl Default for StationSettings {
             payment_timeout_seconds: default_payment_timeout(),
             terminal: TerminalKind::Sim,
             writer: WriterKind::Sim,
+            mrz_scanner: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod camera;
 pub mod card;
+pub mod mrz;
 pub mod payment;
 pub mod printer;
 pub mod serial;

@@ -44,31 +44,34 @@ pub fn read_exact(fd: &OwnedFd, buf: &mut [u8], deadline: Instant) -> io::Result
         if !wait(fd.as_raw_fd(), libc::POLLIN, deadline)? {
             return Err(io::Error::new(io::ErrorKind::TimedOut, "no answer in time"));
         }
-        // SAFETY: the buffer slice is valid for writes of its length.
-        let n = unsafe {
-            libc::read(
-                fd.as_raw_fd(),
-                buf[filled..].as_mut_ptr().cast(),
-                buf.len() - filled,
-            )
-        };
-        match n {
-            n if n > 0 => filled += n as usize,
-            0 => {
+        match read_some(fd, &mut buf[filled..]) {
+            Ok(0) => {
                 return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "device closed",
                 ));
             }
-            _ => {
-                let e = io::Error::last_os_error();
-                if e.kind() != io::ErrorKind::WouldBlock && e.kind() != io::ErrorKind::Interrupted {
-                    return Err(e);
-                }
-            }
+            Ok(n) => filled += n,
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())
+}
+
+/// One read of what is there now: the count read, `Ok(0)` when the device is closed, and
+/// `WouldBlock` when nothing is waiting (an interrupted read counts as that).
+pub fn read_some(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: the buffer slice is valid for writes of its length.
+    let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    if n >= 0 {
+        return Ok(n as usize);
+    }
+    let e = io::Error::last_os_error();
+    if e.kind() == io::ErrorKind::Interrupted {
+        return Err(io::ErrorKind::WouldBlock.into());
+    }
+    Err(e)
 }
 
 /// Writes all of `bytes`; fails when the device takes nothing for `idle` (a slow printer

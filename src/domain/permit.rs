@@ -10,6 +10,56 @@ use zeroize::Zeroize;
 
 use super::identity::{Identity, mask};
 
+/// The printed data of a card permit as an MRZ scanner read it (its one-line MRZ, check digits
+/// verified): enough for the chip's access key once the birth date is compared with the ID card's.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ScannedPermit {
+    pub document_number: String,
+    /// The MRZ's birth date, `YYMMDD`: compared with the ID card's, never used on its own.
+    pub birth_yymmdd: String,
+    pub expiry: NaiveDate,
+}
+
+impl fmt::Debug for ScannedPermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScannedPermit")
+            .field("document_number", &mask(&self.document_number))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for ScannedPermit {
+    fn drop(&mut self) {
+        self.document_number.zeroize();
+        self.birth_yymmdd.zeroize();
+    }
+}
+
+impl ScannedPermit {
+    /// The chip's access key for the holder born on `birth_date` (the ID card's).
+    ///
+    /// Errors: [`WindowReason::NotTheHolder`] when the permit's birth date is another.
+    pub fn key_for(&self, birth_date: NaiveDate) -> Result<AccessKey, WindowReason> {
+        if birth_date.format("%y%m%d").to_string() != self.birth_yymmdd {
+            return Err(WindowReason::NotTheHolder);
+        }
+        Ok(AccessKey {
+            document_number: self.document_number.clone(),
+            birth_date,
+            expiry: self.expiry,
+        })
+    }
+}
+
+/// Why a scan gives no access key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanRefusal {
+    /// Not an MRZ, or a check digit fails: misread or moved; scan again or type.
+    Unreadable,
+    /// A valid MRZ of another document (passport, booklet, ID card).
+    NotCardPermit,
+}
+
 /// Youngest age the kiosk serves on its own: under-16s apply with a guardian at a window.
 pub const MIN_AGE: u32 = 16;
 

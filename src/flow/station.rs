@@ -20,7 +20,9 @@ use super::idle::{IdleClock, Limit, Timeouts};
 use crate::domain::app_number::AppNumber;
 use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
 use crate::domain::identity::{Identity, mask};
-use crate::domain::permit::{self, AccessKey, PermitFacts, WindowReason};
+use crate::domain::permit::{
+    self, AccessKey, PermitFacts, ScanRefusal, ScannedPermit, WindowReason,
+};
 
 /// A service on the attract screen (which ones a station offers is configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,6 +246,8 @@ pub enum Notice {
     NotAvailable,
     /// The typed expiry is not a date.
     KeyInvalid,
+    /// The scanner could not read the document's MRZ: lay it again, or type.
+    ScanUnreadable,
     /// The central offers nothing (its reasons are on screen).
     NothingOffered,
     PaymentDeclined,
@@ -268,6 +272,8 @@ pub enum Event {
     /// No key the central has opens the permit (or it has none): ask for the printed data.
     KeysNeeded,
     KeyEdit(KeyEdit),
+    /// The MRZ scanner read a document: its card-permit data, or why it gives no key.
+    PermitScanned(Result<ScannedPermit, ScanRefusal>),
     /// The central did not answer (documents, offers, records).
     CentralUnavailable,
     Offers(Offers),
@@ -566,6 +572,7 @@ impl StationSession {
                     self.step = Step::Keys;
                 }
             }
+            Event::PermitScanned(scan) => self.scanned(scan, &mut effects),
             Event::KeyEdit(edit) => {
                 if let (Step::Keys, Some(v)) = (self.step, &mut self.visitor)
                     && let Some(entry) = &mut v.key_entry
@@ -716,6 +723,39 @@ impl StationSession {
         }
     }
 
+    /// A document laid on the MRZ scanner while the keys are asked for: a card permit of this
+    /// holder is read with its key, as if typed; another holder's permit, or another document,
+    /// ends the visit at the window, as a typed key that does not open the chip does.
+    fn scanned(&mut self, scan: Result<ScannedPermit, ScanRefusal>, effects: &mut Vec<Effect>) {
+        let Some(v) = &mut self.visitor else { return };
+        let (Step::Keys, Some(id)) = (self.step, &v.identity) else {
+            return;
+        };
+        let key = match scan {
+            Ok(permit) => permit.key_for(id.birth_date),
+            Err(ScanRefusal::NotCardPermit) => Err(WindowReason::NotCardPermit),
+            Err(ScanRefusal::Unreadable) => {
+                self.notice = Some(Notice::ScanUnreadable);
+                return;
+            }
+        };
+        match key {
+            Ok(key) => self.read_with(key, effects),
+            Err(reason) => self.end(Some(Notice::Window(reason)), effects),
+        }
+    }
+
+    /// Back to the permit step, to read the chip with `key` (typed or scanned).
+    fn read_with(&mut self, key: AccessKey, effects: &mut Vec<Effect>) {
+        if let Some(v) = &mut self.visitor {
+            v.key_entry = None;
+            v.permit_progress = PermitProgress::Waiting;
+        }
+        self.notice = None;
+        self.step = Step::Permit;
+        effects.push(Effect::ReadPermit(Box::new(key)));
+    }
+
     /// The typed key, to read the permit with.
     fn typed_key(&mut self, effects: &mut Vec<Effect>) {
         let Some(v) = &mut self.visitor else { return };
@@ -726,13 +766,7 @@ impl StationSession {
             return;
         }
         match entry.key(id.birth_date) {
-            Some(key) => {
-                v.key_entry = None;
-                v.permit_progress = PermitProgress::Waiting;
-                self.notice = None;
-                self.step = Step::Permit;
-                effects.push(Effect::ReadPermit(Box::new(key)));
-            }
+            Some(key) => self.read_with(key, effects),
             None => self.notice = Some(Notice::KeyInvalid),
         }
     }

@@ -437,7 +437,10 @@ pub fn image(photo: &RgbImage, measured: &Measured, spec: &PhotoSpec) -> Vec<Che
     let bright = lum.iter().filter(|&&l| l >= 247.0).count() as f32 / count;
     let mean = lum.iter().sum::<f32>() / count;
     let blacks = quantile(
-        &sorted_luminance(photo, &Mask::polygon(w, h, &measured.landmarks.polygon(&FACE_OVAL))),
+        &sorted_luminance(
+            photo,
+            &Mask::polygon(w, h, &measured.landmarks.polygon(&FACE_OVAL)),
+        ),
         0.01,
     );
     checks.push(check(

@@ -103,8 +103,14 @@ mod tests {
                 let (x, y) = roi.to_frame(u as f32 + 0.5, v as f32 + 0.5, n);
                 let i = (v * n + u) * 3;
                 let (red, green) = (input[i] * 255.0, input[i + 1] * 255.0);
-                assert!((red - 10.0 * (x - 0.5)).abs() < 0.01, "({u},{v}): {red} at x {x}");
-                assert!((green - 10.0 * (y - 0.5)).abs() < 0.01, "({u},{v}): {green} at y {y}");
+                assert!(
+                    (red - 10.0 * (x - 0.5)).abs() < 0.01,
+                    "({u},{v}): {red} at x {x}"
+                );
+                assert!(
+                    (green - 10.0 * (y - 0.5)).abs() < 0.01,
+                    "({u},{v}): {green} at y {y}"
+                );
             }
         }
     }

@@ -80,6 +80,7 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
         Some(Input::InsertDemoPermit(i.max(0) as usize))
     }));
     st.on_remove_demo_permit(on(shell, Input::RemoveDemoPermit));
+    st.on_demo_scan_permit(on(shell, Input::DemoScan));
     st.on_choose(on_with(shell, |i: i32| {
         Some(Input::ChooseOffer(i.max(0) as usize))
     }));

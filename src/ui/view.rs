@@ -676,6 +676,7 @@ fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
         },
         Some(N::NotAvailable) => NoticeKind::NotAvailable,
         Some(N::KeyInvalid) => NoticeKind::KeyInvalid,
+        Some(N::ScanUnreadable) => NoticeKind::ScanUnreadable,
         Some(N::NothingOffered) => NoticeKind::NothingOffered,
         Some(N::PaymentDeclined) => NoticeKind::PaymentDeclined,
         Some(N::PaymentCancelled) => NoticeKind::PaymentCancelled,
@@ -743,6 +744,8 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
     g.set_terminal_offered(st.methods().contains(&PayMethod::Terminal));
     g.set_qr_offered(st.methods().contains(&PayMethod::Qr));
     g.set_demo_permits(strings(&v.screen.demo_permits));
+    g.set_mrz_scanner(v.screen.mrz_scanner);
+    g.set_demo_scan(v.screen.demo_scan);
     let visitor = st.visitor();
     g.set_permit_progress(match visitor.map(|v| v.permit_progress) {
         Some(PermitProgress::Waiting) => PermitProgressKind::Waiting,

@@ -267,3 +267,30 @@ fn a_csca_file_that_is_not_a_certificate_and_a_repeated_service_are_refused() {
         "{stdout}"
     );
 }
+
+/// An MRZ scanner's table is checked like the printer's: its device named, its speed one a
+/// serial line can have, each problem at its key's position.
+#[test]
+fn an_mrz_scanner_without_a_device_or_with_an_odd_speed_is_refused_at_its_keys() {
+    let demo = std::fs::read_to_string(repo().join("kiosk-station.toml")).expect("demo");
+    let text = format!("{demo}\n[station.mrz_scanner]\npath = \"\"\nbaud = 4800\n");
+    let lines = text.lines().count();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("kiosk.toml");
+    std::fs::write(&file, &text).expect("write");
+    let out = crate::run_logs::kiosk_command()
+        .args(["config", "check"])
+        .arg(&file)
+        .output()
+        .expect("run kiosk");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{report}");
+    for needle in [
+        format!("kiosk.toml:{}:", lines - 1),
+        "station.mrz_scanner.path: must name the scanner's device".to_string(),
+        format!("kiosk.toml:{lines}:"),
+        "station.mrz_scanner.baud: 4800 is not one of".to_string(),
+    ] {
+        assert!(report.contains(&needle), "{needle:?} missing:\n{report}");
+    }
+}

@@ -9,6 +9,7 @@ mod contract;
 mod endorsement_crash;
 mod examples;
 mod fleet;
+mod mrz_scanner;
 mod mtls;
 mod photo_cli;
 mod pii_scan;

@@ -9,7 +9,9 @@
 use std::time::Duration;
 
 use kiosk::app;
+use kiosk::devices::card::icao::mrz::permit_line;
 use kiosk::devices::card::permit::{SimPermitSlot, sim_permit_reader};
+use kiosk::devices::mrz::{DemoScan, MrzScanner, SerialScanner, SimScanner};
 use kiosk::devices::payment::{SimOutcome, SimTerminal};
 use kiosk::devices::printer::interpret::{Command, parse, text_lines};
 use kiosk::devices::writer::{SimWriter, WriterScript};
@@ -74,6 +76,7 @@ fn station_kiosk_on(
         writer,
         terminal,
         payment_timeout,
+        None,
     )
 }
 
@@ -89,7 +92,9 @@ fn station_kiosk_with(
     writer: SimWriter,
     terminal: SimOutcome,
     payment_timeout: Duration,
+    scanner: Option<(Box<dyn MrzScanner>, Option<DemoScan>)>,
 ) -> Station {
+    let (scanner, demo_scan) = scanner.unzip();
     let terminal = SimTerminal::new(terminal);
     let kiosk = demo_kiosk_with_options(Options {
         data,
@@ -101,6 +106,8 @@ fn station_kiosk_with(
                 .map(|s| Box::new(s) as Box<dyn kiosk::devices::card::DemoCards>),
             terminal: Box::new(terminal.clone()),
             writer: Box::new(writer.clone()),
+            scanner,
+            demo_scan: demo_scan.flatten(),
             central: Some(StationClient::new(link).expect("client")),
             site_code: "350203001".into(),
             services: vec![Service::Endorse, Service::RemainingTrips],
@@ -679,6 +686,85 @@ fn a_new_permit_the_records_do_not_show_is_read_with_the_typed_number_and_expiry
     assert_eq!(notice(k), NoticeKind::Cancelled);
 }
 
+#[test]
+fn a_new_permit_laid_on_the_mrz_scanner_is_read_without_typing() {
+    use std::io::Write;
+    let central = central_on("127.0.0.1:0");
+    // The scanner is the real serial adapter on a pseudo-terminal; the test is the scanner.
+    let (mut scanner, _slave, path) = crate::support::pty();
+    let today = chrono::Local::now().date_naive();
+    let (reader, slot) = sim_permit_reader(today);
+    let s = station_kiosk_with(
+        Box::new(reader),
+        None,
+        Some(slot),
+        None,
+        central.link("TEST01"),
+        SimWriter::new(WriterScript::Succeed, false),
+        SimOutcome::Approve,
+        Duration::from_secs(60),
+        Some((Box::new(SerialScanner::new(&path, Some(9600))), None)),
+    );
+    let k = &s.kiosk;
+    cards(k, SHAN, SHAN_NEW_PERMIT);
+    k.wait_for_page(Page::Keys);
+    assert!(k.window().global::<StationAdapter>().get_mrz_scanner());
+    assert!(
+        k.visible_text().contains("扫描"),
+        "the keys page offers the scanner: {}",
+        k.visible_text()
+    );
+    let permit = &kiosk::domain::samples::sample_permits(today)[SHAN_NEW_PERMIT].facts;
+    let line = permit_line(
+        "CS",
+        &permit.document_number,
+        &permit.expiry.format("%y%m%d").to_string(),
+        &permit.birth_date.format("%y%m%d").to_string(),
+    );
+    // A misread first (one character of the number wrong): the applicant is asked again.
+    let misread = format!(
+        "CS{}{}",
+        if &line[2..3] == "C" { "D" } else { "C" },
+        &line[3..]
+    );
+    scanner
+        .write_all(format!("\x02{misread}\r\x03").as_bytes())
+        .unwrap();
+    k.wait_until("the misread notice", |k| {
+        notice(k) == NoticeKind::ScanUnreadable
+    });
+    assert_eq!(k.page(), Page::Keys);
+    scanner.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+    k.wait_for_page(Page::Choose);
+    assert!(k.find("offer-0").is_some());
+}
+
+#[test]
+fn the_demos_scan_button_reads_the_permit_on_the_reader() {
+    let central = central_on("127.0.0.1:0");
+    let today = chrono::Local::now().date_naive();
+    let (reader, slot) = sim_permit_reader(today);
+    let (scanner, hand) = SimScanner::new();
+    let demo = DemoScan::new(slot.clone(), hand);
+    let s = station_kiosk_with(
+        Box::new(reader),
+        None,
+        Some(slot),
+        None,
+        central.link("TEST01"),
+        SimWriter::new(WriterScript::Succeed, false),
+        SimOutcome::Approve,
+        Duration::from_secs(60),
+        Some((Box::new(scanner), Some(demo))),
+    );
+    let k = &s.kiosk;
+    cards(k, SHAN, SHAN_NEW_PERMIT);
+    k.wait_for_page(Page::Keys);
+    k.tap("demo-scan");
+    k.wait_for_page(Page::Choose);
+    assert!(k.find("offer-0").is_some());
+}
+
 /// The figures of docs/BENCHMARKS.md ("Station kiosk"), printed, never asserted on time:
 /// `tools/with-pcscd.sh cargo test --no-default-features --features camera-v4l,dev --test it \
 ///  station_flow::figures -- --ignored --nocapture`.
@@ -916,6 +1002,7 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
         SimWriter::new(WriterScript::Succeed, false),
         SimOutcome::Approve,
         Duration::from_secs(60),
+        None,
     );
     let k = &s.kiosk;
     k.tap("service-endorse");

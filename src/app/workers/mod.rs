@@ -4,11 +4,13 @@
 
 mod camera;
 mod card;
+mod mrz;
 mod service;
 mod station;
 
 pub use camera::{CameraCommand, PreviewSlot, camera};
 pub use card::card;
+pub use mrz::mrz_scanner;
 pub use service::service;
 pub use station::{StationCommand, StationHandle, station};
 
@@ -46,6 +48,8 @@ pub enum Inbound {
     PrinterStatus(crate::devices::printer::PrinterState),
     /// The start-up check of the camera: one frame could be read (`Ok`), or why not.
     CameraChecked(Result<(), String>),
+    /// A document read by the MRZ scanner: its text (personal data, wiped when dropped).
+    MrzScan(zeroize::Zeroizing<String>),
     /// A report of the station thread, for the visit it names.
     Station {
         visit: u64,

@@ -415,6 +415,65 @@ fn a_permit_no_record_opens_is_read_with_the_number_and_expiry_typed() {
 }
 
 #[test]
+fn a_scanned_permit_is_read_with_its_key_and_anothers_ends_at_the_window() {
+    let at_keys = || {
+        let mut s = session();
+        let shan = sample_identities(today()).remove(1);
+        let birth = shan.birth_date;
+        s.handle(Event::Service(Service::Endorse), S);
+        s.handle(Event::CardInserted(shan), 2 * S);
+        s.handle(Event::KeysNeeded, 3 * S);
+        (s, birth)
+    };
+    let scanned = |birth: NaiveDate| ScannedPermit {
+        document_number: "C45678901".into(),
+        birth_yymmdd: birth.format("%y%m%d").to_string(),
+        expiry: NaiveDate::from_ymd_opt(2035, 1, 31).unwrap(),
+    };
+
+    let (mut s, birth) = at_keys();
+    s.handle(Event::PermitScanned(Err(ScanRefusal::Unreadable)), 4 * S);
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Keys, Some(&Notice::ScanUnreadable)),
+        "a misread asks again"
+    );
+    let effects = s.handle(Event::PermitScanned(Ok(scanned(birth))), 5 * S);
+    let [Effect::ReadPermit(key)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (key.document_number.as_str(), key.birth_date),
+        ("C45678901", birth)
+    );
+    assert_eq!((s.step(), s.notice()), (Step::Permit, None));
+    assert!(
+        s.handle(Event::PermitScanned(Ok(scanned(birth))), 6 * S)
+            .is_empty(),
+        "a scan outside the keys step is ignored"
+    );
+
+    let (mut s, birth) = at_keys();
+    let other = birth.pred_opt().unwrap();
+    let effects = s.handle(Event::PermitScanned(Ok(scanned(other))), 4 * S);
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Wipe)),
+        "{effects:?}"
+    );
+    assert_eq!(
+        s.notice(),
+        Some(&Notice::Window(WindowReason::NotTheHolder))
+    );
+
+    let (mut s, _) = at_keys();
+    s.handle(Event::PermitScanned(Err(ScanRefusal::NotCardPermit)), 4 * S);
+    assert_eq!(
+        s.notice(),
+        Some(&Notice::Window(WindowReason::NotCardPermit))
+    );
+}
+
+#[test]
 fn cancel_asks_first_and_discards_only_when_confirmed() {
     let mut s = at_review();
     assert!(

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use super::PermitReader;
 use crate::devices::card::DemoCards;
 use crate::devices::card::error::CardError;
+use crate::devices::card::icao::mrz;
 use crate::domain::permit::{AccessKey, PermitFacts, PermitKind};
 use crate::domain::samples::{SamplePermit, sample_permits};
 
@@ -26,6 +27,26 @@ pub struct SimPermitSlot {
 impl SimPermitSlot {
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<usize>> {
         self.on_reader.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl SimPermitSlot {
+    /// The one-line MRZ printed on the permit that lies on the reader (none when the slot is
+    /// empty): what an MRZ scanner reads from it.
+    pub fn placed_mrz(&self) -> Option<String> {
+        let index = (*self.slot())?;
+        let facts = &self.permits[index].facts;
+        let prefix = match facts.kind {
+            PermitKind::HkMacau => "CS",
+            PermitKind::Taiwan => "CD",
+            PermitKind::Other => return None,
+        };
+        Some(mrz::permit_line(
+            prefix,
+            &facts.document_number,
+            &facts.expiry.format("%y%m%d").to_string(),
+            &facts.birth_date.format("%y%m%d").to_string(),
+        ))
     }
 }
 
@@ -120,7 +141,14 @@ mod tests {
             reader.read(&wrong, today),
             Err(CardError::AccessDenied(REFUSED))
         ));
+        let scanned = crate::devices::mrz::read_permit(&slot.placed_mrz().unwrap()).unwrap();
+        assert_eq!(
+            scanned.key_for(facts.birth_date).unwrap(),
+            key,
+            "its printed MRZ gives the key that opens it"
+        );
         slot.remove();
         assert!(!reader.present());
+        assert_eq!(slot.placed_mrz(), None);
     }
 }
