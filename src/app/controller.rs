@@ -125,6 +125,8 @@ struct StationSide {
     permit_stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     demo_permits: Option<Box<dyn DemoCards>>,
     demo_scan: Option<crate::devices::mrz::DemoScan>,
+    /// The MRZ scanner's thread, stopped with the controller.
+    _scanner: Option<workers::ScannerThread>,
 }
 
 impl Controller {
@@ -146,11 +148,11 @@ impl Controller {
         let printer = printing::share(devices.printer, tx.clone());
         let today = Local::now().date_naive();
         let mut station = station;
-        let scanner = station.as_mut().and_then(|st| st.scanner.take());
+        let scanner = station
+            .as_mut()
+            .and_then(|st| st.scanner.take())
+            .map(|scanner| workers::mrz_scanner(scanner, tx.clone()));
         let mrz_scanner = scanner.is_some();
-        if let Some(scanner) = scanner {
-            workers::mrz_scanner(scanner, tx.clone());
-        }
         let station = station.map(|st| StationSide {
             session: StationSession::new(st.services, st.methods, settings.timeouts, today),
             store: store.clone(),
@@ -176,6 +178,7 @@ impl Controller {
             permit_stop: Default::default(),
             demo_permits: st.demo_permits,
             demo_scan: st.demo_scan,
+            _scanner: scanner,
         });
         let service = workers::service(
             Desk {
@@ -549,6 +552,11 @@ impl Controller {
                     return self.station_event(StationEvent::CardRemoved);
                 }
                 Event::CardRemoved
+            }
+            Inbound::MrzScanner { available } => {
+                // The keys page offers the scanner only while it answers.
+                self.screen.mrz_scanner = available;
+                return;
             }
             Inbound::MrzScan(text) => {
                 if self.station.is_some() {

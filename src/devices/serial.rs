@@ -21,7 +21,8 @@ pub fn open(path: &str, serial: Option<(u32, bool)>) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
-/// Waits until `events` are ready on `fd` or the deadline passes (`Ok(false)`).
+/// Waits until `events` are ready on `fd` (or it hangs up or fails) or the deadline passes
+/// (`Ok(false)`).
 pub fn wait(fd: i32, events: i16, deadline: Instant) -> io::Result<bool> {
     let left = deadline.saturating_duration_since(Instant::now());
     let mut pfd = libc::pollfd {
@@ -34,7 +35,9 @@ pub fn wait(fd: i32, events: i16, deadline: Instant) -> io::Result<bool> {
     if n < 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(n > 0 && pfd.revents & events != 0)
+    // A hang-up or an error counts as ready: the read or write that follows reports it, where
+    // "not ready" would have its caller wait (or spin) on a device that is gone.
+    Ok(n > 0 && pfd.revents & (events | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0)
 }
 
 /// Reads exactly `buf.len()` bytes before `deadline`.

@@ -248,6 +248,8 @@ pub enum Notice {
     KeyInvalid,
     /// The scanner could not read the document's MRZ: lay it again, or type.
     ScanUnreadable,
+    /// The scanner read another document (a passport, an ID card): lay the card permit, or type.
+    ScanNotPermit,
     /// The central offers nothing (its reasons are on screen).
     NothingOffered,
     PaymentDeclined,
@@ -578,7 +580,10 @@ impl StationSession {
                     && let Some(entry) = &mut v.key_entry
                 {
                     entry.apply(edit);
-                    if self.notice == Some(Notice::KeyInvalid) {
+                    if matches!(
+                        self.notice,
+                        Some(Notice::KeyInvalid | Notice::ScanUnreadable | Notice::ScanNotPermit)
+                    ) {
                         self.notice = None;
                     }
                 }
@@ -724,18 +729,22 @@ impl StationSession {
     }
 
     /// A document laid on the MRZ scanner while the keys are asked for: a card permit of this
-    /// holder is read with its key, as if typed; another holder's permit, or another document,
-    /// ends the visit at the window, as a typed key that does not open the chip does.
+    /// holder is read with its key, as if typed; another holder's permit ends the visit at the
+    /// window, as a typed key that does not open the chip does. A misread, or another document
+    /// laid by mistake, only says so: the permit on the reader may still be opened. Ignored while
+    /// the applicant is being asked whether to leave.
     fn scanned(&mut self, scan: Result<ScannedPermit, ScanRefusal>, effects: &mut Vec<Effect>) {
         let Some(v) = &mut self.visitor else { return };
-        let (Step::Keys, Some(id)) = (self.step, &v.identity) else {
+        let (Step::Keys, Some(id), false) = (self.step, &v.identity, self.confirming_cancel) else {
             return;
         };
         let key = match scan {
             Ok(permit) => permit.key_for(id.birth_date),
-            Err(ScanRefusal::NotCardPermit) => Err(WindowReason::NotCardPermit),
-            Err(ScanRefusal::Unreadable) => {
-                self.notice = Some(Notice::ScanUnreadable);
+            Err(refusal) => {
+                self.notice = Some(match refusal {
+                    ScanRefusal::Unreadable => Notice::ScanUnreadable,
+                    ScanRefusal::NotCardPermit => Notice::ScanNotPermit,
+                });
                 return;
             }
         };

@@ -677,6 +677,7 @@ fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
         Some(N::NotAvailable) => NoticeKind::NotAvailable,
         Some(N::KeyInvalid) => NoticeKind::KeyInvalid,
         Some(N::ScanUnreadable) => NoticeKind::ScanUnreadable,
+        Some(N::ScanNotPermit) => NoticeKind::ScanNotPermit,
         Some(N::NothingOffered) => NoticeKind::NothingOffered,
         Some(N::PaymentDeclined) => NoticeKind::PaymentDeclined,
         Some(N::PaymentCancelled) => NoticeKind::PaymentCancelled,

@@ -740,6 +740,38 @@ fn a_new_permit_laid_on_the_mrz_scanner_is_read_without_typing() {
 }
 
 #[test]
+fn a_scanner_that_does_not_answer_is_not_offered() {
+    let central = central_on("127.0.0.1:0");
+    let today = chrono::Local::now().date_naive();
+    let (reader, slot) = sim_permit_reader(today);
+    let s = station_kiosk_with(
+        Box::new(reader),
+        None,
+        Some(slot),
+        None,
+        central.link("TEST01"),
+        SimWriter::new(WriterScript::Succeed, false),
+        SimOutcome::Approve,
+        Duration::from_secs(60),
+        Some((
+            Box::new(SerialScanner::new("/dev/no-such-mrz-scanner", None)),
+            None,
+        )),
+    );
+    let k = &s.kiosk;
+    cards(k, SHAN, SHAN_NEW_PERMIT);
+    k.wait_for_page(Page::Keys);
+    k.wait_until("the scanner withdrawn", |k| {
+        !k.window().global::<StationAdapter>().get_mrz_scanner()
+    });
+    assert!(
+        !k.visible_text().contains("扫描"),
+        "the keys page offers typing only: {}",
+        k.visible_text()
+    );
+}
+
+#[test]
 fn the_demos_scan_button_reads_the_permit_on_the_reader() {
     let central = central_on("127.0.0.1:0");
     let today = chrono::Local::now().date_naive();

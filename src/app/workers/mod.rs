@@ -10,7 +10,7 @@ mod station;
 
 pub use camera::{CameraCommand, PreviewSlot, camera};
 pub use card::card;
-pub use mrz::mrz_scanner;
+pub use mrz::{ScannerThread, mrz_scanner};
 pub use service::service;
 pub use station::{StationCommand, StationHandle, station};
 
@@ -50,6 +50,10 @@ pub enum Inbound {
     CameraChecked(Result<(), String>),
     /// A document read by the MRZ scanner: its text (personal data, wiped when dropped).
     MrzScan(zeroize::Zeroizing<String>),
+    /// The MRZ scanner stopped answering (`false`) or answers again.
+    MrzScanner {
+        available: bool,
+    },
     /// A report of the station thread, for the visit it names.
     Station {
         visit: u64,

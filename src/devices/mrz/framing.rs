@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Silence after which a scan is complete. Readers send a document's lines back to back (under
 /// 10 ms apart at 9600 baud); a person cannot present the next document this fast.
@@ -19,12 +19,22 @@ const LINE_MAX: usize = 64;
 /// The most lines one scan may hold (TD1 has three).
 const LINES_MAX: usize = 4;
 
-/// Collects bytes into scans. Holds personal data (the MRZ), wiped when dropped.
-#[derive(Default)]
+/// Collects bytes into scans. Holds personal data (the MRZ), wiped when dropped; its buffers
+/// are allocated at their bounds once, so no growing leaves an unwiped copy behind.
 pub struct Framer {
     line: Zeroizing<String>,
     lines: Vec<Zeroizing<String>>,
     last: Option<Instant>,
+}
+
+impl Default for Framer {
+    fn default() -> Framer {
+        Framer {
+            line: Zeroizing::new(String::with_capacity(LINE_MAX)),
+            lines: Vec::with_capacity(LINES_MAX),
+            last: None,
+        }
+    }
 }
 
 impl Framer {
@@ -55,7 +65,7 @@ impl Framer {
         if self.lines.is_empty() {
             return None;
         }
-        let mut scan = Zeroizing::new(String::new());
+        let mut scan = Zeroizing::new(String::with_capacity(LINES_MAX * (LINE_MAX + 1)));
         for (i, line) in self.lines.drain(..).enumerate() {
             if i > 0 {
                 scan.push('\n');
@@ -71,11 +81,13 @@ impl Framer {
     }
 
     fn end_line(&mut self) {
-        let line = std::mem::take(&mut self.line);
-        let trimmed = line.trim();
+        let trimmed = self.line.trim();
         if !trimmed.is_empty() && self.lines.len() < LINES_MAX {
             self.lines.push(Zeroizing::new(trimmed.to_owned()));
         }
+        // Emptied in place: the buffer keeps its capacity and is wiped when the framer goes.
+        self.line.zeroize();
+        self.line.reserve(LINE_MAX);
     }
 }
 

@@ -1,7 +1,7 @@
 //! A scanner driven by hand: demo mode's button (and any test) puts a document's MRZ on it as a
 //! person lays the document on the glass.
 
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Instant;
 
 use zeroize::Zeroizing;
@@ -36,7 +36,16 @@ impl SimScanner {
 impl MrzScanner for SimScanner {
     fn next_scan(&mut self, until: Instant) -> Result<Option<Zeroizing<String>>, ScannerError> {
         let wait = until.saturating_duration_since(Instant::now());
-        Ok(self.scans.recv_timeout(wait).ok())
+        match self.scans.recv_timeout(wait) {
+            Ok(scan) => Ok(Some(scan)),
+            Err(RecvTimeoutError::Timeout) => Ok(None),
+            // No hand is left to lay anything on it: nothing comes, but the wait still lasts
+            // (an immediate answer would have its reader spin).
+            Err(RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(until.saturating_duration_since(Instant::now()));
+                Ok(None)
+            }
+        }
     }
 }
 

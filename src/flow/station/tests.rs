@@ -465,12 +465,25 @@ fn a_scanned_permit_is_read_with_its_key_and_anothers_ends_at_the_window() {
         Some(&Notice::Window(WindowReason::NotTheHolder))
     );
 
+    // A passport laid by mistake says so; typing takes the notice away.
     let (mut s, _) = at_keys();
     s.handle(Event::PermitScanned(Err(ScanRefusal::NotCardPermit)), 4 * S);
     assert_eq!(
-        s.notice(),
-        Some(&Notice::Window(WindowReason::NotCardPermit))
+        (s.step(), s.notice()),
+        (Step::Keys, Some(&Notice::ScanNotPermit))
     );
+    s.handle(Event::KeyEdit(KeyEdit::Digit('4')), 5 * S);
+    assert_eq!(s.notice(), None);
+
+    // While "leave and discard?" is asked, a scan changes nothing.
+    let (mut s, birth) = at_keys();
+    s.handle(Event::Cancel, 4 * S);
+    assert!(s.confirming_cancel());
+    assert!(
+        s.handle(Event::PermitScanned(Ok(scanned(birth))), 5 * S)
+            .is_empty()
+    );
+    assert_eq!(s.step(), Step::Keys);
 }
 
 #[test]

@@ -5,6 +5,8 @@
 //! verified. The fields feed Basic Access Control, whose key seed is document number, birth date
 //! and expiry, each with its check digit (`bac_input`).
 
+use zeroize::{Zeroize, Zeroizing};
+
 use crate::devices::card::error::MrzError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +34,21 @@ pub struct Mrz {
     pub sex: char,
     pub primary_name: String,
     pub secondary_name: String,
+}
+
+impl Drop for Mrz {
+    fn drop(&mut self) {
+        for field in [
+            &mut self.document_number,
+            &mut self.document_field,
+            &mut self.birth_date,
+            &mut self.expiry_date,
+            &mut self.primary_name,
+            &mut self.secondary_name,
+        ] {
+            field.zeroize();
+        }
+    }
 }
 
 fn value(c: char) -> Option<u32> {
@@ -94,12 +111,14 @@ fn td1_document_number(l1: &str) -> Result<(String, String), MrzError> {
 
 /// Parses an MRZ given as lines (newlines or the concatenated characters both work).
 pub fn parse(text: &str) -> Result<Mrz, MrzError> {
-    let lines: Vec<String> = text
-        .lines()
-        .map(|l| l.trim().to_ascii_uppercase())
-        .filter(|l| !l.is_empty())
-        .collect();
-    let joined: String = lines.concat();
+    // Working copies of personal data: wiped when parsing ends.
+    let lines: Zeroizing<Vec<String>> = Zeroizing::new(
+        text.lines()
+            .map(|l| l.trim().to_ascii_uppercase())
+            .filter(|l| !l.is_empty())
+            .collect(),
+    );
+    let joined = Zeroizing::new(lines.concat());
     if let Some(c) = joined.chars().find(|&c| value(c).is_none()) {
         return Err(MrzError::Character(c));
     }
@@ -115,7 +134,7 @@ pub fn parse(text: &str) -> Result<Mrz, MrzError> {
             if l2[28..43].bytes().any(|b| b != b'<') {
                 verify(&l2[28..42], c(l2, 42), "personal number")?;
             }
-            let composite = format!("{}{}{}", &l2[0..10], &l2[13..20], &l2[21..43]);
+            let composite = Zeroizing::new(format!("{}{}{}", &l2[0..10], &l2[13..20], &l2[21..43]));
             verify(&composite, c(l2, 43), "whole MRZ")?;
             let (primary, secondary) = names(&l1[5..44]);
             Ok(Mrz {
@@ -136,7 +155,13 @@ pub fn parse(text: &str) -> Result<Mrz, MrzError> {
             let (document_number, document_field) = td1_document_number(l1)?;
             verify(&l2[0..6], c(l2, 6), "birth date")?;
             verify(&l2[8..14], c(l2, 14), "expiry date")?;
-            let composite = format!("{}{}{}{}", &l1[5..30], &l2[0..7], &l2[8..15], &l2[18..29]);
+            let composite = Zeroizing::new(format!(
+                "{}{}{}{}",
+                &l1[5..30],
+                &l2[0..7],
+                &l2[8..15],
+                &l2[18..29]
+            ));
             verify(&composite, c(l2, 29), "whole MRZ")?;
             let (primary, secondary) = names(l3);
             Ok(Mrz {
