@@ -144,8 +144,43 @@ impl Store {
             "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, ?2, ?3, ?4)",
             params![id, seq + 1, state_name(to), at],
         )?;
+        if to.is_final() {
+            // A final transaction is settled with the central (printed and confirmed, cancelled,
+            // or its refund requested): nothing needs the permit number any more, the body's one
+            // personal datum (the body holds no name and no ID number). The offer, the method
+            // and the amount stay for the records. (A body that is not JSON is left as it is:
+            // it must never stop a transaction from concluding.)
+            tx.execute(
+                "UPDATE endorsement_txns SET body = json_remove(body, '$.permit_number')
+                 WHERE id = ?1 AND json_valid(body)",
+                [id],
+            )?;
+        }
         tx.commit()?;
         Ok(to)
+    }
+
+    /// Deletes the transactions that became final before `cutoff`, with their journals;
+    /// returns how many. Transactions still in flight are never deleted, however old.
+    pub fn purge_endorsements_before(
+        &mut self,
+        cutoff: NaiveDateTime,
+    ) -> Result<usize, StoreError> {
+        let cutoff = timestamp(cutoff);
+        let tx = self.write()?;
+        let old = "SELECT id FROM endorsement_txns
+                   WHERE state IN ('printed', 'cancelled', 'refund_requested') AND updated_at < ?1";
+        tx.execute(
+            &format!("DELETE FROM endorsement_journal WHERE txn_id IN ({old})"),
+            [&cutoff],
+        )?;
+        let n = tx.execute(
+            "DELETE FROM endorsement_txns
+             WHERE state IN ('printed', 'cancelled', 'refund_requested') AND updated_at < ?1",
+            [&cutoff],
+        )?;
+        tx.commit()?;
+        Ok(n)
     }
 
     /// One transaction.
@@ -192,7 +227,7 @@ impl Store {
             .collect()
     }
 
-    /// How many transactions were ever recorded.
+    /// How many transactions the store holds (final ones go after `store.tombstone_days`).
     pub fn endorsements_count(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn
@@ -226,6 +261,42 @@ mod tests {
 
     fn store(dir: &std::path::Path) -> Store {
         Store::open(dir, &StoreKey::from_bytes([7; 32])).expect("store")
+    }
+
+    #[test]
+    fn a_final_transaction_forgets_the_permit_number_and_goes_after_its_days() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut s = store(dir.path());
+        let body = r#"{"offer":{"destination":"hk"},"permit_number":"C12345678","method":"qr"}"#;
+        s.open_endorsement("done", 1500, body, at(0)).expect("open");
+        s.open_endorsement("paid", 1500, body, at(0)).expect("open");
+        for e in [
+            Event::Choose,
+            Event::PaymentStarted,
+            Event::PaymentConfirmed,
+        ] {
+            s.advance_endorsement("paid", e, at(1)).expect("allowed");
+        }
+        s.advance_endorsement("done", Event::Cancel, at(2))
+            .expect("allowed");
+        let done = s.endorsement("done").expect("query").expect("there");
+        assert_eq!(done.state, State::Cancelled);
+        assert!(!done.body.contains("C12345678"), "{}", done.body);
+        assert!(done.body.contains(r#""destination":"hk""#), "{}", done.body);
+        let paid = s.endorsement("paid").expect("query").expect("there");
+        assert!(
+            paid.body.contains("C12345678"),
+            "in flight: recovery needs it"
+        );
+
+        assert_eq!(s.purge_endorsements_before(at(2)).expect("purge"), 0);
+        assert_eq!(s.purge_endorsements_before(at(30)).expect("purge"), 1);
+        assert!(s.endorsement("done").expect("query").is_none());
+        assert!(s.endorsement_journal("done").expect("journal").is_empty());
+        assert!(
+            s.endorsement("paid").expect("query").is_some(),
+            "in flight, however old"
+        );
     }
 
     #[test]

@@ -416,6 +416,16 @@ pub fn spawn(
                         Ok(n) => tracing::info!(tombstones = n, "sync: old tombstones deleted"),
                         Err(e) => tracing::warn!(error = %e, "sync: tombstones not purged"),
                     }
+                    match access.with(|s| s.purge_endorsements_before(cutoff)) {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(
+                            transactions = n,
+                            "sync: old settled endorsement transactions deleted"
+                        ),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "sync: endorsement transactions not purged")
+                        }
+                    }
                     publish(&mut access, &status, &pass);
                     let pending = status.lock().map(|s| s.pending).unwrap_or(0);
                     let (wait, next) = pacer.after(&pass, pending, clock_jitter());

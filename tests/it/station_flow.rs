@@ -279,6 +279,13 @@ fn an_endorsement_is_chosen_paid_written_verified_and_printed() {
             State::Printed
         ]
     );
+    // Settled: the stored record keeps the offer and the amount, not the permit number.
+    let stored = store(k)
+        .endorsement(&number)
+        .expect("query")
+        .expect("stored");
+    assert!(!stored.body.contains("C12345678"), "{}", stored.body);
+    assert!(stored.body.contains("\"offer\""), "{}", stored.body);
     // The central agrees: the permit's record now has the endorsement.
     let records = on_record(&central);
     assert!(
