@@ -156,17 +156,32 @@ impl kiosk::devices::printer::Printer for EmptyPrinter {
 #[test]
 fn paper_out_tells_the_applicant_to_ask_staff_and_keeps_the_application() {
     let k = demo_kiosk_with(|_| Box::new(EmptyPrinter), None);
+    // Read in large text, in Chinese; the failed print must not reset either (issue 14 item 19
+    // on the not-printed path).
+    let theme = k.window().global::<Theme>();
+    let normal = theme.get_font_body();
+    k.tap("theme-large");
     apply_and_print(&k);
     assert_eq!(
         k.window().global::<SessionAdapter>().get_notice(),
         NoticeKind::PrintFailed
     );
+    assert!(theme.get_font_body() > normal, "still large text");
     // One message: saved, not printed, what to do; nothing says the form is ready.
     let title = k.label("done-title");
     assert!(
         title.contains("已保存") && title.contains("未能打印"),
         "{title}"
     );
+    // Switched to English on the done page, it stays English while the number is up.
+    k.tap("language");
+    k.advance(60_000);
+    assert_eq!(
+        k.window().global::<SessionAdapter>().get_language(),
+        kiosk::ui::Language::En
+    );
+    assert!(theme.get_font_body() > normal, "still large text");
+    k.tap("language");
     let instruction = k.label("done-instruction");
     assert!(instruction.contains("受理窗口"), "{instruction}");
     assert!(!k.visible_text().contains("申请表已"), "no 'form is ready'");
