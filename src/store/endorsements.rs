@@ -62,6 +62,17 @@ fn insert_offered(
     Ok(())
 }
 
+/// One journalled move, as it goes to the central.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub txn_id: String,
+    /// 0 for *offered*, then one more per move.
+    pub seq: u32,
+    pub state: State,
+    /// When the move was committed (`YYYY-MM-DDTHH:MM:SS.mmm`, local).
+    pub at: String,
+}
+
 /// One stored transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndorsementTxn {
@@ -168,15 +179,17 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let cutoff = timestamp(cutoff);
         let tx = self.write()?;
-        let old = "SELECT id FROM endorsement_txns
-                   WHERE state IN ('printed', 'cancelled', 'refund_requested') AND updated_at < ?1";
+        // Only once the central has every move: a transaction it has not fully heard of stays.
+        let old = "SELECT id FROM endorsement_txns t
+                   WHERE state IN ('printed', 'cancelled', 'refund_requested') AND updated_at < ?1
+                   AND NOT EXISTS (SELECT 1 FROM endorsement_journal j
+                                   WHERE j.txn_id = t.id AND j.sent = 0)";
         tx.execute(
             &format!("DELETE FROM endorsement_journal WHERE txn_id IN ({old})"),
             [&cutoff],
         )?;
         let n = tx.execute(
-            "DELETE FROM endorsement_txns
-             WHERE state IN ('printed', 'cancelled', 'refund_requested') AND updated_at < ?1",
+            &format!("DELETE FROM endorsement_txns WHERE id IN ({old})"),
             [&cutoff],
         )?;
         tx.commit()?;
@@ -245,6 +258,39 @@ impl Store {
             .collect::<Result<_, _>>()?;
         states.iter().map(|s| decode(s)).collect()
     }
+
+    /// Up to `limit` journalled moves the central has not acknowledged yet, in the order they
+    /// were committed.
+    pub fn unsent_transitions(&self, limit: usize) -> Result<Vec<Transition>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT txn_id, seq, state, at FROM endorsement_journal WHERE sent = 0
+             ORDER BY at, txn_id, seq LIMIT ?1",
+        )?;
+        let rows: Vec<(String, i64, String, String)> = stmt
+            .query_map([limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(txn_id, seq, state, at)| {
+                Ok(Transition {
+                    txn_id,
+                    seq: seq as u32,
+                    state: decode(&state)?,
+                    at,
+                })
+            })
+            .collect()
+    }
+
+    /// Records that the central acknowledged this move.
+    pub fn transition_sent(&mut self, txn_id: &str, seq: u32) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE endorsement_journal SET sent = 1 WHERE txn_id = ?1 AND seq = ?2",
+            params![txn_id, seq],
+        )?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +336,20 @@ mod tests {
         );
 
         assert_eq!(s.purge_endorsements_before(at(2)).expect("purge"), 0);
+        assert_eq!(
+            s.purge_endorsements_before(at(30)).expect("purge"),
+            0,
+            "the central has not heard of it yet"
+        );
+        let unsent = s.unsent_transitions(100).expect("unsent");
+        assert_eq!(
+            unsent.len(),
+            6,
+            "two offered, three moves, one cancel: {unsent:?}"
+        );
+        for t in unsent.iter().filter(|t| t.txn_id == "done") {
+            s.transition_sent(&t.txn_id, t.seq).expect("sent");
+        }
         assert_eq!(s.purge_endorsements_before(at(30)).expect("purge"), 1);
         assert!(s.endorsement("done").expect("query").is_none());
         assert!(s.endorsement_journal("done").expect("journal").is_empty());
@@ -297,6 +357,40 @@ mod tests {
             s.endorsement("paid").expect("query").is_some(),
             "in flight, however old"
         );
+    }
+
+    #[test]
+    fn moves_wait_for_the_central_in_the_order_they_were_committed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut s = store(dir.path());
+        s.open_endorsement("a", 1500, "{}", at(0)).expect("open");
+        s.open_endorsement("b", 1500, "{}", at(1)).expect("open");
+        s.advance_endorsement("a", Event::Choose, at(2))
+            .expect("allowed");
+        let order = |s: &Store| {
+            s.unsent_transitions(10)
+                .expect("unsent")
+                .into_iter()
+                .map(|t| (t.txn_id, t.seq, t.state))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            order(&s),
+            [
+                ("a".to_string(), 0, State::Offered),
+                ("b".to_string(), 0, State::Offered),
+                ("a".to_string(), 1, State::Chosen)
+            ]
+        );
+        s.transition_sent("a", 0).expect("sent");
+        drop(s);
+        let s = store(dir.path());
+        assert_eq!(
+            order(&s).len(),
+            2,
+            "what was acknowledged stays acknowledged"
+        );
+        assert_eq!(s.unsent_transitions(1).expect("unsent").len(), 1);
     }
 
     #[test]
@@ -362,7 +456,10 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("version");
-        assert_eq!(version, 4);
+        assert_eq!(
+            version, 5,
+            "the endorsement tables, then the journal's sent flag"
+        );
         assert!(
             s.application(number.as_str()).expect("query").is_some(),
             "the application saved before the upgrade is there"

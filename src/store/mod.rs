@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
-pub use endorsements::{EndorsementTxn, state_name};
+pub use endorsements::{EndorsementTxn, Transition, state_name};
 pub use key::{KeyError, StoreKey};
 
 use crate::domain::app_number::AppNumber;
@@ -144,6 +144,12 @@ CREATE TABLE endorsement_journal (
     PRIMARY KEY (txn_id, seq)
 );
 CREATE INDEX endorsement_txns_state ON endorsement_txns(state);
+"#,
+    // Every journalled move of an endorsement transaction goes to the central through the
+    // outbox (`sync/transitions.rs`): `sent` once the central has acknowledged it.
+    r#"
+ALTER TABLE endorsement_journal ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX endorsement_journal_unsent ON endorsement_journal(sent);
 "#,
 ];
 

@@ -6,4 +6,5 @@ pub mod fleet;
 pub mod link;
 pub mod station;
 pub mod status;
+pub mod transitions;
 pub mod worker;

@@ -101,7 +101,7 @@ fn transport_outcome(e: &reqwest::Error) -> Outcome {
 }
 
 /// An error with its causes, for the log line a technician reads.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut next = e.source();
     while let Some(cause) = next {
@@ -415,6 +415,15 @@ pub fn spawn(
                         Ok(0) => {}
                         Ok(n) => tracing::info!(tombstones = n, "sync: old tombstones deleted"),
                         Err(e) => tracing::warn!(error = %e, "sync: tombstones not purged"),
+                    }
+                    match crate::sync::transitions::send_transitions(&mut access, &link).await {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(transitions = n, "sync: endorsement moves reported")
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "sync: endorsement moves not reported yet")
+                        }
                     }
                     match access.with(|s| s.purge_endorsements_before(cutoff)) {
                         Ok(0) => {}

@@ -45,6 +45,15 @@ const WIRE_TYPES: &[(&str, RoundTrip)] = &[
         round_trip::<station::IssuanceConfirmation>,
     ),
     ("IssuanceState", round_trip::<station::IssuanceState>),
+    (
+        "EndorsementTransition",
+        round_trip::<station::EndorsementTransition>,
+    ),
+    ("TransitionAck", round_trip::<station::TransitionAck>),
+    (
+        "EndorsementJournal",
+        round_trip::<station::EndorsementJournal>,
+    ),
     ("EndorsementQuery", round_trip::<station::EndorsementQuery>),
     (
         "EndorsementRecords",
@@ -426,6 +435,20 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         "EndorsementRecords",
         &records,
         "POST /v1/endorsements/records",
+    );
+    let transition = serde_json::json!({"txn_id": txn, "seq": 0, "state": "offered", "at": "2026-11-30T10:00:00.000"});
+    check("EndorsementTransition", &transition, "transition sent here");
+    let ack = call(
+        "/v1/endorsements/transitions",
+        Some(&format!("{txn}:0")),
+        Some(transition),
+    );
+    check("TransitionAck", &ack, "POST /v1/endorsements/transitions");
+    let journal = call(&format!("/v1/endorsements/{txn}/transitions"), None, None);
+    check(
+        "EndorsementJournal",
+        &journal,
+        "GET /v1/endorsements/{txn_id}/transitions",
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

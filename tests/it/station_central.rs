@@ -300,3 +300,99 @@ fn a_slow_payment_stays_pending_and_an_issuance_outage_issues_nothing() {
         "paid and not issued: the kiosk asks again later, or for a refund"
     );
 }
+
+/// Every committed move of a transaction reaches the central through the outbox, in order, and
+/// is marked sent only when acknowledged; a repeat changes nothing; another kiosk cannot read or
+/// extend the journal.
+#[test]
+fn every_move_of_a_transaction_reaches_the_central_in_order_through_the_outbox() {
+    use kiosk::domain::endorsement::{Event, State};
+    use kiosk::store::{Store, StoreKey};
+    use kiosk::sync::api::station::EndorsementJournal;
+    use kiosk::sync::transitions::send_transitions;
+
+    let central = central_on("127.0.0.1:0");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = Store::open(dir.path(), &StoreKey::from_bytes([3; 32])).expect("store");
+    let at = |m: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 30)
+            .and_then(|d| d.and_hms_opt(10, m, 0))
+            .expect("time")
+    };
+    let txn = "SYNC0126113000001X";
+    store
+        .open_endorsement(txn, 1500, "{}", at(0))
+        .expect("open");
+    for (m, e) in [(1, Event::Choose), (2, Event::PaymentStarted)] {
+        store.advance_endorsement(txn, e, at(m)).expect("move");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let link = central.link("SYNC01");
+    let send = |store: &mut Store| runtime.block_on(send_transitions(store, &link));
+    assert_eq!(send(&mut store), Ok(3));
+    assert_eq!(send(&mut store), Ok(0), "nothing left to send");
+    store
+        .advance_endorsement(txn, Event::PaymentConfirmed, at(3))
+        .expect("move");
+    assert_eq!(send(&mut store), Ok(1));
+
+    let journal = |device: &str| {
+        let link = central.link(device);
+        runtime.block_on(async {
+            link.client()
+                .get(format!("{}/v1/endorsements/{txn}/transitions", link.url()))
+                .send()
+                .await
+                .expect("the central answers")
+        })
+    };
+    let answer = journal("SYNC01");
+    assert!(answer.status().is_success(), "{}", answer.status());
+    let held: EndorsementJournal = runtime.block_on(answer.json()).expect("the journal");
+    assert_eq!(held.txn_id, txn);
+    let states: Vec<(u32, &str)> = held
+        .transitions
+        .iter()
+        .map(|t| (t.seq, t.state.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (0, "offered"),
+            (1, "chosen"),
+            (2, "payment_pending"),
+            (3, "paid")
+        ]
+    );
+    assert_eq!(
+        store.endorsement_journal(txn).expect("journal"),
+        [
+            State::Offered,
+            State::Chosen,
+            State::PaymentPending,
+            State::Paid
+        ],
+        "the central's journal is the kiosk's"
+    );
+    assert_eq!(journal("TEST01").status().as_u16(), 403, "another kiosk's");
+
+    // A central that refuses a move leaves it to the next pass, unsent: here another store
+    // claims the same move with another time (the central keeps what it was told first).
+    let mut other = Store::open(
+        tempfile::tempdir().expect("dir").keep().as_path(),
+        &StoreKey::from_bytes([4; 32]),
+    )
+    .expect("store");
+    other
+        .open_endorsement(txn, 1500, "{}", at(5))
+        .expect("open");
+    let refused = send(&mut other);
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains("422")),
+        "{refused:?}"
+    );
+    assert_eq!(other.unsent_transitions(10).expect("unsent").len(), 1);
+}

@@ -14,6 +14,7 @@ mod fleet;
 mod routes;
 mod station;
 mod tls;
+mod transitions;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -141,7 +142,13 @@ async fn main() -> ExitCode {
         .route("/v1/payments/{id}/cancel", post(station::cancel_payment))
         .route("/v1/issuance", post(station::issue))
         .route("/v1/issuance/{id}/confirmation", post(station::confirm))
+        .route("/v1/endorsements/transitions", post(transitions::report))
+        .route(
+            "/v1/endorsements/{txn_id}/transitions",
+            get(transitions::journal),
+        )
         .layer(Extension(Station::new(options.station_fault)))
+        .layer(Extension(transitions::Journals::default()))
         .layer(Extension(faults.clone()))
         .with_state(AppState {
             db,

@@ -1,7 +1,8 @@
 //! The police-station endorsement kiosk's part of the contract (`docs/central-api.yaml`,
 //! `/v1/people/documents`, `/v1/endorsements/…`, `/v1/payments…`, `/v1/issuance…`): the
 //! central is the authority on what a person may be given, takes the money, and issues the job
-//! the writer module executes; the kiosk reports what the re-read chip showed. Dates are
+//! the writer module executes; the kiosk reports what the re-read chip showed, and every move of
+//! its transactions (`EndorsementTransition`). Dates are
 //! `YYYY-MM-DD`, times `YYYY-MM-DDTHH:MM:SS` (local), amounts in fen. Requests are strict
 //! (`deny_unknown_fields`); answers are read tolerantly, so a field the central adds later does
 //! not turn every answer into "no answer" (the contract test still holds the examples to the
@@ -318,3 +319,35 @@ mod tests {
         assert_eq!(offers.refusals[0].en, "Suspended");
     }
 }
+
+/// `POST /v1/endorsements/transitions`: one committed move of an endorsement transaction
+/// (`Idempotency-Key: {txn_id}:{seq}`), sent through the outbox in the order the kiosk
+/// committed them, so the central's journal of every transaction matches the kiosk's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndorsementTransition {
+    pub txn_id: String,
+    /// 0 for `offered`, then one more per move.
+    pub seq: u32,
+    /// The state entered, as the kiosk's store names it (`payment_pending`, `refund_requested`).
+    pub state: String,
+    pub at: String,
+}
+
+/// The central's acknowledgement of a transition (a repeat answers the same).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransitionAck {
+    pub txn_id: String,
+    pub seq: u32,
+}
+
+/// `GET /v1/endorsements/{txn_id}/transitions`: the moves the central holds for one of the
+/// kiosk's transactions, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndorsementJournal {
+    pub txn_id: String,
+    pub transitions: Vec<EndorsementTransition>,
+}
+
+/// Where the transitions go.
+pub const TRANSITIONS_PATH: &str = "/v1/endorsements/transitions";
