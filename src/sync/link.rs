@@ -129,3 +129,15 @@ pub fn is_identity_refusal(e: &reqwest::Error) -> bool {
     }
     false
 }
+
+/// An error with its causes, for the log line a technician reads.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        next = cause.source();
+    }
+    text
+}

@@ -1,6 +1,7 @@
 //! Talking to the central service: the wire contract, the mTLS link, the outbox worker, the
 //! heartbeat and configuration pull. (The development PKI is `dev::pki`.)
 
+pub mod access;
 pub mod api;
 pub mod fleet;
 pub mod link;

@@ -7,10 +7,10 @@
 //! transaction that stalled on a kiosk.
 
 use crate::store::Transition;
+use crate::sync::access::StoreAccess;
 use crate::sync::api::station::{EndorsementTransition, TRANSITIONS_PATH, TransitionAck};
 use crate::sync::api::{CONTENT_DIGEST, IDEMPOTENCY_KEY, content_digest};
-use crate::sync::link::Link;
-use crate::sync::worker::{StoreAccess, error_chain};
+use crate::sync::link::{Link, error_chain};
 
 /// Moves sent in one pass at most.
 const BATCH: usize = 50;

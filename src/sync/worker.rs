@@ -17,10 +17,11 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use super::access::StoreAccess;
 use super::api::{
     Ack, CONTENT_DIGEST, IDEMPOTENCY_KEY, SUBMISSIONS_PATH, SubmissionState, content_digest,
 };
-use super::link::{Link, is_identity_refusal};
+use super::link::{Link, error_chain, is_identity_refusal};
 use super::status::SyncStatus;
 use crate::store::{SharedStore, Store};
 
@@ -100,18 +101,6 @@ fn transport_outcome(e: &reqwest::Error) -> Outcome {
     }
 }
 
-/// An error with its causes, for the log line a technician reads.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    text
-}
-
 /// Sends a request; a failure before any answer is already the outcome.
 async fn answer(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Outcome> {
     request.send().await.map_err(|e| transport_outcome(&e))
@@ -186,24 +175,6 @@ async fn reconcile(link: &Link, key: &str) -> Outcome {
             format!("lookup answered {status}"),
             retry_after(response.headers()),
         ),
-    }
-}
-
-/// How the worker reaches the store: the kiosk's shared connection (locked for each call), or
-/// a store a command owns (`kiosk sync now`).
-pub trait StoreAccess {
-    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R;
-}
-
-impl StoreAccess for Store {
-    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
-        f(self)
-    }
-}
-
-impl StoreAccess for &std::sync::Mutex<Store> {
-    fn with<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
-        f(&mut crate::store::lock(self))
     }
 }
 

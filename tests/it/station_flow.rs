@@ -693,15 +693,16 @@ fn a_new_permit_the_records_do_not_show_is_read_with_the_typed_number_and_expiry
     assert_eq!(notice(k), NoticeKind::Cancelled);
 }
 
-#[test]
-fn a_new_permit_laid_on_the_mrz_scanner_is_read_without_typing() {
-    use std::io::Write;
-    let central = central_on("127.0.0.1:0");
-    // The scanner is the real serial adapter on a pseudo-terminal; the test is the scanner.
-    let (mut scanner, _slave, path) = crate::support::pty();
-    let today = chrono::Local::now().date_naive();
-    let (reader, slot) = sim_permit_reader(today);
-    let s = station_kiosk_with(
+/// A station kiosk on the simulated readers with this MRZ scanner, and the demo's scan button
+/// when `demo` makes one for the permit slot.
+fn with_scanner(
+    central: &Central,
+    scanner: Box<dyn MrzScanner>,
+    demo: impl FnOnce(SimPermitSlot) -> Option<DemoScan>,
+) -> Station {
+    let (reader, slot) = sim_permit_reader(chrono::Local::now().date_naive());
+    let demo = demo(slot.clone());
+    station_kiosk_with(
         Box::new(reader),
         None,
         Some(slot),
@@ -710,7 +711,21 @@ fn a_new_permit_laid_on_the_mrz_scanner_is_read_without_typing() {
         SimWriter::new(WriterScript::Succeed, false),
         SimOutcome::Approve,
         Duration::from_secs(60),
-        Some((Box::new(SerialScanner::new(&path, Some(9600))), None)),
+        Some((scanner, demo)),
+    )
+}
+
+#[test]
+fn a_new_permit_laid_on_the_mrz_scanner_is_read_without_typing() {
+    use std::io::Write;
+    let central = central_on("127.0.0.1:0");
+    // The scanner is the real serial adapter on a pseudo-terminal; the test is the scanner.
+    let (mut scanner, _slave, path) = crate::support::pty();
+    let today = chrono::Local::now().date_naive();
+    let s = with_scanner(
+        &central,
+        Box::new(SerialScanner::new(&path, Some(9600))),
+        |_| None,
     );
     let k = &s.kiosk;
     cards(k, SHAN, SHAN_NEW_PERMIT);
@@ -749,21 +764,10 @@ fn a_new_permit_laid_on_the_mrz_scanner_is_read_without_typing() {
 #[test]
 fn a_scanner_that_does_not_answer_is_not_offered() {
     let central = central_on("127.0.0.1:0");
-    let today = chrono::Local::now().date_naive();
-    let (reader, slot) = sim_permit_reader(today);
-    let s = station_kiosk_with(
-        Box::new(reader),
-        None,
-        Some(slot),
-        None,
-        central.link("TEST01"),
-        SimWriter::new(WriterScript::Succeed, false),
-        SimOutcome::Approve,
-        Duration::from_secs(60),
-        Some((
-            Box::new(SerialScanner::new("/dev/no-such-mrz-scanner", None)),
-            None,
-        )),
+    let s = with_scanner(
+        &central,
+        Box::new(SerialScanner::new("/dev/no-such-mrz-scanner", None)),
+        |_| None,
     );
     let k = &s.kiosk;
     cards(k, SHAN, SHAN_NEW_PERMIT);
@@ -781,21 +785,10 @@ fn a_scanner_that_does_not_answer_is_not_offered() {
 #[test]
 fn the_demos_scan_button_reads_the_permit_on_the_reader() {
     let central = central_on("127.0.0.1:0");
-    let today = chrono::Local::now().date_naive();
-    let (reader, slot) = sim_permit_reader(today);
     let (scanner, hand) = SimScanner::new();
-    let demo = DemoScan::new(slot.clone(), hand);
-    let s = station_kiosk_with(
-        Box::new(reader),
-        None,
-        Some(slot),
-        None,
-        central.link("TEST01"),
-        SimWriter::new(WriterScript::Succeed, false),
-        SimOutcome::Approve,
-        Duration::from_secs(60),
-        Some((Box::new(scanner), Some(demo))),
-    );
+    let s = with_scanner(&central, Box::new(scanner), |slot| {
+        Some(DemoScan::new(slot, hand))
+    });
     let k = &s.kiosk;
     cards(k, SHAN, SHAN_NEW_PERMIT);
     k.wait_for_page(Page::Keys);

@@ -365,14 +365,20 @@ fn orders_do_not_show_their_numbers_in_debug_output() {
     }
 }
 
-#[test]
-fn a_permit_no_record_opens_is_read_with_the_number_and_expiry_typed() {
+/// 单建国 at the keys step (no record opens his permit), and his birth date.
+fn at_keys() -> (StationSession, NaiveDate) {
     let mut s = session();
     let shan = sample_identities(today()).remove(1);
     let birth = shan.birth_date;
     s.handle(Event::Service(Service::Endorse), S);
     s.handle(Event::CardInserted(shan), 2 * S);
     s.handle(Event::KeysNeeded, 3 * S);
+    (s, birth)
+}
+
+#[test]
+fn a_permit_no_record_opens_is_read_with_the_number_and_expiry_typed() {
+    let (mut s, birth) = at_keys();
     assert_eq!(s.step(), Step::Keys);
     s.handle(Event::KeyEdit(KeyEdit::Prefix('X')), 4 * S);
     for d in "45678901".chars().chain("2035013".chars()) {
@@ -416,15 +422,6 @@ fn a_permit_no_record_opens_is_read_with_the_number_and_expiry_typed() {
 
 #[test]
 fn a_scanned_permit_is_read_with_its_key_and_anothers_ends_at_the_window() {
-    let at_keys = || {
-        let mut s = session();
-        let shan = sample_identities(today()).remove(1);
-        let birth = shan.birth_date;
-        s.handle(Event::Service(Service::Endorse), S);
-        s.handle(Event::CardInserted(shan), 2 * S);
-        s.handle(Event::KeysNeeded, 3 * S);
-        (s, birth)
-    };
     let scanned = |birth: NaiveDate| ScannedPermit {
         document_number: "C45678901".into(),
         birth_yymmdd: birth.format("%y%m%d").to_string(),
