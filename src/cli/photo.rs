@@ -283,6 +283,13 @@ fn check(image: PathBuf, profile: String, out: Option<PathBuf>, json: bool) -> E
             None if out.is_some() => println!("no photo written: the picture does not pass"),
             None => {}
         }
+        // The last line answers the question a technician asked, as `verdict` does in JSON.
+        let failed = report.checks.iter().filter(|c| !c.passed).count();
+        if failed == 0 {
+            println!("verdict: accepted");
+        } else {
+            println!("verdict: rejected ({failed} check(s) failed)");
+        }
     }
     ExitCode::from(if report.passed() { ACCEPTED } else { REJECTED })
 }

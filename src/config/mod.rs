@@ -69,6 +69,17 @@ pub fn parse(
     {
         r.at(keys.value_start(key), key, message);
     }
+    // A table only the other product reads would be ignored without a word: a technician who
+    // set up a scanner or payment methods on a hall kiosk must hear that they do nothing.
+    if config.device.kind != KioskKind::StationEndorsement
+        && let Some(span) = keys.table_span("station")
+    {
+        r.at(
+            span.start,
+            "station",
+            "only a station kiosk reads this table (device.kind = \"station_endorsement\"); remove it or change the kind",
+        );
+    }
     if !r.is_empty() {
         return Err(r.into_errors());
     }
@@ -209,6 +220,19 @@ mod tests {
         assert!(e.iter().any(|l| l.contains("device.id:")), "{e:?}");
         assert!(
             e.iter().any(|l| l.contains("timeouts.warning_seconds:")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_station_table_on_a_hall_kiosk_is_named_not_ignored() {
+        let e = errors(&format!(
+            "{DEMO}\n[station.mrz_scanner]\npath = \"/dev/ttyACM0\"\n"
+        ));
+        let line = DEMO.lines().count() + 2;
+        assert!(
+            e.iter().any(|l| l.starts_with(&format!("k.toml:{line}:"))
+                && l.contains("station: only a station kiosk reads this table")),
             "{e:?}"
         );
     }

@@ -18,6 +18,23 @@ fn photo_check_verdicts_on_the_fixtures() {
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
     assert_eq!(report["verdict"], "rejected");
+    let plain = crate::run_logs::kiosk_command()
+        .args(["photo", "check"])
+        .arg(&astronaut)
+        .output()
+        .expect("run kiosk");
+    let text = String::from_utf8_lossy(&plain.stdout);
+    let failed = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .count();
+    assert_eq!(
+        text.lines().last().map(str::to_owned),
+        Some(format!("verdict: rejected ({failed} check(s) failed)")),
+        "{text}"
+    );
     let verdict = |id: &str| {
         report["checks"]
             .as_array()
@@ -59,6 +76,8 @@ fn photo_check_verdicts_on_the_fixtures() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().last(), Some("verdict: accepted"), "{text}");
     let jpeg = std::fs::read(&photo).expect("photo written");
     assert!(
         (40 * 1024..=45 * 1024).contains(&jpeg.len()),
