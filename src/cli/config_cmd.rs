@@ -28,7 +28,10 @@ pub fn run(command: ConfigCommand, default_file: &Path) -> ExitCode {
 
 fn check(file: &Path) -> ExitCode {
     match super::settings::load(file) {
-        Ok(_) => {
+        Ok(config) => {
+            for note in crate::config::ignored_in(file, &config) {
+                println!("{note}");
+            }
             println!("ok");
             ExitCode::SUCCESS
         }

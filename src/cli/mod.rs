@@ -122,10 +122,14 @@ pub fn open_store(config: &crate::config::Config) -> Result<crate::store::Store,
 
 /// Loads the configuration or prints every problem; for commands that need a valid file.
 fn load_config(file: &std::path::Path) -> Result<crate::config::Config, ExitCode> {
-    settings::load(file).map_err(|errors| {
+    let config = settings::load(file).map_err(|errors| {
         for e in errors {
             eprintln!("{e}");
         }
         ExitCode::FAILURE
-    })
+    })?;
+    for note in crate::config::ignored_in(file, &config) {
+        tracing::warn!(%note, "configuration");
+    }
+    Ok(config)
 }

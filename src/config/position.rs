@@ -69,7 +69,6 @@ impl KeyMap {
         }
     }
 
-    /// Where a key's value starts (the file's start for a key that is not written: a default).
     /// Where the first key of the table `name` (the table itself, or a key under it) is.
     pub(super) fn table_span(&self, name: &str) -> Option<Range<usize>> {
         let under = format!("{name}.");
@@ -79,6 +78,7 @@ impl KeyMap {
             .map(|(_, k, _)| k.clone())
     }
 
+    /// Where a key's value starts (the file's start for a key that is not written: a default).
     pub(super) fn value_start(&self, path: &str) -> usize {
         self.0
             .iter()

@@ -260,11 +260,12 @@ impl Store {
     }
 
     /// Up to `limit` journalled moves the central has not acknowledged yet, in the order they
-    /// were committed.
+    /// were committed: by rowid, which the one writer hands out in commit order (the `at`
+    /// timestamps follow the wall clock, which can step back).
     pub fn unsent_transitions(&self, limit: usize) -> Result<Vec<Transition>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT txn_id, seq, state, at FROM endorsement_journal WHERE sent = 0
-             ORDER BY at, txn_id, seq LIMIT ?1",
+             ORDER BY rowid LIMIT ?1",
         )?;
         let rows: Vec<(String, i64, String, String)> = stmt
             .query_map([limit as i64], |r| {
@@ -281,6 +282,16 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Marks every move of `txn_id` unsent again, so they all go once more from the first (the
+    /// central answered that it lacks an earlier one; repeats of what it has are harmless).
+    pub fn resend_transitions(&mut self, txn_id: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE endorsement_journal SET sent = 0 WHERE txn_id = ?1",
+            [txn_id],
+        )?;
+        Ok(())
     }
 
     /// Records that the central acknowledged this move.
@@ -365,7 +376,8 @@ mod tests {
         let mut s = store(dir.path());
         s.open_endorsement("a", 1500, "{}", at(0)).expect("open");
         s.open_endorsement("b", 1500, "{}", at(1)).expect("open");
-        s.advance_endorsement("a", Event::Choose, at(2))
+        // The clock stepped back (NTP) before the next move: commit order still decides.
+        s.advance_endorsement("a", Event::Choose, at(0) - chrono::Duration::minutes(5))
             .expect("allowed");
         let order = |s: &Store| {
             s.unsent_transitions(10)
@@ -391,6 +403,13 @@ mod tests {
             "what was acknowledged stays acknowledged"
         );
         assert_eq!(s.unsent_transitions(1).expect("unsent").len(), 1);
+        let mut s = s;
+        s.resend_transitions("a").expect("resend");
+        assert_eq!(
+            order(&s)[0],
+            ("a".to_string(), 0, State::Offered),
+            "all of a again"
+        );
     }
 
     #[test]

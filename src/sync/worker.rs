@@ -178,6 +178,52 @@ async fn reconcile(link: &Link, key: &str) -> Outcome {
     }
 }
 
+/// When the endorsement moves are sent: every pass, except after the central said it has no
+/// such endpoint (an older central), when the worker waits [`NO_ENDPOINT_WAIT`] and says so
+/// once.
+#[derive(Default)]
+struct TransitionsPacer {
+    not_before: Option<std::time::Instant>,
+}
+
+/// How long to wait before asking again a central that has no transitions endpoint.
+const NO_ENDPOINT_WAIT: Duration = Duration::from_secs(3600);
+
+impl TransitionsPacer {
+    async fn pass(&mut self, store: &mut impl StoreAccess, link: &Link) {
+        if self
+            .not_before
+            .is_some_and(|t| std::time::Instant::now() < t)
+        {
+            return;
+        }
+        match crate::sync::transitions::send_transitions(store, link).await {
+            Ok(sent) => {
+                if sent.acknowledged > 0 {
+                    tracing::info!(
+                        transitions = sent.acknowledged,
+                        "sync: endorsement moves reported"
+                    );
+                }
+                for problem in &sent.problems {
+                    tracing::warn!(%problem, "sync: endorsement moves of a transaction held back");
+                }
+                if sent.no_endpoint {
+                    if self.not_before.is_none() {
+                        tracing::warn!(
+                            "sync: the central takes no endorsement moves (no /v1/endorsements/transitions); asking again hourly"
+                        );
+                    }
+                    self.not_before = Some(std::time::Instant::now() + NO_ENDPOINT_WAIT);
+                } else {
+                    self.not_before = None;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "sync: endorsement moves not reported"),
+        }
+    }
+}
+
 /// How a pass over the queue ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pass {
@@ -376,6 +422,7 @@ pub fn spawn(
                     tokio::spawn(fleet.run(link.clone(), status.clone()));
                 }
                 let mut pacer = Pacer::default();
+                let mut transitions = TransitionsPacer::default();
                 let mut limit = BATCH;
                 loop {
                     let mut access: &std::sync::Mutex<Store> = &store;
@@ -387,15 +434,7 @@ pub fn spawn(
                         Ok(n) => tracing::info!(tombstones = n, "sync: old tombstones deleted"),
                         Err(e) => tracing::warn!(error = %e, "sync: tombstones not purged"),
                     }
-                    match crate::sync::transitions::send_transitions(&mut access, &link).await {
-                        Ok(0) => {}
-                        Ok(n) => {
-                            tracing::info!(transitions = n, "sync: endorsement moves reported")
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "sync: endorsement moves not reported yet")
-                        }
-                    }
+                    transitions.pass(&mut access, &link).await;
                     match access.with(|s| s.purge_endorsements_before(cutoff)) {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(

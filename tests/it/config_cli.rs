@@ -294,3 +294,28 @@ fn an_mrz_scanner_without_a_device_or_with_an_odd_speed_is_refused_at_its_keys()
         assert!(report.contains(&needle), "{needle:?} missing:\n{report}");
     }
 }
+
+/// A `[station]` table left in a hall kiosk's file does nothing: the check says so, with its
+/// line, and still passes (a kiosk must start with a leftover table).
+#[test]
+fn a_station_table_on_a_hall_kiosk_is_reported_as_ignored() {
+    let demo = std::fs::read_to_string(repo().join("kiosk.toml")).expect("demo");
+    let text = format!("{demo}\n[station]\npayment_methods = [\"qr\"]\n");
+    let line = text.lines().count() - 1;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("kiosk.toml");
+    std::fs::write(&file, &text).expect("write");
+    let out = crate::run_logs::kiosk_command()
+        .args(["config", "check"])
+        .arg(&file)
+        .output()
+        .expect("run kiosk");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    assert!(
+        report.contains(&format!("kiosk.toml:{line}:"))
+            && report.contains("station: ignored: only a station kiosk reads this table"),
+        "{report}"
+    );
+    assert_eq!(report.lines().last(), Some("ok"));
+}

@@ -332,12 +332,13 @@ fn every_move_of_a_transaction_reaches_the_central_in_order_through_the_outbox()
         .expect("runtime");
     let link = central.link("SYNC01");
     let send = |store: &mut Store| runtime.block_on(send_transitions(store, &link));
-    assert_eq!(send(&mut store), Ok(3));
-    assert_eq!(send(&mut store), Ok(0), "nothing left to send");
+    let acknowledged = |store: &mut Store| send(store).expect("journal").acknowledged;
+    assert_eq!(acknowledged(&mut store), 3);
+    assert_eq!(acknowledged(&mut store), 0, "nothing left to send");
     store
         .advance_endorsement(txn, Event::PaymentConfirmed, at(3))
         .expect("move");
-    assert_eq!(send(&mut store), Ok(1));
+    assert_eq!(acknowledged(&mut store), 1);
 
     let journal = |device: &str| {
         let link = central.link(device);
@@ -389,10 +390,32 @@ fn every_move_of_a_transaction_reaches_the_central_in_order_through_the_outbox()
     other
         .open_endorsement(txn, 1500, "{}", at(5))
         .expect("open");
-    let refused = send(&mut other);
+    other
+        .open_endorsement("SYNC0126113000002X", 1500, "{}", at(6))
+        .expect("open");
+    let refused = send(&mut other).expect("journal");
+    assert_eq!(refused.acknowledged, 1, "the other transaction still goes");
     assert!(
-        refused.as_ref().is_err_and(|e| e.contains("422")),
+        matches!(&refused.problems[..], [p] if p.contains("422")),
         "{refused:?}"
     );
     assert_eq!(other.unsent_transitions(10).expect("unsent").len(), 1);
+
+    // The central lacks an earlier move (here: marked sent but never delivered): it answers 409,
+    // the kiosk sends the whole transaction again, and the repeats are harmless.
+    let lost = "SYNC0126113000003X";
+    store
+        .open_endorsement(lost, 1500, "{}", at(7))
+        .expect("open");
+    store.transition_sent(lost, 0).expect("pretend");
+    store
+        .advance_endorsement(lost, Event::Choose, at(8))
+        .expect("move");
+    let first = send(&mut store).expect("journal");
+    assert!(
+        matches!(&first.problems[..], [p] if p.contains("earlier move")),
+        "{first:?}"
+    );
+    assert_eq!(acknowledged(&mut store), 2, "offered and chosen, in order");
+    assert!(store.unsent_transitions(10).expect("unsent").is_empty());
 }

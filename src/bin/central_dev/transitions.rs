@@ -51,6 +51,14 @@ pub async fn report(
         );
     }
     let mut all = journals.0.lock().unwrap_or_else(|p| p.into_inner());
+    // A transaction is claimed by its first move only: a rejected report claims nothing.
+    if t.seq > 0 && !all.contains_key(&t.txn_id) {
+        return problem(
+            StatusCode::CONFLICT,
+            "Move out of order",
+            format!("expected seq 0, got {}", t.seq),
+        );
+    }
     let (owner, journal) = all
         .entry(t.txn_id.clone())
         .or_insert_with(|| (device.0.clone(), Vec::new()));
