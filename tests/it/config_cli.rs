@@ -275,20 +275,12 @@ fn an_mrz_scanner_without_a_device_or_with_an_odd_speed_is_refused_at_its_keys()
     let demo = std::fs::read_to_string(repo().join("kiosk-station.toml")).expect("demo");
     let text = format!("{demo}\n[station.mrz_scanner]\npath = \"\"\nbaud = 4800\n");
     let lines = text.lines().count();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("kiosk.toml");
-    std::fs::write(&file, &text).expect("write");
-    let out = crate::run_logs::kiosk_command()
-        .args(["config", "check"])
-        .arg(&file)
-        .output()
-        .expect("run kiosk");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(!out.status.success(), "{report}");
+    let (passed, report, _) = check(&text);
+    assert!(!passed, "{report}");
     for needle in [
-        format!("kiosk.toml:{}:", lines - 1),
+        format!("FILE:{}:", lines - 1),
         "station.mrz_scanner.path: must name the scanner's device".to_string(),
-        format!("kiosk.toml:{lines}:"),
+        format!("FILE:{lines}:"),
         "station.mrz_scanner.baud: 4800 is not one of".to_string(),
     ] {
         assert!(report.contains(&needle), "{needle:?} missing:\n{report}");
@@ -302,18 +294,10 @@ fn a_station_table_on_a_hall_kiosk_is_reported_as_ignored() {
     let demo = std::fs::read_to_string(repo().join("kiosk.toml")).expect("demo");
     let text = format!("{demo}\n[station]\npayment_methods = [\"qr\"]\n");
     let line = text.lines().count() - 1;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("kiosk.toml");
-    std::fs::write(&file, &text).expect("write");
-    let out = crate::run_logs::kiosk_command()
-        .args(["config", "check"])
-        .arg(&file)
-        .output()
-        .expect("run kiosk");
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{report}");
+    let (passed, report, _) = check(&text);
+    assert!(passed, "{report}");
     assert!(
-        report.contains(&format!("kiosk.toml:{line}:"))
+        report.contains(&format!("FILE:{line}:"))
             && report.contains("station: ignored: only a station kiosk reads this table"),
         "{report}"
     );
