@@ -113,7 +113,7 @@ fn date(d: NaiveDate) -> String {
 }
 
 /// The request body, or the 400 answer that says why it is not one.
-fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, Box<Response>> {
+pub fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, Box<Response>> {
     serde_json::from_str(body).map_err(|e| {
         Box::new(problem(
             StatusCode::BAD_REQUEST,
@@ -123,7 +123,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T, Bo
     })
 }
 
-fn not_yours(device: &Device, claimed: &str) -> Option<Response> {
+pub fn not_yours(device: &Device, claimed: &str) -> Option<Response> {
     (device.0 != claimed).then(|| {
         problem(
             StatusCode::FORBIDDEN,

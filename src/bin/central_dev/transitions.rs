@@ -15,6 +15,7 @@ use kiosk::sync::api::IDEMPOTENCY_KEY;
 use kiosk::sync::api::station::{EndorsementJournal, EndorsementTransition, TransitionAck};
 
 use crate::routes::{Device, json, problem};
+use crate::station::{not_yours, parse};
 
 /// One transaction's journal and the device it belongs to.
 type Journal = (String, Vec<EndorsementTransition>);
@@ -29,15 +30,9 @@ pub async fn report(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let t: EndorsementTransition = match serde_json::from_str(&body) {
+    let t: EndorsementTransition = match parse(&body, "Transition") {
         Ok(t) => t,
-        Err(e) => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "Transition is not valid",
-                e.to_string(),
-            );
-        }
+        Err(answer) => return *answer,
     };
     let key = headers
         .get(IDEMPOTENCY_KEY)
@@ -62,12 +57,8 @@ pub async fn report(
     let (owner, journal) = all
         .entry(t.txn_id.clone())
         .or_insert_with(|| (device.0.clone(), Vec::new()));
-    if *owner != device.0 {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "Another device's transaction",
-            t.txn_id,
-        );
+    if let Some(refusal) = not_yours(&device, owner) {
+        return refusal;
     }
     let ack = TransitionAck {
         txn_id: t.txn_id.clone(),
@@ -99,18 +90,16 @@ pub async fn journal(
 ) -> Response {
     let all = journals.0.lock().unwrap_or_else(|p| p.into_inner());
     match all.get(&txn_id) {
-        Some((owner, _)) if *owner != device.0 => problem(
-            StatusCode::FORBIDDEN,
-            "Another device's transaction",
-            txn_id,
-        ),
-        Some((_, journal)) => json(
-            StatusCode::OK,
-            &EndorsementJournal {
-                txn_id,
-                transitions: journal.clone(),
-            },
-        ),
+        Some((owner, journal)) => match not_yours(&device, owner) {
+            Some(refusal) => refusal,
+            None => json(
+                StatusCode::OK,
+                &EndorsementJournal {
+                    txn_id,
+                    transitions: journal.clone(),
+                },
+            ),
+        },
         None => problem(StatusCode::NOT_FOUND, "No such transaction", txn_id),
     }
 }
