@@ -15,6 +15,7 @@ pub mod config;
 pub mod dev;
 pub mod devices;
 pub mod domain;
+pub mod face;
 pub mod flow;
 pub mod photo;
 pub mod store;

@@ -6,6 +6,7 @@ mod card;
 mod compose;
 mod config_cmd;
 mod endorsements;
+mod face;
 mod photo;
 mod print;
 mod queue;
@@ -47,6 +48,11 @@ enum Command {
         #[command(subcommand)]
         command: camera::CameraCommand,
     },
+    /// Holder check tools: compare two faces, measure verification on a set.
+    Face {
+        #[command(subcommand)]
+        command: face::FaceCommand,
+    },
     /// Document photo tools.
     Photo {
         #[command(subcommand)]
@@ -83,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Config { command } => config_cmd::run(command, &cli.config),
         Command::Card { command } => card::run(command, &cli.config),
         Command::Camera { command } => camera::run(command),
+        Command::Face { command } => face::run(command),
         Command::Photo { command } => photo::run(command, &cli.config),
         Command::Print { command } => print::run(command, &cli.config),
         Command::Queue { command } => queue::run(command, &cli.config),

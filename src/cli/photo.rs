@@ -51,18 +51,18 @@ pub enum PhotoCommand {
 }
 
 /// Exit status: the picture passes.
-const ACCEPTED: u8 = 0;
+pub(super) const ACCEPTED: u8 = 0;
 /// Exit status: the picture was checked and fails (the report says which checks).
-const REJECTED: u8 = 1;
+pub(super) const REJECTED: u8 = 1;
 /// Exit status: the command line is wrong (an unknown profile; clap uses 2 for its own errors).
-const USAGE: u8 = 2;
+pub(super) const USAGE: u8 = 2;
 /// Exit status: no verdict — the file cannot be read, is not a picture, is damaged or too small,
 /// or the photo cannot be written.
-const NO_VERDICT: u8 = 3;
+pub(super) const NO_VERDICT: u8 = 3;
 
 /// A failure without a verdict: one line on stderr, or with `--json` one object
 /// `{"error": {"code", "message"}}` on stdout, so a script always has one JSON document to read.
-fn fail(json: bool, status: u8, code: &str, message: String) -> ExitCode {
+pub(super) fn fail(json: bool, status: u8, code: &str, message: String) -> ExitCode {
     if json {
         println!(
             "{}",
@@ -134,22 +134,10 @@ fn eval(dir: PathBuf, profile: String, variants: bool, json: bool) -> ExitCode {
         Ok(spec) => spec,
         Err(code) => return code,
     };
-    // On a terminal one line counts up; in a log, a line every 50 pictures.
-    let terminal = std::io::stderr().is_terminal();
-    let progress = move |done: usize, total: usize| {
-        if terminal {
-            eprint!("\r{done}/{total} pictures checked");
-        } else if done.is_multiple_of(50) || done == total {
-            eprintln!("{done}/{total} pictures checked");
-        }
-    };
-    let outcomes = match evaluate(&dir, &spec, variants, progress) {
+    let outcomes = match evaluate(&dir, &spec, variants, progress("pictures checked")) {
         Ok(o) => o,
         Err(e) => return fail(json, NO_VERDICT, "unreadable-set", e.to_string()),
     };
-    if terminal {
-        eprintln!();
-    }
     let summary = summarise(&outcomes);
     if json {
         println!(
@@ -162,7 +150,23 @@ fn eval(dir: PathBuf, profile: String, variants: bool, json: bool) -> ExitCode {
     ExitCode::from(ACCEPTED)
 }
 
-fn percent(part: usize, whole: usize) -> String {
+/// Progress of a long run on stderr: on a terminal one line counts up (ending with a new line
+/// at `total`); in a log, a line every 50 items.
+pub(super) fn progress(what: &'static str) -> impl FnMut(usize, usize) {
+    let terminal = std::io::stderr().is_terminal();
+    move |done: usize, total: usize| {
+        if terminal {
+            eprint!("\r{done}/{total} {what}");
+            if done == total {
+                eprintln!();
+            }
+        } else if done.is_multiple_of(50) || done == total {
+            eprintln!("{done}/{total} {what}");
+        }
+    }
+}
+
+pub(super) fn percent(part: usize, whole: usize) -> String {
     format!(
         "{part}/{whole} ({:.1} %)",
         100.0 * part as f64 / whole.max(1) as f64

@@ -42,65 +42,84 @@ pub struct Label {
 pub enum EvalError {
     #[error("{0}: {1}")]
     Labels(String, String),
-    #[error("labels.csv line {line}: {message}")]
-    Line { line: usize, message: String },
+    #[error("{file} line {line}: {message}")]
+    Line {
+        file: String,
+        line: usize,
+        message: String,
+    },
 }
 
-/// Reads `labels.csv` of `dir`.
-pub fn read_labels(dir: &Path) -> Result<Vec<Label>, EvalError> {
-    let path = dir.join("labels.csv");
-    let text = std::fs::read_to_string(&path)
+/// The rows of the comma-separated table `path` whose first line must name `columns`: each with
+/// its line number (1-based) and exactly one trimmed field per column. Blank lines are skipped;
+/// a table without rows is an error.
+pub fn read_table(path: &Path, columns: &[&str]) -> Result<Vec<(usize, Vec<String>)>, EvalError> {
+    let text = std::fs::read_to_string(path)
         .map_err(|e| EvalError::Labels(path.display().to_string(), e.to_string()))?;
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let header = text.lines().next().unwrap_or("").trim();
-    if header.replace(' ', "") != "file,expect,group" {
+    let names = columns.join(",");
+    if header.replace(' ', "") != names {
         return Err(EvalError::Line {
+            file,
             line: 1,
-            message: format!("the first line must be file,expect,group, found {header:?}"),
+            message: format!("the first line must be {names}, found {header:?}"),
         });
     }
-    let mut labels = Vec::new();
+    let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         if line.trim().is_empty() {
             continue;
         }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let [file, expect, group] = fields[..] else {
+        let fields: Vec<String> = line.split(',').map(|f| f.trim().to_string()).collect();
+        if fields.len() != columns.len() || fields.iter().any(String::is_empty) {
             return Err(EvalError::Line {
+                file,
                 line: i + 1,
-                message: format!("expected file,expect,group, found {line:?}"),
-            });
-        };
-        if file.is_empty() || expect.is_empty() {
-            return Err(EvalError::Line {
-                line: i + 1,
-                message: "file and expect must not be empty".into(),
+                message: format!("expected {names}, none empty, found {line:?}"),
             });
         }
-        let expect = match expect {
-            "accept" => Expect::Accept,
-            d if !caught_by(d).is_empty() => Expect::Defect(d.into()),
-            other => {
-                return Err(EvalError::Line {
-                    line: i + 1,
-                    message: format!(
-                        "unknown expect {other:?}: accept, expression, or a planted defect's name"
-                    ),
-                });
-            }
-        };
-        labels.push(Label {
-            file: file.into(),
-            expect,
-            group: group.into(),
-        });
+        rows.push((i + 1, fields));
     }
-    if labels.is_empty() {
+    if rows.is_empty() {
         return Err(EvalError::Line {
+            file,
             line: 2,
             message: "no pictures listed".into(),
         });
     }
-    Ok(labels)
+    Ok(rows)
+}
+
+/// Reads `labels.csv` of `dir`.
+pub fn read_labels(dir: &Path) -> Result<Vec<Label>, EvalError> {
+    let rows = read_table(&dir.join("labels.csv"), &["file", "expect", "group"])?;
+    rows.into_iter()
+        .map(|(line, fields)| {
+            let [file, expect, group] = <[String; 3]>::try_from(fields).expect("three columns");
+            let expect = match expect.as_str() {
+                "accept" => Expect::Accept,
+                d if !caught_by(d).is_empty() => Expect::Defect(d.into()),
+                other => {
+                    return Err(EvalError::Line {
+                        file: "labels.csv".into(),
+                        line,
+                        message: format!(
+                            "unknown expect {other:?}: accept, expression, or a planted defect's name"
+                        ),
+                    });
+                }
+            };
+            Ok(Label {
+                file,
+                expect,
+                group,
+            })
+        })
+        .collect()
 }
 
 /// A defect planted into a compliant picture.

@@ -17,7 +17,7 @@ use zune_core::options::DecoderOptions;
 pub enum PictureError {
     #[error("the file cannot be opened: {0}")]
     Unopenable(String),
-    #[error("the file is not a JPEG or PNG picture")]
+    #[error("the file is not a JPEG, PNG or JPEG 2000 picture")]
     NotAPicture,
     #[error("the picture is damaged or cut short ({0})")]
     Damaged(String),
@@ -40,8 +40,12 @@ pub fn read_picture(path: &Path) -> Result<RgbImage, PictureError> {
     decode_picture(&bytes)
 }
 
-/// Decodes a JPEG or PNG held in memory, upright, as RGB. Errors as [`read_picture`].
+/// Decodes a JPEG, PNG or JPEG 2000 (a JP2 file or a bare codestream, as document chips hold
+/// portraits) held in memory, upright, as RGB. Errors as [`read_picture`].
 pub fn decode_picture(bytes: &[u8]) -> Result<RgbImage, PictureError> {
+    if bytes.starts_with(JP2_SIGNATURE) || bytes.starts_with(J2C_SIGNATURE) {
+        return decode_jpeg2000(bytes);
+    }
     let format = match image::guess_format(bytes) {
         Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png)) => f,
         _ => return Err(PictureError::NotAPicture),
@@ -59,6 +63,59 @@ pub fn decode_picture(bytes: &[u8]) -> Result<RgbImage, PictureError> {
     };
     picture.apply_orientation(orientation);
     Ok(picture.into_rgb8())
+}
+
+/// The JP2 signature box (ISO/IEC 15444-1 Annex I.5.1).
+const JP2_SIGNATURE: &[u8] = &[0, 0, 0, 0x0C, 0x6A, 0x50, 0x20, 0x20];
+/// A bare codestream starts with SOC and SIZ (ISO/IEC 15444-1 Annex A.4.1, A.5.1).
+const J2C_SIGNATURE: &[u8] = &[0xFF, 0x4F, 0xFF, 0x51];
+/// Largest JPEG 2000 picture decoded, in pixels: a header can claim any size, and the decoder
+/// would allocate it before finding the data missing. A chip portrait is well under a megapixel.
+const JPEG2000_MAX_PIXELS: u64 = 16_000_000;
+
+/// JPEG 2000 with hayro-jpeg2000 (pure Rust, no unsafe code with its `simd` feature off): grey
+/// and RGB pictures, 8-bit or scaled to it.
+fn decode_jpeg2000(bytes: &[u8]) -> Result<RgbImage, PictureError> {
+    use hayro_jpeg2000::{ColorSpace, DecodeSettings, DecoderContext, Image};
+    let damaged = |e: String| PictureError::Damaged(e);
+    // Strict: a codestream cut short is refused, not decoded at the quality it reached.
+    let settings = DecodeSettings {
+        strict: true,
+        ..DecodeSettings::default()
+    };
+    let image = Image::new(bytes, &settings).map_err(|e| damaged(e.to_string()))?;
+    let (width, height) = (image.width(), image.height());
+    if u64::from(width) * u64::from(height) > JPEG2000_MAX_PIXELS || width == 0 || height == 0 {
+        return Err(damaged(format!("a {width}×{height} JPEG 2000 picture")));
+    }
+    let channels = match image.color_space() {
+        ColorSpace::Gray => 1,
+        ColorSpace::RGB => 3,
+        other => return Err(damaged(format!("JPEG 2000 colour space {other:?}"))),
+    } + usize::from(image.has_alpha());
+    let mut context = DecoderContext::default();
+    let decoded = image
+        .decode(&mut context)
+        .map_err(|e| damaged(e.to_string()))?;
+    let samples = decoded.data_u8();
+    let pixels = width as usize * height as usize;
+    if samples.len() != pixels * channels {
+        return Err(damaged(format!(
+            "{} samples for {width}×{height}×{channels}",
+            samples.len()
+        )));
+    }
+    let rgb: Vec<u8> = samples
+        .chunks_exact(channels)
+        .flat_map(|p| {
+            if channels < 3 {
+                [p[0]; 3]
+            } else {
+                [p[0], p[1], p[2]]
+            }
+        })
+        .collect();
+    RgbImage::from_raw(width, height, rgb).ok_or_else(|| damaged("picture too large".into()))
 }
 
 /// zune-jpeg (the decoder `image` uses) in strict mode: `image` runs it leniently, which fills
@@ -207,5 +264,69 @@ mod tests {
                 .code(),
             "damaged"
         );
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn jpeg_2000_decodes_exactly_as_a_jp2_file_and_as_a_bare_grey_codestream() {
+        // Lossless (reversible 5/3 wavelet) encodings of `landscape()` made with OpenJPEG:
+        // decoding must give back every pixel.
+        let rgb = decode_picture(&fixture("landscape-lossless.jp2")).unwrap();
+        assert_eq!(rgb, landscape());
+        let grey = decode_picture(&fixture("landscape-grey-lossless.j2c")).unwrap();
+        // The grey file holds ITU-R BT.601 luma, (299·R + 587·G + 114·B) / 1000, rounded.
+        assert_eq!(grey.dimensions(), (120, 80));
+        for (g, p) in grey.pixels().zip(landscape().pixels()) {
+            let [r, gr, b] = p.0.map(u32::from);
+            let luma = ((299 * r + 587 * gr + 114 * b + 500) / 1000) as u8;
+            assert_eq!(g.0, [luma; 3]);
+        }
+    }
+
+    #[test]
+    fn a_jpeg_2000_header_claiming_a_huge_picture_is_refused_before_decoding() {
+        // SIZ (ISO/IEC 15444-1 A.5.1) follows SOC: marker, Lsiz, Rsiz, then Xsiz and Ysiz.
+        let mut j2c = fixture("landscape-grey-lossless.j2c");
+        j2c[8..12].copy_from_slice(&100_000u32.to_be_bytes());
+        j2c[12..16].copy_from_slice(&100_000u32.to_be_bytes());
+        assert_eq!(decode_picture(&j2c).unwrap_err().code(), "damaged");
+    }
+
+    /// A small deterministic generator for the mutation runs (xorshift64*).
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state >> 12;
+        *state ^= *state << 25;
+        *state ^= *state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    #[test]
+    fn damaged_jpeg_2000_never_panics_and_cut_files_are_refused() {
+        // Mutation run over the decoder's entry point: every prefix of the file, and 600 copies
+        // with 1–8 bytes overwritten at random. Each must give a picture or a refusal, and a
+        // file cut short must be refused.
+        for name in ["landscape-lossless.jp2", "landscape-grey-lossless.j2c"] {
+            let whole = fixture(name);
+            for end in (1..whole.len()).step_by(7) {
+                let cut = &whole[..end];
+                assert!(decode_picture(cut).is_err(), "{name} cut at {end} decoded");
+            }
+            let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ whole.len() as u64;
+            for _ in 0..600 {
+                let mut damaged = whole.clone();
+                for _ in 0..=(next(&mut state) % 8) {
+                    let at = (next(&mut state) % damaged.len() as u64) as usize;
+                    damaged[at] = next(&mut state) as u8;
+                }
+                let _ = decode_picture(&damaged);
+            }
+        }
     }
 }

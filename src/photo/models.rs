@@ -1,6 +1,7 @@
 //! The face models, run in-process and offline with RTen (a pure-Rust ONNX runtime): MediaPipe's
 //! face mesh (468 landmarks) and its selfie segmentation (person mask), both Apache-2.0, converted
-//! from the TFLite files of the `mediapipe` 0.10.21 wheel. Provenance, licences, checksums and how
+//! from the TFLite files of the `mediapipe` 0.10.21 wheel; and dlib's ResNet face descriptor
+//! (CC0), which the holder check (`face`) compares. Provenance, licences, checksums and how
 //! they were converted: assets/models/README.md. They are embedded in the binary, so a kiosk can
 //! never run without them or fetch another version.
 //!
@@ -14,11 +15,17 @@ use rten_tensor::NdTensor;
 
 const FACE_MESH: &[u8] = include_bytes!("../../assets/models/face_landmark.onnx");
 const SEGMENTATION: &[u8] = include_bytes!("../../assets/models/selfie_segmentation.onnx");
+const DESCRIPTOR: &[u8] =
+    include_bytes!("../../assets/models/dlib_face_recognition_resnet_model_v1.onnx");
 
 /// Side of the face mesh's square input, in pixels.
 pub const MESH_INPUT: usize = 192;
 /// Side of the segmentation's square input, in pixels.
 pub const SEGMENTATION_INPUT: usize = 256;
+/// Side of the face descriptor's square input (an aligned face chip), in pixels.
+pub const DESCRIPTOR_INPUT: usize = 150;
+/// Length of a face descriptor.
+pub const DESCRIPTOR_LEN: usize = 128;
 
 #[derive(Debug, thiserror::Error)]
 #[error("face model {model}: {detail}")]
@@ -35,6 +42,11 @@ fn face_mesh() -> Result<&'static Model, ModelError> {
 fn segmentation() -> Result<&'static Model, ModelError> {
     static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
     shared(&MODEL, "segmentation", SEGMENTATION)
+}
+
+fn descriptor() -> Result<&'static Model, ModelError> {
+    static MODEL: OnceLock<Result<Model, String>> = OnceLock::new();
+    shared(&MODEL, "face descriptor", DESCRIPTOR)
 }
 
 /// The model in `cell`, parsed from `bytes` on first use; a parse failure is kept, so it is
@@ -93,6 +105,24 @@ pub fn run_segmentation(rgb: Vec<f32>) -> Result<Vec<f32>, ModelError> {
     Ok(mask.into_data())
 }
 
+/// The 128-value descriptor of one aligned 150×150 face chip (`rgb` planar: all red, then green,
+/// then blue, row-major, values 0–255; the model normalises them itself). Two chips of one
+/// person lie at a small Euclidean distance (dlib's own threshold is 0.6).
+pub fn run_face_descriptor(rgb: Vec<f32>) -> Result<[f32; DESCRIPTOR_LEN], ModelError> {
+    let model = descriptor()?;
+    let input = NdTensor::from_data([1, 3, DESCRIPTOR_INPUT, DESCRIPTOR_INPUT], rgb);
+    let out = model
+        .run_one(input.into(), None)
+        .map_err(failed("face descriptor"))?;
+    let out: NdTensor<f32, 2> = out.try_into().map_err(failed("face descriptor"))?;
+    out.into_data()
+        .try_into()
+        .map_err(|v: Vec<f32>| ModelError {
+            model: "face descriptor",
+            detail: format!("{} values instead of {DESCRIPTOR_LEN}", v.len()),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,10 +145,14 @@ mod tests {
             hex(SEGMENTATION),
             "d88bd64f043085e4b552e42c5b6b29333d78f9daf12a2132124ebc9fbb9d0cdf"
         );
+        assert_eq!(
+            hex(DESCRIPTOR),
+            "40d24bc77a272cd77b5c18aea1bd7fdefb12725348ad65213890018f10c12901"
+        );
     }
 
     #[test]
-    fn both_models_load_and_answer_in_their_documented_shapes() {
+    fn every_model_loads_and_answers_in_its_documented_shape() {
         let (points, presence) = run_face_mesh(vec![0.5; MESH_INPUT * MESH_INPUT * 3]).unwrap();
         assert_eq!(points.len(), 468);
         assert!(presence < 0.5, "a grey square is no face: {presence}");
@@ -129,5 +163,9 @@ mod tests {
             mask.iter().all(|&p| p < 0.5),
             "a white square holds no person"
         );
+        let grey =
+            run_face_descriptor(vec![128.0; 3 * DESCRIPTOR_INPUT * DESCRIPTOR_INPUT]).unwrap();
+        let norm = grey.iter().map(|v| v * v).sum::<f32>().sqrt();
+        assert!(norm > 0.1 && norm.is_finite(), "descriptor norm {norm}");
     }
 }

@@ -8,6 +8,7 @@ mod config_cli;
 mod contract;
 mod endorsement_crash;
 mod examples;
+mod face_cli;
 mod fleet;
 mod mrz_scanner;
 mod mtls;

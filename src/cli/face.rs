@@ -1,0 +1,163 @@
+//! `kiosk face compare REFERENCE LIVE`: the holder check's verification on two pictures — the
+//! descriptor distance and the verdict at the threshold. Exit status 0 same person, 1 not, 2 a
+//! wrong command line, 3 no verdict (a file unreadable, or no face in it).
+//!
+//! `kiosk face eval DIR`: verification over a set (`face::eval`), with the figures
+//! docs/BENCHMARKS.md records; 0 when the set was run, 3 when it cannot be read.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+use super::photo::{ACCEPTED, NO_VERDICT, REJECTED, fail, percent, progress};
+use crate::face::descriptor::describe;
+use crate::face::eval::{Summary, evaluate, read_set};
+use crate::face::verify::{DEFAULT_THRESHOLD, compare};
+use crate::photo::Detector;
+use crate::photo::file::read_picture;
+
+#[derive(Subcommand)]
+pub enum FaceCommand {
+    /// Compares the face in a document portrait with the face in a second picture.
+    Compare {
+        reference: PathBuf,
+        live: PathBuf,
+        /// Largest descriptor distance accepted as the same person.
+        #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
+        threshold: f32,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compares every document-side picture of a set with every live one (DIR/set.csv:
+    /// file,person,group,role,form) and prints false rejects and false accepts.
+    Eval {
+        dir: PathBuf,
+        /// Also compare darkened, brightened and blurred copies of every live picture.
+        #[arg(long)]
+        variants: bool,
+        #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
+        threshold: f32,
+        /// Print the figures as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: FaceCommand) -> ExitCode {
+    match command {
+        FaceCommand::Compare {
+            reference,
+            live,
+            threshold,
+            json,
+        } => compare_files(reference, live, threshold, json),
+        FaceCommand::Eval {
+            dir,
+            variants,
+            threshold,
+            json,
+        } => eval(dir, variants, threshold, json),
+    }
+}
+
+fn compare_files(reference: PathBuf, live: PathBuf, threshold: f32, json: bool) -> ExitCode {
+    let mut detector = Detector::new();
+    let mut described = Vec::new();
+    for (side, path) in [("reference", &reference), ("live", &live)] {
+        let image = match read_picture(path) {
+            Ok(i) => i,
+            Err(e) => {
+                let message = format!("{}: {e}", path.display());
+                return fail(json, NO_VERDICT, e.code(), message);
+            }
+        };
+        match describe(&mut detector, &image) {
+            Ok(d) => described.push(d.descriptor),
+            Err(e) => {
+                let message = format!("{side} {}: {e}", path.display());
+                return fail(json, NO_VERDICT, "no-face", message);
+            }
+        }
+    }
+    let c = compare(&described[0], &described[1], threshold);
+    if json {
+        println!("{}", serde_json::json!(c));
+    } else {
+        println!(
+            "distance {:.3} (threshold {:.2}): {}",
+            c.distance,
+            c.threshold,
+            if c.same_person {
+                "same person"
+            } else {
+                "not confirmed"
+            }
+        );
+    }
+    ExitCode::from(if c.same_person { ACCEPTED } else { REJECTED })
+}
+
+fn eval(dir: PathBuf, variants: bool, threshold: f32, json: bool) -> ExitCode {
+    let entries = match read_set(&dir) {
+        Ok(e) => e,
+        Err(e) => return fail(json, NO_VERDICT, "unreadable-set", e.to_string()),
+    };
+    let summary = match evaluate(
+        &dir,
+        &entries,
+        variants,
+        threshold,
+        progress("pictures described"),
+    ) {
+        Ok(s) => s,
+        Err(e) => return fail(json, NO_VERDICT, "unreadable-set", e),
+    };
+    if json {
+        println!("{}", serde_json::json!(summary));
+    } else {
+        print!("{}", render(&summary));
+    }
+    ExitCode::from(ACCEPTED)
+}
+
+/// The figures as plain text: one block per document form and live variant.
+fn render(s: &Summary) -> String {
+    let mut out = format!("threshold {:.2}\n", s.threshold);
+    for f in &s.figures {
+        out += &format!(
+            "\n{} against live {}:\n  false rejects {}\n  false accepts {}\n",
+            f.reference_form,
+            f.live_form,
+            percent(f.false_rejects, f.genuine),
+            percent(f.false_accepts, f.impostors),
+        );
+        let d = |v: Option<f32>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+        out += &format!(
+            "  largest same-person distance {}, smallest other-person distance {}\n",
+            d(f.max_genuine),
+            d(f.min_impostor)
+        );
+        if f.no_face != (0, 0) {
+            out += &format!(
+                "  no face found: {} document, {} live\n",
+                f.no_face.0, f.no_face.1
+            );
+        }
+        let sweep: Vec<String> = f
+            .sweep
+            .iter()
+            .map(|(t, fr, fa)| format!("{t:.2}: {fr} FR / {fa} FA"))
+            .collect();
+        out += &format!("  at other thresholds: {}\n", sweep.join(", "));
+        for (group, g) in &f.groups {
+            out += &format!(
+                "  {group}: false rejects {}, false accepts within the group {}\n",
+                percent(g.false_rejects, g.genuine),
+                percent(g.false_accepts, g.impostors)
+            );
+        }
+    }
+    out
+}
