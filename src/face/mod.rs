@@ -8,4 +8,5 @@ pub mod align;
 pub mod descriptor;
 pub mod eval;
 pub mod liveness;
+pub mod track;
 pub mod verify;
