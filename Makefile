@@ -100,7 +100,7 @@ lint: deps-build
 # cargo-fuzz: rustup toolchain install nightly; cargo install cargo-fuzz).
 FUZZ_SECONDS ?= 120
 fuzz:
-	for t in text_block sam_frame mrz tlv_lds; do \
+	for t in text_block sam_frame mrz tlv_lds picture; do \
 		cargo +nightly fuzz run -s none $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
 
 clean:

@@ -127,6 +127,8 @@ struct StationSide {
     demo_scan: Option<crate::devices::mrz::DemoScan>,
     /// The MRZ scanner's thread, stopped with the controller.
     _scanner: Option<workers::ScannerThread>,
+    /// How the holder check runs, where the station asks for one.
+    holder_check: Option<crate::face::check::CheckSettings>,
 }
 
 impl Controller {
@@ -154,7 +156,14 @@ impl Controller {
             .map(|scanner| workers::mrz_scanner(scanner, tx.clone()));
         let mrz_scanner = scanner.is_some();
         let station = station.map(|st| StationSide {
-            session: StationSession::new(st.services, st.methods, settings.timeouts, today),
+            session: {
+                let s = StationSession::new(st.services, st.methods, settings.timeouts, today);
+                match st.holder_check {
+                    Some(h) => s.with_holder_check(h.tries),
+                    None => s,
+                }
+            },
+            holder_check: st.holder_check.map(|h| h.check),
             store: store.clone(),
             handle: workers::station(
                 EndorsementDesk {
@@ -343,7 +352,11 @@ impl Controller {
             self.receive(message);
             refresh = Refresh::Everything;
         }
-        if self.session.step() == Step::Photo
+        let station_holder = self
+            .station
+            .as_ref()
+            .is_some_and(|st| st.session.step() == crate::flow::station::Step::Holder);
+        if (self.session.step() == Step::Photo || station_holder)
             && let Some(frame) = self.preview.lock().ok().and_then(|mut p| p.take())
         {
             self.screen.visit.preview = Some(frame);
@@ -419,8 +432,21 @@ impl Controller {
         }
         let Some(st) = &mut self.station else { return };
         let visit = st.visit;
+        if let StationEffect::CheckHolder(portrait) = effect {
+            if let Some(settings) = st.holder_check {
+                let job = workers::HolderJob {
+                    visit,
+                    portrait,
+                    settings,
+                };
+                if self.camera.send(CameraCommand::CheckHolder(job)).is_err() {
+                    tracing::error!("camera thread gone: no holder check");
+                }
+            }
+            return;
+        }
         let command = match effect {
-            StationEffect::Wipe => return,
+            StationEffect::Wipe | StationEffect::CheckHolder(_) => return,
             StationEffect::StopPermit => {
                 st.permit_stop
                     .store(true, std::sync::atomic::Ordering::Relaxed);

@@ -29,6 +29,7 @@ use crate::devices::printer::{PrinterProfile, escpos};
 use crate::devices::writer::{EndorsementWriter, IssuanceJob};
 use crate::domain::catalogue::{Catalogue, Labelled};
 use crate::domain::endorsement::{Event as Move, OfferLine, Offers, Recovery, State, recovery};
+use crate::domain::holder::HolderVerdict;
 use crate::domain::identity::{Identity, mask};
 use crate::domain::permit::{AccessKey, WindowReason};
 use crate::flow::station::{Event, Order, Outcome, PayMethod, PermitProgress, Progress, TripsSlip};
@@ -62,6 +63,9 @@ struct TxnBody {
     offer: OfferLine,
     permit_number: String,
     method: PayMethod,
+    /// The holder check's verdict, where the station asks for one (docs/FACE.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    holder: Option<HolderVerdict>,
 }
 
 /// Reads of the chip before its state is left unknown.
@@ -367,6 +371,7 @@ impl EndorsementDesk {
             offer: order.offer.clone(),
             permit_number: order.permit_number.clone(),
             method: order.method,
+            holder: order.holder.clone(),
         })
         .expect("the transaction body serialises");
         let now = Local::now().naive_local();
@@ -730,6 +735,7 @@ impl EndorsementDesk {
                         id_number: String::new(),
                         name: String::new(),
                         permit_number: body.permit_number,
+                        holder: body.holder,
                     };
                     match self.settle(&central, &txn.id, &order) {
                         Some(State::RefundRequested) => {

@@ -12,6 +12,7 @@ use crate::devices::payment::PaymentTerminal;
 use crate::devices::printer::{Printer, PrinterProfile};
 use crate::devices::writer::EndorsementWriter;
 use crate::domain::catalogue::Catalogue;
+use crate::face::check::CheckSettings;
 use crate::flow::Timeouts;
 use crate::flow::station::{PayMethod, Service};
 use crate::photo::PhotoSpec;
@@ -84,6 +85,16 @@ pub struct Station {
     pub methods: Vec<PayMethod>,
     /// How long an applicant has to pay.
     pub payment_timeout: Duration,
+    /// The face check at the camera before the offers, where the station asks for one.
+    pub holder_check: Option<HolderCheckSetup>,
+}
+
+/// The holder check as configured (`[station.holder_check]`).
+#[derive(Debug, Clone, Copy)]
+pub struct HolderCheckSetup {
+    pub check: CheckSettings,
+    /// Attempts before the window.
+    pub tries: u32,
 }
 
 /// Everything one kiosk runs with.

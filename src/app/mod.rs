@@ -21,7 +21,7 @@ mod technician;
 mod workers;
 
 pub use controller::{Controller, Input, Refresh, TICK_MS};
-pub use kiosk::{Devices, DisplayMode, Kiosk, Settings, Station};
+pub use kiosk::{Devices, DisplayMode, HolderCheckSetup, Kiosk, Settings, Station};
 pub use screen::{
     Advice, Device, DeviceState, Hint, KioskStatus, Lang, PinRefusal, QueueBadge, RejectReason,
     Screen, TechnicianScreen, View, Visit,

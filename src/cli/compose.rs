@@ -24,6 +24,7 @@ use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
 use crate::devices::writer::{EndorsementWriter, SimWriter, WriterScript};
 use crate::domain::catalogue::Catalogue;
+use crate::face::check::CheckSettings;
 use crate::store::Store;
 use crate::sync::fleet::{Fleet, Live, Settings as LiveSettings};
 use crate::sync::link::Link;
@@ -229,6 +230,15 @@ fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app
         services: settings::station_services(&s.services),
         methods: settings::payment_methods(&s.payment_methods),
         payment_timeout: Duration::from_secs(s.payment_timeout_seconds),
+        holder_check: s.holder_check.as_ref().map(|h| app::HolderCheckSetup {
+            check: CheckSettings {
+                threshold: h.threshold,
+                action_limit: Duration::from_secs(h.action_seconds),
+                // Nobody can blink at the simulated camera: demo mode plays the applicant.
+                simulated_liveness: config.devices.camera.kind == CameraKind::Sim,
+            },
+            tries: h.tries,
+        }),
     })
 }
 

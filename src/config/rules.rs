@@ -8,9 +8,9 @@
 
 use super::pin;
 use super::schema::{
-    CameraKind, CameraSettings, CardKind, CardSettings, Central, Config, Device, KioskKind,
-    PhotoSettings, PrinterKind, PrinterSettings, StationSettings, StoreSettings, Technician,
-    TerminalKind, WriterKind,
+    CameraKind, CameraSettings, CardKind, CardSettings, Central, Config, Device,
+    HolderCheckSettings, KioskKind, PhotoSettings, PrinterKind, PrinterSettings, StationSettings,
+    StoreSettings, Technician, TerminalKind, WriterKind,
 };
 use crate::domain::app_number::valid_device_id;
 
@@ -293,6 +293,35 @@ fn listed_twice(entry: &impl serde::Serialize) -> String {
 /// Payment time limits an applicant can live with (WCAG 2.2.1 wants time to pay; a pending
 /// payment must not hold the kiosk for long).
 const PAYMENT_SECONDS: std::ops::RangeInclusive<u64> = 60..=900;
+/// Thresholds a site may choose: under 0.3 refuses most holders, over 0.5 accepts impostor pairs
+/// on the project's own set (docs/FACE.md, "Accuracy").
+const HOLDER_THRESHOLD: std::ops::RangeInclusive<f32> = 0.3..=0.5;
+const HOLDER_TRIES: std::ops::RangeInclusive<u32> = 1..=5;
+/// Seconds for one action: the elderly need time; more only keeps a queue waiting.
+const ACTION_SECONDS: std::ops::RangeInclusive<u64> = 5..=30;
+
+fn holder_check(h: &HolderCheckSettings) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if !HOLDER_THRESHOLD.contains(&h.threshold) {
+        out.push((
+            "station.holder_check.threshold",
+            format!("{} is outside 0.3–0.5", h.threshold),
+        ));
+    }
+    if !HOLDER_TRIES.contains(&h.tries) {
+        out.push((
+            "station.holder_check.tries",
+            format!("{} is outside 1–5", h.tries),
+        ));
+    }
+    if !ACTION_SECONDS.contains(&h.action_seconds) {
+        out.push((
+            "station.holder_check.action_seconds",
+            format!("{} is outside 5–30 seconds", h.action_seconds),
+        ));
+    }
+    out
+}
 
 fn station(c: &Config) -> Vec<Problem> {
     if c.device.kind != KioskKind::StationEndorsement {
@@ -314,6 +343,16 @@ fn station(c: &Config) -> Vec<Problem> {
     }
     if let Some(twice) = first_repeated(&s.payment_methods) {
         out.push(("station.payment_methods", listed_twice(twice)));
+    }
+    if let Some(h) = &s.holder_check {
+        out.extend(holder_check(h));
+        // The simulated camera shows a still picture: only demo mode may play the applicant.
+        if c.devices.camera.kind == CameraKind::Sim && !c.ui.demo {
+            out.push((
+                "station.holder_check",
+                "needs a real camera (devices.camera.kind = \"v4l\"); the simulated one is for demo mode (ui.demo = true)".into(),
+            ));
+        }
     }
     if !PAYMENT_SECONDS.contains(&s.payment_timeout_seconds) {
         out.push((

@@ -378,6 +378,37 @@ pub struct StationSettings {
     /// keypad when no record opens the chip. Absent: typing only.
     #[serde(default)]
     pub mrz_scanner: Option<MrzScannerSettings>,
+    /// `[station.holder_check]`: the face check that the person at the kiosk is the permit's
+    /// holder (docs/FACE.md). Absent: not asked for.
+    #[serde(default)]
+    pub holder_check: Option<HolderCheckSettings>,
+}
+
+/// `[station.holder_check]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolderCheckSettings {
+    /// Largest face-descriptor distance accepted as the same person (docs/FACE.md, "Accuracy").
+    #[serde(default = "default_holder_threshold")]
+    pub threshold: f32,
+    /// Attempts before the applicant is asked to go to the window.
+    #[serde(default = "default_holder_tries")]
+    pub tries: u32,
+    /// Seconds for each action of the liveness challenge (blink, turn the head).
+    #[serde(default = "default_action_seconds")]
+    pub action_seconds: u64,
+}
+
+fn default_holder_threshold() -> f32 {
+    0.40
+}
+
+fn default_holder_tries() -> u32 {
+    2
+}
+
+fn default_action_seconds() -> u64 {
+    10
 }
 
 /// `[station.mrz_scanner]`: a scanner that sends the MRZ as text lines (docs/STATION.md, "MRZ
@@ -401,6 +432,7 @@ impl Default for StationSettings {
             terminal: TerminalKind::Sim,
             writer: WriterKind::Sim,
             mrz_scanner: None,
+            holder_check: None,
         }
     }
 }

@@ -8,6 +8,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use zeroize::Zeroize;
 
+use super::holder::Portrait;
 use super::identity::{Identity, mask};
 
 /// The printed data of a card permit as an MRZ scanner read it (its one-line MRZ, check digits
@@ -132,6 +133,9 @@ pub struct PermitFacts {
     /// DG1; none when the chip carries neither.
     pub chinese_name: Option<String>,
     pub verdict: ChipVerdict,
+    /// The holder's portrait from DG2, for the holder check (none when the chip's DG2 could
+    /// not be read).
+    pub portrait: Option<Portrait>,
 }
 
 impl fmt::Debug for PermitFacts {
@@ -170,6 +174,9 @@ pub enum WindowReason {
     ChipNotVerified,
     /// The chip could not be read with any key the kiosk has.
     PermitUnreadable,
+    /// The holder check did not confirm the person at the kiosk as the permit's holder (or the
+    /// challenge was not completed): staff compare person and document.
+    HolderNotConfirmed,
 }
 
 /// Age in whole years on `today`.
@@ -280,6 +287,7 @@ mod tests {
             expiry: day(2031, 1, 1),
             chinese_name: Some(id.name.clone()),
             verdict: ChipVerdict::Verified,
+            portrait: None,
         }
     }
 

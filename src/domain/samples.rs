@@ -3,7 +3,9 @@
 //! sample form and the tests all use these.
 
 use chrono::NaiveDate;
+use zeroize::Zeroizing;
 
+use crate::domain::holder::Portrait;
 use crate::domain::id_number::with_check_char;
 use crate::domain::identity::{CardType, Identity, Sex, ValidUntil};
 use crate::domain::nation::Nation;
@@ -135,6 +137,10 @@ pub struct SamplePermit {
 /// Synthetic card permits: 曾小芳's Hong Kong/Macau permit (valid; the virtual chip of
 /// `dev::vcard` carries the same data), 单建国's expired one, 吕思远's Taiwan permit, and 单建国's
 /// new permit, which the central has no record of yet.
+/// The portrait every sample permit's chip holds: the demo booth's subject, so the simulated
+/// camera shows the holder (assets/demo/README.md).
+pub const SAMPLE_PORTRAIT: &[u8] = include_bytes!("../../assets/demo/portrait.png");
+
 pub fn sample_permits(today: NaiveDate) -> Vec<SamplePermit> {
     let people = sample_identities(today);
     let permit = |who: usize, kind, number: &str, expiry, on_record| SamplePermit {
@@ -146,6 +152,7 @@ pub fn sample_permits(today: NaiveDate) -> Vec<SamplePermit> {
             expiry,
             chinese_name: Some(people[who].name.clone()),
             verdict: ChipVerdict::Verified,
+            portrait: Some(Portrait(Zeroizing::new(SAMPLE_PORTRAIT.to_vec()))),
         },
         on_record,
     };

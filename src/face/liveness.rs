@@ -301,6 +301,12 @@ impl Challenge {
         &self.actions
     }
 
+    /// Whether the current action has its frontal start (else the applicant should look
+    /// straight at the camera with open eyes first).
+    pub fn settled(&self) -> bool {
+        self.phase != Phase::Settling
+    }
+
     /// What to show now, before or between frames.
     pub fn progress(&self) -> Progress {
         self.outcome

@@ -5,6 +5,7 @@
 //! can and cannot tell.
 
 pub mod align;
+pub mod check;
 pub mod descriptor;
 pub mod eval;
 pub mod liveness;

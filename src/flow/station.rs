@@ -2,8 +2,8 @@
 //! (`flow::Session`): `(state, event, now) -> effects`, time as an input.
 //!
 //! services → ID card → card permit (keys from the central's record, else typed on the keypad;
-//! chip read, holder check)
-//! → offers from the central → choose → review → pay → write and verify → receipt → services.
+//! chip read, holder check by the cards) → the face at the camera against the chip's portrait,
+//! where the station asks for it (`face`) → offers from the central → choose → review → pay → write and verify → receipt → services.
 //! *Remaining trips* takes the same way to the permit, then shows the permit's valid
 //! endorsements. The session decides what the applicant sees and asks the core for the outside
 //! work (`Effect`); the core's station worker does it and reports back (`Event`). Money is never
@@ -19,6 +19,7 @@ use super::OutOfService;
 use super::idle::{IdleClock, Limit, Timeouts};
 use crate::domain::app_number::AppNumber;
 use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
+use crate::domain::holder::{HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::{Identity, mask};
 use crate::domain::permit::{
     self, AccessKey, PermitFacts, ScanRefusal, ScannedPermit, WindowReason,
@@ -43,6 +44,9 @@ pub enum Step {
     Permit,
     /// No key on record opens the permit: its number and expiry typed on the keypad.
     Keys,
+    /// The face at the camera is checked against the permit's portrait (liveness challenge,
+    /// then comparison).
+    Holder,
     /// The central is asked what may be offered.
     Checking,
     Choose,
@@ -250,6 +254,8 @@ pub enum Notice {
     ScanUnreadable,
     /// The scanner read another document (a passport, an ID card): lay the card permit, or type.
     ScanNotPermit,
+    /// The holder check did not confirm the face this time: once more.
+    HolderRetry,
     /// The central offers nothing (its reasons are on screen).
     NothingOffered,
     PaymentDeclined,
@@ -276,6 +282,10 @@ pub enum Event {
     KeyEdit(KeyEdit),
     /// The MRZ scanner read a document: its card-permit data, or why it gives no key.
     PermitScanned(Result<ScannedPermit, ScanRefusal>),
+    /// The holder check asks the applicant to do this now.
+    HolderPrompt(HolderPrompt),
+    /// The holder check ended.
+    HolderChecked(HolderVerdict),
     /// The central did not answer (documents, offers, records).
     CentralUnavailable,
     Offers(Offers),
@@ -308,6 +318,8 @@ pub enum Effect {
     ReadPermit(Box<AccessKey>),
     /// Stop watching the permit reader (the session ended).
     StopPermit,
+    /// Check the face at the camera against this portrait (the camera stops with the wipe).
+    CheckHolder(Portrait),
     AskOffers {
         id_number: String,
         permit_number: String,
@@ -330,6 +342,8 @@ pub struct Order {
     pub id_number: String,
     pub name: String,
     pub permit_number: String,
+    /// The holder check's verdict, when the station asks for one.
+    pub holder: Option<HolderVerdict>,
 }
 
 /// The remaining-trips slip. Personal data: `Debug` masked, wiped on drop.
@@ -393,6 +407,12 @@ pub struct Visitor {
     pub outcome: Option<Outcome>,
     /// The permit's valid endorsements, once the central answered.
     pub records: Option<Vec<TripsLeft>>,
+    /// What the holder check asks the applicant to do now.
+    pub holder_prompt: Option<HolderPrompt>,
+    /// Attempts of the holder check made so far.
+    pub holder_attempts: u32,
+    /// The confirming verdict, kept for the transaction.
+    pub holder: Option<HolderVerdict>,
 }
 
 impl Visitor {
@@ -412,6 +432,9 @@ impl Visitor {
             qr: None,
             outcome: None,
             records: None,
+            holder_prompt: None,
+            holder_attempts: 0,
+            holder: None,
         }
     }
 
@@ -432,6 +455,8 @@ pub struct StationSession {
     out_of_service: Option<OutOfService>,
     /// Cancel was tapped with something to lose: the question is on screen.
     confirming_cancel: bool,
+    /// Attempts the holder check gets before the window; `None`: the station does not check.
+    holder_tries: Option<u32>,
 }
 
 impl StationSession {
@@ -453,7 +478,15 @@ impl StationSession {
             today,
             out_of_service: None,
             confirming_cancel: false,
+            holder_tries: None,
         }
+    }
+
+    /// The same session checking the face at the camera against the permit's portrait before
+    /// asking for offers, with `tries` attempts (at least one) before the window.
+    pub fn with_holder_check(mut self, tries: u32) -> StationSession {
+        self.holder_tries = Some(tries.max(1));
+        self
     }
 
     /// Whether the "discard and leave?" question is on screen.
@@ -554,6 +587,7 @@ impl StationSession {
             Event::CardRemoved => match self.step {
                 Step::Permit
                 | Step::Keys
+                | Step::Holder
                 | Step::Checking
                 | Step::Choose
                 | Step::Review
@@ -568,6 +602,12 @@ impl StationSession {
                 }
             }
             Event::PermitRead(facts) => self.permit_read(facts, &mut effects),
+            Event::HolderPrompt(prompt) => {
+                if let (Step::Holder, Some(v)) = (self.step, &mut self.visitor) {
+                    v.holder_prompt = Some(prompt);
+                }
+            }
+            Event::HolderChecked(verdict) => self.holder_checked(verdict, &mut effects),
             Event::KeysNeeded => {
                 if let (Step::Permit, Some(v)) = (self.step, &mut self.visitor) {
                     v.key_entry = Some(KeyEntry::new());
@@ -687,8 +727,24 @@ impl StationSession {
         }
         let (id_number, permit_number) =
             (identity.id_number.clone(), facts.document_number.clone());
+        let portrait = facts.portrait.clone();
         v.permit = Some(facts);
         match v.service {
+            Service::Endorse if self.holder_tries.is_some() => {
+                // Without a portrait from the chip there is nothing to compare the face with:
+                // staff compare person and document.
+                let Some(portrait) = portrait else {
+                    self.end(
+                        Some(Notice::Window(WindowReason::HolderNotConfirmed)),
+                        effects,
+                    );
+                    return;
+                };
+                v.holder_attempts = 1;
+                v.holder_prompt = Some(HolderPrompt::LookAtCamera);
+                effects.push(Effect::CheckHolder(portrait));
+                self.step = Step::Holder;
+            }
             Service::Endorse => {
                 effects.push(Effect::AskOffers {
                     id_number,
@@ -700,6 +756,42 @@ impl StationSession {
                 effects.push(Effect::AskRecords { permit_number });
                 self.step = Step::Trips;
             }
+        }
+    }
+
+    /// The holder check's verdict: confirmed goes on to the offers; otherwise another attempt
+    /// while the station allows one, then the window. Nothing of the face is kept, only a
+    /// confirming verdict (distance, threshold, model) for the transaction.
+    fn holder_checked(&mut self, verdict: HolderVerdict, effects: &mut Vec<Effect>) {
+        let (Step::Holder, Some(v)) = (self.step, &mut self.visitor) else {
+            return;
+        };
+        let (Some(identity), Some(permit)) = (&v.identity, &v.permit) else {
+            return;
+        };
+        if verdict.confirmed() {
+            effects.push(Effect::AskOffers {
+                id_number: identity.id_number.clone(),
+                permit_number: permit.document_number.clone(),
+            });
+            v.holder = Some(verdict);
+            v.holder_prompt = None;
+            self.notice = None;
+            self.step = Step::Checking;
+            return;
+        }
+        let portrait = permit.portrait.clone();
+        match portrait {
+            Some(portrait) if v.holder_attempts < self.holder_tries.unwrap_or(1) => {
+                v.holder_attempts += 1;
+                v.holder_prompt = Some(HolderPrompt::LookAtCamera);
+                self.notice = Some(Notice::HolderRetry);
+                effects.push(Effect::CheckHolder(portrait));
+            }
+            _ => self.end(
+                Some(Notice::Window(WindowReason::HolderNotConfirmed)),
+                effects,
+            ),
         }
     }
 
@@ -794,6 +886,7 @@ impl StationSession {
             id_number: id.id_number.clone(),
             name: id.name.clone(),
             permit_number: p.document_number.clone(),
+            holder: v.holder.clone(),
         };
         v.method = Some(method);
         v.progress = None;

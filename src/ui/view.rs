@@ -15,7 +15,8 @@ use super::{
     Sex as SexKind, SyllableRow, TechnicianAdapter, Theme, ThemeVariant,
 };
 use super::{
-    IssueProgress, OfferRow, PermitProgress as PermitProgressKind, StationAdapter, TripsRow,
+    HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
+    PermitProgress as PermitProgressKind, StationAdapter, TripsRow,
 };
 use crate::app::{
     Advice, Device, DeviceState, DisplayMode, Hint, Lang, PinRefusal, RejectReason,
@@ -26,6 +27,7 @@ use chrono::NaiveDate;
 
 use crate::domain::catalogue::{Catalogue, Labelled, Offer};
 use crate::domain::endorsement::OfferLine;
+use crate::domain::holder::HolderPrompt;
 use crate::domain::identity::{Sex, ValidUntil, mask};
 use crate::domain::permit::WindowReason;
 use crate::flow::station::{
@@ -646,6 +648,7 @@ fn station_page(step: station::Step) -> Page {
         S::IdCard => Page::IdCard,
         S::Permit => Page::Permit,
         S::Keys => Page::Keys,
+        S::Holder => Page::Holder,
         S::Checking => Page::Checking,
         S::Choose => Page::Choose,
         S::Review => Page::StationReview,
@@ -673,11 +676,13 @@ fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
             WindowReason::NotTheHolder => NoticeKind::WindowNotHolder,
             WindowReason::ChipNotVerified => NoticeKind::WindowChipNotVerified,
             WindowReason::PermitUnreadable => NoticeKind::WindowPermitUnreadable,
+            WindowReason::HolderNotConfirmed => NoticeKind::WindowHolderNotConfirmed,
         },
         Some(N::NotAvailable) => NoticeKind::NotAvailable,
         Some(N::KeyInvalid) => NoticeKind::KeyInvalid,
         Some(N::ScanUnreadable) => NoticeKind::ScanUnreadable,
         Some(N::ScanNotPermit) => NoticeKind::ScanNotPermit,
+        Some(N::HolderRetry) => NoticeKind::HolderRetry,
         Some(N::NothingOffered) => NoticeKind::NothingOffered,
         Some(N::PaymentDeclined) => NoticeKind::PaymentDeclined,
         Some(N::PaymentCancelled) => NoticeKind::PaymentCancelled,
@@ -752,6 +757,12 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
         Some(PermitProgress::Waiting) => PermitProgressKind::Waiting,
         Some(PermitProgress::Reading) => PermitProgressKind::Reading,
         _ => PermitProgressKind::LookingUp,
+    });
+    g.set_holder_prompt(match visitor.and_then(|v| v.holder_prompt) {
+        Some(HolderPrompt::Blink) => HolderPromptKind::Blink,
+        Some(HolderPrompt::TurnLeft) => HolderPromptKind::TurnLeft,
+        Some(HolderPrompt::TurnRight) => HolderPromptKind::TurnRight,
+        Some(HolderPrompt::LookAtCamera) | None => HolderPromptKind::LookAtCamera,
     });
     g.set_name(
         visitor

@@ -21,7 +21,7 @@ use kiosk::flow::station::{PayMethod, Service};
 use kiosk::store::Store;
 use kiosk::sync::link::Link;
 use kiosk::sync::station::StationClient;
-use kiosk::ui::{NoticeKind, Page, SessionAdapter, StationAdapter};
+use kiosk::ui::{HolderPrompt, NoticeKind, Page, SessionAdapter, StationAdapter};
 use slint::{ComponentHandle, Model};
 
 use crate::central::{Central, central_on, central_with};
@@ -76,8 +76,18 @@ fn station_kiosk_on(
         writer,
         terminal,
         payment_timeout,
-        None,
+        Extras::default(),
     )
+}
+
+/// What some tests add to a station kiosk.
+#[derive(Default)]
+struct Extras {
+    /// An MRZ scanner, with demo mode's hand on it when simulated.
+    scanner: Option<(Box<dyn MrzScanner>, Option<DemoScan>)>,
+    holder_check: Option<app::HolderCheckSetup>,
+    /// Another camera than the simulated booth.
+    camera: Option<kiosk::devices::camera::CameraOpener>,
 }
 
 /// A station kiosk with these readers: the simulated ones with their sample cards, or real
@@ -92,13 +102,14 @@ fn station_kiosk_with(
     writer: SimWriter,
     terminal: SimOutcome,
     payment_timeout: Duration,
-    scanner: Option<(Box<dyn MrzScanner>, Option<DemoScan>)>,
+    extras: Extras,
 ) -> Station {
-    let (scanner, demo_scan) = scanner.unzip();
+    let (scanner, demo_scan) = extras.scanner.unzip();
     let terminal = SimTerminal::new(terminal);
     let kiosk = demo_kiosk_with_options(Options {
         data,
         card,
+        camera: extras.camera,
         station: Some(app::Station {
             permit,
             demo_permits: slot
@@ -113,6 +124,7 @@ fn station_kiosk_with(
             services: vec![Service::Endorse, Service::RemainingTrips],
             methods: vec![PayMethod::Terminal, PayMethod::Qr],
             payment_timeout,
+            holder_check: extras.holder_check,
         }),
         ..Options::default()
     });
@@ -711,7 +723,10 @@ fn with_scanner(
         SimWriter::new(WriterScript::Succeed, false),
         SimOutcome::Approve,
         Duration::from_secs(60),
-        Some((scanner, demo)),
+        Extras {
+            scanner: Some((scanner, demo)),
+            ..Extras::default()
+        },
     )
 }
 
@@ -1034,7 +1049,7 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
         SimWriter::new(WriterScript::Succeed, false),
         SimOutcome::Approve,
         Duration::from_secs(60),
-        None,
+        Extras::default(),
     );
     let k = &s.kiosk;
     k.tap("service-endorse");
@@ -1138,4 +1153,107 @@ fn staff_record_what_a_permit_shows_for_a_transaction_the_kiosk_could_not_read_b
     assert_eq!(state(&written), State::PaidNotIssued);
     assert_eq!(state(&issuing), State::Verified);
     assert_eq!(state(&chosen), State::Chosen, "unchanged");
+}
+
+/// A station kiosk on `central` checking holders at the camera (two attempts).
+fn checking_holders(
+    central: &Central,
+    simulated_liveness: bool,
+    camera: Option<kiosk::devices::camera::CameraOpener>,
+) -> Station {
+    let (reader, slot) = sim_permit_reader(chrono::Local::now().date_naive());
+    station_kiosk_with(
+        Box::new(reader),
+        None,
+        Some(slot),
+        None,
+        central.link("TEST01"),
+        SimWriter::new(WriterScript::Succeed, false),
+        SimOutcome::Approve,
+        Duration::from_secs(60),
+        Extras {
+            holder_check: Some(app::HolderCheckSetup {
+                check: kiosk::face::check::CheckSettings {
+                    threshold: 0.40,
+                    action_limit: Duration::from_secs(1),
+                    simulated_liveness,
+                },
+                tries: 2,
+            }),
+            camera,
+            ..Extras::default()
+        },
+    )
+}
+
+/// A camera that shows another person than the sample permits' holder (London set, face 002).
+struct SomeoneElse(image::RgbImage);
+
+impl kiosk::devices::camera::FrameSource for SomeoneElse {
+    fn next_frame(&mut self) -> Result<image::RgbImage, kiosk::devices::camera::CameraError> {
+        std::thread::sleep(Duration::from_millis(30));
+        Ok(self.0.clone())
+    }
+}
+
+fn someone_else() -> kiosk::devices::camera::CameraOpener {
+    let picture = kiosk::photo::file::read_picture(
+        &crate::support::repo().join("eval/photo/london-002-neutral.jpg"),
+    )
+    .expect("fixture");
+    Box::new(move || {
+        Ok(Box::new(SomeoneElse(picture.clone())) as Box<dyn kiosk::devices::camera::FrameSource>)
+    })
+}
+
+/// The holder at the camera (demo mode plays the blink and the head turn; the face compared is
+/// the simulated camera's, the sample permit's portrait is the same person): the instructions
+/// are shown, then the offers.
+#[test]
+fn the_holder_is_checked_at_the_camera_before_the_offers() {
+    let central = central_on("127.0.0.1:0");
+    let s = checking_holders(&central, true, None);
+    let k = &s.kiosk;
+    cards(k, ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::Holder);
+    k.wait_until("an instruction to blink or turn", |k| {
+        k.window().global::<StationAdapter>().get_holder_prompt() != HolderPrompt::LookAtCamera
+    });
+    assert!(!k.label("holder-title").is_empty());
+    k.wait_for_page(Page::Choose);
+    assert_eq!(notice(k), NoticeKind::None);
+}
+
+/// Another person's face at the camera: not confirmed, once more, then the window — with the
+/// reason in plain words, and nothing kept.
+#[test]
+fn another_face_at_the_camera_is_sent_to_the_window_after_two_attempts() {
+    let central = central_on("127.0.0.1:0");
+    let s = checking_holders(&central, true, Some(someone_else()));
+    let k = &s.kiosk;
+    cards(k, ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::Holder);
+    k.wait_until("the second attempt", |k| {
+        notice(k) == NoticeKind::HolderRetry
+    });
+    k.wait_for_page(Page::Services);
+    assert_eq!(notice(k), NoticeKind::WindowHolderNotConfirmed);
+    assert!(
+        k.visible_text().contains("人工窗口"),
+        "{}",
+        k.visible_text()
+    );
+}
+
+/// A still picture at the camera (the simulated booth, liveness not simulated) never blinks or
+/// turns: the challenge runs out twice and the applicant is sent to the window.
+#[test]
+fn a_face_that_does_not_blink_or_turn_is_sent_to_the_window() {
+    let central = central_on("127.0.0.1:0");
+    let s = checking_holders(&central, false, None);
+    let k = &s.kiosk;
+    cards(k, ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::Holder);
+    k.wait_for_page(Page::Services);
+    assert_eq!(notice(k), NoticeKind::WindowHolderNotConfirmed);
 }

@@ -73,13 +73,16 @@ pub struct Options {
     pub card: Option<Box<dyn kiosk::devices::card::CardReader>>,
     /// Another printer than the demo's file printer.
     pub printer: Option<Box<dyn kiosk::devices::printer::Printer>>,
+    /// Another camera than the simulated booth.
+    pub camera: Option<kiosk::devices::camera::CameraOpener>,
 }
 
 pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
     let card = options.card.take();
+    let camera = options.camera.take();
     match options.printer.take() {
-        Some(printer) => kiosk_with_devices(|_| printer, None, card, options),
-        None => kiosk_with_devices(demo_printer, None, card, options),
+        Some(printer) => kiosk_with_devices(|_| printer, camera, card, options),
+        None => kiosk_with_devices(demo_printer, camera, card, options),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The camera thread: preview frames, guidance hints from the face detector, captures checked
-//! against the photo spec, and a watchdog for a stalled or unplugged camera.
+//! against the photo spec, the station kiosk's holder check (`face::check`) fed frame by frame,
+//! and a watchdog for a stalled or unplugged camera.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -11,13 +12,102 @@ use image::RgbImage;
 use super::{Inbound, spawn};
 use crate::app::screen::{RejectReason, Rejection};
 use crate::devices::camera::{CameraOpener, FrameSource};
+use crate::domain::holder::{HolderOutcome, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::photo::Photo;
+use crate::face;
+use crate::face::check::{CheckSettings, HolderCheck, Update};
+use crate::flow::station::Event as StationEvent;
+use crate::photo::file::decode_picture;
 use crate::photo::{Detector, Hint, PhotoError, PhotoSpec, assess, hint, sharpest};
 
 pub enum CameraCommand {
     Start,
     Stop,
     Capture,
+    /// Open the camera and check the face at it against a portrait; the verdict is reported as
+    /// a station event of the visit named, and the camera closes.
+    CheckHolder(HolderJob),
+}
+
+/// One holder check for the station thread's visit `visit`.
+pub struct HolderJob {
+    pub visit: u64,
+    pub portrait: Portrait,
+    pub settings: CheckSettings,
+}
+
+/// A holder check under way: its visit and when it started.
+struct HolderRun {
+    visit: u64,
+    check: HolderCheck,
+    started: std::time::Instant,
+    last_prompt: Option<HolderPrompt>,
+}
+
+/// Starts a holder check: the portrait decoded and described. `Err` is the verdict when the
+/// portrait gives nothing to compare with.
+fn start_holder(job: HolderJob) -> Result<HolderRun, (u64, HolderVerdict)> {
+    let no_face = |threshold| HolderVerdict {
+        outcome: HolderOutcome::NoPortraitFace,
+        distance: None,
+        threshold,
+        model: face::check::MODEL.into(),
+    };
+    let portrait = match decode_picture(&job.portrait.0) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "holder check: the chip's portrait does not decode");
+            return Err((job.visit, no_face(job.settings.threshold)));
+        }
+    };
+    let check = HolderCheck::start(&portrait, job.settings, &mut rand_core::OsRng)
+        .map_err(|v| (job.visit, v))?;
+    Ok(HolderRun {
+        visit: job.visit,
+        check,
+        started: std::time::Instant::now(),
+        last_prompt: None,
+    })
+}
+
+/// Feeds one frame to the holder check: the prompt when it changed, the verdict when it ended
+/// (then the check is over: `None`).
+fn feed_holder(mut run: HolderRun, frame: &RgbImage, tx: &Sender<Inbound>) -> Option<HolderRun> {
+    let report = |event| {
+        let _ = tx.send(Inbound::Station {
+            visit: run.visit,
+            event,
+        });
+    };
+    match run.check.frame(run.started.elapsed(), frame) {
+        Ok(Update::Prompt(p)) => {
+            if run.last_prompt != Some(p) {
+                report(StationEvent::HolderPrompt(p));
+                run.last_prompt = Some(p);
+            }
+            Some(run)
+        }
+        Ok(Update::Done(v)) => {
+            tracing::info!(
+                outcome = ?v.outcome,
+                distance = v.distance,
+                threshold = v.threshold,
+                "holder check ended"
+            );
+            report(StationEvent::HolderChecked(v));
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "holder check: face model failed");
+            report(StationEvent::HolderChecked(HolderVerdict {
+                outcome: HolderOutcome::NotLive,
+                distance: None,
+                threshold: run.check.threshold(),
+                model: face::check::MODEL.into(),
+            }));
+            None
+        }
+    }
 }
 
 /// The latest preview frame, replaced as new ones come: the UI shows at most one frame in flight.
@@ -153,6 +243,7 @@ pub fn camera(
         let mut last_hint = None;
         // A capture asked for before the first frame arrived waits for it.
         let mut capture_pending = false;
+        let mut holder: Option<HolderRun> = None;
         let report = |event: Inbound| tx.send(event).is_ok();
         let checked = probe(&mut opener);
         if let Err(e) = &checked {
@@ -185,10 +276,44 @@ pub fn camera(
                         }
                     }
                 }
+                Ok(CameraCommand::CheckHolder(job)) => match start_holder(job) {
+                    Ok(run) => {
+                        last_frame = std::time::Instant::now();
+                        match Capture::open(&mut opener) {
+                            Ok(c) => {
+                                capture = Some(c);
+                                holder = Some(run);
+                            }
+                            Err(e) => {
+                                // Without a camera nobody can be confirmed: staff compare.
+                                tracing::error!(error = %e, "holder check: camera cannot open");
+                                let event = StationEvent::HolderChecked(HolderVerdict {
+                                    outcome: HolderOutcome::NotLive,
+                                    distance: None,
+                                    threshold: run.check.threshold(),
+                                    model: face::check::MODEL.into(),
+                                });
+                                if !report(Inbound::Station {
+                                    visit: run.visit,
+                                    event,
+                                }) {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                    Err((visit, verdict)) => {
+                        let event = StationEvent::HolderChecked(verdict);
+                        if !report(Inbound::Station { visit, event }) {
+                            return;
+                        }
+                    }
+                },
                 Ok(CameraCommand::Stop) => {
                     capture = None;
                     failed = false;
                     capture_pending = false;
+                    holder = None;
                     burst.clear();
                     if let Ok(mut p) = preview.lock() {
                         *p = None;
@@ -238,6 +363,17 @@ pub fn camera(
                 }
             }
             let small = preview_of(&frame);
+            if let Some(run) = holder.take() {
+                if let Ok(mut p) = preview.lock() {
+                    *p = Some(small);
+                }
+                holder = feed_holder(run, &frame, &tx);
+                if holder.is_none() {
+                    // The check is over: the camera closes until it is asked for again.
+                    capture = None;
+                }
+                continue;
+            }
             frames = frames.wrapping_add(1);
             if frames.is_multiple_of(HINT_EVERY) {
                 let now = match hint(&detector.detect(&frame), &frame, &spec) {

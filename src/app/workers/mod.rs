@@ -8,7 +8,7 @@ mod mrz;
 mod service;
 mod station;
 
-pub use camera::{CameraCommand, PreviewSlot, camera};
+pub use camera::{CameraCommand, HolderJob, PreviewSlot, camera};
 pub use card::card;
 pub use mrz::{ScannerThread, mrz_scanner};
 pub use service::service;

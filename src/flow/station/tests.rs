@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 
 use super::*;
+use crate::domain::holder::HolderOutcome;
 use crate::domain::permit::{ChipVerdict, PermitKind};
 use crate::domain::samples::{sample_identities, sample_permits};
 
@@ -358,6 +359,7 @@ fn orders_do_not_show_their_numbers_in_debug_output() {
         id_number: "350203199204180025".into(),
         name: "曾小芳".into(),
         permit_number: "C12345678".into(),
+        holder: None,
     };
     let text = format!("{order:?}");
     for secret in ["350203199204180025", "曾小芳", "C12345678"] {
@@ -507,5 +509,150 @@ fn cancel_asks_first_and_discards_only_when_confirmed() {
     assert_eq!(
         (s.step(), s.notice(), s.confirming_cancel()),
         (Step::Services, Some(&Notice::Cancelled), false)
+    );
+}
+
+fn verdict(outcome: HolderOutcome, distance: f32) -> HolderVerdict {
+    HolderVerdict {
+        outcome,
+        distance: Some(distance),
+        threshold: 0.40,
+        model: "dlib_face_recognition_resnet_model_v1".into(),
+    }
+}
+
+/// A session checking holders (two attempts), at the holder step with the sample permit read.
+fn at_holder_check() -> StationSession {
+    let mut s = session().with_holder_check(2);
+    s.handle(Event::Service(Service::Endorse), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let [Effect::CheckHolder(portrait)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(Some(portrait), own_permit().portrait.as_ref());
+    assert_eq!(s.step(), Step::Holder);
+    s
+}
+
+#[test]
+fn a_confirmed_holder_goes_on_to_the_offers_and_the_verdict_travels_with_the_order() {
+    let mut s = at_holder_check();
+    s.handle(Event::HolderPrompt(HolderPrompt::Blink), 4 * S);
+    assert_eq!(
+        s.visitor().and_then(|v| v.holder_prompt),
+        Some(HolderPrompt::Blink)
+    );
+    let effects = s.handle(
+        Event::HolderChecked(verdict(HolderOutcome::Confirmed, 0.21)),
+        5 * S,
+    );
+    assert!(
+        matches!(&effects[..], [Effect::AskOffers { permit_number, .. }] if permit_number == "C12345678"),
+        "{effects:?}"
+    );
+    assert_eq!(s.step(), Step::Checking);
+    s.handle(
+        Event::Offers(Offers {
+            offers: vec![offer("hk", "3m1", 1500)],
+            refusals: Vec::new(),
+        }),
+        6 * S,
+    );
+    s.handle(Event::Choose(0), 7 * S);
+    s.handle(Event::Continue, 8 * S);
+    let effects = s.handle(Event::Pay(PayMethod::Qr), 9 * S);
+    let [Effect::Endorse(order)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        order.holder,
+        Some(verdict(HolderOutcome::Confirmed, 0.21)),
+        "the transaction records the verdict"
+    );
+}
+
+#[test]
+fn a_holder_not_confirmed_gets_one_more_attempt_then_the_window() {
+    let mut s = at_holder_check();
+    let effects = s.handle(
+        Event::HolderChecked(verdict(HolderOutcome::NotConfirmed, 0.55)),
+        4 * S,
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::CheckHolder(_)]),
+        "{effects:?}"
+    );
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Holder, Some(&Notice::HolderRetry))
+    );
+    let effects = s.handle(
+        Event::HolderChecked(HolderVerdict {
+            outcome: HolderOutcome::NotLive,
+            distance: None,
+            threshold: 0.40,
+            model: "m".into(),
+        }),
+        5 * S,
+    );
+    assert!(matches!(effects.as_slice(), [Effect::Wipe]), "{effects:?}");
+    assert_eq!(
+        (s.step(), s.notice()),
+        (
+            Step::Services,
+            Some(&Notice::Window(WindowReason::HolderNotConfirmed))
+        )
+    );
+    assert!(s.visitor().is_none(), "nothing of the visit is kept");
+}
+
+#[test]
+fn a_permit_without_a_portrait_goes_to_the_window_and_a_late_verdict_changes_nothing() {
+    let mut s = session().with_holder_check(2);
+    s.handle(Event::Service(Service::Endorse), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    let mut permit = own_permit();
+    permit.portrait = None;
+    let effects = s.handle(Event::PermitRead(permit), 3 * S);
+    assert!(
+        matches!(effects.as_slice(), [Effect::StopPermit, Effect::Wipe]),
+        "{effects:?}"
+    );
+    assert_eq!(
+        s.notice(),
+        Some(&Notice::Window(WindowReason::HolderNotConfirmed))
+    );
+    let effects = s.handle(
+        Event::HolderChecked(verdict(HolderOutcome::Confirmed, 0.2)),
+        4 * S,
+    );
+    assert!(effects.is_empty());
+    assert_eq!(s.step(), Step::Services);
+}
+
+#[test]
+fn removing_the_id_card_during_the_holder_check_ends_the_visit_and_trips_are_not_checked() {
+    let mut s = at_holder_check();
+    let effects = s.handle(Event::CardRemoved, 4 * S);
+    assert!(matches!(effects.as_slice(), [Effect::Wipe]), "{effects:?}");
+    assert_eq!(s.notice(), Some(&Notice::CardRemoved));
+    // Remaining trips shows the permit's own records: the cards suffice.
+    let mut s = session().with_holder_check(2);
+    s.handle(Event::Service(Service::RemainingTrips), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    assert!(
+        matches!(effects.as_slice(), [Effect::AskRecords { .. }]),
+        "{effects:?}"
     );
 }

@@ -12,6 +12,7 @@ use crate::devices::card::error::CardError;
 use crate::devices::card::icao::mrz;
 use crate::devices::card::readers::monitor::{Monitor, find_reader};
 use crate::devices::card::transport::pcsc::PcscCard;
+use crate::domain::holder::Portrait;
 use crate::domain::permit::{AccessKey, PermitFacts, yymmdd};
 
 pub struct PcscPermitReader {
@@ -95,6 +96,7 @@ impl PermitReader for PcscPermitReader {
             expiry,
             chinese_name: doc.chinese_name.clone(),
             verdict: verdict(&doc.passive_auth),
+            portrait: doc.face.as_ref().map(|(_, bytes)| Portrait(bytes.clone())),
         })
     }
 }
