@@ -159,7 +159,7 @@ impl Controller {
             session: {
                 let s = StationSession::new(st.services, st.methods, settings.timeouts, today);
                 match st.holder_check {
-                    Some(h) => s.with_holder_check(h.tries),
+                    Some(h) => s.with_holder_check(h.tries, h.required),
                     None => s,
                 }
             },

@@ -665,6 +665,7 @@ impl EndorsementDesk {
             offer_id: order.offer.offer_id.clone(),
             payment_id: payment.payment_id.clone(),
             permit_number: order.permit_number.clone(),
+            holder_check: order.holder.as_ref().map(Into::into),
         };
         ask(|| central.issue(&request))
             .map_err(|e| e.to_string())

@@ -95,6 +95,8 @@ pub struct HolderCheckSetup {
     pub check: CheckSettings,
     /// Attempts before the window.
     pub tries: u32,
+    /// Not confirmed → the window (else the verdict is only recorded).
+    pub required: bool,
 }
 
 /// Everything one kiosk runs with.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::app;
 use crate::config::{
-    CameraKind, CardKind, Config, KioskKind, PrinterKind, TerminalKind, WriterKind,
+    CameraKind, CardKind, Config, HolderCheckMode, KioskKind, PrinterKind, TerminalKind, WriterKind,
 };
 use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
 use crate::devices::card::icao::pa;
@@ -238,6 +238,7 @@ fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app
                 simulated_liveness: config.devices.camera.kind == CameraKind::Sim,
             },
             tries: h.tries,
+            required: h.mode == HolderCheckMode::Required,
         }),
     })
 }

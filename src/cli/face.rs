@@ -23,8 +23,8 @@ pub enum FaceCommand {
     Compare {
         reference: PathBuf,
         live: PathBuf,
-        /// Largest descriptor distance accepted as the same person.
-        #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
+        /// Largest descriptor distance accepted as the same person (above 0, below 2).
+        #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = threshold)]
         threshold: f32,
         /// Print one JSON object.
         #[arg(long)]
@@ -37,12 +37,28 @@ pub enum FaceCommand {
         /// Also compare darkened, brightened and blurred copies of every live picture.
         #[arg(long)]
         variants: bool,
-        #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
+        /// Largest descriptor distance accepted as the same person (above 0, below 2).
+        #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = threshold)]
         threshold: f32,
         /// Print the figures as one JSON object.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A threshold a comparison can use: descriptors are unit-length, so two of them lie 0–2 apart;
+/// 0 or less refuses everyone, 2 or more accepts everyone.
+fn threshold(text: &str) -> Result<f32, String> {
+    let t: f32 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if t.is_finite() && t > 0.0 && t < 2.0 {
+        Ok(t)
+    } else {
+        Err(format!(
+            "{text} is outside 0–2 (descriptors lie 0–2 apart; the default is {DEFAULT_THRESHOLD})"
+        ))
+    }
 }
 
 pub fn run(command: FaceCommand) -> ExitCode {
@@ -83,7 +99,7 @@ fn compare_files(reference: PathBuf, live: PathBuf, threshold: f32, json: bool) 
     }
     let c = compare(&described[0], &described[1], threshold);
     if json {
-        println!("{}", serde_json::json!(c));
+        println!("{}", serde_json::to_string(&c).unwrap_or_default());
     } else {
         println!(
             "distance {:.3} (threshold {:.2}): {}",
@@ -115,7 +131,7 @@ fn eval(dir: PathBuf, variants: bool, threshold: f32, json: bool) -> ExitCode {
         Err(e) => return fail(json, NO_VERDICT, "unreadable-set", e),
     };
     if json {
-        println!("{}", serde_json::json!(summary));
+        println!("{}", serde_json::to_string(&summary).unwrap_or_default());
     } else {
         print!("{}", render(&summary));
     }

@@ -388,6 +388,10 @@ pub struct StationSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HolderCheckSettings {
+    /// `required`: not confirmed → the window; `record`: the verdict is only recorded with the
+    /// transaction (to measure the check on a site's own applicants before requiring it).
+    /// No default: a site decides.
+    pub mode: HolderCheckMode,
     /// Largest face-descriptor distance accepted as the same person (docs/FACE.md, "Accuracy").
     #[serde(default = "default_holder_threshold")]
     pub threshold: f32,
@@ -397,6 +401,13 @@ pub struct HolderCheckSettings {
     /// Seconds for each action of the liveness challenge (blink, turn the head).
     #[serde(default = "default_action_seconds")]
     pub action_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HolderCheckMode {
+    Record,
+    Required,
 }
 
 fn default_holder_threshold() -> f32 {

@@ -41,6 +41,8 @@ pub enum HolderOutcome {
     NotLive,
     /// No face was found in the document's portrait (nothing to compare with).
     NoPortraitFace,
+    /// The check could not run: the camera did not open or stalled, or a face model failed.
+    CheckFailed,
 }
 
 /// The verdict kept with the transaction and sent to the central.

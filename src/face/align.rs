@@ -85,8 +85,13 @@ impl Similarity {
     }
 }
 
-/// Where each chip position falls in the frame for this face.
-pub fn chip_to_frame(face: &Landmarks) -> Similarity {
+/// Where each chip position falls in the frame for this face; `None` when the five points are
+/// not all finite numbers (a model fault), as nothing could be cut from them.
+pub fn chip_to_frame(face: &Landmarks) -> Option<Similarity> {
+    let points = mesh_points(face);
+    if points.iter().any(|p| !p.0.is_finite() || !p.1.is_finite()) {
+        return None;
+    }
     let size = DESCRIPTOR_INPUT as f32;
     let template = TEMPLATE.map(|(x, y)| {
         (
@@ -94,21 +99,22 @@ pub fn chip_to_frame(face: &Landmarks) -> Similarity {
             (PADDING + y) / (2.0 * PADDING + 1.0) * size,
         )
     });
-    Similarity::fit(&template, &mesh_points(face))
+    let t = Similarity::fit(&template, &points);
+    (t.scale().is_finite() && t.scale() > 0.0).then_some(t)
 }
 
 /// The 150×150 chip of `face` cut from `frame`, bilinear; outside the frame the edge pixels
 /// repeat. A face larger than the chip is first shrunk to about chip scale with a triangle
 /// filter (as dlib shrinks with an image pyramid), so its detail averages instead of aliasing.
-pub fn chip(frame: &RgbImage, face: &Landmarks) -> RgbImage {
-    let t = chip_to_frame(face);
+pub fn chip(frame: &RgbImage, face: &Landmarks) -> Option<RgbImage> {
+    let t = chip_to_frame(face)?;
     let n = DESCRIPTOR_INPUT as u32;
     let scale = t.scale();
     if scale <= MAX_SCALE_UNFILTERED {
-        return RgbImage::from_fn(n, n, |c, r| {
+        return Some(RgbImage::from_fn(n, n, |c, r| {
             let (x, y) = t.apply((c as f32 + 0.5, r as f32 + 0.5));
             Rgb(bilinear(frame, x - 0.5, y - 0.5))
-        });
+        }));
     }
     // The part of the frame the chip covers, with a margin for the filter.
     let corners = [
@@ -133,10 +139,10 @@ pub fn chip(frame: &RgbImage, face: &Landmarks) -> RgbImage {
     );
     let small = imageops::resize(&region, sw, sh, imageops::FilterType::Triangle);
     let (kx, ky) = (sw as f32 / cw as f32, sh as f32 / ch as f32);
-    RgbImage::from_fn(n, n, |c, r| {
+    Some(RgbImage::from_fn(n, n, |c, r| {
         let (x, y) = t.apply((c as f32 + 0.5, r as f32 + 0.5));
         Rgb(bilinear(&small, (x - x0) * kx - 0.5, (y - y0) * ky - 0.5))
-    })
+    }))
 }
 
 /// The frame's colour at (`x`, `y`) in pixel-centre coordinates.
@@ -213,10 +219,14 @@ mod tests {
             points,
             presence: 1.0,
         };
-        let t = chip_to_frame(&face);
+        let t = chip_to_frame(&face).unwrap();
         assert!((t.scale() - 2.0).abs() < 1e-3, "{t:?}");
         let frame = RgbImage::from_fn(340, 340, |x, _| Rgb([(x / 2) as u8, 90, 200]));
-        let c = chip(&frame, &face);
+        let c = chip(&frame, &face).unwrap();
+        // A landmark that is not a number gives no chip, not a panic.
+        let mut broken = face.clone();
+        broken.points[NOSE_BASE][0] = f32::NAN;
+        assert!(chip(&frame, &broken).is_none());
         assert_eq!(c.dimensions(), (150, 150));
         // Chip column u covers frame columns 10 + 2u .. 12 + 2u, whose red is 5 + u.
         for u in [0u32, 37, 100, 149] {

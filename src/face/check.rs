@@ -1,7 +1,9 @@
 //! One holder check, fed camera frame by camera frame: the liveness challenge on the face
-//! followed from frame to frame, the most frontal open-eyed frame kept, and when the challenge
-//! is passed that frame's descriptor compared with the portrait's. The camera thread drives it;
-//! it only measures and decides.
+//! followed from frame to frame, and the face compared with the portrait on the frames of the
+//! challenge itself — the frontal start of every action and every fifth frontal frame between —
+//! so the face that blinks and turns is the face that is compared (a picture of the holder shown
+//! first, or slid in between, does not lend it its likeness). The camera thread drives it; it
+//! only measures and decides.
 //!
 //! With a simulated camera (demo mode) nobody can blink or turn: `simulated_liveness` then shows
 //! each prompt for `SIMULATED_ACTION` and counts it done, as the demo's other simulated devices
@@ -25,10 +27,12 @@ use crate::photo::models::ModelError;
 pub const MODEL: &str = "dlib_face_recognition_resnet_model_v1";
 /// How long a simulated applicant takes for one action.
 const SIMULATED_ACTION: Duration = Duration::from_millis(1500);
-/// The mesh's yaw under which a frame may be the one compared (degrees).
+/// The mesh's yaw under which a frame may be compared (degrees).
 const FRONTAL_DEGREES: f32 = 12.0;
 /// Lid gap over eye width a compared frame must show (eyes open).
 const EYES_OPEN: f32 = 0.2;
+/// Between the actions' starts, every this many frontal frames is compared too.
+const COMPARE_EVERY: u32 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CheckSettings {
@@ -45,11 +49,15 @@ pub enum Update {
     Done(HolderVerdict),
 }
 
-/// The frame kept for the comparison.
-struct Best {
-    yaw: f32,
-    frame: RgbImage,
-    landmarks: Landmarks,
+/// Why a check could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The portrait shows no face: the verdict to report.
+    #[error("no face in the portrait")]
+    NoPortraitFace(HolderVerdict),
+    /// A bundled face model failed (a build fault: log it; staff compare).
+    #[error("{0}")]
+    Model(String),
 }
 
 pub struct HolderCheck {
@@ -57,10 +65,14 @@ pub struct HolderCheck {
     tracker: Tracker,
     challenge: Challenge,
     settings: CheckSettings,
-    best: Option<Best>,
+    /// Frontal frames seen since the last comparison.
+    frontal_frames: u32,
+    /// Comparisons made, and the largest distance among them.
+    compared: u32,
+    worst: f32,
 }
 
-fn verdict(outcome: HolderOutcome, distance: Option<f32>, threshold: f32) -> HolderVerdict {
+pub fn verdict(outcome: HolderOutcome, distance: Option<f32>, threshold: f32) -> HolderVerdict {
     HolderVerdict {
         outcome,
         distance,
@@ -80,31 +92,33 @@ fn prompt(action: Action) -> HolderPrompt {
 impl HolderCheck {
     /// A check against the face in `portrait`, with a challenge drawn from `rng`.
     ///
-    /// Errors: `Err(verdict)` with `NoPortraitFace` when the portrait shows no face (nothing to
-    /// compare with), or a bundled model failing (logged by the caller; the verdict is the same,
-    /// as staff must compare).
+    /// Errors: [`StartError::NoPortraitFace`] when the portrait shows no face (nothing to
+    /// compare with), [`StartError::Model`] when a bundled model fails.
     pub fn start(
         portrait: &RgbImage,
         settings: CheckSettings,
         rng: &mut impl RngCore,
-    ) -> Result<HolderCheck, HolderVerdict> {
+    ) -> Result<HolderCheck, StartError> {
         let mut detector = Detector::new();
         let reference = match describe(&mut detector, portrait) {
             Ok(d) => d.descriptor,
-            Err(DescribeError::NoFace | DescribeError::Model(_)) => {
-                return Err(verdict(
+            Err(DescribeError::NoFace) => {
+                return Err(StartError::NoPortraitFace(verdict(
                     HolderOutcome::NoPortraitFace,
                     None,
                     settings.threshold,
-                ));
+                )));
             }
+            Err(DescribeError::Model(m)) => return Err(StartError::Model(m)),
         };
         Ok(HolderCheck {
             reference,
             tracker: Tracker::new(),
             challenge: Challenge::random(rng, settings.action_limit),
             settings,
-            best: None,
+            frontal_frames: 0,
+            compared: 0,
+            worst: 0.0,
         })
     }
 
@@ -113,19 +127,23 @@ impl HolderCheck {
     }
 
     /// Takes one frame, `at` since the check started: the prompt to show, or the verdict.
+    ///
+    /// Errors: a bundled face model failed.
     pub fn frame(&mut self, at: Duration, frame: &RgbImage) -> Result<Update, ModelError> {
         let landmarks = self.tracker.next(frame)?.cloned();
         let pose = landmarks.as_ref().map(Pose::of);
-        if let (Some(l), Some(p)) = (&landmarks, &pose) {
-            self.keep_if_best(frame, l, p);
-        }
+        let was_settled = self.settled();
         let progress = if self.settings.simulated_liveness {
-            self.simulated(at)
+            self.simulated(at, pose.is_some())
         } else {
             self.challenge.observe(at, pose.as_ref())
         };
+        if let (Some(l), Some(p)) = (&landmarks, &pose) {
+            let settle = !was_settled && self.settled();
+            self.maybe_compare(frame, l, p, settle)?;
+        }
         Ok(match progress {
-            Progress::Asking(_) if landmarks.is_none() || !self.challenge_settled() => {
+            Progress::Asking(_) if landmarks.is_none() || !self.settled() => {
                 Update::Prompt(HolderPrompt::LookAtCamera)
             }
             Progress::Asking(action) => Update::Prompt(prompt(action)),
@@ -134,19 +152,18 @@ impl HolderCheck {
                 None,
                 self.settings.threshold,
             )),
-            Progress::Passed => Update::Done(self.compare()?),
+            Progress::Passed => Update::Done(self.decide()),
         })
     }
 
-    fn challenge_settled(&self) -> bool {
+    fn settled(&self) -> bool {
         self.settings.simulated_liveness || self.challenge.settled()
     }
 
-    /// The simulated applicant does each action in `SIMULATED_ACTION`, once a frontal frame
-    /// was seen.
-    fn simulated(&self, at: Duration) -> Progress {
+    /// The simulated applicant does each action in `SIMULATED_ACTION` once a face is seen.
+    fn simulated(&self, at: Duration, face: bool) -> Progress {
         let actions = self.challenge.actions();
-        if self.best.is_none() {
+        if !face || self.compared == 0 {
             return Progress::Asking(actions[0]);
         }
         let step = (at.as_millis() / SIMULATED_ACTION.as_millis()) as usize;
@@ -155,41 +172,55 @@ impl HolderCheck {
             .map_or(Progress::Passed, |&a| Progress::Asking(a))
     }
 
-    fn keep_if_best(&mut self, frame: &RgbImage, landmarks: &Landmarks, pose: &Pose) {
+    /// Compares this frame with the portrait when it is an action's frontal start, or every
+    /// `COMPARE_EVERY`-th frontal frame (the first one with simulated liveness).
+    fn maybe_compare(
+        &mut self,
+        frame: &RgbImage,
+        landmarks: &Landmarks,
+        pose: &Pose,
+        settle: bool,
+    ) -> Result<(), ModelError> {
         let frontal = pose.yaw.abs() < FRONTAL_DEGREES && pose.eye_opening >= EYES_OPEN;
-        if frontal && self.best.as_ref().is_none_or(|b| pose.yaw.abs() < b.yaw) {
-            self.best = Some(Best {
-                yaw: pose.yaw.abs(),
-                frame: frame.clone(),
-                landmarks: landmarks.clone(),
-            });
+        if !frontal || !self.settled() {
+            return Ok(());
         }
-    }
-
-    fn compare(&mut self) -> Result<HolderVerdict, ModelError> {
-        let threshold = self.settings.threshold;
-        let Some(best) = self.best.take() else {
-            return Ok(verdict(HolderOutcome::NotLive, None, threshold));
-        };
-        let live = match of_landmarks(&best.frame, &best.landmarks) {
+        self.frontal_frames += 1;
+        let due = settle
+            || self.frontal_frames >= COMPARE_EVERY
+            || (self.settings.simulated_liveness && self.compared == 0);
+        if !due {
+            return Ok(());
+        }
+        self.frontal_frames = 0;
+        let live = match of_landmarks(frame, landmarks) {
             Ok(d) => d,
-            Err(DescribeError::Model(m)) => {
+            Err(DescribeError::NoFace) => return Ok(()),
+            Err(DescribeError::Model(detail)) => {
                 return Err(ModelError {
                     model: "face descriptor",
-                    detail: m,
+                    detail,
                 });
             }
-            Err(DescribeError::NoFace) => {
-                return Ok(verdict(HolderOutcome::NotLive, None, threshold));
-            }
         };
-        let c = compare(&self.reference, &live, threshold);
-        let outcome = if c.same_person {
+        let c = compare(&self.reference, &live, self.settings.threshold);
+        self.compared += 1;
+        self.worst = self.worst.max(c.distance);
+        Ok(())
+    }
+
+    /// Live: the same person when every compared frame was.
+    fn decide(&self) -> HolderVerdict {
+        let threshold = self.settings.threshold;
+        if self.compared == 0 {
+            return verdict(HolderOutcome::NotLive, None, threshold);
+        }
+        let outcome = if self.worst <= threshold {
             HolderOutcome::Confirmed
         } else {
             HolderOutcome::NotConfirmed
         };
-        Ok(verdict(outcome, Some(c.distance), threshold))
+        verdict(outcome, Some(self.worst), threshold)
     }
 }
 
@@ -199,9 +230,10 @@ mod tests {
     use crate::devices::camera::sim::{HEAD_Y, ZOOM_720, booth_subject, frame_with_subject};
     use crate::photo::file::read_picture;
 
-    fn run(check: &mut HolderCheck, frame: &RgbImage, seconds: u64) -> Vec<Update> {
+    fn run(check: &mut HolderCheck, frames: &[RgbImage], seconds: u64) -> Vec<Update> {
         (0..seconds * 10)
             .map(|i| {
+                let frame = &frames[(i as usize) % frames.len()];
                 check
                     .frame(Duration::from_millis(100 * i), frame)
                     .expect("models")
@@ -221,67 +253,89 @@ mod tests {
         frame_with_subject(&booth_subject().unwrap(), 1280, 720, ZOOM_720, 0.5, HEAD_Y)
     }
 
+    fn london(name: &str) -> RgbImage {
+        let path = format!("{}/eval/photo/{name}", env!("CARGO_MANIFEST_DIR"));
+        read_picture(std::path::Path::new(&path)).unwrap()
+    }
+
+    fn first_verdict(updates: Vec<Update>) -> HolderVerdict {
+        match updates.into_iter().find(|u| matches!(u, Update::Done(_))) {
+            Some(Update::Done(v)) => v,
+            other => panic!("no verdict: {other:?}"),
+        }
+    }
+
+    fn start(portrait: &RgbImage, simulated: bool) -> HolderCheck {
+        HolderCheck::start(portrait, settings(simulated), &mut rand_core::OsRng)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn a_still_picture_of_the_holder_is_not_live_and_never_compared() {
-        let portrait = booth_subject().unwrap();
-        let mut check =
-            HolderCheck::start(&portrait, settings(false), &mut rand_core::OsRng).unwrap();
-        let updates = run(&mut check, &booth_frame(), 6);
-        let done: Vec<_> = updates
-            .iter()
-            .filter_map(|u| match u {
-                Update::Done(v) => Some(v),
-                _ => None,
-            })
-            .collect();
-        assert!(!done.is_empty(), "the challenge must end in its time");
-        assert_eq!(done[0].outcome, HolderOutcome::NotLive);
-        assert_eq!(done[0].distance, None);
-        // Before it ended the applicant was asked to do something.
-        assert!(matches!(
-            updates[0],
-            Update::Prompt(HolderPrompt::Blink | HolderPrompt::TurnLeft | HolderPrompt::TurnRight)
-        ));
+        let mut check = start(&booth_subject().unwrap(), false);
+        let updates = run(&mut check, &[booth_frame()], 6);
+        assert!(
+            matches!(
+                updates[0],
+                Update::Prompt(
+                    HolderPrompt::Blink | HolderPrompt::TurnLeft | HolderPrompt::TurnRight
+                )
+            ),
+            "the applicant is asked to do something: {:?}",
+            updates[0]
+        );
+        let v = first_verdict(updates);
+        assert_eq!((v.outcome, v.distance), (HolderOutcome::NotLive, None));
     }
 
     #[test]
     fn with_simulated_liveness_the_holder_is_confirmed_and_another_person_is_not() {
         let frame = booth_frame();
-        let holder = booth_subject().unwrap();
-        let mut check = HolderCheck::start(&holder, settings(true), &mut rand_core::OsRng).unwrap();
-        let v = match run(&mut check, &frame, 4)
-            .into_iter()
-            .find(|u| matches!(u, Update::Done(_)))
-        {
-            Some(Update::Done(v)) => v,
-            other => panic!("no verdict: {other:?}"),
-        };
+        let v = first_verdict(run(
+            &mut start(&booth_subject().unwrap(), true),
+            std::slice::from_ref(&frame),
+            5,
+        ));
         assert_eq!(v.outcome, HolderOutcome::Confirmed, "{v:?}");
         assert!(v.distance.unwrap() < 0.40);
         assert_eq!(v.model, MODEL);
-        let path = format!(
-            "{}/eval/photo/london-002-neutral.jpg",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let other = read_picture(std::path::Path::new(&path)).unwrap();
-        let mut check = HolderCheck::start(&other, settings(true), &mut rand_core::OsRng).unwrap();
-        let v = match run(&mut check, &frame, 4)
-            .into_iter()
-            .find(|u| matches!(u, Update::Done(_)))
-        {
-            Some(Update::Done(v)) => v,
-            other => panic!("no verdict: {other:?}"),
-        };
+        let v = first_verdict(run(
+            &mut start(&london("london-002-neutral.jpg"), true),
+            &[frame],
+            5,
+        ));
         assert_eq!(v.outcome, HolderOutcome::NotConfirmed, "{v:?}");
         assert!(v.distance.unwrap() > 0.40);
     }
 
     #[test]
+    fn the_face_compared_is_the_face_at_the_camera_throughout_not_a_picture_shown_first() {
+        // The holder's picture (the portrait's own person) alternates with another person: the
+        // comparisons on the other person's frames make the verdict, whatever came first.
+        let holder = london("london-001-smiling.jpg");
+        let other = london("london-002-smiling.jpg");
+        let frames = [
+            holder.clone(),
+            holder.clone(),
+            holder,
+            other.clone(),
+            other.clone(),
+            other,
+        ];
+        let mut check = start(&london("london-001-neutral.jpg"), true);
+        let v = first_verdict(run(&mut check, &frames, 6));
+        assert_eq!(v.outcome, HolderOutcome::NotConfirmed, "{v:?}");
+    }
+
+    #[test]
     fn a_portrait_without_a_face_gives_nothing_to_compare_with() {
         let blank = RgbImage::from_pixel(240, 320, image::Rgb([230, 230, 230]));
-        let Err(v) = HolderCheck::start(&blank, settings(false), &mut rand_core::OsRng) else {
-            panic!("a blank portrait started a check");
-        };
-        assert_eq!(v.outcome, HolderOutcome::NoPortraitFace);
+        match HolderCheck::start(&blank, settings(false), &mut rand_core::OsRng) {
+            Err(StartError::NoPortraitFace(v)) => {
+                assert_eq!(v.outcome, HolderOutcome::NoPortraitFace)
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a blank portrait started a check"),
+        }
     }
 }

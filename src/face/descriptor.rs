@@ -63,7 +63,7 @@ pub struct Described {
 
 /// The descriptor of the face measured as `face` on `frame`.
 pub fn of_landmarks(frame: &RgbImage, face: &Landmarks) -> Result<Descriptor, DescribeError> {
-    let chip = align::chip(frame, face);
+    let chip = align::chip(frame, face).ok_or(DescribeError::NoFace)?;
     let plane = DESCRIPTOR_INPUT * DESCRIPTOR_INPUT;
     let mut planar = vec![0.0f32; 3 * plane];
     for (i, p) in chip.pixels().enumerate() {

@@ -321,10 +321,18 @@ impl Challenge {
         }
         let started = *self.step_started.get_or_insert(at);
         let Some(pose) = pose else {
-            let since = at.saturating_sub(self.last_face.unwrap_or(started));
-            if since > FACE_GONE {
-                self.outcome = Some(Progress::Failed(Failure::FaceLost));
-            } else if at.saturating_sub(started) > self.limit {
+            // A face that was there and went: long enough, the challenge ends; at all, the
+            // current action starts again from a frontal face (what comes back may be a
+            // picture slid in). Before the first face only the time limit runs: the applicant
+            // may still be looking at the reader.
+            if let Some(last) = self.last_face {
+                self.phase = Phase::Settling;
+                if at.saturating_sub(last) > FACE_GONE {
+                    self.outcome = Some(Progress::Failed(Failure::FaceLost));
+                    return self.progress();
+                }
+            }
+            if at.saturating_sub(started) > self.limit {
                 self.outcome = Some(Progress::Failed(Failure::TimedOut));
             }
             return self.progress();
@@ -362,7 +370,16 @@ impl Challenge {
         }
     }
 
+    /// Eyes closed, then open again, with the face keeping its proportions: a picture tilted
+    /// back also narrows the eyes, but squashes the whole face with them.
     fn blink(&mut self, pose: &Pose) -> bool {
+        let steady = self.frontal.as_ref().is_some_and(|f| {
+            let ratio = pose.aspect / f.aspect.max(f32::EPSILON);
+            (ASPECT_KEPT..=1.0 / ASPECT_KEPT).contains(&ratio)
+        });
+        if !steady {
+            return false;
+        }
         match self.phase {
             Phase::Ready if pose.eye_opening < EYES_CLOSED => {
                 self.phase = Phase::Closed;

@@ -19,7 +19,7 @@ use super::OutOfService;
 use super::idle::{IdleClock, Limit, Timeouts};
 use crate::domain::app_number::AppNumber;
 use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
-use crate::domain::holder::{HolderPrompt, HolderVerdict, Portrait};
+use crate::domain::holder::{HolderOutcome, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::{Identity, mask};
 use crate::domain::permit::{
     self, AccessKey, PermitFacts, ScanRefusal, ScannedPermit, WindowReason,
@@ -455,8 +455,17 @@ pub struct StationSession {
     out_of_service: Option<OutOfService>,
     /// Cancel was tapped with something to lose: the question is on screen.
     confirming_cancel: bool,
-    /// Attempts the holder check gets before the window; `None`: the station does not check.
-    holder_tries: Option<u32>,
+    /// The holder check, where the station runs one.
+    holder: Option<HolderPolicy>,
+}
+
+/// How the station uses the holder check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HolderPolicy {
+    /// Attempts before the window.
+    tries: u32,
+    /// Not confirmed → the window; else the verdict is only recorded and the visit goes on.
+    required: bool,
 }
 
 impl StationSession {
@@ -478,14 +487,18 @@ impl StationSession {
             today,
             out_of_service: None,
             confirming_cancel: false,
-            holder_tries: None,
+            holder: None,
         }
     }
 
     /// The same session checking the face at the camera against the permit's portrait before
-    /// asking for offers, with `tries` attempts (at least one) before the window.
-    pub fn with_holder_check(mut self, tries: u32) -> StationSession {
-        self.holder_tries = Some(tries.max(1));
+    /// asking for offers. `required`: `tries` attempts (at least one), then the window;
+    /// otherwise one attempt whose verdict is only recorded with the transaction.
+    pub fn with_holder_check(mut self, tries: u32, required: bool) -> StationSession {
+        self.holder = Some(HolderPolicy {
+            tries: tries.max(1),
+            required,
+        });
         self
     }
 
@@ -730,14 +743,23 @@ impl StationSession {
         let portrait = facts.portrait.clone();
         v.permit = Some(facts);
         match v.service {
-            Service::Endorse if self.holder_tries.is_some() => {
+            Service::Endorse if self.holder.is_some() => {
                 // Without a portrait from the chip there is nothing to compare the face with:
-                // staff compare person and document.
+                // staff compare person and document where the check is required; where it is
+                // only recorded, there is nothing to record.
                 let Some(portrait) = portrait else {
-                    self.end(
-                        Some(Notice::Window(WindowReason::HolderNotConfirmed)),
-                        effects,
-                    );
+                    if self.holder.is_some_and(|h| h.required) {
+                        self.end(
+                            Some(Notice::Window(WindowReason::HolderNotConfirmed)),
+                            effects,
+                        );
+                    } else {
+                        effects.push(Effect::AskOffers {
+                            id_number,
+                            permit_number,
+                        });
+                        self.step = Step::Checking;
+                    }
                     return;
                 };
                 v.holder_attempts = 1;
@@ -769,7 +791,8 @@ impl StationSession {
         let (Some(identity), Some(permit)) = (&v.identity, &v.permit) else {
             return;
         };
-        if verdict.confirmed() {
+        let required = self.holder.is_some_and(|h| h.required);
+        if verdict.confirmed() || !required {
             effects.push(Effect::AskOffers {
                 id_number: identity.id_number.clone(),
                 permit_number: permit.document_number.clone(),
@@ -780,9 +803,14 @@ impl StationSession {
             self.step = Step::Checking;
             return;
         }
-        let portrait = permit.portrait.clone();
-        match portrait {
-            Some(portrait) if v.holder_attempts < self.holder_tries.unwrap_or(1) => {
+        // Another attempt helps a face that was not confirmed or did not finish the challenge;
+        // a portrait without a face, or a camera or model fault, would only fail again.
+        let retry = matches!(
+            verdict.outcome,
+            HolderOutcome::NotConfirmed | HolderOutcome::NotLive
+        ) && v.holder_attempts < self.holder.map_or(1, |h| h.tries);
+        match permit.portrait.clone() {
+            Some(portrait) if retry => {
                 v.holder_attempts += 1;
                 v.holder_prompt = Some(HolderPrompt::LookAtCamera);
                 self.notice = Some(Notice::HolderRetry);

@@ -21,6 +21,8 @@ pub enum PictureError {
     NotAPicture,
     #[error("the picture is damaged or cut short ({0})")]
     Damaged(String),
+    #[error("the picture is too large to check: {0}×{1} pixels")]
+    TooLarge(u32, u32),
 }
 
 impl PictureError {
@@ -30,6 +32,7 @@ impl PictureError {
             PictureError::Unopenable(_) => "unopenable",
             PictureError::NotAPicture => "not-a-picture",
             PictureError::Damaged(_) => "damaged",
+            PictureError::TooLarge(..) => "too-large",
         }
     }
 }
@@ -85,12 +88,22 @@ fn decode_jpeg2000(bytes: &[u8]) -> Result<RgbImage, PictureError> {
     };
     let image = Image::new(bytes, &settings).map_err(|e| damaged(e.to_string()))?;
     let (width, height) = (image.width(), image.height());
-    if u64::from(width) * u64::from(height) > JPEG2000_MAX_PIXELS || width == 0 || height == 0 {
+    if width == 0 || height == 0 {
         return Err(damaged(format!("a {width}×{height} JPEG 2000 picture")));
     }
+    if u64::from(width) * u64::from(height) > JPEG2000_MAX_PIXELS {
+        return Err(PictureError::TooLarge(width, height));
+    }
+    // An ICC profile describes grey or RGB samples more exactly; the samples are used as they are.
     let channels = match image.color_space() {
-        ColorSpace::Gray => 1,
-        ColorSpace::RGB => 3,
+        ColorSpace::Gray
+        | ColorSpace::Icc {
+            num_channels: 1, ..
+        } => 1,
+        ColorSpace::RGB
+        | ColorSpace::Icc {
+            num_channels: 3, ..
+        } => 3,
         other => return Err(damaged(format!("JPEG 2000 colour space {other:?}"))),
     } + usize::from(image.has_alpha());
     let mut context = DecoderContext::default();
@@ -296,7 +309,7 @@ mod tests {
         let mut j2c = fixture("landscape-grey-lossless.j2c");
         j2c[8..12].copy_from_slice(&100_000u32.to_be_bytes());
         j2c[12..16].copy_from_slice(&100_000u32.to_be_bytes());
-        assert_eq!(decode_picture(&j2c).unwrap_err().code(), "damaged");
+        assert_eq!(decode_picture(&j2c).unwrap_err().code(), "too-large");
     }
 
     /// A small deterministic generator for the mutation runs (xorshift64*).

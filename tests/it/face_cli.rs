@@ -65,6 +65,16 @@ fn face_compare_confirms_the_holder_from_a_jpeg_2000_portrait_and_refuses_anothe
     std::fs::remove_file(&blank).ok();
     assert_eq!(none.status.code(), Some(3));
     assert_eq!(json(&none)["error"]["code"], "no-face");
+    // A threshold that would accept or refuse everyone is a wrong command line.
+    for bad in ["2", "inf", "NaN", "0", "abc"] {
+        let out = kiosk_face(&[
+            "compare",
+            &format!("--threshold={bad}"),
+            "eval/face/dg2/london-001.jp2",
+            "eval/photo/london-002-smiling.jpg",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "--threshold={bad}");
+    }
 }
 
 /// The verification figures committed in docs/BENCHMARKS.md, at the default threshold: for the

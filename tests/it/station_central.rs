@@ -50,6 +50,7 @@ fn issuance(txn: &str, offer: &str, payment: &str) -> IssuanceRequest {
         offer_id: offer.into(),
         payment_id: payment.into(),
         permit_number: "C12345678".into(),
+        holder_check: None,
     }
 }
 

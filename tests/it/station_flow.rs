@@ -969,6 +969,7 @@ fn transactions_a_power_cut_left_in_flight_are_settled_at_the_next_start() {
             offer_id: offers[3].offer_id.clone(),
             payment_id: p.payment_id,
             permit_number: "C12345678".into(),
+            holder_check: None,
         })
         .expect("job");
     let day = |d: &str| kiosk::sync::api::station::day(d).expect("date");
@@ -1179,6 +1180,7 @@ fn checking_holders(
                     simulated_liveness,
                 },
                 tries: 2,
+                required: true,
             }),
             camera,
             ..Extras::default()
@@ -1222,6 +1224,16 @@ fn the_holder_is_checked_at_the_camera_before_the_offers() {
     assert!(!k.label("holder-title").is_empty());
     k.wait_for_page(Page::Choose);
     assert_eq!(notice(k), NoticeKind::None);
+    let i = hk_g_3m1(k);
+    k.tap(&format!("offer-{i}"));
+    k.tap("next");
+    pay_by_card_to_done(k);
+    // The central learns the verdict with the issuance request (no face data).
+    let log = central.log();
+    assert!(
+        log.contains("issuance: holder check") && log.contains("Confirmed"),
+        "{log}"
+    );
 }
 
 /// Another person's face at the camera: not confirmed, once more, then the window — with the

@@ -14,8 +14,9 @@ use crate::app::screen::{RejectReason, Rejection};
 use crate::devices::camera::{CameraOpener, FrameSource};
 use crate::domain::holder::{HolderOutcome, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::photo::Photo;
-use crate::face;
-use crate::face::check::{CheckSettings, HolderCheck, Update};
+use crate::face::check::{
+    CheckSettings, HolderCheck, StartError, Update, verdict as check_verdict,
+};
 use crate::flow::station::Event as StationEvent;
 use crate::photo::file::decode_picture;
 use crate::photo::{Detector, Hint, PhotoError, PhotoSpec, assess, hint, sharpest};
@@ -45,23 +46,26 @@ struct HolderRun {
 }
 
 /// Starts a holder check: the portrait decoded and described. `Err` is the verdict when the
-/// portrait gives nothing to compare with.
+/// portrait gives nothing to compare with, or the check cannot run.
 fn start_holder(job: HolderJob) -> Result<HolderRun, (u64, HolderVerdict)> {
-    let no_face = |threshold| HolderVerdict {
-        outcome: HolderOutcome::NoPortraitFace,
-        distance: None,
-        threshold,
-        model: face::check::MODEL.into(),
-    };
+    let threshold = job.settings.threshold;
     let portrait = match decode_picture(&job.portrait.0) {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(error = %e, "holder check: the chip's portrait does not decode");
-            return Err((job.visit, no_face(job.settings.threshold)));
+            let v = check_verdict(HolderOutcome::NoPortraitFace, None, threshold);
+            return Err((job.visit, v));
         }
     };
-    let check = HolderCheck::start(&portrait, job.settings, &mut rand_core::OsRng)
-        .map_err(|v| (job.visit, v))?;
+    let check = match HolderCheck::start(&portrait, job.settings, &mut rand_core::OsRng) {
+        Ok(c) => c,
+        Err(StartError::NoPortraitFace(v)) => return Err((job.visit, v)),
+        Err(StartError::Model(e)) => {
+            tracing::error!(error = %e, "holder check: face model failed on the portrait");
+            let v = check_verdict(HolderOutcome::CheckFailed, None, threshold);
+            return Err((job.visit, v));
+        }
+    };
     Ok(HolderRun {
         visit: job.visit,
         check,
@@ -99,12 +103,8 @@ fn feed_holder(mut run: HolderRun, frame: &RgbImage, tx: &Sender<Inbound>) -> Op
         }
         Err(e) => {
             tracing::error!(error = %e, "holder check: face model failed");
-            report(StationEvent::HolderChecked(HolderVerdict {
-                outcome: HolderOutcome::NotLive,
-                distance: None,
-                threshold: run.check.threshold(),
-                model: face::check::MODEL.into(),
-            }));
+            let v = check_verdict(HolderOutcome::CheckFailed, None, run.check.threshold());
+            report(StationEvent::HolderChecked(v));
             None
         }
     }
@@ -287,12 +287,11 @@ pub fn camera(
                             Err(e) => {
                                 // Without a camera nobody can be confirmed: staff compare.
                                 tracing::error!(error = %e, "holder check: camera cannot open");
-                                let event = StationEvent::HolderChecked(HolderVerdict {
-                                    outcome: HolderOutcome::NotLive,
-                                    distance: None,
-                                    threshold: run.check.threshold(),
-                                    model: face::check::MODEL.into(),
-                                });
+                                let event = StationEvent::HolderChecked(check_verdict(
+                                    HolderOutcome::CheckFailed,
+                                    None,
+                                    run.check.threshold(),
+                                ));
                                 if !report(Inbound::Station {
                                     visit: run.visit,
                                     event,
@@ -342,6 +341,25 @@ pub fn camera(
                 }
                 Err(wait) => {
                     let gone = wait == RecvTimeoutError::Disconnected;
+                    if (gone || last_frame.elapsed() >= WATCHDOG)
+                        && let Some(run) = holder.take()
+                    {
+                        // A camera that stalls mid-check ends it: staff compare.
+                        tracing::warn!("holder check: the camera stalled");
+                        let event = StationEvent::HolderChecked(check_verdict(
+                            HolderOutcome::CheckFailed,
+                            None,
+                            run.check.threshold(),
+                        ));
+                        capture = None;
+                        if !report(Inbound::Station {
+                            visit: run.visit,
+                            event,
+                        }) {
+                            return;
+                        }
+                        continue;
+                    }
                     if (gone || last_frame.elapsed() >= WATCHDOG) && !failed {
                         tracing::warn!("camera: no frame for {:?}, reopening", WATCHDOG);
                         failed = true;

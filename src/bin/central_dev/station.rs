@@ -505,6 +505,15 @@ pub async fn issue(
         stay_days: offer.stay_days,
         payload_b64: String::new(),
     };
+    if let Some(h) = &request.holder_check {
+        tracing::info!(
+            job = %job.job_id,
+            outcome = ?h.outcome,
+            distance = h.distance,
+            model = %h.model,
+            "issuance: holder check"
+        );
+    }
     book.owners.insert(job.job_id.clone(), device.0.clone());
     book.jobs.insert(key, job.clone());
     json(StatusCode::CREATED, &job)

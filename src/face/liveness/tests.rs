@@ -155,6 +155,73 @@ fn turn_measure_of_a_turned_head_and_of_a_turned_picture() {
     }
 }
 
+/// `face` as a flat picture tilted back by `tilt` degrees about its horizontal centre line,
+/// seen through the same pinhole camera: its eyes narrow, and so does everything else.
+fn tilted_card(face: &Landmarks, tilt: f32) -> Landmarks {
+    let n = face.points.len() as f32;
+    let (cx, cy) = face
+        .points
+        .iter()
+        .fold((0.0f32, 0.0f32), |s, p| (s.0 + p[0] / n, s.1 + p[1] / n));
+    let width = face.face_width();
+    let depth0 = DISTANCE_FACE_WIDTHS * width;
+    let scale = FOCAL_PX / DISTANCE_FACE_WIDTHS / width;
+    let (st, ct) = tilt.to_radians().sin_cos();
+    let points = face
+        .points
+        .iter()
+        .map(|p| {
+            let (x, y) = (p[0] - cx, p[1] - cy);
+            let (y, z) = (y * ct, y * st);
+            let k = depth0 / (depth0 + z);
+            [cx + x * k * scale, cy + y * k * scale, 0.0]
+        })
+        .collect();
+    Landmarks {
+        points,
+        presence: face.presence,
+    }
+}
+
+#[test]
+fn a_picture_tilted_back_narrows_the_eyes_but_is_no_blink() {
+    let f = face();
+    let frontal = seen(f, 0.0, 0.0, 0.0, 0.0, true);
+    let mut frames = vec![Some(pose(&frontal)); 3];
+    for tilt in [20.0, 40.0, 60.0, 70.0, 75.0, 70.0, 60.0, 40.0, 20.0, 0.0] {
+        frames.push(Some(pose(&tilted_card(f, tilt))));
+    }
+    assert!(
+        pose(&tilted_card(f, 75.0)).eye_opening < EYES_CLOSED,
+        "the tilt narrows the eyes as a blink would"
+    );
+    let frames: Vec<_> = frames.iter().cycle().take(100).cloned().collect();
+    let mut c = Challenge::of(vec![Action::Blink], LIMIT);
+    assert_eq!(
+        feed(&mut c, 0, &frames),
+        Progress::Failed(Failure::TimedOut)
+    );
+}
+
+#[test]
+fn before_the_first_face_only_the_time_limit_runs_and_a_gap_restarts_the_action() {
+    // Three seconds without a face (looking at the reader), then the blink: passed.
+    let mut frames = vec![None; 30];
+    frames.extend(doing(Action::Blink));
+    let mut c = Challenge::of(vec![Action::Blink], LIMIT);
+    assert_eq!(feed(&mut c, 0, &frames), Progress::Passed);
+    // Eyes closed, the face gone for a moment, eyes open again: no blink (what came back may
+    // be another picture); the action needs its frontal start again.
+    let f = face();
+    let frontal = seen(f, 0.0, 0.0, 0.0, 0.0, false);
+    let mut frames = vec![Some(pose(&frontal)); 3];
+    frames.push(Some(pose(&lids(&frontal, 0.95))));
+    frames.push(None);
+    frames.push(Some(pose(&lids(&frontal, 0.0))));
+    let mut c = Challenge::of(vec![Action::Blink], LIMIT);
+    assert_eq!(feed(&mut c, 0, &frames), Progress::Asking(Action::Blink));
+}
+
 #[test]
 fn a_person_who_blinks_and_turns_as_asked_passes_in_either_order_and_side() {
     for actions in [

@@ -1,7 +1,6 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::domain::holder::HolderOutcome;
 use crate::domain::permit::{ChipVerdict, PermitKind};
 use crate::domain::samples::{sample_identities, sample_permits};
 
@@ -523,7 +522,7 @@ fn verdict(outcome: HolderOutcome, distance: f32) -> HolderVerdict {
 
 /// A session checking holders (two attempts), at the holder step with the sample permit read.
 fn at_holder_check() -> StationSession {
-    let mut s = session().with_holder_check(2);
+    let mut s = session().with_holder_check(2, true);
     s.handle(Event::Service(Service::Endorse), S);
     s.handle(
         Event::CardInserted(sample_identities(today()).remove(0)),
@@ -612,7 +611,7 @@ fn a_holder_not_confirmed_gets_one_more_attempt_then_the_window() {
 
 #[test]
 fn a_permit_without_a_portrait_goes_to_the_window_and_a_late_verdict_changes_nothing() {
-    let mut s = session().with_holder_check(2);
+    let mut s = session().with_holder_check(2, true);
     s.handle(Event::Service(Service::Endorse), S);
     s.handle(
         Event::CardInserted(sample_identities(today()).remove(0)),
@@ -644,7 +643,7 @@ fn removing_the_id_card_during_the_holder_check_ends_the_visit_and_trips_are_not
     assert!(matches!(effects.as_slice(), [Effect::Wipe]), "{effects:?}");
     assert_eq!(s.notice(), Some(&Notice::CardRemoved));
     // Remaining trips shows the permit's own records: the cards suffice.
-    let mut s = session().with_holder_check(2);
+    let mut s = session().with_holder_check(2, true);
     s.handle(Event::Service(Service::RemainingTrips), S);
     s.handle(
         Event::CardInserted(sample_identities(today()).remove(0)),
@@ -654,5 +653,50 @@ fn removing_the_id_card_during_the_holder_check_ends_the_visit_and_trips_are_not
     assert!(
         matches!(effects.as_slice(), [Effect::AskRecords { .. }]),
         "{effects:?}"
+    );
+}
+
+#[test]
+fn a_check_that_could_not_run_goes_straight_to_the_window() {
+    let mut s = at_holder_check();
+    let effects = s.handle(
+        Event::HolderChecked(HolderVerdict {
+            outcome: HolderOutcome::CheckFailed,
+            distance: None,
+            threshold: 0.40,
+            model: "m".into(),
+        }),
+        4 * S,
+    );
+    assert!(matches!(effects.as_slice(), [Effect::Wipe]), "{effects:?}");
+    assert_eq!(
+        s.notice(),
+        Some(&Notice::Window(WindowReason::HolderNotConfirmed))
+    );
+}
+
+#[test]
+fn where_the_check_is_only_recorded_a_face_not_confirmed_goes_on_with_its_verdict() {
+    let mut s = session().with_holder_check(2, false);
+    s.handle(Event::Service(Service::Endorse), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    assert!(
+        matches!(effects.as_slice(), [Effect::CheckHolder(_)]),
+        "{effects:?}"
+    );
+    let not_confirmed = verdict(HolderOutcome::NotConfirmed, 0.52);
+    let effects = s.handle(Event::HolderChecked(not_confirmed.clone()), 4 * S);
+    assert!(
+        matches!(effects.as_slice(), [Effect::AskOffers { .. }]),
+        "{effects:?}"
+    );
+    assert_eq!(s.step(), Step::Checking);
+    assert_eq!(
+        s.visitor().and_then(|v| v.holder.clone()),
+        Some(not_confirmed)
     );
 }
