@@ -705,15 +705,11 @@ fn a_new_permit_the_records_do_not_show_is_read_with_the_typed_number_and_expiry
     assert_eq!(notice(k), NoticeKind::Cancelled);
 }
 
-/// A station kiosk on the simulated readers with this MRZ scanner, and the demo's scan button
-/// when `demo` makes one for the permit slot.
-fn with_scanner(
-    central: &Central,
-    scanner: Box<dyn MrzScanner>,
-    demo: impl FnOnce(SimPermitSlot) -> Option<DemoScan>,
-) -> Station {
+/// A station kiosk on `central` with the simulated readers, terminal and writer, and what
+/// `extras` adds for the permit slot.
+fn sim_station(central: &Central, extras: impl FnOnce(SimPermitSlot) -> Extras) -> Station {
     let (reader, slot) = sim_permit_reader(chrono::Local::now().date_naive());
-    let demo = demo(slot.clone());
+    let extras = extras(slot.clone());
     station_kiosk_with(
         Box::new(reader),
         None,
@@ -723,11 +719,21 @@ fn with_scanner(
         SimWriter::new(WriterScript::Succeed, false),
         SimOutcome::Approve,
         Duration::from_secs(60),
-        Extras {
-            scanner: Some((scanner, demo)),
-            ..Extras::default()
-        },
+        extras,
     )
+}
+
+/// A station kiosk on the simulated readers with this MRZ scanner, and the demo's scan button
+/// when `demo` makes one for the permit slot.
+fn with_scanner(
+    central: &Central,
+    scanner: Box<dyn MrzScanner>,
+    demo: impl FnOnce(SimPermitSlot) -> Option<DemoScan>,
+) -> Station {
+    sim_station(central, |slot| Extras {
+        scanner: Some((scanner, demo(slot))),
+        ..Extras::default()
+    })
 }
 
 #[test]
@@ -1162,30 +1168,19 @@ fn checking_holders(
     simulated_liveness: bool,
     camera: Option<kiosk::devices::camera::CameraOpener>,
 ) -> Station {
-    let (reader, slot) = sim_permit_reader(chrono::Local::now().date_naive());
-    station_kiosk_with(
-        Box::new(reader),
-        None,
-        Some(slot),
-        None,
-        central.link("TEST01"),
-        SimWriter::new(WriterScript::Succeed, false),
-        SimOutcome::Approve,
-        Duration::from_secs(60),
-        Extras {
-            holder_check: Some(app::HolderCheckSetup {
-                check: kiosk::face::check::CheckSettings {
-                    threshold: 0.40,
-                    action_limit: Duration::from_secs(1),
-                    simulated_liveness,
-                },
-                tries: 2,
-                required: true,
-            }),
-            camera,
-            ..Extras::default()
-        },
-    )
+    sim_station(central, |_| Extras {
+        holder_check: Some(app::HolderCheckSetup {
+            check: kiosk::face::check::CheckSettings {
+                threshold: 0.40,
+                action_limit: Duration::from_secs(1),
+                simulated_liveness,
+            },
+            tries: 2,
+            required: true,
+        }),
+        camera,
+        ..Extras::default()
+    })
 }
 
 /// A camera that shows another person than the sample permits' holder (London set, face 002).

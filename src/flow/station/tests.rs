@@ -269,12 +269,7 @@ fn idle_pages_time_out_and_a_removed_card_ends_the_visit() {
 #[test]
 fn remaining_trips_reads_the_permit_then_the_records() {
     let mut s = session();
-    s.handle(Event::Service(Service::RemainingTrips), S);
-    s.handle(
-        Event::CardInserted(sample_identities(today()).remove(0)),
-        2 * S,
-    );
-    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let effects = read_permit(&mut s, Service::RemainingTrips, own_permit());
     assert!(
         matches!(effects.as_slice(), [Effect::AskRecords { .. }]),
         "{effects:?}"
@@ -511,6 +506,17 @@ fn cancel_asks_first_and_discards_only_when_confirmed() {
     );
 }
 
+/// `service` chosen, the first sample person's ID card, then `permit` read: the effects of the
+/// read.
+fn read_permit(s: &mut StationSession, service: Service, permit: PermitFacts) -> Vec<Effect> {
+    s.handle(Event::Service(service), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    s.handle(Event::PermitRead(permit), 3 * S)
+}
+
 fn verdict(outcome: HolderOutcome, distance: f32) -> HolderVerdict {
     HolderVerdict {
         outcome,
@@ -523,12 +529,7 @@ fn verdict(outcome: HolderOutcome, distance: f32) -> HolderVerdict {
 /// A session checking holders (two attempts), at the holder step with the sample permit read.
 fn at_holder_check() -> StationSession {
     let mut s = session().with_holder_check(2, true);
-    s.handle(Event::Service(Service::Endorse), S);
-    s.handle(
-        Event::CardInserted(sample_identities(today()).remove(0)),
-        2 * S,
-    );
-    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let effects = read_permit(&mut s, Service::Endorse, own_permit());
     let [Effect::CheckHolder(portrait)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
@@ -612,14 +613,9 @@ fn a_holder_not_confirmed_gets_one_more_attempt_then_the_window() {
 #[test]
 fn a_permit_without_a_portrait_goes_to_the_window_and_a_late_verdict_changes_nothing() {
     let mut s = session().with_holder_check(2, true);
-    s.handle(Event::Service(Service::Endorse), S);
-    s.handle(
-        Event::CardInserted(sample_identities(today()).remove(0)),
-        2 * S,
-    );
     let mut permit = own_permit();
     permit.portrait = None;
-    let effects = s.handle(Event::PermitRead(permit), 3 * S);
+    let effects = read_permit(&mut s, Service::Endorse, permit);
     assert!(
         matches!(effects.as_slice(), [Effect::StopPermit, Effect::Wipe]),
         "{effects:?}"
@@ -644,12 +640,7 @@ fn removing_the_id_card_during_the_holder_check_ends_the_visit_and_trips_are_not
     assert_eq!(s.notice(), Some(&Notice::CardRemoved));
     // Remaining trips shows the permit's own records: the cards suffice.
     let mut s = session().with_holder_check(2, true);
-    s.handle(Event::Service(Service::RemainingTrips), S);
-    s.handle(
-        Event::CardInserted(sample_identities(today()).remove(0)),
-        2 * S,
-    );
-    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let effects = read_permit(&mut s, Service::RemainingTrips, own_permit());
     assert!(
         matches!(effects.as_slice(), [Effect::AskRecords { .. }]),
         "{effects:?}"
@@ -678,12 +669,7 @@ fn a_check_that_could_not_run_goes_straight_to_the_window() {
 #[test]
 fn where_the_check_is_only_recorded_a_face_not_confirmed_goes_on_with_its_verdict() {
     let mut s = session().with_holder_check(2, false);
-    s.handle(Event::Service(Service::Endorse), S);
-    s.handle(
-        Event::CardInserted(sample_identities(today()).remove(0)),
-        2 * S,
-    );
-    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let effects = read_permit(&mut s, Service::Endorse, own_permit());
     assert!(
         matches!(effects.as_slice(), [Effect::CheckHolder(_)]),
         "{effects:?}"
