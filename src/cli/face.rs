@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::photo::{ACCEPTED, NO_VERDICT, REJECTED, fail, percent, progress};
-use crate::face::descriptor::describe;
+use crate::face::descriptor::{DescribeError, describe};
 use crate::face::eval::{Summary, evaluate, read_set};
 use crate::face::verify::{DEFAULT_THRESHOLD, compare};
 use crate::photo::Detector;
@@ -92,8 +92,13 @@ fn compare_files(reference: PathBuf, live: PathBuf, threshold: f32, json: bool) 
         match describe(&mut detector, &image) {
             Ok(d) => described.push(d.descriptor),
             Err(e) => {
+                let code = match e {
+                    DescribeError::TooSmall(_) => "face-too-small",
+                    DescribeError::Model(_) => "face-model",
+                    DescribeError::NoFace => "no-face",
+                };
                 let message = format!("{side} {}: {e}", path.display());
-                return fail(json, NO_VERDICT, "no-face", message);
+                return fail(json, NO_VERDICT, code, message);
             }
         }
     }

@@ -102,7 +102,7 @@ impl HolderCheck {
         let mut detector = Detector::new();
         let reference = match describe(&mut detector, portrait) {
             Ok(d) => d.descriptor,
-            Err(DescribeError::NoFace) => {
+            Err(DescribeError::NoFace | DescribeError::TooSmall(_)) => {
                 return Err(StartError::NoPortraitFace(verdict(
                     HolderOutcome::NoPortraitFace,
                     None,
@@ -195,7 +195,7 @@ impl HolderCheck {
         self.frontal_frames = 0;
         let live = match of_landmarks(frame, landmarks) {
             Ok(d) => d,
-            Err(DescribeError::NoFace) => return Ok(()),
+            Err(DescribeError::NoFace | DescribeError::TooSmall(_)) => return Ok(()),
             Err(DescribeError::Model(detail)) => {
                 return Err(ModelError {
                     model: "face descriptor",

@@ -39,11 +39,17 @@ impl Descriptor {
 }
 
 /// Why a picture gives no descriptor.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, thiserror::Error, PartialEq)]
 pub enum DescribeError {
     /// Neither the detector nor the mesh finds a face.
     #[error("no face found")]
     NoFace,
+    /// The face is too small to describe reliably (eye centres closer than
+    /// `MIN_EYE_DISTANCE` pixels).
+    #[error(
+        "the face is too small: {0:.0} px between the eyes, at least {MIN_EYE_DISTANCE} needed"
+    )]
+    TooSmall(f32),
     /// A bundled model failed to load or run (a build fault, not the person's).
     #[error("{0}")]
     Model(String),
@@ -104,9 +110,19 @@ pub fn landmarks_in(
     )
 }
 
+/// Smallest distance between the eye centres, in pixels, a face is described at: the ID card's
+/// 102×126 photo has about 28, the descriptor's chip about 37.
+pub const MIN_EYE_DISTANCE: f32 = 20.0;
+
 /// Finds, measures and describes the nearest face in `frame`.
+///
+/// Errors: no face; a face too small; a model failing.
 pub fn describe(detector: &mut Detector, frame: &RgbImage) -> Result<Described, DescribeError> {
     let landmarks = landmarks_in(detector, frame)?.ok_or(DescribeError::NoFace)?;
+    let eyes = landmarks.eye_distance();
+    if eyes < MIN_EYE_DISTANCE {
+        return Err(DescribeError::TooSmall(eyes));
+    }
     Ok(Described {
         descriptor: of_landmarks(frame, &landmarks)?,
         landmarks,

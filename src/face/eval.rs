@@ -35,8 +35,40 @@ pub struct Entry {
     pub form: String,
 }
 
-/// Reads `set.csv` of `dir`.
+/// Reads `set.csv` of `dir`: at least one picture of each role, and one group per person.
 pub fn read_set(dir: &Path) -> Result<Vec<Entry>, EvalError> {
+    let entries = parse_set(dir)?;
+    let whole = |message: String| EvalError::Line {
+        file: "set.csv".into(),
+        line: 1,
+        message,
+    };
+    for role in [Role::Reference, Role::Live] {
+        if !entries.iter().any(|e| e.role == role) {
+            return Err(whole(format!(
+                "no {} picture: nothing to compare",
+                if role == Role::Live {
+                    "live"
+                } else {
+                    "reference"
+                }
+            )));
+        }
+    }
+    let mut groups: BTreeMap<&str, &str> = BTreeMap::new();
+    for e in &entries {
+        let group = groups.entry(&e.person).or_insert(&e.group);
+        if *group != e.group {
+            return Err(whole(format!(
+                "person {} is in two groups ({} and {}): the figures per group would be wrong",
+                e.person, group, e.group
+            )));
+        }
+    }
+    Ok(entries)
+}
+
+fn parse_set(dir: &Path) -> Result<Vec<Entry>, EvalError> {
     read_table(
         &dir.join("set.csv"),
         &["file", "person", "group", "role", "form"],
@@ -179,7 +211,7 @@ pub fn evaluate(
     let mut seen = Vec::with_capacity(total);
     let mut describe_one = |image: &RgbImage| match describe(&mut detector, image) {
         Ok(d) => Ok(Some(d.descriptor)),
-        Err(DescribeError::NoFace) => Ok(None),
+        Err(DescribeError::NoFace | DescribeError::TooSmall(_)) => Ok(None),
         Err(DescribeError::Model(m)) => Err(m),
     };
     for e in entries {
@@ -367,5 +399,24 @@ mod tests {
         let e = read_set(&dir).unwrap_err().to_string();
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(e.starts_with("set.csv line 3: role \"camera\""), "{e}");
+    }
+
+    #[test]
+    fn a_set_without_live_pictures_or_with_a_person_in_two_groups_is_refused() {
+        let dir = std::env::temp_dir().join(format!("face-set2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let refused = |rows: &str| {
+            std::fs::write(
+                dir.join("set.csv"),
+                format!("file,person,group,role,form\n{rows}"),
+            )
+            .unwrap();
+            read_set(&dir).unwrap_err().to_string()
+        };
+        let no_live = refused("a.jpg,p,g,reference,original\n");
+        let two_groups = refused("a.jpg,p,g,reference,original\nb.jpg,p,h,live,original\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(no_live.contains("no live picture"), "{no_live}");
+        assert!(two_groups.contains("two groups"), "{two_groups}");
     }
 }

@@ -65,6 +65,22 @@ fn face_compare_confirms_the_holder_from_a_jpeg_2000_portrait_and_refuses_anothe
     std::fs::remove_file(&blank).ok();
     assert_eq!(none.status.code(), Some(3));
     assert_eq!(json(&none)["error"]["code"], "no-face");
+    // A face too small to describe gives no verdict, with its own code.
+    let tiny = std::env::temp_dir().join(format!("kiosk-tiny-{}.png", std::process::id()));
+    image::open(crate::support::repo().join("eval/photo/london-001-neutral.jpg"))
+        .unwrap()
+        .resize(60, 60, image::imageops::FilterType::Triangle)
+        .save(&tiny)
+        .unwrap();
+    let small = kiosk_face(&[
+        "compare",
+        "--json",
+        tiny.to_str().unwrap(),
+        "eval/photo/london-001-smiling.jpg",
+    ]);
+    std::fs::remove_file(&tiny).ok();
+    assert_eq!(small.status.code(), Some(3));
+    assert_eq!(json(&small)["error"]["code"], "face-too-small");
     // A threshold that would accept or refuse everyone is a wrong command line.
     for bad in ["2", "inf", "NaN", "0", "abc"] {
         let out = kiosk_face(&[
