@@ -19,8 +19,12 @@ use super::screen::{
 };
 use super::submit::{Desk, SaveJob};
 use super::technician::{self, Verdict};
-use super::workers::{self, CameraCommand, Inbound, PreviewSlot, StationCommand, StationHandle};
+use super::workers::{
+    self, CameraCommand, HolderReference, HolderUpdate, Inbound, PreviewSlot, StationCommand,
+    StationHandle,
+};
 use crate::devices::card::{CardEvent, DemoCards};
+use crate::domain::holder::{HolderOutcome, HolderVerdict};
 use crate::domain::permit::ScanRefusal;
 use crate::flow::station::{
     self, Effect as StationEffect, Event as StationEvent, KeyEdit, PayMethod, Service,
@@ -111,6 +115,8 @@ pub struct Controller {
     gate: technician::Gate,
     /// Present on a station kiosk: its session replaces the hall's, which stays on attract.
     station: Option<StationSide>,
+    /// Counts the hall's visits: a holder check's report for an earlier visit is dropped.
+    hall_visit: u64,
 }
 
 /// The station kiosk's session and its thread.
@@ -159,7 +165,7 @@ impl Controller {
             session: {
                 let s = StationSession::new(st.services, st.methods, settings.timeouts, today);
                 match st.holder_check {
-                    Some(h) => s.with_holder_check(h.tries, h.required),
+                    Some(h) => s.with_holder_check(h.policy),
                     None => s,
                 }
             },
@@ -222,9 +228,13 @@ impl Controller {
             paper_low: false,
             card_on_reader: false,
         };
+        let session = Session::new(catalogue, settings.timeouts, today)
+            .with_max_photo_attempts(settings.max_photo_attempts);
         Controller {
-            session: Session::new(catalogue, settings.timeouts, today)
-                .with_max_photo_attempts(settings.max_photo_attempts),
+            session: match settings.holder_check {
+                Some(h) => session.with_holder_check(h.policy),
+                None => session,
+            },
             screen,
             gate: technician::Gate::new(&settings.pin_hash),
             settings,
@@ -241,6 +251,7 @@ impl Controller {
             storage_full: false,
             devices: BTreeMap::new(),
             station,
+            hall_visit: 0,
         }
     }
 
@@ -356,7 +367,7 @@ impl Controller {
             .station
             .as_ref()
             .is_some_and(|st| st.session.step() == crate::flow::station::Step::Holder);
-        if (self.session.step() == Step::Photo || station_holder)
+        if (matches!(self.session.step(), Step::Photo | Step::Holder) || station_holder)
             && let Some(frame) = self.preview.lock().ok().and_then(|mut p| p.take())
         {
             self.screen.visit.preview = Some(frame);
@@ -436,11 +447,11 @@ impl Controller {
             if let Some(settings) = st.holder_check {
                 let job = workers::HolderJob {
                     visit,
-                    portrait,
+                    reference: HolderReference::Chip(portrait),
                     settings,
                 };
-                if self.camera.send(CameraCommand::CheckHolder(job)).is_err() {
-                    tracing::error!("camera thread gone: no holder check");
+                if let Some(verdict) = self.send_holder_job(job) {
+                    self.station_event(StationEvent::HolderChecked(verdict));
                 }
             }
             return;
@@ -501,7 +512,23 @@ impl Controller {
 
     fn execute(&mut self, effect: Effect) {
         match effect {
-            Effect::Wipe => self.wipe(),
+            Effect::Wipe => {
+                self.hall_visit += 1;
+                self.wipe();
+            }
+            Effect::CheckHolder(photo) => {
+                let Some(setup) = self.settings.holder_check else {
+                    return;
+                };
+                let job = workers::HolderJob {
+                    visit: self.hall_visit,
+                    reference: HolderReference::CardPhoto(photo),
+                    settings: setup.check,
+                };
+                if let Some(verdict) = self.send_holder_job(job) {
+                    self.dispatch(Event::HolderChecked(verdict));
+                }
+            }
             Effect::StartCamera => {
                 let _ = self.camera.send(CameraCommand::Start);
             }
@@ -516,6 +543,7 @@ impl Controller {
                     choices: draft.choices.clone(),
                     photo: draft.photo.clone(),
                     photo_report: draft.photo_report.clone(),
+                    holder: draft.holder.clone(),
                     created_at: Local::now().naive_local(),
                     catalogue,
                 };
@@ -525,6 +553,21 @@ impl Controller {
                 }
             }
         }
+    }
+
+    /// Hands a holder check to the camera thread; without that thread the check cannot run,
+    /// and the verdict that says so (for the session to go on or send to the window) is returned.
+    fn send_holder_job(&self, job: workers::HolderJob) -> Option<HolderVerdict> {
+        let threshold = job.settings.threshold;
+        if self.camera.send(CameraCommand::CheckHolder(job)).is_ok() {
+            return None;
+        }
+        tracing::error!("camera thread gone: no holder check");
+        Some(crate::face::check::verdict(
+            HolderOutcome::CheckFailed,
+            None,
+            threshold,
+        ))
     }
 
     /// Forgets the applicant on screen too: their pictures go with them, and so do their
@@ -598,6 +641,26 @@ impl Controller {
                     self.station_event(StationEvent::PermitScanned(scan));
                 }
                 return;
+            }
+            Inbound::Holder { visit, update } => {
+                if let Some(st) = &self.station {
+                    if st.visit != visit {
+                        tracing::debug!("holder check for a visit that is over: dropped");
+                        return;
+                    }
+                    return self.station_event(match update {
+                        HolderUpdate::Prompt(p) => StationEvent::HolderPrompt(p),
+                        HolderUpdate::Checked(v) => StationEvent::HolderChecked(v),
+                    });
+                }
+                if visit != self.hall_visit {
+                    tracing::debug!("holder check for a visit that is over: dropped");
+                    return;
+                }
+                match update {
+                    HolderUpdate::Prompt(p) => Event::HolderPrompt(p),
+                    HolderUpdate::Checked(v) => Event::HolderChecked(v),
+                }
             }
             Inbound::Station { visit, event } => {
                 let current = self.station.as_ref().is_some_and(|st| st.visit == visit);

@@ -12,6 +12,7 @@ use crate::devices::payment::PaymentTerminal;
 use crate::devices::printer::{Printer, PrinterProfile};
 use crate::devices::writer::EndorsementWriter;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::holder::HolderPolicy;
 use crate::face::check::CheckSettings;
 use crate::flow::Timeouts;
 use crate::flow::station::{PayMethod, Service};
@@ -62,6 +63,8 @@ pub struct Settings {
     pub max_photo_attempts: u32,
     /// Argon2 hash of the technician PIN.
     pub pin_hash: String,
+    /// The hall kiosk's holder check against the ID card's photo, where one is configured.
+    pub holder_check: Option<HolderCheckSetup>,
 }
 
 /// What only the police-station endorsement kiosk has.
@@ -89,14 +92,11 @@ pub struct Station {
     pub holder_check: Option<HolderCheckSetup>,
 }
 
-/// The holder check as configured (`[station.holder_check]`).
+/// The holder check as configured (`[station.holder_check]`, `[hall.holder_check]`).
 #[derive(Debug, Clone, Copy)]
 pub struct HolderCheckSetup {
     pub check: CheckSettings,
-    /// Attempts before the window.
-    pub tries: u32,
-    /// Not confirmed → the window (else the verdict is only recorded).
-    pub required: bool,
+    pub policy: HolderPolicy,
 }
 
 /// Everything one kiosk runs with.

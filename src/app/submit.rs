@@ -13,6 +13,7 @@ use crate::devices::printer::{PrintError, PrinterProfile, PrinterState, escpos, 
 use crate::domain::app_number::AppNumber;
 use crate::domain::application::{Application, Choices};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::holder::HolderVerdict;
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
 use crate::store::{SharedStore, Store, StoreError, lock};
@@ -26,6 +27,8 @@ pub struct SaveJob {
     pub photo: Option<Photo>,
     /// The photo checks' report (JSON) when the photo is left to the window.
     pub photo_report: Option<String>,
+    /// The holder check's verdict, where the hall runs one.
+    pub holder: Option<HolderVerdict>,
     /// Total fee in yuan.
     pub fee: u32,
     pub created_at: NaiveDateTime,
@@ -66,6 +69,7 @@ pub fn queue(
                 choices: job.choices.clone(),
                 photo: job.photo.clone(),
                 photo_report: job.photo_report.clone(),
+                holder: job.holder.clone(),
                 fee: job.fee,
                 created_at: job.created_at,
             };

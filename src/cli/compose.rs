@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::app;
 use crate::config::{
-    CameraKind, CardKind, Config, HolderCheckMode, KioskKind, PrinterKind, TerminalKind, WriterKind,
+    CameraKind, CardKind, Config, HolderCheckMode, HolderCheckSettings, KioskKind, PrinterKind,
+    TerminalKind, WriterKind,
 };
 use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
 use crate::devices::card::icao::pa;
@@ -24,6 +25,7 @@ use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
 use crate::devices::writer::{EndorsementWriter, SimWriter, WriterScript};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::holder::HolderPolicy;
 use crate::face::check::CheckSettings;
 use crate::store::Store;
 use crate::sync::fleet::{Fleet, Live, Settings as LiveSettings};
@@ -87,7 +89,7 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
     type Cards = (Box<dyn CardReader>, Option<Box<dyn DemoCards>>);
     let (card, demo_cards): Cards = match config.devices.card.kind {
         CardKind::Sim => {
-            let (reader, slot) = sim_reader(today);
+            let (reader, slot) = sim_reader(today, true);
             let demo = config.ui.demo.then(|| Box::new(slot) as Box<dyn DemoCards>);
             (Box::new(reader), demo)
         }
@@ -163,6 +165,7 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
             photo: settings::photo_spec(&config.photo),
             max_photo_attempts: config.photo.max_attempts,
             pin_hash: config.technician.pin_hash.clone(),
+            holder_check: holder_check(config, config.hall.holder_check.as_ref()),
         },
         catalogue,
         devices: app::Devices {
@@ -230,16 +233,21 @@ fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app
         services: settings::station_services(&s.services),
         methods: settings::payment_methods(&s.payment_methods),
         payment_timeout: Duration::from_secs(s.payment_timeout_seconds),
-        holder_check: s.holder_check.as_ref().map(|h| app::HolderCheckSetup {
-            check: CheckSettings {
-                threshold: h.threshold,
-                action_limit: Duration::from_secs(h.action_seconds),
-                // Nobody can blink at the simulated camera: demo mode plays the applicant.
-                simulated_liveness: config.devices.camera.kind == CameraKind::Sim,
-            },
-            tries: h.tries,
-            required: h.mode == HolderCheckMode::Required,
-        }),
+        holder_check: holder_check(config, s.holder_check.as_ref()),
+    })
+}
+
+/// A `holder_check` section as the core runs it; `None` when absent or off.
+fn holder_check(config: &Config, h: Option<&HolderCheckSettings>) -> Option<app::HolderCheckSetup> {
+    let h = h.filter(|h| h.mode != HolderCheckMode::Off)?;
+    Some(app::HolderCheckSetup {
+        check: CheckSettings {
+            threshold: h.threshold,
+            action_limit: Duration::from_secs(h.action_seconds),
+            // Nobody can blink at the simulated camera: demo mode plays the applicant.
+            simulated_liveness: config.devices.camera.kind == CameraKind::Sim,
+        },
+        policy: HolderPolicy::new(h.tries, h.mode == HolderCheckMode::Required),
     })
 }
 

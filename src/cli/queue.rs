@@ -81,6 +81,7 @@ fn test_job(now: chrono::NaiveDateTime) -> crate::app::SaveJob {
         choices,
         photo: None,
         photo_report: None,
+        holder: None,
         created_at: now,
         catalogue,
     }

@@ -22,11 +22,8 @@ pub use schema::*;
 
 use position::{KeyMap, Reporter};
 
-/// Parses and validates a configuration. `file` names it in error messages and its directory
-/// anchors relative paths; `adapter_rules` are the checks only the adapters can make, reported
-/// like the file's own.
 /// Settings the file holds that this kind of kiosk does not read: a `[station]` table on a hall
-/// kiosk. Not an error — a kiosk must still start with a table left over — but a technician
+/// kiosk, a `[hall]` table on a station kiosk. Not an error — a kiosk must still start with a table left over — but a technician
 /// must hear that it does nothing: `kiosk config check` prints these, the kiosk logs them.
 pub fn ignored(text: &str, file: &Path, config: &Config) -> Vec<ConfigError> {
     let name = file.display().to_string();
@@ -42,9 +39,21 @@ pub fn ignored(text: &str, file: &Path, config: &Config) -> Vec<ConfigError> {
             "ignored: only a station kiosk reads this table (device.kind = \"station_endorsement\")",
         );
     }
+    if config.device.kind != KioskKind::HallSelfFill
+        && let Some(span) = keys.table_span("hall")
+    {
+        r.at(
+            span.start,
+            "hall",
+            "ignored: only a hall kiosk reads this table (device.kind = \"hall_self_fill\")",
+        );
+    }
     r.into_errors()
 }
 
+/// Parses and validates a configuration. `file` names it in error messages and its directory
+/// anchors relative paths; `adapter_rules` are the checks only the adapters can make, reported
+/// like the file's own.
 pub fn parse(
     text: &str,
     file: &Path,
@@ -238,6 +247,99 @@ mod tests {
         assert!(
             e.iter().any(|l| l.contains("timeouts.warning_seconds:")),
             "{e:?}"
+        );
+    }
+
+    /// The line of `DEMO` that starts with `start`, counted from 1.
+    fn demo_line(start: &str) -> usize {
+        DEMO.lines()
+            .position(|l| l.starts_with(start))
+            .expect("in the demo file")
+            + 1
+    }
+
+    #[test]
+    fn the_hall_holder_check_takes_the_hall_modes_and_limits_at_its_keys() {
+        let demo = parse(DEMO, Path::new("k.toml"), no_adapters).expect("the demo file");
+        let h = demo.hall.holder_check.expect("the demo checks holders");
+        assert_eq!(
+            (h.mode, h.threshold, h.tries),
+            (HolderCheckMode::Advisory, 0.40, 2)
+        );
+        let text = DEMO
+            .replace("mode = \"advisory\"", "mode = \"record\"")
+            .replace("threshold = 0.40", "threshold = 0.6")
+            .replace("tries = 2", "tries = 0")
+            .replace("action_seconds = 10", "action_seconds = 3");
+        let e = errors(&text);
+        for (line, needle) in [
+            (
+                demo_line("mode = \"advisory\""),
+                "hall.holder_check.mode: this kiosk kind takes off, advisory, required",
+            ),
+            (
+                demo_line("threshold = 0.40"),
+                "hall.holder_check.threshold: 0.6 is outside 0.3–0.45",
+            ),
+            (
+                demo_line("tries = 2"),
+                "hall.holder_check.tries: 0 is outside 1–5",
+            ),
+            (
+                demo_line("action_seconds = 10"),
+                "hall.holder_check.action_seconds: 3 is outside 5–30",
+            ),
+        ] {
+            assert!(
+                e.iter()
+                    .any(|l| l.starts_with(&format!("k.toml:{line}:")) && l.contains(needle)),
+                "{needle:?} at line {line} missing: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_hall_holder_check_needs_a_real_camera_and_the_card_photo_decoder_outside_demo() {
+        let text = DEMO.replace("demo = true", "demo = false").replacen(
+            "kind = \"sim\"",
+            "kind = \"pcsc\"",
+            1,
+        );
+        let e = parse(&text, Path::new("k.toml"), no_adapters).unwrap_err();
+        let e: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+        assert!(
+            e.iter().any(|l| l.contains(
+                "hall.holder_check: compares the face with the ID card's photo: set devices.card.photo_decoder"
+            )),
+            "{e:?}"
+        );
+        assert!(
+            e.iter()
+                .any(|l| l.contains("hall.holder_check: needs a real camera")),
+            "{e:?}"
+        );
+        let off = text.replace("mode = \"advisory\"", "mode = \"off\"");
+        let e = parse(&off, Path::new("k.toml"), no_adapters).unwrap_err();
+        assert!(
+            !e.iter()
+                .any(|e| e.to_string().contains("hall.holder_check")),
+            "off needs neither: {e:?}"
+        );
+    }
+
+    #[test]
+    fn a_hall_table_on_a_station_kiosk_is_named_not_refused() {
+        let station = include_str!("../../kiosk-station.toml");
+        let text = format!("{station}\n[hall.holder_check]\nmode = \"advisory\"\n");
+        let file = Path::new("k.toml");
+        let config = parse(&text, file, no_adapters).expect("a leftover table still starts");
+        let notes: Vec<String> = ignored(&text, file, &config)
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            matches!(&notes[..], [n] if n.contains("hall: ignored: only a hall kiosk")),
+            "{notes:?}"
         );
     }
 

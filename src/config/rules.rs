@@ -8,7 +8,7 @@
 
 use super::pin;
 use super::schema::{
-    CameraKind, CameraSettings, CardKind, CardSettings, Central, Config, Device,
+    CameraKind, CameraSettings, CardKind, CardSettings, Central, Config, Device, HolderCheckMode,
     HolderCheckSettings, KioskKind, PhotoSettings, PrinterKind, PrinterSettings, StationSettings,
     StoreSettings, Technician, TerminalKind, WriterKind,
 };
@@ -41,6 +41,7 @@ pub fn problems(c: &Config) -> Vec<Problem> {
         central(&c.central),
         technician(&c.technician, c.ui.demo),
         station(c),
+        hall(c),
     ]
     .into_iter()
     .flatten()
@@ -300,11 +301,53 @@ const HOLDER_TRIES: std::ops::RangeInclusive<u32> = 1..=5;
 /// Seconds for one action: the elderly need time; more only keeps a queue waiting.
 const ACTION_SECONDS: std::ops::RangeInclusive<u64> = 5..=30;
 
-fn holder_check(h: &HolderCheckSettings) -> Vec<Problem> {
+/// The dotted keys of one kiosk kind's `holder_check` section, and the modes it takes.
+struct HolderSection {
+    section: &'static str,
+    mode: &'static str,
+    threshold: &'static str,
+    tries: &'static str,
+    action_seconds: &'static str,
+    modes: &'static [(HolderCheckMode, &'static str)],
+}
+
+const STATION_HOLDER: HolderSection = HolderSection {
+    section: "station.holder_check",
+    mode: "station.holder_check.mode",
+    threshold: "station.holder_check.threshold",
+    tries: "station.holder_check.tries",
+    action_seconds: "station.holder_check.action_seconds",
+    modes: &[
+        (HolderCheckMode::Record, "record"),
+        (HolderCheckMode::Required, "required"),
+    ],
+};
+
+const HALL_HOLDER: HolderSection = HolderSection {
+    section: "hall.holder_check",
+    mode: "hall.holder_check.mode",
+    threshold: "hall.holder_check.threshold",
+    tries: "hall.holder_check.tries",
+    action_seconds: "hall.holder_check.action_seconds",
+    modes: &[
+        (HolderCheckMode::Off, "off"),
+        (HolderCheckMode::Advisory, "advisory"),
+        (HolderCheckMode::Required, "required"),
+    ],
+};
+
+fn holder_check(c: &Config, h: &HolderCheckSettings, keys: &HolderSection) -> Vec<Problem> {
     let mut out = Vec::new();
+    if !keys.modes.iter().any(|(m, _)| *m == h.mode) {
+        let names: Vec<&str> = keys.modes.iter().map(|(_, n)| *n).collect();
+        out.push((
+            keys.mode,
+            format!("this kiosk kind takes {}", names.join(", ")),
+        ));
+    }
     if !HOLDER_THRESHOLD.contains(&h.threshold) {
         out.push((
-            "station.holder_check.threshold",
+            keys.threshold,
             format!(
                 "{} is outside 0.3–0.45 (default 0.40; docs/FACE.md, \"Accuracy\")",
                 h.threshold
@@ -312,15 +355,42 @@ fn holder_check(h: &HolderCheckSettings) -> Vec<Problem> {
         ));
     }
     if !HOLDER_TRIES.contains(&h.tries) {
-        out.push((
-            "station.holder_check.tries",
-            format!("{} is outside 1–5", h.tries),
-        ));
+        out.push((keys.tries, format!("{} is outside 1–5", h.tries)));
     }
     if !ACTION_SECONDS.contains(&h.action_seconds) {
         out.push((
-            "station.holder_check.action_seconds",
+            keys.action_seconds,
             format!("{} is outside 5–30 seconds", h.action_seconds),
+        ));
+    }
+    // The simulated camera shows a still picture: only demo mode may play the applicant.
+    if h.mode != HolderCheckMode::Off && c.devices.camera.kind == CameraKind::Sim && !c.ui.demo {
+        out.push((
+            keys.section,
+            "needs a real camera (devices.camera.kind = \"v4l\"); the simulated one is for demo mode (ui.demo = true)".into(),
+        ));
+    }
+    out
+}
+
+/// The hall kiosk's own settings.
+fn hall(c: &Config) -> Vec<Problem> {
+    if c.device.kind != KioskKind::HallSelfFill {
+        return Vec::new();
+    }
+    let Some(h) = &c.hall.holder_check else {
+        return Vec::new();
+    };
+    let mut out = holder_check(c, h, &HALL_HOLDER);
+    // The ID card's photo is encrypted: without the vendor's decoder there is nothing to
+    // compare the face with (docs/CARDS.md, "The ID photo").
+    if h.mode != HolderCheckMode::Off
+        && c.devices.card.kind != CardKind::Sim
+        && c.devices.card.photo_decoder.is_none()
+    {
+        out.push((
+            HALL_HOLDER.section,
+            "compares the face with the ID card's photo: set devices.card.photo_decoder (docs/CARDS.md)".into(),
         ));
     }
     out
@@ -348,14 +418,7 @@ fn station(c: &Config) -> Vec<Problem> {
         out.push(("station.payment_methods", listed_twice(twice)));
     }
     if let Some(h) = &s.holder_check {
-        out.extend(holder_check(h));
-        // The simulated camera shows a still picture: only demo mode may play the applicant.
-        if c.devices.camera.kind == CameraKind::Sim && !c.ui.demo {
-            out.push((
-                "station.holder_check",
-                "needs a real camera (devices.camera.kind = \"v4l\"); the simulated one is for demo mode (ui.demo = true)".into(),
-            ));
-        }
+        out.extend(holder_check(c, h, &STATION_HOLDER));
     }
     if !PAYMENT_SECONDS.contains(&s.payment_timeout_seconds) {
         out.push((

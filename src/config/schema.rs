@@ -309,6 +309,20 @@ pub struct Config {
     /// "station_endorsement"`; a hall kiosk ignores it).
     #[serde(default)]
     pub station: StationSettings,
+    /// What only the hall self-fill kiosk has (`kind = "hall_self_fill"`; a station kiosk
+    /// ignores it).
+    #[serde(default)]
+    pub hall: HallSettings,
+}
+
+/// `[hall]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HallSettings {
+    /// `[hall.holder_check]`: the face at the camera against the ID card's photo before the
+    /// form is filled (docs/FACE.md). Absent: off.
+    #[serde(default)]
+    pub holder_check: Option<HolderCheckSettings>,
 }
 
 /// A service on the station kiosk's attract screen.
@@ -384,18 +398,17 @@ pub struct StationSettings {
     pub holder_check: Option<HolderCheckSettings>,
 }
 
-/// `[station.holder_check]`.
+/// `[station.holder_check]` and `[hall.holder_check]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HolderCheckSettings {
-    /// `required`: not confirmed → the window; `record`: the verdict is only recorded with the
-    /// transaction (to measure the check on a site's own applicants before requiring it).
-    /// No default: a site decides.
+    /// What a verdict other than "confirmed" does (see [`HolderCheckMode`]). No default: a site
+    /// decides.
     pub mode: HolderCheckMode,
     /// Largest face-descriptor distance accepted as the same person (docs/FACE.md, "Accuracy").
     #[serde(default = "default_holder_threshold")]
     pub threshold: f32,
-    /// Attempts before the applicant is asked to go to the window.
+    /// Attempts before the verdict stands (then, where required, the window).
     #[serde(default = "default_holder_tries")]
     pub tries: u32,
     /// Seconds for each action of the liveness challenge (blink, turn the head).
@@ -403,10 +416,20 @@ pub struct HolderCheckSettings {
     pub action_seconds: u64,
 }
 
+/// How the holder check's verdict is used. Which modes a kiosk takes depends on its kind
+/// (`config::rules`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HolderCheckMode {
+    /// No check (hall kiosk; the same as leaving the section out).
+    Off,
+    /// Station kiosk: the verdict is only recorded with the transaction, to measure the check
+    /// on a site's own applicants before requiring it.
     Record,
+    /// Hall kiosk: the verdict is printed on the form for the window clerk and sent with the
+    /// application; nobody is turned away by it.
+    Advisory,
+    /// Not confirmed → the window.
     Required,
 }
 

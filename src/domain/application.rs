@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::app_number::AppNumber;
 use super::catalogue::{Catalogue, Offer};
+use super::holder::HolderVerdict;
 use super::identity::Identity;
 use super::photo::Photo;
 
@@ -19,6 +20,8 @@ pub struct Application {
     pub photo: Option<Photo>,
     /// The last photo check report (JSON) when the photo goes to the window.
     pub photo_report: Option<String>,
+    /// The holder check's verdict, where the hall kiosk runs one (printed for the clerk).
+    pub holder: Option<HolderVerdict>,
     pub fee: u32,
     pub created_at: chrono::NaiveDateTime,
 }

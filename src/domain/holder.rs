@@ -61,3 +61,33 @@ impl HolderVerdict {
         self.outcome == HolderOutcome::Confirmed
     }
 }
+
+/// How a kiosk uses the holder check's verdict (`[station.holder_check]`,
+/// `[hall.holder_check]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HolderPolicy {
+    /// Attempts (at least one) before the verdict stands.
+    pub tries: u32,
+    /// Not confirmed → the window; else the verdict is recorded (station) or printed for the
+    /// clerk (hall) and the applicant goes on.
+    pub required: bool,
+}
+
+impl HolderPolicy {
+    pub fn new(tries: u32, required: bool) -> HolderPolicy {
+        HolderPolicy {
+            tries: tries.max(1),
+            required,
+        }
+    }
+
+    /// Whether another attempt follows `verdict` after `attempts` made: it helps a face that
+    /// was not confirmed or did not finish the challenge; a portrait without a face, or a
+    /// camera or model fault, would only fail again.
+    pub fn retry(&self, verdict: &HolderVerdict, attempts: u32) -> bool {
+        matches!(
+            verdict.outcome,
+            HolderOutcome::NotConfirmed | HolderOutcome::NotLive
+        ) && attempts < self.tries
+    }
+}

@@ -70,6 +70,9 @@ pub struct HolderCheck {
     /// Comparisons made, and the largest distance among them.
     compared: u32,
     worst: f32,
+    /// Simulated liveness: when the first comparison was made, from which the simulated
+    /// applicant's actions are timed (loading the models may take seconds before it).
+    simulated_from: Option<Duration>,
 }
 
 pub fn verdict(outcome: HolderOutcome, distance: Option<f32>, threshold: f32) -> HolderVerdict {
@@ -119,6 +122,7 @@ impl HolderCheck {
             frontal_frames: 0,
             compared: 0,
             worst: 0.0,
+            simulated_from: None,
         })
     }
 
@@ -160,13 +164,15 @@ impl HolderCheck {
         self.settings.simulated_liveness || self.challenge.settled()
     }
 
-    /// The simulated applicant does each action in `SIMULATED_ACTION` once a face is seen.
-    fn simulated(&self, at: Duration, face: bool) -> Progress {
+    /// The simulated applicant does each action in `SIMULATED_ACTION` once the face is seen and
+    /// compared, so each instruction is on screen for that long however slow the start was.
+    fn simulated(&mut self, at: Duration, face: bool) -> Progress {
         let actions = self.challenge.actions();
         if !face || self.compared == 0 {
             return Progress::Asking(actions[0]);
         }
-        let step = (at.as_millis() / SIMULATED_ACTION.as_millis()) as usize;
+        let from = *self.simulated_from.get_or_insert(at);
+        let step = (at.saturating_sub(from).as_millis() / SIMULATED_ACTION.as_millis()) as usize;
         actions
             .get(step)
             .map_or(Progress::Passed, |&a| Progress::Asking(a))

@@ -6,6 +6,7 @@ use zeroize::Zeroize;
 
 use crate::domain::application::{Choices, Delivery, DocumentRequest, Endorsement};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::holder::{HolderPrompt, HolderVerdict};
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
 use crate::domain::pinyin_name::{PassportName, PinyinError};
@@ -63,6 +64,12 @@ pub struct Draft {
     pub photo_report: Option<String>,
     /// Too many rejected captures: the photo is taken at the window instead.
     pub photo_at_window: bool,
+    /// The holder check's verdict, where the hall runs one (printed on the form, sent with it).
+    pub holder: Option<HolderVerdict>,
+    /// Attempts of the holder check made so far.
+    pub holder_attempts: u32,
+    /// What the holder check asks the applicant to do now.
+    pub holder_prompt: Option<HolderPrompt>,
 }
 
 const PHONE_DIGITS: usize = 11;
@@ -78,6 +85,9 @@ impl Draft {
             photo_attempts: 0,
             photo_report: None,
             photo_at_window: false,
+            holder: None,
+            holder_attempts: 0,
+            holder_prompt: None,
         };
         draft.sync_pinyin();
         Ok(draft)

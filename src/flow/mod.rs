@@ -1,6 +1,7 @@
 //! The hall self-fill session as a pure state machine: `(state, event, now) -> effects`.
 //!
-//! attract → card read → documents → details → photo → review → printing → done → attract.
+//! attract → card read → (holder check) → documents → details → photo → review → printing →
+//! done → attract.
 //! Every step validates through the domain before it lets the applicant on. Time is an input
 //! (`now` in milliseconds of a monotonic clock), so idle timeouts are tested without waiting.
 //! The application core (`app::Controller`) executes the effects: it owns the devices, the store
@@ -22,12 +23,16 @@ use chrono::NaiveDate;
 use crate::domain::app_number::AppNumber;
 use crate::domain::application::Problem;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::Identity;
+use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     Attract,
     CardRead,
+    /// The face at the camera against the ID card's photo, where `[hall.holder_check]` asks.
+    Holder,
     Documents,
     Details,
     Photo,
@@ -66,6 +71,12 @@ pub enum Notice {
     CameraUnavailable,
     /// The photo failed its checks too often: it will be taken at the window.
     PhotoAtWindow,
+    /// The holder check did not confirm the face this time: once more.
+    HolderRetry,
+    /// Advisory holder check not confirmed: the applicant goes on, the clerk compares.
+    HolderForClerk,
+    /// Required holder check not confirmed: the applicant is asked to go to the window.
+    HolderAtWindow,
 }
 
 #[derive(Debug)]
@@ -100,6 +111,10 @@ pub enum Event {
     Availability(Option<OutOfService>),
     Printed,
     PrintFailed,
+    /// The holder check asks the applicant to do this now.
+    HolderPrompt(HolderPrompt),
+    /// The holder check ended.
+    HolderChecked(HolderVerdict),
     /// The clock moved on; checks the idle timeout.
     Tick,
 }
@@ -122,6 +137,9 @@ pub enum Effect {
     StopCamera,
     /// Store the application (and its outbox row) in one transaction, then print the form.
     SaveAndPrint(Box<Draft>),
+    /// Open the camera and check the face at it against the ID card's photo: 102×126 RGB pixels
+    /// as the card's photo decoder gives them (empty when the photo could not be read).
+    CheckHolder(Portrait),
 }
 
 pub struct Session {
@@ -137,6 +155,8 @@ pub struct Session {
     out_of_service: Option<OutOfService>,
     /// "Discard this application?" is on screen.
     confirming_cancel: bool,
+    /// The holder check, where the hall runs one.
+    holder: Option<HolderPolicy>,
 }
 
 impl Session {
@@ -153,7 +173,16 @@ impl Session {
             max_photo_attempts: 5,
             out_of_service: None,
             confirming_cancel: false,
+            holder: None,
         }
+    }
+
+    /// The same session checking the face at the camera against the ID card's photo after the
+    /// card is read: `policy.required` sends an applicant not confirmed to the window;
+    /// otherwise ("advisory") the verdict is printed on the form for the clerk.
+    pub fn with_holder_check(mut self, policy: HolderPolicy) -> Session {
+        self.holder = Some(policy);
+        self
     }
 
     /// How many failed captures send the photo to the window (default 5).
@@ -252,8 +281,17 @@ impl Session {
     pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
         self.idle.touch(matches!(event, Event::Tick), now);
         let mut effects = Vec::new();
+        // The question goes with the applicant's next tap; the workers' reports leave it.
         let asked = self.confirming_cancel;
-        if !matches!(event, Event::Tick | Event::ExtendTime) {
+        if matches!(
+            event,
+            Event::Continue
+                | Event::Back
+                | Event::Cancel
+                | Event::ConfirmCancel(_)
+                | Event::Edit(_)
+                | Event::RetakePhoto
+        ) {
             self.confirming_cancel = false;
         }
         match event {
@@ -360,8 +398,45 @@ impl Session {
                 effects.push(Effect::Wipe);
             }
             Event::Printed | Event::PrintFailed => {}
+            Event::HolderPrompt(prompt) => {
+                if let (Step::Holder, Some(draft)) = (self.step, &mut self.draft) {
+                    draft.holder_prompt = Some(prompt);
+                }
+            }
+            Event::HolderChecked(verdict) => self.holder_checked(verdict, &mut effects),
         }
         effects
+    }
+
+    /// Starts the holder check (one more attempt) on the card's photo.
+    fn check_holder(draft: &mut Draft, effects: &mut Vec<Effect>) {
+        draft.holder_attempts += 1;
+        draft.holder_prompt = Some(HolderPrompt::LookAtCamera);
+        let photo = draft.identity.portrait.clone().unwrap_or_default();
+        effects.push(Effect::CheckHolder(Portrait(Zeroizing::new(photo))));
+    }
+
+    /// The holder check's verdict: confirmed goes on to the documents; otherwise another
+    /// attempt while the policy allows one, then the window (required) or on with the verdict
+    /// for the clerk (advisory).
+    fn holder_checked(&mut self, verdict: HolderVerdict, effects: &mut Vec<Effect>) {
+        let (Step::Holder, Some(draft), Some(policy)) = (self.step, &mut self.draft, self.holder)
+        else {
+            return;
+        };
+        if !verdict.confirmed() && policy.retry(&verdict, draft.holder_attempts) {
+            self.notice = Some(Notice::HolderRetry);
+            Self::check_holder(draft, effects);
+            return;
+        }
+        if !verdict.confirmed() && policy.required {
+            self.end(Some(Notice::HolderAtWindow), effects);
+            return;
+        }
+        self.notice = (!verdict.confirmed()).then_some(Notice::HolderForClerk);
+        draft.holder = Some(verdict);
+        draft.holder_prompt = None;
+        self.step = Step::Documents;
     }
 
     fn card_inserted(&mut self, identity: Identity, effects: &mut Vec<Effect>) {
@@ -413,6 +488,13 @@ impl Session {
         }
         self.notice = None;
         self.step = match self.step {
+            // Once per visit: going back to the card page does not ask again.
+            Step::CardRead if self.holder.is_some() && draft.holder.is_none() => {
+                if let Some(draft) = &mut self.draft {
+                    Self::check_holder(draft, effects);
+                }
+                Step::Holder
+            }
             Step::CardRead => Step::Documents,
             Step::Documents => Step::Details,
             Step::Details => {
@@ -449,7 +531,7 @@ impl Session {
     }
 
     fn end(&mut self, notice: Option<Notice>, effects: &mut Vec<Effect>) {
-        if self.step == Step::Photo {
+        if matches!(self.step, Step::Photo | Step::Holder) {
             effects.push(Effect::StopCamera);
         }
         self.step = Step::Attract;

@@ -19,7 +19,7 @@ use super::OutOfService;
 use super::idle::{IdleClock, Limit, Timeouts};
 use crate::domain::app_number::AppNumber;
 use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
-use crate::domain::holder::{HolderOutcome, HolderPrompt, HolderVerdict, Portrait};
+use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::{Identity, mask};
 use crate::domain::permit::{
     self, AccessKey, PermitFacts, ScanRefusal, ScannedPermit, WindowReason,
@@ -459,15 +459,6 @@ pub struct StationSession {
     holder: Option<HolderPolicy>,
 }
 
-/// How the station uses the holder check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct HolderPolicy {
-    /// Attempts before the window.
-    tries: u32,
-    /// Not confirmed → the window; else the verdict is only recorded and the visit goes on.
-    required: bool,
-}
-
 impl StationSession {
     /// A session offering `services` and taking payment by `methods` (both non-empty; the
     /// configuration checks it).
@@ -494,11 +485,8 @@ impl StationSession {
     /// The same session checking the face at the camera against the permit's portrait before
     /// asking for offers. `required`: `tries` attempts (at least one), then the window;
     /// otherwise one attempt whose verdict is only recorded with the transaction.
-    pub fn with_holder_check(mut self, tries: u32, required: bool) -> StationSession {
-        self.holder = Some(HolderPolicy {
-            tries: tries.max(1),
-            required,
-        });
+    pub fn with_holder_check(mut self, policy: HolderPolicy) -> StationSession {
+        self.holder = Some(policy);
         self
     }
 
@@ -803,12 +791,9 @@ impl StationSession {
             self.step = Step::Checking;
             return;
         }
-        // Another attempt helps a face that was not confirmed or did not finish the challenge;
-        // a portrait without a face, or a camera or model fault, would only fail again.
-        let retry = matches!(
-            verdict.outcome,
-            HolderOutcome::NotConfirmed | HolderOutcome::NotLive
-        ) && v.holder_attempts < self.holder.map_or(1, |h| h.tries);
+        let retry = self
+            .holder
+            .is_some_and(|h| h.retry(&verdict, v.holder_attempts));
         match permit.portrait.clone() {
             Some(portrait) if retry => {
                 v.holder_attempts += 1;

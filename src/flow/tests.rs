@@ -441,3 +441,154 @@ fn new_settings_wait_for_the_attract_screen() {
     s.handle(Event::Tick, 2 * S + 40 * S);
     assert_eq!(s.step(), Step::Attract, "the new idle limit applies");
 }
+
+fn verdict(outcome: crate::domain::holder::HolderOutcome) -> HolderVerdict {
+    HolderVerdict {
+        outcome,
+        distance: Some(0.5),
+        threshold: 0.4,
+        model: "dlib".into(),
+    }
+}
+
+/// A session checking holders (two tries) with a card whose photo was read; at the holder step.
+fn at_holder_check(required: bool) -> Session {
+    let mut s = session().with_holder_check(HolderPolicy::new(2, required));
+    let mut person = identity(CardType::Mainland, "曾小芳");
+    person.portrait = Some(vec![7; 102 * 126 * 3]);
+    s.handle(Event::CardInserted(person), 0);
+    let effects = s.handle(Event::Continue, S);
+    assert_eq!(s.step(), Step::Holder);
+    assert!(
+        matches!(effects.as_slice(), [Effect::CheckHolder(photo)] if photo.0.len() == 102 * 126 * 3),
+        "{effects:?}"
+    );
+    assert_eq!(
+        s.draft().and_then(|d| d.holder_prompt),
+        Some(HolderPrompt::LookAtCamera)
+    );
+    s
+}
+
+#[test]
+fn required_holder_check_retries_then_sends_to_the_window_and_wipes() {
+    use crate::domain::holder::HolderOutcome;
+    let mut s = at_holder_check(true);
+    s.handle(Event::HolderPrompt(HolderPrompt::Blink), 2 * S);
+    assert_eq!(
+        s.draft().and_then(|d| d.holder_prompt),
+        Some(HolderPrompt::Blink)
+    );
+    let effects = s.handle(
+        Event::HolderChecked(verdict(HolderOutcome::NotConfirmed)),
+        3 * S,
+    );
+    assert_eq!(s.step(), Step::Holder);
+    assert_eq!(s.notice(), Some(&Notice::HolderRetry));
+    assert!(matches!(effects.as_slice(), [Effect::CheckHolder(_)]));
+    let effects = s.handle(Event::HolderChecked(verdict(HolderOutcome::NotLive)), 4 * S);
+    assert_eq!(s.step(), Step::Attract);
+    assert_eq!(s.notice(), Some(&Notice::HolderAtWindow));
+    assert!(s.draft().is_none());
+    assert!(effects.iter().any(|e| matches!(e, Effect::StopCamera)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Wipe)));
+}
+
+#[test]
+fn advisory_holder_check_goes_on_with_the_verdict_for_the_clerk() {
+    use crate::domain::holder::HolderOutcome;
+    let mut s = at_holder_check(false);
+    let effects = s.handle(
+        Event::HolderChecked(verdict(HolderOutcome::NotConfirmed)),
+        2 * S,
+    );
+    assert_eq!(s.step(), Step::Holder, "advisory tries again too");
+    assert_eq!(s.notice(), Some(&Notice::HolderRetry));
+    assert!(matches!(effects.as_slice(), [Effect::CheckHolder(_)]));
+    let effects = s.handle(
+        Event::HolderChecked(verdict(HolderOutcome::NotConfirmed)),
+        3 * S,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(s.step(), Step::Documents);
+    assert_eq!(s.notice(), Some(&Notice::HolderForClerk));
+    let kept = s
+        .draft()
+        .and_then(|d| d.holder.clone())
+        .expect("verdict kept");
+    assert_eq!(kept.outcome, HolderOutcome::NotConfirmed);
+}
+
+#[test]
+fn a_card_photo_without_a_face_is_not_tried_again() {
+    use crate::domain::holder::HolderOutcome;
+    let mut s = at_holder_check(true);
+    let effects = s.handle(
+        Event::HolderChecked(verdict(HolderOutcome::NoPortraitFace)),
+        2 * S,
+    );
+    assert!(!effects.iter().any(|e| matches!(e, Effect::CheckHolder(_))));
+    assert_eq!(s.notice(), Some(&Notice::HolderAtWindow));
+}
+
+#[test]
+fn a_confirmed_holder_is_checked_once_per_visit() {
+    use crate::domain::holder::HolderOutcome;
+    let mut s = at_holder_check(true);
+    let mut confirmed = verdict(HolderOutcome::Confirmed);
+    confirmed.distance = Some(0.2);
+    s.handle(Event::HolderChecked(confirmed), 2 * S);
+    assert_eq!(s.step(), Step::Documents);
+    assert_eq!(s.notice(), None);
+    s.handle(Event::Back, 3 * S);
+    assert_eq!(s.step(), Step::CardRead);
+    let effects = s.handle(Event::Continue, 4 * S);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(s.step(), Step::Documents);
+    // A late verdict outside the step changes nothing.
+    s.handle(
+        Event::HolderChecked(verdict(HolderOutcome::NotConfirmed)),
+        5 * S,
+    );
+    assert_eq!(s.step(), Step::Documents);
+    assert!(
+        s.draft()
+            .and_then(|d| d.holder.as_ref())
+            .is_some_and(|h| h.confirmed())
+    );
+}
+
+#[test]
+fn lifting_the_card_during_the_holder_check_stops_the_camera_and_wipes() {
+    let mut s = at_holder_check(false);
+    let effects = s.handle(Event::CardRemoved, 2 * S);
+    assert_eq!(s.step(), Step::Attract);
+    assert_eq!(s.notice(), Some(&Notice::CardRemoved));
+    assert!(effects.iter().any(|e| matches!(e, Effect::StopCamera)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Wipe)));
+}
+
+#[test]
+fn the_cancel_question_survives_the_holder_checks_reports() {
+    let mut s = at_holder_check(true);
+    s.handle(Event::Cancel, 2 * S);
+    assert!(s.confirming_cancel());
+    s.handle(Event::HolderPrompt(HolderPrompt::TurnLeft), 3 * S);
+    assert!(
+        s.confirming_cancel(),
+        "an instruction does not take the question away"
+    );
+    let effects = s.handle(Event::ConfirmCancel(true), 4 * S);
+    assert_eq!(s.step(), Step::Attract);
+    assert_eq!(s.notice(), Some(&Notice::Cancelled));
+    assert!(effects.iter().any(|e| matches!(e, Effect::StopCamera)));
+}
+
+#[test]
+fn the_idle_timeout_during_the_holder_check_stops_the_camera() {
+    let mut s = at_holder_check(false);
+    let effects = s.handle(Event::Tick, 10_000 * S);
+    assert_eq!(s.step(), Step::Attract);
+    assert_eq!(s.notice(), Some(&Notice::TimedOut));
+    assert!(effects.iter().any(|e| matches!(e, Effect::StopCamera)));
+}

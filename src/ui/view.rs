@@ -15,7 +15,7 @@ use super::{
     Sex as SexKind, SyllableRow, TechnicianAdapter, Theme, ThemeVariant,
 };
 use super::{
-    HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
+    HolderAdapter, HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
     PermitProgress as PermitProgressKind, StationAdapter, TripsRow,
 };
 use crate::app::{
@@ -51,6 +51,7 @@ impl Painter {
         documents(ui, v);
         details(ui, v);
         photo(ui, v);
+        holder(ui, v);
         review(ui, v);
         technician(ui, &v.screen.technician);
         if let Some(st) = v.station {
@@ -112,6 +113,7 @@ fn page(step: Step) -> Page {
     match step {
         Step::Attract => Page::Attract,
         Step::CardRead => Page::CardRead,
+        Step::Holder => Page::Holder,
         Step::Documents => Page::Documents,
         Step::Details => Page::Details,
         Step::Photo => Page::Photo,
@@ -136,7 +138,26 @@ fn notice(n: Option<&Notice>) -> NoticeKind {
         Some(Notice::PrintFailed) => NoticeKind::PrintFailed,
         Some(Notice::CameraUnavailable) => NoticeKind::CameraUnavailable,
         Some(Notice::PhotoAtWindow) => NoticeKind::PhotoAtWindow,
+        Some(Notice::HolderRetry) => NoticeKind::HolderRetry,
+        Some(Notice::HolderForClerk) => NoticeKind::HolderForClerk,
+        Some(Notice::HolderAtWindow) => NoticeKind::HolderAtWindow,
     }
+}
+
+/// The holder check's page on either kiosk: the instruction, and which document it compares.
+fn holder(ui: &AppWindow, v: &View) {
+    let prompt = match v.station {
+        Some(st) => st.visitor().and_then(|v| v.holder_prompt),
+        None => v.session.draft().and_then(|d| d.holder_prompt),
+    };
+    let g = ui.global::<HolderAdapter>();
+    g.set_prompt(match prompt {
+        Some(HolderPrompt::Blink) => HolderPromptKind::Blink,
+        Some(HolderPrompt::TurnLeft) => HolderPromptKind::TurnLeft,
+        Some(HolderPrompt::TurnRight) => HolderPromptKind::TurnRight,
+        Some(HolderPrompt::LookAtCamera) | None => HolderPromptKind::LookAtCamera,
+    });
+    g.set_id_card(v.station.is_none());
 }
 
 fn display(mode: DisplayMode) -> ThemeVariant {
@@ -757,12 +778,6 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
         Some(PermitProgress::Waiting) => PermitProgressKind::Waiting,
         Some(PermitProgress::Reading) => PermitProgressKind::Reading,
         _ => PermitProgressKind::LookingUp,
-    });
-    g.set_holder_prompt(match visitor.and_then(|v| v.holder_prompt) {
-        Some(HolderPrompt::Blink) => HolderPromptKind::Blink,
-        Some(HolderPrompt::TurnLeft) => HolderPromptKind::TurnLeft,
-        Some(HolderPrompt::TurnRight) => HolderPromptKind::TurnRight,
-        Some(HolderPrompt::LookAtCamera) | None => HolderPromptKind::LookAtCamera,
     });
     g.set_name(
         visitor

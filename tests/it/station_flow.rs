@@ -21,7 +21,7 @@ use kiosk::flow::station::{PayMethod, Service};
 use kiosk::store::Store;
 use kiosk::sync::link::Link;
 use kiosk::sync::station::StationClient;
-use kiosk::ui::{HolderPrompt, NoticeKind, Page, SessionAdapter, StationAdapter};
+use kiosk::ui::{HolderAdapter, HolderPrompt, NoticeKind, Page, SessionAdapter, StationAdapter};
 use slint::{ComponentHandle, Model};
 
 use crate::central::{Central, central_on, central_with};
@@ -1175,8 +1175,7 @@ fn checking_holders(
                 action_limit: Duration::from_secs(1),
                 simulated_liveness,
             },
-            tries: 2,
-            required: true,
+            policy: kiosk::domain::holder::HolderPolicy::new(2, true),
         }),
         camera,
         ..Extras::default()
@@ -1184,23 +1183,8 @@ fn checking_holders(
 }
 
 /// A camera that shows another person than the sample permits' holder (London set, face 002).
-struct SomeoneElse(image::RgbImage);
-
-impl kiosk::devices::camera::FrameSource for SomeoneElse {
-    fn next_frame(&mut self) -> Result<image::RgbImage, kiosk::devices::camera::CameraError> {
-        std::thread::sleep(Duration::from_millis(30));
-        Ok(self.0.clone())
-    }
-}
-
 fn someone_else() -> kiosk::devices::camera::CameraOpener {
-    let picture = kiosk::photo::file::read_picture(
-        &crate::support::repo().join("eval/photo/london-002-neutral.jpg"),
-    )
-    .expect("fixture");
-    Box::new(move || {
-        Ok(Box::new(SomeoneElse(picture.clone())) as Box<dyn kiosk::devices::camera::FrameSource>)
-    })
+    crate::support::camera_showing(crate::support::SOMEONE_ELSE, usize::MAX)
 }
 
 /// The holder at the camera (demo mode plays the blink and the head turn; the face compared is
@@ -1214,7 +1198,7 @@ fn the_holder_is_checked_at_the_camera_before_the_offers() {
     cards(k, ZENG, ZENG_PERMIT);
     k.wait_for_page(Page::Holder);
     k.wait_until("an instruction to blink or turn", |k| {
-        k.window().global::<StationAdapter>().get_holder_prompt() != HolderPrompt::LookAtCamera
+        k.window().global::<HolderAdapter>().get_prompt() != HolderPrompt::LookAtCamera
     });
     assert!(!k.label("holder-title").is_empty());
     k.wait_for_page(Page::Choose);

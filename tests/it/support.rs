@@ -75,6 +75,10 @@ pub struct Options {
     pub printer: Option<Box<dyn kiosk::devices::printer::Printer>>,
     /// Another camera than the simulated booth.
     pub camera: Option<kiosk::devices::camera::CameraOpener>,
+    /// The simulated reader's cards carry the demo subject's photo (as with a photo decoder).
+    pub card_photo: bool,
+    /// The hall kiosk's holder check.
+    pub holder_check: Option<app::HolderCheckSetup>,
 }
 
 pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
@@ -104,7 +108,7 @@ fn kiosk_with_devices(
         .data
         .unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));
     let today = chrono::Local::now().date_naive();
-    let (reader, slot) = sim_reader(today);
+    let (reader, slot) = sim_reader(today, options.card_photo);
     let store: SharedStore = Arc::new(std::sync::Mutex::new(
         Store::open_with(data.path(), &test_key(), options.limits).expect("store"),
     ));
@@ -119,6 +123,7 @@ fn kiosk_with_devices(
             photo: PhotoSpec::default(),
             max_photo_attempts: 3,
             pin_hash: kiosk::config::hash_pin(DEMO_PIN).expect("hash"),
+            holder_check: options.holder_check,
         },
         catalogue: Arc::new(Catalogue::builtin()),
         devices: app::Devices {
@@ -449,4 +454,30 @@ pub fn files_under(dir: &Path, ext: &str) -> Vec<PathBuf> {
 /// Every `.rs` file under `src/`, sorted.
 pub fn rust_sources() -> Vec<PathBuf> {
     files_under(&repo().join("src"), "rs")
+}
+
+/// Another person than the demo subject (London set, face 002), for holder checks.
+pub const SOMEONE_ELSE: &str = "eval/photo/london-002-neutral.jpg";
+
+/// A camera that shows the picture at `path` (under the repository) as a still at about 30
+/// frames a second the first `opens` times it is opened, then the simulated booth.
+pub fn camera_showing(path: &str, opens: usize) -> kiosk::devices::camera::CameraOpener {
+    struct Still(image::RgbImage);
+    impl kiosk::devices::camera::FrameSource for Still {
+        fn next_frame(&mut self) -> Result<image::RgbImage, kiosk::devices::camera::CameraError> {
+            std::thread::sleep(Duration::from_millis(30));
+            Ok(self.0.clone())
+        }
+    }
+    let picture = kiosk::photo::file::read_picture(&repo().join(path)).expect("fixture");
+    let mut opened = 0;
+    Box::new(move || {
+        opened += 1;
+        if opened <= opens {
+            Ok(Box::new(Still(picture.clone())) as Box<dyn kiosk::devices::camera::FrameSource>)
+        } else {
+            Ok(Box::new(SimCamera::new(1280, 720)?)
+                as Box<dyn kiosk::devices::camera::FrameSource>)
+        }
+    })
 }

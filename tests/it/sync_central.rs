@@ -42,6 +42,7 @@ pub fn application(store: &mut Store, key: &str) -> String {
                     height: 472,
                 }),
                 photo_report: None,
+                holder: None,
                 fee: 120,
                 created_at,
             };
@@ -739,6 +740,8 @@ fn store_key_problems_are_clear_start_up_errors() {
     let demo_off: String = std::fs::read_to_string(&config)
         .unwrap()
         .replace("demo = true", "demo = false")
+        // The demo's holder check plays the applicant at the simulated camera: demo only.
+        .replace("mode = \"advisory\"", "mode = \"off\"")
         .lines()
         .map(|l| {
             if l.starts_with("pin_hash") {

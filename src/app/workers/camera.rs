@@ -1,5 +1,5 @@
 //! The camera thread: preview frames, guidance hints from the face detector, captures checked
-//! against the photo spec, the station kiosk's holder check (`face::check`) fed frame by frame,
+//! against the photo spec, the holder check (`face::check`) fed frame by frame,
 //! and a watchdog for a stalled or unplugged camera.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,12 +12,12 @@ use image::RgbImage;
 use super::{Inbound, spawn};
 use crate::app::screen::{RejectReason, Rejection};
 use crate::devices::camera::{CameraOpener, FrameSource};
+use crate::devices::card::idcard::portrait;
 use crate::domain::holder::{HolderOutcome, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::photo::Photo;
 use crate::face::check::{
     CheckSettings, HolderCheck, StartError, Update, verdict as check_verdict,
 };
-use crate::flow::station::Event as StationEvent;
 use crate::photo::file::decode_picture;
 use crate::photo::{Detector, Hint, PhotoError, PhotoSpec, assess, hint, sharpest};
 
@@ -25,16 +25,47 @@ pub enum CameraCommand {
     Start,
     Stop,
     Capture,
-    /// Open the camera and check the face at it against a portrait; the verdict is reported as
-    /// a station event of the visit named, and the camera closes.
+    /// Open the camera and check the face at it against a portrait; the prompts and the
+    /// verdict are reported for the visit named (`Inbound::Holder`), and the camera closes.
     CheckHolder(HolderJob),
 }
 
-/// One holder check for the station thread's visit `visit`.
+/// One holder check for the visit `visit` (the station's or the hall's count of visits).
 pub struct HolderJob {
     pub visit: u64,
-    pub portrait: Portrait,
+    pub reference: HolderReference,
     pub settings: CheckSettings,
+}
+
+/// The document picture the face is compared with.
+pub enum HolderReference {
+    /// The permit chip's DG2 portrait (JPEG or JPEG 2000).
+    Chip(Portrait),
+    /// The ID card's photo as its decoder gives it: 102×126 RGB, row by row (empty when the
+    /// card's photo could not be read).
+    CardPhoto(Portrait),
+}
+
+/// What a holder check reports to the core.
+#[derive(Debug)]
+pub enum HolderUpdate {
+    /// The applicant is asked to do this now.
+    Prompt(HolderPrompt),
+    /// The check ended.
+    Checked(HolderVerdict),
+}
+
+/// The reference picture as pixels, or why there is none.
+fn reference_picture(reference: HolderReference) -> Result<RgbImage, String> {
+    match reference {
+        HolderReference::Chip(portrait) => decode_picture(&portrait.0)
+            .map_err(|e| format!("the chip's portrait does not decode: {e}")),
+        HolderReference::CardPhoto(mut photo) => {
+            let rgb = std::mem::take(&mut *photo.0);
+            RgbImage::from_raw(portrait::WIDTH, portrait::HEIGHT, rgb)
+                .ok_or_else(|| "the ID card's photo was not read".to_string())
+        }
+    }
 }
 
 /// A holder check under way: its visit and when it started.
@@ -49,10 +80,10 @@ struct HolderRun {
 /// portrait gives nothing to compare with, or the check cannot run.
 fn start_holder(job: HolderJob) -> Result<HolderRun, (u64, HolderVerdict)> {
     let threshold = job.settings.threshold;
-    let portrait = match decode_picture(&job.portrait.0) {
+    let portrait = match reference_picture(job.reference) {
         Ok(p) => p,
         Err(e) => {
-            tracing::warn!(error = %e, "holder check: the chip's portrait does not decode");
+            tracing::warn!(error = %e, "holder check: no portrait to compare with");
             let v = check_verdict(HolderOutcome::NoPortraitFace, None, threshold);
             return Err((job.visit, v));
         }
@@ -77,16 +108,16 @@ fn start_holder(job: HolderJob) -> Result<HolderRun, (u64, HolderVerdict)> {
 /// Feeds one frame to the holder check: the prompt when it changed, the verdict when it ended
 /// (then the check is over: `None`).
 fn feed_holder(mut run: HolderRun, frame: &RgbImage, tx: &Sender<Inbound>) -> Option<HolderRun> {
-    let report = |event| {
-        let _ = tx.send(Inbound::Station {
+    let report = |update| {
+        let _ = tx.send(Inbound::Holder {
             visit: run.visit,
-            event,
+            update,
         });
     };
     match run.check.frame(run.started.elapsed(), frame) {
         Ok(Update::Prompt(p)) => {
             if run.last_prompt != Some(p) {
-                report(StationEvent::HolderPrompt(p));
+                report(HolderUpdate::Prompt(p));
                 run.last_prompt = Some(p);
             }
             Some(run)
@@ -98,13 +129,13 @@ fn feed_holder(mut run: HolderRun, frame: &RgbImage, tx: &Sender<Inbound>) -> Op
                 threshold = v.threshold,
                 "holder check ended"
             );
-            report(StationEvent::HolderChecked(v));
+            report(HolderUpdate::Checked(v));
             None
         }
         Err(e) => {
             tracing::error!(error = %e, "holder check: face model failed");
             let v = check_verdict(HolderOutcome::CheckFailed, None, run.check.threshold());
-            report(StationEvent::HolderChecked(v));
+            report(HolderUpdate::Checked(v));
             None
         }
     }
@@ -287,14 +318,14 @@ pub fn camera(
                             Err(e) => {
                                 // Without a camera nobody can be confirmed: staff compare.
                                 tracing::error!(error = %e, "holder check: camera cannot open");
-                                let event = StationEvent::HolderChecked(check_verdict(
+                                let update = HolderUpdate::Checked(check_verdict(
                                     HolderOutcome::CheckFailed,
                                     None,
                                     run.check.threshold(),
                                 ));
-                                if !report(Inbound::Station {
+                                if !report(Inbound::Holder {
                                     visit: run.visit,
-                                    event,
+                                    update,
                                 }) {
                                     return;
                                 }
@@ -302,8 +333,8 @@ pub fn camera(
                         }
                     }
                     Err((visit, verdict)) => {
-                        let event = StationEvent::HolderChecked(verdict);
-                        if !report(Inbound::Station { visit, event }) {
+                        let update = HolderUpdate::Checked(verdict);
+                        if !report(Inbound::Holder { visit, update }) {
                             return;
                         }
                     }
@@ -346,15 +377,15 @@ pub fn camera(
                     {
                         // A camera that stalls mid-check ends it: staff compare.
                         tracing::warn!("holder check: the camera stalled");
-                        let event = StationEvent::HolderChecked(check_verdict(
+                        let update = HolderUpdate::Checked(check_verdict(
                             HolderOutcome::CheckFailed,
                             None,
                             run.check.threshold(),
                         ));
                         capture = None;
-                        if !report(Inbound::Station {
+                        if !report(Inbound::Holder {
                             visit: run.visit,
-                            event,
+                            update,
                         }) {
                             return;
                         }

@@ -8,7 +8,7 @@ mod mrz;
 mod service;
 mod station;
 
-pub use camera::{CameraCommand, HolderJob, PreviewSlot, camera};
+pub use camera::{CameraCommand, HolderJob, HolderReference, HolderUpdate, PreviewSlot, camera};
 pub use card::card;
 pub use mrz::{ScannerThread, mrz_scanner};
 pub use service::service;
@@ -53,6 +53,11 @@ pub enum Inbound {
     /// The MRZ scanner stopped answering (`false`) or answers again.
     MrzScanner {
         available: bool,
+    },
+    /// A report of a holder check, for the visit it names.
+    Holder {
+        visit: u64,
+        update: HolderUpdate,
     },
     /// A report of the station thread, for the visit it names.
     Station {

@@ -162,6 +162,9 @@ pub async fn submit(
         )?;
         tx.commit()?;
         tracing::info!(number = %submission.number, device = %submission.device_id, receipt = %ack.receipt_no, form = %submission.form_type, "submission received");
+        if let Some(h) = &submission.holder_check {
+            tracing::info!(number = %submission.number, outcome = ?h.outcome, distance = h.distance, model = %h.model, "submission: holder check");
+        }
         Ok(json(StatusCode::CREATED, &ack))
     })();
     result.unwrap_or_else(database_error)

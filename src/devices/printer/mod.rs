@@ -166,6 +166,7 @@ pub fn sample_application() -> crate::domain::application::Application {
             height: 472,
         }),
         photo_report: None,
+        holder: None,
         fee: 225,
         created_at: today.and_hms_opt(9, 30, 0).expect("constant date"),
     }

@@ -3,6 +3,7 @@
 
 use crate::domain::application::{Application, Delivery};
 use crate::domain::catalogue::{Catalogue, Labelled};
+use crate::domain::holder::HolderOutcome;
 use crate::domain::pinyin_name;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,25 @@ fn label(l: Option<&impl Labelled>, code: &str) -> String {
     l.map_or_else(|| code.to_string(), |l| format!("{} {}", l.zh(), l.en()))
 }
 
+/// The hall holder check's line on the form, for the window clerk (docs/FACE.md).
+fn holder_line(outcome: HolderOutcome) -> &'static str {
+    match outcome {
+        HolderOutcome::Confirmed => "人证核验：一致 Holder check: confirmed",
+        HolderOutcome::NotConfirmed => {
+            "人证核验：未能确认，请人工核对 Holder check: NOT confirmed, compare the applicant with the ID card"
+        }
+        HolderOutcome::NotLive => {
+            "人证核验：动作未完成，请人工核对 Holder check: challenge not completed, compare the applicant with the ID card"
+        }
+        HolderOutcome::NoPortraitFace => {
+            "人证核验：证件照无法比对，请人工核对 Holder check: ID card photo unusable, compare the applicant with the ID card"
+        }
+        HolderOutcome::CheckFailed => {
+            "人证核验：未能进行，请人工核对 Holder check: could not run, compare the applicant with the ID card"
+        }
+    }
+}
+
 /// The application form the applicant carries to every later step.
 pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Receipt {
     let mut r = Receipt::default();
@@ -136,6 +156,15 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
             Align::Left,
             false,
             true,
+        );
+    }
+    if let Some(verdict) = &app.holder {
+        // Bold unless confirmed: the clerk must compare the applicant with the card.
+        r.styled(
+            holder_line(verdict.outcome),
+            Align::Left,
+            false,
+            !verdict.confirmed(),
         );
     }
     r.text(format!("取证 Delivery: {delivery}"))
@@ -360,6 +389,38 @@ mod tests {
             r.blocks
                 .contains(&Block::Qr(app.number.as_str().to_string()))
         );
+        assert!(!all.contains("人证核验"), "no holder check, no line");
+    }
+
+    #[test]
+    fn the_holder_checks_verdict_is_printed_for_the_clerk_bold_unless_confirmed() {
+        use crate::domain::holder::HolderVerdict;
+        let mut app = sample_application();
+        for (outcome, words) in [
+            (HolderOutcome::Confirmed, "Holder check: confirmed"),
+            (HolderOutcome::NotConfirmed, "Holder check: NOT confirmed"),
+            (HolderOutcome::NotLive, "challenge not completed"),
+        ] {
+            app.holder = Some(HolderVerdict {
+                outcome,
+                distance: Some(0.5),
+                threshold: 0.4,
+                model: "dlib".into(),
+            });
+            let r = application_form(&app, &Catalogue::builtin(), "大厅");
+            let line = r
+                .blocks
+                .iter()
+                .find_map(|b| match b {
+                    Block::Text { text, bold, .. } if text.contains("人证核验") => {
+                        Some((text.clone(), *bold))
+                    }
+                    _ => None,
+                })
+                .expect("a holder check line");
+            assert!(line.0.contains(words), "{line:?}");
+            assert_eq!(line.1, outcome != HolderOutcome::Confirmed, "{line:?}");
+        }
     }
 }
 

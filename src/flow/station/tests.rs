@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 
 use super::*;
+use crate::domain::holder::HolderOutcome;
 use crate::domain::permit::{ChipVerdict, PermitKind};
 use crate::domain::samples::{sample_identities, sample_permits};
 
@@ -528,7 +529,7 @@ fn verdict(outcome: HolderOutcome, distance: f32) -> HolderVerdict {
 
 /// A session checking holders (two attempts), at the holder step with the sample permit read.
 fn at_holder_check() -> StationSession {
-    let mut s = session().with_holder_check(2, true);
+    let mut s = session().with_holder_check(HolderPolicy::new(2, true));
     let effects = read_permit(&mut s, Service::Endorse, own_permit());
     let [Effect::CheckHolder(portrait)] = effects.as_slice() else {
         panic!("{effects:?}")
@@ -612,7 +613,7 @@ fn a_holder_not_confirmed_gets_one_more_attempt_then_the_window() {
 
 #[test]
 fn a_permit_without_a_portrait_goes_to_the_window_and_a_late_verdict_changes_nothing() {
-    let mut s = session().with_holder_check(2, true);
+    let mut s = session().with_holder_check(HolderPolicy::new(2, true));
     let mut permit = own_permit();
     permit.portrait = None;
     let effects = read_permit(&mut s, Service::Endorse, permit);
@@ -639,7 +640,7 @@ fn removing_the_id_card_during_the_holder_check_ends_the_visit_and_trips_are_not
     assert!(matches!(effects.as_slice(), [Effect::Wipe]), "{effects:?}");
     assert_eq!(s.notice(), Some(&Notice::CardRemoved));
     // Remaining trips shows the permit's own records: the cards suffice.
-    let mut s = session().with_holder_check(2, true);
+    let mut s = session().with_holder_check(HolderPolicy::new(2, true));
     let effects = read_permit(&mut s, Service::RemainingTrips, own_permit());
     assert!(
         matches!(effects.as_slice(), [Effect::AskRecords { .. }]),
@@ -668,7 +669,7 @@ fn a_check_that_could_not_run_goes_straight_to_the_window() {
 
 #[test]
 fn where_the_check_is_only_recorded_a_face_not_confirmed_goes_on_with_its_verdict() {
-    let mut s = session().with_holder_check(2, false);
+    let mut s = session().with_holder_check(HolderPolicy::new(2, false));
     let effects = read_permit(&mut s, Service::Endorse, own_permit());
     assert!(
         matches!(effects.as_slice(), [Effect::CheckHolder(_)]),

@@ -4,7 +4,10 @@
 //! edge, so that renaming a `kiosk.toml` key or a domain field cannot change what is sent. The
 //! contract's examples round-trip through them (`tests/it/contract.rs`).
 
+mod holder;
 pub mod station;
+
+pub use holder::{HolderCheck, HolderCheckOutcome};
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -143,6 +146,9 @@ pub struct Submission {
     pub photo: Option<PhotoPayload>,
     /// Why the kiosk's photo was not accepted (the compliance report), for the window clerk.
     pub photo_report: Option<PhotoReport>,
+    /// The holder check against the ID card's photo, where the hall kiosk runs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_check: Option<HolderCheck>,
 }
 
 /// The photo compliance report: every check made on the last capture.
@@ -252,6 +258,7 @@ impl Submission {
                 sha256: sha256_hex(&p.jpeg),
             }),
             photo_report: app.photo_report.as_deref().and_then(photo_report),
+            holder_check: app.holder.as_ref().map(Into::into),
         }
     }
 }

@@ -1,5 +1,8 @@
 //! The simulated ID-card reader of demo mode and the tests. The sample cards
-//! (`domain::samples`) travel as 256-byte text blocks through the same parser as real cards.
+//! (`domain::samples`) travel as 256-byte text blocks through the same parser as real cards;
+//! with `card_photo`, each comes with the photo a reader's photo decoder would give: the demo
+//! subject, who is also the simulated camera's face, so the hall's holder check can be shown
+//! in demo mode.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
@@ -7,9 +10,10 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 use crate::devices::card::idcard::cnid::{encode_text_block, parse_text_block};
+use crate::devices::card::idcard::portrait;
 use crate::devices::card::{CardEvent, CardReader, DemoCards};
 use crate::domain::identity::CardType;
-use crate::domain::samples::sample_identities;
+use crate::domain::samples::{SAMPLE_PORTRAIT, sample_identities};
 
 enum Command {
     Insert(usize),
@@ -40,12 +44,48 @@ impl DemoCards for SimCardSlot {
 pub struct SimCardReader {
     rx: Receiver<Command>,
     blocks: Vec<[u8; 256]>,
+    /// The cards' photo as decoded photos are: 102×126 RGB.
+    photo: Option<Vec<u8>>,
     today: NaiveDate,
     inserted: bool,
 }
 
-/// A simulated reader and the slot that feeds it.
-pub fn sim_reader(today: NaiveDate) -> (SimCardReader, SimCardSlot) {
+/// Where the head lies in the 600×600 demo portrait: crown and chin rows.
+const CROWN_Y: u32 = 98;
+const CHIN_Y: u32 = 435;
+
+/// The demo subject's portrait framed as an ID card photo is (the head about 70 % of the
+/// height, a little space above the crown) and scaled to its 102×126 pixels, RGB, as the
+/// vendor's decoder delivers a card's photo. `None` only if the bundled picture did not decode.
+fn demo_card_photo() -> Option<Vec<u8>> {
+    let picture = match image::load_from_memory(SAMPLE_PORTRAIT) {
+        Ok(p) => p.to_rgb8(),
+        Err(e) => {
+            tracing::error!(error = %e, "demo portrait does not decode: sample cards have no photo");
+            return None;
+        }
+    };
+    let head = CHIN_Y - CROWN_Y;
+    let height = (head * 10 / 7).min(picture.height());
+    let width = (height * portrait::WIDTH / portrait::HEIGHT).min(picture.width());
+    let left = (picture.width() - width) / 2;
+    let top = CROWN_Y
+        .saturating_sub(height / 10)
+        .min(picture.height() - height);
+    let cut = image::imageops::crop_imm(&picture, left, top, width, height).to_image();
+    let photo = image::imageops::resize(
+        &cut,
+        portrait::WIDTH,
+        portrait::HEIGHT,
+        image::imageops::FilterType::Triangle,
+    );
+    Some(photo.into_raw())
+}
+
+/// A simulated reader and the slot that feeds it; `card_photo`: as if a photo decoder were
+/// configured (the kiosk's simulated reader always is), else the cards come without a photo,
+/// as from a reader without one.
+pub fn sim_reader(today: NaiveDate, card_photo: bool) -> (SimCardReader, SimCardSlot) {
     let (tx, rx) = mpsc::channel();
     let samples = sample_identities(today);
     let labels = samples
@@ -65,6 +105,7 @@ pub fn sim_reader(today: NaiveDate) -> (SimCardReader, SimCardSlot) {
         SimCardReader {
             rx,
             blocks,
+            photo: card_photo.then(demo_card_photo).flatten(),
             today,
             inserted: false,
         },
@@ -79,7 +120,10 @@ impl CardReader for SimCardReader {
                 let block = self.blocks.get(i)?;
                 self.inserted = true;
                 Some(match parse_text_block(block, self.today) {
-                    Ok(identity) => CardEvent::Inserted(Box::new(identity)),
+                    Ok(mut identity) => {
+                        identity.portrait = self.photo.clone();
+                        CardEvent::Inserted(Box::new(identity))
+                    }
                     Err(e) => CardEvent::Unreadable(e.to_string()),
                 })
             }
