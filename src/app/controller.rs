@@ -115,8 +115,11 @@ pub struct Controller {
     gate: technician::Gate,
     /// Present on a station kiosk: its session replaces the hall's, which stays on attract.
     station: Option<StationSide>,
-    /// Counts the hall's visits: a holder check's report for an earlier visit is dropped.
+    /// Counts the hall's visits: a holder check's or look-up's report for an earlier visit is
+    /// dropped.
     hall_visit: u64,
+    /// The hall's look-up of documents on record, where the kiosk has a central.
+    records: Option<Sender<workers::RecordsQuery>>,
 }
 
 /// The station kiosk's session and its thread.
@@ -148,12 +151,17 @@ impl Controller {
             sync,
             live,
             station,
+            records,
         } = kiosk;
         super::memory::limit_arenas();
         let (tx, inbox) = mpsc::channel();
         workers::card(devices.card, tx.clone());
         let (camera, preview) = workers::camera(devices.camera, settings.photo.clone(), tx.clone());
         let printer = printing::share(devices.printer, tx.clone());
+        // Documents on record are the hall's: the station reads them for its permit itself.
+        let records = records
+            .filter(|_| station.is_none())
+            .map(|client| workers::records(client, tx.clone()));
         let today = Local::now().date_naive();
         let mut station = station;
         let scanner = station
@@ -230,6 +238,11 @@ impl Controller {
         };
         let session = Session::new(catalogue, settings.timeouts, today)
             .with_max_photo_attempts(settings.max_photo_attempts);
+        let session = match records {
+            Some(_) => session.with_records(),
+            None => session,
+        };
+
         Controller {
             session: match settings.holder_check {
                 Some(h) => session.with_holder_check(h.policy),
@@ -252,6 +265,7 @@ impl Controller {
             devices: BTreeMap::new(),
             station,
             hall_visit: 0,
+            records,
         }
     }
 
@@ -516,6 +530,17 @@ impl Controller {
                 self.hall_visit += 1;
                 self.wipe();
             }
+            Effect::LookUpRecords(id_number) => {
+                let query = (self.hall_visit, zeroize::Zeroizing::new(id_number));
+                let sent = self
+                    .records
+                    .as_ref()
+                    .is_some_and(|tx| tx.send(query).is_ok());
+                if !sent {
+                    tracing::error!("records thread gone: nothing suggested");
+                    self.dispatch(Event::Records(None));
+                }
+            }
             Effect::CheckHolder(photo) => {
                 let Some(setup) = self.settings.holder_check else {
                     return;
@@ -661,6 +686,13 @@ impl Controller {
                     HolderUpdate::Prompt(p) => Event::HolderPrompt(p),
                     HolderUpdate::Checked(v) => Event::HolderChecked(v),
                 }
+            }
+            Inbound::Records { visit, records } => {
+                if visit != self.hall_visit {
+                    tracing::debug!("documents on record for a visit that is over: dropped");
+                    return;
+                }
+                Event::Records(records)
             }
             Inbound::Station { visit, event } => {
                 let current = self.station.as_ref().is_some_and(|st| st.visit == visit);

@@ -112,4 +112,7 @@ pub struct Kiosk {
     /// Present on a police-station endorsement kiosk: it runs the station session instead of
     /// the hall's.
     pub station: Option<Station>,
+    /// The central's documents endpoint, where the hall kiosk asks for the applicant's
+    /// documents on record (none: it does not ask).
+    pub records: Option<StationClient>,
 }

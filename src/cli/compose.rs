@@ -127,9 +127,14 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
     .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
     let store = Arc::new(std::sync::Mutex::new(store));
     let link = settings::link(&config.central).map_err(|e| e.to_string())?;
-    let station = match config.device.kind {
-        KioskKind::StationEndorsement => Some(station(config, &link, today)?),
-        KioskKind::HallSelfFill => None,
+    let (station, records) = match config.device.kind {
+        KioskKind::StationEndorsement => (Some(station(config, &link, today)?), None),
+        // The hall asks the central for the applicant's documents on record.
+        KioskKind::HallSelfFill => {
+            let client =
+                StationClient::new(link.clone()).map_err(|e| format!("documents client: {e}"))?;
+            (None, Some(client))
+        }
     };
     let catalogue = Arc::new(Catalogue::builtin());
     let live = Live::new(LiveSettings {
@@ -180,6 +185,7 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
         sync: Some(sync),
         live: Some(live),
         station,
+        records,
     })
 }
 

@@ -32,6 +32,29 @@ pub struct Document {
     pub fee: u32,
     pub categories: Vec<String>,
     pub destinations: Vec<String>,
+    /// A valid document expiring within this many months is due for renewal (the documents
+    /// on record suggest it: `records::suggest`).
+    #[serde(default = "six")]
+    pub renewal_months: u32,
+}
+
+fn six() -> u32 {
+    6
+}
+
+/// The category each situation on record suggests (`records::suggest`; docs/DOMAIN.md,
+/// "Documents on record").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordRules {
+    /// Nothing of the document's kind on record.
+    pub none: String,
+    /// The latest one expired.
+    pub expired: String,
+    /// The latest one is valid but within its renewal window.
+    pub expiring: String,
+    /// The latest one was reported lost.
+    pub reported_lost: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +186,9 @@ pub struct Catalogue {
     pub green_channel: Vec<GreenChannelReason>,
     /// Ordered by `up_to_months`, the open-ended tier last.
     pub multiple_fee_tiers: Vec<FeeTier>,
+    /// What the documents on record suggest; absent: nothing is suggested.
+    #[serde(default)]
+    pub record_rules: Option<RecordRules>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -230,6 +256,12 @@ impl Catalogue {
             for dest in &d.destinations {
                 self.destination(dest)
                     .ok_or_else(|| dangling("destination", dest, &d.code))?;
+            }
+        }
+        if let Some(r) = &self.record_rules {
+            for c in [&r.none, &r.expired, &r.expiring, &r.reported_lost] {
+                self.category(c)
+                    .ok_or_else(|| dangling("category", c, "record_rules"))?;
             }
         }
         for e in &self.endorsements {

@@ -12,5 +12,6 @@ pub mod nation;
 pub mod permit;
 pub mod photo;
 pub mod pinyin_name;
+pub mod records;
 pub mod samples;
 pub mod surnames;

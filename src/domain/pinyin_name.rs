@@ -205,6 +205,50 @@ impl PassportName {
         words.join(" ")
     }
 
+    /// The name as a passport prints it: surname, a space, the given name ("ZENG XIAOFANG").
+    pub fn spelling(&self) -> String {
+        format!("{} {}", self.surname_upper(), self.given_upper())
+    }
+
+    /// The same name with the division and readings that spell it `spelling` (as an earlier
+    /// passport printed it; case, commas and spacing aside), where some do; `None` when no
+    /// division and choice of readings gives that spelling (another romanisation, a typo).
+    pub fn spelled_as(&self, spelling: &str) -> Option<PassportName> {
+        let wanted = normalised(spelling);
+        for &division in &self.divisions {
+            let Some(mut name) = self.divided(division) else {
+                continue;
+            };
+            let choices: Vec<Vec<String>> = name
+                .syllables()
+                .map(|s| {
+                    std::iter::once(s.reading.clone())
+                        .chain(s.alternatives.clone())
+                        .collect()
+                })
+                .collect();
+            // Names are short and few characters have more than two readings; the cap only
+            // guards against a pathological card.
+            let combinations: usize = choices.iter().map(Vec::len).product();
+            if combinations > 4096 {
+                continue;
+            }
+            for mut index in 0..combinations {
+                for (syllable, options) in name.syllables_mut().zip(&choices) {
+                    let pick = &options[index % options.len()];
+                    index /= options.len();
+                    if &syllable.reading != pick {
+                        syllable.choose(pick);
+                    }
+                }
+                if normalised(&name.spelling()) == wanted {
+                    return Some(name);
+                }
+            }
+        }
+        None
+    }
+
     /// Every syllable in name order (surname first), for pickers.
     pub fn syllables_mut(&mut self) -> impl Iterator<Item = &mut Syllable> {
         self.surname.iter_mut().chain(self.given.iter_mut())
@@ -213,6 +257,16 @@ impl PassportName {
     pub fn syllables(&self) -> impl Iterator<Item = &Syllable> {
         self.surname.iter().chain(self.given.iter())
     }
+}
+
+/// A spelling compared letter for letter: upper case, commas dropped, single spaces.
+fn normalised(spelling: &str) -> String {
+    spelling
+        .replace(',', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
 }
 
 /// The divisions of a Han name, most likely first: a compound surname, else one character; then
@@ -304,6 +358,26 @@ fn join_upper(syllables: &[Syllable]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_previous_passports_spelling_picks_the_readings_and_division_that_give_it() {
+        let name = super::PassportName::from_chinese("单建国").unwrap();
+        let shan = name.spelled_as("shan, jianguo").expect("单 read as Shan");
+        assert_eq!(shan.spelling(), "SHAN JIANGUO");
+        let other = name.spelling();
+        let dan = name.spelled_as(&other).expect("the card's own reading");
+        assert_eq!(dan.spelling(), other);
+        assert!(
+            name.spelled_as("SIN KIN KWOK").is_none(),
+            "another romanisation"
+        );
+        let compound = super::PassportName::from_chinese("欧阳娜娜").unwrap();
+        assert_eq!(
+            compound.spelled_as("OU YANGNANA").map(|n| n.spelling()),
+            Some("OU YANGNANA".to_string()),
+            "the other division"
+        );
+    }
+
     use super::*;
 
     fn surname_of(name: &str) -> String {

@@ -10,6 +10,7 @@ use crate::domain::id_number::with_check_char;
 use crate::domain::identity::{CardType, Identity, Sex, ValidUntil};
 use crate::domain::nation::Nation;
 use crate::domain::permit::{ChipVerdict, PermitFacts, PermitKind};
+use crate::domain::records::{DocumentOnRecord, RecordStatus};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("constant sample date")
@@ -161,5 +162,63 @@ pub fn sample_permits(today: NaiveDate) -> Vec<SamplePermit> {
         permit(1, PermitKind::HkMacau, "C23456789", date(2025, 6, 30), true),
         permit(2, PermitKind::Taiwan, "T34567890", date(2030, 7, 1), true),
         permit(1, PermitKind::HkMacau, "C45678901", date(2035, 1, 1), false),
+    ]
+}
+
+/// The sample people's passports on record (the development central's documents on record,
+/// relative to `today`), with their holders' ID numbers: 曾小芳's expires in four months (due
+/// for renewal), 单建国's was reported lost, 吕思远's expired and spells his name LV, as
+/// passports did before the ü of 吕 was written YU; the others have none (a first passport).
+pub fn sample_passports(today: NaiveDate) -> Vec<(String, DocumentOnRecord)> {
+    let passport =
+        |number: &str, issued: NaiveDate, expires, status, name: &str| DocumentOnRecord {
+            kind: "passport".into(),
+            number: number.into(),
+            issued_on: issued,
+            expires_on: expires,
+            status,
+            name_latin: Some(name.into()),
+        };
+    let months = |n: u32| {
+        today
+            .checked_add_months(chrono::Months::new(n))
+            .unwrap_or(today)
+    };
+    let ago = |n: u32| {
+        today
+            .checked_sub_months(chrono::Months::new(n))
+            .unwrap_or(today)
+    };
+    vec![
+        (
+            with_check_char("35020319920418002"),
+            passport(
+                "E10000001",
+                ago(116),
+                months(4),
+                RecordStatus::Valid,
+                "ZENG XIAOFANG",
+            ),
+        ),
+        (
+            with_check_char("35021119511001001"),
+            passport(
+                "E10000002",
+                ago(30),
+                months(90),
+                RecordStatus::ReportedLost,
+                "SHAN JIANGUO",
+            ),
+        ),
+        (
+            with_check_char("35090220010709003"),
+            passport(
+                "G10000003",
+                ago(150),
+                ago(30),
+                RecordStatus::Expired,
+                "LV SIYUAN",
+            ),
+        ),
     ]
 }

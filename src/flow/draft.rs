@@ -10,6 +10,7 @@ use crate::domain::holder::{HolderPrompt, HolderVerdict};
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
 use crate::domain::pinyin_name::{PassportName, PinyinError};
+use crate::domain::records::{self, DocumentOnRecord, Suggestion};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryChoice {
@@ -70,6 +71,34 @@ pub struct Draft {
     pub holder_attempts: u32,
     /// What the holder check asks the applicant to do now.
     pub holder_prompt: Option<HolderPrompt>,
+    /// The applicant's documents on record, as far as the kiosk knows them.
+    pub records: Records,
+    /// The category suggested for each catalogue document from the records (document code,
+    /// suggestion), filled when they arrive.
+    pub suggestions: Vec<(String, Suggestion)>,
+    /// How the name's spelling relates to the last passport's, when one is on record.
+    pub spelling: Option<SpellingNote>,
+}
+
+/// The documents on record: asked for at card read; the form works without them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Records {
+    /// The kiosk has no central to ask.
+    NotAsked,
+    Asking,
+    /// The central did not answer usably: nothing is suggested.
+    Unavailable,
+    Known(Vec<DocumentOnRecord>),
+}
+
+/// The last passport's spelling against the card's reading of the name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpellingNote {
+    /// The pinyin was set to the last passport's spelling, which differs from the card's
+    /// usual reading (`card`).
+    AsLastPassport { previous: String, card: String },
+    /// No reading of the card's name gives the last passport's spelling: the window checks it.
+    DiffersFromLastPassport { previous: String },
 }
 
 const PHONE_DIGITS: usize = 11;
@@ -88,9 +117,61 @@ impl Draft {
             holder: None,
             holder_attempts: 0,
             holder_prompt: None,
+            records: Records::NotAsked,
+            suggestions: Vec::new(),
+            spelling: None,
         };
         draft.sync_pinyin();
         Ok(draft)
+    }
+
+    /// The category suggested for `document` from the records, if any.
+    pub fn suggestion(&self, document: &str) -> Option<&Suggestion> {
+        self.suggestions
+            .iter()
+            .find(|(code, _)| code == document)
+            .map(|(_, s)| s)
+    }
+
+    /// Takes the documents on record: a suggested category for every catalogue document (and
+    /// for those already chosen without one), and the last passport's spelling of the name as
+    /// the default while the applicant has not confirmed the pinyin.
+    pub fn take_records(
+        &mut self,
+        records: Vec<DocumentOnRecord>,
+        catalogue: &Catalogue,
+        today: chrono::NaiveDate,
+    ) {
+        self.suggestions = catalogue
+            .documents
+            .iter()
+            .filter_map(|d| {
+                records::suggest(catalogue, &d.code, &records, today).map(|s| (d.code.clone(), s))
+            })
+            .collect();
+        for i in 0..self.choices.documents.len() {
+            let code = self.choices.documents[i].document.clone();
+            if self.choices.documents[i].category.is_empty()
+                && let Some(s) = self.suggestion(&code)
+            {
+                self.choices.documents[i].category = s.category.clone();
+            }
+        }
+        if let Some(previous) = records::last_passport_spelling(&records) {
+            let previous = previous.to_string();
+            let card = self.name.spelling();
+            self.spelling = match self.name.spelled_as(&previous) {
+                Some(name) if !self.choices.pinyin_confirmed => {
+                    let changed = name.spelling() != card;
+                    self.name = name;
+                    self.sync_pinyin();
+                    changed.then_some(SpellingNote::AsLastPassport { previous, card })
+                }
+                Some(name) if name.spelling() == card => None,
+                _ => Some(SpellingNote::DiffersFromLastPassport { previous }),
+            };
+        }
+        self.records = Records::Known(records);
     }
 
     fn sync_pinyin(&mut self) {
@@ -116,9 +197,13 @@ impl Draft {
                 {
                     self.choices.documents.remove(i);
                 } else if catalogue.document(&code).is_some() {
+                    let category = self
+                        .suggestion(&code)
+                        .map(|s| s.category.clone())
+                        .unwrap_or_default();
                     self.choices.documents.push(DocumentRequest {
                         document: code,
-                        category: String::new(),
+                        category,
                         endorsements: Vec::new(),
                     });
                     // Keep the catalogue's order whatever order the applicant tapped in.

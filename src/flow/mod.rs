@@ -12,7 +12,7 @@ mod idle;
 pub mod station;
 
 pub use crate::domain::photo::Photo;
-pub use draft::{DeliveryChoice, Draft, Edit};
+pub use draft::{DeliveryChoice, Draft, Edit, Records, SpellingNote};
 use idle::IdleClock;
 pub use idle::{Limit, Timeouts};
 
@@ -25,6 +25,7 @@ use crate::domain::application::Problem;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::Identity;
+use crate::domain::records::DocumentOnRecord;
 use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +116,9 @@ pub enum Event {
     HolderPrompt(HolderPrompt),
     /// The holder check ended.
     HolderChecked(HolderVerdict),
+    /// The central's answer about the applicant's documents on record (`None`: no usable
+    /// answer).
+    Records(Option<Vec<DocumentOnRecord>>),
     /// The clock moved on; checks the idle timeout.
     Tick,
 }
@@ -140,6 +144,8 @@ pub enum Effect {
     /// Open the camera and check the face at it against the ID card's photo: 102×126 RGB pixels
     /// as the card's photo decoder gives them (empty when the photo could not be read).
     CheckHolder(Portrait),
+    /// Ask the central for the documents on record of the holder of this ID number.
+    LookUpRecords(String),
 }
 
 pub struct Session {
@@ -157,6 +163,8 @@ pub struct Session {
     confirming_cancel: bool,
     /// The holder check, where the hall runs one.
     holder: Option<HolderPolicy>,
+    /// Whether the central is asked for the applicant's documents on record.
+    ask_records: bool,
 }
 
 impl Session {
@@ -174,7 +182,15 @@ impl Session {
             out_of_service: None,
             confirming_cancel: false,
             holder: None,
+            ask_records: false,
         }
+    }
+
+    /// The same session asking the central for the applicant's documents on record at card
+    /// read, to suggest categories and the last passport's spelling.
+    pub fn with_records(mut self) -> Session {
+        self.ask_records = true;
+        self
     }
 
     /// The same session checking the face at the camera against the ID card's photo after the
@@ -404,6 +420,17 @@ impl Session {
                 }
             }
             Event::HolderChecked(verdict) => self.holder_checked(verdict, &mut effects),
+            Event::Records(answer) => {
+                let open = !matches!(self.step, Step::Attract | Step::Printing | Step::Done);
+                if let (true, Some(draft)) = (open, &mut self.draft)
+                    && draft.records == Records::Asking
+                {
+                    match answer {
+                        Some(records) => draft.take_records(records, &self.catalogue, self.today),
+                        None => draft.records = Records::Unavailable,
+                    }
+                }
+            }
         }
         effects
     }
@@ -454,7 +481,11 @@ impl Session {
             return;
         }
         match Draft::new(identity) {
-            Ok(draft) => {
+            Ok(mut draft) => {
+                if self.ask_records {
+                    draft.records = Records::Asking;
+                    effects.push(Effect::LookUpRecords(draft.identity.id_number.clone()));
+                }
                 self.draft = Some(draft);
                 self.number = None;
                 self.step = Step::CardRead;

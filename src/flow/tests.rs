@@ -3,6 +3,7 @@
 use super::*;
 use crate::domain::identity::{CardType, Sex, ValidUntil};
 use crate::domain::nation::Nation;
+use crate::domain::records::{DocumentOnRecord, RecordStatus};
 use std::time::Duration;
 
 const S: u64 = 1000;
@@ -591,4 +592,123 @@ fn the_idle_timeout_during_the_holder_check_stops_the_camera() {
     assert_eq!(s.step(), Step::Attract);
     assert_eq!(s.notice(), Some(&Notice::TimedOut));
     assert!(effects.iter().any(|e| matches!(e, Effect::StopCamera)));
+}
+
+fn on_record(kind: &str, expires: NaiveDate, status: RecordStatus, name: &str) -> DocumentOnRecord {
+    DocumentOnRecord {
+        kind: kind.into(),
+        number: "E12345678".into(),
+        issued_on: expires - chrono::Months::new(120),
+        expires_on: expires,
+        status,
+        name_latin: Some(name.into()),
+    }
+}
+
+#[test]
+fn documents_on_record_suggest_categories_and_the_last_passports_spelling() {
+    let mut s = session().with_records();
+    let effects = s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "单建国")),
+        0,
+    );
+    assert!(
+        matches!(effects.as_slice(), [Effect::LookUpRecords(id)] if id.len() == 18),
+        "{effects:?}"
+    );
+    s.handle(Event::Continue, S);
+    // A document chosen before the answer gets its suggestion when the answer comes.
+    edit(&mut s, Edit::ToggleDocument("passport".into()), 2 * S);
+    let expiring = NaiveDate::from_ymd_opt(2027, 2, 1).unwrap();
+    let card = s.draft().unwrap().name.spelling();
+    let other = if card.starts_with("SHAN") {
+        "DAN JIANGUO"
+    } else {
+        "SHAN JIANGUO"
+    };
+    s.handle(
+        Event::Records(Some(vec![on_record(
+            "passport",
+            expiring,
+            RecordStatus::Valid,
+            other,
+        )])),
+        3 * S,
+    );
+    let draft = s.draft().unwrap();
+    assert_eq!(draft.choices.documents[0].category, "renewal");
+    assert_eq!(draft.name.spelling(), other, "the last passport's spelling");
+    assert_eq!(
+        draft.spelling,
+        Some(SpellingNote::AsLastPassport {
+            previous: other.into(),
+            card: card.clone()
+        })
+    );
+    // A document chosen afterwards: nothing of it on record, so a first issue.
+    edit(&mut s, Edit::ToggleDocument("taiwan_permit".into()), 4 * S);
+    let draft = s.draft().unwrap();
+    assert_eq!(draft.choices.documents[1].category, "first_issue");
+}
+
+#[test]
+fn a_spelling_the_card_cannot_give_is_flagged_and_a_confirmed_pinyin_is_kept() {
+    let mut s = session().with_records();
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "吕思远")),
+        0,
+    );
+    s.handle(Event::Continue, S);
+    let lost = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+    s.handle(
+        Event::Records(Some(vec![on_record(
+            "passport",
+            lost,
+            RecordStatus::ReportedLost,
+            "LV SIYUAN",
+        )])),
+        2 * S,
+    );
+    let draft = s.draft().unwrap();
+    assert_eq!(
+        draft.name.spelling(),
+        "LYU SIYUAN",
+        "the card's reading stays"
+    );
+    assert_eq!(
+        draft.spelling,
+        Some(SpellingNote::DiffersFromLastPassport {
+            previous: "LV SIYUAN".into()
+        })
+    );
+    assert_eq!(
+        draft.suggestion("passport").map(|s| s.category.as_str()),
+        Some("reissue_lost")
+    );
+}
+
+#[test]
+fn without_an_answer_nothing_is_suggested_and_a_late_answer_is_ignored() {
+    let mut s = session().with_records();
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
+        0,
+    );
+    s.handle(Event::Records(None), S);
+    assert_eq!(s.draft().unwrap().records, Records::Unavailable);
+    let expiring = NaiveDate::from_ymd_opt(2027, 2, 1).unwrap();
+    let answer = vec![on_record(
+        "passport",
+        expiring,
+        RecordStatus::Valid,
+        "ZENG XIAOFANG",
+    )];
+    s.handle(Event::Records(Some(answer)), 2 * S);
+    assert!(
+        s.draft().unwrap().suggestions.is_empty(),
+        "asked once, answered once"
+    );
+    s.handle(Event::Continue, 3 * S);
+    edit(&mut s, Edit::ToggleDocument("passport".into()), 4 * S);
+    assert_eq!(s.draft().unwrap().choices.documents[0].category, "");
 }

@@ -16,7 +16,8 @@ use super::{
 };
 use super::{
     HolderAdapter, HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
-    PermitProgress as PermitProgressKind, StationAdapter, TripsRow,
+    PermitProgress as PermitProgressKind, RecordReason, SpellingNote as SpellingNoteKind,
+    StationAdapter, TripsRow,
 };
 use crate::app::{
     Advice, Device, DeviceState, DisplayMode, Hint, Lang, PinRefusal, RejectReason,
@@ -30,11 +31,12 @@ use crate::domain::endorsement::OfferLine;
 use crate::domain::holder::HolderPrompt;
 use crate::domain::identity::{Sex, ValidUntil, mask};
 use crate::domain::permit::WindowReason;
+use crate::domain::records::Reason;
 use crate::flow::station::{
     self, KeyEntry, KeyField, Notice as StationNotice, PayMethod, PermitProgress, Progress,
     Service, StationSession,
 };
-use crate::flow::{Draft, Notice, OutOfService, Step};
+use crate::flow::{Draft, Notice, OutOfService, SpellingNote, Step};
 
 /// What the renderer remembers between frames: the language whose translations are loaded.
 #[derive(Default)]
@@ -368,6 +370,7 @@ fn document_rows(
         .map(|doc| {
             let req =
                 draft.and_then(|d| d.choices.documents.iter().find(|r| r.document == doc.code));
+            let suggestion = draft.and_then(|d| d.suggestion(&doc.code));
             let categories = doc
                 .categories
                 .iter()
@@ -425,6 +428,21 @@ fn document_rows(
                 selected: req.is_some(),
                 categories: model(categories),
                 endorsements: model(endorsements),
+                reason: suggestion.map_or(RecordReason::None, |s| match s.reason {
+                    Reason::NoneOnRecord => RecordReason::NoneOnRecord,
+                    Reason::Expired(_) => RecordReason::Expired,
+                    Reason::Expiring(_) => RecordReason::Expiring,
+                    Reason::ReportedLost => RecordReason::ReportedLost,
+                }),
+                record_date: suggestion
+                    .and_then(|s| match s.reason {
+                        Reason::Expired(d) | Reason::Expiring(d) => Some(d),
+                        Reason::NoneOnRecord | Reason::ReportedLost => None,
+                    })
+                    .map_or("".into(), |d| d.format("%Y-%m-%d").to_string().into()),
+                suggested: suggestion
+                    .and_then(|s| cat.category(&s.category))
+                    .map_or("".into(), |c| label(lang, c)),
             }
         })
         .collect()
@@ -460,6 +478,22 @@ fn details(ui: &AppWindow, v: &View) {
     det.set_surname(draft.map_or("".into(), |d| d.choices.pinyin_surname.as_str().into()));
     det.set_given(draft.map_or("".into(), |d| d.choices.pinyin_given.as_str().into()));
     det.set_pinyin_confirmed(draft.is_some_and(|d| d.choices.pinyin_confirmed));
+    let note = draft.and_then(|d| d.spelling.as_ref());
+    det.set_spelling_note(match note {
+        None => SpellingNoteKind::None,
+        Some(SpellingNote::AsLastPassport { .. }) => SpellingNoteKind::AsLastPassport,
+        Some(SpellingNote::DiffersFromLastPassport { .. }) => {
+            SpellingNoteKind::DiffersFromLastPassport
+        }
+    });
+    det.set_previous_spelling(note.map_or("".into(), |n| match n {
+        SpellingNote::AsLastPassport { previous, .. }
+        | SpellingNote::DiffersFromLastPassport { previous } => previous.as_str().into(),
+    }));
+    det.set_card_spelling(note.map_or("".into(), |n| match n {
+        SpellingNote::AsLastPassport { card, .. } => card.as_str().into(),
+        SpellingNote::DiffersFromLastPassport { .. } => "".into(),
+    }));
     det.set_syllables(model(
         draft
             .map(|d| {

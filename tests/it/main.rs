@@ -16,6 +16,7 @@ mod mtls;
 mod photo_cli;
 mod pii_scan;
 mod printer;
+mod records_flow;
 mod run_logs;
 mod sqlcipher_pages;
 mod station_central;

@@ -79,6 +79,8 @@ pub struct Options {
     pub card_photo: bool,
     /// The hall kiosk's holder check.
     pub holder_check: Option<app::HolderCheckSetup>,
+    /// The central the hall kiosk asks for documents on record.
+    pub records: Option<kiosk::sync::station::StationClient>,
 }
 
 pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
@@ -145,6 +147,7 @@ fn kiosk_with_devices(
         sync: options.sync.map(|start| start(store)),
         live: options.live,
         station: options.station,
+        records: options.records,
     };
     let running = ui::start(kiosk).expect("window");
     // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the

@@ -5,12 +5,14 @@
 mod camera;
 mod card;
 mod mrz;
+mod records;
 mod service;
 mod station;
 
 pub use camera::{CameraCommand, HolderJob, HolderReference, HolderUpdate, PreviewSlot, camera};
 pub use card::card;
 pub use mrz::{ScannerThread, mrz_scanner};
+pub use records::{RecordsQuery, records};
 pub use service::service;
 pub use station::{StationCommand, StationHandle, station};
 
@@ -58,6 +60,12 @@ pub enum Inbound {
     Holder {
         visit: u64,
         update: HolderUpdate,
+    },
+    /// The applicant's documents on record, for the hall visit that asked (`None`: no usable
+    /// answer).
+    Records {
+        visit: u64,
+        records: Option<Vec<crate::domain::records::DocumentOnRecord>>,
     },
     /// A report of the station thread, for the visit it names.
     Station {

@@ -21,7 +21,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Local, Months, NaiveDate};
 use kiosk::domain::catalogue::{Catalogue, Offer};
-use kiosk::domain::samples::sample_permits;
+use kiosk::domain::records::RecordStatus;
+use kiosk::domain::samples::{sample_passports, sample_permits};
 use kiosk::sync::api::IDEMPOTENCY_KEY;
 use kiosk::sync::api::station::{
     DocumentForm, DocumentStatus, DocumentsOnRecord, DocumentsQuery, Eligibility,
@@ -160,7 +161,7 @@ pub async fn documents(Extension(_station): Extension<Station>, body: String) ->
             })
         })
         .collect();
-    let documents = if samples.is_empty() {
+    let mut documents = if samples.is_empty() {
         let tail: String = query.id_number.chars().rev().take(8).collect();
         vec![RecordedDocument {
             kind: "hk_macau_permit".into(),
@@ -174,6 +175,26 @@ pub async fn documents(Extension(_station): Extension<Station>, body: String) ->
     } else {
         samples
     };
+    // The sample people's passports, for the hall kiosk's suggestions.
+    documents.extend(
+        sample_passports(today())
+            .into_iter()
+            .filter(|(holder, _)| *holder == query.id_number)
+            .map(|(_, p)| RecordedDocument {
+                kind: p.kind,
+                number: p.number,
+                form: DocumentForm::Booklet,
+                issued_on: date(p.issued_on),
+                expires_on: date(p.expires_on),
+                status: match p.status {
+                    RecordStatus::Valid => DocumentStatus::Valid,
+                    RecordStatus::Expired => DocumentStatus::Expired,
+                    RecordStatus::ReportedLost => DocumentStatus::ReportedLost,
+                    RecordStatus::Cancelled => DocumentStatus::Cancelled,
+                },
+                name_latin: p.name_latin,
+            }),
+    );
     json(StatusCode::OK, &DocumentsOnRecord { documents })
 }
 

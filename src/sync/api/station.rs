@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::holder::HolderCheck;
 use crate::domain::endorsement::{OfferLine, Offers, RefusalLine, TripsLeft};
+use crate::domain::records::{DocumentOnRecord, RecordStatus};
 
 /// `POST /v1/people/documents`: whose documents (the ID number goes in the body, never a URL).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +57,40 @@ pub enum DocumentStatus {
     Expired,
     ReportedLost,
     Cancelled,
+}
+
+impl DocumentsOnRecord {
+    /// The documents as the hall kiosk's rules read them.
+    ///
+    /// Errors: a date that is not `YYYY-MM-DD`, or a document kind the contract does not name
+    /// (the whole answer is then unusable: nothing is suggested from half of it).
+    pub fn to_domain(&self) -> Result<Vec<DocumentOnRecord>, String> {
+        self.documents
+            .iter()
+            .map(|d| {
+                let date = |s: &str, field: &str| day(s).ok_or(format!("{field} is not a date"));
+                if !matches!(
+                    d.kind.as_str(),
+                    "passport" | "hk_macau_permit" | "taiwan_permit"
+                ) {
+                    return Err(format!("unknown document kind {:?}", d.kind));
+                }
+                Ok(DocumentOnRecord {
+                    kind: d.kind.clone(),
+                    number: d.number.clone(),
+                    issued_on: date(&d.issued_on, "issued_on")?,
+                    expires_on: date(&d.expires_on, "expires_on")?,
+                    status: match d.status {
+                        DocumentStatus::Valid => RecordStatus::Valid,
+                        DocumentStatus::Expired => RecordStatus::Expired,
+                        DocumentStatus::ReportedLost => RecordStatus::ReportedLost,
+                        DocumentStatus::Cancelled => RecordStatus::Cancelled,
+                    },
+                    name_latin: d.name_latin.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// `POST /v1/endorsements/eligibility`.
