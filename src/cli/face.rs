@@ -5,12 +5,13 @@
 //! `kiosk face eval DIR`: verification over a set (`face::eval`), with the figures
 //! docs/BENCHMARKS.md records; 0 when the set was run, 3 when it cannot be read.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::photo::{ACCEPTED, NO_VERDICT, REJECTED, fail, percent, progress};
+use super::photo::{ACCEPTED, NO_VERDICT, REJECTED, USAGE, fail, percent, progress};
+use crate::config::KioskKind;
 use crate::face::descriptor::{DescribeError, describe};
 use crate::face::eval::{Summary, evaluate, read_set};
 use crate::face::verify::{DEFAULT_THRESHOLD, compare};
@@ -23,9 +24,10 @@ pub enum FaceCommand {
     Compare {
         reference: PathBuf,
         live: PathBuf,
-        /// Largest descriptor distance accepted as the same person (above 0, below 2).
-        #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = threshold)]
-        threshold: f32,
+        /// Largest descriptor distance accepted as the same person (above 0, below 2); default:
+        /// the configuration's holder check, else 0.40.
+        #[arg(long, value_parser = threshold)]
+        threshold: Option<f32>,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -37,9 +39,10 @@ pub enum FaceCommand {
         /// Also compare darkened, brightened and blurred copies of every live picture.
         #[arg(long)]
         variants: bool,
-        /// Largest descriptor distance accepted as the same person (above 0, below 2).
-        #[arg(long, default_value_t = DEFAULT_THRESHOLD, value_parser = threshold)]
-        threshold: f32,
+        /// Largest descriptor distance accepted as the same person (above 0, below 2); default:
+        /// the configuration's holder check, else 0.40.
+        #[arg(long, value_parser = threshold)]
+        threshold: Option<f32>,
         /// Print the figures as one JSON object.
         #[arg(long)]
         json: bool,
@@ -56,25 +59,56 @@ fn threshold(text: &str) -> Result<f32, String> {
         Ok(t)
     } else {
         Err(format!(
-            "{text} is outside 0–2 (descriptors lie 0–2 apart; the default is {DEFAULT_THRESHOLD})"
+            "{text}: must be above 0 and below 2 (descriptors lie 0–2 apart; the default is {DEFAULT_THRESHOLD})"
         ))
     }
 }
 
-pub fn run(command: FaceCommand) -> ExitCode {
+/// The threshold to use: the one given, else the holder check's in the configuration at
+/// `config` (the section of its kiosk kind), else the default. A configuration file that
+/// exists but does not load is an error: a calibration run must not quietly use another
+/// threshold than the site's.
+fn resolve_threshold(given: Option<f32>, config: &Path) -> Result<f32, ExitCode> {
+    if let Some(t) = given {
+        return Ok(t);
+    }
+    if !config.exists() {
+        return Ok(DEFAULT_THRESHOLD);
+    }
+    let c = super::load_config(config).map_err(|_| {
+        eprintln!(
+            "{}: fix the configuration, or give --threshold",
+            config.display()
+        );
+        ExitCode::from(USAGE)
+    })?;
+    let section = match c.device.kind {
+        KioskKind::HallSelfFill => c.hall.holder_check,
+        KioskKind::StationEndorsement => c.station.holder_check,
+    };
+    Ok(section.map_or(DEFAULT_THRESHOLD, |h| h.threshold))
+}
+
+pub fn run(command: FaceCommand, config: &Path) -> ExitCode {
     match command {
         FaceCommand::Compare {
             reference,
             live,
             threshold,
             json,
-        } => compare_files(reference, live, threshold, json),
+        } => match resolve_threshold(threshold, config) {
+            Ok(t) => compare_files(reference, live, t, json),
+            Err(code) => code,
+        },
         FaceCommand::Eval {
             dir,
             variants,
             threshold,
             json,
-        } => eval(dir, variants, threshold, json),
+        } => match resolve_threshold(threshold, config) {
+            Ok(t) => eval(dir, variants, t, json),
+            Err(code) => code,
+        },
     }
 }
 

@@ -89,7 +89,7 @@ pub fn main() -> ExitCode {
         Command::Config { command } => config_cmd::run(command, &cli.config),
         Command::Card { command } => card::run(command, &cli.config),
         Command::Camera { command } => camera::run(command),
-        Command::Face { command } => face::run(command),
+        Command::Face { command } => face::run(command, &cli.config),
         Command::Photo { command } => photo::run(command, &cli.config),
         Command::Print { command } => print::run(command, &cli.config),
         Command::Queue { command } => queue::run(command, &cli.config),

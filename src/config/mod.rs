@@ -275,7 +275,7 @@ mod tests {
         for (line, needle) in [
             (
                 demo_line("mode = \"advisory\""),
-                "hall.holder_check.mode: this kiosk kind takes off, advisory, required",
+                "hall.holder_check.mode: this kiosk kind takes off, advisory, required (advisory prints",
             ),
             (
                 demo_line("threshold = 0.40"),
@@ -315,7 +315,7 @@ mod tests {
         );
         assert!(
             e.iter()
-                .any(|l| l.contains("hall.holder_check: needs a real camera")),
+                .any(|l| l.contains("devices.camera.kind: sim shows the demo's still picture")),
             "{e:?}"
         );
         let off = text.replace("mode = \"advisory\"", "mode = \"off\"");

@@ -8,7 +8,7 @@
 
 use super::pin;
 use super::schema::{
-    CameraKind, CameraSettings, CardKind, CardSettings, Central, Config, Device, HolderCheckMode,
+    CameraKind, CardKind, CardSettings, Central, Config, Device, HolderCheckMode,
     HolderCheckSettings, KioskKind, PhotoSettings, PrinterKind, PrinterSettings, StationSettings,
     StoreSettings, Technician, TerminalKind, WriterKind,
 };
@@ -35,7 +35,7 @@ pub fn problems(c: &Config) -> Vec<Problem> {
         ),
         card(&c.devices.card),
         printer(&c.devices.printer),
-        camera(&c.devices.camera),
+        camera(c),
         photo(&c.photo),
         store(&c.store),
         central(&c.central),
@@ -197,8 +197,27 @@ fn printer(p: &PrinterSettings) -> Vec<Problem> {
     out
 }
 
-fn camera(c: &CameraSettings) -> Vec<Problem> {
+/// The camera's own settings, and the simulated one only in demo mode wherever the kiosk uses
+/// the camera: the hall's photo step, the holder check.
+fn camera(config: &Config) -> Vec<Problem> {
+    let c = &config.devices.camera;
     let mut out = Vec::new();
+    let used = match config.device.kind {
+        KioskKind::HallSelfFill => true,
+        KioskKind::StationEndorsement => config
+            .station
+            .holder_check
+            .as_ref()
+            .is_some_and(|h| h.mode != HolderCheckMode::Off),
+    };
+    // The simulated camera shows the demo subject: every applicant's photo would be theirs.
+    if used && c.kind == CameraKind::Sim && !config.ui.demo {
+        out.push((
+            "devices.camera.kind",
+            "sim shows the demo's still picture, for demo mode only (ui.demo = true); use v4l"
+                .into(),
+        ));
+    }
     if c.kind == CameraKind::V4l && c.device.as_deref().is_none_or(str::is_empty) {
         out.push((
             "devices.camera.kind",
@@ -309,6 +328,8 @@ struct HolderSection {
     tries: &'static str,
     action_seconds: &'static str,
     modes: &'static [(HolderCheckMode, &'static str)],
+    /// What the kind's non-blocking mode does, for a mode it does not take.
+    hint: &'static str,
 }
 
 const STATION_HOLDER: HolderSection = HolderSection {
@@ -318,9 +339,11 @@ const STATION_HOLDER: HolderSection = HolderSection {
     tries: "station.holder_check.tries",
     action_seconds: "station.holder_check.action_seconds",
     modes: &[
+        (HolderCheckMode::Off, "off"),
         (HolderCheckMode::Record, "record"),
         (HolderCheckMode::Required, "required"),
     ],
+    hint: "record runs the check and only records its verdict",
 };
 
 const HALL_HOLDER: HolderSection = HolderSection {
@@ -334,6 +357,7 @@ const HALL_HOLDER: HolderSection = HolderSection {
         (HolderCheckMode::Advisory, "advisory"),
         (HolderCheckMode::Required, "required"),
     ],
+    hint: "advisory prints the verdict on the form for the clerk and turns nobody away",
 };
 
 fn holder_check(c: &Config, h: &HolderCheckSettings, keys: &HolderSection) -> Vec<Problem> {
@@ -342,7 +366,7 @@ fn holder_check(c: &Config, h: &HolderCheckSettings, keys: &HolderSection) -> Ve
         let names: Vec<&str> = keys.modes.iter().map(|(_, n)| *n).collect();
         out.push((
             keys.mode,
-            format!("this kiosk kind takes {}", names.join(", ")),
+            format!("this kiosk kind takes {} ({})", names.join(", "), keys.hint),
         ));
     }
     if !HOLDER_THRESHOLD.contains(&h.threshold) {
@@ -361,13 +385,6 @@ fn holder_check(c: &Config, h: &HolderCheckSettings, keys: &HolderSection) -> Ve
         out.push((
             keys.action_seconds,
             format!("{} is outside 5–30 seconds", h.action_seconds),
-        ));
-    }
-    // The simulated camera shows a still picture: only demo mode may play the applicant.
-    if h.mode != HolderCheckMode::Off && c.devices.camera.kind == CameraKind::Sim && !c.ui.demo {
-        out.push((
-            keys.section,
-            "needs a real camera (devices.camera.kind = \"v4l\"); the simulated one is for demo mode (ui.demo = true)".into(),
         ));
     }
     out

@@ -91,6 +91,32 @@ fn face_compare_confirms_the_holder_from_a_jpeg_2000_portrait_and_refuses_anothe
         ]);
         assert_eq!(out.status.code(), Some(2), "--threshold={bad}");
     }
+    // Without --threshold the configuration's holder check decides; a broken file is an error,
+    // not a silent default.
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site.toml");
+    let demo = std::fs::read_to_string(repo().join("kiosk.toml")).unwrap();
+    std::fs::write(&site, demo.replace("threshold = 0.40", "threshold = 0.30")).unwrap();
+    let pair = [
+        "eval/face/dg2/london-001.jp2",
+        "eval/photo/london-001-smiling.jpg",
+    ];
+    let out = kiosk_face(&[
+        "-c",
+        site.to_str().unwrap(),
+        "compare",
+        "--json",
+        pair[0],
+        pair[1],
+    ]);
+    assert_eq!(json(&out)["threshold"].as_f64(), Some(0.3), "{out:?}");
+    std::fs::write(&site, "[device]\nkind = 3\n").unwrap();
+    let out = kiosk_face(&["-c", site.to_str().unwrap(), "compare", pair[0], pair[1]]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("or give --threshold"),
+        "{out:?}"
+    );
 }
 
 /// The verification figures committed in docs/BENCHMARKS.md, at the default threshold: for the

@@ -740,8 +740,11 @@ fn store_key_problems_are_clear_start_up_errors() {
     let demo_off: String = std::fs::read_to_string(&config)
         .unwrap()
         .replace("demo = true", "demo = false")
-        // The demo's holder check plays the applicant at the simulated camera: demo only.
-        .replace("mode = \"advisory\"", "mode = \"off\"")
+        // The simulated camera is for demo mode only.
+        .replace(
+            "kind = \"sim\"                  # sim | v4l",
+            "kind = \"v4l\"\ndevice = \"/dev/video0\"",
+        )
         .lines()
         .map(|l| {
             if l.starts_with("pin_hash") {
