@@ -531,7 +531,7 @@ impl Controller {
                 self.wipe();
             }
             Effect::LookUpRecords(id_number) => {
-                let query = (self.hall_visit, zeroize::Zeroizing::new(id_number));
+                let query = (self.hall_visit, id_number.0);
                 let sent = self
                     .records
                     .as_ref()

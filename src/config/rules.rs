@@ -360,7 +360,7 @@ const HALL_HOLDER: HolderSection = HolderSection {
     hint: "advisory prints the verdict on the form for the clerk and turns nobody away",
 };
 
-fn holder_check(c: &Config, h: &HolderCheckSettings, keys: &HolderSection) -> Vec<Problem> {
+fn holder_check(h: &HolderCheckSettings, keys: &HolderSection) -> Vec<Problem> {
     let mut out = Vec::new();
     if !keys.modes.iter().any(|(m, _)| *m == h.mode) {
         let names: Vec<&str> = keys.modes.iter().map(|(_, n)| *n).collect();
@@ -398,7 +398,7 @@ fn hall(c: &Config) -> Vec<Problem> {
     let Some(h) = &c.hall.holder_check else {
         return Vec::new();
     };
-    let mut out = holder_check(c, h, &HALL_HOLDER);
+    let mut out = holder_check(h, &HALL_HOLDER);
     // The ID card's photo is encrypted: without the vendor's decoder there is nothing to
     // compare the face with (docs/CARDS.md, "The ID photo").
     if h.mode != HolderCheckMode::Off
@@ -435,7 +435,7 @@ fn station(c: &Config) -> Vec<Problem> {
         out.push(("station.payment_methods", listed_twice(twice)));
     }
     if let Some(h) = &s.holder_check {
-        out.extend(holder_check(c, h, &STATION_HOLDER));
+        out.extend(holder_check(h, &STATION_HOLDER));
     }
     if !PAYMENT_SECONDS.contains(&s.payment_timeout_seconds) {
         out.push((

@@ -259,6 +259,11 @@ impl PassportName {
     }
 }
 
+/// Whether two spellings of a name are the same, case, commas and spacing aside.
+pub fn same_spelling(a: &str, b: &str) -> bool {
+    normalised(a) == normalised(b)
+}
+
 /// A spelling compared letter for letter: upper case, commas dropped, single spaces.
 fn normalised(spelling: &str) -> String {
     spelling

@@ -4,13 +4,28 @@
 //! catalogue (`[record_rules]`, each document's `renewal_months`); docs/DOMAIN.md, "Documents
 //! on record", gives their sources.
 
+use std::fmt;
+
 use chrono::{Months, NaiveDate};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::catalogue::Catalogue;
+use super::identity::mask;
+
+/// Whose documents to look up: the ID number, personal data — masked in `Debug`, wiped on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WhoseRecords(pub Zeroizing<String>);
+
+impl fmt::Debug for WhoseRecords {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WhoseRecords({})", mask(&self.0))
+    }
+}
 
 /// A passport or permit the administration holds for the person. Personal data: it lives in the
-/// session's draft and is wiped with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// session's draft, `Debug` masks the number and leaves out the name, and the text is wiped on
+/// drop.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DocumentOnRecord {
     /// Catalogue document code: `passport`, `hk_macau_permit`, `taiwan_permit`.
     pub kind: String,
@@ -20,6 +35,26 @@ pub struct DocumentOnRecord {
     pub status: RecordStatus,
     /// The name as spelled on the document.
     pub name_latin: Option<String>,
+}
+
+impl fmt::Debug for DocumentOnRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DocumentOnRecord")
+            .field("kind", &self.kind)
+            .field("number", &mask(&self.number))
+            .field("expires_on", &self.expires_on)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for DocumentOnRecord {
+    fn drop(&mut self) {
+        self.number.zeroize();
+        if let Some(name) = &mut self.name_latin {
+            name.zeroize();
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +70,9 @@ pub enum RecordStatus {
 pub enum Reason {
     /// Nothing of this kind on record.
     NoneOnRecord,
-    /// The latest one expired on this day.
-    Expired(NaiveDate),
+    /// The latest one expired, on this day where its date is past (a document the central
+    /// marks expired before its date — cancelled on renewal, say — has none).
+    Expired(Option<NaiveDate>),
     /// The latest one is valid but expires on this day, within the renewal window.
     Expiring(NaiveDate),
     /// The latest one was reported lost.
@@ -62,18 +98,18 @@ pub fn suggest(
 ) -> Option<Suggestion> {
     let rules = catalogue.record_rules.as_ref()?;
     let doc = catalogue.document(document)?;
-    let latest = records
-        .iter()
-        .filter(|r| r.kind == document)
-        .max_by_key(|r| r.issued_on);
+    let latest = latest(records, document);
     let (category, reason) = match latest {
         None => (&rules.none, Reason::NoneOnRecord),
         Some(r) => match r.status {
             RecordStatus::ReportedLost => (&rules.reported_lost, Reason::ReportedLost),
             RecordStatus::Cancelled => return None,
-            RecordStatus::Expired => (&rules.expired, Reason::Expired(r.expires_on)),
+            RecordStatus::Expired => {
+                let past = (r.expires_on < today).then_some(r.expires_on);
+                (&rules.expired, Reason::Expired(past))
+            }
             RecordStatus::Valid if r.expires_on < today => {
-                (&rules.expired, Reason::Expired(r.expires_on))
+                (&rules.expired, Reason::Expired(Some(r.expires_on)))
             }
             RecordStatus::Valid => {
                 let window = today.checked_add_months(Months::new(doc.renewal_months))?;
@@ -90,12 +126,18 @@ pub fn suggest(
     })
 }
 
-/// The name as the latest passport on record spells it, where the record has one.
-pub fn last_passport_spelling(records: &[DocumentOnRecord]) -> Option<&str> {
+/// The latest document of kind `document`: issued last; on the same day (a lost one and its
+/// replacement) the one that expires last.
+fn latest<'a>(records: &'a [DocumentOnRecord], document: &str) -> Option<&'a DocumentOnRecord> {
     records
         .iter()
-        .filter(|r| r.kind == "passport")
-        .max_by_key(|r| r.issued_on)
+        .filter(|r| r.kind == document)
+        .max_by_key(|r| (r.issued_on, r.expires_on))
+}
+
+/// The name as the latest passport on record spells it, where the record has one.
+pub fn last_passport_spelling(records: &[DocumentOnRecord]) -> Option<&str> {
+    latest(records, "passport")
         .and_then(|r| r.name_latin.as_deref())
         .filter(|s| !s.trim().is_empty())
 }
@@ -149,12 +191,17 @@ mod tests {
         let gone = day(2025, 3, 1);
         assert_eq!(
             suggestion(&[passport(day(2015, 3, 2), gone, RecordStatus::Expired)]),
-            Some(("expired_reapply".into(), Reason::Expired(gone)))
+            Some(("expired_reapply".into(), Reason::Expired(Some(gone))))
         );
         assert_eq!(
             suggestion(&[passport(day(2015, 3, 2), gone, RecordStatus::Valid)]),
-            Some(("expired_reapply".into(), Reason::Expired(gone))),
+            Some(("expired_reapply".into(), Reason::Expired(Some(gone)))),
             "a record not yet marked expired is judged by its date"
+        );
+        assert_eq!(
+            suggestion(&[passport(day(2020, 3, 2), far, RecordStatus::Expired)]),
+            Some(("expired_reapply".into(), Reason::Expired(None))),
+            "marked expired before its date: no date to show"
         );
         assert_eq!(
             suggestion(&[passport(day(2020, 3, 2), far, RecordStatus::ReportedLost)]),
@@ -167,14 +214,25 @@ mod tests {
     }
 
     #[test]
+    fn on_the_same_issue_day_the_replacement_decides_and_debug_masks_the_number() {
+        let lost = passport(day(2024, 1, 1), day(2034, 1, 1), RecordStatus::ReportedLost);
+        let replacement = passport(day(2024, 1, 1), day(2034, 1, 2), RecordStatus::Valid);
+        assert_eq!(suggestion(&[replacement.clone(), lost.clone()]), None);
+        assert_eq!(suggestion(&[lost, replacement.clone()]), None);
+        let shown = format!("{replacement:?}");
+        assert!(
+            !shown.contains("E12345678") && !shown.contains("ZENG"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn the_latest_document_decides_and_other_kinds_do_not_count() {
         let old = passport(day(2010, 1, 1), day(2020, 1, 1), RecordStatus::ReportedLost);
         let new = passport(day(2021, 1, 1), day(2031, 1, 1), RecordStatus::Valid);
         assert_eq!(suggestion(&[old, new.clone()]), None);
-        let permit = DocumentOnRecord {
-            kind: "hk_macau_permit".into(),
-            ..new
-        };
+        let mut permit = new.clone();
+        permit.kind = "hk_macau_permit".into();
         assert_eq!(
             suggestion(&[permit]),
             Some(("first_issue".into(), Reason::NoneOnRecord))

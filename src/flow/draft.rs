@@ -9,7 +9,7 @@ use crate::domain::catalogue::Catalogue;
 use crate::domain::holder::{HolderPrompt, HolderVerdict};
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
-use crate::domain::pinyin_name::{PassportName, PinyinError};
+use crate::domain::pinyin_name::{PassportName, PinyinError, same_spelling};
 use crate::domain::records::{self, DocumentOnRecord, Suggestion};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +76,13 @@ pub struct Draft {
     /// The category suggested for each catalogue document from the records (document code,
     /// suggestion), filled when they arrive.
     pub suggestions: Vec<(String, Suggestion)>,
-    /// How the name's spelling relates to the last passport's, when one is on record.
-    pub spelling: Option<SpellingNote>,
+    /// The name as the latest passport on record spells it.
+    pub last_passport: Option<String>,
+    /// The spelling the card's name gets by default (before any choice or record).
+    card_spelling: String,
+    /// The applicant changed a reading or the division, or ticked or unticked the
+    /// confirmation: a late answer from the central no longer changes the pinyin.
+    pinyin_touched: bool,
 }
 
 /// The documents on record: asked for at card read; the form works without them.
@@ -91,13 +96,13 @@ pub enum Records {
     Known(Vec<DocumentOnRecord>),
 }
 
-/// The last passport's spelling against the card's reading of the name.
+/// The pinyin on screen against the last passport's spelling.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SpellingNote {
-    /// The pinyin was set to the last passport's spelling, which differs from the card's
-    /// usual reading (`card`).
-    AsLastPassport { previous: String, card: String },
-    /// No reading of the card's name gives the last passport's spelling: the window checks it.
+    /// The pinyin is the last passport's spelling, which differs from the usual reading of
+    /// the card's name (`usual`).
+    AsLastPassport { previous: String, usual: String },
+    /// The pinyin differs from the last passport's spelling: the applicant is told it.
     DiffersFromLastPassport { previous: String },
 }
 
@@ -119,8 +124,11 @@ impl Draft {
             holder_prompt: None,
             records: Records::NotAsked,
             suggestions: Vec::new(),
-            spelling: None,
+            last_passport: None,
+            card_spelling: String::new(),
+            pinyin_touched: false,
         };
+        draft.card_spelling = draft.name.spelling();
         draft.sync_pinyin();
         Ok(draft)
     }
@@ -157,21 +165,30 @@ impl Draft {
                 self.choices.documents[i].category = s.category.clone();
             }
         }
-        if let Some(previous) = records::last_passport_spelling(&records) {
-            let previous = previous.to_string();
-            let card = self.name.spelling();
-            self.spelling = match self.name.spelled_as(&previous) {
-                Some(name) if !self.choices.pinyin_confirmed => {
-                    let changed = name.spelling() != card;
-                    self.name = name;
-                    self.sync_pinyin();
-                    changed.then_some(SpellingNote::AsLastPassport { previous, card })
-                }
-                Some(name) if name.spelling() == card => None,
-                _ => Some(SpellingNote::DiffersFromLastPassport { previous }),
-            };
+        self.last_passport = records::last_passport_spelling(&records).map(str::to_string);
+        if let (false, Some(previous)) = (self.pinyin_touched, &self.last_passport)
+            && let Some(name) = self.name.spelled_as(previous)
+        {
+            self.name = name;
+            self.sync_pinyin();
         }
         self.records = Records::Known(records);
+    }
+
+    /// How the pinyin on screen relates to the last passport's spelling, if one is on record.
+    pub fn spelling_note(&self) -> Option<SpellingNote> {
+        let previous = self.last_passport.clone()?;
+        let spelling = self.name.spelling();
+        if !same_spelling(&spelling, &previous) {
+            Some(SpellingNote::DiffersFromLastPassport { previous })
+        } else if spelling != self.card_spelling {
+            Some(SpellingNote::AsLastPassport {
+                previous,
+                usual: self.card_spelling.clone(),
+            })
+        } else {
+            None
+        }
     }
 
     fn sync_pinyin(&mut self) {
@@ -269,6 +286,7 @@ impl Draft {
                     .is_some_and(|s| s.choose(&reading));
                 if chosen {
                     self.choices.pinyin_confirmed = false;
+                    self.pinyin_touched = true;
                     self.sync_pinyin();
                 }
             }
@@ -281,10 +299,14 @@ impl Draft {
                 if let Some(name) = divided.filter(|n| n.division() != self.name.division()) {
                     self.name = name;
                     self.choices.pinyin_confirmed = false;
+                    self.pinyin_touched = true;
                     self.sync_pinyin();
                 }
             }
-            Edit::ConfirmPinyin(yes) => self.choices.pinyin_confirmed = yes,
+            Edit::ConfirmPinyin(yes) => {
+                self.choices.pinyin_confirmed = yes;
+                self.pinyin_touched = true;
+            }
             Edit::SetDelivery(choice) => {
                 self.choices.delivery = Some(match choice {
                     DeliveryChoice::Collect => Delivery::Collect,
@@ -306,5 +328,7 @@ impl Drop for Draft {
         if let Some(Delivery::Ems { address }) = &mut self.choices.delivery {
             address.zeroize();
         }
+        self.last_passport.zeroize();
+        self.card_spelling.zeroize();
     }
 }

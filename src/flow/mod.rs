@@ -25,7 +25,7 @@ use crate::domain::application::Problem;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::Identity;
-use crate::domain::records::DocumentOnRecord;
+use crate::domain::records::{DocumentOnRecord, WhoseRecords};
 use zeroize::Zeroizing;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,7 +145,7 @@ pub enum Effect {
     /// as the card's photo decoder gives them (empty when the photo could not be read).
     CheckHolder(Portrait),
     /// Ask the central for the documents on record of the holder of this ID number.
-    LookUpRecords(String),
+    LookUpRecords(WhoseRecords),
 }
 
 pub struct Session {
@@ -295,7 +295,9 @@ impl Session {
     }
 
     pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
-        self.idle.touch(matches!(event, Event::Tick), now);
+        // The central's answer about the records is not the applicant doing anything.
+        self.idle
+            .touch(matches!(event, Event::Tick | Event::Records(_)), now);
         let mut effects = Vec::new();
         // The question goes with the applicant's next tap; the workers' reports leave it.
         let asked = self.confirming_cancel;
@@ -484,7 +486,8 @@ impl Session {
             Ok(mut draft) => {
                 if self.ask_records {
                     draft.records = Records::Asking;
-                    effects.push(Effect::LookUpRecords(draft.identity.id_number.clone()));
+                    let id = Zeroizing::new(draft.identity.id_number.clone());
+                    effects.push(Effect::LookUpRecords(WhoseRecords(id)));
                 }
                 self.draft = Some(draft);
                 self.number = None;

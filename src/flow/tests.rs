@@ -613,7 +613,7 @@ fn documents_on_record_suggest_categories_and_the_last_passports_spelling() {
         0,
     );
     assert!(
-        matches!(effects.as_slice(), [Effect::LookUpRecords(id)] if id.len() == 18),
+        matches!(effects.as_slice(), [Effect::LookUpRecords(id)] if id.0.len() == 18),
         "{effects:?}"
     );
     s.handle(Event::Continue, S);
@@ -639,10 +639,10 @@ fn documents_on_record_suggest_categories_and_the_last_passports_spelling() {
     assert_eq!(draft.choices.documents[0].category, "renewal");
     assert_eq!(draft.name.spelling(), other, "the last passport's spelling");
     assert_eq!(
-        draft.spelling,
+        draft.spelling_note(),
         Some(SpellingNote::AsLastPassport {
             previous: other.into(),
-            card: card.clone()
+            usual: card.clone()
         })
     );
     // A document chosen afterwards: nothing of it on record, so a first issue.
@@ -652,7 +652,7 @@ fn documents_on_record_suggest_categories_and_the_last_passports_spelling() {
 }
 
 #[test]
-fn a_spelling_the_card_cannot_give_is_flagged_and_a_confirmed_pinyin_is_kept() {
+fn a_spelling_the_card_cannot_give_is_flagged_not_copied() {
     let mut s = session().with_records();
     s.handle(
         Event::CardInserted(identity(CardType::Mainland, "吕思远")),
@@ -676,7 +676,7 @@ fn a_spelling_the_card_cannot_give_is_flagged_and_a_confirmed_pinyin_is_kept() {
         "the card's reading stays"
     );
     assert_eq!(
-        draft.spelling,
+        draft.spelling_note(),
         Some(SpellingNote::DiffersFromLastPassport {
             previous: "LV SIYUAN".into()
         })
@@ -711,4 +711,38 @@ fn without_an_answer_nothing_is_suggested_and_a_late_answer_is_ignored() {
     s.handle(Event::Continue, 3 * S);
     edit(&mut s, Edit::ToggleDocument("passport".into()), 4 * S);
     assert_eq!(s.draft().unwrap().choices.documents[0].category, "");
+}
+
+#[test]
+fn a_pinyin_the_applicant_touched_is_not_overwritten_by_a_late_answer() {
+    let mut s = session().with_records();
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "单建国")),
+        0,
+    );
+    s.handle(Event::Continue, S);
+    let card = s.draft().unwrap().name.spelling();
+    let other = if card.starts_with("SHAN") {
+        "DAN JIANGUO"
+    } else {
+        "SHAN JIANGUO"
+    };
+    edit(&mut s, Edit::ConfirmPinyin(true), 2 * S);
+    let expiring = NaiveDate::from_ymd_opt(2027, 2, 1).unwrap();
+    let answer = vec![on_record("passport", expiring, RecordStatus::Valid, other)];
+    s.handle(Event::Records(Some(answer)), 3 * S);
+    let draft = s.draft().unwrap();
+    assert_eq!(
+        draft.name.spelling(),
+        card,
+        "the applicant's confirmed spelling stays"
+    );
+    assert!(draft.choices.pinyin_confirmed);
+    assert_eq!(
+        draft.spelling_note(),
+        Some(SpellingNote::DiffersFromLastPassport {
+            previous: other.into()
+        }),
+        "told, not changed"
+    );
 }

@@ -16,8 +16,8 @@ use super::{
 };
 use super::{
     HolderAdapter, HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
-    PermitProgress as PermitProgressKind, RecordReason, SpellingNote as SpellingNoteKind,
-    StationAdapter, TripsRow,
+    PermitProgress as PermitProgressKind, RecordReason, RecordsState,
+    SpellingNote as SpellingNoteKind, StationAdapter, TripsRow,
 };
 use crate::app::{
     Advice, Device, DeviceState, DisplayMode, Hint, Lang, PinRefusal, RejectReason,
@@ -36,7 +36,7 @@ use crate::flow::station::{
     self, KeyEntry, KeyField, Notice as StationNotice, PayMethod, PermitProgress, Progress,
     Service, StationSession,
 };
-use crate::flow::{Draft, Notice, OutOfService, SpellingNote, Step};
+use crate::flow::{Draft, Notice, OutOfService, Records, SpellingNote, Step};
 
 /// What the renderer remembers between frames: the language whose translations are loaded.
 #[derive(Default)]
@@ -429,6 +429,7 @@ fn document_rows(
                 categories: model(categories),
                 endorsements: model(endorsements),
                 reason: suggestion.map_or(RecordReason::None, |s| match s.reason {
+                    Reason::Expired(None) => RecordReason::ExpiredUndated,
                     Reason::NoneOnRecord => RecordReason::NoneOnRecord,
                     Reason::Expired(_) => RecordReason::Expired,
                     Reason::Expiring(_) => RecordReason::Expiring,
@@ -436,7 +437,8 @@ fn document_rows(
                 }),
                 record_date: suggestion
                     .and_then(|s| match s.reason {
-                        Reason::Expired(d) | Reason::Expiring(d) => Some(d),
+                        Reason::Expired(d) => d,
+                        Reason::Expiring(d) => Some(d),
                         Reason::NoneOnRecord | Reason::ReportedLost => None,
                     })
                     .map_or("".into(), |d| d.format("%Y-%m-%d").to_string().into()),
@@ -452,6 +454,12 @@ fn documents(ui: &AppWindow, v: &View) {
     let cat = v.session.catalogue();
     let draft = v.session.draft();
     let docs = ui.global::<DocumentsAdapter>();
+    docs.set_records(match draft.map(|d| &d.records) {
+        Some(Records::Asking) => RecordsState::Asking,
+        Some(Records::Unavailable) => RecordsState::Unavailable,
+        Some(Records::Known(_)) => RecordsState::Known,
+        Some(Records::NotAsked) | None => RecordsState::NotAsked,
+    });
     docs.set_rows(model(document_rows(
         draft,
         cat,
@@ -478,7 +486,8 @@ fn details(ui: &AppWindow, v: &View) {
     det.set_surname(draft.map_or("".into(), |d| d.choices.pinyin_surname.as_str().into()));
     det.set_given(draft.map_or("".into(), |d| d.choices.pinyin_given.as_str().into()));
     det.set_pinyin_confirmed(draft.is_some_and(|d| d.choices.pinyin_confirmed));
-    let note = draft.and_then(|d| d.spelling.as_ref());
+    let note = draft.and_then(Draft::spelling_note);
+    let note = note.as_ref();
     det.set_spelling_note(match note {
         None => SpellingNoteKind::None,
         Some(SpellingNote::AsLastPassport { .. }) => SpellingNoteKind::AsLastPassport,
@@ -491,7 +500,7 @@ fn details(ui: &AppWindow, v: &View) {
         | SpellingNote::DiffersFromLastPassport { previous } => previous.as_str().into(),
     }));
     det.set_card_spelling(note.map_or("".into(), |n| match n {
-        SpellingNote::AsLastPassport { card, .. } => card.as_str().into(),
+        SpellingNote::AsLastPassport { usual, .. } => usual.as_str().into(),
         SpellingNote::DiffersFromLastPassport { .. } => "".into(),
     }));
     det.set_syllables(model(

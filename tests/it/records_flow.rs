@@ -128,9 +128,11 @@ fn with_the_central_down_nothing_is_suggested_and_the_form_prints() {
     k.tap("demo-card-0");
     k.wait_for_page(Page::CardRead);
     k.tap("next");
-    // Give the look-up time to fail (a refused connection fails at once).
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    k.advance(1000);
+    k.wait_until("the look-up to fail", |k| {
+        k.find("records-state")
+            .and_then(|e| e.accessible_label())
+            .is_some_and(|l| l.contains("无法查询"))
+    });
     assert_eq!(row(&k, "passport").0, RecordReason::None);
     k.tap("doc-passport");
     assert_eq!(

@@ -17,7 +17,10 @@ pub type RecordsQuery = (u64, Zeroizing<String>);
 pub fn records(client: StationClient, tx: Sender<Inbound>) -> Sender<RecordsQuery> {
     let (query_tx, query_rx) = mpsc::channel::<RecordsQuery>();
     spawn("records", move || {
-        for (visit, id_number) in query_rx {
+        while let Ok(query) = query_rx.recv() {
+            // Behind a slow central, queries of visits that are over pile up: only the newest
+            // applicant is asked for (the others' numbers are never sent).
+            let (visit, id_number) = query_rx.try_iter().last().unwrap_or(query);
             let records = match client
                 .documents(&id_number)
                 .map(|answer| answer.to_domain())

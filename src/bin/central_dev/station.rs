@@ -181,8 +181,8 @@ pub async fn documents(Extension(_station): Extension<Station>, body: String) ->
             .into_iter()
             .filter(|(holder, _)| *holder == query.id_number)
             .map(|(_, p)| RecordedDocument {
-                kind: p.kind,
-                number: p.number,
+                kind: p.kind.clone(),
+                number: p.number.clone(),
                 form: DocumentForm::Booklet,
                 issued_on: date(p.issued_on),
                 expires_on: date(p.expires_on),
@@ -192,7 +192,7 @@ pub async fn documents(Extension(_station): Extension<Station>, body: String) ->
                     RecordStatus::ReportedLost => DocumentStatus::ReportedLost,
                     RecordStatus::Cancelled => DocumentStatus::Cancelled,
                 },
-                name_latin: p.name_latin,
+                name_latin: p.name_latin.clone(),
             }),
     );
     json(StatusCode::OK, &DocumentsOnRecord { documents })

@@ -60,21 +60,22 @@ pub enum DocumentStatus {
 }
 
 impl DocumentsOnRecord {
-    /// The documents as the hall kiosk's rules read them.
+    /// The documents as the hall kiosk's rules read them; a kind the kiosk does not know (a
+    /// later contract's) is left out, as the rules only ask about the catalogue's documents.
     ///
-    /// Errors: a date that is not `YYYY-MM-DD`, or a document kind the contract does not name
-    /// (the whole answer is then unusable: nothing is suggested from half of it).
+    /// Errors: a date that is not `YYYY-MM-DD` (the whole answer is then unusable: nothing is
+    /// suggested from half of it).
     pub fn to_domain(&self) -> Result<Vec<DocumentOnRecord>, String> {
         self.documents
             .iter()
-            .map(|d| {
-                let date = |s: &str, field: &str| day(s).ok_or(format!("{field} is not a date"));
-                if !matches!(
+            .filter(|d| {
+                matches!(
                     d.kind.as_str(),
                     "passport" | "hk_macau_permit" | "taiwan_permit"
-                ) {
-                    return Err(format!("unknown document kind {:?}", d.kind));
-                }
+                )
+            })
+            .map(|d| {
+                let date = |s: &str, field: &str| day(s).ok_or(format!("{field} is not a date"));
                 Ok(DocumentOnRecord {
                     kind: d.kind.clone(),
                     number: d.number.clone(),
