@@ -569,6 +569,7 @@ impl Controller {
                     photo: draft.photo.clone(),
                     photo_report: draft.photo_report.clone(),
                     holder: draft.holder.clone(),
+                    guardian: draft.guardian_on_form(),
                     created_at: Local::now().naive_local(),
                     catalogue,
                 };

@@ -13,6 +13,7 @@ use crate::devices::printer::{PrintError, PrinterProfile, PrinterState, escpos, 
 use crate::domain::app_number::AppNumber;
 use crate::domain::application::{Application, Choices};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::guardian::Guardian;
 use crate::domain::holder::HolderVerdict;
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
@@ -29,6 +30,8 @@ pub struct SaveJob {
     pub photo_report: Option<String>,
     /// The holder check's verdict, where the hall runs one.
     pub holder: Option<HolderVerdict>,
+    /// The guardian of an applicant under 16.
+    pub guardian: Option<Guardian>,
     /// Total fee in yuan.
     pub fee: u32,
     pub created_at: NaiveDateTime,
@@ -70,6 +73,7 @@ pub fn queue(
                 photo: job.photo.clone(),
                 photo_report: job.photo_report.clone(),
                 holder: job.holder.clone(),
+                guardian: job.guardian.clone(),
                 fee: job.fee,
                 created_at: job.created_at,
             };

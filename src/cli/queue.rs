@@ -82,6 +82,7 @@ fn test_job(now: chrono::NaiveDateTime) -> crate::app::SaveJob {
         photo: None,
         photo_report: None,
         holder: None,
+        guardian: None,
         created_at: now,
         catalogue,
     }

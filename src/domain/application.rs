@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::app_number::AppNumber;
 use super::catalogue::{Catalogue, Offer};
+use super::guardian::Guardian;
 use super::holder::HolderVerdict;
 use super::identity::Identity;
 use super::photo::Photo;
@@ -22,6 +23,8 @@ pub struct Application {
     pub photo_report: Option<String>,
     /// The holder check's verdict, where the hall kiosk runs one (printed for the clerk).
     pub holder: Option<HolderVerdict>,
+    /// The guardian of an applicant under 16.
+    pub guardian: Option<Guardian>,
     pub fee: u32,
     pub created_at: chrono::NaiveDateTime,
 }

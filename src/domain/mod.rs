@@ -5,6 +5,7 @@ pub mod app_number;
 pub mod application;
 pub mod catalogue;
 pub mod endorsement;
+pub mod guardian;
 pub mod holder;
 pub mod id_number;
 pub mod identity;

@@ -47,8 +47,8 @@ fn person(
 }
 
 /// Synthetic sample cards: mainland (three people, one with a polyphonic surname, one elderly
-/// with long-term validity), a J card, a Y card, and a mainland card whose name is written in
-/// parts (阿依古丽·买买提). `today` is unused for now but keeps dates
+/// with long-term validity), a J card, a Y card, a mainland card whose name is written in
+/// parts (阿依古丽·买买提), and a child under 16 (曾小明). `today` is unused for now but keeps dates
 /// plausible if samples are ever made relative to the current date.
 pub fn sample_identities(_today: NaiveDate) -> Vec<Identity> {
     let mut hk = person(
@@ -120,6 +120,17 @@ pub fn sample_identities(_today: NaiveDate) -> Vec<Identity> {
             "新疆维吾尔自治区乌鲁木齐市天山区示例路5号",
             "65010219900305002",
             ValidUntil::Date(date(2030, 3, 5)),
+        ),
+        // A child, who applies with a guardian (曾小芳, the first sample, is her mother).
+        person(
+            CardType::Mainland,
+            "曾小明",
+            Sex::Male,
+            "01",
+            date(2015, 6, 1),
+            "福建省厦门市思明区示例路1号",
+            "35020320150601001",
+            ValidUntil::Date(date(2030, 6, 1)),
         ),
     ]
 }

@@ -6,6 +6,7 @@ use zeroize::Zeroize;
 
 use crate::domain::application::{Choices, Delivery, DocumentRequest, Endorsement};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::guardian::{Guardian, Relationship};
 use crate::domain::holder::{HolderPrompt, HolderVerdict};
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
@@ -50,6 +51,8 @@ pub enum Edit {
     ChooseDivision(usize),
     ConfirmPinyin(bool),
     SetDelivery(DeliveryChoice),
+    /// How the guardian is related to an applicant under 16.
+    SetRelationship(Relationship),
     SetGreenChannel(Option<String>),
 }
 
@@ -83,6 +86,10 @@ pub struct Draft {
     /// The applicant changed a reading or the division, or ticked or unticked the
     /// confirmation: a late answer from the central no longer changes the pinyin.
     pinyin_touched: bool,
+    /// An applicant under 16: the guardian's card, once read and accepted.
+    pub guardian: Option<Identity>,
+    /// How the guardian is related to the applicant, once chosen.
+    pub relationship: Option<Relationship>,
 }
 
 /// The documents on record: asked for at card read; the form works without them.
@@ -127,10 +134,20 @@ impl Draft {
             last_passport: None,
             card_spelling: String::new(),
             pinyin_touched: false,
+            guardian: None,
+            relationship: None,
         };
         draft.card_spelling = draft.name.spelling();
         draft.sync_pinyin();
         Ok(draft)
+    }
+
+    /// The guardian for the form, once the card is read and the relationship chosen.
+    pub fn guardian_on_form(&self) -> Option<Guardian> {
+        Some(Guardian {
+            identity: self.guardian.clone()?,
+            relationship: self.relationship?,
+        })
     }
 
     /// The category suggested for `document` from the records, if any.
@@ -303,6 +320,7 @@ impl Draft {
                     self.sync_pinyin();
                 }
             }
+            Edit::SetRelationship(r) => self.relationship = Some(r),
             Edit::ConfirmPinyin(yes) => {
                 self.choices.pinyin_confirmed = yes;
                 self.pinyin_touched = true;

@@ -23,6 +23,7 @@ use chrono::NaiveDate;
 use crate::domain::app_number::AppNumber;
 use crate::domain::application::Problem;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::guardian::{self, GuardianRefusal};
 use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::Identity;
 use crate::domain::records::{DocumentOnRecord, WhoseRecords};
@@ -34,6 +35,8 @@ pub enum Step {
     CardRead,
     /// The face at the camera against the ID card's photo, where `[hall.holder_check]` asks.
     Holder,
+    /// An applicant under 16: the guardian's ID card and how they are related.
+    Guardian,
     Documents,
     Details,
     Photo,
@@ -78,6 +81,8 @@ pub enum Notice {
     HolderForClerk,
     /// Required holder check not confirmed: the applicant is asked to go to the window.
     HolderAtWindow,
+    /// A card that cannot be the guardian's, and why.
+    GuardianRefused(GuardianRefusal),
 }
 
 #[derive(Debug)]
@@ -322,12 +327,19 @@ impl Session {
             Event::ExtendTime => {}
             Event::CardInserted(identity) => self.card_inserted(identity, &mut effects),
             Event::CardUnreadable => {
-                if self.step == Step::Attract {
+                if matches!(self.step, Step::Attract | Step::Guardian) {
                     self.notice = Some(Notice::CardUnreadable);
                 }
             }
             Event::CardRemoved => match self.step {
                 Step::Attract | Step::Printing => {}
+                // The child's card makes room for the guardian's; a guardian's card lifted
+                // before going on is forgotten.
+                Step::Guardian => {
+                    if let Some(draft) = &mut self.draft {
+                        draft.guardian = None;
+                    }
+                }
                 // Lifting the card does not take away the number of an unprinted form.
                 Step::Done if !self.printed() => {}
                 Step::Done => self.end(None, &mut effects),
@@ -348,9 +360,11 @@ impl Session {
             Event::Continue => self.advance(&mut effects),
             Event::Back => self.back(&mut effects),
             Event::Edit(edit) => {
-                if let Some(draft) = &mut self.draft
-                    && matches!(self.step, Step::Documents | Step::Details)
-                {
+                let allowed = match edit {
+                    Edit::SetRelationship(_) => self.step == Step::Guardian,
+                    _ => matches!(self.step, Step::Documents | Step::Details),
+                };
+                if let (true, Some(draft)) = (allowed, &mut self.draft) {
                     draft.apply(edit, &self.catalogue);
                     self.problems.clear();
                 }
@@ -437,6 +451,34 @@ impl Session {
         effects
     }
 
+    /// A card on the reader at the guardian step: taken as the guardian's, or refused with the
+    /// reason (the applicant's own card again, a minor, a card the kiosk does not take).
+    fn guardian_card(&mut self, card: Identity) {
+        let Some(draft) = &mut self.draft else { return };
+        match guardian::check(&draft.identity, &card, self.today) {
+            Ok(()) => {
+                draft.guardian = Some(card);
+                self.notice = None;
+            }
+            Err(refusal) => {
+                draft.guardian = None;
+                self.notice = Some(Notice::GuardianRefused(refusal));
+            }
+        }
+    }
+
+    /// The step after the card page (and the holder check): the guardian's for an applicant
+    /// under 16 until the guardian is read and the relationship chosen, else the documents.
+    fn after_card(&self, draft: &Draft) -> Step {
+        if guardian::needs_guardian(&draft.identity, self.today)
+            && draft.guardian_on_form().is_none()
+        {
+            Step::Guardian
+        } else {
+            Step::Documents
+        }
+    }
+
     /// Starts the holder check (one more attempt) on the card's photo.
     fn check_holder(draft: &mut Draft, effects: &mut Vec<Effect>) {
         draft.holder_attempts += 1;
@@ -465,10 +507,17 @@ impl Session {
         self.notice = (!verdict.confirmed()).then_some(Notice::HolderForClerk);
         draft.holder = Some(verdict);
         draft.holder_prompt = None;
-        self.step = Step::Documents;
+        let next = self
+            .draft
+            .as_ref()
+            .map_or(Step::Documents, |d| self.after_card(d));
+        self.step = next;
     }
 
     fn card_inserted(&mut self, identity: Identity, effects: &mut Vec<Effect>) {
+        if self.step == Step::Guardian {
+            return self.guardian_card(identity);
+        }
         // Out of service: the card is not read into a session (the attract screen says why).
         if self.step != Step::Attract || self.out_of_service.is_some() {
             return;
@@ -529,7 +578,8 @@ impl Session {
                 }
                 Step::Holder
             }
-            Step::CardRead => Step::Documents,
+            Step::CardRead => self.after_card(draft),
+            Step::Guardian if draft.guardian_on_form().is_some() => Step::Documents,
             Step::Documents => Step::Details,
             Step::Details => {
                 effects.push(Effect::StartCamera);

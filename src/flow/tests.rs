@@ -746,3 +746,80 @@ fn a_pinyin_the_applicant_touched_is_not_overwritten_by_a_late_answer() {
         "told, not changed"
     );
 }
+
+/// The sample child 曾小明 (born 2015) and his mother 曾小芳.
+fn child_and_mother() -> (Identity, Identity) {
+    let mut child = identity(CardType::Mainland, "曾小明");
+    child.birth_date = NaiveDate::from_ymd_opt(2015, 6, 1).unwrap();
+    child.id_number = crate::domain::id_number::with_check_char("35020320150601001");
+    let mother = identity(CardType::Mainland, "曾小芳");
+    (child, mother)
+}
+
+#[test]
+fn an_applicant_under_16_goes_on_only_with_an_adult_guardian_and_the_relationship() {
+    use crate::domain::guardian::{GuardianRefusal, Relationship};
+    let (child, mother) = child_and_mother();
+    let mut s = session();
+    s.handle(Event::CardInserted(child.clone()), 0);
+    s.handle(Event::Continue, S);
+    assert_eq!(s.step(), Step::Guardian);
+    // The child's card leaves the reader: no end of the session here.
+    let effects = s.handle(Event::CardRemoved, 2 * S);
+    assert!(effects.is_empty());
+    assert_eq!(s.step(), Step::Guardian);
+    s.handle(Event::CardInserted(child), 3 * S);
+    assert_eq!(
+        s.notice(),
+        Some(&Notice::GuardianRefused(GuardianRefusal::ApplicantsCard))
+    );
+    s.handle(Event::CardInserted(mother), 4 * S);
+    assert_eq!(s.notice(), None);
+    s.handle(Event::Continue, 5 * S);
+    assert_eq!(
+        s.step(),
+        Step::Guardian,
+        "the relationship is not chosen yet"
+    );
+    edit(&mut s, Edit::ToggleDocument("passport".into()), 5 * S);
+    assert!(
+        s.draft().unwrap().choices.documents.is_empty(),
+        "no document edits on this page"
+    );
+    s.handle(
+        Event::Edit(Edit::SetRelationship(Relationship::Mother)),
+        6 * S,
+    );
+    s.handle(Event::Continue, 7 * S);
+    assert_eq!(s.step(), Step::Documents);
+    let on_form = s.draft().unwrap().guardian_on_form().expect("guardian");
+    assert_eq!(on_form.identity.name, "曾小芳");
+    assert_eq!(on_form.relationship, Relationship::Mother);
+    // Back to the card page and on: the guardian is kept, not asked again.
+    s.handle(Event::Back, 8 * S);
+    s.handle(Event::Continue, 9 * S);
+    assert_eq!(s.step(), Step::Documents);
+}
+
+#[test]
+fn a_guardians_card_lifted_before_going_on_is_forgotten_and_a_minor_is_refused() {
+    use crate::domain::guardian::GuardianRefusal;
+    let (child, mother) = child_and_mother();
+    let mut s = session();
+    s.handle(Event::CardInserted(child), 0);
+    s.handle(Event::Continue, S);
+    s.handle(Event::CardRemoved, 2 * S);
+    s.handle(Event::CardInserted(mother), 3 * S);
+    assert!(s.draft().unwrap().guardian.is_some());
+    s.handle(Event::CardRemoved, 4 * S);
+    assert!(s.draft().unwrap().guardian.is_none());
+    let mut sibling = identity(CardType::Mainland, "曾小红");
+    sibling.birth_date = NaiveDate::from_ymd_opt(2012, 1, 1).unwrap();
+    sibling.id_number = crate::domain::id_number::with_check_char("35020320120101002");
+    s.handle(Event::CardInserted(sibling), 5 * S);
+    assert_eq!(
+        s.notice(),
+        Some(&Notice::GuardianRefused(GuardianRefusal::NotAdult))
+    );
+    assert!(s.draft().unwrap().guardian.is_none());
+}

@@ -8,10 +8,12 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 
 use super::{
-    AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, Language, PhotoAdapter, SessionAdapter,
-    Shell, StationAdapter, TechnicianAdapter, ThemeVariant,
+    AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, GuardianAdapter, Language, PhotoAdapter,
+    Relationship as UiRelationship, SessionAdapter, Shell, StationAdapter, TechnicianAdapter,
+    ThemeVariant,
 };
 use crate::app::{DisplayMode, Input, Lang, Refresh};
+use crate::domain::guardian::Relationship;
 use crate::flow::station::{KeyEdit, KeyField, PayMethod, Service};
 use crate::flow::{DeliveryChoice, Edit};
 
@@ -188,6 +190,17 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
             (!code.is_empty()).then(|| code.into()),
         ))
     }));
+
+    ui.global::<GuardianAdapter>()
+        .on_relationship_chosen(on_with(shell, move |r: UiRelationship| {
+            edit(Edit::SetRelationship(match r {
+                UiRelationship::Father => Relationship::Father,
+                UiRelationship::Mother => Relationship::Mother,
+                UiRelationship::OtherGuardian => Relationship::OtherGuardian,
+                // No button sends "none": it is only the state before a choice.
+                UiRelationship::None => return None,
+            }))
+        }));
 
     let photo = ui.global::<PhotoAdapter>();
     photo.on_take(on(shell, Input::TakePhoto));

@@ -15,9 +15,9 @@ use super::{
     Sex as SexKind, SyllableRow, TechnicianAdapter, Theme, ThemeVariant,
 };
 use super::{
-    HolderAdapter, HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
+    GuardianAdapter, HolderAdapter, HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
     PermitProgress as PermitProgressKind, RecordReason, RecordsState,
-    SpellingNote as SpellingNoteKind, StationAdapter, TripsRow,
+    Relationship as RelationshipKind, SpellingNote as SpellingNoteKind, StationAdapter, TripsRow,
 };
 use crate::app::{
     Advice, Device, DeviceState, DisplayMode, Hint, Lang, PinRefusal, RejectReason,
@@ -28,6 +28,7 @@ use chrono::NaiveDate;
 
 use crate::domain::catalogue::{Catalogue, Labelled, Offer};
 use crate::domain::endorsement::OfferLine;
+use crate::domain::guardian::{GuardianRefusal, Relationship};
 use crate::domain::holder::HolderPrompt;
 use crate::domain::identity::{Sex, ValidUntil, mask};
 use crate::domain::permit::WindowReason;
@@ -54,6 +55,7 @@ impl Painter {
         details(ui, v);
         photo(ui, v);
         holder(ui, v);
+        guardian(ui, v);
         review(ui, v);
         technician(ui, &v.screen.technician);
         if let Some(st) = v.station {
@@ -115,6 +117,7 @@ fn page(step: Step) -> Page {
     match step {
         Step::Attract => Page::Attract,
         Step::CardRead => Page::CardRead,
+        Step::Guardian => Page::Guardian,
         Step::Holder => Page::Holder,
         Step::Documents => Page::Documents,
         Step::Details => Page::Details,
@@ -143,7 +146,28 @@ fn notice(n: Option<&Notice>) -> NoticeKind {
         Some(Notice::HolderRetry) => NoticeKind::HolderRetry,
         Some(Notice::HolderForClerk) => NoticeKind::HolderForClerk,
         Some(Notice::HolderAtWindow) => NoticeKind::HolderAtWindow,
+        Some(Notice::GuardianRefused(r)) => match r {
+            GuardianRefusal::ApplicantsCard => NoticeKind::GuardianApplicantsCard,
+            GuardianRefusal::NotAdult => NoticeKind::GuardianNotAdult,
+            GuardianRefusal::CardNotAccepted => NoticeKind::GuardianCardNotAccepted,
+        },
     }
+}
+
+/// The guardian of an applicant under 16, once their card is read.
+fn guardian(ui: &AppWindow, v: &View) {
+    let draft = v.session.draft();
+    let card = draft.and_then(|d| d.guardian.as_ref());
+    let g = ui.global::<GuardianAdapter>();
+    g.set_has_guardian(card.is_some());
+    g.set_name(card.map_or("".into(), |c| c.name.as_str().into()));
+    g.set_id_masked(card.map_or("".into(), |c| c.masked_id().into()));
+    g.set_relationship(match draft.and_then(|d| d.relationship) {
+        None => RelationshipKind::None,
+        Some(Relationship::Father) => RelationshipKind::Father,
+        Some(Relationship::Mother) => RelationshipKind::Mother,
+        Some(Relationship::OtherGuardian) => RelationshipKind::OtherGuardian,
+    });
 }
 
 /// The holder check's page on either kiosk: the instruction, and which document it compares.

@@ -10,6 +10,7 @@ mod endorsement_crash;
 mod examples;
 mod face_cli;
 mod fleet;
+mod guardian_flow;
 mod hall_holder;
 mod mrz_scanner;
 mod mtls;

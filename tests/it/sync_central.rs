@@ -43,6 +43,7 @@ pub fn application(store: &mut Store, key: &str) -> String {
                 }),
                 photo_report: None,
                 holder: None,
+                guardian: None,
                 fee: 120,
                 created_at,
             };

@@ -117,6 +117,14 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
             app.choices.pinyin_surname, app.choices.pinyin_given
         ))
         .text(format!("身份证 ID: {}", app.identity.masked_id()));
+    if let Some(g) = &app.guardian {
+        r.text(format!(
+            "监护人 Guardian: {} · {} · {}",
+            g.identity.name,
+            g.relationship.label(),
+            g.identity.masked_id()
+        ));
+    }
     if pinyin_name::is_in_parts(&app.identity.name) {
         r.text("  拼音按汉字读音生成，请窗口按本人民族语读音核对 Spelling made from the Chinese characters: check it against the holder's own language");
     }

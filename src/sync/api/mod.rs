@@ -149,6 +149,19 @@ pub struct Submission {
     /// The holder check against the ID card's photo, where the hall kiosk runs one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder_check: Option<HolderCheck>,
+    /// The guardian of an applicant under 16.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardian: Option<GuardianPayload>,
+}
+
+/// The guardian as the central receives it: who, from their ID card, and how related.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardianPayload {
+    pub name: String,
+    pub id_number: String,
+    /// `father`, `mother` or `other_guardian`.
+    pub relationship: String,
 }
 
 /// The photo compliance report: every check made on the last capture.
@@ -259,6 +272,11 @@ impl Submission {
             }),
             photo_report: app.photo_report.as_deref().and_then(photo_report),
             holder_check: app.holder.as_ref().map(Into::into),
+            guardian: app.guardian.as_ref().map(|g| GuardianPayload {
+                name: g.identity.name.clone(),
+                id_number: g.identity.id_number.clone(),
+                relationship: g.relationship.code().to_string(),
+            }),
         }
     }
 }
