@@ -1,15 +1,18 @@
-//! Applicants under 16 apply with a guardian (监护人): the guardian accompanies them and gives
-//! consent (《中华人民共和国普通护照和出入境通行证签发管理办法》: a citizen under sixteen applies
-//! accompanied by a guardian, with the guardian's identity card and proof of guardianship). The
-//! hall kiosk reads the guardian's ID card after the child's and puts both on the form; the
-//! window checks the proof of guardianship.
+//! Applicants under 16 apply with a guardian (监护人), who accompanies them and consents in
+//! writing (《中华人民共和国普通护照和出入境通行证签发管理办法》 for passports; the permits to Hong
+//! Kong, Macau and Taiwan are applied for the same way). The hall kiosk reads the guardian's ID
+//! card after the child's and puts both on the form, with a line for the guardian's signed
+//! consent; the window checks the proof of guardianship. A companion the guardian authorised in
+//! writing (委托书) is served at the window.
 
 use chrono::NaiveDate;
 
 use super::identity::Identity;
 use super::permit::{MIN_AGE, age};
 
-/// Adults may act as guardians (Civil Code of the PRC, art. 17: adulthood at 18).
+/// The kiosk takes a guardian's card from 18 (Civil Code of the PRC, art. 17: adulthood at 18;
+/// who may be a guardian is art. 27, which the window judges): a kiosk policy, not the law's
+/// whole test.
 pub const ADULT_AGE: u32 = 18;
 
 /// How the guardian is related to the applicant.

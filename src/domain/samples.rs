@@ -121,8 +121,9 @@ pub fn sample_identities(_today: NaiveDate) -> Vec<Identity> {
             "65010219900305002",
             ValidUntil::Date(date(2030, 3, 5)),
         ),
-        // A child, who applies with a guardian (曾小芳, the first sample, is her mother).
-        person(
+        // A child, who applies with a guardian (曾小芳, the first sample, is his mother); a card
+        // for someone under 16 is valid for five years.
+        child(person(
             CardType::Mainland,
             "曾小明",
             Sex::Male,
@@ -131,8 +132,14 @@ pub fn sample_identities(_today: NaiveDate) -> Vec<Identity> {
             "福建省厦门市思明区示例路1号",
             "35020320150601001",
             ValidUntil::Date(date(2030, 6, 1)),
-        ),
+        )),
     ]
+}
+
+/// A child's card: issued five years before it expires.
+fn child(mut card: Identity) -> Identity {
+    card.valid_from = date(2025, 6, 1);
+    card
 }
 
 /// A synthetic card permit for the station kiosk's demo and tests, with the ID number of the

@@ -1,7 +1,7 @@
 //! The hall self-fill session as a pure state machine: `(state, event, now) -> effects`.
 //!
-//! attract → card read → (holder check) → documents → details → photo → review → printing →
-//! done → attract.
+//! attract → card read → (holder check) → (guardian, under 16) → documents → details → photo →
+//! review → printing → done → attract.
 //! Every step validates through the domain before it lets the applicant on. Time is an input
 //! (`now` in milliseconds of a monotonic clock), so idle timeouts are tested without waiting.
 //! The application core (`app::Controller`) executes the effects: it owns the devices, the store
@@ -334,10 +334,11 @@ impl Session {
             Event::CardRemoved => match self.step {
                 Step::Attract | Step::Printing => {}
                 // The child's card makes room for the guardian's; a guardian's card lifted
-                // before going on is forgotten.
+                // before going on is forgotten, and so is the relationship chosen for them.
                 Step::Guardian => {
                     if let Some(draft) = &mut self.draft {
                         draft.guardian = None;
+                        draft.relationship = None;
                     }
                 }
                 // Lifting the card does not take away the number of an unprinted form.
@@ -455,8 +456,14 @@ impl Session {
     /// reason (the applicant's own card again, a minor, a card the kiosk does not take).
     fn guardian_card(&mut self, card: Identity) {
         let Some(draft) = &mut self.draft else { return };
+        // A new card: whatever was chosen for another one does not carry over.
+        draft.relationship = None;
         match guardian::check(&draft.identity, &card, self.today) {
             Ok(()) => {
+                let mut card = card;
+                // The form needs the name and the number: the rest of the card is not kept.
+                card.portrait = None;
+                zeroize::Zeroize::zeroize(&mut card.address);
                 draft.guardian = Some(card);
                 self.notice = None;
             }

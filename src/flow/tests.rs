@@ -823,3 +823,31 @@ fn a_guardians_card_lifted_before_going_on_is_forgotten_and_a_minor_is_refused()
     );
     assert!(s.draft().unwrap().guardian.is_none());
 }
+
+#[test]
+fn a_relationship_chosen_for_one_guardian_does_not_carry_over_to_another() {
+    use crate::domain::guardian::Relationship;
+    let (child, mother) = child_and_mother();
+    let mut father = identity(CardType::Mainland, "曾大文");
+    father.id_number = crate::domain::id_number::with_check_char("35020319880808001");
+    let mut s = session();
+    s.handle(Event::CardInserted(child), 0);
+    s.handle(Event::Continue, S);
+    s.handle(Event::CardRemoved, 2 * S);
+    s.handle(Event::CardInserted(mother), 3 * S);
+    s.handle(
+        Event::Edit(Edit::SetRelationship(Relationship::Mother)),
+        4 * S,
+    );
+    s.handle(Event::CardRemoved, 5 * S);
+    s.handle(Event::CardInserted(father), 6 * S);
+    let draft = s.draft().unwrap();
+    assert!(draft.guardian.is_some());
+    assert_eq!(draft.relationship, None, "asked again for the new card");
+    assert!(draft.guardian_on_form().is_none());
+    s.handle(Event::Continue, 7 * S);
+    assert_eq!(s.step(), Step::Guardian);
+    // Only the name and the number of the guardian's card are kept.
+    let kept = s.draft().unwrap().guardian.as_ref().unwrap();
+    assert!(kept.address.is_empty() && kept.portrait.is_none());
+}

@@ -60,7 +60,16 @@ fn a_child_applies_with_a_guardian_and_the_form_names_both() {
     let number = k.label("number");
     let form = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
     let lines = text_lines(&parse(&form).expect("the form parses")).join(" ");
-    for part in ["曾小明", "监护人 Guardian: 曾小芳", "母亲 Mother"] {
+    let mother_masked = kiosk::domain::identity::mask(&kiosk::domain::id_number::with_check_char(
+        "35020319920418002",
+    ));
+    for part in [
+        "曾小明",
+        "监护人 Guardian: 曾小芳",
+        "母亲 Mother",
+        mother_masked.as_str(),
+        "Guardian's consent, signature",
+    ] {
         assert!(lines.contains(part), "{part:?} missing from {lines}");
     }
     let store = Store::open(k.data_dir(), &crate::support::test_key()).expect("store");

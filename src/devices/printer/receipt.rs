@@ -123,7 +123,8 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
             g.identity.name,
             g.relationship.label(),
             g.identity.masked_id()
-        ));
+        ))
+        .text("监护人同意出境签名 Guardian's consent, signature: ____________");
     }
     if pinyin_name::is_in_parts(&app.identity.name) {
         r.text("  拼音按汉字读音生成，请窗口按本人民族语读音核对 Spelling made from the Chinese characters: check it against the holder's own language");
