@@ -30,23 +30,24 @@ pub fn ignored(text: &str, file: &Path, config: &Config) -> Vec<ConfigError> {
     let mut r = Reporter::new(&name, text);
     let (root, _) = DeTable::parse_recoverable(text);
     let keys = KeyMap::build(root.get_ref());
-    if config.device.kind != KioskKind::StationEndorsement
-        && let Some(span) = keys.table_span("station")
-    {
-        r.at(
-            span.start,
+    let own_tables = [
+        (
+            KioskKind::StationEndorsement,
             "station",
             "ignored: only a station kiosk reads this table (device.kind = \"station_endorsement\")",
-        );
-    }
-    if config.device.kind != KioskKind::HallSelfFill
-        && let Some(span) = keys.table_span("hall")
-    {
-        r.at(
-            span.start,
+        ),
+        (
+            KioskKind::HallSelfFill,
             "hall",
             "ignored: only a hall kiosk reads this table (device.kind = \"hall_self_fill\")",
-        );
+        ),
+    ];
+    for (kind, table, note) in own_tables {
+        if config.device.kind != kind
+            && let Some(span) = keys.table_span(table)
+        {
+            r.at(span.start, table, note);
+        }
     }
     r.into_errors()
 }

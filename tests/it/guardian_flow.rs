@@ -42,22 +42,7 @@ fn a_child_applies_with_a_guardian_and_the_form_names_both() {
     k.tap("doc-passport");
     k.tap("cat-passport-first_issue");
     k.tap("next");
-    for d in "13912345678".chars() {
-        k.tap(&format!("key-{d}"));
-    }
-    k.tap("pinyin-confirm");
-    k.tap("delivery-collect");
-    k.tap("next");
-    k.tap("photo-take");
-    k.wait_until("the photo", |k| {
-        k.window()
-            .global::<kiosk::ui::PhotoAdapter>()
-            .get_has_photo()
-    });
-    k.tap("next");
-    k.tap("next");
-    k.wait_for_page(Page::Done);
-    let number = k.label("number");
+    let number = k.details_to_done();
     let form = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
     let lines = text_lines(&parse(&form).expect("the form parses")).join(" ");
     let mother_masked = kiosk::domain::identity::mask(&kiosk::domain::id_number::with_check_char(

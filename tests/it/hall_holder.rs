@@ -38,6 +38,13 @@ fn checking(
     })
 }
 
+/// The first sample card on the reader, on from its page to the holder check.
+fn card_then_next(k: &Kiosk) {
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+    k.tap("next");
+}
+
 fn notice(k: &Kiosk) -> NoticeKind {
     k.window().global::<SessionAdapter>().get_notice()
 }
@@ -49,25 +56,7 @@ fn documents_to_done(k: &Kiosk) -> String {
     k.tap("doc-passport");
     k.tap("cat-passport-renewal");
     k.tap("next");
-    assert_eq!(k.page(), Page::Details);
-    for d in "13912345678".chars() {
-        k.tap(&format!("key-{d}"));
-    }
-    k.tap("pinyin-confirm");
-    k.tap("delivery-collect");
-    k.tap("next");
-    assert_eq!(k.page(), Page::Photo);
-    k.tap("photo-take");
-    k.wait_until("the photo", |k| {
-        k.window()
-            .global::<kiosk::ui::PhotoAdapter>()
-            .get_has_photo()
-    });
-    k.tap("next");
-    assert_eq!(k.page(), Page::Review);
-    k.tap("next");
-    k.wait_for_page(Page::Done);
-    k.label("number")
+    k.details_to_done()
 }
 
 /// The form's holder-check line as printed (decoded from the bytes, wrapped lines joined): its
@@ -109,9 +98,7 @@ fn submission(k: &Kiosk) -> serde_json::Value {
 #[test]
 fn the_holder_is_confirmed_and_the_form_and_the_central_say_so() {
     let k = checking(false, true, None, true);
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
+    card_then_next(&k);
     assert_eq!(k.page(), Page::Holder);
     assert!(k.window().global::<HolderAdapter>().get_id_card());
     k.wait_until("an instruction to blink or turn", |k| {
@@ -154,9 +141,7 @@ fn the_holder_is_confirmed_and_the_form_and_the_central_say_so() {
 fn advisory_mode_lets_another_face_go_on_and_tells_the_clerk() {
     // Three opens: the kiosk's start-up check of the camera, then the two attempts.
     let k = checking(false, true, Some(camera_showing(SOMEONE_ELSE, 3)), true);
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
+    card_then_next(&k);
     assert_eq!(k.page(), Page::Holder);
     k.wait_until("the second attempt", |k| {
         notice(k) == NoticeKind::HolderRetry
@@ -212,9 +197,7 @@ fn required_mode_sends_another_face_to_the_window_and_keeps_nothing() {
 #[test]
 fn a_still_picture_of_the_holder_is_not_confirmed() {
     let k = checking(true, false, None, true);
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
+    card_then_next(&k);
     assert_eq!(k.page(), Page::Holder);
     k.wait_until("the second attempt", |k| {
         notice(k) == NoticeKind::HolderRetry
@@ -229,9 +212,7 @@ fn a_still_picture_of_the_holder_is_not_confirmed() {
 #[test]
 fn without_the_cards_photo_required_mode_sends_to_the_window() {
     let k = checking(true, true, None, false);
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
+    card_then_next(&k);
     k.wait_for_page(Page::Attract);
     assert_eq!(notice(&k), NoticeKind::HolderAtWindow);
 }
@@ -241,9 +222,7 @@ fn without_the_cards_photo_required_mode_sends_to_the_window() {
 #[test]
 fn without_the_cards_photo_advisory_mode_tells_the_clerk() {
     let k = checking(false, true, None, false);
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
+    card_then_next(&k);
     k.wait_for_page(Page::Documents);
     assert_eq!(notice(&k), NoticeKind::HolderForClerk);
     let number = documents_to_done(&k);

@@ -142,21 +142,7 @@ fn with_the_central_down_nothing_is_suggested_and_the_form_prints() {
     );
     k.tap("cat-passport-renewal");
     k.tap("next");
-    for d in "13912345678".chars() {
-        k.tap(&format!("key-{d}"));
-    }
-    k.tap("pinyin-confirm");
-    k.tap("delivery-collect");
-    k.tap("next");
-    k.tap("photo-take");
-    k.wait_until("the photo", |k| {
-        k.window()
-            .global::<kiosk::ui::PhotoAdapter>()
-            .get_has_photo()
-    });
-    k.tap("next");
-    k.tap("next");
-    k.wait_for_page(Page::Done);
+    k.details_to_done();
     let store = Store::open(k.data_dir(), &crate::support::test_key()).expect("store");
     assert_eq!(store.pending(10).expect("outbox").len(), 1);
 }

@@ -306,6 +306,13 @@ impl Kiosk {
     /// passport renewal, a mobile number, the pinyin confirmed, collection at the hall.
     pub fn walk_to_photo(&self) {
         self.walk_to_details();
+        self.details_to_photo();
+    }
+
+    /// From the details page to the photo step: a mobile number, the pinyin confirmed,
+    /// collection at the hall.
+    fn details_to_photo(&self) {
+        assert_eq!(self.page(), Page::Details);
         for d in "13912345678".chars() {
             self.tap(&format!("key-{d}"));
         }
@@ -313,6 +320,23 @@ impl Kiosk {
         self.tap("delivery-collect");
         self.tap("next");
         assert_eq!(self.page(), Page::Photo);
+    }
+
+    /// From the details page to the printed form: as `details_to_photo`, then the booth's
+    /// photo and the review. Returns the application number.
+    pub fn details_to_done(&self) -> String {
+        self.details_to_photo();
+        self.tap("photo-take");
+        self.wait_until("the photo", |k| {
+            k.window()
+                .global::<kiosk::ui::PhotoAdapter>()
+                .get_has_photo()
+        });
+        self.tap("next");
+        assert_eq!(self.page(), Page::Review);
+        self.tap("next");
+        self.wait_for_page(Page::Done);
+        self.label("number")
     }
 
     pub fn wait_for_page(&self, page: Page) {
