@@ -30,7 +30,7 @@ use crate::flow::station::{
     self, Effect as StationEffect, Event as StationEvent, KeyEdit, PayMethod, Service,
     StationSession,
 };
-use crate::flow::{Edit, Effect, Event, OutOfService, Session, Step};
+use crate::flow::{Edit, Effect, Event, OutOfService, Session, SpellingNote, Step};
 use crate::sync::fleet::{Live, Settings as CentralSettings};
 use crate::sync::worker::SyncHandle;
 
@@ -570,6 +570,10 @@ impl Controller {
                     photo_report: draft.photo_report.clone(),
                     holder: draft.holder.clone(),
                     guardian: draft.guardian_on_form(),
+                    previous_spelling: match draft.spelling_note() {
+                        Some(SpellingNote::DiffersFromLastPassport { previous }) => Some(previous),
+                        _ => None,
+                    },
                     created_at: Local::now().naive_local(),
                     catalogue,
                 };

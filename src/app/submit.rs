@@ -32,6 +32,8 @@ pub struct SaveJob {
     pub holder: Option<HolderVerdict>,
     /// The guardian of an applicant under 16.
     pub guardian: Option<Guardian>,
+    /// The last passport's spelling, where it differs from the form's pinyin.
+    pub previous_spelling: Option<String>,
     /// Total fee in yuan.
     pub fee: u32,
     pub created_at: NaiveDateTime,
@@ -74,6 +76,7 @@ pub fn queue(
                 photo_report: job.photo_report.clone(),
                 holder: job.holder.clone(),
                 guardian: job.guardian.clone(),
+                previous_spelling: job.previous_spelling.clone(),
                 fee: job.fee,
                 created_at: job.created_at,
             };

@@ -83,6 +83,7 @@ fn test_job(now: chrono::NaiveDateTime) -> crate::app::SaveJob {
         photo_report: None,
         holder: None,
         guardian: None,
+        previous_spelling: None,
         created_at: now,
         catalogue,
     }

@@ -25,6 +25,9 @@ pub struct Application {
     pub holder: Option<HolderVerdict>,
     /// The guardian of an applicant under 16.
     pub guardian: Option<Guardian>,
+    /// The last passport's spelling of the name, where it differs from the pinyin on the form
+    /// (the clerk checks which is right).
+    pub previous_spelling: Option<String>,
     pub fee: u32,
     pub created_at: chrono::NaiveDateTime,
 }

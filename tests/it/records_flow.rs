@@ -3,6 +3,7 @@
 //! passport's spelling, and a central that does not answer (the form still prints, nothing is
 //! suggested). The sample people's passports are `domain::samples::sample_passports`.
 
+use kiosk::devices::printer::interpret::{parse, text_lines};
 use kiosk::store::Store;
 use kiosk::sync::station::StationClient;
 use kiosk::ui::{Page, RecordReason};
@@ -108,6 +109,15 @@ fn an_expired_passport_with_an_old_spelling_is_flagged_not_copied() {
     assert_eq!(k.label("pinyin"), "LYU SIYUAN");
     let note = k.label("spelling-note");
     assert!(note.contains("LV SIYUAN"), "{note}");
+    // The clerk sees it on the form, and the central with the application.
+    let number = k.details_to_done();
+    let form = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
+    let text = text_lines(&parse(&form).expect("the form parses")).join(" ");
+    assert!(text.contains("Last passport spelled: LV SIYUAN"), "{text}");
+    let store = Store::open(k.data_dir(), &crate::support::test_key()).expect("store");
+    let body: serde_json::Value =
+        serde_json::from_str(&store.pending(1).expect("outbox")[0].body).expect("json");
+    assert_eq!(body["previous_passport_spelling"], "LV SIYUAN");
 }
 
 /// 阿依古丽·买买提 has no passport on record: a first application is suggested.

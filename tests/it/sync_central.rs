@@ -44,6 +44,7 @@ pub fn application(store: &mut Store, key: &str) -> String {
                 photo_report: None,
                 holder: None,
                 guardian: None,
+                previous_spelling: None,
                 fee: 120,
                 created_at,
             };

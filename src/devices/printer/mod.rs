@@ -168,6 +168,7 @@ pub fn sample_application() -> crate::domain::application::Application {
         photo_report: None,
         holder: None,
         guardian: None,
+        previous_spelling: None,
         fee: 225,
         created_at: today.and_hms_opt(9, 30, 0).expect("constant date"),
     }

@@ -126,6 +126,14 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         ))
         .text("监护人同意出境签名 Guardian's consent, signature: ____________");
     }
+    if let Some(previous) = &app.previous_spelling {
+        r.styled(
+            format!("  上次护照拼写 {previous}，请与申请人核对 Last passport spelled: {previous}, check with the applicant"),
+            Align::Left,
+            false,
+            true,
+        );
+    }
     if pinyin_name::is_in_parts(&app.identity.name) {
         r.text("  拼音按汉字读音生成，请窗口按本人民族语读音核对 Spelling made from the Chinese characters: check it against the holder's own language");
     }
@@ -399,6 +407,18 @@ mod tests {
                 .contains(&Block::Qr(app.number.as_str().to_string()))
         );
         assert!(!all.contains("人证核验"), "no holder check, no line");
+    }
+
+    #[test]
+    fn a_last_passport_spelling_that_differs_is_printed_bold_for_the_clerk() {
+        let mut app = sample_application();
+        app.previous_spelling = Some("LV SIYUAN".into());
+        let r = application_form(&app, &Catalogue::builtin(), "大厅");
+        let line = r.blocks.iter().find_map(|b| match b {
+            Block::Text { text, bold, .. } if text.contains("LV SIYUAN") => Some(*bold),
+            _ => None,
+        });
+        assert_eq!(line, Some(true));
     }
 
     #[test]

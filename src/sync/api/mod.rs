@@ -152,6 +152,10 @@ pub struct Submission {
     /// The guardian of an applicant under 16.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardian: Option<GuardianPayload>,
+    /// The name as the last passport on record spells it, where that differs from the pinyin
+    /// of this application.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_passport_spelling: Option<String>,
 }
 
 /// The guardian as the central receives it: who, from their ID card, and how related.
@@ -272,6 +276,7 @@ impl Submission {
             }),
             photo_report: app.photo_report.as_deref().and_then(photo_report),
             holder_check: app.holder.as_ref().map(Into::into),
+            previous_passport_spelling: app.previous_spelling.clone(),
             guardian: app.guardian.as_ref().map(|g| GuardianPayload {
                 name: g.identity.name.clone(),
                 id_number: g.identity.id_number.clone(),
