@@ -328,16 +328,22 @@ mod tests {
         );
     }
 
+    /// The notes `ignored` gives on `text` as `k.toml`, which must still parse.
+    fn ignored_notes(text: &str) -> Vec<String> {
+        let file = Path::new("k.toml");
+        let config = parse(text, file, no_adapters).expect("a leftover table still starts");
+        ignored(text, file, &config)
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
     #[test]
     fn a_hall_table_on_a_station_kiosk_is_named_not_refused() {
         let station = include_str!("../../kiosk-station.toml");
-        let text = format!("{station}\n[hall.holder_check]\nmode = \"advisory\"\n");
-        let file = Path::new("k.toml");
-        let config = parse(&text, file, no_adapters).expect("a leftover table still starts");
-        let notes: Vec<String> = ignored(&text, file, &config)
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+        let notes = ignored_notes(&format!(
+            "{station}\n[hall.holder_check]\nmode = \"advisory\"\n"
+        ));
         assert!(
             matches!(&notes[..], [n] if n.contains("hall: ignored: only a hall kiosk")),
             "{notes:?}"
@@ -346,20 +352,16 @@ mod tests {
 
     #[test]
     fn a_station_table_on_a_hall_kiosk_is_named_not_refused() {
-        let text = format!("{DEMO}\n[station.mrz_scanner]\npath = \"/dev/ttyACM0\"\n");
-        let file = Path::new("k.toml");
-        let config = parse(&text, file, no_adapters).expect("a leftover table still starts");
-        let notes: Vec<String> = ignored(&text, file, &config)
-            .iter()
-            .map(|e| e.to_string())
-            .collect();
+        let notes = ignored_notes(&format!(
+            "{DEMO}\n[station.mrz_scanner]\npath = \"/dev/ttyACM0\"\n"
+        ));
         let line = DEMO.lines().count() + 2;
         assert!(
             matches!(&notes[..], [n] if n.starts_with(&format!("k.toml:{line}:"))
                 && n.contains("station: ignored: only a station kiosk")),
             "{notes:?}"
         );
-        assert!(ignored(DEMO, file, &config).is_empty());
+        assert!(ignored_notes(DEMO).is_empty());
     }
 
     #[test]
