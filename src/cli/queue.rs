@@ -100,10 +100,12 @@ pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
         match command {
             QueueCommand::Status { json } => {
                 let c = store.counts().map_err(e)?;
+                let moves = store.unsent_transition_count().map_err(e)?;
                 let oldest = store.queue(&["pending"]).map_err(e)?.into_iter().next();
                 if json {
                     let status = serde_json::json!({
                         "waiting": c.pending,
+                        "endorsement_moves_waiting": moves,
                         "acknowledged": c.acked,
                         "dead_letters": c.dead,
                         "oldest_waiting": oldest.map(|o| serde_json::json!({
@@ -115,6 +117,9 @@ pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
                     return Ok(());
                 }
                 println!("waiting: {}", c.pending);
+                if moves > 0 {
+                    println!("endorsement moves waiting: {moves}");
+                }
                 if let Some(o) = oldest {
                     println!("oldest waiting: {} (since {})", o.number, o.created_at);
                 }

@@ -284,6 +284,16 @@ impl Store {
             .collect()
     }
 
+    /// How many journalled moves the central has not acknowledged yet (the station kiosk's
+    /// second queue, beside the applications: `kiosk queue status`, the heartbeat).
+    pub fn unsent_transition_count(&self) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM endorsement_journal WHERE sent = 0",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
     /// Marks every move of `txn_id` unsent again, so they all go once more from the first (the
     /// central answered that it lacks an earlier one; repeats of what it has are harmless).
     pub fn resend_transitions(&mut self, txn_id: &str) -> Result<(), StoreError> {
@@ -394,7 +404,9 @@ mod tests {
                 ("a".to_string(), 1, State::Chosen)
             ]
         );
+        assert_eq!(s.unsent_transition_count().expect("count"), 3);
         s.transition_sent("a", 0).expect("sent");
+        assert_eq!(s.unsent_transition_count().expect("count"), 2);
         drop(s);
         let s = store(dir.path());
         assert_eq!(

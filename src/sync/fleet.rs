@@ -274,6 +274,7 @@ impl Fleet {
                 Some((now - at).num_seconds().max(0) as u64)
             }),
             dead_letters: queue.dead,
+            unsent_moves: queue.unsent_moves,
             paused: queue.paused,
             config_version,
             devices,

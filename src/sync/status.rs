@@ -14,4 +14,6 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     /// Why the queue is paused (the central refused this kiosk's identity), if it is.
     pub paused: Option<String>,
+    /// Endorsement transactions' moves the central has not acknowledged (station kiosk).
+    pub unsent_moves: u64,
 }

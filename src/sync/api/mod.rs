@@ -316,6 +316,10 @@ pub struct Heartbeat {
     /// Seconds since the oldest waiting application was captured.
     pub oldest_pending_age_s: Option<u64>,
     pub dead_letters: u64,
+    /// Endorsement moves the central has not acknowledged yet (station kiosk; 0 on a hall
+    /// kiosk). Absent from older kiosks.
+    #[serde(default)]
+    pub unsent_moves: u64,
     /// Why the queue is paused, if it is.
     pub paused: Option<String>,
     /// The configuration version the kiosk runs.
