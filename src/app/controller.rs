@@ -531,7 +531,7 @@ impl Controller {
                 self.wipe();
             }
             Effect::LookUpRecords(id_number) => {
-                let query = (self.hall_visit, id_number.0);
+                let query = (self.hall_visit, id_number.0, self.session.today());
                 let sent = self
                     .records
                     .as_ref()
@@ -539,6 +539,10 @@ impl Controller {
                 if !sent {
                     tracing::error!("records thread gone: nothing suggested");
                     self.dispatch(Event::Records(None));
+                    self.dispatch(Event::Appointment {
+                        answer: None,
+                        at: Local::now().time(),
+                    });
                 }
             }
             Effect::CheckHolder(photo) => {
@@ -574,6 +578,7 @@ impl Controller {
                         Some(SpellingNote::DiffersFromLastPassport { previous }) => Some(previous),
                         _ => None,
                     },
+                    booking: draft.booking.on_form(),
                     created_at: Local::now().naive_local(),
                     catalogue,
                 };
@@ -698,6 +703,16 @@ impl Controller {
                     return;
                 }
                 Event::Records(records)
+            }
+            Inbound::Appointment { visit, appointment } => {
+                if visit != self.hall_visit {
+                    tracing::debug!("appointment for a visit that is over: dropped");
+                    return;
+                }
+                Event::Appointment {
+                    answer: appointment,
+                    at: Local::now().time(),
+                }
             }
             Inbound::Station { visit, event } => {
                 let current = self.station.as_ref().is_some_and(|st| st.visit == visit);

@@ -12,6 +12,7 @@ use super::printing::{self, SharedPrinter};
 use crate::devices::printer::{PrintError, PrinterProfile, PrinterState, escpos, receipt};
 use crate::domain::app_number::AppNumber;
 use crate::domain::application::{Application, Choices};
+use crate::domain::appointment::Booking;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::guardian::Guardian;
 use crate::domain::holder::HolderVerdict;
@@ -34,6 +35,8 @@ pub struct SaveJob {
     pub guardian: Option<Guardian>,
     /// The last passport's spelling, where it differs from the form's pinyin.
     pub previous_spelling: Option<String>,
+    /// Today's booking, where the central was asked.
+    pub booking: Option<Booking>,
     /// Total fee in yuan.
     pub fee: u32,
     pub created_at: NaiveDateTime,
@@ -77,6 +80,7 @@ pub fn queue(
                 holder: job.holder.clone(),
                 guardian: job.guardian.clone(),
                 previous_spelling: job.previous_spelling.clone(),
+                booking: job.booking.clone(),
                 fee: job.fee,
                 created_at: job.created_at,
             };

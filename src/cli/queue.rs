@@ -84,6 +84,7 @@ fn test_job(now: chrono::NaiveDateTime) -> crate::app::SaveJob {
         holder: None,
         guardian: None,
         previous_spelling: None,
+        booking: None,
         created_at: now,
         catalogue,
     }

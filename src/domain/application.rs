@@ -28,6 +28,8 @@ pub struct Application {
     /// The last passport's spelling of the name, where it differs from the pinyin on the form
     /// (the clerk checks which is right).
     pub previous_spelling: Option<String>,
+    /// Today's booking as the central knew it at card read (`None`: no central was asked).
+    pub booking: Option<crate::domain::appointment::Booking>,
     pub fee: u32,
     pub created_at: chrono::NaiveDateTime,
 }

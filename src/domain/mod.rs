@@ -3,6 +3,7 @@
 
 pub mod app_number;
 pub mod application;
+pub mod appointment;
 pub mod catalogue;
 pub mod endorsement;
 pub mod guardian;

@@ -240,3 +240,52 @@ pub fn sample_passports(today: NaiveDate) -> Vec<(String, DocumentOnRecord)> {
         ),
     ]
 }
+
+/// The sample people's bookings for the day of `now` (the development central's appointments,
+/// relative to the time of day): 曾小芳 is booked for the half hour she arrives in, 单建国 two
+/// hours later (early), 吕思远 for a slot that ended an hour ago (late); the others have none (walk-ins).
+/// A slot that would cross midnight is left out.
+pub fn sample_appointments(
+    now: chrono::NaiveDateTime,
+) -> Vec<(String, crate::domain::appointment::Appointment)> {
+    use chrono::{Duration, NaiveTime, Timelike};
+    let people = sample_identities(now.date());
+    let time = now.time();
+    let half_hour = Duration::minutes(30);
+    let slot = |who: usize, starts: Option<NaiveTime>, window: &str| {
+        let starts = starts?;
+        let (ends, wrapped) = starts.overflowing_add_signed(half_hour);
+        (wrapped == 0).then(|| {
+            (
+                people[who].id_number.clone(),
+                crate::domain::appointment::Appointment {
+                    id: format!("APT-{who}-{}", starts.format("%H%M")),
+                    starts,
+                    ends,
+                    service_zh: "普通护照".into(),
+                    service_en: "Passport".into(),
+                    window: Some(window.into()),
+                },
+            )
+        })
+    };
+    let this_half_hour = time
+        .with_minute(time.minute() / 30 * 30)
+        .and_then(|t| t.with_second(0));
+    let later = |d: Duration| {
+        let (t, wrapped) = this_half_hour?.overflowing_add_signed(d);
+        (wrapped == 0).then_some(t)
+    };
+    let earlier = |d: Duration| {
+        let (t, wrapped) = this_half_hour?.overflowing_sub_signed(d);
+        (wrapped == 0).then_some(t)
+    };
+    [
+        slot(0, this_half_hour, "3"),
+        slot(1, later(Duration::hours(2)), "5"),
+        slot(2, earlier(Duration::minutes(90)), "3"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}

@@ -5,6 +5,7 @@
 use zeroize::Zeroize;
 
 use crate::domain::application::{Choices, Delivery, DocumentRequest, Endorsement};
+use crate::domain::appointment::Booking;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::guardian::{Guardian, Relationship};
 use crate::domain::holder::{HolderPrompt, HolderVerdict};
@@ -81,6 +82,8 @@ pub struct Draft {
     pub suggestions: Vec<(String, Suggestion)>,
     /// The name as the latest passport on record spells it.
     pub last_passport: Option<String>,
+    /// Today's booking, as far as the kiosk knows it.
+    pub booking: BookingLookup,
     /// The spelling the card's name gets by default (before any choice or record).
     card_spelling: String,
     /// The applicant changed a reading or the division, or ticked or unticked the
@@ -101,6 +104,27 @@ pub enum Records {
     /// The central did not answer usably: nothing is suggested.
     Unavailable,
     Known(Vec<DocumentOnRecord>),
+}
+
+/// Today's booking: asked for with the documents on record; the form prints without it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BookingLookup {
+    /// The kiosk has no central to ask.
+    NotAsked,
+    Asking,
+    Answered(Booking),
+}
+
+impl BookingLookup {
+    /// What the form says: nothing without a central; an answer still awaited at saving time
+    /// is as unknown as no answer.
+    pub fn on_form(&self) -> Option<Booking> {
+        match self {
+            BookingLookup::NotAsked => None,
+            BookingLookup::Asking => Some(Booking::Unknown),
+            BookingLookup::Answered(booking) => Some(booking.clone()),
+        }
+    }
 }
 
 /// The pinyin on screen against the last passport's spelling.
@@ -132,6 +156,7 @@ impl Draft {
             records: Records::NotAsked,
             suggestions: Vec::new(),
             last_passport: None,
+            booking: BookingLookup::NotAsked,
             card_spelling: String::new(),
             pinyin_touched: false,
             guardian: None,

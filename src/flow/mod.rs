@@ -12,16 +12,17 @@ mod idle;
 pub mod station;
 
 pub use crate::domain::photo::Photo;
-pub use draft::{DeliveryChoice, Draft, Edit, Records, SpellingNote};
+pub use draft::{BookingLookup, DeliveryChoice, Draft, Edit, Records, SpellingNote};
 use idle::IdleClock;
 pub use idle::{Limit, Timeouts};
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 
 use crate::domain::app_number::AppNumber;
 use crate::domain::application::Problem;
+use crate::domain::appointment::{Appointment, Booking};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::guardian::{self, GuardianRefusal};
 use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
@@ -124,6 +125,12 @@ pub enum Event {
     /// The central's answer about the applicant's documents on record (`None`: no usable
     /// answer).
     Records(Option<Vec<DocumentOnRecord>>),
+    /// The central's answer about today's booking (`None`: no usable answer; `Some(None)`: no
+    /// booking), and the local time of day it came at, which the arrival is judged by.
+    Appointment {
+        answer: Option<Option<Appointment>>,
+        at: NaiveTime,
+    },
     /// The clock moved on; checks the idle timeout.
     Tick,
 }
@@ -149,7 +156,8 @@ pub enum Effect {
     /// Open the camera and check the face at it against the ID card's photo: 102×126 RGB pixels
     /// as the card's photo decoder gives them (empty when the photo could not be read).
     CheckHolder(Portrait),
-    /// Ask the central for the documents on record of the holder of this ID number.
+    /// Ask the central for the documents on record and today's booking of the holder of this ID
+    /// number.
     LookUpRecords(WhoseRecords),
 }
 
@@ -300,9 +308,14 @@ impl Session {
     }
 
     pub fn handle(&mut self, event: Event, now: u64) -> Vec<Effect> {
-        // The central's answer about the records is not the applicant doing anything.
-        self.idle
-            .touch(matches!(event, Event::Tick | Event::Records(_)), now);
+        // The central's answers about the applicant are not the applicant doing anything.
+        self.idle.touch(
+            matches!(
+                event,
+                Event::Tick | Event::Records(_) | Event::Appointment { .. }
+            ),
+            now,
+        );
         let mut effects = Vec::new();
         // The question goes with the applicant's next tap; the workers' reports leave it.
         let asked = self.confirming_cancel;
@@ -437,9 +450,22 @@ impl Session {
                 }
             }
             Event::HolderChecked(verdict) => self.holder_checked(verdict, &mut effects),
+            Event::Appointment { answer, at } => {
+                if let (true, Some(draft)) = (self.open(), &mut self.draft)
+                    && draft.booking == BookingLookup::Asking
+                {
+                    draft.booking = BookingLookup::Answered(match answer {
+                        None => Booking::Unknown,
+                        Some(None) => Booking::WalkIn,
+                        Some(Some(appointment)) => {
+                            let arrival = appointment.arrival(at);
+                            Booking::Booked(appointment, arrival)
+                        }
+                    });
+                }
+            }
             Event::Records(answer) => {
-                let open = !matches!(self.step, Step::Attract | Step::Printing | Step::Done);
-                if let (true, Some(draft)) = (open, &mut self.draft)
+                if let (true, Some(draft)) = (self.open(), &mut self.draft)
                     && draft.records == Records::Asking
                 {
                     match answer {
@@ -450,6 +476,11 @@ impl Session {
             }
         }
         effects
+    }
+
+    /// Whether a form is being filled in (answers about the applicant still count).
+    fn open(&self) -> bool {
+        !matches!(self.step, Step::Attract | Step::Printing | Step::Done)
     }
 
     /// A card on the reader at the guardian step: taken as the guardian's, or refused with the
@@ -542,6 +573,7 @@ impl Session {
             Ok(mut draft) => {
                 if self.ask_records {
                     draft.records = Records::Asking;
+                    draft.booking = BookingLookup::Asking;
                     let id = Zeroizing::new(draft.identity.id_number.clone());
                     effects.push(Effect::LookUpRecords(WhoseRecords(id)));
                 }

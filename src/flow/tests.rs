@@ -851,3 +851,68 @@ fn a_relationship_chosen_for_one_guardian_does_not_carry_over_to_another() {
     let kept = s.draft().unwrap().guardian.as_ref().unwrap();
     assert!(kept.address.is_empty() && kept.portrait.is_none());
 }
+
+#[test]
+fn todays_booking_is_judged_by_the_time_it_is_answered_and_goes_on_the_form() {
+    use crate::domain::appointment::{Appointment, Arrival, Booking};
+    let at = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    let slot = Appointment {
+        id: "A1".into(),
+        starts: at(10, 0),
+        ends: at(10, 30),
+        service_zh: "护照".into(),
+        service_en: "Passport".into(),
+        window: None,
+    };
+    for (answer, now, expected) in [
+        (
+            Some(Some(slot.clone())),
+            at(10, 10),
+            Some(Booking::Booked(slot.clone(), Arrival::OnTime)),
+        ),
+        (
+            Some(Some(slot.clone())),
+            at(8, 0),
+            Some(Booking::Booked(slot.clone(), Arrival::Early)),
+        ),
+        (
+            Some(Some(slot.clone())),
+            at(11, 0),
+            Some(Booking::Booked(slot.clone(), Arrival::Late)),
+        ),
+        (Some(None), at(10, 0), Some(Booking::WalkIn)),
+        (None, at(10, 0), Some(Booking::Unknown)),
+    ] {
+        let mut s = session().with_records();
+        s.handle(
+            Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
+            0,
+        );
+        assert_eq!(
+            s.draft().unwrap().booking.on_form(),
+            Some(Booking::Unknown),
+            "not answered yet"
+        );
+        s.handle(Event::Appointment { answer, at: now }, S);
+        assert_eq!(s.draft().unwrap().booking.on_form(), expected);
+        // Asked once, answered once: a second answer changes nothing.
+        s.handle(
+            Event::Appointment {
+                answer: Some(None),
+                at: now,
+            },
+            2 * S,
+        );
+        assert_eq!(s.draft().unwrap().booking.on_form(), expected);
+    }
+    let mut s = session();
+    s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
+        0,
+    );
+    assert_eq!(
+        s.draft().unwrap().booking.on_form(),
+        None,
+        "no central, no booking line"
+    );
+}

@@ -6,9 +6,11 @@
 //! endorsement "is not available at this machine right now" — never a guess). Errors carry the
 //! status and the problem's title, never the body: they are logged.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::api::hall::{AppointmentAnswer, AppointmentQuery};
 use super::api::station::{
     DocumentsOnRecord, DocumentsQuery, Eligibility, EligibilityRequest, EndorsementQuery,
     EndorsementRecords, IssuanceConfirmation, IssuanceJob, IssuanceRequest, IssuanceState, Payment,
@@ -59,6 +61,19 @@ impl StationClient {
             id_number: id_number.into(),
         };
         self.post("/v1/people/documents", None, &query)
+    }
+
+    /// The holder of `id_number`'s booking for `date`, if any.
+    pub fn appointment(
+        &self,
+        id_number: &str,
+        date: NaiveDate,
+    ) -> Result<AppointmentAnswer, StationError> {
+        let query = AppointmentQuery {
+            id_number: id_number.into(),
+            date: date.format("%Y-%m-%d").to_string(),
+        };
+        self.post("/v1/people/appointment", None, &query)
     }
 
     /// What may be offered now.

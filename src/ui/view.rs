@@ -8,11 +8,12 @@ use slint::{
 };
 
 use super::{
-    AppWindow, ApplicantAdapter, Choice, Delivery as DeliveryKind, DetailsAdapter, DeviceKind,
-    DeviceRow, DeviceStatus, DocumentRow, DocumentsAdapter, DoneAdapter, EndorsementRow, Language,
-    NoticeKind, OutOfService as OutOfServiceKind, Page, PhotoAdapter, PhotoHint, PhotoRejection,
-    PinRefusal as PinRefusalKind, ProblemCode, ProblemItem, ReviewAdapter, SessionAdapter,
-    Sex as SexKind, SyllableRow, TechnicianAdapter, Theme, ThemeVariant,
+    AppWindow, ApplicantAdapter, Booking as BookingKind, Choice, Delivery as DeliveryKind,
+    DetailsAdapter, DeviceKind, DeviceRow, DeviceStatus, DocumentRow, DocumentsAdapter,
+    DoneAdapter, EndorsementRow, Language, NoticeKind, OutOfService as OutOfServiceKind, Page,
+    PhotoAdapter, PhotoHint, PhotoRejection, PinRefusal as PinRefusalKind, ProblemCode,
+    ProblemItem, ReviewAdapter, SessionAdapter, Sex as SexKind, SyllableRow, TechnicianAdapter,
+    Theme, ThemeVariant,
 };
 use super::{
     GuardianAdapter, HolderAdapter, HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
@@ -24,6 +25,7 @@ use crate::app::{
     TechnicianScreen, View,
 };
 use crate::domain::application::{Delivery, Problem};
+use crate::domain::appointment::{Arrival, Booking};
 use chrono::NaiveDate;
 
 use crate::domain::catalogue::{Catalogue, Labelled, Offer};
@@ -37,7 +39,7 @@ use crate::flow::station::{
     self, KeyEntry, KeyField, Notice as StationNotice, PayMethod, PermitProgress, Progress,
     Service, StationSession,
 };
-use crate::flow::{Draft, Notice, OutOfService, Records, SpellingNote, Step};
+use crate::flow::{BookingLookup, Draft, Notice, OutOfService, Records, SpellingNote, Step};
 
 /// What the renderer remembers between frames: the language whose translations are loaded.
 #[derive(Default)]
@@ -643,6 +645,42 @@ fn review(ui: &AppWindow, v: &View) {
             .map_or("".into(), |r| label(lang, r)),
     );
     review.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
+    // While the central is still being asked the page says nothing of a booking.
+    let known = draft.and_then(|d| match &d.booking {
+        BookingLookup::Answered(b) => Some(b.clone()),
+        _ => None,
+    });
+    booking(&review, known, lang);
+}
+
+/// Today's booking on the review page: what it is and what happens next.
+fn booking(review: &ReviewAdapter, booking: Option<Booking>, lang: Lang) {
+    let (state, slot) = match &booking {
+        None => (BookingKind::None, None),
+        Some(Booking::WalkIn) => (BookingKind::WalkIn, None),
+        Some(Booking::Unknown) => (BookingKind::Unknown, None),
+        Some(Booking::Booked(a, arrival)) => (
+            match arrival {
+                Arrival::OnTime => BookingKind::OnTime,
+                Arrival::Early => BookingKind::Early,
+                Arrival::Late => BookingKind::Late,
+            },
+            Some(a),
+        ),
+    };
+    review.set_booking(state);
+    review.set_booking_slot(slot.map_or("".into(), |a| {
+        format!("{}–{}", a.slot_start(), a.slot_end()).into()
+    }));
+    review.set_booking_service(slot.map_or("".into(), |a| {
+        match lang {
+            Lang::Zh => a.service_zh.as_str(),
+            Lang::En => a.service_en.as_str(),
+        }
+        .into()
+    }));
+    review.set_booking_window(slot.and_then(|a| a.window.as_deref()).unwrap_or("").into());
+    review.set_booking_from(slot.map_or("".into(), |a| a.served_from().into()));
 }
 
 /// A mobile number as read aloud and checked: 138 0013 8000.

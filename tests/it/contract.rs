@@ -32,6 +32,14 @@ const WIRE_TYPES: &[(&str, RoundTrip)] = &[
         round_trip::<station::DocumentsOnRecord>,
     ),
     (
+        "AppointmentQuery",
+        round_trip::<api::hall::AppointmentQuery>,
+    ),
+    (
+        "AppointmentAnswer",
+        round_trip::<api::hall::AppointmentAnswer>,
+    ),
+    (
         "EligibilityRequest",
         round_trip::<station::EligibilityRequest>,
     ),
@@ -379,6 +387,15 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         Some(serde_json::json!({"id_number": "350203199204180025"})),
     );
     check("DocumentsOnRecord", &documents, "POST /v1/people/documents");
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let booking = serde_json::json!({"id_number": kiosk::domain::samples::sample_identities(chrono::Local::now().date_naive())[0].id_number, "date": today});
+    check("AppointmentQuery", &booking, "appointment query sent here");
+    let appointment = call("/v1/people/appointment", None, Some(booking));
+    check(
+        "AppointmentAnswer",
+        &appointment,
+        "POST /v1/people/appointment",
+    );
     let eligibility = call(
         "/v1/endorsements/eligibility",
         None,

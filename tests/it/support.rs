@@ -322,9 +322,8 @@ impl Kiosk {
         assert_eq!(self.page(), Page::Photo);
     }
 
-    /// From the details page to the printed form: as `details_to_photo`, then the booth's
-    /// photo and the review. Returns the application number.
-    pub fn details_to_done(&self) -> String {
+    /// From the details page to the review: as `details_to_photo`, then the booth's photo.
+    pub fn details_to_review(&self) {
         self.details_to_photo();
         self.tap("photo-take");
         self.wait_until("the photo", |k| {
@@ -334,6 +333,12 @@ impl Kiosk {
         });
         self.tap("next");
         assert_eq!(self.page(), Page::Review);
+    }
+
+    /// From the details page to the printed form: as `details_to_review`, then confirmed.
+    /// Returns the application number.
+    pub fn details_to_done(&self) -> String {
+        self.details_to_review();
         self.tap("next");
         self.wait_for_page(Page::Done);
         self.label("number")

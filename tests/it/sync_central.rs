@@ -45,6 +45,7 @@ pub fn application(store: &mut Store, key: &str) -> String {
                 holder: None,
                 guardian: None,
                 previous_spelling: None,
+                booking: None,
                 fee: 120,
                 created_at,
             };

@@ -67,6 +67,12 @@ pub enum Inbound {
         visit: u64,
         records: Option<Vec<crate::domain::records::DocumentOnRecord>>,
     },
+    /// Today's booking of the applicant, for the hall visit that asked (`None`: no usable
+    /// answer; `Some(None)`: no booking).
+    Appointment {
+        visit: u64,
+        appointment: Option<Option<crate::domain::appointment::Appointment>>,
+    },
     /// A report of the station thread, for the visit it names.
     Station {
         visit: u64,

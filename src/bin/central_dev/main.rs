@@ -11,6 +11,7 @@
 
 mod faults;
 mod fleet;
+mod hall;
 mod routes;
 mod station;
 mod tls;
@@ -135,6 +136,7 @@ async fn main() -> ExitCode {
         .route("/v1/devices/{id}/heartbeat", post(fleet::heartbeat))
         .route("/v1/devices/{id}/config", get(fleet::config))
         .route("/v1/people/documents", post(station::documents))
+        .route("/v1/people/appointment", post(hall::appointment))
         .route("/v1/endorsements/eligibility", post(station::eligibility))
         .route("/v1/endorsements/records", post(station::records))
         .route("/v1/payments", post(station::create_payment))

@@ -10,7 +10,9 @@
 //! `--station-fault` makes it misbehave as a real central can: `decline` (every payment is
 //! declined), `slow-payment` (a payment confirms only at the fourth status request),
 //! `never-pays` (a payment stays pending), `issuance-error` (asking for an issuance job fails
-//! with 503), `refuse-all` (eligibility offers nothing, with the reason).
+//! with 503), `refuse-all` (eligibility offers nothing, with the reason); for the hall kiosk's
+//! look-ups, `documents-down` (503), `appointment-down` (503) and `appointment-nonsense` (a
+//! booking for another day).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -44,9 +46,15 @@ pub enum StationFault {
     IssuanceError,
     /// Eligibility offers nothing, with a reason for every destination.
     RefuseAll,
+    /// The documents on record are not available (503).
+    DocumentsDown,
+    /// Appointments are not available (503).
+    AppointmentDown,
+    /// Appointments answer with a booking for another day.
+    AppointmentNonsense,
 }
 
-pub const FAULTS: &str = "decline|slow-payment|never-pays|issuance-error|refuse-all";
+pub const FAULTS: &str = "decline|slow-payment|never-pays|issuance-error|refuse-all|documents-down|appointment-down|appointment-nonsense";
 
 impl StationFault {
     pub fn parse(s: &str) -> Option<StationFault> {
@@ -56,6 +64,9 @@ impl StationFault {
             "issuance-error" => StationFault::IssuanceError,
             "never-pays" => StationFault::NeverPays,
             "refuse-all" => StationFault::RefuseAll,
+            "documents-down" => StationFault::DocumentsDown,
+            "appointment-down" => StationFault::AppointmentDown,
+            "appointment-nonsense" => StationFault::AppointmentNonsense,
             _ => return None,
         })
     }
@@ -86,7 +97,7 @@ struct Book {
 /// The station endpoints' state, shared by the handlers.
 #[derive(Clone)]
 pub struct Station {
-    fault: Option<StationFault>,
+    pub fault: Option<StationFault>,
     catalogue: Arc<Catalogue>,
     book: Arc<Mutex<Book>>,
 }
@@ -124,6 +135,15 @@ pub fn parse<T: serde::de::DeserializeOwned>(body: &str, what: &str) -> Result<T
     })
 }
 
+/// The 503 a look-up answers while its fault is switched on.
+pub fn unavailable(what: &str) -> Response {
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &format!("{what} unavailable"),
+        "switched off with --station-fault".into(),
+    )
+}
+
 pub fn not_yours(device: &Device, claimed: &str) -> Option<Response> {
     (device.0 != claimed).then(|| {
         problem(
@@ -134,11 +154,14 @@ pub fn not_yours(device: &Device, claimed: &str) -> Option<Response> {
     })
 }
 
-pub async fn documents(Extension(_station): Extension<Station>, body: String) -> Response {
+pub async fn documents(Extension(station): Extension<Station>, body: String) -> Response {
     let query: DocumentsQuery = match parse(&body, "Documents query") {
         Ok(q) => q,
         Err(r) => return *r,
     };
+    if station.fault == Some(StationFault::DocumentsDown) {
+        return unavailable("Documents on record");
+    }
     // The sample people's sample permits (the demo's and the tests'); anyone else has one card
     // permit for HK and Macau, numbered from the ID number (synthetic).
     let samples: Vec<RecordedDocument> = sample_permits(today())

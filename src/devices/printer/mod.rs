@@ -169,6 +169,7 @@ pub fn sample_application() -> crate::domain::application::Application {
         holder: None,
         guardian: None,
         previous_spelling: None,
+        booking: None,
         fee: 225,
         created_at: today.and_hms_opt(9, 30, 0).expect("constant date"),
     }

@@ -2,6 +2,7 @@
 //! encoder turns it into printer bytes and the preview renderer into a PNG.
 
 use crate::domain::application::{Application, Delivery};
+use crate::domain::appointment::{Arrival, Booking};
 use crate::domain::catalogue::{Catalogue, Labelled};
 use crate::domain::holder::HolderOutcome;
 use crate::domain::pinyin_name;
@@ -89,6 +90,36 @@ fn holder_line(outcome: HolderOutcome) -> &'static str {
         }
         HolderOutcome::CheckFailed => {
             "人证核验：未能进行，请人工核对 Holder check: could not run, compare the applicant with the ID card"
+        }
+    }
+}
+
+/// Today's booking on the form: the slot, service and window, or how the applicant is served
+/// without one (docs/DOMAIN.md, "Appointments").
+fn booking_line(booking: &Booking) -> String {
+    match booking {
+        Booking::WalkIn => "预约 Appointment: 无，现场办理 none, walk-in".into(),
+        Booking::Unknown => {
+            "预约 Appointment: 未能查询，请出示预约信息 not looked up, ask for the booking".into()
+        }
+        Booking::Booked(a, arrival) => {
+            let slot = format!("{}–{}", a.slot_start(), a.slot_end());
+            let window = a
+                .window
+                .as_ref()
+                .map_or(String::new(), |w| format!(" · {w}号窗口 window {w}"));
+            let service = format!("{} {}", a.service_zh, a.service_en);
+            match arrival {
+                Arrival::OnTime => format!("预约 Appointment: {slot} · {service}{window}"),
+                Arrival::Early => format!(
+                    "预约 Appointment: {slot} · {service}{window} · {}起办理 served from {}",
+                    a.served_from(),
+                    a.served_from()
+                ),
+                Arrival::Late => {
+                    format!("预约 Appointment: {slot} 已过，现场办理 missed, walk-in · {service}")
+                }
+            }
         }
     }
 }
@@ -189,8 +220,16 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         .text(format!(
             "时间 Time: {}",
             app.created_at.format("%Y-%m-%d %H:%M")
-        ))
-        .push(Block::Rule)
+        ));
+    if let Some(booking) = &app.booking {
+        // Bold where the applicant is not served as booked on time: the clerk must see it.
+        let plain = matches!(
+            booking,
+            Booking::Booked(_, Arrival::OnTime) | Booking::WalkIn
+        );
+        r.styled(booking_line(booking), Align::Left, false, !plain);
+    }
+    r.push(Block::Rule)
         .styled("申请编号 Application number", Align::Center, false, false)
         .push(Block::Number(app.number.as_str().to_string()))
         .push(Block::Code128(app.number.as_str().to_string()))
@@ -449,6 +488,57 @@ mod tests {
                 .expect("a holder check line");
             assert!(line.0.contains(words), "{line:?}");
             assert_eq!(line.1, outcome != HolderOutcome::Confirmed, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn the_booking_is_printed_and_bold_where_the_applicant_is_not_served_as_booked() {
+        use crate::domain::appointment::Appointment;
+        let at = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).expect("time");
+        let slot = Appointment {
+            id: "A1".into(),
+            starts: at(10, 0),
+            ends: at(10, 30),
+            service_zh: "护照".into(),
+            service_en: "Passport".into(),
+            window: Some("3".into()),
+        };
+        let mut app = sample_application();
+        let line = |app: &Application| {
+            application_form(app, &Catalogue::builtin(), "大厅")
+                .blocks
+                .iter()
+                .find_map(|b| match b {
+                    Block::Text { text, bold, .. } if text.starts_with("预约") => {
+                        Some((text.clone(), *bold))
+                    }
+                    _ => None,
+                })
+        };
+        assert_eq!(line(&app), None, "no central asked, no line");
+        for (booking, words, bold) in [
+            (
+                Booking::Booked(slot.clone(), Arrival::OnTime),
+                "10:00–10:30 · 护照 Passport · 3号窗口 window 3",
+                false,
+            ),
+            (
+                Booking::Booked(slot.clone(), Arrival::Early),
+                "09:30起办理 served from 09:30",
+                true,
+            ),
+            (
+                Booking::Booked(slot, Arrival::Late),
+                "10:00–10:30 已过，现场办理 missed, walk-in",
+                true,
+            ),
+            (Booking::WalkIn, "none, walk-in", false),
+            (Booking::Unknown, "not looked up", true),
+        ] {
+            app.booking = Some(booking);
+            let (text, is_bold) = line(&app).expect("a booking line");
+            assert!(text.contains(words), "{text}");
+            assert_eq!(is_bold, bold, "{text}");
         }
     }
 }

@@ -4,6 +4,7 @@
 //! edge, so that renaming a `kiosk.toml` key or a domain field cannot change what is sent. The
 //! contract's examples round-trip through them (`tests/it/contract.rs`).
 
+pub mod hall;
 mod holder;
 pub mod station;
 
@@ -156,6 +157,9 @@ pub struct Submission {
     /// of this application.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_passport_spelling: Option<String>,
+    /// Today's booking the application was made under, where the applicant had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment: Option<hall::AppointmentRef>,
 }
 
 /// The guardian as the central receives it: who, from their ID card, and how related.
@@ -277,6 +281,10 @@ impl Submission {
             photo_report: app.photo_report.as_deref().and_then(photo_report),
             holder_check: app.holder.as_ref().map(Into::into),
             previous_passport_spelling: app.previous_spelling.clone(),
+            appointment: app
+                .booking
+                .as_ref()
+                .and_then(hall::AppointmentRef::from_booking),
             guardian: app.guardian.as_ref().map(|g| GuardianPayload {
                 name: g.identity.name.clone(),
                 id_number: g.identity.id_number.clone(),

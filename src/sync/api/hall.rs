@@ -1,0 +1,140 @@
+//! The hall kiosk's look-ups beyond the documents on record (`docs/central-api.yaml`,
+//! `/v1/people/appointment`): today's booking of the applicant. Requests are strict; answers are
+//! read tolerantly and then checked, so an answer that is not a booking for the day asked is
+//! "no usable answer", never half a booking.
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::appointment::{Appointment, Arrival, Booking};
+
+/// `POST /v1/people/appointment`: whose booking, for which day (the ID number goes in the body,
+/// never a URL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentQuery {
+    pub id_number: String,
+    /// `YYYY-MM-DD`: the kiosk's today, so kiosk and central agree on the day.
+    pub date: String,
+}
+
+/// The answer: the booking, or `null` when the person has none that day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentAnswer {
+    pub appointment: Option<BookedSlot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookedSlot {
+    pub appointment_id: String,
+    /// `YYYY-MM-DD`
+    pub date: String,
+    /// `HH:MM`, local time.
+    pub starts: String,
+    pub ends: String,
+    pub service_zh: String,
+    pub service_en: String,
+    pub window: Option<String>,
+}
+
+impl AppointmentAnswer {
+    /// Today's booking as the kiosk's rules read it (`None`: no booking, a walk-in).
+    ///
+    /// Errors: a booking for another day, a time that is not `HH:MM`, or a slot that ends
+    /// before it starts — the answer is then unusable.
+    pub fn to_domain(&self, today: NaiveDate) -> Result<Option<Appointment>, String> {
+        let Some(slot) = &self.appointment else {
+            return Ok(None);
+        };
+        if NaiveDate::parse_from_str(&slot.date, "%Y-%m-%d").ok() != Some(today) {
+            return Err(format!("a booking for {}, not today", slot.date));
+        }
+        let time = |s: &str, field: &str| {
+            NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| format!("{field} is not HH:MM"))
+        };
+        let (starts, ends) = (time(&slot.starts, "starts")?, time(&slot.ends, "ends")?);
+        if ends <= starts {
+            return Err("the slot ends before it starts".into());
+        }
+        Ok(Some(Appointment {
+            id: slot.appointment_id.clone(),
+            starts,
+            ends,
+            service_zh: slot.service_zh.clone(),
+            service_en: slot.service_en.clone(),
+            window: slot.window.clone(),
+        }))
+    }
+}
+
+/// `Submission.appointment`: the booking the application was made under, so the central links
+/// the two, and whether the applicant arrived in time for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentRef {
+    pub appointment_id: String,
+    pub arrival: ArrivalState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalState {
+    OnTime,
+    Early,
+    Late,
+}
+
+impl AppointmentRef {
+    /// The reference for a booked application; `None` for a walk-in or an unknown booking.
+    pub fn from_booking(booking: &Booking) -> Option<AppointmentRef> {
+        let Booking::Booked(appointment, arrival) = booking else {
+            return None;
+        };
+        Some(AppointmentRef {
+            appointment_id: appointment.id.clone(),
+            arrival: match arrival {
+                Arrival::OnTime => ArrivalState::OnTime,
+                Arrival::Early => ArrivalState::Early,
+                Arrival::Late => ArrivalState::Late,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(date: &str, starts: &str, ends: &str) -> AppointmentAnswer {
+        AppointmentAnswer {
+            appointment: Some(BookedSlot {
+                appointment_id: "A1".into(),
+                date: date.into(),
+                starts: starts.into(),
+                ends: ends.into(),
+                service_zh: "护照".into(),
+                service_en: "Passport".into(),
+                window: Some("3".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn only_a_well_formed_booking_for_today_is_taken() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+        let ok = answer("2026-12-01", "09:00", "09:30").to_domain(today);
+        assert_eq!(
+            ok.expect("usable").expect("a booking").slot_start(),
+            "09:00"
+        );
+        for bad in [
+            answer("2026-12-02", "09:00", "09:30"),
+            answer("2026-12-01", "9h", "09:30"),
+            answer("2026-12-01", "09:30", "09:00"),
+        ] {
+            assert!(bad.to_domain(today).is_err(), "{bad:?}");
+        }
+        let none = AppointmentAnswer { appointment: None };
+        assert_eq!(none.to_domain(today), Ok(None));
+    }
+}
