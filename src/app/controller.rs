@@ -20,10 +20,11 @@ use super::screen::{
 use super::submit::{Desk, SaveJob};
 use super::technician::{self, Verdict};
 use super::workers::{
-    self, CameraCommand, HolderReference, HolderUpdate, Inbound, PreviewSlot, StationCommand,
-    StationHandle,
+    self, CameraCommand, HolderReference, HolderUpdate, Inbound, PreviewSlot, ServiceJob,
+    StationCommand, StationHandle,
 };
 use crate::devices::card::{CardEvent, DemoCards};
+use crate::domain::fee_payment::FeePayment;
 use crate::domain::holder::{HolderOutcome, HolderVerdict};
 use crate::domain::permit::ScanRefusal;
 use crate::flow::station::{
@@ -43,6 +44,8 @@ const PHOTO_COUNTDOWN: u32 = 3;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     Continue,
+    /// The hall applicant pays the fee later, with the QR on the form.
+    PayLater,
     Back,
     Cancel,
     /// The answer to "discard this application?" (hall kiosk).
@@ -100,7 +103,7 @@ pub struct Controller {
     inbox: Receiver<Inbound>,
     camera: Sender<CameraCommand>,
     preview: PreviewSlot,
-    service: Sender<SaveJob>,
+    service: Sender<ServiceJob>,
     sync: Option<SyncHandle>,
     demo: Option<Box<dyn DemoCards>>,
     live: Option<Live>,
@@ -120,6 +123,8 @@ pub struct Controller {
     hall_visit: u64,
     /// The hall's look-up of documents on record, where the kiosk has a central.
     records: Option<Sender<workers::RecordsQuery>>,
+    /// The hall's fee payment by phone, where the kiosk takes it.
+    fee: Option<Sender<workers::FeeCommand>>,
 }
 
 /// The station kiosk's session and its thread.
@@ -152,6 +157,7 @@ impl Controller {
             live,
             station,
             records,
+            fee,
         } = kiosk;
         super::memory::limit_arenas();
         let (tx, inbox) = mpsc::channel();
@@ -162,6 +168,10 @@ impl Controller {
         let records = records
             .filter(|_| station.is_none())
             .map(|client| workers::records(client, tx.clone()));
+        let fee_wait = fee.as_ref().map(|f| f.wait_seconds);
+        let fee = fee
+            .filter(|_| station.is_none())
+            .map(|f| workers::fee(f.client, settings.device_id.clone(), f.poll, tx.clone()));
         let today = Local::now().date_naive();
         let mut station = station;
         let scanner = station
@@ -242,6 +252,10 @@ impl Controller {
             Some(_) => session.with_records(),
             None => session,
         };
+        let session = match (&fee, fee_wait) {
+            (Some(_), Some(wait)) => session.with_fee_payment(wait),
+            _ => session,
+        };
 
         Controller {
             session: match settings.holder_check {
@@ -266,6 +280,7 @@ impl Controller {
             station,
             hall_visit: 0,
             records,
+            fee,
         }
     }
 
@@ -283,6 +298,7 @@ impl Controller {
     pub fn handle(&mut self, input: Input) {
         match input {
             Input::Continue => self.both(Event::Continue, StationEvent::Continue),
+            Input::PayLater => self.dispatch(Event::PayLater),
             Input::Back => self.both(Event::Back, StationEvent::Back),
             Input::Cancel => self.both(Event::Cancel, StationEvent::Cancel),
             Input::ConfirmCancel(discard) => self.both(
@@ -564,6 +580,34 @@ impl Controller {
             Effect::StopCamera => {
                 let _ = self.camera.send(CameraCommand::Stop);
             }
+            Effect::RequestFee {
+                number,
+                amount_fen,
+                wait_seconds,
+            } => {
+                let start = workers::FeeCommand::Start {
+                    visit: self.hall_visit,
+                    number: number.to_string(),
+                    amount_fen,
+                    wait: std::time::Duration::from_secs(u64::from(wait_seconds)),
+                };
+                let sent = self.fee.as_ref().is_some_and(|tx| tx.send(start).is_ok());
+                if !sent {
+                    tracing::error!("fee thread gone: the fee is paid at the window");
+                    self.dispatch(Event::FeeSettled(FeePayment::NotIssued));
+                }
+            }
+            Effect::StopFee => {
+                if let Some(tx) = &self.fee {
+                    let _ = tx.send(workers::FeeCommand::Stop);
+                }
+            }
+            Effect::PrintWithFee(payment) => {
+                if self.service.send(ServiceJob::Print(payment)).is_err() {
+                    tracing::error!("service thread gone: form not printed");
+                    self.dispatch(Event::PrintFailed);
+                }
+            }
             Effect::SaveAndPrint(draft) => {
                 let catalogue = self.session.catalogue_handle();
                 let job = SaveJob {
@@ -579,10 +623,11 @@ impl Controller {
                         _ => None,
                     },
                     booking: draft.booking.on_form(),
+                    pays: draft.pays_fee,
                     created_at: Local::now().naive_local(),
                     catalogue,
                 };
-                if self.service.send(job).is_err() {
+                if self.service.send(ServiceJob::Save(job)).is_err() {
                     tracing::error!("service thread gone: application not saved");
                     self.dispatch(Event::SaveFailed);
                 }
@@ -703,6 +748,16 @@ impl Controller {
                     return;
                 }
                 Event::Records(records)
+            }
+            Inbound::Fee { visit, update } => {
+                if visit != self.hall_visit {
+                    tracing::debug!("fee report for a visit that is over: dropped");
+                    return;
+                }
+                match update {
+                    workers::FeeUpdate::Offered { qr } => Event::FeeOffered { qr },
+                    workers::FeeUpdate::Settled(payment) => Event::FeeSettled(payment),
+                }
             }
             Inbound::Appointment { visit, appointment } => {
                 if visit != self.hall_visit {

@@ -115,4 +115,16 @@ pub struct Kiosk {
     /// The central's documents endpoint, where the hall kiosk asks for the applicant's
     /// documents on record (none: it does not ask).
     pub records: Option<StationClient>,
+    /// Where the hall kiosk takes the fee by phone after saving (none: paid at the window).
+    pub fee: Option<FeeDesk>,
+}
+
+/// The hall kiosk's fee payment by phone (`[hall.payment] mode = "qr"`).
+pub struct FeeDesk {
+    /// The central's payment endpoints.
+    pub client: StationClient,
+    /// How long the QR is shown before the form prints with it, in seconds.
+    pub wait_seconds: u32,
+    /// Time between status requests.
+    pub poll: Duration,
 }

@@ -21,9 +21,9 @@ mod technician;
 mod workers;
 
 pub use controller::{Controller, Input, Refresh, TICK_MS};
-pub use kiosk::{Devices, DisplayMode, HolderCheckSetup, Kiosk, Settings, Station};
+pub use kiosk::{Devices, DisplayMode, FeeDesk, HolderCheckSetup, Kiosk, Settings, Station};
 pub use screen::{
     Advice, Device, DeviceState, Hint, KioskStatus, Lang, PinRefusal, QueueBadge, RejectReason,
     Screen, TechnicianScreen, View, Visit,
 };
-pub use submit::{SaveJob, queue};
+pub use submit::{SaveJob, Saved, queue};

@@ -39,6 +39,9 @@ pub struct SaveJob {
     pub booking: Option<Booking>,
     /// Total fee in yuan.
     pub fee: u32,
+    /// The fee is paid at the kiosk after saving: the application waits in the outbox until
+    /// [`Desk::release`] gives it the payment's state.
+    pub pays: bool,
     pub created_at: NaiveDateTime,
     /// The catalogue the session priced and labelled the application with.
     pub catalogue: Arc<Catalogue>,
@@ -57,8 +60,15 @@ pub struct Desk {
     pub sync: Option<SyncHandle>,
 }
 
+/// A saved application and the idempotency key its submission carries.
+pub struct Saved {
+    pub application: Application,
+    pub key: String,
+}
+
 /// Stores an application and its outbox row in one transaction (the number comes from the
-/// day's sequence in the same transaction); `form` marks a technician's test.
+/// day's sequence in the same transaction); `form` marks a technician's test. A job that
+/// `pays` is held in the outbox until [`Desk::release`].
 ///
 /// Errors: as [`Desk::save`].
 pub fn queue(
@@ -66,30 +76,35 @@ pub fn queue(
     device_id: &str,
     job: &SaveJob,
     form: FormType,
-) -> Result<Application, StoreError> {
+) -> Result<Saved, StoreError> {
     // Fixed at capture: every retry of this submission carries the same key.
     let key = uuid::Uuid::now_v7().to_string();
-    let (number, application) =
-        store.save_application(device_id, job.created_at, job.fee, &key, |number| {
-            let application = Application {
-                number: number.clone(),
-                identity: job.identity.clone(),
-                choices: job.choices.clone(),
-                photo: job.photo.clone(),
-                photo_report: job.photo_report.clone(),
-                holder: job.holder.clone(),
-                guardian: job.guardian.clone(),
-                previous_spelling: job.previous_spelling.clone(),
-                booking: job.booking.clone(),
-                fee: job.fee,
-                created_at: job.created_at,
-            };
-            let body = serde_json::to_string(&Submission::new(&application, device_id, &key, form))
-                .expect("submission serialises");
-            (body, application)
-        })?;
-    tracing::info!(%number, form = form.code(), "store: application saved and queued");
-    Ok(application)
+    let build = |number: &AppNumber| {
+        let application = Application {
+            number: number.clone(),
+            identity: job.identity.clone(),
+            choices: job.choices.clone(),
+            photo: job.photo.clone(),
+            photo_report: job.photo_report.clone(),
+            holder: job.holder.clone(),
+            guardian: job.guardian.clone(),
+            previous_spelling: job.previous_spelling.clone(),
+            booking: job.booking.clone(),
+            payment: None,
+            fee: job.fee,
+            created_at: job.created_at,
+        };
+        let body = serde_json::to_string(&Submission::new(&application, device_id, &key, form))
+            .expect("submission serialises");
+        (body, application)
+    };
+    let (number, application) = if job.pays {
+        store.save_application_held(device_id, job.created_at, job.fee, &key, build)?
+    } else {
+        store.save_application(device_id, job.created_at, job.fee, &key, build)?
+    };
+    tracing::info!(%number, form = form.code(), held = job.pays, "store: application saved and queued");
+    Ok(Saved { application, key })
 }
 
 impl Desk {
@@ -99,17 +114,43 @@ impl Desk {
     /// Errors: [`StoreError::Full`] when the store is at its size cap or the disk at its
     /// watermark — nothing was saved and no number was used; any other store error likewise
     /// leaves nothing behind.
-    pub fn save(&self, job: &SaveJob) -> Result<Application, StoreError> {
-        let application = queue(
+    pub fn save(&self, job: &SaveJob) -> Result<Saved, StoreError> {
+        let saved = queue(
             &mut lock(&self.store),
             &self.device_id,
             job,
             FormType::HallSelfFill,
         )?;
+        self.wake();
+        Ok(saved)
+    }
+
+    /// Lets a held application go to the central with the fee's state, which `saved` now
+    /// carries. Errors are logged, not returned: the application is stored either way, and the
+    /// next start lets it go as saved.
+    pub fn release(&self, saved: &Saved) {
+        let body = Submission::new(
+            &saved.application,
+            &self.device_id,
+            &saved.key,
+            FormType::HallSelfFill,
+        );
+        let body = serde_json::to_string(&body).expect("submission serialises");
+        let number = &saved.application.number;
+        match lock(&self.store).release_held(number, &body) {
+            Ok(true) => tracing::info!(%number, "store: application released with its fee's state"),
+            Ok(false) => tracing::warn!(%number, "store: application was not held"),
+            Err(e) => {
+                tracing::error!(%number, error = %e, "store: application not released: it goes as saved at the next start")
+            }
+        }
+        self.wake();
+    }
+
+    fn wake(&self) {
         if let Some(sync) = &self.sync {
             sync.wake();
         }
-        Ok(application)
     }
 
     /// Prints the application's form and keeps its bytes for a staff reprint (`kiosk print

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use crate::app;
 use crate::config::{
-    CameraKind, CardKind, Config, HolderCheckMode, HolderCheckSettings, KioskKind, PrinterKind,
-    TerminalKind, WriterKind,
+    CameraKind, CardKind, Config, HallPaymentMode, HolderCheckMode, HolderCheckSettings, KioskKind,
+    PrinterKind, TerminalKind, WriterKind,
 };
 use crate::devices::camera::{CameraOpener, FrameSource, sim::SimCamera};
 use crate::devices::card::icao::pa;
@@ -127,13 +127,23 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
     .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))?;
     let store = Arc::new(std::sync::Mutex::new(store));
     let link = settings::link(&config.central).map_err(|e| e.to_string())?;
-    let (station, records) = match config.device.kind {
-        KioskKind::StationEndorsement => (Some(station(config, &link, today)?), None),
-        // The hall asks the central for the applicant's documents on record.
+    let (station, records, fee) = match config.device.kind {
+        KioskKind::StationEndorsement => (Some(station(config, &link, today)?), None, None),
+        // The hall asks the central for the applicant's documents on record and booking, and
+        // where it takes the fee, for the payment.
         KioskKind::HallSelfFill => {
             let client =
                 StationClient::new(link.clone()).map_err(|e| format!("documents client: {e}"))?;
-            (None, Some(client))
+            let fee = match &config.hall.payment {
+                Some(p) if p.mode == HallPaymentMode::Qr => Some(app::FeeDesk {
+                    client: StationClient::new(link.clone())
+                        .map_err(|e| format!("payment client: {e}"))?,
+                    wait_seconds: p.wait_seconds,
+                    poll: Duration::from_secs(1),
+                }),
+                _ => None,
+            };
+            (None, Some(client), fee)
         }
     };
     let catalogue = Arc::new(Catalogue::builtin());
@@ -186,6 +196,7 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
         live: Some(live),
         station,
         records,
+        fee,
     })
 }
 

@@ -85,6 +85,7 @@ fn test_job(now: chrono::NaiveDateTime) -> crate::app::SaveJob {
         guardian: None,
         previous_spelling: None,
         booking: None,
+        pays: false,
         created_at: now,
         catalogue,
     }
@@ -139,7 +140,7 @@ pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
                 println!(
                     "queued test application {} (technician_test, synthetic person); \
                      `kiosk sync now` sends it",
-                    app.number
+                    app.application.number
                 );
             }
             QueueCommand::List { all, json } => {

@@ -395,10 +395,19 @@ fn hall(c: &Config) -> Vec<Problem> {
     if c.device.kind != KioskKind::HallSelfFill {
         return Vec::new();
     }
+    let mut out = Vec::new();
+    if let Some(p) = &c.hall.payment
+        && !(60..=900).contains(&p.wait_seconds)
+    {
+        out.push((
+            "hall.payment.wait_seconds",
+            format!("{} is outside 60–900 seconds", p.wait_seconds),
+        ));
+    }
     let Some(h) = &c.hall.holder_check else {
-        return Vec::new();
+        return out;
     };
-    let mut out = holder_check(h, &HALL_HOLDER);
+    out.extend(holder_check(h, &HALL_HOLDER));
     // The ID card's photo is encrypted: without the vendor's decoder there is nothing to
     // compare the face with (docs/CARDS.md, "The ID photo").
     if h.mode != HolderCheckMode::Off

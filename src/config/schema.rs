@@ -323,6 +323,33 @@ pub struct HallSettings {
     /// form is filled (docs/FACE.md). Absent: off.
     #[serde(default)]
     pub holder_check: Option<HolderCheckSettings>,
+    /// `[hall.payment]`: the fee paid by phone at the kiosk after the form is confirmed
+    /// (docs/DOMAIN.md, "Paying the fee"). Absent: the fee is paid at the window.
+    #[serde(default)]
+    pub payment: Option<HallPaymentSettings>,
+}
+
+/// `[hall.payment]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HallPaymentSettings {
+    /// `qr`: a payment QR issued by the central for the application number; `off`: none.
+    pub mode: HallPaymentMode,
+    /// How long the kiosk shows the QR and waits for the payment, in seconds (60–900): after
+    /// it the form prints with the QR, payable until the end of the day.
+    #[serde(default = "default_fee_wait")]
+    pub wait_seconds: u32,
+}
+
+fn default_fee_wait() -> u32 {
+    300
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HallPaymentMode {
+    Off,
+    Qr,
 }
 
 /// A service on the station kiosk's attract screen.

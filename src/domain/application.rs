@@ -30,6 +30,8 @@ pub struct Application {
     pub previous_spelling: Option<String>,
     /// Today's booking as the central knew it at card read (`None`: no central was asked).
     pub booking: Option<crate::domain::appointment::Booking>,
+    /// The fee's state when the form was printed, where the kiosk takes payments.
+    pub payment: Option<crate::domain::fee_payment::FeePayment>,
     pub fee: u32,
     pub created_at: chrono::NaiveDateTime,
 }

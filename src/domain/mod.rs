@@ -6,6 +6,7 @@ pub mod application;
 pub mod appointment;
 pub mod catalogue;
 pub mod endorsement;
+pub mod fee_payment;
 pub mod guardian;
 pub mod holder;
 pub mod id_number;

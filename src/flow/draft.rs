@@ -84,6 +84,8 @@ pub struct Draft {
     pub last_passport: Option<String>,
     /// Today's booking, as far as the kiosk knows it.
     pub booking: BookingLookup,
+    /// The fee is paid at the kiosk after saving (set when the applicant confirms).
+    pub pays_fee: bool,
     /// The spelling the card's name gets by default (before any choice or record).
     card_spelling: String,
     /// The applicant changed a reading or the division, or ticked or unticked the
@@ -157,6 +159,7 @@ impl Draft {
             suggestions: Vec::new(),
             last_passport: None,
             booking: BookingLookup::NotAsked,
+            pays_fee: false,
             card_spelling: String::new(),
             pinyin_touched: false,
             guardian: None,

@@ -1,7 +1,8 @@
 //! The hall self-fill session as a pure state machine: `(state, event, now) -> effects`.
 //!
 //! attract → card read → (holder check) → (guardian, under 16) → documents → details → photo →
-//! review → printing → done → attract.
+//! review → printing (saved) → (fee payment, where the kiosk takes it) → printing → done →
+//! attract.
 //! Every step validates through the domain before it lets the applicant on. Time is an input
 //! (`now` in milliseconds of a monotonic clock), so idle timeouts are tested without waiting.
 //! The application core (`app::Controller`) executes the effects: it owns the devices, the store
@@ -24,6 +25,7 @@ use crate::domain::app_number::AppNumber;
 use crate::domain::application::Problem;
 use crate::domain::appointment::{Appointment, Booking};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::fee_payment::FeePayment;
 use crate::domain::guardian::{self, GuardianRefusal};
 use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::Identity;
@@ -43,6 +45,8 @@ pub enum Step {
     Photo,
     Review,
     Printing,
+    /// The application is saved; its fee is being paid by phone (the form prints after).
+    Payment,
     Done,
 }
 
@@ -50,7 +54,8 @@ impl Step {
     /// The time limit the step runs under.
     pub fn limit(self) -> Limit {
         match self {
-            Step::Attract | Step::Printing => Limit::Untimed,
+            // The payment step is bounded by the fee thread's own wait.
+            Step::Attract | Step::Printing | Step::Payment => Limit::Untimed,
             Step::Done => Limit::Done,
             _ => Limit::Form,
         }
@@ -84,6 +89,12 @@ pub enum Notice {
     HolderAtWindow,
     /// A card that cannot be the guardian's, and why.
     GuardianRefused(GuardianRefusal),
+    /// The fee was not paid at the kiosk: the form carries its QR, payable today.
+    FeeToPay,
+    /// The payment was declined: the fee is paid at the window.
+    FeeDeclined,
+    /// No payment could be issued: the fee is paid at the window.
+    FeeAtWindow,
 }
 
 #[derive(Debug)]
@@ -131,6 +142,14 @@ pub enum Event {
         answer: Option<Option<Appointment>>,
         at: NaiveTime,
     },
+    /// The fee's payment is issued: its QR goes on screen.
+    FeeOffered {
+        qr: String,
+    },
+    /// The applicant pays later, with the QR on the form.
+    PayLater,
+    /// The fee's payment step is over, with what the form says.
+    FeeSettled(FeePayment),
     /// The clock moved on; checks the idle timeout.
     Tick,
 }
@@ -156,6 +175,17 @@ pub enum Effect {
     /// Open the camera and check the face at it against the ID card's photo: 102×126 RGB pixels
     /// as the card's photo decoder gives them (empty when the photo could not be read).
     CheckHolder(Portrait),
+    /// Ask the central for a payment of the saved application's fee and follow it, for at most
+    /// `wait_seconds`.
+    RequestFee {
+        number: AppNumber,
+        amount_fen: u64,
+        wait_seconds: u32,
+    },
+    /// Stop following the fee's payment (the applicant pays later).
+    StopFee,
+    /// Release the saved application with the fee's state and print its form.
+    PrintWithFee(FeePayment),
     /// Ask the central for the documents on record and today's booking of the holder of this ID
     /// number.
     LookUpRecords(WhoseRecords),
@@ -178,6 +208,12 @@ pub struct Session {
     holder: Option<HolderPolicy>,
     /// Whether the central is asked for the applicant's documents on record.
     ask_records: bool,
+    /// How long the kiosk waits for the fee to be paid by phone, where it takes payments.
+    fee_wait_seconds: Option<u32>,
+    /// The fee's payment QR once issued.
+    fee_qr: Option<String>,
+    /// The applicant chose to pay later: the last status request is on its way.
+    fee_stopping: bool,
 }
 
 impl Session {
@@ -196,7 +232,28 @@ impl Session {
             confirming_cancel: false,
             holder: None,
             ask_records: false,
+            fee_wait_seconds: None,
+            fee_qr: None,
+            fee_stopping: false,
         }
+    }
+
+    /// The same session taking the fee by phone after saving: the central issues a payment
+    /// for the application, its QR is shown for at most `wait_seconds`, and the form prints
+    /// with the fee's state.
+    pub fn with_fee_payment(mut self, wait_seconds: u32) -> Session {
+        self.fee_wait_seconds = Some(wait_seconds);
+        self
+    }
+
+    /// The fee's payment QR, once issued (on the payment step).
+    pub fn fee_qr(&self) -> Option<&str> {
+        self.fee_qr.as_deref()
+    }
+
+    /// Whether the applicant chose to pay later and the kiosk is finishing the payment step.
+    pub fn fee_stopping(&self) -> bool {
+        self.fee_stopping
     }
 
     /// The same session asking the central for the applicant's documents on record at card
@@ -345,7 +402,8 @@ impl Session {
                 }
             }
             Event::CardRemoved => match self.step {
-                Step::Attract | Step::Printing => {}
+                // Saved already: the form still prints.
+                Step::Attract | Step::Printing | Step::Payment => {}
                 // The child's card makes room for the guardian's; a guardian's card lifted
                 // before going on is forgotten, and so is the relationship chosen for them.
                 Step::Guardian => {
@@ -361,6 +419,8 @@ impl Session {
             },
             Event::Cancel => match self.step {
                 Step::Attract | Step::Printing => {}
+                // Saved already: leaving the payment is paying later.
+                Step::Payment => self.pay_later(&mut effects),
                 // Saved and printed already: nothing is lost.
                 Step::Done => self.end(None, &mut effects),
                 _ => self.confirming_cancel = true,
@@ -416,7 +476,43 @@ impl Session {
             }
             Event::Saved(number) => {
                 if self.step == Step::Printing {
+                    if let (Some(draft), Some(wait_seconds)) = (&self.draft, self.fee_wait_seconds)
+                        && self.pays_fee(draft)
+                    {
+                        effects.push(Effect::RequestFee {
+                            number: number.clone(),
+                            amount_fen: u64::from(draft.choices.fee(&self.catalogue)) * 100,
+                            wait_seconds,
+                        });
+                        self.step = Step::Payment;
+                        self.fee_qr = None;
+                        self.fee_stopping = false;
+                    }
                     self.number = Some(number);
+                }
+            }
+            Event::FeeOffered { qr } => {
+                if self.step == Step::Payment {
+                    self.fee_qr = Some(qr);
+                }
+            }
+            Event::PayLater => {
+                if self.step == Step::Payment {
+                    self.pay_later(&mut effects);
+                }
+            }
+            Event::FeeSettled(payment) => {
+                if self.step == Step::Payment {
+                    self.notice = match payment {
+                        FeePayment::Paid { .. } => None,
+                        FeePayment::Pending { .. } => Some(Notice::FeeToPay),
+                        FeePayment::Declined { .. } => Some(Notice::FeeDeclined),
+                        FeePayment::NotIssued => Some(Notice::FeeAtWindow),
+                    };
+                    self.fee_qr = None;
+                    self.fee_stopping = false;
+                    self.step = Step::Printing;
+                    effects.push(Effect::PrintWithFee(payment));
                 }
             }
             Event::SaveFailed => {
@@ -478,9 +574,26 @@ impl Session {
         effects
     }
 
+    /// Whether this application's fee is paid at the kiosk after saving.
+    fn pays_fee(&self, draft: &Draft) -> bool {
+        self.fee_wait_seconds.is_some() && draft.choices.fee(&self.catalogue) > 0
+    }
+
+    /// The applicant pays later: the fee thread stops following the payment and reports what
+    /// the form says.
+    fn pay_later(&mut self, effects: &mut Vec<Effect>) {
+        if !self.fee_stopping {
+            self.fee_stopping = true;
+            effects.push(Effect::StopFee);
+        }
+    }
+
     /// Whether a form is being filled in (answers about the applicant still count).
     fn open(&self) -> bool {
-        !matches!(self.step, Step::Attract | Step::Printing | Step::Done)
+        !matches!(
+            self.step,
+            Step::Attract | Step::Printing | Step::Payment | Step::Done
+        )
     }
 
     /// A card on the reader at the guardian step: taken as the guardian's, or refused with the
@@ -629,7 +742,9 @@ impl Session {
                 Step::Review
             }
             Step::Review => {
-                effects.push(Effect::SaveAndPrint(Box::new(draft.clone())));
+                let mut draft = draft.clone();
+                draft.pays_fee = self.pays_fee(&draft);
+                effects.push(Effect::SaveAndPrint(Box::new(draft)));
                 Step::Printing
             }
             other => other,

@@ -916,3 +916,88 @@ fn todays_booking_is_judged_by_the_time_it_is_answered_and_goes_on_the_form() {
         "no central, no booking line"
     );
 }
+
+#[test]
+fn the_fee_is_paid_after_saving_and_the_form_prints_with_its_state() {
+    use crate::domain::fee_payment::FeePayment;
+    let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 3);
+    let pending = FeePayment::Pending {
+        payment_id: "F-1".into(),
+        qr: "https://pay/1".into(),
+        pay_by: "2026-11-25T23:59:59".into(),
+    };
+    for (settled, notice) in [
+        (
+            FeePayment::Paid {
+                payment_id: "F-1".into(),
+                reference: None,
+            },
+            None,
+        ),
+        (pending.clone(), Some(Notice::FeeToPay)),
+        (
+            FeePayment::Declined {
+                payment_id: "F-1".into(),
+            },
+            Some(Notice::FeeDeclined),
+        ),
+        (FeePayment::NotIssued, Some(Notice::FeeAtWindow)),
+    ] {
+        let mut s = session().with_fee_payment(300);
+        to_review(&mut s);
+        let effects = s.handle(Event::Continue, 7 * S);
+        let [Effect::SaveAndPrint(draft)] = &effects[..] else {
+            panic!("{effects:?}")
+        };
+        assert!(draft.pays_fee, "the saved application waits for its fee");
+        let effects = s.handle(Event::Saved(number.clone()), 8 * S);
+        assert_eq!(s.step(), Step::Payment);
+        assert!(
+            matches!(
+                &effects[..],
+                [Effect::RequestFee {
+                    amount_fen: 21_000,
+                    wait_seconds: 300,
+                    ..
+                }]
+            ),
+            "{effects:?}"
+        );
+        // The payment step is not timed by the idle clock (the fee thread's wait bounds it),
+        // and lifting the card does not lose the saved application.
+        s.handle(Event::Tick, 10_000 * S);
+        s.handle(Event::CardRemoved, 10_001 * S);
+        assert_eq!(s.step(), Step::Payment);
+        s.handle(
+            Event::FeeOffered {
+                qr: "https://pay/1".into(),
+            },
+            10_002 * S,
+        );
+        assert_eq!(s.fee_qr(), Some("https://pay/1"));
+        let effects = s.handle(Event::FeeSettled(settled.clone()), 10_003 * S);
+        assert!(
+            matches!(&effects[..], [Effect::PrintWithFee(p)] if *p == settled),
+            "{effects:?}"
+        );
+        assert_eq!(s.step(), Step::Printing);
+        s.handle(Event::Printed, 10_004 * S);
+        assert_eq!(s.step(), Step::Done);
+        assert_eq!(s.notice(), notice.as_ref());
+    }
+}
+
+#[test]
+fn paying_later_stops_the_payment_once_and_waits_for_its_last_state() {
+    let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 4);
+    let mut s = session().with_fee_payment(300);
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    s.handle(Event::Saved(number), 8 * S);
+    let effects = s.handle(Event::PayLater, 9 * S);
+    assert!(matches!(&effects[..], [Effect::StopFee]), "{effects:?}");
+    assert!(s.fee_stopping());
+    // Cancel on the payment page is paying later too, and asks nothing twice.
+    assert!(s.handle(Event::Cancel, 10 * S).is_empty());
+    assert_eq!(s.step(), Step::Payment);
+}

@@ -472,14 +472,19 @@ mod tests {
             s.conn
                 .execute_batch(
                     "DROP TABLE endorsement_journal; DROP TABLE endorsement_txns;
-                     PRAGMA user_version = 3;",
+                     ALTER TABLE outbox DROP COLUMN held; PRAGMA user_version = 3;",
                 )
                 .expect("back to schema v3");
         };
-        let mut s = store(dir.path());
+        let s = store(dir.path());
         at_v3(&s);
-        let (number, ()) = s
-            .save_application("HALL01", at(0), 120, "key-1", |_| ("{}".into(), ()))
+        // Saved as the v3 kiosk saved it.
+        let number = "HALL0126113000001X";
+        s.conn
+            .execute_batch(&format!(
+                "INSERT INTO applications(number, created_at, fee) VALUES ('{number}', '2026-11-30T10:00:00', 120);
+                 INSERT INTO outbox(number, idem_key, body, state) VALUES ('{number}', 'key-1', '{{}}', 'pending');"
+            ))
             .expect("an application saved at v3");
         drop(s);
         let mut s = store(dir.path());
@@ -488,12 +493,17 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("version");
         assert_eq!(
-            version, 5,
-            "the endorsement tables, then the journal's sent flag"
+            version, 6,
+            "the endorsement tables, the journal's sent flag, the outbox's held flag"
         );
         assert!(
-            s.application(number.as_str()).expect("query").is_some(),
+            s.application(number).expect("query").is_some(),
             "the application saved before the upgrade is there"
+        );
+        assert_eq!(
+            s.pending(10).expect("pending").len(),
+            1,
+            "and goes to the central (not held)"
         );
         s.open_endorsement("t", 1500, "{}", at(1))
             .expect("new table works");

@@ -151,6 +151,11 @@ CREATE INDEX endorsement_txns_state ON endorsement_txns(state);
 ALTER TABLE endorsement_journal ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX endorsement_journal_unsent ON endorsement_journal(sent);
 "#,
+    // A hall application whose fee is being paid at the kiosk waits (`held`) until the payment
+    // step ends, so the central receives it with the fee's state (`release_held`).
+    r#"
+ALTER TABLE outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The next number of `day` on this device, from the day's sequence, inside the caller's
@@ -365,6 +370,32 @@ impl Store {
         idem_key: &str,
         build: impl FnOnce(&AppNumber) -> (String, T),
     ) -> Result<(AppNumber, T), StoreError> {
+        self.save(device_id, created_at, fee, idem_key, false, build)
+    }
+
+    /// As [`Store::save_application`], but the outbox row waits until [`Store::release_held`]
+    /// (or [`Store::release_all_held`] at the next start): the fee is being paid at the kiosk
+    /// and the central is to receive the application with the payment's state.
+    pub fn save_application_held<T>(
+        &mut self,
+        device_id: &str,
+        created_at: NaiveDateTime,
+        fee: u32,
+        idem_key: &str,
+        build: impl FnOnce(&AppNumber) -> (String, T),
+    ) -> Result<(AppNumber, T), StoreError> {
+        self.save(device_id, created_at, fee, idem_key, true, build)
+    }
+
+    fn save<T>(
+        &mut self,
+        device_id: &str,
+        created_at: NaiveDateTime,
+        fee: u32,
+        idem_key: &str,
+        held: bool,
+        build: impl FnOnce(&AppNumber) -> (String, T),
+    ) -> Result<(AppNumber, T), StoreError> {
         let tx = self.write()?;
         let number = take_number(&tx, device_id, created_at.date())?;
         tx.execute(
@@ -377,18 +408,39 @@ impl Store {
         )?;
         let (body, extra) = build(&number);
         tx.execute(
-            "INSERT INTO outbox(number, idem_key, body, state) VALUES (?1, ?2, ?3, 'pending')",
-            params![number.as_str(), idem_key, body],
+            "INSERT INTO outbox(number, idem_key, body, state, held) VALUES (?1, ?2, ?3, 'pending', ?4)",
+            params![number.as_str(), idem_key, body, held],
         )?;
         tx.commit()?;
         Ok((number, extra))
+    }
+
+    /// Lets a held application go to the central, with `body` (the submission with the fee's
+    /// state) in place of the one saved. A row that is not held is left alone (returns false).
+    pub fn release_held(&mut self, number: &AppNumber, body: &str) -> Result<bool, StoreError> {
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE outbox SET body = ?2, held = 0 WHERE number = ?1 AND held = 1",
+            params![number.as_str(), body],
+        )?;
+        tx.commit()?;
+        Ok(changed == 1)
+    }
+
+    /// Lets every held application go as saved (the kiosk stopped mid-payment: the central
+    /// knows the payment by the application number). Returns how many.
+    pub fn release_all_held(&mut self) -> Result<usize, StoreError> {
+        let tx = self.write()?;
+        let changed = tx.execute("UPDATE outbox SET held = 0 WHERE held = 1", [])?;
+        tx.commit()?;
+        Ok(changed)
     }
 
     /// Pending submissions, oldest first.
     pub fn pending(&self, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT number, idem_key, body, attempts FROM outbox
-             WHERE state = 'pending' AND body IS NOT NULL ORDER BY id LIMIT ?1",
+             WHERE state = 'pending' AND held = 0 AND body IS NOT NULL ORDER BY id LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
             Ok(OutboxItem {
@@ -660,6 +712,44 @@ mod tests {
         let pending = s.pending(10).unwrap();
         assert_eq!(pending.len(), 3);
         assert_eq!(pending[0].body, format!("{{\"n\":\"{a}\"}}"));
+    }
+
+    #[test]
+    fn a_held_application_waits_until_released_with_its_new_body_or_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
+        let (a, ()) = s
+            .save_application_held("XMH01", at(9), 120, "k1", |_| ("saved".into(), ()))
+            .unwrap();
+        let (b, ()) = s
+            .save_application_held("XMH01", at(9), 120, "k2", |_| ("saved".into(), ()))
+            .unwrap();
+        assert!(
+            s.pending(10).unwrap().is_empty(),
+            "both wait for their payment"
+        );
+        assert!(s.release_held(&a, "paid").unwrap());
+        assert!(!s.release_held(&a, "again").unwrap(), "released once");
+        let pending = s.pending(10).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].body, "paid");
+        drop(s);
+        // The kiosk stopped during b's payment: the next start lets it go as saved.
+        let mut s = Store::open(dir.path(), &key()).unwrap();
+        assert_eq!(s.release_all_held().unwrap(), 1);
+        let bodies: Vec<_> = s
+            .pending(10)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.number, i.body))
+            .collect();
+        assert_eq!(
+            bodies,
+            vec![
+                (a.to_string(), "paid".into()),
+                (b.to_string(), "saved".into())
+            ]
+        );
     }
 
     #[test]

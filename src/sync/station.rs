@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::api::hall::{AppointmentAnswer, AppointmentQuery};
+use super::api::hall::{AppointmentAnswer, AppointmentQuery, FeePaymentRequest, fee_payment_path};
 use super::api::station::{
     DocumentsOnRecord, DocumentsQuery, Eligibility, EligibilityRequest, EndorsementQuery,
     EndorsementRecords, IssuanceConfirmation, IssuanceJob, IssuanceRequest, IssuanceState, Payment,
@@ -74,6 +74,16 @@ impl StationClient {
             date: date.format("%Y-%m-%d").to_string(),
         };
         self.post("/v1/people/appointment", None, &query)
+    }
+
+    /// A payment by phone for application `number`'s fee (the same payment again for a
+    /// repeated request).
+    pub fn fee_payment(
+        &self,
+        number: &str,
+        request: &FeePaymentRequest,
+    ) -> Result<Payment, StationError> {
+        self.post(&fee_payment_path(number), Some(number), request)
     }
 
     /// What may be offered now.

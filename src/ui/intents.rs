@@ -8,9 +8,9 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 
 use super::{
-    AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, GuardianAdapter, Language, PhotoAdapter,
-    Relationship as UiRelationship, SessionAdapter, Shell, StationAdapter, TechnicianAdapter,
-    ThemeVariant,
+    AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, FeeAdapter, GuardianAdapter, Language,
+    PhotoAdapter, Relationship as UiRelationship, SessionAdapter, Shell, StationAdapter,
+    TechnicianAdapter, ThemeVariant,
 };
 use crate::app::{DisplayMode, Input, Lang, Refresh};
 use crate::domain::guardian::Relationship;
@@ -53,6 +53,8 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     g.on_next(on(shell, Input::Continue));
     g.on_back(on(shell, Input::Back));
     g.on_cancel(on(shell, Input::Cancel));
+    ui.global::<FeeAdapter>()
+        .on_pay_later(on(shell, Input::PayLater));
     g.on_confirm_cancel(on_with(shell, |discard: bool| {
         Some(Input::ConfirmCancel(discard))
     }));

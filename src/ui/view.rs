@@ -10,10 +10,10 @@ use slint::{
 use super::{
     AppWindow, ApplicantAdapter, Booking as BookingKind, Choice, Delivery as DeliveryKind,
     DetailsAdapter, DeviceKind, DeviceRow, DeviceStatus, DocumentRow, DocumentsAdapter,
-    DoneAdapter, EndorsementRow, Language, NoticeKind, OutOfService as OutOfServiceKind, Page,
-    PhotoAdapter, PhotoHint, PhotoRejection, PinRefusal as PinRefusalKind, ProblemCode,
-    ProblemItem, ReviewAdapter, SessionAdapter, Sex as SexKind, SyllableRow, TechnicianAdapter,
-    Theme, ThemeVariant,
+    DoneAdapter, EndorsementRow, FeeAdapter, Language, NoticeKind,
+    OutOfService as OutOfServiceKind, Page, PhotoAdapter, PhotoHint, PhotoRejection,
+    PinRefusal as PinRefusalKind, ProblemCode, ProblemItem, ReviewAdapter, SessionAdapter,
+    Sex as SexKind, SyllableRow, TechnicianAdapter, Theme, ThemeVariant,
 };
 use super::{
     GuardianAdapter, HolderAdapter, HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
@@ -59,6 +59,7 @@ impl Painter {
         holder(ui, v);
         guardian(ui, v);
         review(ui, v);
+        fee(ui, v);
         technician(ui, &v.screen.technician);
         if let Some(st) = v.station {
             station_screen(ui, v, st);
@@ -126,6 +127,7 @@ fn page(step: Step) -> Page {
         Step::Photo => Page::Photo,
         Step::Review => Page::Review,
         Step::Printing => Page::Printing,
+        Step::Payment => Page::Fee,
         Step::Done => Page::Done,
     }
 }
@@ -148,6 +150,9 @@ fn notice(n: Option<&Notice>) -> NoticeKind {
         Some(Notice::HolderRetry) => NoticeKind::HolderRetry,
         Some(Notice::HolderForClerk) => NoticeKind::HolderForClerk,
         Some(Notice::HolderAtWindow) => NoticeKind::HolderAtWindow,
+        Some(Notice::FeeToPay) => NoticeKind::FeeToPay,
+        Some(Notice::FeeDeclined) => NoticeKind::FeeDeclined,
+        Some(Notice::FeeAtWindow) => NoticeKind::FeeAtWindow,
         Some(Notice::GuardianRefused(r)) => match r {
             GuardianRefusal::ApplicantsCard => NoticeKind::GuardianApplicantsCard,
             GuardianRefusal::NotAdult => NoticeKind::GuardianNotAdult,
@@ -651,6 +656,17 @@ fn review(ui: &AppWindow, v: &View) {
         _ => None,
     });
     booking(&review, known, lang);
+}
+
+/// The fee's payment page: the amount, and the QR once the central issued it.
+fn fee(ui: &AppWindow, v: &View) {
+    let fee = ui.global::<FeeAdapter>();
+    let s = v.session;
+    fee.set_amount(s.draft().map_or(0, |d| d.choices.fee(s.catalogue())) as i32);
+    let qr = s.fee_qr().and_then(qr_image);
+    fee.set_has_qr(qr.is_some());
+    fee.set_qr(qr.unwrap_or_default());
+    fee.set_stopping(s.fee_stopping());
 }
 
 /// Today's booking on the review page: what it is and what happens next.

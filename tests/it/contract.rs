@@ -36,6 +36,10 @@ const WIRE_TYPES: &[(&str, RoundTrip)] = &[
         round_trip::<api::hall::AppointmentQuery>,
     ),
     (
+        "FeePaymentRequest",
+        round_trip::<api::hall::FeePaymentRequest>,
+    ),
+    (
         "AppointmentAnswer",
         round_trip::<api::hall::AppointmentAnswer>,
     ),
@@ -350,6 +354,18 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         "ApplicationRecord",
         &record,
         "GET /v1/applications/{number}",
+    );
+    let fee = serde_json::json!({"device_id": "TEST01", "amount_fen": 19500});
+    check("FeePaymentRequest", &fee, "fee payment request sent here");
+    let fee_payment = call(
+        &format!("/v1/applications/{number}/payment"),
+        Some(&number),
+        Some(fee),
+    );
+    check(
+        "Payment",
+        &fee_payment,
+        "POST /v1/applications/{number}/payment",
     );
     let beat = serde_json::json!({"device_id": "TEST01", "seq": 1, "sent_at": "2026-11-30T10:00:00", "app_version": "test", "queue_pending": 0, "oldest_pending_age_s": null, "dead_letters": 0, "paused": null, "config_version": null, "devices": {"printer": "ok"}});
     check("Heartbeat", &beat, "heartbeat sent here");

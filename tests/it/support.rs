@@ -81,6 +81,8 @@ pub struct Options {
     pub holder_check: Option<app::HolderCheckSetup>,
     /// The central the hall kiosk asks for documents on record.
     pub records: Option<kiosk::sync::station::StationClient>,
+    /// The hall kiosk takes the fee by phone.
+    pub fee: Option<app::FeeDesk>,
 }
 
 pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
@@ -148,6 +150,7 @@ fn kiosk_with_devices(
         live: options.live,
         station: options.station,
         records: options.records,
+        fee: options.fee,
     };
     let running = ui::start(kiosk).expect("window");
     // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the

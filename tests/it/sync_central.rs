@@ -46,6 +46,7 @@ pub fn application(store: &mut Store, key: &str) -> String {
                 guardian: None,
                 previous_spelling: None,
                 booking: None,
+                payment: None,
                 fee: 120,
                 created_at,
             };

@@ -4,6 +4,7 @@
 
 mod camera;
 mod card;
+mod fee;
 mod mrz;
 mod records;
 mod service;
@@ -11,9 +12,10 @@ mod station;
 
 pub use camera::{CameraCommand, HolderJob, HolderReference, HolderUpdate, PreviewSlot, camera};
 pub use card::card;
+pub use fee::{FeeCommand, FeeUpdate, fee};
 pub use mrz::{ScannerThread, mrz_scanner};
 pub use records::{RecordsQuery, records};
-pub use service::service;
+pub use service::{ServiceJob, service};
 pub use station::{StationCommand, StationHandle, station};
 
 use crate::devices::card::CardEvent;
@@ -72,6 +74,11 @@ pub enum Inbound {
     Appointment {
         visit: u64,
         appointment: Option<Option<crate::domain::appointment::Appointment>>,
+    },
+    /// A report of the fee thread, for the hall visit it names.
+    Fee {
+        visit: u64,
+        update: FeeUpdate,
     },
     /// A report of the station thread, for the visit it names.
     Station {

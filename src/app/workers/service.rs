@@ -1,13 +1,17 @@
 //! The service thread: the one owner of the printer, running the save-and-print use case
 //! (`submit::Desk`) job by job, and watching whether the store has room for the next applicant.
+//! An application whose fee is paid at the kiosk is saved held, kept here while the applicant
+//! pays, and released and printed with the fee's state when [`ServiceJob::Print`] comes.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use super::{Inbound, spawn};
 use crate::app::printing;
-use crate::app::submit::{Desk, SaveJob};
+use crate::app::submit::{Desk, SaveJob, Saved};
 use crate::devices::printer::PrinterState;
+use crate::domain::catalogue::Catalogue;
+use crate::domain::fee_payment::FeePayment;
 use crate::store::{StoreError, lock};
 
 /// How often a full store is checked for room again (acknowledgements purge bodies; a
@@ -40,12 +44,33 @@ fn room(desk: &Desk, had_room: &mut bool, tx: &Sender<Inbound>) -> bool {
     true
 }
 
+/// What the core asks of the service thread.
+pub enum ServiceJob {
+    /// Save the application; print its form at once unless the job `pays`.
+    Save(SaveJob),
+    /// The fee's payment step ended: release the application waiting for it and print.
+    Print(FeePayment),
+}
+
+/// An application saved held while its fee is paid, with the catalogue to print it with.
+type Waiting = (Saved, std::sync::Arc<Catalogue>);
+
 /// Starts the service thread; jobs sent to the returned channel are saved, then printed.
 /// Checks for room after every job and, while there is none, every few seconds, so the attract
 /// screen stops taking applicants before one of them fills in a form that cannot be saved.
-pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<SaveJob> {
-    let (job_tx, job_rx): (Sender<SaveJob>, Receiver<SaveJob>) = mpsc::channel();
+/// Held applications left by a kiosk that stopped mid-payment go to the central first.
+pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<ServiceJob> {
+    let (job_tx, job_rx): (Sender<ServiceJob>, Receiver<ServiceJob>) = mpsc::channel();
     spawn("service", move || {
+        match lock(&desk.store).release_all_held() {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                applications = n,
+                "store: applications left mid-payment go to the central as saved"
+            ),
+            Err(e) => tracing::error!(error = %e, "store: held applications not released"),
+        }
+        let mut waiting: Option<Waiting> = None;
         // The first check is always reported, so the technician screen and the heartbeat know
         // the storage state from the start.
         let mut had_room = lock(&desk.store).check_room().is_ok();
@@ -82,8 +107,32 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<SaveJob> {
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
             };
-            let application = match desk.save(&job) {
-                Ok(application) => application,
+            let job = match job {
+                ServiceJob::Save(job) => job,
+                ServiceJob::Print(payment) => {
+                    let Some((mut saved, catalogue)) = waiting.take() else {
+                        tracing::error!("payment step ended with no application waiting");
+                        continue;
+                    };
+                    saved.application.payment = Some(payment);
+                    desk.release(&saved);
+                    printer_checked = Instant::now();
+                    if !print(&mut desk, &saved, &catalogue, &tx)
+                        || !room(&desk, &mut had_room, &tx)
+                    {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            if let Some((saved, _)) = waiting.take() {
+                tracing::error!(
+                    "a new application before the last one's payment step ended: the last goes as saved"
+                );
+                desk.release(&saved);
+            }
+            let saved = match desk.save(&job) {
+                Ok(saved) => saved,
                 Err(e) => {
                     tracing::error!(error = %e, "store: application not saved");
                     let event = if matches!(e, StoreError::Full(_)) {
@@ -98,20 +147,32 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<SaveJob> {
                     continue;
                 }
             };
-            if tx.send(Inbound::Saved(application.number.clone())).is_err() {
+            if tx
+                .send(Inbound::Saved(saved.application.number.clone()))
+                .is_err()
+            {
                 return;
             }
+            if job.pays {
+                waiting = Some((saved, job.catalogue));
+                continue;
+            }
             printer_checked = Instant::now();
-            let outcome = match desk.print(&application, &job.catalogue) {
-                Ok(state) => Inbound::Printed {
-                    paper_low: state == PrinterState::PaperNearEnd,
-                },
-                Err(_) => Inbound::PrintFailed,
-            };
-            if tx.send(outcome).is_err() || !room(&desk, &mut had_room, &tx) {
+            if !print(&mut desk, &saved, &job.catalogue, &tx) || !room(&desk, &mut had_room, &tx) {
                 return;
             }
         }
     });
     job_tx
+}
+
+/// Prints the form and reports how it went; false when the UI has gone away.
+fn print(desk: &mut Desk, saved: &Saved, catalogue: &Catalogue, tx: &Sender<Inbound>) -> bool {
+    let outcome = match desk.print(&saved.application, catalogue) {
+        Ok(state) => Inbound::Printed {
+            paper_low: state == PrinterState::PaperNearEnd,
+        },
+        Err(_) => Inbound::PrintFailed,
+    };
+    tx.send(outcome).is_ok()
 }

@@ -1,17 +1,23 @@
-//! The hall kiosk's look-ups beyond the documents on record, for development and tests:
-//! today's booking (`POST /v1/people/appointment`) from the synthetic sample appointments
-//! (`domain::samples::sample_appointments`, relative to the time of day). `--station-fault
-//! appointment-down` answers 503, `appointment-nonsense` a booking for another day.
+//! The hall kiosk's endpoints beyond submissions and documents on record, for development and
+//! tests: today's booking (`POST /v1/people/appointment`) from the synthetic sample appointments
+//! (`domain::samples::sample_appointments`, relative to the time of day), and the phone payment
+//! of an application's fee (`POST /v1/applications/{number}/payment`), kept with the station's
+//! payments so `GET /v1/payments/{id}` and the payment faults (`decline`, `slow-payment`,
+//! `never-pays`) apply to it. `--station-fault appointment-down` answers 503,
+//! `appointment-nonsense` a booking for another day.
 
 use axum::Extension;
-use axum::http::StatusCode;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{Local, NaiveDate};
+use kiosk::domain::app_number::AppNumber;
 use kiosk::domain::samples::sample_appointments;
-use kiosk::sync::api::hall::{AppointmentAnswer, AppointmentQuery, BookedSlot};
+use kiosk::sync::api::IDEMPOTENCY_KEY;
+use kiosk::sync::api::hall::{AppointmentAnswer, AppointmentQuery, BookedSlot, FeePaymentRequest};
 
-use crate::routes::json;
-use crate::station::{Station, StationFault, parse, unavailable};
+use crate::routes::{Device, json, problem};
+use crate::station::{Station, StationFault, not_yours, parse, unavailable};
 
 pub async fn appointment(Extension(station): Extension<Station>, body: String) -> Response {
     let query: AppointmentQuery = match parse(&body, "Appointment query") {
@@ -45,4 +51,55 @@ pub async fn appointment(Extension(station): Extension<Station>, body: String) -
             slot
         });
     json(StatusCode::OK, &AppointmentAnswer { appointment: found })
+}
+
+/// `POST /v1/applications/{number}/payment`: a phone payment for the application's fee.
+pub async fn fee_payment(
+    Extension(station): Extension<Station>,
+    Extension(device): Extension<Device>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let request: FeePaymentRequest = match parse(&body, "Fee payment request") {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    if let Some(refusal) = not_yours(&device, &request.device_id) {
+        return refusal;
+    }
+    let key = headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if key != number {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Idempotency-Key must be the application number",
+            number,
+        );
+    }
+    // The number names its device: another kiosk's application is not this one's to charge.
+    if !number.starts_with(&device.0) || AppNumber::parse(&number).is_err() {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Not an application number of this device",
+            number,
+        );
+    }
+    if request.amount_fen == 0 {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Nothing to pay",
+            "amount_fen is 0".into(),
+        );
+    }
+    match station.fee_payment(&device.0, &number, request.amount_fen) {
+        Ok(payment) => json(StatusCode::CREATED, &payment),
+        Err(other) => problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Idempotency-Key reused with another amount",
+            other.payment_id,
+        ),
+    }
 }

@@ -133,6 +133,7 @@ async fn main() -> ExitCode {
         .route("/v1/submissions", post(faults::submit_with_faults))
         .route("/v1/submissions/{key}", get(routes::lookup))
         .route("/v1/applications/{number}", get(routes::application))
+        .route("/v1/applications/{number}/payment", post(hall::fee_payment))
         .route("/v1/devices/{id}/heartbeat", post(fleet::heartbeat))
         .route("/v1/devices/{id}/config", get(fleet::config))
         .route("/v1/people/documents", post(station::documents))

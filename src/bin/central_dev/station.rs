@@ -114,6 +114,44 @@ impl Station {
     fn book(&self) -> std::sync::MutexGuard<'_, Book> {
         self.book.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// A phone payment of `amount_fen` for hall application `number` (its transaction id),
+    /// payable until the end of the day; the same payment again for a repeated request, `Err`
+    /// with the payment when the amount differs. Followed and faulted like any other payment.
+    pub fn fee_payment(
+        &self,
+        device: &str,
+        number: &str,
+        amount_fen: u64,
+    ) -> Result<Payment, Payment> {
+        let mut book = self.book();
+        if let Some(id) = book.by_txn.get(number).cloned()
+            && let Some((payment, _, _)) = book.payments.get(&id)
+        {
+            return if payment.amount_fen == amount_fen {
+                Ok(payment.clone())
+            } else {
+                Err(payment.clone())
+            };
+        }
+        book.next += 1;
+        let id = format!("F-{:06}", book.next);
+        let payment = Payment {
+            payment_id: id.clone(),
+            txn_id: number.into(),
+            state: PaymentState::Pending,
+            amount_fen,
+            qr_content: Some(format!(
+                "https://pay.example.invalid/fee/{number}?fen={amount_fen}"
+            )),
+            expires_at: format!("{}T23:59:59", today().format("%Y-%m-%d")),
+            transaction_ref: None,
+        };
+        book.by_txn.insert(number.into(), id.clone());
+        book.owners.insert(id.clone(), device.into());
+        book.payments.insert(id, (payment.clone(), Vec::new(), 0));
+        Ok(payment)
+    }
 }
 
 fn today() -> NaiveDate {

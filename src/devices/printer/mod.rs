@@ -170,6 +170,7 @@ pub fn sample_application() -> crate::domain::application::Application {
         guardian: None,
         previous_spelling: None,
         booking: None,
+        payment: None,
         fee: 225,
         created_at: today.and_hms_opt(9, 30, 0).expect("constant date"),
     }

@@ -4,6 +4,7 @@
 use crate::domain::application::{Application, Delivery};
 use crate::domain::appointment::{Arrival, Booking};
 use crate::domain::catalogue::{Catalogue, Labelled};
+use crate::domain::fee_payment::FeePayment;
 use crate::domain::holder::HolderOutcome;
 use crate::domain::pinyin_name;
 
@@ -91,6 +92,28 @@ fn holder_line(outcome: HolderOutcome) -> &'static str {
         HolderOutcome::CheckFailed => {
             "人证核验：未能进行，请人工核对 Holder check: could not run, compare the applicant with the ID card"
         }
+    }
+}
+
+/// The fee's state on the form (docs/DOMAIN.md, "Paying the fee").
+fn fee_line(payment: &FeePayment) -> String {
+    match payment {
+        FeePayment::Paid { reference, .. } => {
+            // The network's reference is the central's text: its last four characters only.
+            let reference = reference.as_deref().map_or(String::new(), |r| {
+                let tail: Vec<char> = r.chars().rev().take(4).collect();
+                let tail: String = tail.into_iter().rev().collect();
+                format!(" · 交易 Ref ****{tail}")
+            });
+            format!("已缴费 Fee paid{reference}")
+        }
+        FeePayment::Pending { .. } => {
+            "未缴费：请扫描下方缴费二维码 Fee not paid: scan the payment code below".into()
+        }
+        FeePayment::Declined { .. } => {
+            "缴费未成功，请到窗口缴费 Payment declined: pay at the window".into()
+        }
+        FeePayment::NotIssued => "费用请到窗口缴纳 Fee: pay at the window".into(),
     }
 }
 
@@ -221,6 +244,11 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
             "时间 Time: {}",
             app.created_at.format("%Y-%m-%d %H:%M")
         ));
+    if let Some(payment) = &app.payment {
+        // Bold unless paid: the applicant still has something to do.
+        let paid = matches!(payment, FeePayment::Paid { .. });
+        r.styled(fee_line(payment), Align::Left, false, !paid);
+    }
     if let Some(booking) = &app.booking {
         // Bold where the applicant is not served as booked on time: the clerk must see it.
         let plain = matches!(
@@ -234,8 +262,25 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         .push(Block::Number(app.number.as_str().to_string()))
         .push(Block::Code128(app.number.as_str().to_string()))
         .push(Block::Qr(app.number.as_str().to_string()))
-        .push(Block::Rule)
-        .text("请携带本表和身份证到受理窗口。")
+        .push(Block::Rule);
+    if let Some(FeePayment::Pending { qr, pay_by, .. }) = &app.payment {
+        let until = pay_by.get(11..16).unwrap_or("23:59");
+        r.styled(
+            format!("缴费二维码 ￥{} 请于今日 {until} 前扫码缴费", app.fee),
+            Align::Center,
+            false,
+            true,
+        )
+        .styled(
+            format!("Scan to pay the fee today, by {until}"),
+            Align::Center,
+            false,
+            false,
+        )
+        .push(Block::Qr(qr.clone()))
+        .push(Block::Rule);
+    }
+    r.text("请携带本表和身份证到受理窗口。")
         .text("Take this form and your ID card to the acceptance window.")
         .push(Block::Feed(3))
         .push(Block::Cut);

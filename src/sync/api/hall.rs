@@ -1,12 +1,15 @@
-//! The hall kiosk's look-ups beyond the documents on record (`docs/central-api.yaml`,
-//! `/v1/people/appointment`): today's booking of the applicant. Requests are strict; answers are
-//! read tolerantly and then checked, so an answer that is not a booking for the day asked is
-//! "no usable answer", never half a booking.
+//! The hall kiosk's part of the contract beyond submissions (`docs/central-api.yaml`): today's
+//! booking of the applicant (`/v1/people/appointment`) and the payment of an application's fee
+//! (`/v1/applications/{number}/payment`, answered with the station's `Payment`, followed with
+//! `GET /v1/payments/{id}`). Requests are strict; answers are read tolerantly and then checked,
+//! so an answer that is not a booking for the day asked is "no usable answer", never half a
+//! booking.
 
 use chrono::{NaiveDate, NaiveTime};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::appointment::{Appointment, Arrival, Booking};
+use crate::domain::fee_payment::FeePayment;
 
 /// `POST /v1/people/appointment`: whose booking, for which day (the ID number goes in the body,
 /// never a URL).
@@ -98,6 +101,55 @@ impl AppointmentRef {
                 Arrival::Late => ArrivalState::Late,
             },
         })
+    }
+}
+
+/// `POST /v1/applications/{number}/payment` (with `Idempotency-Key` = the number): a payment
+/// by phone for the application's fee, valid until the end of the day. A repeated request
+/// returns the same payment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeePaymentRequest {
+    pub device_id: String,
+    pub amount_fen: u64,
+}
+
+/// The path of an application's fee payment.
+pub fn fee_payment_path(number: &str) -> String {
+    format!("/v1/applications/{number}/payment")
+}
+
+/// `Submission.payment`: the fee as the kiosk last knew it when the form was printed (the
+/// central's own payment record is the authority).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeePaymentState {
+    pub payment_id: Option<String>,
+    pub state: FeeState,
+    pub amount_fen: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeState {
+    Paid,
+    Pending,
+    Declined,
+    NotIssued,
+}
+
+impl FeePaymentState {
+    pub fn new(payment: &FeePayment, fee_yuan: u32) -> FeePaymentState {
+        FeePaymentState {
+            payment_id: payment.payment_id().map(str::to_string),
+            state: match payment {
+                FeePayment::Paid { .. } => FeeState::Paid,
+                FeePayment::Pending { .. } => FeeState::Pending,
+                FeePayment::Declined { .. } => FeeState::Declined,
+                FeePayment::NotIssued => FeeState::NotIssued,
+            },
+            amount_fen: u64::from(fee_yuan) * 100,
+        }
     }
 }
 

@@ -160,6 +160,9 @@ pub struct Submission {
     /// Today's booking the application was made under, where the applicant had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment: Option<hall::AppointmentRef>,
+    /// The fee as the kiosk last knew it when the form was printed, where it takes payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<hall::FeePaymentState>,
 }
 
 /// The guardian as the central receives it: who, from their ID card, and how related.
@@ -285,6 +288,10 @@ impl Submission {
                 .booking
                 .as_ref()
                 .and_then(hall::AppointmentRef::from_booking),
+            payment: app
+                .payment
+                .as_ref()
+                .map(|p| hall::FeePaymentState::new(p, app.fee)),
             guardian: app.guardian.as_ref().map(|g| GuardianPayload {
                 name: g.identity.name.clone(),
                 id_number: g.identity.id_number.clone(),
