@@ -627,7 +627,7 @@ impl Controller {
                     created_at: Local::now().naive_local(),
                     catalogue,
                 };
-                if self.service.send(ServiceJob::Save(job)).is_err() {
+                if self.service.send(ServiceJob::Save(Box::new(job))).is_err() {
                     tracing::error!("service thread gone: application not saved");
                     self.dispatch(Event::SaveFailed);
                 }

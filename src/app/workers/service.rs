@@ -47,7 +47,7 @@ fn room(desk: &Desk, had_room: &mut bool, tx: &Sender<Inbound>) -> bool {
 /// What the core asks of the service thread.
 pub enum ServiceJob {
     /// Save the application; print its form at once unless the job `pays`.
-    Save(SaveJob),
+    Save(Box<SaveJob>),
     /// The fee's payment step ended: release the application waiting for it and print.
     Print(FeePayment),
 }

@@ -99,7 +99,7 @@ pub async fn fee_payment(
         Err(other) => problem(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Idempotency-Key reused with another amount",
-            other.payment_id,
+            other,
         ),
     }
 }

@@ -117,13 +117,13 @@ impl Station {
 
     /// A phone payment of `amount_fen` for hall application `number` (its transaction id),
     /// payable until the end of the day; the same payment again for a repeated request, `Err`
-    /// with the payment when the amount differs. Followed and faulted like any other payment.
+    /// with the payment's id when the amount differs. Followed and faulted like any other payment.
     pub fn fee_payment(
         &self,
         device: &str,
         number: &str,
         amount_fen: u64,
-    ) -> Result<Payment, Payment> {
+    ) -> Result<Payment, String> {
         let mut book = self.book();
         if let Some(id) = book.by_txn.get(number).cloned()
             && let Some((payment, _, _)) = book.payments.get(&id)
@@ -131,7 +131,7 @@ impl Station {
             return if payment.amount_fen == amount_fen {
                 Ok(payment.clone())
             } else {
-                Err(payment.clone())
+                Err(payment.payment_id.clone())
             };
         }
         book.next += 1;
