@@ -300,6 +300,26 @@ mod tests {
     }
 
     #[test]
+    fn the_hall_payment_takes_its_modes_and_its_wait_at_its_keys() {
+        let demo = parse(DEMO, Path::new("k.toml"), no_adapters).expect("the demo file");
+        let p = demo.hall.payment.expect("the demo takes the fee by phone");
+        assert_eq!((p.mode, p.wait_seconds), (HallPaymentMode::Qr, 120));
+        let line = demo_line("wait_seconds = 120");
+        let e = errors(&DEMO.replace("wait_seconds = 120", "wait_seconds = 30"));
+        assert!(
+            e.iter().any(|l| l.starts_with(&format!("k.toml:{line}:"))
+                && l.contains("hall.payment.wait_seconds: 30 is outside 60–900")),
+            "{e:?}"
+        );
+        let e = errors(&DEMO.replace("mode = \"qr\"", "mode = \"card\""));
+        assert!(
+            e.iter()
+                .any(|l| l.contains("hall.payment.mode") || l.contains("unknown variant `card`")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn a_hall_holder_check_needs_a_real_camera_and_the_card_photo_decoder_outside_demo() {
         let text = DEMO.replace("demo = true", "demo = false").replacen(
             "kind = \"sim\"",

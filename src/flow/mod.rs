@@ -246,6 +246,11 @@ impl Session {
         self
     }
 
+    /// Whether the kiosk takes the fee by phone after saving.
+    pub fn takes_fee(&self) -> bool {
+        self.fee_wait_seconds.is_some()
+    }
+
     /// The fee's payment QR, once issued (on the payment step).
     pub fn fee_qr(&self) -> Option<&str> {
         self.fee_qr.as_deref()

@@ -650,6 +650,7 @@ fn review(ui: &AppWindow, v: &View) {
             .map_or("".into(), |r| label(lang, r)),
     );
     review.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
+    review.set_fee_by_phone(v.session.takes_fee());
     // While the central is still being asked the page says nothing of a booking.
     let known = draft.and_then(|d| match &d.booking {
         BookingLookup::Answered(b) => Some(b.clone()),

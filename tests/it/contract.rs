@@ -357,9 +357,16 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
     );
     let fee = serde_json::json!({"device_id": "TEST01", "amount_fen": 19500});
     check("FeePaymentRequest", &fee, "fee payment request sent here");
+    // The certificate's device's own number.
+    let ours = kiosk::domain::app_number::AppNumber::compose(
+        "TEST01",
+        chrono::Local::now().date_naive(),
+        1,
+    )
+    .to_string();
     let fee_payment = call(
-        &format!("/v1/applications/{number}/payment"),
-        Some(&number),
+        &format!("/v1/applications/{ours}/payment"),
+        Some(&ours),
         Some(fee),
     );
     check(
