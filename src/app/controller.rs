@@ -46,6 +46,8 @@ pub enum Input {
     Continue,
     /// The hall applicant pays the fee later, with the QR on the form.
     PayLater,
+    /// The hall applicant's one tap on the done page.
+    Rate(crate::domain::rating::Rating),
     Back,
     Cancel,
     /// The answer to "discard this application?" (hall kiosk).
@@ -299,6 +301,7 @@ impl Controller {
         match input {
             Input::Continue => self.both(Event::Continue, StationEvent::Continue),
             Input::PayLater => self.dispatch(Event::PayLater),
+            Input::Rate(rating) => self.dispatch(Event::Rate(rating)),
             Input::Back => self.both(Event::Back, StationEvent::Back),
             Input::Cancel => self.both(Event::Cancel, StationEvent::Cancel),
             Input::ConfirmCancel(discard) => self.both(
@@ -595,6 +598,11 @@ impl Controller {
                 if !sent {
                     tracing::error!("fee thread gone: the fee is paid at the window");
                     self.dispatch(Event::FeeSettled(FeePayment::NotIssued));
+                }
+            }
+            Effect::RecordRating(rating) => {
+                if self.service.send(ServiceJob::Rate(rating)).is_err() {
+                    tracing::warn!("service thread gone: rating not kept");
                 }
             }
             Effect::StopFee => {

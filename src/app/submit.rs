@@ -18,6 +18,7 @@ use crate::domain::guardian::Guardian;
 use crate::domain::holder::HolderVerdict;
 use crate::domain::identity::Identity;
 use crate::domain::photo::Photo;
+use crate::domain::rating::Rating;
 use crate::store::{SharedStore, Store, StoreError, lock};
 use crate::sync::api::{FormType, Submission};
 use crate::sync::worker::SyncHandle;
@@ -145,6 +146,16 @@ impl Desk {
             }
         }
         self.wake();
+    }
+
+    /// Keeps an anonymous rating for the central (the day and the answer). A store fault is
+    /// logged: a lost rating is not worth troubling the applicant with.
+    pub fn rate(&self, rating: Rating) {
+        let today = chrono::Local::now().date_naive();
+        match lock(&self.store).record_rating(today, rating) {
+            Ok(()) => self.wake(),
+            Err(e) => tracing::warn!(error = %e, "store: rating not kept"),
+        }
     }
 
     fn wake(&self) {

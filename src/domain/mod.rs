@@ -15,6 +15,7 @@ pub mod nation;
 pub mod permit;
 pub mod photo;
 pub mod pinyin_name;
+pub mod rating;
 pub mod records;
 pub mod samples;
 pub mod surnames;

@@ -29,6 +29,7 @@ use crate::domain::fee_payment::FeePayment;
 use crate::domain::guardian::{self, GuardianRefusal};
 use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::Identity;
+use crate::domain::rating::Rating;
 use crate::domain::records::{DocumentOnRecord, WhoseRecords};
 use zeroize::Zeroizing;
 
@@ -142,6 +143,8 @@ pub enum Event {
         answer: Option<Option<Appointment>>,
         at: NaiveTime,
     },
+    /// The applicant's one tap on the done page (once per visit).
+    Rate(Rating),
     /// The fee's payment is issued: its QR goes on screen.
     FeeOffered {
         qr: String,
@@ -182,6 +185,8 @@ pub enum Effect {
         amount_fen: u64,
         wait_seconds: u32,
     },
+    /// Keep the applicant's rating of the visit (anonymous: the answer and the day).
+    RecordRating(Rating),
     /// Stop following the fee's payment (the applicant pays later).
     StopFee,
     /// Release the saved application with the fee's state and print its form.
@@ -214,6 +219,8 @@ pub struct Session {
     fee_qr: Option<String>,
     /// The applicant chose to pay later: the last status request is on its way.
     fee_stopping: bool,
+    /// The applicant rated this visit on the done page.
+    rated: Option<Rating>,
 }
 
 impl Session {
@@ -235,7 +242,13 @@ impl Session {
             fee_wait_seconds: None,
             fee_qr: None,
             fee_stopping: false,
+            rated: None,
         }
+    }
+
+    /// The rating this visit was given on the done page, if any.
+    pub fn rated(&self) -> Option<Rating> {
+        self.rated
     }
 
     /// The same session taking the fee by phone after saving: the central issues a payment
@@ -494,6 +507,12 @@ impl Session {
                         self.fee_stopping = false;
                     }
                     self.number = Some(number);
+                }
+            }
+            Event::Rate(rating) => {
+                if self.step == Step::Done && self.rated.is_none() {
+                    self.rated = Some(rating);
+                    effects.push(Effect::RecordRating(rating));
                 }
             }
             Event::FeeOffered { qr } => {
@@ -781,6 +800,7 @@ impl Session {
         self.draft = None;
         self.problems.clear();
         self.number = None;
+        self.rated = None;
         self.notice = notice;
         self.confirming_cancel = false;
         effects.push(Effect::Wipe);

@@ -1001,3 +1001,31 @@ fn paying_later_stops_the_payment_once_and_waits_for_its_last_state() {
     assert!(s.handle(Event::Cancel, 10 * S).is_empty());
     assert_eq!(s.step(), Step::Payment);
 }
+
+#[test]
+fn the_done_page_takes_one_rating_per_visit() {
+    use crate::domain::rating::Rating;
+    let mut s = session();
+    assert!(
+        s.handle(Event::Rate(Rating::Satisfied), 0).is_empty(),
+        "only on the done page"
+    );
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 5);
+    s.handle(Event::Saved(number), 8 * S);
+    s.handle(Event::Printed, 9 * S);
+    let effects = s.handle(Event::Rate(Rating::Fairly), 10 * S);
+    assert!(
+        matches!(&effects[..], [Effect::RecordRating(Rating::Fairly)]),
+        "{effects:?}"
+    );
+    assert!(
+        s.handle(Event::Rate(Rating::NotSatisfied), 11 * S)
+            .is_empty(),
+        "once"
+    );
+    assert_eq!(s.rated(), Some(Rating::Fairly));
+    s.handle(Event::Continue, 12 * S);
+    assert_eq!(s.rated(), None, "the next visit rates afresh");
+}

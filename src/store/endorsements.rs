@@ -472,7 +472,8 @@ mod tests {
             s.conn
                 .execute_batch(
                     "DROP TABLE endorsement_journal; DROP TABLE endorsement_txns;
-                     ALTER TABLE outbox DROP COLUMN held; PRAGMA user_version = 3;",
+                     ALTER TABLE outbox DROP COLUMN held; DROP TABLE ratings;
+                     PRAGMA user_version = 3;",
                 )
                 .expect("back to schema v3");
         };
@@ -493,8 +494,8 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("version");
         assert_eq!(
-            version, 6,
-            "the endorsement tables, the journal's sent flag, the outbox's held flag"
+            version, 7,
+            "the endorsement tables, the journal's sent flag, the outbox's held flag, the ratings"
         );
         assert!(
             s.application(number).expect("query").is_some(),

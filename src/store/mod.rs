@@ -13,6 +13,7 @@
 mod endorsements;
 pub mod key;
 mod key_check;
+mod ratings;
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, pa
 
 pub use endorsements::{EndorsementTxn, Transition, state_name};
 pub use key::{KeyError, StoreKey};
+pub use ratings::StoredRating;
 
 use crate::domain::app_number::AppNumber;
 
@@ -155,6 +157,14 @@ CREATE INDEX endorsement_journal_unsent ON endorsement_journal(sent);
     // step ends, so the central receives it with the fee's state (`release_held`).
     r#"
 ALTER TABLE outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+"#,
+    // The done page's anonymous ratings until the central counts them (`ratings.rs`).
+    r#"
+CREATE TABLE ratings (
+    id          INTEGER PRIMARY KEY,
+    day         TEXT NOT NULL,
+    rating      TEXT NOT NULL CHECK (rating IN ('satisfied', 'fairly', 'not_satisfied'))
+);
 "#,
 ];
 

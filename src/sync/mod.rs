@@ -5,6 +5,7 @@ pub mod access;
 pub mod api;
 pub mod fleet;
 pub mod link;
+pub mod ratings;
 pub mod station;
 pub mod status;
 pub mod transitions;

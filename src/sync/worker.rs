@@ -437,6 +437,13 @@ pub fn spawn(
                         Err(e) => tracing::warn!(error = %e, "sync: tombstones not purged"),
                     }
                     transitions.pass(&mut access, &link).await;
+                    match crate::sync::ratings::send_ratings(&mut access, &link).await {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(ratings = n, "sync: ratings counted by the central")
+                        }
+                        Err(e) => tracing::debug!(error = %e, "sync: ratings not sent this pass"),
+                    }
                     match access.with(|s| s.purge_endorsements_before(cutoff)) {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(

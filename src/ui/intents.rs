@@ -8,12 +8,13 @@ use std::rc::Rc;
 use slint::ComponentHandle;
 
 use super::{
-    AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, FeeAdapter, GuardianAdapter, Language,
-    PhotoAdapter, Relationship as UiRelationship, SessionAdapter, Shell, StationAdapter,
-    TechnicianAdapter, ThemeVariant,
+    AppWindow, Delivery, DetailsAdapter, DocumentsAdapter, DoneAdapter, FeeAdapter,
+    GuardianAdapter, Language, PhotoAdapter, Rating as UiRating, Relationship as UiRelationship,
+    SessionAdapter, Shell, StationAdapter, TechnicianAdapter, ThemeVariant,
 };
 use crate::app::{DisplayMode, Input, Lang, Refresh};
 use crate::domain::guardian::Relationship;
+use crate::domain::rating::Rating;
 use crate::flow::station::{KeyEdit, KeyField, PayMethod, Service};
 use crate::flow::{DeliveryChoice, Edit};
 
@@ -55,6 +56,14 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     g.on_cancel(on(shell, Input::Cancel));
     ui.global::<FeeAdapter>()
         .on_pay_later(on(shell, Input::PayLater));
+    ui.global::<DoneAdapter>()
+        .on_rate(on_with(shell, |r: UiRating| {
+            Some(Input::Rate(match r {
+                UiRating::Satisfied => Rating::Satisfied,
+                UiRating::Fairly => Rating::Fairly,
+                UiRating::NotSatisfied => Rating::NotSatisfied,
+            }))
+        }));
     g.on_confirm_cancel(on_with(shell, |discard: bool| {
         Some(Input::ConfirmCancel(discard))
     }));

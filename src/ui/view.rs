@@ -67,6 +67,7 @@ impl Painter {
         let done = ui.global::<DoneAdapter>();
         done.set_number(v.session.number().map_or("".into(), |n| n.as_str().into()));
         done.set_printed(v.session.printed());
+        done.set_rated(v.session.rated().is_some());
     }
 
     /// Only the camera preview changed.

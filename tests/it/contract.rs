@@ -39,6 +39,12 @@ const WIRE_TYPES: &[(&str, RoundTrip)] = &[
         "FeePaymentRequest",
         round_trip::<api::hall::FeePaymentRequest>,
     ),
+    ("RatingBatch", round_trip::<api::hall::RatingBatch>),
+    ("RatingAck", round_trip::<api::hall::RatingAck>),
+    (
+        "SatisfactionSummary",
+        round_trip::<api::hall::SatisfactionSummary>,
+    ),
     (
         "AppointmentAnswer",
         round_trip::<api::hall::AppointmentAnswer>,
@@ -374,6 +380,13 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         &fee_payment,
         "POST /v1/applications/{number}/payment",
     );
+    let ratings =
+        serde_json::json!({"ratings": [{"rating_id": 1, "day": "2026-12-01", "rating": "fairly"}]});
+    check("RatingBatch", &ratings, "ratings sent here");
+    let counted = call("/v1/ratings", None, Some(ratings));
+    check("RatingAck", &counted, "POST /v1/ratings");
+    let summary = call("/v1/ratings/summary", None, None);
+    check("SatisfactionSummary", &summary, "GET /v1/ratings/summary");
     let beat = serde_json::json!({"device_id": "TEST01", "seq": 1, "sent_at": "2026-11-30T10:00:00", "app_version": "test", "queue_pending": 0, "oldest_pending_age_s": null, "dead_letters": 0, "paused": null, "config_version": null, "devices": {"printer": "ok"}});
     check("Heartbeat", &beat, "heartbeat sent here");
     let reply = call("/v1/devices/TEST01/heartbeat", None, Some(beat));

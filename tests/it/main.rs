@@ -21,6 +21,7 @@ mod pii_scan;
 mod printer;
 mod records_flow;
 mod run_logs;
+mod satisfaction;
 mod sqlcipher_pages;
 mod station_central;
 mod station_flow;

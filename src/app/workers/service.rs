@@ -12,6 +12,7 @@ use crate::app::submit::{Desk, SaveJob, Saved};
 use crate::devices::printer::PrinterState;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::fee_payment::FeePayment;
+use crate::domain::rating::Rating;
 use crate::store::{StoreError, lock};
 
 /// How often a full store is checked for room again (acknowledgements purge bodies; a
@@ -50,6 +51,8 @@ pub enum ServiceJob {
     Save(Box<SaveJob>),
     /// The fee's payment step ended: release the application waiting for it and print.
     Print(FeePayment),
+    /// Keep the done page's rating until the central counts it.
+    Rate(Rating),
 }
 
 /// An application saved held while its fee is paid, with the catalogue to print it with.
@@ -109,6 +112,10 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<ServiceJob> {
             };
             let job = match job {
                 ServiceJob::Save(job) => job,
+                ServiceJob::Rate(rating) => {
+                    desk.rate(rating);
+                    continue;
+                }
                 ServiceJob::Print(payment) => {
                     let Some((mut saved, catalogue)) = waiting.take() else {
                         tracing::error!("payment step ended with no application waiting");

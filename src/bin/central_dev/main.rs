@@ -12,6 +12,7 @@
 mod faults;
 mod fleet;
 mod hall;
+mod ratings;
 mod routes;
 mod station;
 mod tls;
@@ -136,6 +137,8 @@ async fn main() -> ExitCode {
         .route("/v1/applications/{number}/payment", post(hall::fee_payment))
         .route("/v1/devices/{id}/heartbeat", post(fleet::heartbeat))
         .route("/v1/devices/{id}/config", get(fleet::config))
+        .route("/v1/ratings", post(ratings::report))
+        .route("/v1/ratings/summary", get(ratings::summary_route))
         .route("/v1/people/documents", post(station::documents))
         .route("/v1/people/appointment", post(hall::appointment))
         .route("/v1/endorsements/eligibility", post(station::eligibility))

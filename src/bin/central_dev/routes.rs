@@ -267,7 +267,10 @@ pub fn open(dir: &std::path::Path) -> rusqlite::Result<Connection> {
             idem_key TEXT PRIMARY KEY, body_sha256 TEXT NOT NULL, response TEXT NOT NULL);
          CREATE TABLE IF NOT EXISTS heartbeats (
             device_id TEXT NOT NULL, seq INTEGER NOT NULL, received_at TEXT NOT NULL,
-            body TEXT NOT NULL);",
+            body TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS ratings (
+            device_id TEXT NOT NULL, rating_id INTEGER NOT NULL, day TEXT NOT NULL,
+            rating TEXT NOT NULL, PRIMARY KEY (device_id, rating_id));",
     )?;
     Ok(conn)
 }

@@ -153,6 +153,43 @@ impl FeePaymentState {
     }
 }
 
+/// `POST /v1/ratings`: the done page's ratings the central has not counted yet. Anonymous: a
+/// kiosk-local id (so a repeated batch is counted once), the day and the answer; the device is
+/// the one its certificate names.
+pub const RATINGS_PATH: &str = "/v1/ratings";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingBatch {
+    pub ratings: Vec<RatingRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRow {
+    pub rating_id: i64,
+    /// `YYYY-MM-DD`
+    pub day: String,
+    /// `satisfied`, `fairly` or `not_satisfied`.
+    pub rating: String,
+}
+
+/// The ids the central counted (again, for a repeated one): the kiosk forgets them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingAck {
+    pub counted: Vec<i64>,
+}
+
+/// `GET /v1/ratings/summary`: what the applicants said, for the administration's dashboards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SatisfactionSummary {
+    pub satisfied: u64,
+    pub fairly: u64,
+    pub not_satisfied: u64,
+    /// Satisfied and fairly satisfied over all ratings, 0–1; null before the first rating.
+    pub satisfaction_rate: Option<f64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,58 @@
+//! The done page's one-tap rating: kept anonymously (the day and the answer), sent to the
+//! development central over mTLS by the sync worker (`POST /v1/ratings`), counted once and
+//! forgotten on the kiosk; the central's log reports the satisfaction rate.
+
+use kiosk::store::Store;
+use kiosk::ui::Page;
+
+use crate::central::central_on;
+use crate::support::{Options, demo_kiosk_with_options, test_key};
+
+#[test]
+fn a_rating_on_the_done_page_is_counted_by_the_central_and_forgotten_here() {
+    let central = central_on("127.0.0.1:0");
+    let link = central.link("TEST01");
+    let k = demo_kiosk_with_options(Options {
+        sync: Some(Box::new(move |store| {
+            kiosk::sync::worker::spawn(store, link, 30, None).expect("worker")
+        })),
+        ..Options::default()
+    });
+    k.tap("demo-card-0");
+    k.wait_for_page(Page::CardRead);
+    k.tap("next");
+    k.tap("doc-passport");
+    k.tap("cat-passport-renewal");
+    k.tap("next");
+    k.details_to_done();
+    assert!(
+        k.visible_text().contains("匿名评价"),
+        "the question is asked"
+    );
+    k.tap("rate-fairly");
+    assert!(k.visible_text().contains("感谢您的评价"));
+    assert!(k.find("rate-satisfied").is_none(), "one tap per visit");
+    k.wait_until("the central to count it", |_| {
+        central
+            .db()
+            .query_row("SELECT COUNT(*) FROM ratings", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(0)
+            == 1
+    });
+    let (day, rating): (String, String) = central
+        .db()
+        .query_row("SELECT day, rating FROM ratings", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("the rating");
+    assert_eq!(rating, "fairly");
+    assert_eq!(day, chrono::Local::now().format("%Y-%m-%d").to_string());
+    k.wait_until("the kiosk to forget it", |k| {
+        Store::open(k.data_dir(), &test_key())
+            .and_then(|s| s.unsent_ratings(10))
+            .is_ok_and(|r| r.is_empty())
+    });
+    k.wait_until("the rate in the central's log", |_| {
+        central.log().contains("ratings counted") && central.log().contains("rate=Some(1.0)")
+    });
+}
