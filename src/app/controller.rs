@@ -606,8 +606,16 @@ impl Controller {
                 }
             }
             Effect::StopFee => {
-                if let Some(tx) = &self.fee {
-                    let _ = tx.send(workers::FeeCommand::Stop);
+                let sent = self.fee.as_ref().is_some_and(|tx| {
+                    let stop = workers::FeeCommand::Stop {
+                        visit: self.hall_visit,
+                    };
+                    tx.send(stop).is_ok()
+                });
+                if !sent {
+                    // Nobody follows the payment any more: the form prints, paid at the window.
+                    tracing::error!("fee thread gone: the fee is paid at the window");
+                    self.dispatch(Event::FeeSettled(FeePayment::NotIssued));
                 }
             }
             Effect::PrintWithFee(payment) => {

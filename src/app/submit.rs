@@ -127,9 +127,9 @@ impl Desk {
     }
 
     /// Lets a held application go to the central with the fee's state, which `saved` now
-    /// carries. Errors are logged, not returned: the application is stored either way, and the
-    /// next start lets it go as saved.
-    pub fn release(&self, saved: &Saved) {
+    /// carries. Returns false when the store refused (logged): the application is stored either
+    /// way, and the caller tries again.
+    pub fn release(&self, saved: &Saved) -> bool {
         let body = Submission::new(
             &saved.application,
             &self.device_id,
@@ -138,14 +138,22 @@ impl Desk {
         );
         let body = serde_json::to_string(&body).expect("submission serialises");
         let number = &saved.application.number;
-        match lock(&self.store).release_held(number, &body) {
-            Ok(true) => tracing::info!(%number, "store: application released with its fee's state"),
-            Ok(false) => tracing::warn!(%number, "store: application was not held"),
-            Err(e) => {
-                tracing::error!(%number, error = %e, "store: application not released: it goes as saved at the next start")
+        let released = match lock(&self.store).release_held(number, &body) {
+            Ok(true) => {
+                tracing::info!(%number, "store: application released with its fee's state");
+                true
             }
-        }
+            Ok(false) => {
+                tracing::warn!(%number, "store: application was not held");
+                true
+            }
+            Err(e) => {
+                tracing::error!(%number, error = %e, "store: application not released yet: tried again shortly");
+                false
+            }
+        };
         self.wake();
+        released
     }
 
     /// Keeps an anonymous rating for the central (the day and the answer). A store fault is

@@ -162,6 +162,7 @@ ALTER TABLE outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
     r#"
 CREATE TABLE ratings (
     id          INTEGER PRIMARY KEY,
+    uid         TEXT NOT NULL UNIQUE,
     day         TEXT NOT NULL,
     rating      TEXT NOT NULL CHECK (rating IN ('satisfied', 'fairly', 'not_satisfied'))
 );

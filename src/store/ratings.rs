@@ -1,6 +1,7 @@
-//! The done page's ratings, waiting for the central: one row per tap, the day and the answer
-//! only (nothing that could lead back to an application), deleted once the central has counted
-//! them (`sync::ratings`).
+//! The done page's ratings, waiting for the central: one row per tap — a random id (UUID v4,
+//! so the central counts it once without learning the order of taps), the day and the answer,
+//! nothing that could lead back to an application — deleted once the central has counted them
+//! (`sync::ratings`).
 
 use chrono::NaiveDate;
 use rusqlite::params;
@@ -11,7 +12,8 @@ use crate::domain::rating::Rating;
 /// A rating not yet counted by the central.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRating {
-    pub id: i64,
+    /// Random, never reused: the id the central counts it by.
+    pub uid: String,
     /// `YYYY-MM-DD`
     pub day: String,
     pub rating: Rating,
@@ -21,41 +23,46 @@ impl Store {
     pub fn record_rating(&mut self, day: NaiveDate, rating: Rating) -> Result<(), StoreError> {
         let tx = self.write()?;
         tx.execute(
-            "INSERT INTO ratings(day, rating) VALUES (?1, ?2)",
-            params![day.format("%Y-%m-%d").to_string(), rating.code()],
+            "INSERT INTO ratings(uid, day, rating) VALUES (?1, ?2, ?3)",
+            params![
+                uuid::Uuid::new_v4().to_string(),
+                day.format("%Y-%m-%d").to_string(),
+                rating.code()
+            ],
         )?;
         tx.commit()?;
         Ok(())
     }
 
-    /// The oldest ratings the central has not counted, at most `limit`.
+    /// Ratings the central has not counted, at most `limit`, the oldest days first and in the
+    /// random order of their ids within a day (not the order of the taps).
     pub fn unsent_ratings(&self, limit: usize) -> Result<Vec<StoredRating>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, day, rating FROM ratings ORDER BY id LIMIT ?1")?;
+            .prepare("SELECT uid, day, rating FROM ratings ORDER BY day, uid LIMIT ?1")?;
         let rows = stmt.query_map([limit as i64], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
+                r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, day, code) = row?;
+            let (uid, day, code) = row?;
             // The table's CHECK allows only the three codes.
             if let Some(rating) = Rating::from_code(&code) {
-                out.push(StoredRating { id, day, rating });
+                out.push(StoredRating { uid, day, rating });
             }
         }
         Ok(out)
     }
 
     /// Forgets the ratings the central counted.
-    pub fn ratings_counted(&mut self, ids: &[i64]) -> Result<(), StoreError> {
+    pub fn ratings_counted(&mut self, uids: &[String]) -> Result<(), StoreError> {
         let tx = self.write()?;
-        for id in ids {
-            tx.execute("DELETE FROM ratings WHERE id = ?1", [id])?;
+        for uid in uids {
+            tx.execute("DELETE FROM ratings WHERE uid = ?1", [uid])?;
         }
         tx.commit()?;
         Ok(())
@@ -68,26 +75,35 @@ mod tests {
     use crate::store::StoreKey;
 
     #[test]
-    fn ratings_wait_until_counted_and_carry_only_the_day() {
+    fn ratings_wait_until_counted_and_carry_only_a_random_id_and_the_day() {
         let dir = tempfile::tempdir().expect("dir");
         let mut s = Store::open(dir.path(), &StoreKey::from_bytes([7; 32])).expect("store");
         let day = NaiveDate::from_ymd_opt(2026, 12, 1).expect("day");
         s.record_rating(day, Rating::Satisfied).expect("rated");
         s.record_rating(day, Rating::NotSatisfied).expect("rated");
         let unsent = s.unsent_ratings(10).expect("unsent");
+        let mut answers: Vec<_> = unsent
+            .iter()
+            .map(|r| (r.day.as_str(), r.rating.code()))
+            .collect();
+        answers.sort();
         assert_eq!(
-            unsent
-                .iter()
-                .map(|r| (r.day.as_str(), r.rating))
-                .collect::<Vec<_>>(),
-            vec![
-                ("2026-12-01", Rating::Satisfied),
-                ("2026-12-01", Rating::NotSatisfied)
-            ]
+            answers,
+            vec![("2026-12-01", "not_satisfied"), ("2026-12-01", "satisfied")]
         );
-        s.ratings_counted(&[unsent[0].id]).expect("counted");
+        assert_ne!(unsent[0].uid, unsent[1].uid);
+        s.ratings_counted(std::slice::from_ref(&unsent[0].uid))
+            .expect("counted");
         let left = s.unsent_ratings(10).expect("unsent");
         assert_eq!(left.len(), 1);
-        assert_eq!(left[0].rating, Rating::NotSatisfied);
+        assert_eq!(left[0].uid, unsent[1].uid);
+        // A new rating never takes a counted one's id.
+        s.record_rating(day, Rating::Fairly).expect("rated");
+        assert!(
+            s.unsent_ratings(10)
+                .expect("unsent")
+                .iter()
+                .all(|r| r.uid != unsent[0].uid)
+        );
     }
 }

@@ -1,7 +1,9 @@
-//! The done page's ratings go to the central with the outbox's passes: the oldest uncounted
-//! ones in one batch (`POST /v1/ratings`); those the central says it counted are forgotten.
-//! The central counts each kiosk's rating id once, so a batch whose answer was lost is simply
-//! sent again. Anonymous by construction: the store keeps the day and the answer only.
+//! The done page's ratings go to the central with the outbox's passes, in batches: only once
+//! [`MIN_BATCH`] are waiting, or one of them is from an earlier day — never one rating right
+//! after the application it followed, which would tie the two together by their time. Those the
+//! central says it counted are forgotten; it counts each random rating id once, so a batch whose
+//! answer was lost is simply sent again. Anonymous by construction: the store keeps a random
+//! id, the day and the answer only.
 
 use crate::sync::access::StoreAccess;
 use crate::sync::api::hall::{RATINGS_PATH, RatingAck, RatingBatch, RatingRow};
@@ -9,6 +11,8 @@ use crate::sync::link::{Link, error_chain};
 
 /// Ratings sent in one pass at most.
 const BATCH: usize = 200;
+/// Ratings of the day that wait for each other before they go.
+pub const MIN_BATCH: usize = 10;
 
 /// Sends the uncounted ratings; returns how many the central counted.
 ///
@@ -18,14 +22,15 @@ pub async fn send_ratings(store: &mut impl StoreAccess, link: &Link) -> Result<u
     let unsent = store
         .with(|s| s.unsent_ratings(BATCH))
         .map_err(|e| format!("cannot read the ratings: {e}"))?;
-    if unsent.is_empty() {
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    if unsent.len() < MIN_BATCH && unsent.iter().all(|r| r.day >= today) {
         return Ok(0);
     }
     let batch = RatingBatch {
         ratings: unsent
             .iter()
             .map(|r| RatingRow {
-                rating_id: r.id,
+                rating_id: r.uid.clone(),
                 day: r.day.clone(),
                 rating: r.rating.code().into(),
             })
@@ -47,10 +52,10 @@ pub async fn send_ratings(store: &mut impl StoreAccess, link: &Link) -> Result<u
         .await
         .map_err(|e| format!("unreadable acknowledgement: {e}"))?;
     // Only ids of this batch are forgotten, whatever else the answer names.
-    let counted: Vec<i64> = unsent
+    let counted: Vec<String> = unsent
         .iter()
-        .map(|r| r.id)
-        .filter(|id| ack.counted.contains(id))
+        .map(|r| r.uid.clone())
+        .filter(|uid| ack.counted.contains(uid))
         .collect();
     store
         .with(|s| s.ratings_counted(&counted))

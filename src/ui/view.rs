@@ -651,7 +651,7 @@ fn review(ui: &AppWindow, v: &View) {
             .map_or("".into(), |r| label(lang, r)),
     );
     review.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
-    review.set_fee_by_phone(v.session.takes_fee());
+    review.set_fee_by_phone(v.session.takes_fee() && draft.is_some_and(|d| d.choices.fee(cat) > 0));
     // While the central is still being asked the page says nothing of a booking.
     let known = draft.and_then(|d| match &d.booking {
         BookingLookup::Answered(b) => Some(b.clone()),
@@ -669,6 +669,7 @@ fn fee(ui: &AppWindow, v: &View) {
     fee.set_has_qr(qr.is_some());
     fee.set_qr(qr.unwrap_or_default());
     fee.set_stopping(s.fee_stopping());
+    fee.set_number(s.number().map_or("".into(), |n| n.as_str().into()));
 }
 
 /// Today's booking on the review page: what it is and what happens next.

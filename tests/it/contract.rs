@@ -380,8 +380,7 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         &fee_payment,
         "POST /v1/applications/{number}/payment",
     );
-    let ratings =
-        serde_json::json!({"ratings": [{"rating_id": 1, "day": "2026-12-01", "rating": "fairly"}]});
+    let ratings = serde_json::json!({"ratings": [{"rating_id": "0d3f6c1e-8b7a-4c2d-9e5f-1a2b3c4d5e6f", "day": "2026-12-01", "rating": "fairly"}]});
     check("RatingBatch", &ratings, "ratings sent here");
     let counted = call("/v1/ratings", None, Some(ratings));
     check("RatingAck", &counted, "POST /v1/ratings");

@@ -131,7 +131,12 @@ fn a_fee_not_paid_in_time_prints_with_its_qr() {
         "{}",
         k.label("fee-title")
     );
+    let shown = k.label("fee-number");
     k.wait_for_page(Page::Done);
+    assert!(
+        shown.contains(&k.label("number")),
+        "the number is on the payment page, in case the kiosk stops there: {shown}"
+    );
     let number = k.label("number");
     let (text, qrs, body) = printed(&k);
     let fen = body["fee"].as_u64().unwrap() * 100;

@@ -20,6 +20,7 @@ mod photo_cli;
 mod pii_scan;
 mod printer;
 mod records_flow;
+mod renewal_walk;
 mod run_logs;
 mod satisfaction;
 mod sqlcipher_pages;

@@ -74,6 +74,8 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<ServiceJob> {
             Err(e) => tracing::error!(error = %e, "store: held applications not released"),
         }
         let mut waiting: Option<Waiting> = None;
+        // Applications the store refused to release: tried again at every quiet moment.
+        let mut unreleased: Vec<Saved> = Vec::new();
         // The first check is always reported, so the technician screen and the heartbeat know
         // the storage state from the start.
         let mut had_room = lock(&desk.store).check_room().is_ok();
@@ -92,6 +94,7 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<ServiceJob> {
             let job = match job_rx.recv_timeout(ROOM_CHECK) {
                 Ok(job) => job,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
+                    unreleased.retain(|saved| !desk.release(saved));
                     if !had_room && !room(&desk, &mut had_room, &tx) {
                         return;
                     }
@@ -118,16 +121,23 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<ServiceJob> {
                 }
                 ServiceJob::Print(payment) => {
                     let Some((mut saved, catalogue)) = waiting.take() else {
+                        // The session waits on the printing page: tell it, or it waits forever.
                         tracing::error!("payment step ended with no application waiting");
+                        if tx.send(Inbound::PrintFailed).is_err() {
+                            return;
+                        }
                         continue;
                     };
                     saved.application.payment = Some(payment);
-                    desk.release(&saved);
+                    let released = desk.release(&saved);
                     printer_checked = Instant::now();
                     if !print(&mut desk, &saved, &catalogue, &tx)
                         || !room(&desk, &mut had_room, &tx)
                     {
                         return;
+                    }
+                    if !released {
+                        unreleased.push(saved);
                     }
                     continue;
                 }
@@ -136,7 +146,9 @@ pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<ServiceJob> {
                 tracing::error!(
                     "a new application before the last one's payment step ended: the last goes as saved"
                 );
-                desk.release(&saved);
+                if !desk.release(&saved) {
+                    unreleased.push(saved);
+                }
             }
             let saved = match desk.save(&job) {
                 Ok(saved) => saved,

@@ -80,7 +80,9 @@ pub async fn fee_payment(
         );
     }
     // The number names its device: another kiosk's application is not this one's to charge.
-    if !number.starts_with(&device.0) || AppNumber::parse(&number).is_err() {
+    // Device id, then 12 characters of date, sequence and check.
+    let own = number.starts_with(&device.0) && number.len() == device.0.len() + 12;
+    if !own || AppNumber::parse(&number).is_err() {
         return problem(
             StatusCode::FORBIDDEN,
             "Not an application number of this device",

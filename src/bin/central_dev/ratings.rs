@@ -41,7 +41,7 @@ pub async fn report(
         ) {
             return database_error(e);
         }
-        counted.push(r.rating_id);
+        counted.push(r.rating_id.clone());
     }
     match summary(&conn) {
         Ok(s) => tracing::info!(

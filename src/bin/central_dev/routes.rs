@@ -269,7 +269,7 @@ pub fn open(dir: &std::path::Path) -> rusqlite::Result<Connection> {
             device_id TEXT NOT NULL, seq INTEGER NOT NULL, received_at TEXT NOT NULL,
             body TEXT NOT NULL);
          CREATE TABLE IF NOT EXISTS ratings (
-            device_id TEXT NOT NULL, rating_id INTEGER NOT NULL, day TEXT NOT NULL,
+            device_id TEXT NOT NULL, rating_id TEXT NOT NULL, day TEXT NOT NULL,
             rating TEXT NOT NULL, PRIMARY KEY (device_id, rating_id));",
     )?;
     Ok(conn)

@@ -154,8 +154,8 @@ impl FeePaymentState {
 }
 
 /// `POST /v1/ratings`: the done page's ratings the central has not counted yet. Anonymous: a
-/// kiosk-local id (so a repeated batch is counted once), the day and the answer; the device is
-/// the one its certificate names.
+/// random id (so a repeated batch is counted once), the day and the answer; the device is the
+/// one its certificate names.
 pub const RATINGS_PATH: &str = "/v1/ratings";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,7 +167,8 @@ pub struct RatingBatch {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RatingRow {
-    pub rating_id: i64,
+    /// UUID v4, never reused.
+    pub rating_id: String,
     /// `YYYY-MM-DD`
     pub day: String,
     /// `satisfied`, `fairly` or `not_satisfied`.
@@ -177,7 +178,7 @@ pub struct RatingRow {
 /// The ids the central counted (again, for a repeated one): the kiosk forgets them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RatingAck {
-    pub counted: Vec<i64>,
+    pub counted: Vec<String>,
 }
 
 /// `GET /v1/ratings/summary`: what the applicants said, for the administration's dashboards.
