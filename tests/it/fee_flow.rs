@@ -82,6 +82,10 @@ fn a_fee_paid_by_phone_prints_paid_and_reaches_the_central_with_the_form() {
     k.wait_for_page(Page::Done);
     let (text, qrs, body) = printed(&k);
     assert!(text.contains("已缴费 Fee paid"), "{text}");
+    assert!(
+        text.contains(&format!("费用 Fee: ￥{}", body["fee"])),
+        "{text}"
+    );
     assert_eq!(qrs, vec![k.label("number")], "no payment QR on a paid form");
     assert_eq!(body["payment"]["state"], "paid");
     assert_eq!(
@@ -167,6 +171,22 @@ fn paying_later_prints_the_form_with_the_qr_at_once() {
     let (_, qrs, body) = printed(&k);
     assert_eq!(qrs.len(), 2);
     assert_eq!(body["payment"]["state"], "pending");
+}
+
+/// Fee payments down at the central (503): the form prints with the fee and "pay at the window".
+#[test]
+fn with_fee_payments_down_the_form_prints_with_the_fee_to_pay_at_the_window() {
+    let central = central_with("127.0.0.1:0", &["--station-fault", "fee-down"]);
+    let k = paying_kiosk(Some(&central), 300);
+    confirm(&k);
+    k.wait_for_page(Page::Done);
+    let (text, _, body) = printed(&k);
+    assert!(
+        text.contains(&format!("费用 Fee: ￥{}", body["fee"])),
+        "{text}"
+    );
+    assert!(text.contains("Fee: pay at the window"), "{text}");
+    assert_eq!(body["payment"]["state"], "not_issued");
 }
 
 /// No central: no payment can be issued; the form prints with "pay at the window".

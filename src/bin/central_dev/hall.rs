@@ -4,7 +4,7 @@
 //! of an application's fee (`POST /v1/applications/{number}/payment`), kept with the station's
 //! payments so `GET /v1/payments/{id}` and the payment faults (`decline`, `slow-payment`,
 //! `never-pays`) apply to it. `--station-fault appointment-down` answers 503,
-//! `appointment-nonsense` a booking for another day.
+//! `appointment-nonsense` a booking for another day, `fee-down` 503 to a fee payment.
 
 use axum::Extension;
 use axum::extract::Path;
@@ -67,6 +67,9 @@ pub async fn fee_payment(
     };
     if let Some(refusal) = not_yours(&device, &request.device_id) {
         return refusal;
+    }
+    if station.fault == Some(StationFault::FeeDown) {
+        return unavailable("Fee payments");
     }
     let key = headers
         .get(IDEMPOTENCY_KEY)

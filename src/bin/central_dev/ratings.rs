@@ -1,6 +1,7 @@
 //! The done page's anonymous ratings (`POST /v1/ratings`), counted once per kiosk and rating
 //! id, and what they add up to (`GET /v1/ratings/summary`): the administration's satisfaction
 //! rate, satisfied and fairly satisfied over all ratings. Each batch is logged with the rate.
+//! `--station-fault ratings-down` answers 503 (the kiosk keeps them and tries again).
 
 use axum::Extension;
 use axum::extract::State;
@@ -11,13 +12,17 @@ use kiosk::sync::api::hall::{RatingAck, RatingBatch, SatisfactionSummary};
 use rusqlite::params;
 
 use crate::routes::{AppState, Device, database_error, database_unavailable, json, problem};
-use crate::station::parse;
+use crate::station::{Station, StationFault, parse, unavailable};
 
 pub async fn report(
     State(state): State<AppState>,
     Extension(device): Extension<Device>,
+    Extension(station): Extension<Station>,
     body: String,
 ) -> Response {
+    if station.fault == Some(StationFault::RatingsDown) {
+        return unavailable("Ratings");
+    }
     let batch: RatingBatch = match parse(&body, "Rating batch") {
         Ok(b) => b,
         Err(r) => return *r,

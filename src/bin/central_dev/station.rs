@@ -12,7 +12,8 @@
 //! `never-pays` (a payment stays pending), `issuance-error` (asking for an issuance job fails
 //! with 503), `refuse-all` (eligibility offers nothing, with the reason); for the hall kiosk's
 //! look-ups, `documents-down` (503), `appointment-down` (503) and `appointment-nonsense` (a
-//! booking for another day).
+//! booking for another day); `fee-down` (the hall's fee payments, 503) and `ratings-down`
+//! (503).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -52,9 +53,13 @@ pub enum StationFault {
     AppointmentDown,
     /// Appointments answer with a booking for another day.
     AppointmentNonsense,
+    /// The hall's fee payments are not available (503).
+    FeeDown,
+    /// Ratings are not taken (503).
+    RatingsDown,
 }
 
-pub const FAULTS: &str = "decline|slow-payment|never-pays|issuance-error|refuse-all|documents-down|appointment-down|appointment-nonsense";
+pub const FAULTS: &str = "decline|slow-payment|never-pays|issuance-error|refuse-all|documents-down|appointment-down|appointment-nonsense|fee-down|ratings-down";
 
 impl StationFault {
     pub fn parse(s: &str) -> Option<StationFault> {
@@ -67,6 +72,8 @@ impl StationFault {
             "documents-down" => StationFault::DocumentsDown,
             "appointment-down" => StationFault::AppointmentDown,
             "appointment-nonsense" => StationFault::AppointmentNonsense,
+            "fee-down" => StationFault::FeeDown,
+            "ratings-down" => StationFault::RatingsDown,
             _ => return None,
         })
     }
