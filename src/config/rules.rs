@@ -8,7 +8,7 @@
 
 use super::pin;
 use super::schema::{
-    CameraKind, CardKind, CardSettings, Central, Config, Device, HolderCheckMode,
+    CameraKind, CardKind, CardSettings, Central, Config, Device, HallPaymentMode, HolderCheckMode,
     HolderCheckSettings, KioskKind, PhotoSettings, PrinterKind, PrinterSettings, StationSettings,
     StoreSettings, Technician, TerminalKind, WriterKind,
 };
@@ -397,6 +397,7 @@ fn hall(c: &Config) -> Vec<Problem> {
     }
     let mut out = Vec::new();
     if let Some(p) = &c.hall.payment
+        && p.mode == HallPaymentMode::Qr
         && !(60..=900).contains(&p.wait_seconds)
     {
         out.push((

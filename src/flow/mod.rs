@@ -430,9 +430,10 @@ impl Session {
                         draft.relationship = None;
                     }
                 }
-                // Lifting the card does not take away the number of an unprinted form.
-                Step::Done if !self.printed() => {}
-                Step::Done => self.end(None, &mut effects),
+                // Nothing personal is left on the done page (the draft went when the form was
+                // printed): lifting the card, as the page asks, leaves the number — and the
+                // rating buttons — until Finish or the page's own time limit.
+                Step::Done => {}
                 _ => self.end(Some(Notice::CardRemoved), &mut effects),
             },
             Event::Cancel => match self.step {

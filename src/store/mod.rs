@@ -158,14 +158,14 @@ CREATE INDEX endorsement_journal_unsent ON endorsement_journal(sent);
     r#"
 ALTER TABLE outbox ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
 "#,
-    // The done page's anonymous ratings until the central counts them (`ratings.rs`).
+    // The done page's anonymous ratings until the central counts them (`ratings.rs`); without a
+    // rowid, so not even the order of the taps is kept.
     r#"
 CREATE TABLE ratings (
-    id          INTEGER PRIMARY KEY,
-    uid         TEXT NOT NULL UNIQUE,
+    uid         TEXT PRIMARY KEY,
     day         TEXT NOT NULL,
     rating      TEXT NOT NULL CHECK (rating IN ('satisfied', 'fairly', 'not_satisfied'))
-);
+) WITHOUT ROWID;
 "#,
 ];
 

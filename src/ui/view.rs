@@ -652,12 +652,15 @@ fn review(ui: &AppWindow, v: &View) {
     );
     review.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
     review.set_fee_by_phone(v.session.takes_fee() && draft.is_some_and(|d| d.choices.fee(cat) > 0));
-    // While the central is still being asked the page says nothing of a booking.
+    let asking = draft.is_some_and(|d| d.booking == BookingLookup::Asking);
     let known = draft.and_then(|d| match &d.booking {
         BookingLookup::Answered(b) => Some(b.clone()),
         _ => None,
     });
     booking(&review, known, lang);
+    if asking {
+        review.set_booking(BookingKind::Asking);
+    }
 }
 
 /// The fee's payment page: the amount, and the QR once the central issued it.

@@ -31,7 +31,11 @@ fn to_review(k: &Kiosk, index: usize) {
     k.tap("cat-passport-renewal");
     k.tap("next");
     k.details_to_review();
-    k.wait_until("the booking answer", |k| k.find("review-booking").is_some());
+    k.wait_until("the booking answer", |k| {
+        k.find("review-booking")
+            .and_then(|e| e.accessible_label())
+            .is_some_and(|l| !l.contains("正在查询"))
+    });
 }
 
 /// The printed form's text and the queued submission of application `number`.

@@ -114,7 +114,7 @@ fn a_declined_fee_is_paid_at_the_window() {
     );
     let (text, qrs, body) = printed(&k);
     assert!(
-        text.contains("Payment declined: pay at the window"),
+        text.contains("Payment did not go through: pay at the window"),
         "{text}"
     );
     assert_eq!(qrs.len(), 1);

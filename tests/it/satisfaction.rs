@@ -80,6 +80,6 @@ fn a_rating_on_the_done_page_is_counted_by_the_central_and_forgotten_here() {
             .is_ok_and(|r| r.is_empty())
     });
     k.wait_until("the rate in the central's log", |_| {
-        central.log().contains("ratings counted") && central.log().contains("rate=Some(1.0)")
+        central.log().contains("ratings counted") && central.log().contains("satisfaction=100.0 %")
     });
 }

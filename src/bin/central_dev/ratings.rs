@@ -52,7 +52,9 @@ pub async fn report(
         Ok(s) => tracing::info!(
             device = %device.0,
             ratings = counted.len(),
-            rate = ?s.satisfaction_rate,
+            satisfaction = %s
+                .satisfaction_rate
+                .map_or("none yet".to_string(), |r| format!("{:.1} %", r * 100.0)),
             "ratings counted"
         ),
         Err(e) => return database_error(e),

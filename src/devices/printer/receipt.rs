@@ -95,6 +95,24 @@ fn holder_line(outcome: HolderOutcome) -> &'static str {
     }
 }
 
+/// Until when the payment QR can be paid, in words: the contract's local time
+/// (`YYYY-MM-DDTHH:MM:SS`) as "今日 23:59" / "23:59 today", or with its date when it is not the
+/// day of the form; a time that cannot be read says "today" without an hour rather than a wrong
+/// one.
+fn pay_by_words(pay_by: &str, day: chrono::NaiveDate) -> (String, String) {
+    match chrono::NaiveDateTime::parse_from_str(pay_by, "%Y-%m-%dT%H:%M:%S") {
+        Ok(t) if t.date() == day => {
+            let hm = t.format("%H:%M");
+            (format!("今日 {hm} "), format!("{hm} today"))
+        }
+        Ok(t) => {
+            let when = t.format("%Y-%m-%d %H:%M");
+            (format!(" {when} "), when.to_string())
+        }
+        Err(_) => ("今日".into(), "the end of today".into()),
+    }
+}
+
 /// The fee's state on the form (docs/DOMAIN.md, "Paying the fee").
 fn fee_line(payment: &FeePayment) -> String {
     match payment {
@@ -111,7 +129,7 @@ fn fee_line(payment: &FeePayment) -> String {
             "未缴费：请扫描下方缴费二维码 Fee not paid: scan the payment code below".into()
         }
         FeePayment::Declined { .. } => {
-            "缴费未成功，请到窗口缴费 Payment declined: pay at the window".into()
+            "缴费未成功，请到窗口缴费 Payment did not go through: pay at the window".into()
         }
         FeePayment::NotIssued => "费用请到窗口缴纳 Fee: pay at the window".into(),
     }
@@ -264,15 +282,15 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         .push(Block::Qr(app.number.as_str().to_string()))
         .push(Block::Rule);
     if let Some(FeePayment::Pending { qr, pay_by, .. }) = &app.payment {
-        let until = pay_by.get(11..16).unwrap_or("23:59");
+        let (zh, en) = pay_by_words(pay_by, app.created_at.date());
         r.styled(
-            format!("缴费二维码 ￥{} 请于今日 {until} 前扫码缴费", app.fee),
+            format!("缴费二维码 ￥{} 请于{zh}前扫码缴费", app.fee),
             Align::Center,
             false,
             true,
         )
         .styled(
-            format!("Scan to pay the fee today, by {until}"),
+            format!("Scan to pay the fee, by {en}"),
             Align::Center,
             false,
             false,
@@ -585,6 +603,26 @@ mod tests {
             assert!(text.contains(words), "{text}");
             assert_eq!(is_bold, bold, "{text}");
         }
+    }
+}
+
+#[cfg(test)]
+mod pay_by_tests {
+    use super::pay_by_words;
+
+    #[test]
+    fn the_payment_deadline_is_read_not_cut_out_of_the_text() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("day");
+        assert_eq!(pay_by_words("2026-12-01T23:59:59", day).1, "23:59 today");
+        assert_eq!(
+            pay_by_words("2026-12-02T09:00:00", day).1,
+            "2026-12-02 09:00"
+        );
+        assert_eq!(
+            pay_by_words("2026-12-01T15:59:59Z", day).1,
+            "the end of today"
+        );
+        assert_eq!(pay_by_words("soon", day).1, "the end of today");
     }
 }
 
