@@ -23,7 +23,7 @@ BUILD_PACKAGES := build-essential pkg-config perl make libfontconfig-dev fonts-d
 	libclang-dev libpcsclite-dev
 # Tests: the PC/SC daemon and the vsmartcard virtual reader driver the virtual cards plug into.
 # Never on a kiosk image: vpcd accepts cards from anyone on the network.
-TEST_PACKAGES := pcscd vsmartcard-vpcd
+TEST_PACKAGES := pcscd vsmartcard-vpcd systemd
 # A window on the desktop (winit loads these at run time).
 RUN_PACKAGES := libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
 	libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0

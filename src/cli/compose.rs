@@ -288,8 +288,13 @@ pub fn run(file: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // READY once the first frame is drawn, then the watchdog fed from the UI thread.
+    let _supervision = ui::systemd::supervise(&running.window);
     match slint::ComponentHandle::run(&running.window) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            ui::systemd::stopping();
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             tracing::error!("UI stopped: {e}");
             ExitCode::FAILURE

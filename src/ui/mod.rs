@@ -10,6 +10,7 @@ mod generated {
 pub use generated::*;
 
 mod intents;
+pub mod systemd;
 mod view;
 
 use std::cell::RefCell;

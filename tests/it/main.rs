@@ -26,6 +26,7 @@ mod satisfaction;
 mod sqlcipher_pages;
 mod station_central;
 mod station_flow;
+mod supervision;
 mod support;
 mod sync_central;
 mod theme;
