@@ -694,6 +694,10 @@ impl Session {
         if self.step == Step::Guardian {
             return self.guardian_card(identity);
         }
+        // The next applicant's card on a printed done page: that page is finished with.
+        if self.step == Step::Done && self.printed() {
+            self.end(None, effects);
+        }
         // Out of service: the card is not read into a session (the attract screen says why).
         if self.step != Step::Attract || self.out_of_service.is_some() {
             return;

@@ -1029,3 +1029,29 @@ fn the_done_page_takes_one_rating_per_visit() {
     s.handle(Event::Continue, 12 * S);
     assert_eq!(s.rated(), None, "the next visit rates afresh");
 }
+
+#[test]
+fn the_done_page_outlives_the_card_but_gives_way_to_the_next_card() {
+    use crate::domain::rating::Rating;
+    let mut s = session();
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 6);
+    s.handle(Event::Saved(number), 8 * S);
+    s.handle(Event::Printed, 9 * S);
+    // Lifting the card, as the page asks, leaves the page (and its rating buttons).
+    assert!(s.handle(Event::CardRemoved, 10 * S).is_empty());
+    assert_eq!(s.step(), Step::Done);
+    assert!(!s.handle(Event::Rate(Rating::Satisfied), 11 * S).is_empty());
+    // The next applicant's card starts their visit at once.
+    let effects = s.handle(
+        Event::CardInserted(identity(CardType::Mainland, "单建国")),
+        12 * S,
+    );
+    assert_eq!(s.step(), Step::CardRead);
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Wipe)),
+        "{effects:?}"
+    );
+    assert_eq!(s.rated(), None, "their own rating to give");
+}

@@ -17,14 +17,19 @@ use super::AppWindow;
 /// What keeps supervision going: dropping it stops the watchdog pings.
 pub struct Supervision {
     _timers: Vec<Timer>,
+    _shared: Vec<Rc<Timer>>,
 }
 
 /// Starts the READY notification and the watchdog for `window` (a no-op without a service
 /// manager).
 pub fn supervise(window: &AppWindow) -> Supervision {
     let mut timers = Vec::new();
+    let mut keep = Vec::new();
     if std::env::var_os("NOTIFY_SOCKET").is_none() {
-        return Supervision { _timers: timers };
+        return Supervision {
+            _timers: timers,
+            _shared: keep,
+        };
     }
     let ready = Rc::new(Cell::new(false));
     let announce = {
@@ -36,9 +41,9 @@ pub fn supervise(window: &AppWindow) -> Supervision {
             }
         }
     };
-    // Renderers that report their frames say when the first is drawn; the software renderer
-    // does not, and its first frame is drawn on the event loop's first turn, where a zero-delay
-    // timer runs too.
+    // Renderers that report their frames say when the first is drawn. The software renderer
+    // does not: it draws on the event loop's first turn, after that turn's timers, so a
+    // zero-delay timer started from a zero-delay timer runs once the first frame is out.
     let first_frame = announce.clone();
     let notified = window
         .window()
@@ -49,16 +54,21 @@ pub fn supervise(window: &AppWindow) -> Supervision {
         })
         .is_ok();
     if !notified {
+        let second_turn = Rc::new(Timer::default());
         let first_turn = Timer::default();
-        first_turn.start(TimerMode::SingleShot, Duration::ZERO, announce);
+        let next = second_turn.clone();
+        first_turn.start(TimerMode::SingleShot, Duration::ZERO, move || {
+            next.start(TimerMode::SingleShot, Duration::ZERO, announce.clone());
+        });
         timers.push(first_turn);
+        keep.push(second_turn);
     }
     let mut usec = 0;
     if sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
         let every = Duration::from_micros(usec / 2);
         let pings = Timer::default();
         pings.start(TimerMode::Repeated, every, move || {
-            // Only once READY is out: systemd ignores pings before it anyway.
+            // Only once READY is out: a ping would start systemd's watchdog clock early.
             if ready.get() {
                 send(&[NotifyState::Watchdog]);
             }
@@ -69,7 +79,10 @@ pub fn supervise(window: &AppWindow) -> Supervision {
         );
         timers.push(pings);
     }
-    Supervision { _timers: timers }
+    Supervision {
+        _timers: timers,
+        _shared: keep,
+    }
 }
 
 /// Tells the service manager that the kiosk is stopping (a clean exit is not a crash).

@@ -87,6 +87,14 @@ fn ready_comes_first_and_the_watchdog_is_fed_only_while_the_ui_thread_runs() {
             ));
         }
         if let Ok(Some(_)) = child.try_wait() {
+            // What the child sent last may still be queued: read it all.
+            socket.set_nonblocking(true).expect("non-blocking");
+            while let Ok(n) = socket.recv(&mut buf) {
+                messages.push((
+                    String::from_utf8_lossy(&buf[..n]).into_owned(),
+                    Instant::now(),
+                ));
+            }
             break;
         }
     }

@@ -103,13 +103,13 @@ fn pay_by_words(pay_by: &str, day: chrono::NaiveDate) -> (String, String) {
     match chrono::NaiveDateTime::parse_from_str(pay_by, "%Y-%m-%dT%H:%M:%S") {
         Ok(t) if t.date() == day => {
             let hm = t.format("%H:%M");
-            (format!("今日 {hm} "), format!("{hm} today"))
+            (format!("今日 {hm} 前"), format!("{hm} today"))
         }
         Ok(t) => {
             let when = t.format("%Y-%m-%d %H:%M");
-            (format!(" {when} "), when.to_string())
+            (format!(" {when} 前"), when.to_string())
         }
-        Err(_) => ("今日".into(), "the end of today".into()),
+        Err(_) => ("今日内".into(), "the end of today".into()),
     }
 }
 
@@ -284,7 +284,7 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
     if let Some(FeePayment::Pending { qr, pay_by, .. }) = &app.payment {
         let (zh, en) = pay_by_words(pay_by, app.created_at.date());
         r.styled(
-            format!("缴费二维码 ￥{} 请于{zh}前扫码缴费", app.fee),
+            format!("缴费二维码 ￥{} 请于{zh}扫码缴费", app.fee),
             Align::Center,
             false,
             true,
