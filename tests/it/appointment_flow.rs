@@ -23,13 +23,7 @@ fn hall_kiosk(central: &Central) -> Kiosk {
 /// Sample card `index` through to the review page with a passport renewal, once the central
 /// has answered about the booking.
 fn to_review(k: &Kiosk, index: usize) {
-    k.tap(&format!("demo-card-{index}"));
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
-    assert_eq!(k.page(), Page::Documents);
-    k.tap("doc-passport");
-    k.tap("cat-passport-renewal");
-    k.tap("next");
+    k.card_to_details_renewing(index);
     k.details_to_review();
     k.wait_until("the booking answer", |k| {
         k.find("review-booking")

@@ -122,6 +122,20 @@ impl Central {
     }
 }
 
+/// An mTLS link as `TEST01` to `central`, or with `None` to an address where nothing answers
+/// (a central that is down).
+pub fn link_or_down(central: Option<&Central>) -> Link {
+    match central {
+        Some(c) => c.link("TEST01"),
+        None => {
+            let idle = central_on("127.0.0.1:0");
+            let link = idle.link("TEST01");
+            drop(idle);
+            link
+        }
+    }
+}
+
 pub fn central_on(listen: &str) -> Central {
     central_with(listen, &[])
 }

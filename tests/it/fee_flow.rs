@@ -13,21 +13,13 @@ use kiosk::store::Store;
 use kiosk::sync::station::StationClient;
 use kiosk::ui::Page;
 
-use crate::central::{Central, central_on, central_with};
+use crate::central::{Central, central_on, central_with, link_or_down};
 use crate::support::{Kiosk, Options, demo_kiosk_with_options, test_key};
 
 /// A hall kiosk asking `central` (or, with `None`, an address where nothing answers) for the
 /// fee, waiting `wait_seconds` for it.
 fn paying_kiosk(central: Option<&Central>, wait_seconds: u32) -> Kiosk {
-    let link = match central {
-        Some(c) => c.link("TEST01"),
-        None => {
-            let idle = central_on("127.0.0.1:0");
-            let link = idle.link("TEST01");
-            drop(idle);
-            link
-        }
-    };
+    let link = link_or_down(central);
     demo_kiosk_with_options(Options {
         fee: Some(FeeDesk {
             client: StationClient::new(link).expect("client"),
@@ -40,12 +32,7 @@ fn paying_kiosk(central: Option<&Central>, wait_seconds: u32) -> Kiosk {
 
 /// Sample card 0 through to the review page with a passport renewal, then confirmed.
 fn confirm(k: &Kiosk) {
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
-    k.tap("doc-passport");
-    k.tap("cat-passport-renewal");
-    k.tap("next");
+    k.card_to_details_renewing(0);
     k.details_to_review();
     assert!(
         k.visible_text().contains("本机用手机扫码缴费"),

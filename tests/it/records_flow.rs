@@ -9,21 +9,12 @@ use kiosk::sync::station::StationClient;
 use kiosk::ui::{Page, RecordReason};
 use slint::{ComponentHandle, Model};
 
-use crate::central::{Central, central_on};
+use crate::central::{Central, central_on, link_or_down};
 use crate::support::{Kiosk, Options, demo_kiosk_with_options};
 
 /// A hall kiosk asking `central` (or, with `None`, an address where nothing answers).
 fn hall_kiosk(central: Option<&Central>) -> Kiosk {
-    let link = match central {
-        Some(c) => c.link("TEST01"),
-        None => {
-            // A central that is down: a port nobody listens on.
-            let idle = central_on("127.0.0.1:0");
-            let link = idle.link("TEST01");
-            drop(idle);
-            link
-        }
-    };
+    let link = link_or_down(central);
     demo_kiosk_with_options(Options {
         records: Some(StationClient::new(link).expect("client")),
         ..Options::default()

@@ -5,7 +5,6 @@
 
 use kiosk::domain::rating::Rating;
 use kiosk::store::Store;
-use kiosk::ui::Page;
 
 use crate::central::central_on;
 use crate::support::{Options, demo_kiosk_with_options, test_key};
@@ -37,12 +36,7 @@ fn a_rating_on_the_done_page_is_counted_by_the_central_and_forgotten_here() {
         })),
         ..Options::default()
     });
-    k.tap("demo-card-0");
-    k.wait_for_page(Page::CardRead);
-    k.tap("next");
-    k.tap("doc-passport");
-    k.tap("cat-passport-renewal");
-    k.tap("next");
+    k.card_to_details_renewing(0);
     k.details_to_done();
     k.wait_until("the application at the central", |_| {
         central

@@ -325,6 +325,18 @@ impl Kiosk {
         assert_eq!(self.page(), Page::Photo);
     }
 
+    /// Sample card `index` on the reader, on to the details page with a passport renewal
+    /// chosen.
+    pub fn card_to_details_renewing(&self, index: usize) {
+        self.tap(&format!("demo-card-{index}"));
+        self.wait_for_page(Page::CardRead);
+        self.tap("next");
+        assert_eq!(self.page(), Page::Documents);
+        self.tap("doc-passport");
+        self.tap("cat-passport-renewal");
+        self.tap("next");
+    }
+
     /// From the details page to the review: as `details_to_photo`, then the booth's photo.
     pub fn details_to_review(&self) {
         self.details_to_photo();

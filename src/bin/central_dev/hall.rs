@@ -13,10 +13,9 @@ use axum::response::Response;
 use chrono::{Local, NaiveDate};
 use kiosk::domain::app_number::AppNumber;
 use kiosk::domain::samples::sample_appointments;
-use kiosk::sync::api::IDEMPOTENCY_KEY;
 use kiosk::sync::api::hall::{AppointmentAnswer, AppointmentQuery, BookedSlot, FeePaymentRequest};
 
-use crate::routes::{Device, json, problem};
+use crate::routes::{Device, idempotency_key, json, problem};
 use crate::station::{Station, StationFault, not_yours, parse, unavailable};
 
 pub async fn appointment(Extension(station): Extension<Station>, body: String) -> Response {
@@ -71,10 +70,7 @@ pub async fn fee_payment(
     if station.fault == Some(StationFault::FeeDown) {
         return unavailable("Fee payments");
     }
-    let key = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let key = idempotency_key(&headers);
     if key != number {
         return problem(
             StatusCode::BAD_REQUEST,

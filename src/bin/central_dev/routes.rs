@@ -30,6 +30,14 @@ pub struct AppState {
 #[derive(Clone, Debug)]
 pub struct Device(pub String);
 
+/// The request's `Idempotency-Key`, or "" when it has none (or not as text).
+pub fn idempotency_key(headers: &HeaderMap) -> &str {
+    headers
+        .get(IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 pub fn problem(status: StatusCode, title: &str, detail: String) -> Response {
     let body = Problem {
         kind: "about:blank".into(),

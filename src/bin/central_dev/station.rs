@@ -26,7 +26,6 @@ use chrono::{Local, Months, NaiveDate};
 use kiosk::domain::catalogue::{Catalogue, Offer};
 use kiosk::domain::records::RecordStatus;
 use kiosk::domain::samples::{sample_passports, sample_permits};
-use kiosk::sync::api::IDEMPOTENCY_KEY;
 use kiosk::sync::api::station::{
     DocumentForm, DocumentStatus, DocumentsOnRecord, DocumentsQuery, Eligibility,
     EligibilityRequest, EndorsementOffer, EndorsementQuery, EndorsementRecord, EndorsementRecords,
@@ -35,7 +34,7 @@ use kiosk::sync::api::station::{
     Refusal,
 };
 
-use crate::routes::{Device, json, problem};
+use crate::routes::{Device, idempotency_key, json, problem};
 
 /// How the station endpoints misbehave (`--station-fault`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -374,10 +373,7 @@ pub async fn create_payment(
     if let Some(refusal) = not_yours(&device, &request.device_id) {
         return refusal;
     }
-    let key = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let key = idempotency_key(&headers);
     if key != request.txn_id {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -534,11 +530,7 @@ pub async fn issue(
             String::new(),
         );
     }
-    let key = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let key = idempotency_key(&headers).to_string();
     if key != format!("{}:{}", request.txn_id, request.offer_id) {
         return problem(
             StatusCode::BAD_REQUEST,

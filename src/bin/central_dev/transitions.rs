@@ -11,10 +11,9 @@ use axum::Extension;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use kiosk::sync::api::IDEMPOTENCY_KEY;
 use kiosk::sync::api::station::{EndorsementJournal, EndorsementTransition, TransitionAck};
 
-use crate::routes::{Device, json, problem};
+use crate::routes::{Device, idempotency_key, json, problem};
 use crate::station::{not_yours, parse};
 
 /// One transaction's journal and the device it belongs to.
@@ -34,10 +33,7 @@ pub async fn report(
         Ok(t) => t,
         Err(answer) => return *answer,
     };
-    let key = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let key = idempotency_key(&headers);
     if key != format!("{}:{}", t.txn_id, t.seq) {
         return problem(
             StatusCode::BAD_REQUEST,
