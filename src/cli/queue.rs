@@ -103,11 +103,13 @@ pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
             QueueCommand::Status { json } => {
                 let c = store.counts().map_err(e)?;
                 let moves = store.unsent_transition_count().map_err(e)?;
+                let ratings = store.unsent_rating_count().map_err(e)?;
                 let oldest = store.queue(&["pending"]).map_err(e)?.into_iter().next();
                 if json {
                     let status = serde_json::json!({
                         "waiting": c.pending,
                         "endorsement_moves_waiting": moves,
+                        "ratings_waiting": ratings,
                         "acknowledged": c.acked,
                         "dead_letters": c.dead,
                         "oldest_waiting": oldest.map(|o| serde_json::json!({
@@ -121,6 +123,9 @@ pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
                 println!("waiting: {}", c.pending);
                 if moves > 0 {
                     println!("endorsement moves waiting: {moves}");
+                }
+                if ratings > 0 {
+                    println!("ratings waiting: {ratings} (sent ten of the day at a time)");
                 }
                 if let Some(o) = oldest {
                     println!("oldest waiting: {} (since {})", o.number, o.created_at);

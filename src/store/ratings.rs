@@ -58,6 +58,14 @@ impl Store {
         Ok(out)
     }
 
+    /// How many ratings wait for the central (for the technician and the heartbeat).
+    pub fn unsent_rating_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM ratings", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     /// Forgets the ratings the central counted.
     pub fn ratings_counted(&mut self, uids: &[String]) -> Result<(), StoreError> {
         let tx = self.write()?;
@@ -96,6 +104,7 @@ mod tests {
             .expect("counted");
         let left = s.unsent_ratings(10).expect("unsent");
         assert_eq!(left.len(), 1);
+        assert_eq!(s.unsent_rating_count().expect("count"), 1);
         assert_eq!(left[0].uid, unsent[1].uid);
         // A new rating never takes a counted one's id.
         s.record_rating(day, Rating::Fairly).expect("rated");

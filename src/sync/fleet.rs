@@ -275,6 +275,7 @@ impl Fleet {
             }),
             dead_letters: queue.dead,
             unsent_moves: queue.unsent_moves,
+            unsent_ratings: queue.unsent_ratings,
             paused: queue.paused,
             config_version,
             devices,

@@ -16,4 +16,6 @@ pub struct SyncStatus {
     pub paused: Option<String>,
     /// Endorsement transactions' moves the central has not acknowledged (station kiosk).
     pub unsent_moves: u64,
+    /// Done-page ratings the central has not counted (hall kiosk; they go in batches).
+    pub unsent_ratings: u64,
 }

@@ -372,15 +372,17 @@ pub fn sync_now(
 
 /// Refreshes the queue figures the screens and the heartbeat show.
 fn publish(store: &mut impl StoreAccess, status: &Mutex<SyncStatus>, pass: &Pass) {
-    let (counts, oldest, moves) = store.with(|s| {
+    let (counts, oldest, moves, ratings) = store.with(|s| {
         (
             s.counts().unwrap_or_default(),
             s.oldest_pending().unwrap_or_default(),
             s.unsent_transition_count().unwrap_or_default(),
+            s.unsent_rating_count().unwrap_or_default(),
         )
     });
     if let Ok(mut s) = status.lock() {
         s.unsent_moves = moves;
+        s.unsent_ratings = ratings;
         s.pending = counts.pending;
         s.dead = counts.dead;
         s.oldest_pending = oldest;

@@ -72,6 +72,7 @@ fn heartbeats_report_the_queue_and_configurations_apply_live_or_are_refused() {
         sent["unsent_moves"], 0,
         "a hall kiosk has no endorsement moves: {raw}"
     );
+    assert_eq!(sent["unsent_ratings"], 0, "no one rated: {raw}");
     assert_eq!(beat.device_id, "SYNC01");
     assert_eq!(beat.app_version, env!("CARGO_PKG_VERSION"));
     assert_eq!((beat.dead_letters, beat.oldest_pending_age_s), (0, None));

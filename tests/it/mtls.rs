@@ -217,6 +217,7 @@ fn another_devices_certificate_reads_nothing_that_is_not_its_own() {
         oldest_pending_age_s: None,
         dead_letters: 0,
         unsent_moves: 0,
+        unsent_ratings: 0,
         paused: None,
         config_version: None,
         devices: Default::default(),

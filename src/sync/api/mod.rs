@@ -335,6 +335,10 @@ pub struct Heartbeat {
     /// kiosk). Absent from older kiosks.
     #[serde(default)]
     pub unsent_moves: u64,
+    /// Done-page ratings the central has not counted yet (hall kiosk; they go in batches of ten
+    /// of the day, so a few waiting is normal). Absent from older kiosks.
+    #[serde(default)]
+    pub unsent_ratings: u64,
     /// Why the queue is paused, if it is.
     pub paused: Option<String>,
     /// The configuration version the kiosk runs.
