@@ -46,6 +46,8 @@ pub enum Input {
     Continue,
     /// The hall applicant pays the fee later, with the QR on the form.
     PayLater,
+    /// The hall applicant pays by phone instead of at the card terminal.
+    PayByPhone,
     /// The hall applicant's one tap on the done page.
     Rate(crate::domain::rating::Rating),
     Back,
@@ -171,9 +173,18 @@ impl Controller {
             .filter(|_| station.is_none())
             .map(|client| workers::records(client, tx.clone()));
         let fee_wait = fee.as_ref().map(|f| f.wait_seconds);
-        let fee = fee
-            .filter(|_| station.is_none())
-            .map(|f| workers::fee(f.client, settings.device_id.clone(), f.poll, tx.clone()));
+        let fee = fee.filter(|_| station.is_none());
+        let by_card = fee.as_ref().is_some_and(|f| f.terminal.is_some());
+        let fee = fee.map(|f| {
+            let thread = workers::FeeThread {
+                client: f.client,
+                device_id: settings.device_id.clone(),
+                poll: f.poll,
+                terminal: f.terminal,
+                store: store.clone(),
+            };
+            workers::fee(thread, tx.clone())
+        });
         let today = Local::now().date_naive();
         let mut station = station;
         let scanner = station
@@ -225,6 +236,7 @@ impl Controller {
                 site_name: settings.site_name.clone(),
                 sync: sync.clone(),
             },
+            by_card,
             tx,
         );
         let screen = Screen {
@@ -255,7 +267,7 @@ impl Controller {
             None => session,
         };
         let session = match (&fee, fee_wait) {
-            (Some(_), Some(wait)) => session.with_fee_payment(wait),
+            (Some(_), Some(wait)) => session.with_fee_payment(wait, by_card),
             _ => session,
         };
 
@@ -286,6 +298,15 @@ impl Controller {
         }
     }
 
+    /// Passes the applicant's choice on to the fee thread; with the thread gone nobody follows
+    /// the payment any more, so the form prints with the fee paid at the window.
+    fn tell_fee(&mut self, command: workers::FeeCommand) {
+        if self.fee.as_ref().is_none_or(|tx| tx.send(command).is_err()) {
+            tracing::error!("fee thread gone: the fee is paid at the window");
+            self.dispatch(Event::FeeSettled(FeePayment::NotIssued));
+        }
+    }
+
     /// What to draw.
     pub fn view(&self) -> View<'_> {
         View {
@@ -301,6 +322,7 @@ impl Controller {
         match input {
             Input::Continue => self.both(Event::Continue, StationEvent::Continue),
             Input::PayLater => self.dispatch(Event::PayLater),
+            Input::PayByPhone => self.dispatch(Event::PayByPhone),
             Input::Rate(rating) => self.dispatch(Event::Rate(rating)),
             Input::Back => self.both(Event::Back, StationEvent::Back),
             Input::Cancel => self.both(Event::Cancel, StationEvent::Cancel),
@@ -605,19 +627,12 @@ impl Controller {
                     tracing::warn!("service thread gone: rating not kept");
                 }
             }
-            Effect::StopFee => {
-                let sent = self.fee.as_ref().is_some_and(|tx| {
-                    let stop = workers::FeeCommand::Stop {
-                        visit: self.hall_visit,
-                    };
-                    tx.send(stop).is_ok()
-                });
-                if !sent {
-                    // Nobody follows the payment any more: the form prints, paid at the window.
-                    tracing::error!("fee thread gone: the fee is paid at the window");
-                    self.dispatch(Event::FeeSettled(FeePayment::NotIssued));
-                }
-            }
+            Effect::FeeByPhone => self.tell_fee(workers::FeeCommand::UsePhone {
+                visit: self.hall_visit,
+            }),
+            Effect::StopFee => self.tell_fee(workers::FeeCommand::Stop {
+                visit: self.hall_visit,
+            }),
             Effect::PrintWithFee(payment) => {
                 if self.service.send(ServiceJob::Print(payment)).is_err() {
                     tracing::error!("service thread gone: form not printed");
@@ -771,7 +786,9 @@ impl Controller {
                     return;
                 }
                 match update {
-                    workers::FeeUpdate::Offered { qr } => Event::FeeOffered { qr },
+                    workers::FeeUpdate::Offered { qr, card } => Event::FeeOffered { qr, card },
+                    workers::FeeUpdate::AtTerminal => Event::FeeAtTerminal,
+                    workers::FeeUpdate::CardTaken => Event::FeeCardTaken,
                     workers::FeeUpdate::Settled(payment) => Event::FeeSettled(payment),
                 }
             }

@@ -115,14 +115,17 @@ pub struct Kiosk {
     /// The central's documents endpoint, where the hall kiosk asks for the applicant's
     /// documents on record (none: it does not ask).
     pub records: Option<StationClient>,
-    /// Where the hall kiosk takes the fee by phone after saving (none: paid at the window).
+    /// Where the hall kiosk takes the fee after saving (none: paid at the window).
     pub fee: Option<FeeDesk>,
 }
 
-/// The hall kiosk's fee payment by phone (`[hall.payment] mode = "qr"`).
+/// The hall kiosk's fee payment (`[hall.payment] mode = "qr"` or `"terminal"`).
 pub struct FeeDesk {
     /// The central's payment endpoints.
     pub client: StationClient,
+    /// The kiosk's bank-card terminal (`mode = "terminal"`): the card is asked for first, the
+    /// phone is the alternative. None: by phone only.
+    pub terminal: Option<Box<dyn PaymentTerminal>>,
     /// How long the QR is shown before the form prints with it, in seconds.
     pub wait_seconds: u32,
     /// Time between status requests.

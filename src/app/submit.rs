@@ -138,7 +138,7 @@ impl Desk {
         );
         let body = serde_json::to_string(&body).expect("submission serialises");
         let number = &saved.application.number;
-        let released = match lock(&self.store).release_held(number, &body) {
+        let released = match lock(&self.store).release_held(number.as_str(), &body) {
             Ok(true) => {
                 tracing::info!(%number, "store: application released with its fee's state");
                 true

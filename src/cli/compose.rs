@@ -135,9 +135,10 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
             let client =
                 StationClient::new(link.clone()).map_err(|e| format!("documents client: {e}"))?;
             let fee = match &config.hall.payment {
-                Some(p) if p.mode == HallPaymentMode::Qr => Some(app::FeeDesk {
+                Some(p) if p.mode != HallPaymentMode::Off => Some(app::FeeDesk {
                     client: StationClient::new(link.clone())
                         .map_err(|e| format!("payment client: {e}"))?,
+                    terminal: (p.mode == HallPaymentMode::Terminal).then(|| terminal(p.terminal)),
                     wait_seconds: p.wait_seconds,
                     poll: Duration::from_secs(1),
                 }),
@@ -200,6 +201,14 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
     })
 }
 
+/// The payment terminal's adapter: only the simulated one, which approves every payment, until
+/// a vendor adapter is written (docs/STATION.md).
+fn terminal(kind: TerminalKind) -> Box<dyn PaymentTerminal> {
+    match kind {
+        TerminalKind::Sim => Box::new(SimTerminal::new(SimOutcome::Approve)),
+    }
+}
+
 /// The station kiosk's devices: the permit reader beside the ID reader (simulated with the
 /// simulated ID reader, else PC/SC), the payment terminal and the writer module (simulated:
 /// no vendor adapter exists yet), and the central's station endpoints on the kiosk's link.
@@ -231,9 +240,7 @@ fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app
             (Box::new(reader), None)
         }
     };
-    let terminal: Box<dyn PaymentTerminal> = match s.terminal {
-        TerminalKind::Sim => Box::new(SimTerminal::new(SimOutcome::Approve)),
-    };
+    let terminal = terminal(s.terminal);
     let writer: Box<dyn EndorsementWriter> = match s.writer {
         WriterKind::Sim => Box::new(SimWriter::new(WriterScript::Succeed, false)),
     };

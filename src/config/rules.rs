@@ -397,7 +397,7 @@ fn hall(c: &Config) -> Vec<Problem> {
     }
     let mut out = Vec::new();
     if let Some(p) = &c.hall.payment
-        && p.mode == HallPaymentMode::Qr
+        && p.mode != HallPaymentMode::Off
         && !(60..=900).contains(&p.wait_seconds)
     {
         out.push((

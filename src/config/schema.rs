@@ -333,12 +333,17 @@ pub struct HallSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HallPaymentSettings {
-    /// `qr`: a payment QR issued by the central for the application number; `off`: none.
+    /// `qr`: a payment QR issued by the central for the application number; `terminal`: the
+    /// same payment collected at the kiosk's bank-card terminal, the QR as the alternative;
+    /// `off`: none.
     pub mode: HallPaymentMode,
-    /// How long the kiosk shows the QR and waits for the payment, in seconds (60–900): after
-    /// it the form prints with the QR, payable until the end of the day.
+    /// How long the kiosk asks for the card or shows the QR and waits for the payment, in
+    /// seconds (60–900): after it the form prints with the QR, payable until the end of the day.
     #[serde(default = "default_fee_wait")]
     pub wait_seconds: u32,
+    /// The card terminal's adapter (`mode = "terminal"`).
+    #[serde(default)]
+    pub terminal: TerminalKind,
 }
 
 fn default_fee_wait() -> u32 {
@@ -350,6 +355,7 @@ fn default_fee_wait() -> u32 {
 pub enum HallPaymentMode {
     Off,
     Qr,
+    Terminal,
 }
 
 /// A service on the station kiosk's attract screen.

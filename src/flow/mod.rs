@@ -25,7 +25,7 @@ use crate::domain::app_number::AppNumber;
 use crate::domain::application::Problem;
 use crate::domain::appointment::{Appointment, Booking};
 use crate::domain::catalogue::Catalogue;
-use crate::domain::fee_payment::FeePayment;
+use crate::domain::fee_payment::{CardEnd, FeePayment};
 use crate::domain::guardian::{self, GuardianRefusal};
 use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
 use crate::domain::identity::Identity;
@@ -46,7 +46,8 @@ pub enum Step {
     Photo,
     Review,
     Printing,
-    /// The application is saved; its fee is being paid by phone (the form prints after).
+    /// The application is saved; its fee is being paid by card or phone (the form prints
+    /// after).
     Payment,
     Done,
 }
@@ -96,6 +97,23 @@ pub enum Notice {
     FeeDeclined,
     /// No payment could be issued: the fee is paid at the window.
     FeeAtWindow,
+    /// The card terminal took the money and the central has not confirmed it: staff check it;
+    /// the applicant must not pay again.
+    FeeUnconfirmed,
+}
+
+/// Where the fee's payment step stands, for the payment page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeeStage {
+    /// The central is asked for the payment.
+    Preparing,
+    /// The card terminal waits for the applicant's card.
+    Card,
+    /// The terminal took the card payment; the central's confirmation is awaited.
+    CardTaken,
+    /// The QR is on screen, to be paid by phone; `card` says why the card is no longer asked
+    /// for, where it was.
+    Phone { qr: String, card: Option<CardEnd> },
 }
 
 #[derive(Debug)]
@@ -145,10 +163,17 @@ pub enum Event {
     },
     /// The applicant's one tap on the done page (once per visit).
     Rate(Rating),
-    /// The fee's payment is issued: its QR goes on screen.
+    /// The fee's payment QR goes on screen; `card`: why the card is no longer asked for.
     FeeOffered {
         qr: String,
+        card: Option<CardEnd>,
     },
+    /// The card terminal waits for the applicant's card.
+    FeeAtTerminal,
+    /// The terminal took the card payment; the central's confirmation is awaited.
+    FeeCardTaken,
+    /// The applicant pays by phone instead of by card.
+    PayByPhone,
     /// The applicant pays later, with the QR on the form.
     PayLater,
     /// The fee's payment step is over, with what the form says.
@@ -189,6 +214,8 @@ pub enum Effect {
     RecordRating(Rating),
     /// Stop following the fee's payment (the applicant pays later).
     StopFee,
+    /// Give up the card: the applicant pays by phone.
+    FeeByPhone,
     /// Release the saved application with the fee's state and print its form.
     PrintWithFee(FeePayment),
     /// Ask the central for the documents on record and today's booking of the holder of this ID
@@ -213,10 +240,12 @@ pub struct Session {
     holder: Option<HolderPolicy>,
     /// Whether the central is asked for the applicant's documents on record.
     ask_records: bool,
-    /// How long the kiosk waits for the fee to be paid by phone, where it takes payments.
+    /// How long the kiosk waits for the fee to be paid, where it takes payments.
     fee_wait_seconds: Option<u32>,
-    /// The fee's payment QR once issued.
-    fee_qr: Option<String>,
+    /// The kiosk asks for the card at its terminal first.
+    fee_by_card: bool,
+    /// The payment step's progress.
+    fee_stage: FeeStage,
     /// The applicant chose to pay later: the last status request is on its way.
     fee_stopping: bool,
     /// The applicant rated this visit on the done page.
@@ -240,7 +269,8 @@ impl Session {
             holder: None,
             ask_records: false,
             fee_wait_seconds: None,
-            fee_qr: None,
+            fee_by_card: false,
+            fee_stage: FeeStage::Preparing,
             fee_stopping: false,
             rated: None,
         }
@@ -251,22 +281,28 @@ impl Session {
         self.rated
     }
 
-    /// The same session taking the fee by phone after saving: the central issues a payment
-    /// for the application, its QR is shown for at most `wait_seconds`, and the form prints
-    /// with the fee's state.
-    pub fn with_fee_payment(mut self, wait_seconds: u32) -> Session {
+    /// The same session taking the fee after saving: the central issues a payment for the
+    /// application, collected at the card terminal (`by_card`) or by phone with its QR for at
+    /// most `wait_seconds`, and the form prints with the fee's state.
+    pub fn with_fee_payment(mut self, wait_seconds: u32, by_card: bool) -> Session {
         self.fee_wait_seconds = Some(wait_seconds);
+        self.fee_by_card = by_card;
         self
     }
 
-    /// Whether the kiosk takes the fee by phone after saving.
+    /// Whether the kiosk takes the fee after saving.
     pub fn takes_fee(&self) -> bool {
         self.fee_wait_seconds.is_some()
     }
 
-    /// The fee's payment QR, once issued (on the payment step).
-    pub fn fee_qr(&self) -> Option<&str> {
-        self.fee_qr.as_deref()
+    /// Whether the kiosk takes the fee by card as well as by phone.
+    pub fn fee_by_card(&self) -> bool {
+        self.fee_by_card
+    }
+
+    /// Where the payment step stands (on the payment step).
+    pub fn fee_stage(&self) -> &FeeStage {
+        &self.fee_stage
     }
 
     /// Whether the applicant chose to pay later and the kiosk is finishing the payment step.
@@ -504,7 +540,7 @@ impl Session {
                             wait_seconds,
                         });
                         self.step = Step::Payment;
-                        self.fee_qr = None;
+                        self.fee_stage = FeeStage::Preparing;
                         self.fee_stopping = false;
                     }
                     self.number = Some(number);
@@ -516,9 +552,24 @@ impl Session {
                     effects.push(Effect::RecordRating(rating));
                 }
             }
-            Event::FeeOffered { qr } => {
+            Event::FeeOffered { qr, card } => {
                 if self.step == Step::Payment {
-                    self.fee_qr = Some(qr);
+                    self.fee_stage = FeeStage::Phone { qr, card };
+                }
+            }
+            Event::FeeAtTerminal => {
+                if self.step == Step::Payment {
+                    self.fee_stage = FeeStage::Card;
+                }
+            }
+            Event::FeeCardTaken => {
+                if self.step == Step::Payment {
+                    self.fee_stage = FeeStage::CardTaken;
+                }
+            }
+            Event::PayByPhone => {
+                if self.step == Step::Payment && self.fee_stage == FeeStage::Card {
+                    effects.push(Effect::FeeByPhone);
                 }
             }
             Event::PayLater => {
@@ -532,9 +583,12 @@ impl Session {
                         FeePayment::Paid { .. } => None,
                         FeePayment::Pending { .. } => Some(Notice::FeeToPay),
                         FeePayment::Declined { .. } => Some(Notice::FeeDeclined),
-                        FeePayment::NotIssued => Some(Notice::FeeAtWindow),
+                        FeePayment::NotIssued | FeePayment::Interrupted { .. } => {
+                            Some(Notice::FeeAtWindow)
+                        }
+                        FeePayment::Unconfirmed { .. } => Some(Notice::FeeUnconfirmed),
                     };
-                    self.fee_qr = None;
+                    self.fee_stage = FeeStage::Preparing;
                     self.fee_stopping = false;
                     self.step = Step::Printing;
                     effects.push(Effect::PrintWithFee(payment));
@@ -606,8 +660,10 @@ impl Session {
 
     /// The applicant pays later: the fee thread stops following the payment and reports what
     /// the form says.
+    /// Once the terminal took the card payment, only the central's confirmation (or the fee
+    /// thread giving up on it) ends the step.
     fn pay_later(&mut self, effects: &mut Vec<Effect>) {
-        if !self.fee_stopping {
+        if !self.fee_stopping && self.fee_stage != FeeStage::CardTaken {
             self.fee_stopping = true;
             effects.push(Effect::StopFee);
         }

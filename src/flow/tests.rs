@@ -942,8 +942,15 @@ fn the_fee_is_paid_after_saving_and_the_form_prints_with_its_state() {
             Some(Notice::FeeDeclined),
         ),
         (FeePayment::NotIssued, Some(Notice::FeeAtWindow)),
+        (
+            FeePayment::Unconfirmed {
+                payment_id: "F-1".into(),
+                reference: Some("T-9".into()),
+            },
+            Some(Notice::FeeUnconfirmed),
+        ),
     ] {
-        let mut s = session().with_fee_payment(300);
+        let mut s = session().with_fee_payment(300, false);
         to_review(&mut s);
         let effects = s.handle(Event::Continue, 7 * S);
         let [Effect::SaveAndPrint(draft)] = &effects[..] else {
@@ -971,10 +978,17 @@ fn the_fee_is_paid_after_saving_and_the_form_prints_with_its_state() {
         s.handle(
             Event::FeeOffered {
                 qr: "https://pay/1".into(),
+                card: None,
             },
             10_002 * S,
         );
-        assert_eq!(s.fee_qr(), Some("https://pay/1"));
+        assert_eq!(
+            s.fee_stage(),
+            &FeeStage::Phone {
+                qr: "https://pay/1".into(),
+                card: None
+            }
+        );
         let effects = s.handle(Event::FeeSettled(settled.clone()), 10_003 * S);
         assert!(
             matches!(&effects[..], [Effect::PrintWithFee(p)] if *p == settled),
@@ -990,16 +1004,76 @@ fn the_fee_is_paid_after_saving_and_the_form_prints_with_its_state() {
 #[test]
 fn paying_later_stops_the_payment_once_and_waits_for_its_last_state() {
     let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 4);
-    let mut s = session().with_fee_payment(300);
+    let mut s = session().with_fee_payment(300, false);
     to_review(&mut s);
     s.handle(Event::Continue, 7 * S);
     s.handle(Event::Saved(number), 8 * S);
+    assert!(
+        s.handle(Event::PayByPhone, 9 * S).is_empty(),
+        "no card asked for: nothing to give up"
+    );
     let effects = s.handle(Event::PayLater, 9 * S);
     assert!(matches!(&effects[..], [Effect::StopFee]), "{effects:?}");
     assert!(s.fee_stopping());
     // Cancel on the payment page is paying later too, and asks nothing twice.
     assert!(s.handle(Event::Cancel, 10 * S).is_empty());
     assert_eq!(s.step(), Step::Payment);
+}
+
+#[test]
+fn at_the_card_terminal_the_phone_is_chosen_once_and_a_taken_card_cannot_be_left() {
+    use crate::domain::fee_payment::CardEnd;
+    let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 7);
+    let mut s = session().with_fee_payment(300, true);
+    assert!(s.fee_by_card());
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    s.handle(Event::Saved(number), 8 * S);
+    assert_eq!(s.fee_stage(), &FeeStage::Preparing);
+    s.handle(Event::FeeAtTerminal, 9 * S);
+    assert_eq!(s.fee_stage(), &FeeStage::Card);
+    let effects = s.handle(Event::PayByPhone, 10 * S);
+    assert!(matches!(&effects[..], [Effect::FeeByPhone]), "{effects:?}");
+    let offered = FeeStage::Phone {
+        qr: "https://pay/7".into(),
+        card: Some(CardEnd::Chosen),
+    };
+    s.handle(
+        Event::FeeOffered {
+            qr: "https://pay/7".into(),
+            card: Some(CardEnd::Chosen),
+        },
+        11 * S,
+    );
+    assert_eq!(s.fee_stage(), &offered);
+    assert!(
+        s.handle(Event::PayByPhone, 12 * S).is_empty(),
+        "already by phone"
+    );
+
+    // Another visit: the terminal took the card; "pay later" and Cancel no longer end the
+    // step, only the fee thread's word does.
+    let number = AppNumber::compose("XMH01", NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), 8);
+    let mut s = session().with_fee_payment(300, true);
+    to_review(&mut s);
+    s.handle(Event::Continue, 7 * S);
+    s.handle(Event::Saved(number), 8 * S);
+    s.handle(Event::FeeAtTerminal, 9 * S);
+    s.handle(Event::FeeCardTaken, 10 * S);
+    assert_eq!(s.fee_stage(), &FeeStage::CardTaken);
+    assert!(s.handle(Event::PayLater, 11 * S).is_empty());
+    assert!(s.handle(Event::Cancel, 12 * S).is_empty());
+    assert!(s.handle(Event::PayByPhone, 13 * S).is_empty());
+    assert!(!s.fee_stopping());
+    let paid = crate::domain::fee_payment::FeePayment::Paid {
+        payment_id: "F-8".into(),
+        reference: Some("T-1".into()),
+    };
+    let effects = s.handle(Event::FeeSettled(paid), 14 * S);
+    assert!(
+        matches!(&effects[..], [Effect::PrintWithFee(_)]),
+        "{effects:?}"
+    );
 }
 
 #[test]

@@ -167,6 +167,12 @@ CREATE TABLE ratings (
     rating      TEXT NOT NULL CHECK (rating IN ('satisfied', 'fairly', 'not_satisfied'))
 ) WITHOUT ROWID;
 "#,
+    // A held application whose fee the card terminal was asked to collect: the central's
+    // payment id, so a kiosk that stops mid-payment asks the terminal and the central at its
+    // next start what became of the money (`held_at_terminal`).
+    r#"
+ALTER TABLE outbox ADD COLUMN fee_terminal TEXT;
+"#,
 ];
 
 /// The next number of `day` on this device, from the day's sequence, inside the caller's
@@ -200,6 +206,15 @@ pub struct OutboxItem {
     pub idem_key: String,
     pub body: String,
     pub attempts: u32,
+}
+
+/// A held application whose fee the card terminal was asked for (the body is the submission
+/// as saved, without the fee's state).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldAtTerminal {
+    pub number: String,
+    pub payment_id: String,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -428,23 +443,59 @@ impl Store {
 
     /// Lets a held application go to the central, with `body` (the submission with the fee's
     /// state) in place of the one saved. A row that is not held is left alone (returns false).
-    pub fn release_held(&mut self, number: &AppNumber, body: &str) -> Result<bool, StoreError> {
+    pub fn release_held(&mut self, number: &str, body: &str) -> Result<bool, StoreError> {
         let tx = self.write()?;
         let changed = tx.execute(
             "UPDATE outbox SET body = ?2, held = 0 WHERE number = ?1 AND held = 1",
-            params![number.as_str(), body],
+            params![number, body],
         )?;
         tx.commit()?;
         Ok(changed == 1)
     }
 
     /// Lets every held application go as saved (the kiosk stopped mid-payment: the central
-    /// knows the payment by the application number). Returns how many.
-    pub fn release_all_held(&mut self) -> Result<usize, StoreError> {
+    /// knows the payment by the application number). With `but_terminal`, those whose fee the
+    /// card terminal was asked for stay held, for [`Store::held_at_terminal`]'s recovery.
+    /// Returns how many.
+    pub fn release_all_held(&mut self, but_terminal: bool) -> Result<usize, StoreError> {
         let tx = self.write()?;
-        let changed = tx.execute("UPDATE outbox SET held = 0 WHERE held = 1", [])?;
+        let sql = if but_terminal {
+            "UPDATE outbox SET held = 0 WHERE held = 1 AND fee_terminal IS NULL"
+        } else {
+            "UPDATE outbox SET held = 0 WHERE held = 1"
+        };
+        let changed = tx.execute(sql, [])?;
         tx.commit()?;
         Ok(changed)
+    }
+
+    /// Records, before the card terminal is asked, that held application `number`'s fee is
+    /// collected there as the central's payment `payment_id`. False when the row is not held.
+    pub fn mark_at_terminal(&mut self, number: &str, payment_id: &str) -> Result<bool, StoreError> {
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE outbox SET fee_terminal = ?2 WHERE number = ?1 AND held = 1",
+            params![number, payment_id],
+        )?;
+        tx.commit()?;
+        Ok(changed == 1)
+    }
+
+    /// Held applications whose fee the card terminal was asked for: what a kiosk that stopped
+    /// mid-payment left. Oldest first.
+    pub fn held_at_terminal(&self) -> Result<Vec<HeldAtTerminal>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT number, fee_terminal, body FROM outbox
+             WHERE held = 1 AND fee_terminal IS NOT NULL AND body IS NOT NULL ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(HeldAtTerminal {
+                number: r.get(0)?,
+                payment_id: r.get(1)?,
+                body: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Pending submissions, oldest first.
@@ -739,15 +790,18 @@ mod tests {
             s.pending(10).unwrap().is_empty(),
             "both wait for their payment"
         );
-        assert!(s.release_held(&a, "paid").unwrap());
-        assert!(!s.release_held(&a, "again").unwrap(), "released once");
+        assert!(s.release_held(a.as_str(), "paid").unwrap());
+        assert!(
+            !s.release_held(a.as_str(), "again").unwrap(),
+            "released once"
+        );
         let pending = s.pending(10).unwrap();
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].body, "paid");
         drop(s);
         // The kiosk stopped during b's payment: the next start lets it go as saved.
         let mut s = Store::open(dir.path(), &key()).unwrap();
-        assert_eq!(s.release_all_held().unwrap(), 1);
+        assert_eq!(s.release_all_held(false).unwrap(), 1);
         let bodies: Vec<_> = s
             .pending(10)
             .unwrap()
@@ -760,6 +814,54 @@ mod tests {
                 (a.to_string(), "paid".into()),
                 (b.to_string(), "saved".into())
             ]
+        );
+    }
+
+    #[test]
+    fn an_application_paid_at_the_terminal_stays_held_for_recovery_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path(), &key()).unwrap();
+        let (card, ()) = s
+            .save_application_held("XMH01", at(9), 120, "k1", |_| ("card".into(), ()))
+            .unwrap();
+        let (phone, ()) = s
+            .save_application_held("XMH01", at(9), 120, "k2", |_| ("phone".into(), ()))
+            .unwrap();
+        let (sent, ()) = s
+            .save_application("XMH01", at(9), 120, "k3", |_| ("sent".into(), ()))
+            .unwrap();
+        assert!(s.mark_at_terminal(card.as_str(), "F-000007").unwrap());
+        assert!(
+            !s.mark_at_terminal(sent.as_str(), "F-000008").unwrap(),
+            "only a held row is paid at the terminal"
+        );
+        drop(s);
+        let mut s = Store::open(dir.path(), &key()).unwrap();
+        assert_eq!(
+            s.release_all_held(true).unwrap(),
+            1,
+            "the phone payment goes"
+        );
+        let held = s.held_at_terminal().unwrap();
+        assert_eq!(
+            held,
+            vec![HeldAtTerminal {
+                number: card.to_string(),
+                payment_id: "F-000007".into(),
+                body: "card".into(),
+            }]
+        );
+        assert!(s.release_held(card.as_str(), "card, settled").unwrap());
+        assert!(s.held_at_terminal().unwrap().is_empty());
+        let numbers: Vec<_> = s
+            .pending(10)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.number)
+            .collect();
+        assert_eq!(
+            numbers,
+            [card.to_string(), phone.to_string(), sent.to_string()]
         );
     }
 

@@ -54,8 +54,9 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     g.on_next(on(shell, Input::Continue));
     g.on_back(on(shell, Input::Back));
     g.on_cancel(on(shell, Input::Cancel));
-    ui.global::<FeeAdapter>()
-        .on_pay_later(on(shell, Input::PayLater));
+    let fee = ui.global::<FeeAdapter>();
+    fee.on_pay_later(on(shell, Input::PayLater));
+    fee.on_pay_by_phone(on(shell, Input::PayByPhone));
     ui.global::<DoneAdapter>()
         .on_rate(on_with(shell, |r: UiRating| {
             Some(Input::Rate(match r {

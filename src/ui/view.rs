@@ -16,7 +16,8 @@ use super::{
     Sex as SexKind, SyllableRow, TechnicianAdapter, Theme, ThemeVariant,
 };
 use super::{
-    GuardianAdapter, HolderAdapter, HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
+    CardEnd as UiCardEnd, FeeStage as UiFeeStage, GuardianAdapter, HolderAdapter,
+    HolderPrompt as HolderPromptKind, IssueProgress, OfferRow,
     PermitProgress as PermitProgressKind, RecordReason, RecordsState,
     Relationship as RelationshipKind, SpellingNote as SpellingNoteKind, StationAdapter, TripsRow,
 };
@@ -30,6 +31,7 @@ use chrono::NaiveDate;
 
 use crate::domain::catalogue::{Catalogue, Labelled, Offer};
 use crate::domain::endorsement::OfferLine;
+use crate::domain::fee_payment::CardEnd;
 use crate::domain::guardian::{GuardianRefusal, Relationship};
 use crate::domain::holder::HolderPrompt;
 use crate::domain::identity::{Sex, ValidUntil, mask};
@@ -39,7 +41,9 @@ use crate::flow::station::{
     self, KeyEntry, KeyField, Notice as StationNotice, PayMethod, PermitProgress, Progress,
     Service, StationSession,
 };
-use crate::flow::{BookingLookup, Draft, Notice, OutOfService, Records, SpellingNote, Step};
+use crate::flow::{
+    BookingLookup, Draft, FeeStage, Notice, OutOfService, Records, SpellingNote, Step,
+};
 
 /// What the renderer remembers between frames: the language whose translations are loaded.
 #[derive(Default)]
@@ -154,6 +158,7 @@ fn notice(n: Option<&Notice>) -> NoticeKind {
         Some(Notice::FeeToPay) => NoticeKind::FeeToPay,
         Some(Notice::FeeDeclined) => NoticeKind::FeeDeclined,
         Some(Notice::FeeAtWindow) => NoticeKind::FeeAtWindow,
+        Some(Notice::FeeUnconfirmed) => NoticeKind::FeeUnconfirmed,
         Some(Notice::GuardianRefused(r)) => match r {
             GuardianRefusal::ApplicantsCard => NoticeKind::GuardianApplicantsCard,
             GuardianRefusal::NotAdult => NoticeKind::GuardianNotAdult,
@@ -651,7 +656,9 @@ fn review(ui: &AppWindow, v: &View) {
             .map_or("".into(), |r| label(lang, r)),
     );
     review.set_fee(draft.map_or(0, |d| d.choices.fee(cat)) as i32);
-    review.set_fee_by_phone(v.session.takes_fee() && draft.is_some_and(|d| d.choices.fee(cat) > 0));
+    let pays_here = v.session.takes_fee() && draft.is_some_and(|d| d.choices.fee(cat) > 0);
+    review.set_fee_by_phone(pays_here);
+    review.set_fee_by_card(pays_here && v.session.fee_by_card());
     let asking = draft.is_some_and(|d| d.booking == BookingLookup::Asking);
     let known = draft.and_then(|d| match &d.booking {
         BookingLookup::Answered(b) => Some(b.clone()),
@@ -668,8 +675,26 @@ fn fee(ui: &AppWindow, v: &View) {
     let fee = ui.global::<FeeAdapter>();
     let s = v.session;
     fee.set_amount(s.draft().map_or(0, |d| d.choices.fee(s.catalogue())) as i32);
-    let qr = s.fee_qr().and_then(qr_image);
-    fee.set_has_qr(qr.is_some());
+    let (stage, card_end, qr) = match s.fee_stage() {
+        FeeStage::Preparing => (UiFeeStage::Preparing, UiCardEnd::None, None),
+        FeeStage::Card => (UiFeeStage::Card, UiCardEnd::None, None),
+        FeeStage::CardTaken => (UiFeeStage::CardTaken, UiCardEnd::None, None),
+        FeeStage::Phone { qr, card } => {
+            let end = match card {
+                None => UiCardEnd::None,
+                Some(CardEnd::Declined) => UiCardEnd::Declined,
+                Some(CardEnd::Unavailable) => UiCardEnd::Unavailable,
+                Some(CardEnd::Chosen) => UiCardEnd::Chosen,
+            };
+            match qr_image(qr) {
+                Some(image) => (UiFeeStage::Phone, end, Some(image)),
+                // A code that cannot be drawn is not shown: the page says it is prepared.
+                None => (UiFeeStage::Preparing, end, None),
+            }
+        }
+    };
+    fee.set_stage(stage);
+    fee.set_card_end(card_end);
     fee.set_qr(qr.unwrap_or_default());
     fee.set_stopping(s.fee_stopping());
     fee.set_number(s.number().map_or("".into(), |n| n.as_str().into()));

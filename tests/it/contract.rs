@@ -6,6 +6,7 @@
 //! real bodies — what the kiosk builds, what the development central answers — are validated
 //! against the same schemas.
 
+use kiosk::domain::fee_payment::FeePayment;
 use kiosk::sync::api::{self, station};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -316,6 +317,33 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         &serde_json::to_value(&test).expect("json"),
         "technician's test submission",
     );
+    // Each state of the fee the kiosk can send (`domain::fee_payment`).
+    let id = || "F-000001".to_string();
+    for payment in [
+        FeePayment::Paid {
+            payment_id: id(),
+            reference: Some("4200001".into()),
+        },
+        FeePayment::Pending {
+            payment_id: id(),
+            qr: "https://pay.example.invalid/fee/1".into(),
+            pay_by: "2026-03-14T23:59:59".into(),
+        },
+        FeePayment::Declined { payment_id: id() },
+        FeePayment::NotIssued,
+        FeePayment::Unconfirmed {
+            payment_id: id(),
+            reference: None,
+        },
+        FeePayment::Interrupted { payment_id: id() },
+    ] {
+        let state = payment.state();
+        application.payment = Some(payment);
+        let paying = api::Submission::new(&application, "TEST01", key, api::FormType::HallSelfFill);
+        let body = serde_json::to_value(&paying).expect("json");
+        assert_eq!(body["payment"]["state"], state);
+        check("Submission", &body, &format!("submission, fee {state}"));
+    }
 
     let central = crate::central::central_on("127.0.0.1:0");
     let link = central.link("TEST01");

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use kiosk::app::FeeDesk;
+use kiosk::devices::payment::{PaymentTerminal, SimTerminal};
 use kiosk::devices::printer::interpret::{Command, parse, text_lines};
 use kiosk::store::Store;
 use kiosk::sync::station::StationClient;
@@ -19,30 +20,43 @@ use crate::support::{Kiosk, Options, demo_kiosk_with_options, test_key};
 /// A hall kiosk asking `central` (or, with `None`, an address where nothing answers) for the
 /// fee, waiting `wait_seconds` for it.
 fn paying_kiosk(central: Option<&Central>, wait_seconds: u32) -> Kiosk {
+    demo_kiosk_with_options(paying(central, wait_seconds, None, None))
+}
+
+/// The options of a hall kiosk taking the fee from `central`, at `terminal` too where given,
+/// on the store in `data` where given.
+pub(crate) fn paying(
+    central: Option<&Central>,
+    wait_seconds: u32,
+    terminal: Option<SimTerminal>,
+    data: Option<tempfile::TempDir>,
+) -> Options {
     let link = link_or_down(central);
-    demo_kiosk_with_options(Options {
+    Options {
         fee: Some(FeeDesk {
             client: StationClient::new(link).expect("client"),
+            terminal: terminal.map(|t| Box::new(t) as Box<dyn PaymentTerminal>),
             wait_seconds,
             poll: Duration::from_millis(100),
         }),
+        data,
         ..Options::default()
-    })
+    }
 }
 
 /// Sample card 0 through to the review page with a passport renewal, then confirmed.
-fn confirm(k: &Kiosk) {
+pub(crate) fn confirm(k: &Kiosk) {
     k.card_to_details_renewing(0);
     k.details_to_review();
     assert!(
-        k.visible_text().contains("本机用手机扫码缴费"),
+        k.visible_text().contains("用手机扫码缴费"),
         "the review says how the fee is paid"
     );
     k.tap("next");
 }
 
 /// What was printed (its text, and every QR's content) and the one queued submission.
-fn printed(k: &Kiosk) -> (String, Vec<String>, serde_json::Value) {
+pub(crate) fn printed(k: &Kiosk) -> (String, Vec<String>, serde_json::Value) {
     let number = k.label("number");
     let bytes = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
     let commands = parse(&bytes).expect("the form parses");

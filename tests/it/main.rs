@@ -10,6 +10,7 @@ mod contract;
 mod endorsement_crash;
 mod examples;
 mod face_cli;
+mod fee_card;
 mod fee_flow;
 mod fleet;
 mod guardian_flow;

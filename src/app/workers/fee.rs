@@ -1,5 +1,6 @@
-//! The hall kiosk's fee payment by phone, on its own thread: asks the central for a payment of
-//! the application's fee (`POST /v1/applications/{number}/payment`), reports its QR, follows
+//! The hall kiosk's fee payment, on its own thread: asks the central for a payment of the
+//! application's fee (`POST /v1/applications/{number}/payment`), collects it at the card
+//! terminal where the kiosk has one (`fee_card.rs`) or shows its QR to be paid by phone, follows
 //! its state (`GET /v1/payments/{id}`) until it is settled, the applicant chooses to pay later,
 //! or the kiosk's wait is over — then reports what the form should say. The central is the
 //! authority: the last word is always a fresh status request, never a guess; an answer about
@@ -8,8 +9,11 @@
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
+use super::fee_card::{self, Collected};
 use super::{Inbound, spawn};
-use crate::domain::fee_payment::FeePayment;
+use crate::devices::payment::PaymentTerminal;
+use crate::domain::fee_payment::{CardEnd, FeePayment};
+use crate::store::SharedStore;
 use crate::sync::api::hall::FeePaymentRequest;
 use crate::sync::api::station::{Payment, PaymentState};
 use crate::sync::station::StationClient;
@@ -28,6 +32,8 @@ pub enum FeeCommand {
         amount_fen: u64,
         wait: Duration,
     },
+    /// Visit `visit`'s applicant pays by phone instead of by card.
+    UsePhone { visit: u64 },
     /// Visit `visit`'s applicant pays later (with the QR on the form): stop following.
     Stop { visit: u64 },
 }
@@ -35,29 +41,65 @@ pub enum FeeCommand {
 /// A report of the fee thread for the visit that asked.
 #[derive(Debug)]
 pub enum FeeUpdate {
-    /// The payment is issued: show its QR.
-    Offered { qr: String },
+    /// The card terminal waits for the applicant's card.
+    AtTerminal,
+    /// The terminal took the card payment: the kiosk waits for the central to confirm it.
+    CardTaken,
+    /// The payment's QR, to be paid by phone; `card` says why the card is no longer asked
+    /// for, where it was.
+    Offered { qr: String, card: Option<CardEnd> },
     /// The payment step is over: what the form says.
     Settled(FeePayment),
 }
 
 /// One payment asked for.
-struct Asked {
-    visit: u64,
-    number: String,
-    amount_fen: u64,
-    wait: Duration,
+pub(super) struct Asked {
+    pub visit: u64,
+    pub number: String,
+    pub amount_fen: u64,
+    pub wait: Duration,
 }
 
-/// Starts the thread; `poll` is the time between status requests.
-pub fn fee(
-    client: StationClient,
-    device_id: String,
-    poll: Duration,
-    tx: Sender<Inbound>,
-) -> Sender<FeeCommand> {
+/// What the fee thread works with.
+pub struct FeeThread {
+    pub client: StationClient,
+    pub device_id: String,
+    /// Time between status requests.
+    pub poll: Duration,
+    /// The kiosk's card terminal, where it has one.
+    pub terminal: Option<Box<dyn PaymentTerminal>>,
+    /// Where a card payment is recorded before the terminal is asked, so that a kiosk that
+    /// stops mid-payment settles it at its next start.
+    pub store: SharedStore,
+}
+
+/// How one payment step went on: reported, or the UI has gone away.
+pub(super) struct Gone;
+
+/// The reports of one visit's payment step.
+pub(super) struct Reporter<'a> {
+    pub visit: u64,
+    pub tx: &'a Sender<Inbound>,
+}
+
+impl Reporter<'_> {
+    pub fn send(&self, update: FeeUpdate) -> Result<(), Gone> {
+        let report = Inbound::Fee {
+            visit: self.visit,
+            update,
+        };
+        self.tx.send(report).map_err(|_| Gone)
+    }
+}
+
+/// Starts the thread. With a terminal, it first settles the card payments a stopped kiosk
+/// left (`fee_card::recover`).
+pub fn fee(mut thread: FeeThread, tx: Sender<Inbound>) -> Sender<FeeCommand> {
     let (command_tx, commands) = mpsc::channel();
     spawn("fee", move || {
+        if let Some(terminal) = thread.terminal.as_deref_mut() {
+            fee_card::recover(&thread.store, terminal, &thread.client);
+        }
         // A new payment asked for while one was followed is taken next, not dropped.
         let mut next: Option<Asked> = None;
         loop {
@@ -75,52 +117,21 @@ pub fn fee(
                         amount_fen,
                         wait,
                     },
-                    // A late "pay later" of a payment already settled.
-                    Ok(FeeCommand::Stop { .. }) => continue,
+                    // A late "pay later" or "by phone" of a payment already settled.
+                    Ok(FeeCommand::Stop { .. } | FeeCommand::UsePhone { .. }) => continue,
                     Err(_) => return,
                 },
             };
-            let request = FeePaymentRequest {
-                device_id: device_id.clone(),
-                amount_fen: asked.amount_fen,
-            };
-            let number = asked.number.as_str();
-            let settled = match client.fee_payment(number, &request) {
-                Err(e) => {
-                    tracing::warn!(%number, error = %e, "fee: no payment issued, the fee is paid at the window");
-                    FeePayment::NotIssued
-                }
-                Ok(payment) if !for_this(&payment, &asked) => {
-                    tracing::warn!(%number, payment = %payment.payment_id, "fee: the central answered with another payment than asked for: the fee is paid at the window");
-                    FeePayment::NotIssued
-                }
-                Ok(payment) => match (settled(&payment), payment.qr_content.clone()) {
-                    (Some(done), _) => done,
-                    (None, Some(qr)) if !qr.is_empty() && qr.len() <= MAX_QR => {
-                        let offered = Inbound::Fee {
-                            visit: asked.visit,
-                            update: FeeUpdate::Offered { qr },
-                        };
-                        if tx.send(offered).is_err() {
-                            return;
-                        }
-                        let (done, interrupted) =
-                            follow(&client, &payment, &asked, &commands, poll);
-                        next = interrupted;
-                        done
-                    }
-                    (None, _) => {
-                        tracing::warn!(%number, "fee: the central issued a payment without a usable QR: the fee is paid at the window");
-                        FeePayment::NotIssued
-                    }
-                },
-            };
-            tracing::info!(%number, state = settled.state(), "fee: payment step over");
-            let report = Inbound::Fee {
+            let reporter = Reporter {
                 visit: asked.visit,
-                update: FeeUpdate::Settled(settled),
+                tx: &tx,
             };
-            if tx.send(report).is_err() {
+            let Ok((settled, interrupted)) = thread.step(&asked, &commands, &reporter) else {
+                return;
+            };
+            next = interrupted;
+            tracing::info!(number = %asked.number, state = settled.state(), "fee: payment step over");
+            if reporter.send(FeeUpdate::Settled(settled)).is_err() {
                 return;
             }
         }
@@ -128,13 +139,157 @@ pub fn fee(
     command_tx
 }
 
+impl FeeThread {
+    /// One application's payment step: issued, then collected by card or phone. Returns what
+    /// the form says, and a new payment asked for meanwhile (which ends this one's wait).
+    fn step(
+        &mut self,
+        asked: &Asked,
+        commands: &Receiver<FeeCommand>,
+        reporter: &Reporter<'_>,
+    ) -> Result<(FeePayment, Option<Asked>), Gone> {
+        let request = FeePaymentRequest {
+            device_id: self.device_id.clone(),
+            amount_fen: asked.amount_fen,
+        };
+        let number = asked.number.as_str();
+        let payment = match self.client.fee_payment(number, &request) {
+            Err(e) => {
+                tracing::warn!(%number, error = %e, "fee: no payment issued, the fee is paid at the window");
+                return Ok((FeePayment::NotIssued, None));
+            }
+            Ok(payment) if !for_this(&payment, asked) => {
+                tracing::warn!(%number, payment = %payment.payment_id, "fee: the central answered with another payment than asked for: the fee is paid at the window");
+                return Ok((FeePayment::NotIssued, None));
+            }
+            Ok(payment) => payment,
+        };
+        if let Some(done) = settled(&payment) {
+            return Ok((done, None));
+        }
+        // The QR is the way to pay later (on the form) even where the card is offered first.
+        let Some(qr) = payment
+            .qr_content
+            .clone()
+            .filter(|qr| !qr.is_empty() && qr.len() <= MAX_QR)
+        else {
+            tracing::warn!(%number, "fee: the central issued a payment without a usable QR: the fee is paid at the window");
+            return Ok((FeePayment::NotIssued, None));
+        };
+        let deadline = Instant::now() + asked.wait;
+        let card = match self.terminal.as_deref_mut() {
+            None => None,
+            Some(terminal) => {
+                let at = fee_card::Collect {
+                    terminal,
+                    store: &self.store,
+                    client: &self.client,
+                    poll: self.poll,
+                };
+                match at.collect(&payment, asked, deadline, commands, reporter)? {
+                    Collected::Done(done, interrupted) => return Ok((done, interrupted)),
+                    Collected::ByPhone(why) => Some(why),
+                    Collected::Later(interrupted) => {
+                        return Ok((self.last_word(&payment, asked, &qr), interrupted));
+                    }
+                }
+            }
+        };
+        reporter.send(FeeUpdate::Offered {
+            qr: qr.clone(),
+            card,
+        })?;
+        Ok(self.follow(&payment, asked, &qr, deadline, commands))
+    }
+
+    /// Follows the payment by phone until it settles, the applicant stops, or `deadline`; then
+    /// one more status request decides between paid and still to pay (with the same QR).
+    fn follow(
+        &self,
+        payment: &Payment,
+        asked: &Asked,
+        qr: &str,
+        deadline: Instant,
+        commands: &Receiver<FeeCommand>,
+    ) -> (FeePayment, Option<Asked>) {
+        let mut interrupted = None;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match commands.recv_timeout(self.poll.min(left)) {
+                Ok(FeeCommand::Stop { visit }) if visit == asked.visit => break,
+                Ok(FeeCommand::Stop { .. } | FeeCommand::UsePhone { .. })
+                | Err(RecvTimeoutError::Timeout) => {}
+                Ok(start @ FeeCommand::Start { .. }) => {
+                    interrupted = interrupting(start);
+                    break;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            if let Some(done) = status(&self.client, payment, asked)
+                .as_ref()
+                .and_then(settled)
+            {
+                return (done, interrupted);
+            }
+        }
+        (self.last_word(payment, asked, qr), interrupted)
+    }
+
+    /// A fresh status request after the wait: paid, or still to pay with the QR on the form.
+    fn last_word(&self, payment: &Payment, asked: &Asked, qr: &str) -> FeePayment {
+        if let Some(done) = status(&self.client, payment, asked)
+            .as_ref()
+            .and_then(settled)
+        {
+            return done;
+        }
+        FeePayment::Pending {
+            payment_id: payment.payment_id.clone(),
+            qr: qr.to_string(),
+            pay_by: payment.expires_at.clone(),
+        }
+    }
+}
+
+/// A new payment asked for while one is followed: it ends this one's wait and is taken next.
+pub(super) fn interrupting(command: FeeCommand) -> Option<Asked> {
+    match command {
+        FeeCommand::Start {
+            visit,
+            number,
+            amount_fen,
+            wait,
+        } => {
+            tracing::error!("fee: a new payment asked for while one is followed: this one ends");
+            Some(Asked {
+                visit,
+                number,
+                amount_fen,
+                wait,
+            })
+        }
+        FeeCommand::Stop { .. } | FeeCommand::UsePhone { .. } => None,
+    }
+}
+
 /// Whether the central's answer is about the payment asked for: this application, this amount.
 fn for_this(payment: &Payment, asked: &Asked) -> bool {
     payment.txn_id == asked.number && payment.amount_fen == asked.amount_fen
 }
 
+/// The state of this very payment now; answers about another one are not taken.
+pub(super) fn status(client: &StationClient, payment: &Payment, asked: &Asked) -> Option<Payment> {
+    client
+        .payment(&payment.payment_id)
+        .ok()
+        .filter(|now| now.payment_id == payment.payment_id && for_this(now, asked))
+}
+
 /// What a payment's state settles, if it is settled.
-fn settled(payment: &Payment) -> Option<FeePayment> {
+pub(super) fn settled(payment: &Payment) -> Option<FeePayment> {
     let payment_id = payment.payment_id.clone();
     match payment.state {
         PaymentState::Paid => Some(FeePayment::Paid {
@@ -146,65 +301,4 @@ fn settled(payment: &Payment) -> Option<FeePayment> {
         }
         PaymentState::Pending | PaymentState::Unknown => None,
     }
-}
-
-/// Follows the payment until it settles, the applicant stops, or the wait is over; then one
-/// more status request decides between paid and still to pay (with the same QR). Returns the
-/// outcome, and a new payment asked for meanwhile (which ends this one's wait).
-fn follow(
-    client: &StationClient,
-    payment: &Payment,
-    asked: &Asked,
-    commands: &Receiver<FeeCommand>,
-    poll: Duration,
-) -> (FeePayment, Option<Asked>) {
-    let deadline = Instant::now() + asked.wait;
-    let mut interrupted = None;
-    // The state of this very payment: answers about another one are not taken.
-    let status = || {
-        client
-            .payment(&payment.payment_id)
-            .ok()
-            .filter(|now| now.payment_id == payment.payment_id && for_this(now, asked))
-    };
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        match commands.recv_timeout(poll.min(left)) {
-            Ok(FeeCommand::Stop { visit }) if visit == asked.visit => break,
-            Ok(FeeCommand::Stop { .. }) | Err(RecvTimeoutError::Timeout) => {}
-            Ok(FeeCommand::Start {
-                visit,
-                number,
-                amount_fen,
-                wait,
-            }) => {
-                tracing::error!(
-                    "fee: a new payment asked for while one is followed: this one ends"
-                );
-                interrupted = Some(Asked {
-                    visit,
-                    number,
-                    amount_fen,
-                    wait,
-                });
-                break;
-            }
-            Err(RecvTimeoutError::Disconnected) => break,
-        }
-        if let Some(done) = status().as_ref().and_then(settled) {
-            return (done, interrupted);
-        }
-    }
-    if let Some(done) = status().as_ref().and_then(settled) {
-        return (done, interrupted);
-    }
-    let pending = FeePayment::Pending {
-        payment_id: payment.payment_id.clone(),
-        qr: payment.qr_content.clone().unwrap_or_default(),
-        pay_by: payment.expires_at.clone(),
-    };
-    (pending, interrupted)
 }

@@ -5,6 +5,7 @@
 mod camera;
 mod card;
 mod fee;
+mod fee_card;
 mod mrz;
 mod records;
 mod service;
@@ -12,7 +13,7 @@ mod station;
 
 pub use camera::{CameraCommand, HolderJob, HolderReference, HolderUpdate, PreviewSlot, camera};
 pub use card::card;
-pub use fee::{FeeCommand, FeeUpdate, fee};
+pub use fee::{FeeCommand, FeeThread, FeeUpdate, fee};
 pub use mrz::{ScannerThread, mrz_scanner};
 pub use records::{RecordsQuery, records};
 pub use service::{ServiceJob, service};

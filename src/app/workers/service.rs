@@ -61,11 +61,12 @@ type Waiting = (Saved, std::sync::Arc<Catalogue>);
 /// Starts the service thread; jobs sent to the returned channel are saved, then printed.
 /// Checks for room after every job and, while there is none, every few seconds, so the attract
 /// screen stops taking applicants before one of them fills in a form that cannot be saved.
-/// Held applications left by a kiosk that stopped mid-payment go to the central first.
-pub fn service(mut desk: Desk, tx: Sender<Inbound>) -> Sender<ServiceJob> {
+/// Held applications left by a kiosk that stopped mid-payment go to the central first; with
+/// `by_card`, those whose fee the card terminal was asked for are the fee thread's to settle.
+pub fn service(mut desk: Desk, by_card: bool, tx: Sender<Inbound>) -> Sender<ServiceJob> {
     let (job_tx, job_rx): (Sender<ServiceJob>, Receiver<ServiceJob>) = mpsc::channel();
     spawn("service", move || {
-        match lock(&desk.store).release_all_held() {
+        match lock(&desk.store).release_all_held(by_card) {
             Ok(0) => {}
             Ok(n) => tracing::warn!(
                 applications = n,

@@ -131,7 +131,12 @@ fn fee_line(payment: &FeePayment) -> String {
         FeePayment::Declined { .. } => {
             "缴费未成功，请到窗口缴费 Payment did not go through: pay at the window".into()
         }
-        FeePayment::NotIssued => "费用请到窗口缴纳 Fee: pay at the window".into(),
+        FeePayment::NotIssued | FeePayment::Interrupted { .. } => {
+            "费用请到窗口缴纳 Fee: pay at the window".into()
+        }
+        FeePayment::Unconfirmed { .. } => {
+            "银行卡缴费待确认，请勿重复缴费，请到窗口核实 Card payment not confirmed yet: do not pay again, show this form at the window".into()
+        }
     }
 }
 

@@ -136,6 +136,10 @@ pub enum FeeState {
     Pending,
     Declined,
     NotIssued,
+    /// Taken, or perhaps taken, at the kiosk's card terminal and not confirmed by the central.
+    Unconfirmed,
+    /// The kiosk stopped during a card payment; the terminal took nothing.
+    Interrupted,
 }
 
 impl FeePaymentState {
@@ -147,6 +151,8 @@ impl FeePaymentState {
                 FeePayment::Pending { .. } => FeeState::Pending,
                 FeePayment::Declined { .. } => FeeState::Declined,
                 FeePayment::NotIssued => FeeState::NotIssued,
+                FeePayment::Unconfirmed { .. } => FeeState::Unconfirmed,
+                FeePayment::Interrupted { .. } => FeeState::Interrupted,
             },
             amount_fen: u64::from(fee_yuan) * 100,
         }
