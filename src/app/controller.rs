@@ -17,6 +17,7 @@ use super::screen::{
     Device, DeviceState, KioskStatus, Lang, PinRefusal, QueueBadge, Screen, TechnicianScreen, View,
     Visit,
 };
+use super::staff_call::{Place, StaffCalls};
 use super::submit::{Desk, SaveJob};
 use super::technician::{self, Verdict};
 use super::workers::{
@@ -32,6 +33,7 @@ use crate::flow::station::{
     StationSession,
 };
 use crate::flow::{Edit, Effect, Event, OutOfService, Session, SpellingNote, Step};
+use crate::sync::api::staff::CloseReason;
 use crate::sync::fleet::{Live, Settings as CentralSettings};
 use crate::sync::worker::SyncHandle;
 
@@ -73,6 +75,10 @@ pub enum Input {
     PinSubmit,
     CloseTechnician,
     SyncNow,
+    /// The applicant's "call staff" in the header (any page).
+    CallStaff,
+    /// Technician screen: staff came, the call is answered.
+    StaffAnswered,
     /// Station kiosk: a service on the attract screen.
     Service(Service),
     /// Station kiosk: (un)chooses the offer at this index.
@@ -129,6 +135,8 @@ pub struct Controller {
     records: Option<Sender<workers::RecordsQuery>>,
     /// The hall's fee payment by phone, where the kiosk takes it.
     fee: Option<Sender<workers::FeeCommand>>,
+    /// The staff-call thread, where the kiosk offers the button.
+    staff: Option<Sender<workers::StaffCommand>>,
 }
 
 /// The station kiosk's session and its thread.
@@ -162,6 +170,7 @@ impl Controller {
             station,
             records,
             fee,
+            staff,
         } = kiosk;
         super::memory::limit_arenas();
         let (tx, inbox) = mpsc::channel();
@@ -185,6 +194,7 @@ impl Controller {
             };
             workers::fee(thread, tx.clone())
         });
+        let staff = staff.map(|client| workers::staff(client, tx.clone()));
         let today = Local::now().date_naive();
         let mut station = station;
         let scanner = station
@@ -259,6 +269,8 @@ impl Controller {
             queue: QueueBadge::default(),
             paper_low: false,
             card_on_reader: false,
+            call_staff: staff.is_some(),
+            staff: StaffCalls::default(),
         };
         let session = Session::new(catalogue, settings.timeouts, today)
             .with_max_photo_attempts(settings.max_photo_attempts);
@@ -295,6 +307,7 @@ impl Controller {
             hall_visit: 0,
             records,
             fee,
+            staff,
         }
     }
 
@@ -304,6 +317,64 @@ impl Controller {
         if self.fee.as_ref().is_none_or(|tx| tx.send(command).is_err()) {
             tracing::error!("fee thread gone: the fee is paid at the window");
             self.dispatch(Event::FeeSettled(FeePayment::NotIssued));
+        }
+    }
+
+    /// Raises the applicant's call for staff from the page they are on.
+    fn call_staff(&mut self) {
+        let Some(tx) = &self.staff else { return };
+        let (page, in_visit) = match &self.station {
+            Some(st) => {
+                let step = st.session.step();
+                (
+                    format!("{step:?}"),
+                    step != crate::flow::station::Step::Services,
+                )
+            }
+            None => {
+                let step = self.session.step();
+                (format!("{step:?}"), step != Step::Attract)
+            }
+        };
+        let page = page.to_lowercase();
+        let place = Place {
+            page: &page,
+            language: self.screen.visit.lang.code(),
+            large_text: self.screen.visit.display != DisplayMode::Normal,
+            in_visit,
+        };
+        let at = Local::now().naive_local();
+        let Some(request) = self
+            .screen
+            .staff
+            .raise(&self.settings.device_id, place, self.now, at)
+        else {
+            return;
+        };
+        let call_id = request.call_id.clone();
+        if tx.send(workers::StaffCommand::Call(request)).is_err() {
+            tracing::error!("staff thread gone: the applicant is told to ask in person");
+            self.screen.staff.reached(&call_id, false);
+        }
+        self.report_staff_calls();
+    }
+
+    /// Closes a call at the central (through the staff thread).
+    fn close_staff_call(&mut self, close: Option<(String, CloseReason)>) {
+        if let (Some((call_id, reason)), Some(tx)) = (close, &self.staff)
+            && tx
+                .send(workers::StaffCommand::Close { call_id, reason })
+                .is_err()
+        {
+            tracing::warn!("staff thread gone: call not closed at the central");
+        }
+        self.report_staff_calls();
+    }
+
+    /// The heartbeat's count of open calls.
+    fn report_staff_calls(&self) {
+        if let Some(live) = &self.live {
+            live.set_staff_calls_open(self.screen.staff.open());
         }
     }
 
@@ -402,6 +473,12 @@ impl Controller {
             Input::PinClear => self.pin_key(technician::Gate::reset),
             Input::PinSubmit => self.submit_pin(),
             Input::CloseTechnician => self.close_technician(),
+            Input::CallStaff => self.call_staff(),
+            Input::StaffAnswered => {
+                self.screen.technician.touched = self.now;
+                let close = self.screen.staff.answered();
+                self.close_staff_call(close);
+            }
             Input::SyncNow => {
                 self.screen.technician.touched = self.now;
                 if let Some(sync) = &self.sync {
@@ -445,6 +522,10 @@ impl Controller {
             self.refresh_technician();
         }
         self.count_down();
+        let expired = self.screen.staff.tick(self.now);
+        if expired.is_some() {
+            self.close_staff_call(expired);
+        }
         self.apply_live_settings();
         self.check_availability();
         self.session.set_today(Local::now().date_naive());
@@ -687,6 +768,10 @@ impl Controller {
     /// they leave.
     fn wipe(&mut self) {
         let _ = self.camera.send(CameraCommand::Stop);
+        let over = self.screen.staff.visit_over();
+        if over.is_some() {
+            self.close_staff_call(over);
+        }
         let reading = self.station.is_none() && self.session.step() == Step::Done;
         let (lang, display) = (self.screen.visit.lang, self.screen.visit.display);
         self.screen.visit = Visit::new(&self.settings);
@@ -847,6 +932,11 @@ impl Controller {
                 self.storage_full = true;
                 self.report_device(Device::Storage, DeviceState::Full);
                 Event::StorageFull
+            }
+            Inbound::StaffCall { call_id, reached } => {
+                self.screen.staff.reached(&call_id, reached);
+                self.report_staff_calls();
+                return;
             }
             Inbound::Room(room) => {
                 self.storage_full = !room;

@@ -117,6 +117,9 @@ pub struct Kiosk {
     pub records: Option<StationClient>,
     /// Where the hall kiosk takes the fee after saving (none: paid at the window).
     pub fee: Option<FeeDesk>,
+    /// The central's staff-call endpoint, where the header offers "call staff" (none: it does
+    /// not).
+    pub staff: Option<StationClient>,
 }
 
 /// The hall kiosk's fee payment (`[hall.payment] mode = "qr"` or `"terminal"`).

@@ -16,6 +16,7 @@ mod kiosk;
 mod memory;
 mod printing;
 mod screen;
+mod staff_call;
 mod submit;
 mod technician;
 mod workers;
@@ -26,4 +27,5 @@ pub use screen::{
     Advice, Device, DeviceState, Hint, KioskStatus, Lang, PinRefusal, QueueBadge, RejectReason,
     Screen, TechnicianScreen, View, Visit,
 };
+pub use staff_call::{CallStatus, OpenCall, Place, StaffCalls};
 pub use submit::{SaveJob, Saved, queue};

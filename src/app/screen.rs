@@ -257,6 +257,10 @@ pub struct Screen {
     /// A card lies on the ID reader (placed and not yet lifted): between sessions the attract
     /// screen asks to take it rather than to place one.
     pub card_on_reader: bool,
+    /// The header offers "call staff" (`[ui] call_staff`, with a central to call).
+    pub call_staff: bool,
+    /// The applicant's call for staff.
+    pub staff: super::staff_call::StaffCalls,
 }
 
 /// What the front end renders: the session and the screen state, at the core's clock.

@@ -147,6 +147,12 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
             (None, Some(client), fee)
         }
     };
+    let staff = match config.ui.call_staff {
+        true => {
+            Some(StationClient::new(link.clone()).map_err(|e| format!("staff-call client: {e}"))?)
+        }
+        false => None,
+    };
     let catalogue = Arc::new(Catalogue::builtin());
     let live = Live::new(LiveSettings {
         version: None,
@@ -198,6 +204,7 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
         station,
         records,
         fee,
+        staff,
     })
 }
 

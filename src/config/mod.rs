@@ -320,6 +320,23 @@ mod tests {
     }
 
     #[test]
+    fn the_hall_takes_the_simulated_card_terminal_only_in_demo_mode() {
+        let terminal = DEMO.replace("mode = \"qr\"", "mode = \"terminal\"");
+        let demo = parse(&terminal, Path::new("k.toml"), no_adapters).expect("demo");
+        let p = demo.hall.payment.expect("payment");
+        assert_eq!(
+            (p.mode, p.terminal),
+            (HallPaymentMode::Terminal, TerminalKind::Sim)
+        );
+        let e = errors(&terminal.replace("demo = true", "demo = false"));
+        assert!(
+            e.iter()
+                .any(|l| l.contains("hall.payment.terminal: \"sim\" takes no money")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn a_hall_holder_check_needs_a_real_camera_and_the_card_photo_decoder_outside_demo() {
         let text = DEMO.replace("demo = true", "demo = false").replacen(
             "kind = \"sim\"",

@@ -405,6 +405,18 @@ fn hall(c: &Config) -> Vec<Problem> {
             format!("{} is outside 60–900 seconds", p.wait_seconds),
         ));
     }
+    // As on the station kiosk: the simulated terminal takes no money, so only a demo may run
+    // on it.
+    if let Some(p) = &c.hall.payment
+        && p.mode == HallPaymentMode::Terminal
+        && p.terminal == TerminalKind::Sim
+        && !c.ui.demo
+    {
+        out.push((
+            "hall.payment.terminal",
+            "\"sim\" takes no money: a real kiosk needs a payment terminal adapter, and none is built yet (docs/STATION.md)".into(),
+        ));
+    }
     let Some(h) = &c.hall.holder_check else {
         return out;
     };

@@ -43,6 +43,14 @@ pub struct Ui {
     /// Shows the sample cards on the attract screen (only with the simulated reader).
     #[serde(default)]
     pub demo: bool,
+    /// The header's "call staff" button on every page (docs/ACCESSIBILITY.md): the call goes
+    /// to the central at once. On unless a site has no staff to send (`false`).
+    #[serde(default = "default_true")]
+    pub call_staff: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

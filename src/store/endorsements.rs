@@ -473,6 +473,7 @@ mod tests {
                 .execute_batch(
                     "DROP TABLE endorsement_journal; DROP TABLE endorsement_txns;
                      ALTER TABLE outbox DROP COLUMN held; DROP TABLE ratings;
+                     ALTER TABLE outbox DROP COLUMN fee_terminal;
                      PRAGMA user_version = 3;",
                 )
                 .expect("back to schema v3");
@@ -494,8 +495,8 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("version");
         assert_eq!(
-            version, 7,
-            "the endorsement tables, the journal's sent flag, the outbox's held flag, the ratings"
+            version, 8,
+            "the endorsement tables, the journal's sent flag, the outbox's held flag, the ratings, the card payment's record"
         );
         assert!(
             s.application(number).expect("query").is_some(),

@@ -454,17 +454,14 @@ impl Store {
     }
 
     /// Lets every held application go as saved (the kiosk stopped mid-payment: the central
-    /// knows the payment by the application number). With `but_terminal`, those whose fee the
-    /// card terminal was asked for stay held, for [`Store::held_at_terminal`]'s recovery.
-    /// Returns how many.
-    pub fn release_all_held(&mut self, but_terminal: bool) -> Result<usize, StoreError> {
+    /// knows the payment by the application number), except those whose fee the card terminal
+    /// was asked for: they wait for [`Store::held_at_terminal`]'s settlement. Returns how many.
+    pub fn release_all_held(&mut self) -> Result<usize, StoreError> {
         let tx = self.write()?;
-        let sql = if but_terminal {
-            "UPDATE outbox SET held = 0 WHERE held = 1 AND fee_terminal IS NULL"
-        } else {
-            "UPDATE outbox SET held = 0 WHERE held = 1"
-        };
-        let changed = tx.execute(sql, [])?;
+        let changed = tx.execute(
+            "UPDATE outbox SET held = 0 WHERE held = 1 AND fee_terminal IS NULL",
+            [],
+        )?;
         tx.commit()?;
         Ok(changed)
     }
@@ -801,7 +798,7 @@ mod tests {
         drop(s);
         // The kiosk stopped during b's payment: the next start lets it go as saved.
         let mut s = Store::open(dir.path(), &key()).unwrap();
-        assert_eq!(s.release_all_held(false).unwrap(), 1);
+        assert_eq!(s.release_all_held().unwrap(), 1);
         let bodies: Vec<_> = s
             .pending(10)
             .unwrap()
@@ -837,11 +834,7 @@ mod tests {
         );
         drop(s);
         let mut s = Store::open(dir.path(), &key()).unwrap();
-        assert_eq!(
-            s.release_all_held(true).unwrap(),
-            1,
-            "the phone payment goes"
-        );
+        assert_eq!(s.release_all_held().unwrap(), 1, "the phone payment goes");
         let held = s.held_at_terminal().unwrap();
         assert_eq!(
             held,

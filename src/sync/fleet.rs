@@ -120,6 +120,7 @@ struct Shared {
     generation: u64,
     rejected: Option<String>,
     devices: BTreeMap<String, String>,
+    staff_calls_open: u64,
 }
 
 /// The live settings, shared by the fleet task (which replaces them) and the screens (which
@@ -137,6 +138,7 @@ impl Live {
             generation: 0,
             rejected: None,
             devices: BTreeMap::new(),
+            staff_calls_open: 0,
         })))
     }
 
@@ -150,6 +152,12 @@ impl Live {
     pub fn set_device(&self, name: &str, state: &str) {
         let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
         s.devices.insert(name.to_string(), state.to_string());
+    }
+
+    /// Records how many staff calls are open at the central, for the heartbeat.
+    pub fn set_staff_calls_open(&self, open: u64) {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        s.staff_calls_open = open;
     }
 
     /// Checks a configuration from the central and, if it is good, makes it current. It is laid
@@ -193,17 +201,26 @@ impl Live {
 
     /// Every device's state as the next heartbeat reports it.
     pub fn device_states(&self) -> BTreeMap<String, String> {
-        self.report().2
+        self.report().devices
     }
 
-    fn report(&self) -> (Option<String>, Option<String>, BTreeMap<String, String>) {
+    fn report(&self) -> Report {
         let s = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        (
-            s.settings.version.clone(),
-            s.rejected.clone(),
-            s.devices.clone(),
-        )
+        Report {
+            config_version: s.settings.version.clone(),
+            rejected: s.rejected.clone(),
+            devices: s.devices.clone(),
+            staff_calls_open: s.staff_calls_open,
+        }
     }
+}
+
+/// What the live state adds to a heartbeat.
+struct Report {
+    config_version: Option<String>,
+    rejected: Option<String>,
+    devices: BTreeMap<String, String>,
+    staff_calls_open: u64,
 }
 
 /// The heartbeat and configuration task.
@@ -257,7 +274,12 @@ impl Fleet {
     }
 
     async fn beat(&self, link: &Link, status: &Mutex<SyncStatus>, seq: u64) -> Option<String> {
-        let (config_version, rejected, mut devices) = self.live.report();
+        let Report {
+            config_version,
+            rejected,
+            mut devices,
+            staff_calls_open,
+        } = self.live.report();
         let queue = status.lock().map(|s| s.clone()).unwrap_or_default();
         if let Some(why) = rejected {
             devices.insert("configuration".into(), format!("rejected {why}"));
@@ -276,6 +298,7 @@ impl Fleet {
             dead_letters: queue.dead,
             unsent_moves: queue.unsent_moves,
             unsent_ratings: queue.unsent_ratings,
+            staff_calls_open,
             paused: queue.paused,
             config_version,
             devices,

@@ -11,6 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::api::hall::{AppointmentAnswer, AppointmentQuery, FeePaymentRequest, fee_payment_path};
+use super::api::staff::{
+    STAFF_CALLS_PATH, StaffCall, StaffCallClose, StaffCallRequest, close_path,
+};
 use super::api::station::{
     DocumentsOnRecord, DocumentsQuery, Eligibility, EligibilityRequest, EndorsementQuery,
     EndorsementRecords, IssuanceConfirmation, IssuanceJob, IssuanceRequest, IssuanceState, Payment,
@@ -84,6 +87,20 @@ impl StationClient {
         request: &FeePaymentRequest,
     ) -> Result<Payment, StationError> {
         self.post(&fee_payment_path(number), Some(number), request)
+    }
+
+    /// Raises a staff call (the same call again for a repeated request).
+    pub fn call_staff(&self, request: &StaffCallRequest) -> Result<StaffCall, StationError> {
+        self.post(STAFF_CALLS_PATH, Some(&request.call_id), request)
+    }
+
+    /// Closes staff call `call_id`.
+    pub fn close_staff_call(
+        &self,
+        call_id: &str,
+        close: &StaffCallClose,
+    ) -> Result<StaffCall, StationError> {
+        self.post(&close_path(call_id), None, close)
     }
 
     /// What may be offered now.

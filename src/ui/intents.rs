@@ -69,6 +69,7 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
         Some(Input::ConfirmCancel(discard))
     }));
     g.on_extend_time(on(shell, Input::ExtendTime));
+    g.on_call_staff(on(shell, Input::CallStaff));
     g.on_remove_demo_card(on(shell, Input::RemoveDemoCard));
     g.on_insert_demo_card(on_with(shell, |i: i32| {
         Some(Input::InsertDemoCard(i.max(0) as usize))
@@ -128,6 +129,7 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     t.on_submit(on(shell, Input::PinSubmit));
     t.on_close(on(shell, Input::CloseTechnician));
     t.on_sync_now(on(shell, Input::SyncNow));
+    t.on_staff_answered(on(shell, Input::StaffAnswered));
 
     let edit = |e: Edit| Some(Input::Edit(e));
     let docs = ui.global::<DocumentsAdapter>();

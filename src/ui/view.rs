@@ -13,7 +13,8 @@ use super::{
     DoneAdapter, EndorsementRow, FeeAdapter, Language, NoticeKind,
     OutOfService as OutOfServiceKind, Page, PhotoAdapter, PhotoHint, PhotoRejection,
     PinRefusal as PinRefusalKind, ProblemCode, ProblemItem, ReviewAdapter, SessionAdapter,
-    Sex as SexKind, SyllableRow, TechnicianAdapter, Theme, ThemeVariant,
+    Sex as SexKind, StaffCall as StaffCallKind, SyllableRow, TechnicianAdapter, Theme,
+    ThemeVariant,
 };
 use super::{
     CardEnd as UiCardEnd, FeeStage as UiFeeStage, GuardianAdapter, HolderAdapter,
@@ -22,8 +23,8 @@ use super::{
     Relationship as RelationshipKind, SpellingNote as SpellingNoteKind, StationAdapter, TripsRow,
 };
 use crate::app::{
-    Advice, Device, DeviceState, DisplayMode, Hint, Lang, PinRefusal, RejectReason,
-    TechnicianScreen, View,
+    Advice, CallStatus, Device, DeviceState, DisplayMode, Hint, Lang, PinRefusal, RejectReason,
+    StaffCalls, TechnicianScreen, View,
 };
 use crate::domain::application::{Delivery, Problem};
 use crate::domain::appointment::{Arrival, Booking};
@@ -64,7 +65,7 @@ impl Painter {
         guardian(ui, v);
         review(ui, v);
         fee(ui, v);
-        technician(ui, &v.screen.technician);
+        technician(ui, &v.screen.technician, &v.screen.staff);
         if let Some(st) = v.station {
             station_screen(ui, v, st);
         }
@@ -345,6 +346,13 @@ fn session(ui: &AppWindow, v: &View) {
         Lang::En => Language::En,
     });
     g.set_can_switch_language(screen.languages.len() > 1);
+    g.set_call_staff_shown(screen.call_staff && !screen.technician.open);
+    g.set_staff_call(match screen.staff.call().map(|c| c.status) {
+        None => StaffCallKind::None,
+        Some(CallStatus::Calling) => StaffCallKind::Calling,
+        Some(CallStatus::Called) => StaffCallKind::Called,
+        Some(CallStatus::NotReached) => StaffCallKind::NotReached,
+    });
     g.set_site_name(screen.site_name.as_str().into());
     g.set_demo(!screen.demo_cards.is_empty());
     g.set_demo_cards(strings(&screen.demo_cards));
@@ -764,9 +772,18 @@ fn review_lines(draft: &Draft, cat: &Catalogue, lang: Lang) -> Vec<SharedString>
     lines
 }
 
-fn technician(ui: &AppWindow, t: &TechnicianScreen) {
+fn technician(ui: &AppWindow, t: &TechnicianScreen, staff: &StaffCalls) {
     let g = ui.global::<TechnicianAdapter>();
     g.set_open(t.open);
+    g.set_staff_call(
+        staff
+            .call()
+            .filter(|c| c.status == CallStatus::Called)
+            .map_or(String::new(), |c| {
+                format!("{} · {}", c.at.format("%H:%M"), c.page)
+            })
+            .into(),
+    );
     g.set_unlocked(t.status.is_some());
     g.set_pin_dots("●".repeat(t.pin_len).into());
     let (refusal, tries_left, locked_seconds) = match t.refusal {

@@ -40,6 +40,13 @@ const WIRE_TYPES: &[(&str, RoundTrip)] = &[
         "FeePaymentRequest",
         round_trip::<api::hall::FeePaymentRequest>,
     ),
+    (
+        "StaffCallRequest",
+        round_trip::<api::staff::StaffCallRequest>,
+    ),
+    ("StaffCallClose", round_trip::<api::staff::StaffCallClose>),
+    ("StaffCall", round_trip::<api::staff::StaffCall>),
+    ("OpenStaffCalls", round_trip::<api::staff::OpenStaffCalls>),
     ("RatingBatch", round_trip::<api::hall::RatingBatch>),
     ("RatingAck", round_trip::<api::hall::RatingAck>),
     (
@@ -389,6 +396,39 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         &record,
         "GET /v1/applications/{number}",
     );
+    // A staff call as the kiosk raises it, its listing, and its closing.
+    let mut calls = kiosk::app::StaffCalls::default();
+    let place = kiosk::app::Place {
+        page: "review",
+        language: "zh_CN",
+        large_text: true,
+        in_visit: true,
+    };
+    let raised = calls
+        .raise("TEST01", place, 0, chrono::Local::now().naive_local())
+        .expect("a call");
+    let raised = serde_json::to_value(&raised).expect("json");
+    check("StaffCallRequest", &raised, "staff call sent here");
+    let call_id = raised["call_id"].as_str().expect("id").to_string();
+    let open = call("/v1/staff-calls", Some(&call_id), Some(raised.clone()));
+    check("StaffCall", &open, "POST /v1/staff-calls");
+    check(
+        "OpenStaffCalls",
+        &call("/v1/staff-calls", None, None),
+        "GET /v1/staff-calls",
+    );
+    let close = serde_json::to_value(api::staff::StaffCallClose {
+        reason: api::staff::CloseReason::SessionEnded,
+    })
+    .expect("json");
+    check("StaffCallClose", &close, "staff call close sent here");
+    let closed = call(
+        &format!("/v1/staff-calls/{call_id}/close"),
+        None,
+        Some(close),
+    );
+    check("StaffCall", &closed, "POST /v1/staff-calls/{id}/close");
+    assert_eq!(closed["state"], "closed");
     let fee = serde_json::json!({"device_id": "TEST01", "amount_fen": 19500});
     check("FeePaymentRequest", &fee, "fee payment request sent here");
     // The certificate's device's own number.

@@ -115,7 +115,7 @@ fn the_applicant_may_pay_by_phone_instead_and_the_card_is_cancelled() {
 }
 
 #[test]
-fn a_terminal_that_does_not_work_leaves_the_phone() {
+fn a_terminal_that_cannot_be_reached_leaves_the_phone() {
     let central = central_on("127.0.0.1:0");
     let (k, terminal) = kiosk_at_terminal(&central, 300, SimOutcome::Offline);
     confirm(&k);
@@ -123,6 +123,22 @@ fn a_terminal_that_does_not_work_leaves_the_phone() {
     let (text, _, body) = printed(&k);
     assert!(text.contains("已缴费 Fee paid"), "paid by phone: {text}");
     assert_eq!(body["payment"]["state"], "paid");
+    assert!(terminal.charges().is_empty());
+}
+
+/// The terminal starts the payment but its answers are lost: what it took is unknown, so the
+/// form says not to pay again and carries no code.
+#[test]
+fn a_terminal_whose_answers_are_lost_is_never_followed_by_a_payment_code() {
+    let central = central_on("127.0.0.1:0");
+    let (k, terminal) = kiosk_at_terminal(&central, 300, SimOutcome::Silent);
+    confirm(&k);
+    k.wait_for_page(Page::Done);
+    let number = k.label("number");
+    let (text, qrs, body) = printed(&k);
+    assert!(text.contains("do not pay again"), "{text}");
+    assert_eq!(qrs, vec![number], "no payment code");
+    assert_eq!(body["payment"]["state"], "unconfirmed");
     assert!(terminal.charges().is_empty());
 }
 
@@ -163,10 +179,11 @@ fn store_left_behind(k: &Kiosk) -> tempfile::TempDir {
     copy
 }
 
-/// The next start of a kiosk on `data`, sharing the terminal's books: what reached its outbox.
+/// The next start of a kiosk on `data`, sharing the terminal's books (with `None`, its
+/// configuration no longer has a terminal): what reached its outbox.
 fn restarted(
     central: &crate::central::Central,
-    terminal: &SimTerminal,
+    terminal: Option<&SimTerminal>,
     data: tempfile::TempDir,
 ) -> Vec<serde_json::Value> {
     let dir = data.path().to_path_buf();
@@ -182,7 +199,7 @@ fn restarted(
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
-                let options = paying(Some(central), 300, Some(terminal.clone()), Some(data));
+                let options = paying(Some(central), 300, terminal.cloned(), Some(data));
                 let k = demo_kiosk_with_options(options);
                 k.wait_until("the card payment settled at start", |_| !sent().is_empty());
                 sent()
@@ -204,7 +221,13 @@ fn a_kiosk_stopped_mid_card_payment_settles_it_at_its_next_start() {
         k.find("pay-by-phone").is_some()
     });
     let shown = k.label("fee-number");
-    let sent = restarted(&central, &terminal, store_left_behind(&k));
+    let without_terminal = restarted(&central, None, store_left_behind(&k));
+    assert_eq!(without_terminal.len(), 1);
+    assert_eq!(
+        without_terminal[0]["payment"]["state"], "unconfirmed",
+        "nobody can ask the terminal any more: staff check it"
+    );
+    let sent = restarted(&central, Some(&terminal), store_left_behind(&k));
     assert_eq!(sent.len(), 1);
     let number = sent[0]["number"].as_str().expect("number");
     assert!(shown.contains(number), "{shown}");
@@ -226,7 +249,7 @@ fn a_kiosk_stopped_mid_card_payment_settles_it_at_its_next_start() {
             .join()
             .expect("first kiosk")
     });
-    let sent = restarted(&central, &terminal, left);
+    let sent = restarted(&central, Some(&terminal), left);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["payment"]["state"], "unconfirmed");
     assert_eq!(terminal.charges().len(), 1, "taken once, never again");

@@ -73,6 +73,13 @@ fn heartbeats_report_the_queue_and_configurations_apply_live_or_are_refused() {
         "a hall kiosk has no endorsement moves: {raw}"
     );
     assert_eq!(sent["unsent_ratings"], 0, "no one rated: {raw}");
+    assert_eq!(sent["staff_calls_open"], 0, "no one called staff: {raw}");
+    // An applicant's call for staff shows in the next heartbeat (the controller reports it).
+    live.set_staff_calls_open(1);
+    wait("a heartbeat with the open staff call", || {
+        last_heartbeat(&central).is_some_and(|b| b.staff_calls_open == 1)
+    });
+    live.set_staff_calls_open(0);
     assert_eq!(beat.device_id, "SYNC01");
     assert_eq!(beat.app_version, env!("CARGO_PKG_VERSION"));
     assert_eq!((beat.dead_letters, beat.oldest_pending_age_s), (0, None));

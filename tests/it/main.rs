@@ -25,6 +25,7 @@ mod renewal_walk;
 mod run_logs;
 mod satisfaction;
 mod sqlcipher_pages;
+mod staff_call;
 mod station_central;
 mod station_flow;
 mod supervision;

@@ -218,6 +218,7 @@ fn another_devices_certificate_reads_nothing_that_is_not_its_own() {
         dead_letters: 0,
         unsent_moves: 0,
         unsent_ratings: 0,
+        staff_calls_open: 0,
         paused: None,
         config_version: None,
         devices: Default::default(),

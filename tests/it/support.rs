@@ -83,6 +83,8 @@ pub struct Options {
     pub records: Option<kiosk::sync::station::StationClient>,
     /// The hall kiosk takes the fee by phone.
     pub fee: Option<app::FeeDesk>,
+    /// The header offers "call staff", calling this central.
+    pub staff: Option<kiosk::sync::station::StationClient>,
 }
 
 pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
@@ -151,6 +153,7 @@ fn kiosk_with_devices(
         station: options.station,
         records: options.records,
         fee: options.fee,
+        staff: options.staff,
     };
     let running = ui::start(kiosk).expect("window");
     // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the

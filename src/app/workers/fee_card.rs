@@ -12,10 +12,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use super::fee::{Asked, FeeCommand, FeeUpdate, Gone, Reporter, interrupting, settled, status};
+use super::payment_step::{
+    Asked, FeeCommand, FeeUpdate, Gone, Reporter, interrupting, settled, status,
+};
 use crate::devices::payment::{PaymentError, PaymentStatus, PaymentTerminal};
 use crate::domain::fee_payment::{CardEnd, FeePayment};
-use crate::store::{SharedStore, lock};
+use crate::store::{HeldAtTerminal, SharedStore, lock};
 use crate::sync::api::hall::FeePaymentState;
 use crate::sync::api::station::{Payment, PaymentState};
 use crate::sync::station::StationClient;
@@ -84,19 +86,17 @@ impl Collect<'_> {
             Ok(PaymentStatus::Declined { .. } | PaymentStatus::Cancelled) => {
                 return Ok(Collected::ByPhone(CardEnd::Declined));
             }
+            Err(e @ PaymentError::NotConnected(_)) => {
+                // Nothing was delivered, so nothing started: the phone is offered.
+                tracing::warn!(%number, error = %e, "payment terminal: cannot be reached, the phone is offered");
+                return Ok(Collected::ByPhone(CardEnd::Unavailable));
+            }
             Err(e) => {
-                tracing::warn!(%number, error = %e, "payment terminal: payment not started, the phone is offered");
-                // The applicant was never asked for the card; an order the terminal may have
-                // taken despite the error is cancelled, once (a terminal that does not answer
-                // is most likely unplugged).
-                return match cancel(self.terminal, number, 1) {
-                    Cancelled::Taken(reference) => {
-                        self.confirm(payment, asked, reference, deadline, reporter)
-                    }
-                    Cancelled::NothingTaken | Cancelled::Unknown => {
-                        Ok(Collected::ByPhone(CardEnd::Unavailable))
-                    }
-                };
+                // The request may have reached the terminal, which may show the amount and
+                // take a card: it is cancelled before the phone is offered.
+                tracing::warn!(%number, error = %e, "payment terminal: no answer to the start, cancelling it");
+                let why = CardEnd::Unavailable;
+                return self.end_card(payment, asked, deadline, why, Started::Maybe, reporter);
             }
         }
         let mut interrupted = None;
@@ -134,10 +134,17 @@ impl Collect<'_> {
             }
         };
         let done = match choice {
-            Some(why) => self.end_card(payment, asked, deadline, why, reporter)?,
+            Some(why) => self.end_card(payment, asked, deadline, why, Started::Yes, reporter)?,
             // Cancelled for "pay later", the end of the wait or a new payment: nothing taken
             // means the QR goes on the form, not on screen.
-            None => match self.end_card(payment, asked, deadline, CardEnd::Chosen, reporter)? {
+            None => match self.end_card(
+                payment,
+                asked,
+                deadline,
+                CardEnd::Chosen,
+                Started::Yes,
+                reporter,
+            )? {
                 Collected::ByPhone(_) => Collected::Later(None),
                 other => other,
             },
@@ -153,9 +160,10 @@ impl Collect<'_> {
         asked: &Asked,
         deadline: Instant,
         why: CardEnd,
+        started: Started,
         reporter: &Reporter<'_>,
     ) -> Result<Collected, Gone> {
-        match cancel(self.terminal, &asked.number, CANCEL_TRIES) {
+        match cancel(self.terminal, &asked.number, CANCEL_TRIES, started) {
             Cancelled::NothingTaken => Ok(Collected::ByPhone(why)),
             Cancelled::Taken(reference) => {
                 self.confirm(payment, asked, reference, deadline, reporter)
@@ -224,14 +232,34 @@ fn unconfirmed(payment: &Payment, reference: Option<String>) -> FeePayment {
     }
 }
 
+/// Whether the terminal is known to have started the payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Started {
+    /// It answered the start: a terminal that later says it never heard of the reference has
+    /// lost it (rebooted), and what it took is unknown.
+    Yes,
+    /// It may have (no answer to the start, or a kiosk that stopped around it): a reference it
+    /// never heard of took nothing.
+    Maybe,
+}
+
 /// Cancels the payment `reference` at the terminal, asking up to `tries` times before its state
-/// counts as unknown. A reference the terminal never heard of took nothing.
-fn cancel(terminal: &mut dyn PaymentTerminal, reference: &str, tries: u32) -> Cancelled {
+/// counts as unknown.
+fn cancel(
+    terminal: &mut dyn PaymentTerminal,
+    reference: &str,
+    tries: u32,
+    started: Started,
+) -> Cancelled {
     for attempt in 1..=tries {
         match terminal.cancel(reference) {
             Ok(PaymentStatus::Paid { transaction }) => return Cancelled::Taken(Some(transaction)),
-            Ok(PaymentStatus::Cancelled | PaymentStatus::Declined { .. })
-            | Err(PaymentError::Unknown(_)) => return Cancelled::NothingTaken,
+            Ok(PaymentStatus::Cancelled | PaymentStatus::Declined { .. }) => {
+                return Cancelled::NothingTaken;
+            }
+            Err(PaymentError::Unknown(_)) if started == Started::Maybe => {
+                return Cancelled::NothingTaken;
+            }
             Ok(PaymentStatus::Pending) => {
                 tracing::warn!(
                     reference,
@@ -253,28 +281,19 @@ fn cancel(terminal: &mut dyn PaymentTerminal, reference: &str, tries: u32) -> Ca
 /// Settles the card payments a kiosk that stopped mid-payment left: each is cancelled at the
 /// terminal and asked of the central, and its application released to the central with what
 /// became of the money (paid, taken and unconfirmed, or interrupted with nothing taken). Its
-/// form was never printed; staff reprint it by number. An application the store cannot
-/// release stays held for the next start. Returns how many were released.
+/// form was never printed; staff reprint it by number. Returns how many were released.
 pub fn recover(
     store: &SharedStore,
     terminal: &mut dyn PaymentTerminal,
     client: &StationClient,
 ) -> usize {
-    let held = match lock(store).held_at_terminal() {
-        Ok(held) => held,
-        Err(e) => {
-            tracing::error!(error = %e, "store: card payments left mid-payment not listed");
-            return 0;
-        }
-    };
-    let mut released = 0;
-    for row in held {
-        let number = row.number.as_str();
+    settle_each(store, |row| {
         let central = client
             .payment(&row.payment_id)
             .ok()
             .filter(|p| p.payment_id == row.payment_id && p.txn_id == row.number);
-        let payment = match (central, cancel(terminal, number, CANCEL_TRIES)) {
+        let cancelled = cancel(terminal, &row.number, CANCEL_TRIES, Started::Maybe);
+        match (central, cancelled) {
             (Some(p), _) if p.state == PaymentState::Paid => paid(&p, None),
             (_, Cancelled::Taken(reference)) => FeePayment::Unconfirmed {
                 payment_id: row.payment_id.clone(),
@@ -287,7 +306,37 @@ pub fn recover(
             (_, Cancelled::NothingTaken) => FeePayment::Interrupted {
                 payment_id: row.payment_id.clone(),
             },
-        };
+        }
+    })
+}
+
+/// Releases the card payments a stopped kiosk left when it has no terminal any more (the
+/// configuration changed): nobody can ask the terminal what it took, so each goes to the
+/// central `unconfirmed`, for staff. Returns how many were released.
+pub fn settle_without_terminal(store: &SharedStore) -> usize {
+    settle_each(store, |row| FeePayment::Unconfirmed {
+        payment_id: row.payment_id.clone(),
+        reference: None,
+    })
+}
+
+/// Releases each held card payment with the fee's state `decide` gives it. An application the
+/// store cannot release stays held for the next start.
+fn settle_each(
+    store: &SharedStore,
+    mut decide: impl FnMut(&HeldAtTerminal) -> FeePayment,
+) -> usize {
+    let held = match lock(store).held_at_terminal() {
+        Ok(held) => held,
+        Err(e) => {
+            tracing::error!(error = %e, "store: card payments left mid-payment not listed");
+            return 0;
+        }
+    };
+    let mut released = 0;
+    for row in held {
+        let number = row.number.as_str();
+        let payment = decide(&row);
         let body = match with_payment(&row.body, &payment) {
             Ok(body) => body,
             Err(e) => {
@@ -298,7 +347,7 @@ pub fn recover(
         match lock(store).release_held(number, &body) {
             Ok(_) => {
                 released += 1;
-                tracing::warn!(%number, state = payment.state(), "fee: card payment left by a stopped kiosk settled; the form was not printed");
+                tracing::warn!(%number, state = payment.state(), "fee: card payment left by a stopped kiosk settled; the form was not printed, reprint it by number");
             }
             Err(e) => {
                 tracing::error!(%number, error = %e, "store: application not released, tried at the next start")

@@ -7,16 +7,20 @@ mod card;
 mod fee;
 mod fee_card;
 mod mrz;
+mod payment_step;
 mod records;
 mod service;
+mod staff;
 mod station;
 
 pub use camera::{CameraCommand, HolderJob, HolderReference, HolderUpdate, PreviewSlot, camera};
 pub use card::card;
-pub use fee::{FeeCommand, FeeThread, FeeUpdate, fee};
+pub use fee::{FeeThread, fee};
 pub use mrz::{ScannerThread, mrz_scanner};
+pub use payment_step::{FeeCommand, FeeUpdate};
 pub use records::{RecordsQuery, records};
 pub use service::{ServiceJob, service};
+pub use staff::{StaffCommand, staff};
 pub use station::{StationCommand, StationHandle, station};
 
 use crate::devices::card::CardEvent;
@@ -80,6 +84,11 @@ pub enum Inbound {
     Fee {
         visit: u64,
         update: FeeUpdate,
+    },
+    /// Whether staff call `call_id` reached the central.
+    StaffCall {
+        call_id: String,
+        reached: bool,
     },
     /// A report of the station thread, for the visit it names.
     Station {

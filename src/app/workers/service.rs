@@ -61,12 +61,16 @@ type Waiting = (Saved, std::sync::Arc<Catalogue>);
 /// Starts the service thread; jobs sent to the returned channel are saved, then printed.
 /// Checks for room after every job and, while there is none, every few seconds, so the attract
 /// screen stops taking applicants before one of them fills in a form that cannot be saved.
-/// Held applications left by a kiosk that stopped mid-payment go to the central first; with
-/// `by_card`, those whose fee the card terminal was asked for are the fee thread's to settle.
+/// Held applications left by a kiosk that stopped mid-payment go to the central first; those
+/// whose fee the card terminal was asked for are the fee thread's to settle (`by_card`), or,
+/// with no terminal any more, go `unconfirmed`.
 pub fn service(mut desk: Desk, by_card: bool, tx: Sender<Inbound>) -> Sender<ServiceJob> {
     let (job_tx, job_rx): (Sender<ServiceJob>, Receiver<ServiceJob>) = mpsc::channel();
     spawn("service", move || {
-        match lock(&desk.store).release_all_held(by_card) {
+        if !by_card {
+            super::fee_card::settle_without_terminal(&desk.store);
+        }
+        match lock(&desk.store).release_all_held() {
             Ok(0) => {}
             Ok(n) => tracing::warn!(
                 applications = n,

@@ -69,7 +69,7 @@ pub async fn heartbeat(
             return database_error(e);
         }
     }
-    tracing::info!(device = %id, seq = beat.seq, pending = beat.queue_pending, dead = beat.dead_letters, moves = beat.unsent_moves, ratings = beat.unsent_ratings, "heartbeat");
+    tracing::info!(device = %id, seq = beat.seq, pending = beat.queue_pending, dead = beat.dead_letters, moves = beat.unsent_moves, ratings = beat.unsent_ratings, staff_calls = beat.staff_calls_open, "heartbeat");
     let config_version = configuration(&state, &id).and_then(|(text, _)| version_of(&text));
     json(StatusCode::OK, &HeartbeatReply { config_version })
 }

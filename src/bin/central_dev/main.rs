@@ -14,6 +14,7 @@ mod fleet;
 mod hall;
 mod ratings;
 mod routes;
+mod staff;
 mod station;
 mod tls;
 mod transitions;
@@ -139,6 +140,8 @@ async fn main() -> ExitCode {
         .route("/v1/devices/{id}/config", get(fleet::config))
         .route("/v1/ratings", post(ratings::report))
         .route("/v1/ratings/summary", get(ratings::summary_route))
+        .route("/v1/staff-calls", post(staff::raise).get(staff::open))
+        .route("/v1/staff-calls/{id}/close", post(staff::close))
         .route("/v1/people/documents", post(station::documents))
         .route("/v1/people/appointment", post(hall::appointment))
         .route("/v1/endorsements/eligibility", post(station::eligibility))
@@ -155,6 +158,7 @@ async fn main() -> ExitCode {
         )
         .layer(Extension(Station::new(options.station_fault)))
         .layer(Extension(transitions::Journals::default()))
+        .layer(Extension(staff::Calls::default()))
         .layer(Extension(faults.clone()))
         .with_state(AppState {
             db,

@@ -56,9 +56,11 @@ pub enum StationFault {
     FeeDown,
     /// Ratings are not taken (503).
     RatingsDown,
+    /// Staff calls are not taken (503).
+    StaffDown,
 }
 
-pub const FAULTS: &str = "decline|slow-payment|never-pays|issuance-error|refuse-all|documents-down|appointment-down|appointment-nonsense|fee-down|ratings-down";
+pub const FAULTS: &str = "decline|slow-payment|never-pays|issuance-error|refuse-all|documents-down|appointment-down|appointment-nonsense|fee-down|ratings-down|staff-down";
 
 impl StationFault {
     pub fn parse(s: &str) -> Option<StationFault> {
@@ -73,6 +75,7 @@ impl StationFault {
             "appointment-nonsense" => StationFault::AppointmentNonsense,
             "fee-down" => StationFault::FeeDown,
             "ratings-down" => StationFault::RatingsDown,
+            "staff-down" => StationFault::StaffDown,
             _ => return None,
         })
     }

@@ -29,10 +29,14 @@ pub enum PaymentStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PaymentError {
-    /// The terminal does not answer (unplugged, powered off, network): the payment's state is
-    /// unknown until it answers again.
+    /// The request may have reached the terminal but no answer came back (a timeout, a
+    /// connection lost mid-request): the payment's state is unknown until it answers again.
     #[error("the payment terminal does not answer: {0}")]
     Unavailable(String),
+    /// The terminal could not be reached at all (unplugged, powered off, its port or socket
+    /// refused): the request was not delivered, so it started and changed nothing.
+    #[error("the payment terminal cannot be reached: {0}")]
+    NotConnected(String),
     /// No payment with this reference was ever started.
     #[error("no payment with reference {0}")]
     Unknown(String),
@@ -50,17 +54,20 @@ pub trait PaymentTerminal: Send {
     /// Asks for `amount` fen under `reference`. Starting a reference that exists already does
     /// not charge again: it returns that payment's state.
     ///
-    /// Errors: [`PaymentError::Unavailable`]; [`PaymentError::AmountMismatch`] when the
+    /// Errors: [`PaymentError::Unavailable`], [`PaymentError::NotConnected`];
+    /// [`PaymentError::AmountMismatch`] when the
     /// reference exists with another amount.
     fn start(&mut self, reference: &str, amount: Fen) -> Result<PaymentStatus, PaymentError>;
 
     /// The payment's state now.
     ///
-    /// Errors: [`PaymentError::Unavailable`], [`PaymentError::Unknown`].
+    /// Errors: [`PaymentError::Unavailable`], [`PaymentError::NotConnected`],
+    /// [`PaymentError::Unknown`].
     fn status(&mut self, reference: &str) -> Result<PaymentStatus, PaymentError>;
 
     /// Cancels a payment that is still pending; a paid one stays paid (the answer says so).
     ///
-    /// Errors: [`PaymentError::Unavailable`], [`PaymentError::Unknown`].
+    /// Errors: [`PaymentError::Unavailable`], [`PaymentError::NotConnected`],
+    /// [`PaymentError::Unknown`].
     fn cancel(&mut self, reference: &str) -> Result<PaymentStatus, PaymentError>;
 }

@@ -14,8 +14,11 @@ pub enum SimOutcome {
     Decline(String),
     /// Never finishes: stays pending until cancelled (the applicant walked away).
     Never,
-    /// The terminal does not answer at all.
+    /// The terminal cannot be reached at all (unplugged): nothing is delivered.
     Offline,
+    /// Requests reach the terminal but no answer comes back: `start` begins the payment (the
+    /// applicant could pay it) and then every call fails as if timed out.
+    Silent,
 }
 
 #[derive(Debug, Default)]
@@ -51,7 +54,8 @@ impl SimTerminal {
 
     fn online(&self) -> Result<(), PaymentError> {
         match self.outcome {
-            SimOutcome::Offline => Err(PaymentError::Unavailable("simulated: offline".into())),
+            SimOutcome::Offline => Err(PaymentError::NotConnected("simulated: unplugged".into())),
+            SimOutcome::Silent => Err(PaymentError::Unavailable("simulated: no answer".into())),
             _ => Ok(()),
         }
     }
@@ -59,6 +63,13 @@ impl SimTerminal {
 
 impl PaymentTerminal for SimTerminal {
     fn start(&mut self, reference: &str, amount: Fen) -> Result<PaymentStatus, PaymentError> {
+        if self.outcome == SimOutcome::Silent {
+            // Delivered and begun; the answer is lost.
+            self.books()
+                .payments
+                .entry(reference.into())
+                .or_insert((amount, PaymentStatus::Pending));
+        }
         self.online()?;
         let mut books = self.books();
         if let Some((first, status)) = books.payments.get(reference) {
@@ -95,7 +106,7 @@ impl PaymentTerminal for SimTerminal {
                 PaymentStatus::Paid { transaction }
             }
             SimOutcome::Decline(reason) => PaymentStatus::Declined { reason },
-            SimOutcome::Never | SimOutcome::Offline => PaymentStatus::Pending,
+            SimOutcome::Never | SimOutcome::Offline | SimOutcome::Silent => PaymentStatus::Pending,
         };
         books
             .payments
@@ -157,6 +168,15 @@ mod tests {
         let mut offline = SimTerminal::new(SimOutcome::Offline);
         assert!(matches!(
             offline.start("c", 1500),
+            Err(PaymentError::NotConnected(_))
+        ));
+        let mut silent = SimTerminal::new(SimOutcome::Silent);
+        assert!(matches!(
+            silent.start("d", 1500),
+            Err(PaymentError::Unavailable(_))
+        ));
+        assert!(matches!(
+            silent.cancel("d"),
             Err(PaymentError::Unavailable(_))
         ));
         assert!(declined.charges().is_empty() && never.charges().is_empty());

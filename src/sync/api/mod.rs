@@ -6,6 +6,7 @@
 
 pub mod hall;
 mod holder;
+pub mod staff;
 pub mod station;
 
 pub use holder::{HolderCheck, HolderCheckOutcome};
@@ -339,6 +340,9 @@ pub struct Heartbeat {
     /// of the day, so a few waiting is normal). Absent from older kiosks.
     #[serde(default)]
     pub unsent_ratings: u64,
+    /// Applicants' staff calls open at the central (0 or 1). Absent from older kiosks.
+    #[serde(default)]
+    pub staff_calls_open: u64,
     /// Why the queue is paused, if it is.
     pub paused: Option<String>,
     /// The configuration version the kiosk runs.
