@@ -326,19 +326,15 @@ impl Controller {
         let (page, in_visit) = match &self.station {
             Some(st) => {
                 let step = st.session.step();
-                (
-                    format!("{step:?}"),
-                    step != crate::flow::station::Step::Services,
-                )
+                (step.name(), step != crate::flow::station::Step::Services)
             }
             None => {
                 let step = self.session.step();
-                (format!("{step:?}"), step != Step::Attract)
+                (step.name(), step != Step::Attract)
             }
         };
-        let page = page.to_lowercase();
         let place = Place {
-            page: &page,
+            page,
             language: self.screen.visit.lang.code(),
             large_text: self.screen.visit.display != DisplayMode::Normal,
             in_visit,
@@ -768,11 +764,15 @@ impl Controller {
     /// they leave.
     fn wipe(&mut self) {
         let _ = self.camera.send(CameraCommand::Stop);
-        let over = self.screen.staff.visit_over();
-        if over.is_some() {
-            self.close_staff_call(over);
-        }
         let reading = self.station.is_none() && self.session.step() == Step::Done;
+        // The hall wipes as its form prints, while the applicant still reads the done page: a
+        // call for staff stays open until they leave it.
+        if !reading {
+            let over = self.screen.staff.visit_over();
+            if over.is_some() {
+                self.close_staff_call(over);
+            }
+        }
         let (lang, display) = (self.screen.visit.lang, self.screen.visit.display);
         self.screen.visit = Visit::new(&self.settings);
         if reading {
@@ -795,6 +795,7 @@ impl Controller {
         let event = match message {
             Inbound::Card(CardEvent::Inserted(identity)) => {
                 self.screen.card_on_reader = true;
+                self.screen.staff.visit_started();
                 // An applicant comes first: the technician screen gives way.
                 self.close_technician();
                 self.report_device(Device::CardReader, DeviceState::Ok);

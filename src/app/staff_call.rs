@@ -113,6 +113,17 @@ impl StaffCalls {
         }
     }
 
+    /// A card starts a visit: a call raised just before it is most likely this applicant's,
+    /// so it now ends with the visit; one that could not be raised is forgotten (its banner
+    /// is not the new applicant's).
+    pub fn visit_started(&mut self) {
+        match self.call.as_mut() {
+            Some(call) if call.status == CallStatus::NotReached => self.call = None,
+            Some(call) => call.in_visit = true,
+            None => {}
+        }
+    }
+
     /// The visit ended: a call made in it is over. Returns the call to close at the central.
     pub fn visit_over(&mut self) -> Option<(String, CloseReason)> {
         if !self.call.as_ref().is_some_and(|c| c.in_visit) {
@@ -139,10 +150,11 @@ impl StaffCalls {
         }
     }
 
-    /// Forgets the call; the one to close at the central, if it got there (or may have).
+    /// Forgets the call; the one to close at the central. A call reported not reached is
+    /// closed too: its answers may have been lost after it got there.
     fn close(&mut self, reason: CloseReason) -> Option<(String, CloseReason)> {
         let call = self.call.take()?;
-        (call.status != CallStatus::NotReached).then_some((call.id, reason))
+        Some((call.id, reason))
     }
 }
 
@@ -196,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn a_call_that_was_not_reached_may_be_tried_again_and_is_not_closed() {
+    fn a_call_that_was_not_reached_may_be_tried_again_and_is_still_closed() {
         let mut calls = StaffCalls::default();
         let first = calls.raise("HALL01", place(true), 0, at()).expect("raised");
         calls.reached(&first.call_id, false);
@@ -204,7 +216,11 @@ mod tests {
         let second = calls.raise("HALL01", place(true), 5, at()).expect("again");
         assert_ne!(first.call_id, second.call_id);
         calls.reached(&second.call_id, false);
-        assert_eq!(calls.visit_over(), None, "nothing to close at the central");
+        assert_eq!(
+            calls.visit_over(),
+            Some((second.call_id, CloseReason::SessionEnded)),
+            "it may have got there with its answer lost"
+        );
     }
 
     #[test]
@@ -228,5 +244,25 @@ mod tests {
             calls.answered(),
             Some((request.call_id, CloseReason::Answered))
         );
+    }
+
+    #[test]
+    fn a_call_just_before_a_card_belongs_to_that_visit_and_a_failed_one_is_forgotten() {
+        let mut calls = StaffCalls::default();
+        let request = calls
+            .raise("HALL01", place(false), 0, at())
+            .expect("raised");
+        calls.reached(&request.call_id, true);
+        calls.visit_started();
+        assert_eq!(
+            calls.visit_over(),
+            Some((request.call_id, CloseReason::SessionEnded))
+        );
+        let failed = calls
+            .raise("HALL01", place(false), 0, at())
+            .expect("raised");
+        calls.reached(&failed.call_id, false);
+        calls.visit_started();
+        assert!(calls.call().is_none(), "not the new applicant's banner");
     }
 }

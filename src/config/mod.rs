@@ -330,8 +330,11 @@ mod tests {
         );
         let e = errors(&terminal.replace("demo = true", "demo = false"));
         assert!(
-            e.iter()
-                .any(|l| l.contains("hall.payment.terminal: \"sim\" takes no money")),
+            e.iter().any(
+                |l| l.starts_with(&format!("k.toml:{}:", demo_line("mode = \"qr\"")))
+                    && l.contains("hall.payment.mode: \"terminal\" with the simulated terminal")
+                    && l.contains("use mode = \"qr\" or \"off\"")
+            ),
             "{e:?}"
         );
     }

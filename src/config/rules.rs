@@ -412,9 +412,10 @@ fn hall(c: &Config) -> Vec<Problem> {
         && p.terminal == TerminalKind::Sim
         && !c.ui.demo
     {
+        // Reported at `mode`, which the file has (`terminal` is usually left to its default).
         out.push((
-            "hall.payment.terminal",
-            "\"sim\" takes no money: a real kiosk needs a payment terminal adapter, and none is built yet (docs/STATION.md)".into(),
+            "hall.payment.mode",
+            "\"terminal\" with the simulated terminal (terminal = \"sim\", the default) takes no money: a real kiosk needs a payment terminal adapter, and none is built yet; use mode = \"qr\" or \"off\" (docs/DOMAIN.md, \"At the card terminal\")".into(),
         ));
     }
     let Some(h) = &c.hall.holder_check else {

@@ -53,6 +53,23 @@ pub enum Step {
 }
 
 impl Step {
+    /// The page's name where it leaves the kiosk (a staff call: `/v1/staff-calls`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Attract => "attract",
+            Step::CardRead => "cardread",
+            Step::Holder => "holder",
+            Step::Guardian => "guardian",
+            Step::Documents => "documents",
+            Step::Details => "details",
+            Step::Photo => "photo",
+            Step::Review => "review",
+            Step::Printing => "printing",
+            Step::Payment => "payment",
+            Step::Done => "done",
+        }
+    }
+
     /// The time limit the step runs under.
     pub fn limit(self) -> Limit {
         match self {

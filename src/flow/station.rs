@@ -61,6 +61,24 @@ pub enum Step {
 }
 
 impl Step {
+    /// The page's name where it leaves the kiosk (a staff call: `/v1/staff-calls`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Services => "services",
+            Step::IdCard => "idcard",
+            Step::Permit => "permit",
+            Step::Keys => "keys",
+            Step::Holder => "holder",
+            Step::Checking => "checking",
+            Step::Choose => "choose",
+            Step::Review => "review",
+            Step::Paying => "paying",
+            Step::Issuing => "issuing",
+            Step::Done => "done",
+            Step::Trips => "trips",
+        }
+    }
+
     /// The time limit the step runs under: nothing times out while the kiosk itself works or
     /// while money is at stake (the worker has its own payment time limit).
     pub fn limit(self) -> Limit {

@@ -778,7 +778,7 @@ fn technician(ui: &AppWindow, t: &TechnicianScreen, staff: &StaffCalls) {
     g.set_staff_call(
         staff
             .call()
-            .filter(|c| c.status == CallStatus::Called)
+            .filter(|c| c.status != CallStatus::NotReached)
             .map_or(String::new(), |c| {
                 format!("{} · {}", c.at.format("%H:%M"), c.page)
             })

@@ -205,8 +205,14 @@ fn a_station_kiosk_without_its_csca_file_is_told_where_and_what() {
     assert!(!out.status.success());
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let file = std::fs::read_to_string(repo().join("deploy/config/station-endorsement.toml"))
+        .expect("example");
+    let line = 1 + file
+        .lines()
+        .position(|l| l.starts_with("csca ="))
+        .expect("the csca line");
     assert!(
-        text.contains("station-endorsement.toml:26:")
+        text.contains(&format!("station-endorsement.toml:{line}:"))
             && text.contains("devices.card.csca")
             && text.contains("does not exist"),
         "{text}"

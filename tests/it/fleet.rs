@@ -74,7 +74,8 @@ fn heartbeats_report_the_queue_and_configurations_apply_live_or_are_refused() {
     );
     assert_eq!(sent["unsent_ratings"], 0, "no one rated: {raw}");
     assert_eq!(sent["staff_calls_open"], 0, "no one called staff: {raw}");
-    // An applicant's call for staff shows in the next heartbeat (the controller reports it).
+    // An applicant's call for staff shows in the next heartbeat (as the controller reports it
+    // to `Live`: tests/it/staff_call.rs follows a call from the button to the central).
     live.set_staff_calls_open(1);
     wait("a heartbeat with the open staff call", || {
         last_heartbeat(&central).is_some_and(|b| b.staff_calls_open == 1)

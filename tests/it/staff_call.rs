@@ -120,6 +120,26 @@ fn a_call_made_during_a_visit_closes_when_the_visit_ends() {
     );
 }
 
+/// The hall wipes the applicant's data as the form prints, but the applicant is still at the
+/// done page: a call made on the review page stays open until they leave it.
+#[test]
+fn a_call_outlives_the_printing_until_the_done_page_is_left() {
+    let central = central_on("127.0.0.1:0");
+    let k = kiosk_calling(&central);
+    k.card_to_details_renewing(0);
+    k.details_to_review();
+    k.tap("call-staff");
+    let calls = wait_for_calls(&k, &central, 1).calls;
+    assert_eq!(calls[0].page, "review");
+    k.tap("next");
+    k.wait_for_page(kiosk::ui::Page::Done);
+    k.advance(2_000);
+    assert_eq!(open_calls(&central).calls.len(), 1, "still at the kiosk");
+    assert!(k.find("staff-call-status").is_some());
+    k.tap("finish");
+    wait_for_calls(&k, &central, 0);
+}
+
 #[test]
 fn a_central_that_takes_no_calls_leaves_the_applicant_to_ask_in_person() {
     let central = central_with("127.0.0.1:0", &["--station-fault", "staff-down"]);
@@ -129,7 +149,8 @@ fn a_central_that_takes_no_calls_leaves_the_applicant_to_ask_in_person() {
         k.find("staff-call-status").is_some() && k.label("staff-call-status").contains("咨询台")
     });
     // The applicant may try again.
-    assert!(k.find("call-staff").is_some());
+    let button = k.find("call-staff").expect("button");
+    assert_eq!(button.accessible_enabled(), Some(true));
 }
 
 #[test]

@@ -347,7 +347,7 @@ fn settle_each(
         match lock(store).release_held(number, &body) {
             Ok(_) => {
                 released += 1;
-                tracing::warn!(%number, state = payment.state(), "fee: card payment left by a stopped kiosk settled; the form was not printed, reprint it by number");
+                tracing::warn!(%number, state = payment.state(), "fee: card payment left by a stopped kiosk settled; the form was not printed, the window prints it from the number");
             }
             Err(e) => {
                 tracing::error!(%number, error = %e, "store: application not released, tried at the next start")
