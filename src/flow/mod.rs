@@ -586,6 +586,9 @@ impl Session {
             }
             Event::PayByPhone => {
                 if self.step == Step::Payment && self.fee_stage == FeeStage::Card {
+                    // The card is being cancelled: the page says the payment is prepared
+                    // until the QR (or what the terminal answered) comes.
+                    self.fee_stage = FeeStage::Preparing;
                     effects.push(Effect::FeeByPhone);
                 }
             }

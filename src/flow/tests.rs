@@ -1034,6 +1034,12 @@ fn at_the_card_terminal_the_phone_is_chosen_once_and_a_taken_card_cannot_be_left
     assert_eq!(s.fee_stage(), &FeeStage::Card);
     let effects = s.handle(Event::PayByPhone, 10 * S);
     assert!(matches!(&effects[..], [Effect::FeeByPhone]), "{effects:?}");
+    assert_eq!(
+        s.fee_stage(),
+        &FeeStage::Preparing,
+        "the card is being cancelled"
+    );
+    assert!(s.handle(Event::PayByPhone, 10 * S).is_empty(), "asked once");
     let offered = FeeStage::Phone {
         qr: "https://pay/7".into(),
         card: Some(CardEnd::Chosen),

@@ -142,6 +142,21 @@ fn a_terminal_whose_answers_are_lost_is_never_followed_by_a_payment_code() {
     assert!(terminal.charges().is_empty());
 }
 
+/// The terminal's adapter fails (panics) mid-payment: the page does not hang and the form says
+/// not to pay again, without a code.
+#[test]
+fn a_terminal_adapter_that_fails_mid_payment_leaves_it_to_staff() {
+    let central = central_on("127.0.0.1:0");
+    let (k, _terminal) = kiosk_at_terminal(&central, 300, SimOutcome::Panics);
+    confirm(&k);
+    k.wait_for_page(Page::Done);
+    let number = k.label("number");
+    let (text, qrs, body) = printed(&k);
+    assert!(text.contains("do not pay again"), "{text}");
+    assert_eq!(qrs, vec![number]);
+    assert_eq!(body["payment"]["state"], "unconfirmed");
+}
+
 /// The terminal took the money and the central says the payment was declined: staff check it,
 /// and the form carries no code the applicant could pay a second time with.
 #[test]

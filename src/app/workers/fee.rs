@@ -6,6 +6,7 @@
 //! authority: the last word is always a fresh status request, never a guess; an answer about
 //! another payment, number or amount than the one asked for is no answer.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -44,7 +45,15 @@ pub fn fee(mut thread: FeeThread, tx: Sender<Inbound>) -> Sender<FeeCommand> {
     let (command_tx, commands) = mpsc::channel();
     spawn("fee", move || {
         if let Some(terminal) = thread.terminal.as_deref_mut() {
-            fee_card::recover(&thread.store, terminal, &thread.client);
+            // A vendor adapter that panics leaves those applications held for the next start.
+            let recovered = catch_unwind(AssertUnwindSafe(|| {
+                fee_card::recover(&thread.store, terminal, &thread.client)
+            }));
+            if recovered.is_err() {
+                tracing::error!(
+                    "payment terminal: adapter failed while settling card payments a stopped kiosk left; tried again at the next start"
+                );
+            }
         }
         // A new payment asked for while one was followed is taken next, not dropped.
         let mut next: Option<Asked> = None;
@@ -132,7 +141,20 @@ impl FeeThread {
                     client: &self.client,
                     poll: self.poll,
                 };
-                match at.collect(&payment, asked, deadline, commands, reporter)? {
+                // A vendor adapter that panics must not leave the applicant on a page that
+                // never ends, nor be taken as "nothing charged": staff check the payment.
+                let collected = catch_unwind(AssertUnwindSafe(|| {
+                    at.collect(&payment, asked, deadline, commands, reporter)
+                }));
+                let Ok(collected) = collected else {
+                    tracing::error!(%number, "payment terminal: adapter failed during the payment, left to staff; no payment code on the form");
+                    let unconfirmed = FeePayment::Unconfirmed {
+                        payment_id: payment.payment_id.clone(),
+                        reference: None,
+                    };
+                    return Ok((unconfirmed, None));
+                };
+                match collected? {
                     Collected::Done(done, interrupted) => return Ok((done, interrupted)),
                     Collected::ByPhone(why) => Some(why),
                     Collected::Later(interrupted) => {

@@ -19,6 +19,8 @@ pub enum SimOutcome {
     /// Requests reach the terminal but no answer comes back: `start` begins the payment (the
     /// applicant could pay it) and then every call fails as if timed out.
     Silent,
+    /// The adapter itself fails (a vendor SDK that panics) once the payment has begun.
+    Panics,
 }
 
 #[derive(Debug, Default)]
@@ -89,6 +91,9 @@ impl PaymentTerminal for SimTerminal {
     }
 
     fn status(&mut self, reference: &str) -> Result<PaymentStatus, PaymentError> {
+        if self.outcome == SimOutcome::Panics {
+            panic!("simulated: the terminal's adapter failed");
+        }
         self.online()?;
         let outcome = self.outcome.clone();
         let mut books = self.books();
@@ -106,7 +111,9 @@ impl PaymentTerminal for SimTerminal {
                 PaymentStatus::Paid { transaction }
             }
             SimOutcome::Decline(reason) => PaymentStatus::Declined { reason },
-            SimOutcome::Never | SimOutcome::Offline | SimOutcome::Silent => PaymentStatus::Pending,
+            SimOutcome::Never | SimOutcome::Offline | SimOutcome::Silent | SimOutcome::Panics => {
+                PaymentStatus::Pending
+            }
         };
         books
             .payments
