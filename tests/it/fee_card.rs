@@ -126,44 +126,11 @@ fn a_terminal_that_cannot_be_reached_leaves_the_phone() {
     assert!(terminal.charges().is_empty());
 }
 
-/// The terminal starts the payment but its answers are lost: what it took is unknown, so the
-/// form says not to pay again and carries no code.
-#[test]
-fn a_terminal_whose_answers_are_lost_is_never_followed_by_a_payment_code() {
-    let central = central_on("127.0.0.1:0");
-    let (k, terminal) = kiosk_at_terminal(&central, 300, SimOutcome::Silent);
-    confirm(&k);
-    k.wait_for_page(Page::Done);
-    let number = k.label("number");
-    let (text, qrs, body) = printed(&k);
-    assert!(text.contains("do not pay again"), "{text}");
-    assert_eq!(qrs, vec![number], "no payment code");
-    assert_eq!(body["payment"]["state"], "unconfirmed");
-    assert!(terminal.charges().is_empty());
-}
-
-/// The terminal's adapter fails (panics) mid-payment: the page does not hang and the form says
-/// not to pay again, without a code.
-#[test]
-fn a_terminal_adapter_that_fails_mid_payment_leaves_it_to_staff() {
-    let central = central_on("127.0.0.1:0");
-    let (k, _terminal) = kiosk_at_terminal(&central, 300, SimOutcome::Panics);
-    confirm(&k);
-    k.wait_for_page(Page::Done);
-    let number = k.label("number");
-    let (text, qrs, body) = printed(&k);
-    assert!(text.contains("do not pay again"), "{text}");
-    assert_eq!(qrs, vec![number]);
-    assert_eq!(body["payment"]["state"], "unconfirmed");
-}
-
-/// The terminal took the money and the central says the payment was declined: staff check it,
-/// and the form carries no code the applicant could pay a second time with.
-#[test]
-fn a_card_payment_the_central_does_not_confirm_prints_no_payment_code() {
-    let central = central_with("127.0.0.1:0", &["--station-fault", "decline"]);
-    let (k, terminal) = kiosk_at_terminal(&central, 300, SimOutcome::Approve);
-    confirm(&k);
+/// The applicant confirms and the payment step ends left to staff: the done page and the form
+/// say not to pay again, the form carries no payment code, the submission says `unconfirmed`.
+/// Returns the application number and the submission.
+fn left_to_staff(k: &Kiosk) -> (String, serde_json::Value) {
+    confirm(k);
     k.wait_for_page(Page::Done);
     assert!(
         k.visible_text().contains("请勿重复缴费"),
@@ -171,13 +138,39 @@ fn a_card_payment_the_central_does_not_confirm_prints_no_payment_code() {
         k.visible_text()
     );
     let number = k.label("number");
-    let (text, qrs, body) = printed(&k);
+    let (text, qrs, body) = printed(k);
     assert!(
         text.contains("Card payment not confirmed yet: do not pay again"),
         "{text}"
     );
     assert_eq!(qrs, vec![number.clone()], "no payment code");
     assert_eq!(body["payment"]["state"], "unconfirmed");
+    (number, body)
+}
+
+/// The terminal starts the payment but its answers are lost: what it took is unknown.
+#[test]
+fn a_terminal_whose_answers_are_lost_is_never_followed_by_a_payment_code() {
+    let central = central_on("127.0.0.1:0");
+    let (k, terminal) = kiosk_at_terminal(&central, 300, SimOutcome::Silent);
+    left_to_staff(&k);
+    assert!(terminal.charges().is_empty());
+}
+
+/// The terminal's adapter fails (panics) mid-payment: the page does not hang.
+#[test]
+fn a_terminal_adapter_that_fails_mid_payment_leaves_it_to_staff() {
+    let central = central_on("127.0.0.1:0");
+    let (k, _terminal) = kiosk_at_terminal(&central, 300, SimOutcome::Panics);
+    left_to_staff(&k);
+}
+
+/// The terminal took the money and the central says the payment was declined.
+#[test]
+fn a_card_payment_the_central_does_not_confirm_prints_no_payment_code() {
+    let central = central_with("127.0.0.1:0", &["--station-fault", "decline"]);
+    let (k, terminal) = kiosk_at_terminal(&central, 300, SimOutcome::Approve);
+    let (number, body) = left_to_staff(&k);
     assert_eq!(terminal.charges(), vec![(number, fen(&body))]);
 }
 
