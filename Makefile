@@ -18,14 +18,16 @@ CENTRAL_FLAGS ?=
 
 # Build: a C compiler and fontconfig headers (Slint links fontconfig), perl and make for the
 # OpenSSL that SQLCipher (the encrypted store) is built with, libclang for the V4L2 bindings of
-# the camera support, and pcsc-lite for the card readers.
+# the camera support, pcsc-lite for the card readers, and librime for the pinyin input method.
 BUILD_PACKAGES := build-essential pkg-config perl make libfontconfig-dev fonts-dejavu-core \
-	libclang-dev libpcsclite-dev
+	libclang-dev libpcsclite-dev librime-dev
+# The pinyin schema and dictionaries librime converts with (read at run time).
+IME_PACKAGES := rime-data-luna-pinyin
 # Tests: the PC/SC daemon and the vsmartcard virtual reader driver the virtual cards plug into.
 # Never on a kiosk image: vpcd accepts cards from anyone on the network.
-TEST_PACKAGES := pcscd vsmartcard-vpcd systemd
+TEST_PACKAGES := pcscd vsmartcard-vpcd systemd $(IME_PACKAGES)
 # A window on the desktop (winit loads these at run time).
-RUN_PACKAGES := libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
+RUN_PACKAGES := $(IME_PACKAGES) libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
 	libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0
 
 .PHONY: run run-station test lint fuzz deps-build deps-test deps-run build-release central clean

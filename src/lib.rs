@@ -17,6 +17,7 @@ pub mod devices;
 pub mod domain;
 pub mod face;
 pub mod flow;
+pub mod ime;
 pub mod photo;
 pub mod store;
 pub mod sync;

@@ -15,6 +15,7 @@ mod fee_flow;
 mod fleet;
 mod guardian_flow;
 mod hall_holder;
+mod ime;
 mod mrz_scanner;
 mod mtls;
 mod photo_cli;
