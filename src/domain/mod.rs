@@ -5,6 +5,7 @@ pub mod app_number;
 pub mod application;
 pub mod appointment;
 pub mod catalogue;
+pub mod divisions;
 pub mod endorsement;
 pub mod fee_payment;
 pub mod guardian;
