@@ -20,11 +20,13 @@ use super::screen::{
 use super::staff_call::{Place, StaffCalls};
 use super::submit::{Desk, SaveJob};
 use super::technician::{self, Verdict};
+use super::typing::KeyboardKey;
 use super::workers::{
     self, CameraCommand, HolderReference, HolderUpdate, Inbound, PreviewSlot, ServiceJob,
     StationCommand, StationHandle,
 };
 use crate::devices::card::{CardEvent, DemoCards};
+use crate::domain::delivery::AddressField;
 use crate::domain::fee_payment::FeePayment;
 use crate::domain::holder::{HolderOutcome, HolderVerdict};
 use crate::domain::permit::ScanRefusal;
@@ -33,6 +35,7 @@ use crate::flow::station::{
     StationSession,
 };
 use crate::flow::{Edit, Effect, Event, OutOfService, Session, SpellingNote, Step};
+use crate::ime::port::InputMethod;
 use crate::sync::api::staff::CloseReason;
 use crate::sync::fleet::{Live, Settings as CentralSettings};
 use crate::sync::worker::SyncHandle;
@@ -65,6 +68,12 @@ pub enum Input {
     InsertDemoCard(usize),
     RemoveDemoCard,
     Edit(Edit),
+    /// Hall kiosk: "EMS to another address" opens the address page.
+    EnterAddress,
+    /// A key of the on-screen keyboard (address page).
+    Keyboard(KeyboardKey),
+    /// The on-screen keyboard types into this field.
+    FocusField(AddressField),
     TakePhoto,
     RetakePhoto,
     /// A tap on the hidden spot that opens the technician screen.
@@ -137,6 +146,8 @@ pub struct Controller {
     fee: Option<Sender<workers::FeeCommand>>,
     /// The staff-call thread, where the kiosk offers the button.
     staff: Option<Sender<workers::StaffCommand>>,
+    /// The on-screen keyboard's input method, handed to each visit's keyboard.
+    ime: Option<Arc<dyn InputMethod>>,
 }
 
 /// The station kiosk's session and its thread.
@@ -171,6 +182,7 @@ impl Controller {
             records,
             fee,
             staff,
+            ime,
         } = kiosk;
         super::memory::limit_arenas();
         let (tx, inbox) = mpsc::channel();
@@ -264,7 +276,7 @@ impl Controller {
                 .unwrap_or_default(),
             mrz_scanner,
             demo_scan: station.as_ref().is_some_and(|st| st.demo_scan.is_some()),
-            visit: Visit::new(&settings),
+            visit: Visit::new(&settings, ime.clone()),
             technician: TechnicianScreen::default(),
             queue: QueueBadge::default(),
             paper_low: false,
@@ -308,6 +320,26 @@ impl Controller {
             records,
             fee,
             staff,
+            ime,
+        }
+    }
+
+    /// A key of the on-screen keyboard on the address page: the typing state turns it into the
+    /// field's new text, which the session keeps.
+    fn keyboard(&mut self, key: KeyboardKey) {
+        if self.session.step() != Step::Address {
+            return;
+        }
+        let typing = &mut self.screen.visit.typing;
+        let field = typing.field;
+        let text = self
+            .session
+            .draft()
+            .map(|d| d.address.text(field).to_string())
+            .unwrap_or_default();
+        match typing.key(key, &text) {
+            Some(new) => self.dispatch(Event::Edit(Edit::SetAddressText(field, new))),
+            None => self.dispatch(Event::ExtendTime),
         }
     }
 
@@ -427,6 +459,15 @@ impl Controller {
                 }
             }
             Input::Edit(edit) => self.dispatch(Event::Edit(edit)),
+            Input::EnterAddress => {
+                self.screen.visit.typing.drop_composition();
+                self.dispatch(Event::EnterAddress)
+            }
+            Input::Keyboard(key) => self.keyboard(key),
+            Input::FocusField(field) => {
+                self.screen.visit.typing.focus(field);
+                self.dispatch(Event::ExtendTime);
+            }
             Input::Language(lang) => {
                 if self
                     .settings
@@ -774,7 +815,7 @@ impl Controller {
             }
         }
         let (lang, display) = (self.screen.visit.lang, self.screen.visit.display);
-        self.screen.visit = Visit::new(&self.settings);
+        self.screen.visit = Visit::new(&self.settings, self.ime.clone());
         if reading {
             self.screen.visit.lang = lang;
             self.screen.visit.display = display;
@@ -1012,10 +1053,11 @@ impl Controller {
         if let Some(st) = &mut self.station {
             st.session.reconfigure(settings.timeouts);
         }
-        if !self
-            .session
-            .reconfigure(settings.catalogue.clone(), settings.timeouts)
-        {
+        if !self.session.reconfigure(
+            settings.catalogue.clone(),
+            settings.divisions.clone(),
+            settings.timeouts,
+        ) {
             return;
         }
         self.applied = generation;

@@ -16,6 +16,7 @@ use crate::domain::holder::HolderPolicy;
 use crate::face::check::CheckSettings;
 use crate::flow::Timeouts;
 use crate::flow::station::{PayMethod, Service};
+use crate::ime::port::InputMethod;
 use crate::photo::PhotoSpec;
 use crate::store::SharedStore;
 use crate::sync::fleet::Live;
@@ -120,6 +121,8 @@ pub struct Kiosk {
     /// The central's staff-call endpoint, where the header offers "call staff" (none: it does
     /// not).
     pub staff: Option<StationClient>,
+    /// The pinyin input method of the on-screen keyboard (none: it types Latin letters only).
+    pub ime: Option<Arc<dyn InputMethod>>,
 }
 
 /// The hall kiosk's fee payment (`[hall.payment] mode = "qr"` or `"terminal"`).

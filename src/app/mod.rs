@@ -19,6 +19,7 @@ mod screen;
 mod staff_call;
 mod submit;
 mod technician;
+mod typing;
 mod workers;
 
 pub use controller::{Controller, Input, Refresh, TICK_MS};
@@ -29,3 +30,4 @@ pub use screen::{
 };
 pub use staff_call::{CallStatus, OpenCall, Place, StaffCalls};
 pub use submit::{SaveJob, Saved, queue};
+pub use typing::{ImeState, KeyboardKey, Typing};

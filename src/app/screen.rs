@@ -3,13 +3,17 @@
 //! countdown and pictures, the last rejection) lives in one [`Visit`] that is replaced whole
 //! when the session is wiped, so nothing of theirs can be left behind by a forgotten field.
 
+use std::sync::Arc;
+
 use image::RgbImage;
 
 use super::kiosk::{DisplayMode, Settings};
+use super::typing::Typing;
 use crate::devices::card::idcard::portrait;
 use crate::domain::catalogue::Labelled;
 use crate::flow::Session;
 use crate::flow::station::StationSession;
+use crate::ime::port::InputMethod;
 pub use crate::photo::{Advice, Hint};
 
 /// The language of the screen: fixed strings come from the UI's translations, labels that come
@@ -71,7 +75,7 @@ pub enum RejectReason {
 }
 
 /// One visitor's marks on the screen, replaced whole at every wipe.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Visit {
     pub lang: Lang,
     pub display: DisplayMode,
@@ -87,11 +91,14 @@ pub struct Visit {
     pub hint: Option<Hint>,
     /// Why the last capture was not accepted.
     pub rejection: Option<RejectReason>,
+    /// The on-screen keyboard: its field, its language and the composition in progress.
+    pub typing: Typing,
 }
 
 impl Visit {
-    /// A fresh visit in the configured language and display mode.
-    pub fn new(settings: &Settings) -> Visit {
+    /// A fresh visit in the configured language and display mode, with a fresh keyboard on
+    /// the input method `ime`.
+    pub fn new(settings: &Settings, ime: Option<Arc<dyn InputMethod>>) -> Visit {
         Visit {
             lang: Lang::from_code(&settings.default_language),
             display: settings.display,
@@ -101,6 +108,7 @@ impl Visit {
             captured: None,
             hint: None,
             rejection: None,
+            typing: Typing::new(ime),
         }
     }
 }
@@ -237,7 +245,7 @@ impl Default for QueueBadge {
 }
 
 /// Everything on screen that is not the session.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Screen {
     pub site_name: String,
     pub languages: Vec<String>,

@@ -25,8 +25,11 @@ use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
 use crate::devices::writer::{EndorsementWriter, SimWriter, WriterScript};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::divisions::Divisions;
 use crate::domain::holder::HolderPolicy;
 use crate::face::check::CheckSettings;
+use crate::ime::port::InputMethod;
+use crate::ime::rime::RimeEngine;
 use crate::store::Store;
 use crate::sync::fleet::{Fleet, Live, Settings as LiveSettings};
 use crate::sync::link::Link;
@@ -160,6 +163,7 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
         languages: config.ui.languages.clone(),
         default_language: config.ui.default_language.clone(),
         catalogue: catalogue.clone(),
+        divisions: Arc::new(Divisions::builtin()),
         hours: None,
     });
     let fleet = Fleet {
@@ -205,6 +209,16 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
         records,
         fee,
         staff,
+        ime: input_method(config),
+    })
+}
+
+/// The on-screen keyboard's pinyin input method: librime, started now so its first start
+/// (preparing the dictionaries under the data directory) is over before an applicant types.
+/// The station kiosk types no text.
+fn input_method(config: &Config) -> Option<Arc<dyn InputMethod>> {
+    (config.device.kind == KioskKind::HallSelfFill).then(|| {
+        Arc::new(RimeEngine::shared(&config.store.data_dir.join("rime"))) as Arc<dyn InputMethod>
     })
 }
 

@@ -6,9 +6,11 @@ use chrono::NaiveDate;
 
 use super::app_number::AppNumber;
 use super::catalogue::{Catalogue, Offer};
+use super::delivery::{AddressProblem, EmsAddress};
 use super::guardian::Guardian;
 use super::holder::HolderVerdict;
 use super::identity::Identity;
+pub use super::mobile::valid_mobile;
 use super::photo::Photo;
 
 /// A stored application: what the receipt prints and the central receives.
@@ -56,8 +58,9 @@ pub struct DocumentRequest {
 pub enum Delivery {
     /// Collect at the exit-entry hall.
     Collect,
-    /// EMS to an address (the household address from the card unless the applicant changes it).
-    Ems { address: String },
+    /// EMS to the household address from the card, or to an address chosen on the address
+    /// page.
+    Ems(EmsAddress),
 }
 
 /// The choices an applicant makes on the kiosk; the identity comes from the card.
@@ -113,26 +116,9 @@ pub enum Problem {
     GreenChannel(String),
     #[error("confirm the name in pinyin")]
     PinyinNotConfirmed,
-}
-
-/// Mainland mobile numbers (docs/DOMAIN.md, "Mobile numbers"; after VincentSit's MIT regex):
-/// `^1(3\d|4[579]|5[0-35-9]|6[2567]|7[0-35-8]|8\d|9[0-35-9])\d{8}$`.
-pub fn valid_mobile(phone: &str) -> bool {
-    let b = phone.as_bytes();
-    if b.len() != 11 || !b.iter().all(u8::is_ascii_digit) || b[0] != b'1' {
-        return false;
-    }
-    let second = b[2];
-    let ok = |set: &[u8]| set.contains(&second);
-    match b[1] {
-        b'3' | b'8' => true,
-        b'4' => ok(b"579"),
-        b'5' => ok(b"012356789"),
-        b'6' => ok(b"2567"),
-        b'7' => ok(b"01235678"),
-        b'9' => ok(b"012356789"),
-        _ => false,
-    }
+    /// The address page is not done (docs/DOMAIN.md, "Delivery addresses").
+    #[error("delivery address: {0}")]
+    Address(AddressProblem),
 }
 
 impl Choices {
@@ -229,7 +215,7 @@ impl Choices {
         }
         match &self.delivery {
             None => problems.push(Problem::NoDelivery),
-            Some(Delivery::Ems { address }) if address.trim().is_empty() => {
+            Some(Delivery::Ems(ems)) if ems.address.trim().is_empty() => {
                 problems.push(Problem::EmsAddress)
             }
             Some(_) => {}
@@ -457,9 +443,7 @@ mod tests {
         let cat = Catalogue::builtin();
         let mut c = complete();
         c.phone = "12012345678".into();
-        c.delivery = Some(Delivery::Ems {
-            address: "  ".into(),
-        });
+        c.delivery = Some(Delivery::Ems(EmsAddress::card_address("  ")));
         c.green_channel = Some("holiday".into());
         c.pinyin_confirmed = false;
         assert_eq!(

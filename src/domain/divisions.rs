@@ -19,7 +19,12 @@ use thiserror::Error;
 const BUILTIN: &str = include_str!("../../assets/divisions/gbt2260.tsv");
 
 /// Prefecture-level names that group counties rather than name a place.
-const GROUPINGS: [&str; 4] = ["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"];
+const GROUPINGS: [&str; 4] = [
+    "市辖区",
+    "县",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+];
 
 /// One division of the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +65,9 @@ impl Place {
 
     /// The code of the last level chosen.
     pub fn code(&self) -> &str {
-        self.county.as_ref().map_or(&self.prefecture.code, |c| &c.code)
+        self.county
+            .as_ref()
+            .map_or(&self.prefecture.code, |c| &c.code)
     }
 }
 
@@ -107,14 +114,16 @@ impl Divisions {
                 .split_once('\t')
                 .filter(|(_, n)| !n.trim().is_empty())
                 .ok_or(DivisionsError::Shape { line: line_no })?;
-            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) || &code[..2] == "00"
-            {
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) || &code[..2] == "00" {
                 return Err(DivisionsError::Code {
                     line: line_no,
                     code: code.into(),
                 });
             }
-            if names.insert(code.to_string(), name.trim().to_string()).is_some() {
+            if names
+                .insert(code.to_string(), name.trim().to_string())
+                .is_some()
+            {
                 return Err(DivisionsError::Duplicate {
                     line: line_no,
                     code: code.into(),
@@ -214,7 +223,9 @@ impl Divisions {
     /// A complete choice: a county, or a prefecture that has none.
     pub fn is_complete(&self, code: &str) -> bool {
         match self.place(code) {
-            Some(Place { county: Some(_), .. }) => true,
+            Some(Place {
+                county: Some(_), ..
+            }) => true,
             Some(p) => self.counties(&p.prefecture.code).next().is_none(),
             None => false,
         }
@@ -275,7 +286,11 @@ mod tests {
     fn every_county_resolves_to_its_province_and_prefecture() {
         let table = Divisions::builtin();
         let provinces: Vec<_> = table.provinces().collect();
-        assert_eq!(provinces.len(), 31, "31 provincial divisions on the mainland");
+        assert_eq!(
+            provinces.len(),
+            31,
+            "31 provincial divisions on the mainland"
+        );
         let mut counties = 0;
         for province in &provinces {
             for prefecture in table.prefectures(&province.code) {
@@ -334,12 +349,18 @@ mod tests {
         );
         assert!(matches!(
             Divisions::from_tsv("350000\t福建省\n350203\t思明区\n"),
-            Err(DivisionsError::Orphan { missing: "prefecture", .. })
+            Err(DivisionsError::Orphan {
+                missing: "prefecture",
+                ..
+            })
         ));
         assert_eq!(
             Divisions::from_tsv("350000 福建省\n"),
             Err(DivisionsError::Shape { line: 1 })
         );
-        assert_eq!(Divisions::from_tsv("# nothing\n"), Err(DivisionsError::Empty));
+        assert_eq!(
+            Divisions::from_tsv("# nothing\n"),
+            Err(DivisionsError::Empty)
+        );
     }
 }

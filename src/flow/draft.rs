@@ -7,6 +7,7 @@ use zeroize::Zeroize;
 use crate::domain::application::{Choices, Delivery, DocumentRequest, Endorsement};
 use crate::domain::appointment::Booking;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::delivery::{AddressEntry, AddressField, EmsAddress};
 use crate::domain::guardian::{Guardian, Relationship};
 use crate::domain::holder::{HolderPrompt, HolderVerdict};
 use crate::domain::identity::Identity;
@@ -52,6 +53,11 @@ pub enum Edit {
     ChooseDivision(usize),
     ConfirmPinyin(bool),
     SetDelivery(DeliveryChoice),
+    /// On the address page: the division chosen so far (any level; `None` starts again from
+    /// the provinces).
+    PickPlace(Option<String>),
+    /// On the address page: a field's whole text after a key of the on-screen keyboard.
+    SetAddressText(AddressField, String),
     /// How the guardian is related to an applicant under 16.
     SetRelationship(Relationship),
     SetGreenChannel(Option<String>),
@@ -95,6 +101,8 @@ pub struct Draft {
     pub guardian: Option<Identity>,
     /// How the guardian is related to the applicant, once chosen.
     pub relationship: Option<Relationship>,
+    /// The address page as filled in so far (used once the applicant completes it).
+    pub address: AddressEntry,
 }
 
 /// The documents on record: asked for at card read; the form works without them.
@@ -164,6 +172,7 @@ impl Draft {
             pinyin_touched: false,
             guardian: None,
             relationship: None,
+            address: AddressEntry::default(),
         };
         draft.card_spelling = draft.name.spelling();
         draft.sync_pinyin();
@@ -356,12 +365,14 @@ impl Draft {
             Edit::SetDelivery(choice) => {
                 self.choices.delivery = Some(match choice {
                     DeliveryChoice::Collect => Delivery::Collect,
-                    DeliveryChoice::EmsToCardAddress => Delivery::Ems {
-                        address: self.identity.address.clone(),
-                    },
+                    DeliveryChoice::EmsToCardAddress => {
+                        Delivery::Ems(EmsAddress::card_address(&self.identity.address))
+                    }
                 });
             }
             Edit::SetGreenChannel(reason) => self.choices.green_channel = reason,
+            Edit::PickPlace(code) => self.address.place = code,
+            Edit::SetAddressText(field, text) => self.address.set_text(field, &text),
         }
     }
 }
@@ -371,9 +382,10 @@ impl Drop for Draft {
         self.choices.phone.zeroize();
         self.choices.pinyin_surname.zeroize();
         self.choices.pinyin_given.zeroize();
-        if let Some(Delivery::Ems { address }) = &mut self.choices.delivery {
-            address.zeroize();
+        if let Some(Delivery::Ems(ems)) = &mut self.choices.delivery {
+            ems.zeroize();
         }
+        self.address.zeroize();
         self.last_passport.zeroize();
         self.card_spelling.zeroize();
     }

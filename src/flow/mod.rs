@@ -22,9 +22,10 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveTime};
 
 use crate::domain::app_number::AppNumber;
-use crate::domain::application::Problem;
+use crate::domain::application::{Delivery, Problem};
 use crate::domain::appointment::{Appointment, Booking};
 use crate::domain::catalogue::Catalogue;
+use crate::domain::divisions::Divisions;
 use crate::domain::fee_payment::{CardEnd, FeePayment};
 use crate::domain::guardian::{self, GuardianRefusal};
 use crate::domain::holder::{HolderPolicy, HolderPrompt, HolderVerdict, Portrait};
@@ -43,6 +44,9 @@ pub enum Step {
     Guardian,
     Documents,
     Details,
+    /// EMS to an address the applicant chooses: place from the division table, street typed
+    /// on the on-screen keyboard, recipient. Entered from the details page and back to it.
+    Address,
     Photo,
     Review,
     Printing,
@@ -62,6 +66,7 @@ impl Step {
             Step::Guardian => "guardian",
             Step::Documents => "documents",
             Step::Details => "details",
+            Step::Address => "address",
             Step::Photo => "photo",
             Step::Review => "review",
             Step::Printing => "printing",
@@ -139,6 +144,8 @@ pub enum Event {
     CardUnreadable,
     CardRemoved,
     Continue,
+    /// "EMS to another address" on the details page: the address page opens.
+    EnterAddress,
     Back,
     /// The applicant tapped Cancel: on a form step they are asked first, since it discards
     /// everything they entered.
@@ -247,6 +254,8 @@ pub struct Session {
     problems: Vec<Problem>,
     number: Option<AppNumber>,
     catalogue: Arc<Catalogue>,
+    /// The division table the address page chooses from.
+    divisions: Arc<Divisions>,
     idle: IdleClock,
     today: NaiveDate,
     max_photo_attempts: u32,
@@ -278,6 +287,7 @@ impl Session {
             problems: Vec::new(),
             number: None,
             catalogue,
+            divisions: Arc::new(Divisions::builtin()),
             idle: IdleClock::new(timeouts),
             today,
             max_photo_attempts: 5,
@@ -377,17 +387,28 @@ impl Session {
         self.catalogue.clone()
     }
 
+    /// The division table the address page offers.
+    pub fn divisions(&self) -> &Divisions {
+        &self.divisions
+    }
+
     pub fn out_of_service(&self) -> Option<&OutOfService> {
         self.out_of_service.as_ref()
     }
 
     /// New settings from the central: taken only on the attract screen, so that no applicant
     /// sees fees or time limits change under them. Returns whether they were taken.
-    pub fn reconfigure(&mut self, catalogue: Arc<Catalogue>, timeouts: Timeouts) -> bool {
+    pub fn reconfigure(
+        &mut self,
+        catalogue: Arc<Catalogue>,
+        divisions: Arc<Divisions>,
+        timeouts: Timeouts,
+    ) -> bool {
         if self.step != Step::Attract {
             return false;
         }
         self.catalogue = catalogue;
+        self.divisions = divisions;
         self.idle.timeouts = timeouts;
         true
     }
@@ -503,11 +524,19 @@ impl Session {
                     self.end(Some(Notice::Cancelled), &mut effects);
                 }
             }
+            Event::Continue if self.step == Step::Address => self.leave_address(),
             Event::Continue => self.advance(&mut effects),
+            Event::EnterAddress => {
+                if self.step == Step::Details && self.draft.is_some() {
+                    self.problems.clear();
+                    self.step = Step::Address;
+                }
+            }
             Event::Back => self.back(&mut effects),
             Event::Edit(edit) => {
                 let allowed = match edit {
                     Edit::SetRelationship(_) => self.step == Step::Guardian,
+                    Edit::PickPlace(_) | Edit::SetAddressText(..) => self.step == Step::Address,
                     _ => matches!(self.step, Step::Documents | Step::Details),
                 };
                 if let (true, Some(draft)) = (allowed, &mut self.draft) {
@@ -806,6 +835,21 @@ impl Session {
         }
     }
 
+    /// "Continue" on the address page: with a complete address, EMS goes there and the details
+    /// page is back; otherwise every problem is shown.
+    fn leave_address(&mut self) {
+        let Some(draft) = &mut self.draft else {
+            return;
+        };
+        self.problems = (draft.address.problems(&self.divisions).into_iter())
+            .map(Problem::Address)
+            .collect();
+        if let Some(ems) = draft.address.ems(&self.divisions) {
+            draft.choices.delivery = Some(Delivery::Ems(ems));
+            self.step = Step::Details;
+        }
+    }
+
     fn advance(&mut self, effects: &mut Vec<Effect>) {
         let Some(draft) = &self.draft else {
             if self.step == Step::Done {
@@ -861,6 +905,7 @@ impl Session {
         self.step = match self.step {
             Step::Documents => Step::CardRead,
             Step::Details => Step::Documents,
+            Step::Address => Step::Details,
             Step::Photo => {
                 effects.push(Effect::StopCamera);
                 Step::Details

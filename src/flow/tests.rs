@@ -429,12 +429,20 @@ fn new_settings_wait_for_the_attract_screen() {
         0,
     );
     assert!(
-        !s.reconfigure(Arc::new(Catalogue::builtin()), short),
+        !s.reconfigure(
+            Arc::new(Catalogue::builtin()),
+            Arc::new(Divisions::builtin()),
+            short
+        ),
         "not mid-session"
     );
     s.handle(Event::Cancel, S);
     s.handle(Event::ConfirmCancel(true), S);
-    assert!(s.reconfigure(Arc::new(Catalogue::builtin()), short));
+    assert!(s.reconfigure(
+        Arc::new(Catalogue::builtin()),
+        Arc::new(Divisions::builtin()),
+        short
+    ));
     s.handle(
         Event::CardInserted(identity(CardType::Mainland, "曾小芳")),
         2 * S,
@@ -1134,4 +1142,54 @@ fn the_done_page_outlives_the_card_but_gives_way_to_the_next_card() {
         "{effects:?}"
     );
     assert_eq!(s.rated(), None, "their own rating to give");
+}
+
+#[test]
+fn the_address_page_sets_ems_only_when_complete_and_back_keeps_the_earlier_choice() {
+    use crate::domain::delivery::{AddressField, AddressProblem};
+    let mut s = session();
+    to_details_for_a_passport(&mut s, "曾小芳");
+    edit(&mut s, Edit::SetDelivery(DeliveryChoice::Collect), S);
+    // Address edits belong to the address page only.
+    edit(&mut s, Edit::PickPlace(Some("350203".into())), S);
+    assert_eq!(s.draft().unwrap().address.place, None);
+
+    s.handle(Event::EnterAddress, 2 * S);
+    assert_eq!(s.step(), Step::Address);
+    s.handle(Event::Continue, 2 * S);
+    assert_eq!(s.step(), Step::Address);
+    assert_eq!(
+        s.problems(),
+        [
+            Problem::Address(AddressProblem::Place),
+            Problem::Address(AddressProblem::Street)
+        ]
+    );
+    edit(&mut s, Edit::PickPlace(Some("350203".into())), 3 * S);
+    edit(
+        &mut s,
+        Edit::SetAddressText(AddressField::Street, "中山路100号".into()),
+        3 * S,
+    );
+    assert!(s.problems().is_empty(), "an edit clears the problems shown");
+    // Back: the delivery chosen before stays, the typed address is kept for the visit.
+    s.handle(Event::Back, 4 * S);
+    assert_eq!(s.step(), Step::Details);
+    assert_eq!(s.draft().unwrap().choices.delivery, Some(Delivery::Collect));
+
+    s.handle(Event::EnterAddress, 5 * S);
+    assert_eq!(s.draft().unwrap().address.street, "中山路100号");
+    s.handle(Event::Continue, 5 * S);
+    assert_eq!(s.step(), Step::Details);
+    match &s.draft().unwrap().choices.delivery {
+        Some(Delivery::Ems(ems)) => {
+            assert_eq!(ems.address, "福建省厦门市思明区中山路100号");
+            assert_eq!(ems.division.as_deref(), Some("350203"));
+        }
+        other => panic!("EMS to the chosen address, not {other:?}"),
+    }
+    // The address page cannot be opened from anywhere but the details page.
+    s.handle(Event::Back, 6 * S);
+    s.handle(Event::EnterAddress, 6 * S);
+    assert_eq!(s.step(), Step::Documents);
 }

@@ -65,6 +65,15 @@ pub struct RimeEngine {
 
 static ENGINE: OnceLock<RimeEngine> = OnceLock::new();
 
+/// Held by the engine thread while it is inside librime, and taken for good when the process
+/// exits: librime's static objects are destroyed at exit, and a call still running on the
+/// engine thread then would crash the exiting process.
+static IN_LIBRIME: Mutex<()> = Mutex::new(());
+
+extern "C" fn hold_engine_at_exit() {
+    std::mem::forget(IN_LIBRIME.lock());
+}
+
 impl RimeEngine {
     /// The process's engine, started on first call with `user_data_dir` (created if missing;
     /// it holds the prepared dictionaries, never anything typed). Later calls return the same
@@ -76,6 +85,9 @@ impl RimeEngine {
     }
 
     fn start(user_data_dir: PathBuf) -> RimeEngine {
+        // SAFETY: registers a plain function; it runs before librime's own exit destructors,
+        // which were registered when the library was loaded.
+        unsafe { libc::atexit(hold_engine_at_exit) };
         let state = Arc::new(Mutex::new(State::Starting));
         let (requests, inbox) = channel();
         let engine = RimeEngine {
@@ -157,7 +169,8 @@ impl Composer for RimeComposer {
         {
             return Err(ImeError::NoSuchCandidate(n));
         }
-        self.engine.ask(|reply| Request::Key(self.session, key, reply))
+        self.engine
+            .ask(|reply| Request::Key(self.session, key, reply))
     }
 }
 
@@ -172,7 +185,10 @@ impl Drop for RimeComposer {
 /// is gone.
 fn run(user_data_dir: &Path, state: &Mutex<State>, inbox: Receiver<Request>) {
     let started = std::time::Instant::now();
-    let outcome = initialise(user_data_dir);
+    let outcome = {
+        let _inside = IN_LIBRIME.lock().unwrap_or_else(|p| p.into_inner());
+        initialise(user_data_dir)
+    };
     let set = |s: State| *state.lock().unwrap_or_else(|p| p.into_inner()) = s;
     match outcome {
         Ok(()) => {
@@ -189,6 +205,7 @@ fn run(user_data_dir: &Path, state: &Mutex<State>, inbox: Receiver<Request>) {
         }
     }
     for request in inbox {
+        let _inside = IN_LIBRIME.lock().unwrap_or_else(|p| p.into_inner());
         match request {
             Request::Open(reply) => {
                 let _ = reply.send(open_session());
@@ -308,7 +325,8 @@ fn process(session: ffi::RimeSessionId, key: ImeKey) -> Composition {
             out.preedit = text(context.composition.preedit);
             let menu = &context.menu;
             if !menu.candidates.is_null() && menu.num_candidates > 0 {
-                let shown = std::slice::from_raw_parts(menu.candidates, menu.num_candidates as usize);
+                let shown =
+                    std::slice::from_raw_parts(menu.candidates, menu.num_candidates as usize);
                 out.candidates = shown.iter().map(|c| text(c.text)).collect();
             }
             out.page = menu.page_no.max(0) as usize;

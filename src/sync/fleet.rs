@@ -22,6 +22,7 @@ use super::api::{self, DeviceConfig, Heartbeat, HeartbeatReply, config_path, hea
 use super::link::Link;
 use super::status::SyncStatus;
 use crate::domain::catalogue::Catalogue;
+use crate::domain::divisions::Divisions;
 use crate::flow::Timeouts;
 
 /// Where the last accepted configuration from the central is kept.
@@ -36,6 +37,8 @@ pub struct Settings {
     pub languages: Vec<String>,
     pub default_language: String,
     pub catalogue: Arc<Catalogue>,
+    /// The division table the address page chooses from (GB/T 2260).
+    pub divisions: Arc<Divisions>,
     /// Opening and closing time; `None` means always open.
     pub hours: Option<(NaiveTime, NaiveTime)>,
 }
@@ -81,6 +84,12 @@ impl Settings {
             match Catalogue::from_toml(text) {
                 Ok(c) => next.catalogue = Arc::new(c),
                 Err(e) => problems.push(format!("catalogue: {e}")),
+            }
+        }
+        if let Some(text) = &remote.divisions_tsv {
+            match Divisions::from_tsv(text) {
+                Ok(d) => next.divisions = Arc::new(d),
+                Err(e) => problems.push(format!("divisions: {e}")),
             }
         }
         if let Some(h) = &remote.opening_hours {

@@ -27,13 +27,13 @@ fn send(shell: &Rc<RefCell<Shell>>, input: Input) {
 }
 
 /// A callback without arguments that sends `input`.
-fn on(shell: &Rc<RefCell<Shell>>, input: Input) -> impl Fn() + 'static {
+pub(super) fn on(shell: &Rc<RefCell<Shell>>, input: Input) -> impl Fn() + 'static {
     let shell = shell.clone();
     move || send(&shell, input.clone())
 }
 
 /// A callback that builds its input from its arguments.
-fn on_with<A>(
+pub(super) fn on_with<A>(
     shell: &Rc<RefCell<Shell>>,
     f: impl Fn(A) -> Option<Input> + 'static,
 ) -> impl Fn(A) + 'static {
@@ -195,6 +195,7 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
         edit(Edit::SetDelivery(match how {
             Delivery::Ems => DeliveryChoice::EmsToCardAddress,
             Delivery::Collect => DeliveryChoice::Collect,
+            Delivery::EmsElsewhere => return Some(Input::EnterAddress),
             // No page offers "none"; it is only the state before a choice.
             Delivery::None => return None,
         }))

@@ -9,6 +9,7 @@ mod generated {
 
 pub use generated::*;
 
+mod address;
 mod intents;
 pub mod systemd;
 mod view;
@@ -65,6 +66,7 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
         painter: view::Painter::default(),
     }));
     intents::connect(&ui, &shell);
+    address::wire(&ui, &shell);
     shell.borrow_mut().with(|_| Refresh::Everything);
 
     let pump = Timer::default();

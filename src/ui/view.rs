@@ -31,6 +31,7 @@ use crate::domain::appointment::{Arrival, Booking};
 use chrono::NaiveDate;
 
 use crate::domain::catalogue::{Catalogue, Labelled, Offer};
+use crate::domain::delivery::{AddressProblem, EmsAddress};
 use crate::domain::endorsement::OfferLine;
 use crate::domain::fee_payment::CardEnd;
 use crate::domain::guardian::{GuardianRefusal, Relationship};
@@ -60,6 +61,7 @@ impl Painter {
         applicant(ui, v);
         documents(ui, v);
         details(ui, v);
+        super::address::render(ui, v);
         photo(ui, v);
         holder(ui, v);
         guardian(ui, v);
@@ -102,11 +104,11 @@ impl Painter {
     }
 }
 
-fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
+pub(super) fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(items))
 }
 
-fn strings(items: &[String]) -> ModelRc<SharedString> {
+pub(super) fn strings(items: &[String]) -> ModelRc<SharedString> {
     model(items.iter().map(|s| s.as_str().into()).collect())
 }
 
@@ -130,6 +132,7 @@ fn page(step: Step) -> Page {
         Step::Holder => Page::Holder,
         Step::Documents => Page::Documents,
         Step::Details => Page::Details,
+        Step::Address => Page::Address,
         Step::Photo => Page::Photo,
         Step::Review => Page::Review,
         Step::Printing => Page::Printing,
@@ -285,6 +288,9 @@ fn problem(p: &Problem, cat: &Catalogue, lang: Lang) -> ProblemItem {
         Problem::NoDelivery => (ProblemCode::NoDelivery, "".into()),
         Problem::EmsAddress => (ProblemCode::EmsAddress, "".into()),
         Problem::PinyinNotConfirmed => (ProblemCode::Pinyin, "".into()),
+        Problem::Address(AddressProblem::Place) => (ProblemCode::AddressPlace, "".into()),
+        Problem::Address(AddressProblem::Street) => (ProblemCode::AddressStreet, "".into()),
+        Problem::Address(AddressProblem::Mobile) => (ProblemCode::AddressMobile, "".into()),
         Problem::CategoryNotOffered { document, .. }
         | Problem::WrongDestination { document, .. } => (ProblemCode::Other, doc(document)),
         Problem::DuplicateDestination { destination, .. }
@@ -517,8 +523,29 @@ fn documents(ui: &AppWindow, v: &View) {
 fn delivery(draft: Option<&Draft>) -> DeliveryKind {
     match draft.and_then(|d| d.choices.delivery.as_ref()) {
         Some(Delivery::Collect) => DeliveryKind::Collect,
-        Some(Delivery::Ems { .. }) => DeliveryKind::Ems,
+        Some(Delivery::Ems(EmsAddress { division: None, .. })) => DeliveryKind::Ems,
+        Some(Delivery::Ems(_)) => DeliveryKind::EmsElsewhere,
         None => DeliveryKind::None,
+    }
+}
+
+/// Where EMS delivers, as the details and review pages show it: the address, and the recipient
+/// and number where they are not the applicant's.
+fn ems_line(draft: Option<&Draft>) -> String {
+    let Some((ems, draft)) = draft.and_then(|d| match &d.choices.delivery {
+        Some(Delivery::Ems(ems)) => Some((ems, d)),
+        _ => None,
+    }) else {
+        return String::new();
+    };
+    match (&ems.recipient, &ems.mobile) {
+        (None, None) => ems.address.clone(),
+        (recipient, mobile) => format!(
+            "{} · {} {}",
+            ems.address,
+            recipient.as_deref().unwrap_or(&draft.identity.name),
+            grouped_phone(mobile.as_deref().unwrap_or(&draft.choices.phone))
+        ),
     }
 }
 
@@ -602,7 +629,7 @@ fn details(ui: &AppWindow, v: &View) {
     ));
     det.set_name_in_parts(draft.is_some_and(|d| d.name.in_parts()));
     det.set_delivery(delivery(draft));
-    det.set_address(draft.map_or("".into(), |d| d.identity.address.as_str().into()));
+    det.set_address(ems_line(draft).into());
     let green = draft
         .and_then(|d| d.choices.green_channel.as_deref())
         .unwrap_or_default();
@@ -650,13 +677,7 @@ fn review(ui: &AppWindow, v: &View) {
     }));
     review.set_phone(draft.map_or("".into(), |d| grouped_phone(&d.choices.phone).into()));
     review.set_delivery(delivery(draft));
-    review.set_address(
-        match draft.and_then(|d| d.choices.delivery.as_ref()) {
-            Some(Delivery::Ems { address }) => address.as_str(),
-            _ => "",
-        }
-        .into(),
-    );
+    review.set_address(ems_line(draft).into());
     review.set_green_channel(
         draft
             .and_then(|d| d.choices.green_channel.as_deref())

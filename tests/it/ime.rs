@@ -24,7 +24,9 @@ fn open() -> Box<dyn Composer> {
 fn type_letters(composer: &mut dyn Composer, letters: &str) -> Composition {
     let mut last = Composition::default();
     for c in letters.chars() {
-        last = composer.press(ImeKey::Letter(c)).expect("a letter is taken");
+        last = composer
+            .press(ImeKey::Letter(c))
+            .expect("a letter is taken");
     }
     last
 }
@@ -32,14 +34,28 @@ fn type_letters(composer: &mut dyn Composer, letters: &str) -> Composition {
 #[test]
 fn place_and_street_names_are_offered_first_and_committed_when_chosen() {
     let mut composer = open();
-    for (pinyin, word) in [("xiamen", "厦门"), ("simingqu", "思明区"), ("zhongshanlu", "中山路")] {
+    for (pinyin, word) in [
+        ("xiamen", "厦门"),
+        ("simingqu", "思明区"),
+        ("zhongshanlu", "中山路"),
+    ] {
         let shown = type_letters(composer.as_mut(), pinyin);
         assert!(shown.composing(), "{pinyin}: a composition is open");
-        assert_eq!(shown.candidates.first().map(String::as_str), Some(word), "{pinyin}: {shown:?}");
-        assert!(shown.committed.is_empty(), "nothing is committed while composing");
+        assert_eq!(
+            shown.candidates.first().map(String::as_str),
+            Some(word),
+            "{pinyin}: {shown:?}"
+        );
+        assert!(
+            shown.committed.is_empty(),
+            "nothing is committed while composing"
+        );
         let chosen = composer.press(ImeKey::Select(0)).unwrap();
         assert_eq!(chosen.committed, word);
-        assert!(!chosen.composing() && chosen.candidates.is_empty(), "{chosen:?}");
+        assert!(
+            !chosen.composing() && chosen.candidates.is_empty(),
+            "{chosen:?}"
+        );
     }
 }
 
@@ -58,11 +74,21 @@ fn pages_backspace_enter_and_escape_do_what_the_keyboard_says() {
     let mut composer = open();
     let first = type_letters(composer.as_mut(), "shi");
     assert_eq!(first.page, 0);
-    assert_eq!(first.candidates.len(), PAGE_SIZE, "a full first page: {first:?}");
+    assert_eq!(
+        first.candidates.len(),
+        PAGE_SIZE,
+        "a full first page: {first:?}"
+    );
     assert!(!first.last_page);
     let second = composer.press(ImeKey::PageDown).unwrap();
     assert_eq!(second.page, 1);
-    assert!(second.candidates.iter().all(|c| !first.candidates.contains(c)), "{second:?}");
+    assert!(
+        second
+            .candidates
+            .iter()
+            .all(|c| !first.candidates.contains(c)),
+        "{second:?}"
+    );
     let back = composer.press(ImeKey::PageUp).unwrap();
     assert_eq!(back.candidates, first.candidates);
 
@@ -80,14 +106,23 @@ fn pages_backspace_enter_and_escape_do_what_the_keyboard_says() {
 
     type_letters(composer.as_mut(), "beijing");
     let dropped = composer.press(ImeKey::Escape).unwrap();
-    assert!(!dropped.composing() && dropped.committed.is_empty(), "{dropped:?}");
+    assert!(
+        !dropped.composing() && dropped.committed.is_empty(),
+        "{dropped:?}"
+    );
 }
 
 #[test]
 fn keys_that_are_not_pinyin_are_refused_plainly() {
     let mut composer = open();
-    assert_eq!(composer.press(ImeKey::Letter('A')), Err(ImeError::NotALetter('A')));
-    assert_eq!(composer.press(ImeKey::Letter('3')), Err(ImeError::NotALetter('3')));
+    assert_eq!(
+        composer.press(ImeKey::Letter('A')),
+        Err(ImeError::NotALetter('A'))
+    );
+    assert_eq!(
+        composer.press(ImeKey::Letter('3')),
+        Err(ImeError::NotALetter('3'))
+    );
     assert_eq!(
         composer.press(ImeKey::Select(PAGE_SIZE)),
         Err(ImeError::NoSuchCandidate(PAGE_SIZE))
@@ -101,7 +136,10 @@ fn composers_are_independent_and_nothing_typed_reaches_the_disk() {
     let mut two = engine.open().unwrap();
     type_letters(one.as_mut(), "xiamen");
     let other = type_letters(two.as_mut(), "fu");
-    assert_eq!(other.preedit, "fu", "the second composer sees only its own letters");
+    assert_eq!(
+        other.preedit, "fu",
+        "the second composer sees only its own letters"
+    );
     one.press(ImeKey::Space).unwrap();
     drop(one);
     drop(two);
@@ -113,7 +151,10 @@ fn composers_are_independent_and_nothing_typed_reaches_the_disk() {
             found.push(name);
         }
     }
-    assert!(found.is_empty(), "the engine kept what was typed: {found:?}");
+    assert!(
+        found.is_empty(),
+        "the engine kept what was typed: {found:?}"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<PathBuf> {

@@ -1,5 +1,6 @@
 //! The one integration-test binary: modules per area, sharing the support code.
 
+mod address_flow;
 mod appointment_flow;
 mod architecture;
 mod camera;

@@ -154,6 +154,7 @@ fn kiosk_with_devices(
         records: options.records,
         fee: options.fee,
         staff: options.staff,
+        ime: Some(Arc::new(crate::ime::engine())),
     };
     let running = ui::start(kiosk).expect("window");
     // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the
@@ -318,14 +319,19 @@ impl Kiosk {
     /// From the details page to the photo step: a mobile number, the pinyin confirmed,
     /// collection at the hall.
     fn details_to_photo(&self) {
+        self.fill_contact();
+        self.tap("delivery-collect");
+        self.tap("next");
+        assert_eq!(self.page(), Page::Photo);
+    }
+
+    /// On the details page: the mobile number typed and the pinyin confirmed.
+    pub fn fill_contact(&self) {
         assert_eq!(self.page(), Page::Details);
         for d in "13912345678".chars() {
             self.tap(&format!("key-{d}"));
         }
         self.tap("pinyin-confirm");
-        self.tap("delivery-collect");
-        self.tap("next");
-        assert_eq!(self.page(), Page::Photo);
     }
 
     /// Sample card `index` on the reader, on to the details page with a passport renewal
@@ -343,6 +349,12 @@ impl Kiosk {
     /// From the details page to the review: as `details_to_photo`, then the booth's photo.
     pub fn details_to_review(&self) {
         self.details_to_photo();
+        self.photo_to_review();
+    }
+
+    /// From the photo step to the review: the booth's photo taken.
+    pub fn photo_to_review(&self) {
+        assert_eq!(self.page(), Page::Photo);
         self.tap("photo-take");
         self.wait_until("the photo", |k| {
             k.window()
@@ -407,6 +419,7 @@ pub fn kiosk_toml_settings() -> kiosk::sync::fleet::Settings {
         languages: vec!["zh_CN".into(), "en".into()],
         default_language: "zh_CN".into(),
         catalogue: Arc::new(Catalogue::builtin()),
+        divisions: Arc::new(kiosk::domain::divisions::Divisions::builtin()),
         hours: None,
     }
 }

@@ -817,6 +817,7 @@ fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() 
         languages: Some(vec!["en".into()]),
         default_language: Some("en".into()),
         catalogue_toml: Some(catalogue),
+        divisions_tsv: None,
         opening_hours: None,
     })
     .expect("valid");
@@ -855,6 +856,7 @@ fn settings_from_the_central_apply_between_sessions_and_hours_close_the_kiosk() 
         languages: None,
         default_language: None,
         catalogue_toml: None,
+        divisions_tsv: None,
         opening_hours: Some(OpeningHours {
             open: open.format("%H:%M").to_string(),
             close: close.format("%H:%M").to_string(),

@@ -240,10 +240,6 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         }
     }
     r.push(Block::Rule);
-    let delivery = match &app.choices.delivery {
-        Some(Delivery::Ems { .. }) => "邮政速递 EMS to the card address",
-        _ => "窗口领取 Collect at the hall",
-    };
     if app.photo.is_none() {
         r.styled(
             "照片：请到窗口拍照 Photo: taken at the window",
@@ -261,8 +257,8 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
             !verdict.confirmed(),
         );
     }
-    r.text(format!("取证 Delivery: {delivery}"))
-        .styled(format!("费用 Fee: ￥{}", app.fee), Align::Left, false, true)
+    delivery_lines(&mut r, app);
+    r.styled(format!("费用 Fee: ￥{}", app.fee), Align::Left, false, true)
         .text(format!(
             "时间 Time: {}",
             app.created_at.format("%Y-%m-%d %H:%M")
@@ -488,6 +484,31 @@ pub fn trips_slip(
         .push(Block::Feed(3))
         .push(Block::Cut);
     r
+}
+
+/// How the documents reach the applicant; for EMS the address in full, with the recipient and
+/// their mobile where they are not the applicant's (the window checks them with the applicant).
+fn delivery_lines(r: &mut Receipt, app: &Application) {
+    match &app.choices.delivery {
+        Some(Delivery::Ems(ems)) => {
+            let whose = match ems.division {
+                None => "户籍地址 the household address on the ID card",
+                Some(_) => "the address below",
+            };
+            r.text(format!("取证 Delivery: 邮政速递 EMS to {whose}"));
+            r.text(format!("  地址 Address: {}", ems.address));
+            if ems.recipient.is_some() || ems.mobile.is_some() {
+                r.text(format!(
+                    "  收件人 Recipient: {} {}",
+                    ems.recipient.as_deref().unwrap_or(&app.identity.name),
+                    ems.mobile.as_deref().unwrap_or(&app.choices.phone)
+                ));
+            }
+        }
+        _ => {
+            r.text("取证 Delivery: 窗口领取 Collect at the hall");
+        }
+    }
 }
 
 #[cfg(test)]

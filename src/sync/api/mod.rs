@@ -91,7 +91,19 @@ pub struct DocumentRequest {
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum Delivery {
     Collect,
-    Ems { address: String },
+    Ems {
+        /// The whole address as written on the waybill.
+        address: String,
+        /// GB/T 2260 code of the county chosen; absent for the ID card's household address.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        division_code: Option<String>,
+        /// Who receives it, where not the applicant.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recipient: Option<String>,
+        /// The recipient's mobile number, where not the applicant's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mobile: Option<String>,
+    },
 }
 
 impl From<&domain::DocumentRequest> for DocumentRequest {
@@ -116,8 +128,11 @@ impl From<&domain::Delivery> for Delivery {
     fn from(d: &domain::Delivery) -> Delivery {
         match d {
             domain::Delivery::Collect => Delivery::Collect,
-            domain::Delivery::Ems { address } => Delivery::Ems {
-                address: address.clone(),
+            domain::Delivery::Ems(ems) => Delivery::Ems {
+                address: ems.address.clone(),
+                division_code: ems.division.clone(),
+                recipient: ems.recipient.clone(),
+                mobile: ems.mobile.clone(),
             },
         }
     }
@@ -373,6 +388,10 @@ pub struct DeviceConfig {
     /// The fee and endorsement catalogue, in the TOML form of `assets/catalogue.toml`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub catalogue_toml: Option<String>,
+    /// The administrative division table the address page chooses from, in the form of
+    /// `assets/divisions/gbt2260.tsv`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub divisions_tsv: Option<String>,
     /// Local opening hours, "HH:MM": outside them the kiosk takes no applicants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opening_hours: Option<OpeningHours>,

@@ -1,0 +1,149 @@
+//! The address page and its on-screen keyboard, rendered from the core's view (part of the one
+//! writer, `view`), and their callbacks turned into the core's inputs (as `intents` does for
+//! the other pages).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use slint::{ComponentHandle, SharedString};
+
+use super::intents::{on, on_with};
+use super::view::{model, strings};
+use super::{
+    AddressAdapter, AddressField as UiField, AppWindow, KeyboardAdapter, Place as UiPlace,
+    PlaceLevel, PlaceRow, Shell,
+};
+use crate::app::{ImeState, Input, KeyboardKey, View};
+use crate::domain::delivery::AddressField;
+use crate::domain::divisions::{Division, Divisions};
+use crate::flow::{Draft, Edit};
+
+/// Place buttons per row: a province name (up to 8 characters, 内蒙古自治区) fits a quarter
+/// of a portrait screen in large text.
+const PER_ROW: usize = 4;
+
+pub(super) fn render(ui: &AppWindow, v: &View) {
+    let adapter = ui.global::<AddressAdapter>();
+    let draft = v.session.draft();
+    let divisions = v.session.divisions();
+    let place = draft.and_then(|d| d.address.place.as_deref());
+    let (path, level, choices) = place_choice(divisions, place);
+    adapter.set_path(model(path.iter().map(ui_place).collect()));
+    adapter.set_level(level);
+    adapter.set_choices(model(
+        choices
+            .chunks(PER_ROW)
+            .map(|row| PlaceRow {
+                items: model(row.iter().map(ui_place).collect()),
+            })
+            .collect(),
+    ));
+    let complete = place.is_some_and(|c| divisions.is_complete(c));
+    adapter.set_place_complete(complete);
+    adapter.set_place(
+        place
+            .and_then(|c| divisions.place(c))
+            .map_or_else(SharedString::new, |p| p.written().into()),
+    );
+    let text = |f: AddressField| -> SharedString {
+        draft.map_or_else(SharedString::new, |d: &Draft| d.address.text(f).into())
+    };
+    adapter.set_street(text(AddressField::Street));
+    adapter.set_recipient(text(AddressField::Recipient));
+    adapter.set_mobile(text(AddressField::Mobile));
+    adapter
+        .set_applicant(draft.map_or_else(SharedString::new, |d| d.identity.name.as_str().into()));
+    adapter.set_applicant_mobile(
+        draft.map_or_else(SharedString::new, |d| d.choices.phone.as_str().into()),
+    );
+    let typing = &v.screen.visit.typing;
+    adapter.set_focused(match typing.field {
+        AddressField::Street => UiField::Street,
+        AddressField::Recipient => UiField::Recipient,
+        AddressField::Mobile => UiField::Mobile,
+    });
+    let keys = ui.global::<KeyboardAdapter>();
+    let available = typing.ime_state != ImeState::Unavailable;
+    keys.set_chinese(typing.chinese && available);
+    keys.set_chinese_available(available);
+    keys.set_digits_only(typing.field == AddressField::Mobile);
+    let shown = &typing.composition;
+    keys.set_preedit(shown.preedit.as_str().into());
+    keys.set_candidates(strings(&shown.candidates));
+    keys.set_has_previous(shown.composing() && shown.page > 0);
+    keys.set_has_next(shown.composing() && !shown.last_page);
+}
+
+/// The levels chosen so far, which level is offered next, and its divisions (a complete choice
+/// has its own level; the page shows the place written out instead, and the way back up).
+fn place_choice(
+    divisions: &Divisions,
+    place: Option<&str>,
+) -> (Vec<Division>, PlaceLevel, Vec<Division>) {
+    let Some(chosen) = place.and_then(|c| divisions.place(c)) else {
+        // Nothing chosen, or a province alone (a place needs its prefecture).
+        return match place.and_then(|c| divisions.provinces().find(|p| p.code == c)) {
+            Some(province) => (
+                vec![province.clone()],
+                PlaceLevel::Prefecture,
+                divisions.prefectures(&province.code).collect(),
+            ),
+            None => (
+                Vec::new(),
+                PlaceLevel::Province,
+                divisions.provinces().collect(),
+            ),
+        };
+    };
+    let counties: Vec<_> = divisions.counties(&chosen.prefecture.code).collect();
+    let mut path = vec![chosen.province.clone(), chosen.prefecture.clone()];
+    if let Some(county) = &chosen.county {
+        path.push(county.clone());
+    }
+    match counties.is_empty() {
+        true => (
+            path,
+            PlaceLevel::Prefecture,
+            divisions.prefectures(&chosen.province.code).collect(),
+        ),
+        false => (path, PlaceLevel::County, counties),
+    }
+}
+
+fn ui_place(d: &Division) -> UiPlace {
+    UiPlace {
+        code: d.code.as_str().into(),
+        label: d.name.as_str().into(),
+    }
+}
+
+/// The address page's and the keyboard's callbacks.
+pub(super) fn wire(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
+    let adapter = ui.global::<AddressAdapter>();
+    adapter.on_pick(on_with(shell, |code: SharedString| {
+        Some(Input::Edit(Edit::PickPlace(
+            (!code.is_empty()).then(|| code.into()),
+        )))
+    }));
+    adapter.on_focus(on_with(shell, |field| {
+        Some(Input::FocusField(match field {
+            UiField::Street => AddressField::Street,
+            UiField::Recipient => AddressField::Recipient,
+            UiField::Mobile => AddressField::Mobile,
+        }))
+    }));
+    let key = |k| Input::Keyboard(k);
+    let keys = ui.global::<KeyboardAdapter>();
+    keys.on_typed(on_with(shell, move |text: SharedString| {
+        text.chars().next().map(|c| key(KeyboardKey::Char(c)))
+    }));
+    keys.on_delete(on(shell, key(KeyboardKey::Delete)));
+    keys.on_space(on(shell, key(KeyboardKey::Space)));
+    keys.on_switch_language(on(shell, key(KeyboardKey::SwitchLanguage)));
+    keys.on_choose(on_with(shell, move |i: i32| {
+        Some(key(KeyboardKey::Choose(i.max(0) as usize)))
+    }));
+    keys.on_page(on_with(shell, move |next| {
+        Some(key(KeyboardKey::Page(next)))
+    }));
+}

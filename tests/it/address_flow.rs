@@ -1,0 +1,194 @@
+//! EMS to any address, through the screen: the place chosen from the division table, the street
+//! and the recipient typed on the on-screen keyboard in pinyin through the real input method,
+//! the form printed with it (decoded from its bytes) and the submission carrying it; nothing of
+//! it left after the visit.
+
+use kiosk::devices::printer::interpret::{parse, text_lines};
+use kiosk::store::Store;
+use kiosk::ui::{KeyboardAdapter, Page};
+use slint::{ComponentHandle, Model};
+
+use crate::support::{Kiosk, demo_kiosk, test_key};
+
+/// Types `letters` on the keyboard, then taps the candidate that reads `word`.
+fn type_word(k: &Kiosk, letters: &str, word: &str) {
+    for c in letters.chars() {
+        k.tap(&format!("kb-{c}"));
+    }
+    let candidates: Vec<String> = k
+        .window()
+        .global::<KeyboardAdapter>()
+        .get_candidates()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let index = candidates
+        .iter()
+        .position(|c| c == word)
+        .unwrap_or_else(|| panic!("{letters}: {word} not offered in {candidates:?}"));
+    assert_eq!(k.label(&format!("kb-cand-{index}")), word);
+    k.tap(&format!("kb-cand-{index}"));
+}
+
+fn type_digits(k: &Kiosk, digits: &str) {
+    for d in digits.chars() {
+        k.tap(&format!("kb-{d}"));
+    }
+}
+
+#[test]
+fn an_address_typed_in_pinyin_goes_on_the_form_and_to_the_central() {
+    let k = demo_kiosk();
+    k.walk_to_details();
+    k.fill_contact();
+    k.tap("delivery-elsewhere");
+    assert_eq!(k.page(), Page::Address);
+    // Continue with nothing chosen: every missing part is said at once.
+    k.tap("next");
+    assert_eq!(k.page(), Page::Address);
+    let problems = k.visible_text();
+    assert!(problems.contains("请选择省、市和区县"), "{problems}");
+
+    k.tap("place-350000");
+    k.tap("place-350200");
+    assert!(
+        k.find("kb-a").is_none(),
+        "the keyboard waits until the place is chosen"
+    );
+    k.tap("place-350203");
+    assert_eq!(k.label("place"), "福建省厦门市思明区");
+
+    // The street: a name in pinyin, digits, then 号 from the candidates.
+    type_word(&k, "zhongshanlu", "中山路");
+    type_digits(&k, "100");
+    type_word(&k, "hao", "号");
+    assert_eq!(
+        k.label("field-street").split(": ").last(),
+        Some("中山路100号")
+    );
+    // Delete takes a composed letter first, then the text.
+    k.tap("kb-x");
+    k.tap("kb-delete");
+    k.tap("kb-delete");
+    assert!(
+        k.label("field-street").ends_with("中山路100"),
+        "{}",
+        k.label("field-street")
+    );
+    type_word(&k, "hao", "号");
+
+    k.tap("field-recipient");
+    type_word(&k, "wangfang", "王芳");
+    k.tap("field-mobile");
+    assert!(
+        !k.find("kb-a").unwrap().accessible_enabled().unwrap_or(true),
+        "letters are off for a mobile number"
+    );
+    type_digits(&k, "13812345678");
+
+    k.tap("next");
+    assert_eq!(k.page(), Page::Details);
+    assert_eq!(
+        k.label("delivery-address"),
+        "福建省厦门市思明区中山路100号 · 王芳 138 1234 5678"
+    );
+    k.tap("next");
+    assert_eq!(k.page(), Page::Photo);
+    k.photo_to_review();
+    k.tap("next");
+    k.wait_for_page(Page::Done);
+    let number = k.label("number");
+
+    let form = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
+    let lines = text_lines(&parse(&form).expect("the form parses")).join("\n");
+    for part in [
+        "地址 Address: 福建省厦门市思明区中山路100号",
+        "收件人 Recipient: 王芳 13812345678",
+    ] {
+        assert!(lines.contains(part), "{part} not on the form:\n{lines}");
+    }
+
+    let store = Store::open(k.data_dir(), &test_key()).expect("store");
+    let pending = store.pending(10).expect("pending");
+    let body: serde_json::Value = serde_json::from_str(&pending[0].body).expect("json");
+    assert_eq!(
+        body["delivery"],
+        serde_json::json!({
+            "method": "ems",
+            "address": "福建省厦门市思明区中山路100号",
+            "division_code": "350203",
+            "recipient": "王芳",
+            "mobile": "13812345678",
+        })
+    );
+
+    // The visit is over: nothing typed is left on screen.
+    k.tap("finish");
+    k.wait_for_page(Page::Attract);
+    let left = k.visible_text();
+    for trace in ["中山路", "王芳", "13812345678"] {
+        assert!(!left.contains(trace), "{trace} left on screen");
+    }
+}
+
+#[test]
+fn back_from_the_address_page_keeps_the_delivery_chosen_before() {
+    let k = demo_kiosk();
+    k.walk_to_details();
+    k.tap("delivery-collect");
+    k.tap("delivery-elsewhere");
+    assert_eq!(k.page(), Page::Address);
+    k.tap("place-110000");
+    // A municipality's "市辖区" is a grouping: it is chosen, then its districts offered.
+    k.tap("place-110100");
+    k.tap("place-110101");
+    assert_eq!(k.label("place"), "北京市东城区");
+    // Its city on the way back up offers the districts again.
+    k.tap("place-path-1");
+    assert!(k.find("kb-a").is_none(), "no keyboard while choosing");
+    k.tap("place-110102");
+    assert_eq!(k.label("place"), "北京市西城区");
+    k.tap("back");
+    assert_eq!(k.page(), Page::Details);
+    assert!(
+        k.find("delivery-address").is_none(),
+        "collection is still chosen"
+    );
+}
+
+/// The central's division table (a new district, as GB/T 2260 revisions add them) reaches the
+/// address page at the next visit; a broken one is refused with its line and changes nothing.
+#[test]
+fn a_division_table_from_the_central_applies_at_the_next_visit() {
+    use kiosk::sync::api::DeviceConfig;
+    let live = kiosk::sync::fleet::Live::new(crate::support::kiosk_toml_settings());
+    let k = crate::support::demo_kiosk_with_options(crate::support::Options {
+        live: Some(live.clone()),
+        ..Default::default()
+    });
+    let config = |version: &str, table: String| DeviceConfig {
+        config_version: version.into(),
+        timeouts: None,
+        languages: None,
+        default_language: None,
+        catalogue_toml: None,
+        divisions_tsv: Some(table),
+        opening_hours: None,
+    };
+    let builtin = include_str!("../../assets/divisions/gbt2260.tsv");
+    let broken = format!("{builtin}3502\t残缺\n");
+    let refused = live
+        .apply(&config("v1", broken))
+        .expect_err("a table with a five-digit code is refused");
+    assert!(refused.contains("is not a six-digit code"), "{refused}");
+
+    let grown = format!("{builtin}350299\t示例新区\n");
+    live.apply(&config("v2", grown)).expect("valid");
+    k.advance(1_000);
+    k.walk_to_details();
+    k.tap("delivery-elsewhere");
+    k.tap("place-350000");
+    k.tap("place-350200");
+    k.tap("place-350299");
+    assert_eq!(k.label("place"), "福建省厦门市示例新区");
+}
