@@ -15,6 +15,7 @@
 
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -66,12 +67,24 @@ pub struct RimeEngine {
 static ENGINE: OnceLock<RimeEngine> = OnceLock::new();
 
 /// Held by the engine thread while it is inside librime, and taken for good when the process
-/// exits: librime's static objects are destroyed at exit, and a call still running on the
-/// engine thread then would crash the exiting process.
+/// exits (the engine thread then never calls librime again).
 static IN_LIBRIME: Mutex<()> = Mutex::new(());
+/// librime was initialised (and must be finalised before the process exits).
+static INITIALISED: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn hold_engine_at_exit() {
+/// Runs at process exit, before librime's own static destructors (registered as librime
+/// created its objects, which was before this was registered, so run after it): sessions still
+/// open are closed while the objects they use still exist. Left to those destructors, closing
+/// them crashes the exiting process.
+extern "C" fn finalise_at_exit() {
     std::mem::forget(IN_LIBRIME.lock());
+    if INITIALISED.load(Ordering::SeqCst) {
+        // SAFETY: the engine thread is outside librime and stays so (the lock is kept).
+        unsafe {
+            ffi::RimeCleanupAllSessions();
+            ffi::RimeFinalize();
+        }
+    }
 }
 
 impl RimeEngine {
@@ -85,9 +98,6 @@ impl RimeEngine {
     }
 
     fn start(user_data_dir: PathBuf) -> RimeEngine {
-        // SAFETY: registers a plain function; it runs before librime's own exit destructors,
-        // which were registered when the library was loaded.
-        unsafe { libc::atexit(hold_engine_at_exit) };
         let state = Arc::new(Mutex::new(State::Starting));
         let (requests, inbox) = channel();
         let engine = RimeEngine {
@@ -267,8 +277,13 @@ fn initialise(user_data_dir: &Path) -> Result<(), String> {
     }
     // A session that cannot select the schema means the deployment failed.
     let probe = open_session().map_err(|e| e.to_string())?;
-    // SAFETY: `probe` is a live session of this thread's engine.
-    unsafe { ffi::RimeDestroySession(probe) };
+    // SAFETY: `probe` is a live session of this thread's engine. The exit handler is
+    // registered once (the engine is a `OnceLock`), after librime made its objects.
+    unsafe {
+        ffi::RimeDestroySession(probe);
+        libc::atexit(finalise_at_exit);
+    }
+    INITIALISED.store(true, Ordering::SeqCst);
     Ok(())
 }
 

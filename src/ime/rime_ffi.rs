@@ -83,10 +83,12 @@ pub const XK_PAGE_DOWN: c_int = 0xff56;
 unsafe extern "C" {
     pub fn RimeSetup(traits: *mut RimeTraits);
     pub fn RimeInitialize(traits: *mut RimeTraits);
+    pub fn RimeFinalize();
     pub fn RimeStartMaintenance(full_check: Bool) -> Bool;
     pub fn RimeJoinMaintenanceThread();
     pub fn RimeCreateSession() -> RimeSessionId;
     pub fn RimeDestroySession(session_id: RimeSessionId) -> Bool;
+    pub fn RimeCleanupAllSessions();
     pub fn RimeSelectSchema(session_id: RimeSessionId, schema_id: *const c_char) -> Bool;
     pub fn RimeProcessKey(session_id: RimeSessionId, keycode: c_int, mask: c_int) -> Bool;
     pub fn RimeGetCommit(session_id: RimeSessionId, commit: *mut RimeCommit) -> Bool;

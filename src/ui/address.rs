@@ -40,6 +40,7 @@ pub(super) fn render(ui: &AppWindow, v: &View) {
     ));
     let complete = place.is_some_and(|c| divisions.is_complete(c));
     adapter.set_place_complete(complete);
+    adapter.set_change_to(change_to(divisions, place).into());
     adapter.set_place(
         place
             .and_then(|c| divisions.place(c))
@@ -107,6 +108,16 @@ fn place_choice(
             divisions.prefectures(&chosen.province.code).collect(),
         ),
         false => (path, PlaceLevel::County, counties),
+    }
+}
+
+/// Where "Change" goes from a complete place: its city's districts, or for a city without
+/// districts its province's cities.
+fn change_to(divisions: &Divisions, place: Option<&str>) -> String {
+    match place.and_then(|c| divisions.place(c)) {
+        Some(p) if p.county.is_some() => p.prefecture.code,
+        Some(p) => p.province.code,
+        None => String::new(),
     }
 }
 

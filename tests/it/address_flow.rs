@@ -143,11 +143,20 @@ fn back_from_the_address_page_keeps_the_delivery_chosen_before() {
     k.tap("place-110100");
     k.tap("place-110101");
     assert_eq!(k.label("place"), "北京市东城区");
-    // Its city on the way back up offers the districts again.
-    k.tap("place-path-1");
+    // "Change" offers the city's districts again.
+    k.tap("place-change");
     assert!(k.find("kb-a").is_none(), "no keyboard while choosing");
     k.tap("place-110102");
     assert_eq!(k.label("place"), "北京市西城区");
+    // A city without districts is complete by itself; "Change" offers the province's cities.
+    k.tap("place-change");
+    k.tap("place-top");
+    k.tap("place-440000");
+    k.tap("place-441900");
+    assert_eq!(k.label("place"), "广东省东莞市");
+    k.tap("place-change");
+    k.tap("place-442000");
+    assert_eq!(k.label("place"), "广东省中山市");
     k.tap("back");
     assert_eq!(k.page(), Page::Details);
     assert!(
@@ -191,4 +200,58 @@ fn a_division_table_from_the_central_applies_at_the_next_visit() {
     k.tap("place-350200");
     k.tap("place-350299");
     assert_eq!(k.label("place"), "福建省厦门市示例新区");
+}
+
+/// In every display mode, on the smallest landscape screen and on a portrait one, the whole
+/// keyboard and the field it types into are in view above the navigation bar, and every key is
+/// at least 60 px wide and high.
+#[test]
+fn the_keyboard_is_whole_in_view_in_every_display_mode() {
+    let shots = std::env::var_os("KIOSK_SCREENSHOTS").map(std::path::PathBuf::from);
+    let keys = [
+        "kb-1",
+        "kb-0",
+        "kb-q",
+        "kb-p",
+        "kb-z",
+        "kb-dot",
+        "kb-lang",
+        "kb-space",
+        "kb-delete",
+        "field-street",
+    ];
+    let k = demo_kiosk();
+    for theme in ["theme-normal", "theme-large", "theme-contrast"] {
+        k.window()
+            .window()
+            .set_size(slint::PhysicalSize::new(1080, 1920));
+        k.tap(theme);
+        k.walk_to_details();
+        k.tap("delivery-elsewhere");
+        for id in ["place-350000", "place-350200", "place-350203"] {
+            k.tap(id);
+        }
+        for (w, h) in [(1280u32, 860u32), (1080, 1920)] {
+            k.window().window().set_size(slint::PhysicalSize::new(w, h));
+            k.tap("kb-x");
+            if let Some(dir) = &shots {
+                std::fs::create_dir_all(dir).expect("screenshot dir");
+                k.screenshot(&dir.join(format!("address-{theme}-{w}x{h}.png")));
+            }
+            let what = format!("address page, {theme}, {w}x{h}");
+            k.assert_in_view(&what, &keys);
+            for key in ["kb-1", "kb-m", "kb-cand-0", "kb-next"] {
+                let size = k.find_visible(key).expect(key).size();
+                assert!(
+                    size.width >= 60.0 && size.height >= 60.0,
+                    "{what}: {key} is {size:?}"
+                );
+            }
+            k.tap("kb-delete");
+        }
+        k.tap("cancel");
+        k.tap("cancel-discard");
+        k.tap("demo-remove-card");
+        k.wait_for_page(Page::Attract);
+    }
 }

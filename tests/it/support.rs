@@ -194,6 +194,12 @@ impl Kiosk {
     /// The keypad and the `fields` it types into are whole in view without scrolling, above the
     /// navigation bar (`what` names the page and screen for the failure message).
     pub fn assert_keypad_in_view(&self, what: &str, fields: &[&str]) {
+        let keys = ["key-1", "key-0", "key-clear", "key-back"];
+        self.assert_in_view(what, &[&keys[..], fields].concat());
+    }
+
+    /// The elements `ids` are whole in view without scrolling, above the navigation bar.
+    pub fn assert_in_view(&self, what: &str, ids: &[&str]) {
         let next = self
             .find_visible("next")
             .unwrap_or_else(|| panic!("{what}: the navigation bar is not in view"));
@@ -205,10 +211,7 @@ impl Kiosk {
             "{what}: the Next button is cut off at the bottom ({nav_top} + {} > {height})",
             next.size().height
         );
-        for key in ["key-1", "key-0", "key-clear", "key-back"]
-            .into_iter()
-            .chain(fields.iter().copied())
-        {
+        for &key in ids {
             let e = self
                 .find_visible(key)
                 .unwrap_or_else(|| panic!("{what}: {key} is not in view"));
