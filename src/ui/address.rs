@@ -8,7 +8,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, SharedString};
 
 use super::intents::{on, on_with};
-use super::view::{model, strings};
+use super::models::{model, strings};
 use super::{
     AddressAdapter, AddressField as UiField, AppWindow, KeyboardAdapter, Place as UiPlace,
     PlaceLevel, PlaceRow, Shell,

@@ -11,6 +11,7 @@ pub use generated::*;
 
 mod address;
 mod intents;
+mod models;
 pub mod systemd;
 mod view;
 

@@ -3,10 +3,9 @@
 //! applicant the screen has nothing left to show: wiping the screen is rendering an empty
 //! session.
 
-use slint::{
-    ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, SharedString, VecModel,
-};
+use slint::{ComponentHandle, Image, Rgb8Pixel, SharedPixelBuffer, SharedString};
 
+use super::models::{model, strings};
 use super::{
     AppWindow, ApplicantAdapter, Booking as BookingKind, Choice, Delivery as DeliveryKind,
     DetailsAdapter, DeviceKind, DeviceRow, DeviceStatus, DocumentRow, DocumentsAdapter,
@@ -102,14 +101,6 @@ impl Painter {
             Err(e) => tracing::warn!(error = %e, "translation not available"),
         }
     }
-}
-
-pub(super) fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
-    ModelRc::new(VecModel::from(items))
-}
-
-pub(super) fn strings(items: &[String]) -> ModelRc<SharedString> {
-    model(items.iter().map(|s| s.as_str().into()).collect())
 }
 
 fn label(lang: Lang, item: &impl Labelled) -> SharedString {
