@@ -18,16 +18,18 @@ CENTRAL_FLAGS ?=
 
 # Build: a C compiler and fontconfig headers (Slint links fontconfig), perl and make for the
 # OpenSSL that SQLCipher (the encrypted store) is built with, libclang for the V4L2 bindings of
-# the camera support, pcsc-lite for the card readers, and librime for the pinyin input method.
+# the camera support, pcsc-lite for the card readers, librime for the pinyin input method and
+# eSpeak NG for voice guidance.
 BUILD_PACKAGES := build-essential pkg-config perl make libfontconfig-dev fonts-dejavu-core \
-	libclang-dev libpcsclite-dev librime-dev
-# The pinyin schema and dictionaries librime converts with (read at run time).
-IME_PACKAGES := rime-data-luna-pinyin
+	libclang-dev libpcsclite-dev librime-dev libespeak-ng-dev
+# Read at run time: the pinyin schema and dictionaries librime converts with, eSpeak NG's voices,
+# and ALSA's player for the prompts.
+READ_AT_RUN_PACKAGES := rime-data-luna-pinyin espeak-ng-data alsa-utils
 # Tests: the PC/SC daemon and the vsmartcard virtual reader driver the virtual cards plug into.
 # Never on a kiosk image: vpcd accepts cards from anyone on the network.
-TEST_PACKAGES := pcscd vsmartcard-vpcd systemd $(IME_PACKAGES)
+TEST_PACKAGES := pcscd vsmartcard-vpcd systemd $(READ_AT_RUN_PACKAGES)
 # A window on the desktop (winit loads these at run time).
-RUN_PACKAGES := $(IME_PACKAGES) libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
+RUN_PACKAGES := $(READ_AT_RUN_PACKAGES) libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
 	libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0
 
 .PHONY: run run-station test lint fuzz deps-build deps-test deps-run build-release central clean

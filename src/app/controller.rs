@@ -23,9 +23,10 @@ use super::technician::{self, Verdict};
 use super::typing::KeyboardKey;
 use super::workers::{
     self, CameraCommand, HolderReference, HolderUpdate, Inbound, PreviewSlot, ServiceJob,
-    StationCommand, StationHandle,
+    StationCommand, StationHandle, VoiceCommand,
 };
 use crate::devices::card::{CardEvent, DemoCards};
+use crate::devices::voice::VoiceLang;
 use crate::domain::delivery::AddressField;
 use crate::domain::fee_payment::FeePayment;
 use crate::domain::holder::{HolderOutcome, HolderVerdict};
@@ -74,6 +75,8 @@ pub enum Input {
     Keyboard(KeyboardKey),
     /// The on-screen keyboard types into this field.
     FocusField(AddressField),
+    /// The header's voice button: spoken guidance on or off for this visit.
+    Voice(bool),
     TakePhoto,
     RetakePhoto,
     /// A tap on the hidden spot that opens the technician screen.
@@ -148,6 +151,10 @@ pub struct Controller {
     staff: Option<Sender<workers::StaffCommand>>,
     /// The on-screen keyboard's input method, handed to each visit's keyboard.
     ime: Option<Arc<dyn InputMethod>>,
+    /// The voice thread, where voice guidance is configured.
+    voice: Option<Sender<VoiceCommand>>,
+    /// Large text turns voice on.
+    voice_with_large_text: bool,
 }
 
 /// The station kiosk's session and its thread.
@@ -183,6 +190,7 @@ impl Controller {
             fee,
             staff,
             ime,
+            voice,
         } = kiosk;
         super::memory::limit_arenas();
         let (tx, inbox) = mpsc::channel();
@@ -205,6 +213,14 @@ impl Controller {
                 store: store.clone(),
             };
             workers::fee(thread, tx.clone())
+        });
+        let voice_with_large_text = voice.as_ref().is_some_and(|v| v.with_large_text);
+        let voice = voice.map(|v| {
+            workers::voice(workers::VoiceThread {
+                synthesizer: v.synthesizer,
+                out: v.out,
+                style: v.style,
+            })
         });
         let staff = staff.map(|client| workers::staff(client, tx.clone()));
         let today = Local::now().date_naive();
@@ -282,6 +298,7 @@ impl Controller {
             paper_low: false,
             card_on_reader: false,
             call_staff: staff.is_some(),
+            voice_offered: voice.is_some(),
             staff: StaffCalls::default(),
         };
         let session = Session::new(catalogue, settings.timeouts, today)
@@ -295,7 +312,7 @@ impl Controller {
             _ => session,
         };
 
-        Controller {
+        let mut controller = Controller {
             session: match settings.holder_check {
                 Some(h) => session.with_holder_check(h.policy),
                 None => session,
@@ -321,7 +338,60 @@ impl Controller {
             fee,
             staff,
             ime,
+            voice,
+            voice_with_large_text,
+        };
+        controller.voice_default();
+        controller
+    }
+
+    /// Turns voice on for a visit in large text, where configured.
+    fn voice_default(&mut self) {
+        if self.voice.is_some()
+            && self.voice_with_large_text
+            && self.screen.visit.display == DisplayMode::LargeText
+        {
+            self.screen.visit.voice = true;
         }
+    }
+
+    /// Speaks `text` (a page's prompt or a notice, as the screen shows it; the screen decides
+    /// what is said, `ui/speech.rs`) in the visit's language.
+    pub fn say(&mut self, text: String) {
+        let lang = match self.screen.visit.lang {
+            Lang::Zh => VoiceLang::Chinese,
+            Lang::En => VoiceLang::English,
+        };
+        if let Some(voice) = &self.voice {
+            let _ = voice.send(VoiceCommand::Say { text, lang });
+        }
+    }
+
+    fn quiet(&self) {
+        if let Some(voice) = &self.voice {
+            let _ = voice.send(VoiceCommand::Stop);
+        }
+    }
+
+    /// Letters still being composed on the address page go into their field as the engine's
+    /// best words before the page is left or another field is chosen: what was typed is
+    /// never lost because a candidate was not tapped.
+    fn settle_typing(&mut self) {
+        if self.session.step() != Step::Address {
+            return;
+        }
+        let typing = &mut self.screen.visit.typing;
+        let field = typing.field;
+        let words = typing.finish();
+        if words.is_empty() {
+            return;
+        }
+        let text = self
+            .session
+            .draft()
+            .map(|d| d.address.text(field).to_string())
+            .unwrap_or_default();
+        self.dispatch(Event::Edit(Edit::SetAddressText(field, text + &words)));
     }
 
     /// A key of the on-screen keyboard on the address page: the typing state turns it into the
@@ -419,11 +489,17 @@ impl Controller {
     /// One thing a person did on screen.
     pub fn handle(&mut self, input: Input) {
         match input {
-            Input::Continue => self.both(Event::Continue, StationEvent::Continue),
+            Input::Continue => {
+                self.settle_typing();
+                self.both(Event::Continue, StationEvent::Continue)
+            }
             Input::PayLater => self.dispatch(Event::PayLater),
             Input::PayByPhone => self.dispatch(Event::PayByPhone),
             Input::Rate(rating) => self.dispatch(Event::Rate(rating)),
-            Input::Back => self.both(Event::Back, StationEvent::Back),
+            Input::Back => {
+                self.settle_typing();
+                self.both(Event::Back, StationEvent::Back)
+            }
             Input::Cancel => self.both(Event::Cancel, StationEvent::Cancel),
             Input::ConfirmCancel(discard) => self.both(
                 Event::ConfirmCancel(discard),
@@ -464,7 +540,15 @@ impl Controller {
                 self.dispatch(Event::EnterAddress)
             }
             Input::Keyboard(key) => self.keyboard(key),
+            Input::Voice(on) => {
+                self.screen.visit.voice = on && self.voice.is_some();
+                if !on {
+                    self.quiet();
+                }
+                self.both(Event::ExtendTime, StationEvent::ExtendTime);
+            }
             Input::FocusField(field) => {
+                self.settle_typing();
                 self.screen.visit.typing.focus(field);
                 self.dispatch(Event::ExtendTime);
             }
@@ -482,6 +566,7 @@ impl Controller {
             }
             Input::Display(mode) => {
                 self.screen.visit.display = mode;
+                self.voice_default();
                 self.both(Event::ExtendTime, StationEvent::ExtendTime);
             }
             Input::InsertDemoCard(index) => {
@@ -815,11 +900,16 @@ impl Controller {
             }
         }
         let (lang, display) = (self.screen.visit.lang, self.screen.visit.display);
+        let voice = self.screen.visit.voice;
         self.screen.visit = Visit::new(&self.settings, self.ime.clone());
         if reading {
             self.screen.visit.lang = lang;
             self.screen.visit.display = display;
+            self.screen.visit.voice = voice;
+        } else {
+            self.quiet();
         }
+        self.voice_default();
         super::memory::release();
         tracing::info!("session wiped");
     }

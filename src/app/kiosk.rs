@@ -10,6 +10,7 @@ use crate::devices::card::{CardReader, DemoCards};
 use crate::devices::mrz::{DemoScan, MrzScanner};
 use crate::devices::payment::PaymentTerminal;
 use crate::devices::printer::{Printer, PrinterProfile};
+use crate::devices::voice::{AudioOut, Style, Synthesizer};
 use crate::devices::writer::EndorsementWriter;
 use crate::domain::catalogue::Catalogue;
 use crate::domain::holder::HolderPolicy;
@@ -123,6 +124,19 @@ pub struct Kiosk {
     pub staff: Option<StationClient>,
     /// The pinyin input method of the on-screen keyboard (none: it types Latin letters only).
     pub ime: Option<Arc<dyn InputMethod>>,
+    /// Voice guidance (none: no voice button).
+    pub voice: Option<VoiceSetup>,
+}
+
+/// Voice guidance (`[voice]`): the engine, the player, how it sounds, and whether the elderly
+/// mode turns it on.
+pub struct VoiceSetup {
+    pub synthesizer: Box<dyn Synthesizer>,
+    pub out: Box<dyn AudioOut>,
+    pub style: Style,
+    /// Large text (the elderly mode) turns voice on, when the visit starts in it or the
+    /// applicant chooses it.
+    pub with_large_text: bool,
 }
 
 /// The hall kiosk's fee payment (`[hall.payment] mode = "qr"` or `"terminal"`).

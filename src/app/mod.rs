@@ -23,7 +23,9 @@ mod typing;
 mod workers;
 
 pub use controller::{Controller, Input, Refresh, TICK_MS};
-pub use kiosk::{Devices, DisplayMode, FeeDesk, HolderCheckSetup, Kiosk, Settings, Station};
+pub use kiosk::{
+    Devices, DisplayMode, FeeDesk, HolderCheckSetup, Kiosk, Settings, Station, VoiceSetup,
+};
 pub use screen::{
     Advice, Device, DeviceState, Hint, KioskStatus, Lang, PinRefusal, QueueBadge, RejectReason,
     Screen, TechnicianScreen, View, Visit,

@@ -93,6 +93,8 @@ pub struct Visit {
     pub rejection: Option<RejectReason>,
     /// The on-screen keyboard: its field, its language and the composition in progress.
     pub typing: Typing,
+    /// Voice guidance is on: each page's prompt and each notice are spoken.
+    pub voice: bool,
 }
 
 impl Visit {
@@ -109,6 +111,7 @@ impl Visit {
             hint: None,
             rejection: None,
             typing: Typing::new(ime),
+            voice: false,
         }
     }
 }
@@ -258,6 +261,8 @@ pub struct Screen {
     /// Demo mode's scanner button is offered (the scanner is the simulated one).
     pub demo_scan: bool,
     pub visit: Visit,
+    /// The header offers the voice button (voice guidance is configured).
+    pub voice_offered: bool,
     pub technician: TechnicianScreen,
     pub queue: QueueBadge,
     /// The printer's paper is near its end: the attract screen tells staff.

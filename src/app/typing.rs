@@ -75,10 +75,30 @@ impl Typing {
         }
     }
 
-    /// Types into another field; a composition in progress is dropped.
+    /// Types into another field (the composition in progress is finished first: `finish`).
     pub fn focus(&mut self, field: AddressField) {
         self.drop_composition();
         self.field = field;
+    }
+
+    /// Finishes the composition in progress with the engine's best words (a long pinyin string
+    /// may take several: each takes part of the letters) and returns them, for the field being
+    /// typed; empty when nothing is being composed.
+    pub fn finish(&mut self) -> String {
+        let mut words = String::new();
+        // Each press takes at least a syllable; a name this long is the field's limit anyway.
+        for _ in 0..32 {
+            if !self.composition.composing() {
+                break;
+            }
+            match self.press(ImeKey::Space) {
+                Some(w) => words.push_str(&w),
+                None if self.composition.composing() => continue,
+                None => break,
+            }
+        }
+        self.drop_composition();
+        words
     }
 
     /// Drops the composition in progress (the page is left, or another field chosen).
@@ -119,7 +139,7 @@ impl Typing {
                 }
             }
             KeyboardKey::Char(c) => {
-                let taken = self.take_highlighted(composing);
+                let taken = self.finish();
                 let c = if c.is_ascii_lowercase() {
                     c.to_ascii_uppercase()
                 } else {
@@ -158,15 +178,6 @@ impl Typing {
                 self.chinese = !self.chinese;
                 (!raw.is_empty()).then(|| format!("{text}{raw}"))
             }
-        }
-    }
-
-    /// Takes the highlighted candidate before a key that is not pinyin (a digit after a street
-    /// name): what it commits.
-    fn take_highlighted(&mut self, composing: bool) -> String {
-        match composing {
-            true => self.press(ImeKey::Space).unwrap_or_default(),
-            false => String::new(),
         }
     }
 

@@ -23,6 +23,9 @@ use crate::devices::mrz::{DemoScan, MrzScanner, SerialScanner, SimScanner};
 use crate::devices::payment::{PaymentTerminal, SimOutcome, SimTerminal};
 use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
+use crate::devices::voice::Style;
+use crate::devices::voice::aplay::Aplay;
+use crate::devices::voice::espeak::Espeak;
 use crate::devices::writer::{EndorsementWriter, SimWriter, WriterScript};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::divisions::Divisions;
@@ -210,6 +213,21 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
         fee,
         staff,
         ime: input_method(config),
+        voice: voice(config),
+    })
+}
+
+/// Voice guidance where `[voice] enabled` (the default): eSpeak NG, played through ALSA.
+fn voice(config: &Config) -> Option<app::VoiceSetup> {
+    let v = &config.voice;
+    v.enabled.then(|| app::VoiceSetup {
+        synthesizer: Box::new(Espeak::new()),
+        out: Box::new(Aplay::new(&v.device)),
+        style: Style {
+            volume: v.volume,
+            words_per_minute: v.words_per_minute,
+        },
+        with_large_text: v.with_large_text,
     })
 }
 

@@ -10,7 +10,7 @@ use super::pin;
 use super::schema::{
     CameraKind, CardKind, CardSettings, Central, Config, Device, HallPaymentMode, HolderCheckMode,
     HolderCheckSettings, KioskKind, PhotoSettings, PrinterKind, PrinterSettings, StationSettings,
-    StoreSettings, Technician, TerminalKind, WriterKind,
+    StoreSettings, Technician, TerminalKind, VoiceSettings, WriterKind,
 };
 use crate::domain::app_number::valid_device_id;
 
@@ -42,6 +42,7 @@ pub fn problems(c: &Config) -> Vec<Problem> {
         technician(&c.technician, c.ui.demo),
         station(c),
         hall(c),
+        voice(&c.voice),
     ]
     .into_iter()
     .flatten()
@@ -231,6 +232,26 @@ fn photo(p: &PhotoSettings) -> Vec<Problem> {
     let mut out = Vec::new();
     if p.max_attempts == 0 {
         out.push(("photo.max_attempts", "must be at least 1".into()));
+    }
+    out
+}
+
+fn voice(v: &VoiceSettings) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if v.volume > 100 {
+        out.push(("voice.volume", format!("{} is above 100 (%)", v.volume)));
+    }
+    if !(80..=450).contains(&v.words_per_minute) {
+        out.push((
+            "voice.words_per_minute",
+            format!("{} is outside 80–450", v.words_per_minute),
+        ));
+    }
+    if v.device.trim().is_empty() {
+        out.push((
+            "voice.device",
+            "must name an ALSA device (\"default\")".into(),
+        ));
     }
     out
 }

@@ -321,6 +321,55 @@ pub struct Config {
     /// ignores it).
     #[serde(default)]
     pub hall: HallSettings,
+    /// `[voice]`: spoken guidance (docs/ACCESSIBILITY.md, "Voice guidance").
+    #[serde(default)]
+    pub voice: VoiceSettings,
+}
+
+/// `[voice]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceSettings {
+    /// The header's voice button on every page (eSpeak NG, offline). On by default.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Loudness, 0–100 (% of the speech engine's normal amplitude).
+    #[serde(default = "default_voice_volume")]
+    pub volume: u8,
+    /// Speaking rate, 80–450 words per minute (slower than eSpeak NG's 175 by default, for
+    /// the elderly and for people listening in their second language).
+    #[serde(default = "default_words_per_minute")]
+    pub words_per_minute: u16,
+    /// Large text (the elderly mode) turns voice on by default.
+    #[serde(default = "default_true")]
+    pub with_large_text: bool,
+    /// ALSA device the prompts are played on.
+    #[serde(default = "default_audio_device")]
+    pub device: String,
+}
+
+impl Default for VoiceSettings {
+    fn default() -> Self {
+        VoiceSettings {
+            enabled: true,
+            volume: default_voice_volume(),
+            words_per_minute: default_words_per_minute(),
+            with_large_text: true,
+            device: default_audio_device(),
+        }
+    }
+}
+
+fn default_voice_volume() -> u8 {
+    80
+}
+
+fn default_words_per_minute() -> u16 {
+    150
+}
+
+fn default_audio_device() -> String {
+    "default".into()
 }
 
 /// `[hall]`.

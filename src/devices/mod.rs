@@ -7,4 +7,5 @@ pub mod mrz;
 pub mod payment;
 pub mod printer;
 pub mod serial;
+pub mod voice;
 pub mod writer;

@@ -26,20 +26,20 @@ use super::rime_ffi as ffi;
 pub const SHARED_DATA_DIR: &str = "/usr/share/rime-data";
 /// The schema every composer uses: Quanpin, simplified characters.
 const SCHEMA: &str = "luna_pinyin_simp";
-/// Candidates per page: the candidate bar's length, selected with the keys 1–8.
-pub const PAGE_SIZE: usize = 8;
+/// Candidates per page: the candidate bar's length, selected with the keys 1–5.
+pub const PAGE_SIZE: usize = 5;
 
 /// What the user data directory gets before the engine starts (librime's `*.custom.yaml`
 /// patches): only the one schema is deployed (a first start of seconds, not of every schema
-/// in the package), eight candidates a page, and no user dictionary.
+/// in the package), five candidates a page, and no user dictionary.
 const PATCHES: [(&str, &str); 2] = [
     (
         "default.custom.yaml",
-        "patch:\n  schema_list:\n    - schema: luna_pinyin_simp\n  menu/page_size: 8\n",
+        "patch:\n  schema_list:\n    - schema: luna_pinyin_simp\n  menu/page_size: 5\n",
     ),
     (
         "luna_pinyin_simp.custom.yaml",
-        "patch:\n  menu/page_size: 8\n  translator/enable_user_dict: false\n",
+        "patch:\n  menu/page_size: 5\n  translator/enable_user_dict: false\n",
     ),
 ];
 
@@ -73,9 +73,9 @@ static IN_LIBRIME: Mutex<()> = Mutex::new(());
 static INITIALISED: AtomicBool = AtomicBool::new(false);
 
 /// Runs at process exit, before librime's own static destructors (registered as librime
-/// created its objects, which was before this was registered, so run after it): sessions still
-/// open are closed while the objects they use still exist. Left to those destructors, closing
-/// them crashes the exiting process.
+/// created its objects in `RimeSetup`/`RimeInitialize`, before this was registered, so run
+/// after it): sessions still open are closed while the objects they use still exist. Left to
+/// those destructors, closing them crashes the exiting process.
 extern "C" fn finalise_at_exit() {
     std::mem::forget(IN_LIBRIME.lock());
     if INITIALISED.load(Ordering::SeqCst) {
@@ -242,7 +242,12 @@ fn initialise(user_data_dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", user_data_dir.display()))?;
     for (name, text) in PATCHES {
         let path = user_data_dir.join(name);
-        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        // Rewritten only when different: a changed patch makes librime prepare its
+        // dictionaries again (seconds without Chinese input at every start).
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
     }
     let c = |s: &str| CString::new(s).map_err(|_| format!("a NUL byte in {s:?}"));
     let shared_dir = c(SHARED_DATA_DIR)?;
@@ -271,19 +276,17 @@ fn initialise(user_data_dir: &Path) -> Result<(), String> {
     unsafe {
         ffi::RimeSetup(&mut traits);
         ffi::RimeInitialize(&mut traits);
+        // Registered once (the engine is a `OnceLock`), after librime made its objects.
+        libc::atexit(finalise_at_exit);
+        INITIALISED.store(true, Ordering::SeqCst);
         if ffi::RimeStartMaintenance(0) != 0 {
             ffi::RimeJoinMaintenanceThread();
         }
     }
     // A session that cannot select the schema means the deployment failed.
     let probe = open_session().map_err(|e| e.to_string())?;
-    // SAFETY: `probe` is a live session of this thread's engine. The exit handler is
-    // registered once (the engine is a `OnceLock`), after librime made its objects.
-    unsafe {
-        ffi::RimeDestroySession(probe);
-        libc::atexit(finalise_at_exit);
-    }
-    INITIALISED.store(true, Ordering::SeqCst);
+    // SAFETY: `probe` is a live session of this thread's engine.
+    unsafe { ffi::RimeDestroySession(probe) };
     Ok(())
 }
 

@@ -70,6 +70,7 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     }));
     g.on_extend_time(on(shell, Input::ExtendTime));
     g.on_call_staff(on(shell, Input::CallStaff));
+    g.on_set_voice(on_with(shell, |on: bool| Some(Input::Voice(on))));
     g.on_remove_demo_card(on(shell, Input::RemoveDemoCard));
     g.on_insert_demo_card(on_with(shell, |i: i32| {
         Some(Input::InsertDemoCard(i.max(0) as usize))

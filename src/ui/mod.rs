@@ -12,6 +12,7 @@ pub use generated::*;
 mod address;
 mod intents;
 mod models;
+mod speech;
 pub mod systemd;
 mod view;
 
@@ -38,6 +39,7 @@ pub(crate) struct Shell {
     controller: Controller,
     window: slint::Weak<AppWindow>,
     painter: view::Painter,
+    speech: speech::Speech,
 }
 
 impl Shell {
@@ -50,7 +52,12 @@ impl Shell {
         match refresh {
             Refresh::Nothing => {}
             Refresh::Preview => self.painter.preview(&ui, &self.controller.view()),
-            Refresh::Everything => self.painter.render(&ui, &self.controller.view()),
+            Refresh::Everything => {
+                self.painter.render(&ui, &self.controller.view());
+                if let Some(words) = self.speech.next(&ui, &self.controller.view()) {
+                    self.controller.say(words);
+                }
+            }
         }
     }
 }
@@ -65,6 +72,7 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
         controller,
         window: ui.as_weak(),
         painter: view::Painter::default(),
+        speech: speech::Speech::default(),
     }));
     intents::connect(&ui, &shell);
     address::wire(&ui, &shell);

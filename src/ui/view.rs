@@ -344,6 +344,8 @@ fn session(ui: &AppWindow, v: &View) {
     });
     g.set_can_switch_language(screen.languages.len() > 1);
     g.set_call_staff_shown(screen.call_staff && !screen.technician.open);
+    g.set_voice_shown(screen.voice_offered && !screen.technician.open);
+    g.set_voice_on(screen.visit.voice);
     g.set_staff_call(match screen.staff.call().map(|c| c.status) {
         None => StaffCallKind::None,
         Some(CallStatus::Calling) => StaffCallKind::Calling,

@@ -255,3 +255,34 @@ fn the_keyboard_is_whole_in_view_in_every_display_mode() {
         k.wait_for_page(Page::Attract);
     }
 }
+
+/// Letters typed but no candidate tapped: leaving the field, or the page, puts the engine's best
+/// words in it rather than losing them.
+#[test]
+fn letters_not_yet_chosen_go_into_the_field_when_it_is_left() {
+    let k = demo_kiosk();
+    k.walk_to_details();
+    k.fill_contact();
+    k.tap("delivery-elsewhere");
+    for id in ["place-350000", "place-350200", "place-350203"] {
+        k.tap(id);
+    }
+    for c in "zhongshanlu".chars() {
+        k.tap(&format!("kb-{c}"));
+    }
+    k.tap("field-recipient");
+    assert!(
+        k.label("field-street").ends_with(": 中山路"),
+        "{}",
+        k.label("field-street")
+    );
+    for c in "wangfang".chars() {
+        k.tap(&format!("kb-{c}"));
+    }
+    k.tap("next");
+    assert_eq!(k.page(), Page::Details);
+    assert_eq!(
+        k.label("delivery-address"),
+        "福建省厦门市思明区中山路 · 王芳 139 1234 5678"
+    );
+}

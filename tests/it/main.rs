@@ -1,5 +1,6 @@
 //! The one integration-test binary: modules per area, sharing the support code.
 
+mod a11y;
 mod address_flow;
 mod appointment_flow;
 mod architecture;
@@ -36,3 +37,4 @@ mod sync_central;
 mod theme;
 mod translations;
 mod ui_flow;
+mod voice;

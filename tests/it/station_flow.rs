@@ -35,14 +35,14 @@ const SHAN_EXPIRED_PERMIT: usize = 1;
 const LYU_PERMIT: usize = 2;
 const SHAN_NEW_PERMIT: usize = 3;
 
-struct Station {
-    kiosk: Kiosk,
+pub(crate) struct Station {
+    pub(crate) kiosk: Kiosk,
     terminal: SimTerminal,
     writer: SimWriter,
     _permits: Option<SimPermitSlot>,
 }
 
-fn station_kiosk(
+pub(crate) fn station_kiosk(
     link: Link,
     terminal: SimOutcome,
     writer: WriterScript,
@@ -136,7 +136,7 @@ fn station_kiosk_with(
     }
 }
 
-fn on(central: &Central, terminal: SimOutcome, writer: WriterScript) -> Station {
+pub(crate) fn on(central: &Central, terminal: SimOutcome, writer: WriterScript) -> Station {
     station_kiosk(
         central.link("TEST01"),
         terminal,
@@ -150,7 +150,7 @@ fn notice(k: &Kiosk) -> NoticeKind {
 }
 
 /// Services → ID card `person` → permit `permit`: where the kiosk goes from there is the test's.
-fn cards(k: &Kiosk, person: usize, permit: usize) {
+pub(crate) fn cards(k: &Kiosk, person: usize, permit: usize) {
     assert_eq!(k.page(), Page::Services);
     k.tap("service-endorse");
     assert_eq!(k.page(), Page::IdCard);
@@ -163,7 +163,7 @@ fn cards(k: &Kiosk, person: usize, permit: usize) {
 }
 
 /// The index of Hong Kong G 3 months once among the offers (labels in Chinese).
-fn hk_g_3m1(k: &Kiosk) -> usize {
+pub(crate) fn hk_g_3m1(k: &Kiosk) -> usize {
     let cat = Catalogue::builtin();
     let label = format!(
         "{} · {} · {}",
@@ -179,7 +179,7 @@ fn hk_g_3m1(k: &Kiosk) -> usize {
 }
 
 /// From the cards to the review page with HK G 3m1 chosen.
-fn to_review(k: &Kiosk) {
+pub(crate) fn to_review(k: &Kiosk) {
     cards(k, ZENG, ZENG_PERMIT);
     k.wait_for_page(Page::Choose);
     assert!(k.label("choose-title").len() > 1);
@@ -196,7 +196,7 @@ fn to_review(k: &Kiosk) {
 
 /// Pays by bank card on the review page and waits for the done page; returns the acceptance
 /// number shown there.
-fn pay_by_card_to_done(k: &Kiosk) -> String {
+pub(crate) fn pay_by_card_to_done(k: &Kiosk) -> String {
     k.tap("pay-terminal");
     k.wait_for_page(Page::StationDone);
     k.label("number")

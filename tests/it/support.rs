@@ -85,6 +85,8 @@ pub struct Options {
     pub fee: Option<app::FeeDesk>,
     /// The header offers "call staff", calling this central.
     pub staff: Option<kiosk::sync::station::StationClient>,
+    /// Voice guidance (none: no voice button).
+    pub voice: Option<app::VoiceSetup>,
 }
 
 pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
@@ -155,6 +157,7 @@ fn kiosk_with_devices(
         fee: options.fee,
         staff: options.staff,
         ime: Some(Arc::new(crate::ime::engine())),
+        voice: options.voice,
     };
     let running = ui::start(kiosk).expect("window");
     // Shown at the portrait kiosk size: repeated elements are laid out (and findable) once the

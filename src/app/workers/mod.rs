@@ -12,6 +12,7 @@ mod records;
 mod service;
 mod staff;
 mod station;
+mod voice;
 
 pub use camera::{CameraCommand, HolderJob, HolderReference, HolderUpdate, PreviewSlot, camera};
 pub use card::card;
@@ -22,6 +23,7 @@ pub use records::{RecordsQuery, records};
 pub use service::{ServiceJob, service};
 pub use staff::{StaffCommand, staff};
 pub use station::{StationCommand, StationHandle, station};
+pub use voice::{VoiceCommand, VoiceThread, voice};
 
 use crate::devices::card::CardEvent;
 use crate::domain::app_number::AppNumber;
