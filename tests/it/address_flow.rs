@@ -286,3 +286,47 @@ fn letters_not_yet_chosen_go_into_the_field_when_it_is_left() {
         "福建省厦门市思明区中山路 · 王芳 139 1234 5678"
     );
 }
+
+/// Key press to candidates on screen, through the whole kiosk: the tap, the input method, the
+/// view, and a software render of the page (docs/BENCHMARKS.md, "Pinyin input"). Prints the
+/// figures; timing never decides a test. Run with
+/// `cargo test --no-default-features --features camera-v4l,dev --test it
+/// address_flow::key_to_candidates_on_screen -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement: run by hand"]
+fn key_to_candidates_on_screen() {
+    let k = demo_kiosk();
+    k.window().window().set_size(slint::PhysicalSize::new(1080, 1920));
+    k.walk_to_details();
+    k.tap("delivery-elsewhere");
+    for id in ["place-350000", "place-350200", "place-350203"] {
+        k.tap(id);
+    }
+    let (mut times, mut taps) = (Vec::new(), Vec::new());
+    for _ in 0..20 {
+        for c in "zhongshanl".chars() {
+            k.tap(&format!("kb-{c}"));
+        }
+        k.render();
+        let key = k.find("kb-u").expect("the key");
+        let start = std::time::Instant::now();
+        key.invoke_accessible_default_action();
+        let tapped = start.elapsed();
+        k.window().window().take_snapshot().expect("snapshot");
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+        taps.push(tapped.as_secs_f64() * 1000.0);
+        assert_eq!(k.label("kb-cand-0"), "中山路");
+        k.tap("kb-delete");
+        for _ in 0.."zhongshanl".len() {
+            k.tap("kb-delete");
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    taps.sort_by(f64::total_cmp);
+    println!(
+        "key to candidates on screen (tap, engine, view, software render at 1080×1920): median {:.1} ms, slowest {:.1} ms; of which the tap to the adapters set: median {:.1} ms",
+        times[times.len() / 2],
+        times[times.len() - 1],
+        taps[taps.len() / 2]
+    );
+}
