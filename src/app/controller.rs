@@ -27,10 +27,10 @@ use super::workers::{
 };
 use crate::devices::card::{CardEvent, DemoCards};
 use crate::devices::voice::VoiceLang;
-use crate::domain::delivery::AddressField;
 use crate::domain::fee_payment::FeePayment;
 use crate::domain::holder::{HolderOutcome, HolderVerdict};
 use crate::domain::permit::ScanRefusal;
+use crate::domain::text_field::TextField;
 use crate::flow::station::{
     self, Effect as StationEffect, Event as StationEvent, KeyEdit, PayMethod, Service,
     StationSession,
@@ -71,10 +71,12 @@ pub enum Input {
     Edit(Edit),
     /// Hall kiosk: "EMS to another address" opens the address page.
     EnterAddress,
+    /// Hall kiosk: "Emergency contact" opens its page.
+    EnterContact,
     /// A key of the on-screen keyboard (address page).
     Keyboard(KeyboardKey),
     /// The on-screen keyboard types into this field.
-    FocusField(AddressField),
+    FocusField(TextField),
     /// The header's voice button: spoken guidance on or off for this visit.
     Voice(bool),
     TakePhoto,
@@ -377,7 +379,7 @@ impl Controller {
     /// best words before the page is left or another field is chosen: what was typed is
     /// never lost because a candidate was not tapped.
     fn settle_typing(&mut self) {
-        if self.session.step() != Step::Address {
+        if !typing_step(self.session.step()) {
             return;
         }
         let typing = &mut self.screen.visit.typing;
@@ -389,15 +391,15 @@ impl Controller {
         let text = self
             .session
             .draft()
-            .map(|d| d.address.text(field).to_string())
+            .map(|d| d.text(field).to_string())
             .unwrap_or_default();
-        self.dispatch(Event::Edit(Edit::SetAddressText(field, text + &words)));
+        self.dispatch(Event::Edit(Edit::SetText(field, text + &words)));
     }
 
     /// A key of the on-screen keyboard on the address page: the typing state turns it into the
     /// field's new text, which the session keeps.
     fn keyboard(&mut self, key: KeyboardKey) {
-        if self.session.step() != Step::Address {
+        if !typing_step(self.session.step()) {
             return;
         }
         let typing = &mut self.screen.visit.typing;
@@ -405,10 +407,10 @@ impl Controller {
         let text = self
             .session
             .draft()
-            .map(|d| d.address.text(field).to_string())
+            .map(|d| d.text(field).to_string())
             .unwrap_or_default();
         match typing.key(key, &text) {
-            Some(new) => self.dispatch(Event::Edit(Edit::SetAddressText(field, new))),
+            Some(new) => self.dispatch(Event::Edit(Edit::SetText(field, new))),
             None => self.dispatch(Event::ExtendTime),
         }
     }
@@ -536,8 +538,12 @@ impl Controller {
             }
             Input::Edit(edit) => self.dispatch(Event::Edit(edit)),
             Input::EnterAddress => {
-                self.screen.visit.typing.drop_composition();
+                self.screen.visit.typing.focus(TextField::Street);
                 self.dispatch(Event::EnterAddress)
+            }
+            Input::EnterContact => {
+                self.screen.visit.typing.focus(TextField::ContactName);
+                self.dispatch(Event::EnterContact)
             }
             Input::Keyboard(key) => self.keyboard(key),
             Input::Voice(on) => {
@@ -1275,4 +1281,9 @@ fn readable_time(stored: &str) -> String {
     chrono::NaiveDateTime::parse_from_str(stored, "%Y-%m-%dT%H:%M:%S")
         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|_| stored.to_string())
+}
+
+/// The pages with the on-screen keyboard.
+fn typing_step(step: Step) -> bool {
+    matches!(step, Step::Address | Step::Contact)
 }

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::delivery::AddressField;
+use crate::domain::text_field::TextField;
 use crate::ime::port::{Composer, Composition, ImeError, ImeKey, InputMethod};
 
 /// A key of the on-screen keyboard.
@@ -43,7 +43,7 @@ pub struct Typing {
     pub chinese: bool,
     pub composition: Composition,
     /// The field the keys type into.
-    pub field: AddressField,
+    pub field: TextField,
     pub ime_state: ImeState,
 }
 
@@ -70,13 +70,13 @@ impl Typing {
             ime,
             composer: None,
             composition: Composition::default(),
-            field: AddressField::Street,
+            field: TextField::Street,
             ime_state,
         }
     }
 
     /// Types into another field (the composition in progress is finished first: `finish`).
-    pub fn focus(&mut self, field: AddressField) {
+    pub fn focus(&mut self, field: TextField) {
         self.drop_composition();
         self.field = field;
     }
@@ -111,15 +111,13 @@ impl Typing {
 
     /// Whether letters go to the input method now.
     pub fn converting(&self) -> bool {
-        self.chinese
-            && self.field != AddressField::Mobile
-            && self.ime_state != ImeState::Unavailable
+        self.chinese && !self.field.digits_only() && self.ime_state != ImeState::Unavailable
     }
 
     /// One key on the field whose text is `text`: the field's new text, or `None` when the
     /// text stays as it is (the key only changed the composition).
     pub fn key(&mut self, key: KeyboardKey, text: &str) -> Option<String> {
-        if self.field == AddressField::Mobile {
+        if self.field.digits_only() {
             return match key {
                 KeyboardKey::Char(c) if c.is_ascii_digit() => Some(format!("{text}{c}")),
                 KeyboardKey::Delete => Some(without_last(text)),
@@ -327,7 +325,7 @@ mod tests {
     fn the_mobile_field_takes_digits_only_and_another_field_drops_the_composition() {
         let (mut t, _) = typing(true);
         t.key(KeyboardKey::Char('a'), "");
-        t.focus(AddressField::Mobile);
+        t.focus(TextField::RecipientMobile);
         assert!(!t.composition.composing());
         assert!(!t.converting());
         assert_eq!(t.key(KeyboardKey::Char('a'), "13"), None);

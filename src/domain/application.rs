@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::app_number::AppNumber;
 use super::catalogue::{Catalogue, Offer};
+use super::contact::{ContactProblem, EmergencyContact};
 use super::delivery::{AddressProblem, EmsAddress};
 use super::guardian::Guardian;
 use super::holder::HolderVerdict;
@@ -73,6 +74,8 @@ pub struct Choices {
     pub pinyin_surname: String,
     pub pinyin_given: String,
     pub pinyin_confirmed: bool,
+    /// The emergency contact, where the applicant gave one.
+    pub emergency_contact: Option<EmergencyContact>,
 }
 
 /// A problem with an application, in the applicant's terms.
@@ -119,6 +122,9 @@ pub enum Problem {
     /// The address page is not done (docs/DOMAIN.md, "Delivery addresses").
     #[error("delivery address: {0}")]
     Address(AddressProblem),
+    /// The emergency contact page is not done.
+    #[error("emergency contact: {0}")]
+    Contact(ContactProblem),
 }
 
 impl Choices {
@@ -299,6 +305,7 @@ pub mod samples {
             pinyin_surname: "ZHANG".into(),
             pinyin_given: "SAN".into(),
             pinyin_confirmed: true,
+            emergency_contact: None,
         }
     }
 }

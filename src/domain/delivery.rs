@@ -7,23 +7,7 @@ use zeroize::Zeroize;
 
 use super::divisions::Divisions;
 use super::mobile::valid_mobile;
-
-/// Longest street-and-number text, in characters: what an EMS waybill's address line takes
-/// once the place names are in front of it.
-pub const STREET_MAX_CHARS: usize = 60;
-/// Longest recipient name, in characters (long minority and foreign names fit).
-pub const RECIPIENT_MAX_CHARS: usize = 30;
-
-/// The address page's fields typed with the on-screen keyboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AddressField {
-    /// Street, number, building and room.
-    Street,
-    /// Who receives the documents (empty: the applicant).
-    Recipient,
-    /// The recipient's mobile number (empty: the applicant's).
-    Mobile,
-}
+pub use super::text_field::TextField;
 
 /// The EMS delivery on the form and at the central.
 #[derive(Debug, Clone, PartialEq, Eq, Zeroize)]
@@ -73,24 +57,25 @@ pub struct AddressEntry {
 }
 
 impl AddressEntry {
-    /// A field's text.
-    pub fn text(&self, field: AddressField) -> &str {
+    /// A field's text (`None`: not a field of this page).
+    pub fn text(&self, field: TextField) -> Option<&str> {
         match field {
-            AddressField::Street => &self.street,
-            AddressField::Recipient => &self.recipient,
-            AddressField::Mobile => &self.mobile,
+            TextField::Street => Some(&self.street),
+            TextField::Recipient => Some(&self.recipient),
+            TextField::RecipientMobile => Some(&self.mobile),
+            _ => None,
         }
     }
 
-    /// Replaces a field's text. The mobile keeps digits only, at most 11; the others are cut to
-    /// their longest length (the keyboard stops there too, so nothing typed is silently lost).
-    pub fn set_text(&mut self, field: AddressField, text: &str) {
+    /// Replaces a field's text, held to the field (`TextField::keep`); other pages' fields are
+    /// ignored.
+    pub fn set_text(&mut self, field: TextField, text: &str) {
+        let kept = field.keep(text);
         match field {
-            AddressField::Street => self.street = cut(text, STREET_MAX_CHARS),
-            AddressField::Recipient => self.recipient = cut(text, RECIPIENT_MAX_CHARS),
-            AddressField::Mobile => {
-                self.mobile = text.chars().filter(char::is_ascii_digit).take(11).collect()
-            }
+            TextField::Street => self.street = kept,
+            TextField::Recipient => self.recipient = kept,
+            TextField::RecipientMobile => self.mobile = kept,
+            _ => {}
         }
     }
 
@@ -128,10 +113,6 @@ impl AddressEntry {
             mobile: given(&self.mobile),
         })
     }
-}
-
-fn cut(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
 }
 
 #[cfg(test)]
@@ -188,11 +169,13 @@ mod tests {
     #[test]
     fn typed_text_is_held_to_its_field() {
         let mut entry = AddressEntry::default();
-        entry.set_text(AddressField::Mobile, "139-1234 5678 9");
+        entry.set_text(TextField::RecipientMobile, "139-1234 5678 9");
         assert_eq!(entry.mobile, "13912345678");
-        entry.set_text(AddressField::Street, &"路".repeat(80));
-        assert_eq!(entry.street.chars().count(), STREET_MAX_CHARS);
-        entry.set_text(AddressField::Recipient, "欧阳娜娜");
-        assert_eq!(entry.text(AddressField::Recipient), "欧阳娜娜");
+        entry.set_text(TextField::Street, &"路".repeat(80));
+        assert_eq!(entry.street.chars().count(), 60);
+        entry.set_text(TextField::Recipient, "欧阳娜娜");
+        assert_eq!(entry.text(TextField::Recipient), Some("欧阳娜娜"));
+        entry.set_text(TextField::ContactName, "王芳");
+        assert_eq!(entry.text(TextField::ContactName), None);
     }
 }

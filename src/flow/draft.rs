@@ -7,7 +7,8 @@ use zeroize::Zeroize;
 use crate::domain::application::{Choices, Delivery, DocumentRequest, Endorsement};
 use crate::domain::appointment::Booking;
 use crate::domain::catalogue::Catalogue;
-use crate::domain::delivery::{AddressEntry, AddressField, EmsAddress};
+use crate::domain::contact::ContactEntry;
+use crate::domain::delivery::{AddressEntry, EmsAddress, TextField};
 use crate::domain::guardian::{Guardian, Relationship};
 use crate::domain::holder::{HolderPrompt, HolderVerdict};
 use crate::domain::identity::Identity;
@@ -56,8 +57,11 @@ pub enum Edit {
     /// On the address page: the division chosen so far (any level; `None` starts again from
     /// the provinces).
     PickPlace(Option<String>),
-    /// On the address page: a field's whole text after a key of the on-screen keyboard.
-    SetAddressText(AddressField, String),
+    /// On the address or emergency contact page: a field's whole text after a key of the
+    /// on-screen keyboard.
+    SetText(TextField, String),
+    /// Takes the emergency contact off the form.
+    RemoveContact,
     /// How the guardian is related to an applicant under 16.
     SetRelationship(Relationship),
     SetGreenChannel(Option<String>),
@@ -103,6 +107,8 @@ pub struct Draft {
     pub relationship: Option<Relationship>,
     /// The address page as filled in so far (used once the applicant completes it).
     pub address: AddressEntry,
+    /// The emergency contact page as filled in so far.
+    pub contact: ContactEntry,
 }
 
 /// The documents on record: asked for at card read; the form works without them.
@@ -173,10 +179,19 @@ impl Draft {
             guardian: None,
             relationship: None,
             address: AddressEntry::default(),
+            contact: ContactEntry::default(),
         };
         draft.card_spelling = draft.name.spelling();
         draft.sync_pinyin();
         Ok(draft)
+    }
+
+    /// A typed field's text, whichever page it is on.
+    pub fn text(&self, field: TextField) -> &str {
+        self.address
+            .text(field)
+            .or_else(|| self.contact.text(field))
+            .unwrap_or_default()
     }
 
     /// The guardian for the form, once the card is read and the relationship chosen.
@@ -372,7 +387,14 @@ impl Draft {
             }
             Edit::SetGreenChannel(reason) => self.choices.green_channel = reason,
             Edit::PickPlace(code) => self.address.place = code,
-            Edit::SetAddressText(field, text) => self.address.set_text(field, &text),
+            Edit::SetText(field, text) => {
+                self.address.set_text(field, &text);
+                self.contact.set_text(field, &text);
+            }
+            Edit::RemoveContact => {
+                self.choices.emergency_contact = None;
+                self.contact = ContactEntry::default();
+            }
         }
     }
 }
@@ -386,6 +408,10 @@ impl Drop for Draft {
             ems.zeroize();
         }
         self.address.zeroize();
+        self.contact.zeroize();
+        if let Some(contact) = &mut self.choices.emergency_contact {
+            contact.zeroize();
+        }
         self.last_passport.zeroize();
         self.card_spelling.zeroize();
     }

@@ -47,6 +47,9 @@ pub enum Step {
     /// EMS to an address the applicant chooses: place from the division table, street typed
     /// on the on-screen keyboard, recipient. Entered from the details page and back to it.
     Address,
+    /// The emergency contact (optional): name and mobile typed on the on-screen keyboard.
+    /// Entered from the details page and back to it.
+    Contact,
     Photo,
     Review,
     Printing,
@@ -67,6 +70,7 @@ impl Step {
             Step::Documents => "documents",
             Step::Details => "details",
             Step::Address => "address",
+            Step::Contact => "contact",
             Step::Photo => "photo",
             Step::Review => "review",
             Step::Printing => "printing",
@@ -146,6 +150,8 @@ pub enum Event {
     Continue,
     /// "EMS to another address" on the details page: the address page opens.
     EnterAddress,
+    /// "Emergency contact" on the details page: its page opens.
+    EnterContact,
     Back,
     /// The applicant tapped Cancel: on a form step they are asked first, since it discards
     /// everything they entered.
@@ -525,18 +531,27 @@ impl Session {
                 }
             }
             Event::Continue if self.step == Step::Address => self.leave_address(),
+            Event::Continue if self.step == Step::Contact => self.leave_contact(),
             Event::Continue => self.advance(&mut effects),
-            Event::EnterAddress => {
+            Event::EnterAddress | Event::EnterContact => {
                 if self.step == Step::Details && self.draft.is_some() {
                     self.problems.clear();
-                    self.step = Step::Address;
+                    self.step = match event {
+                        Event::EnterAddress => Step::Address,
+                        _ => Step::Contact,
+                    };
                 }
             }
             Event::Back => self.back(&mut effects),
             Event::Edit(edit) => {
                 let allowed = match edit {
                     Edit::SetRelationship(_) => self.step == Step::Guardian,
-                    Edit::PickPlace(_) | Edit::SetAddressText(..) => self.step == Step::Address,
+                    Edit::PickPlace(_) => self.step == Step::Address,
+                    Edit::SetText(field, _) => match self.step {
+                        Step::Address => !field.on_contact_page(),
+                        Step::Contact => field.on_contact_page(),
+                        _ => false,
+                    },
                     _ => matches!(self.step, Step::Documents | Step::Details),
                 };
                 if let (true, Some(draft)) = (allowed, &mut self.draft) {
@@ -850,6 +865,24 @@ impl Session {
         }
     }
 
+    /// "Continue" on the emergency contact page: with a name and a mobile number, the contact
+    /// goes on the form and the details page is back; otherwise every problem is shown.
+    fn leave_contact(&mut self) {
+        let Some(draft) = &mut self.draft else {
+            return;
+        };
+        self.problems = draft
+            .contact
+            .problems()
+            .into_iter()
+            .map(Problem::Contact)
+            .collect();
+        if let Some(contact) = draft.contact.contact() {
+            draft.choices.emergency_contact = Some(contact);
+            self.step = Step::Details;
+        }
+    }
+
     fn advance(&mut self, effects: &mut Vec<Effect>) {
         let Some(draft) = &self.draft else {
             if self.step == Step::Done {
@@ -905,7 +938,7 @@ impl Session {
         self.step = match self.step {
             Step::Documents => Step::CardRead,
             Step::Details => Step::Documents,
-            Step::Address => Step::Details,
+            Step::Address | Step::Contact => Step::Details,
             Step::Photo => {
                 effects.push(Effect::StopCamera);
                 Step::Details

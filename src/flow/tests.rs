@@ -1146,7 +1146,7 @@ fn the_done_page_outlives_the_card_but_gives_way_to_the_next_card() {
 
 #[test]
 fn the_address_page_sets_ems_only_when_complete_and_back_keeps_the_earlier_choice() {
-    use crate::domain::delivery::{AddressField, AddressProblem};
+    use crate::domain::delivery::{AddressProblem, TextField};
     let mut s = session();
     to_details_for_a_passport(&mut s, "曾小芳");
     edit(&mut s, Edit::SetDelivery(DeliveryChoice::Collect), S);
@@ -1168,7 +1168,7 @@ fn the_address_page_sets_ems_only_when_complete_and_back_keeps_the_earlier_choic
     edit(&mut s, Edit::PickPlace(Some("350203".into())), 3 * S);
     edit(
         &mut s,
-        Edit::SetAddressText(AddressField::Street, "中山路100号".into()),
+        Edit::SetText(TextField::Street, "中山路100号".into()),
         3 * S,
     );
     assert!(s.problems().is_empty(), "an edit clears the problems shown");
@@ -1192,4 +1192,47 @@ fn the_address_page_sets_ems_only_when_complete_and_back_keeps_the_earlier_choic
     s.handle(Event::Back, 6 * S);
     s.handle(Event::EnterAddress, 6 * S);
     assert_eq!(s.step(), Step::Documents);
+}
+
+#[test]
+fn the_emergency_contact_goes_on_the_form_only_when_complete_and_can_be_removed() {
+    use crate::domain::contact::{ContactProblem, EmergencyContact};
+    use crate::domain::text_field::TextField;
+    let mut s = session();
+    to_details_for_a_passport(&mut s, "曾小芳");
+    s.handle(Event::EnterContact, S);
+    assert_eq!(s.step(), Step::Contact);
+    s.handle(Event::Continue, S);
+    assert_eq!(
+        s.problems(),
+        [
+            Problem::Contact(ContactProblem::Name),
+            Problem::Contact(ContactProblem::Mobile)
+        ]
+    );
+    // The address page's fields are not this page's.
+    edit(&mut s, Edit::SetText(TextField::Street, "中山路".into()), S);
+    assert_eq!(s.draft().unwrap().address.street, "");
+    edit(
+        &mut s,
+        Edit::SetText(TextField::ContactName, "王芳".into()),
+        S,
+    );
+    edit(
+        &mut s,
+        Edit::SetText(TextField::ContactMobile, "13812345678".into()),
+        S,
+    );
+    s.handle(Event::Continue, 2 * S);
+    assert_eq!(s.step(), Step::Details);
+    assert_eq!(
+        s.draft().unwrap().choices.emergency_contact,
+        Some(EmergencyContact {
+            name: "王芳".into(),
+            mobile: "13812345678".into()
+        })
+    );
+    edit(&mut s, Edit::RemoveContact, 3 * S);
+    assert_eq!(s.draft().unwrap().choices.emergency_contact, None);
+    assert_eq!(s.draft().unwrap().text(TextField::ContactName), "");
 }

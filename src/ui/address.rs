@@ -1,6 +1,6 @@
-//! The address page and its on-screen keyboard, rendered from the core's view (part of the one
-//! writer, `view`), and their callbacks turned into the core's inputs (as `intents` does for
-//! the other pages).
+//! The pages with the on-screen keyboard (the address page, the emergency contact page) and
+//! the keyboard, rendered from the core's view (part of the one writer, `view`), and their
+//! callbacks turned into the core's inputs (as `intents` does for the other pages).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,12 +10,12 @@ use slint::{ComponentHandle, SharedString};
 use super::intents::{on, on_with};
 use super::models::{model, strings};
 use super::{
-    AddressAdapter, AddressField as UiField, AppWindow, KeyboardAdapter, Place as UiPlace,
-    PlaceLevel, PlaceRow, Shell,
+    AddressAdapter, AppWindow, ContactAdapter, KeyboardAdapter, Place as UiPlace, PlaceLevel,
+    PlaceRow, Shell, TextField as UiField,
 };
 use crate::app::{ImeState, Input, KeyboardKey, View};
-use crate::domain::delivery::AddressField;
 use crate::domain::divisions::{Division, Divisions};
+use crate::domain::text_field::TextField;
 use crate::flow::{Draft, Edit};
 
 /// Place buttons per row: a province name (up to 8 characters, 内蒙古自治区) fits a quarter
@@ -46,28 +46,33 @@ pub(super) fn render(ui: &AppWindow, v: &View) {
             .and_then(|c| divisions.place(c))
             .map_or_else(SharedString::new, |p| p.written().into()),
     );
-    let text = |f: AddressField| -> SharedString {
-        draft.map_or_else(SharedString::new, |d: &Draft| d.address.text(f).into())
+    let text = |f: TextField| -> SharedString {
+        draft.map_or_else(SharedString::new, |d: &Draft| d.text(f).into())
     };
-    adapter.set_street(text(AddressField::Street));
-    adapter.set_recipient(text(AddressField::Recipient));
-    adapter.set_mobile(text(AddressField::Mobile));
+    adapter.set_street(text(TextField::Street));
+    adapter.set_recipient(text(TextField::Recipient));
+    adapter.set_mobile(text(TextField::RecipientMobile));
     adapter
         .set_applicant(draft.map_or_else(SharedString::new, |d| d.identity.name.as_str().into()));
     adapter.set_applicant_mobile(
         draft.map_or_else(SharedString::new, |d| d.choices.phone.as_str().into()),
     );
+    let contact = ui.global::<ContactAdapter>();
+    contact.set_name(text(TextField::ContactName));
+    contact.set_mobile(text(TextField::ContactMobile));
     let typing = &v.screen.visit.typing;
-    adapter.set_focused(match typing.field {
-        AddressField::Street => UiField::Street,
-        AddressField::Recipient => UiField::Recipient,
-        AddressField::Mobile => UiField::Mobile,
-    });
     let keys = ui.global::<KeyboardAdapter>();
+    keys.set_focused(match typing.field {
+        TextField::Street => UiField::Street,
+        TextField::Recipient => UiField::Recipient,
+        TextField::RecipientMobile => UiField::RecipientMobile,
+        TextField::ContactName => UiField::ContactName,
+        TextField::ContactMobile => UiField::ContactMobile,
+    });
     let available = typing.ime_state != ImeState::Unavailable;
     keys.set_chinese(typing.chinese && available);
     keys.set_chinese_available(available);
-    keys.set_digits_only(typing.field == AddressField::Mobile);
+    keys.set_digits_only(typing.field.digits_only());
     let shown = &typing.composition;
     keys.set_preedit(shown.preedit.as_str().into());
     keys.set_candidates(strings(&shown.candidates));
@@ -136,15 +141,17 @@ pub(super) fn wire(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
             (!code.is_empty()).then(|| code.into()),
         )))
     }));
-    adapter.on_focus(on_with(shell, |field| {
-        Some(Input::FocusField(match field {
-            UiField::Street => AddressField::Street,
-            UiField::Recipient => AddressField::Recipient,
-            UiField::Mobile => AddressField::Mobile,
-        }))
-    }));
     let key = |k| Input::Keyboard(k);
     let keys = ui.global::<KeyboardAdapter>();
+    keys.on_focus(on_with(shell, |field| {
+        Some(Input::FocusField(match field {
+            UiField::Street => TextField::Street,
+            UiField::Recipient => TextField::Recipient,
+            UiField::RecipientMobile => TextField::RecipientMobile,
+            UiField::ContactName => TextField::ContactName,
+            UiField::ContactMobile => TextField::ContactMobile,
+        }))
+    }));
     keys.on_typed(on_with(shell, move |text: SharedString| {
         text.chars().next().map(|c| key(KeyboardKey::Char(c)))
     }));

@@ -201,6 +201,8 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
             Delivery::None => return None,
         }))
     }));
+    det.on_enter_contact(on(shell, Input::EnterContact));
+    det.on_remove_contact(on(shell, Input::Edit(Edit::RemoveContact)));
     det.on_green_chosen(on_with(shell, move |code: slint::SharedString| {
         edit(Edit::SetGreenChannel(
             (!code.is_empty()).then(|| code.into()),

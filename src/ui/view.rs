@@ -30,6 +30,7 @@ use crate::domain::appointment::{Arrival, Booking};
 use chrono::NaiveDate;
 
 use crate::domain::catalogue::{Catalogue, Labelled, Offer};
+use crate::domain::contact::ContactProblem;
 use crate::domain::delivery::{AddressProblem, EmsAddress};
 use crate::domain::endorsement::OfferLine;
 use crate::domain::fee_payment::CardEnd;
@@ -124,6 +125,7 @@ fn page(step: Step) -> Page {
         Step::Documents => Page::Documents,
         Step::Details => Page::Details,
         Step::Address => Page::Address,
+        Step::Contact => Page::Contact,
         Step::Photo => Page::Photo,
         Step::Review => Page::Review,
         Step::Printing => Page::Printing,
@@ -282,6 +284,8 @@ fn problem(p: &Problem, cat: &Catalogue, lang: Lang) -> ProblemItem {
         Problem::Address(AddressProblem::Place) => (ProblemCode::AddressPlace, "".into()),
         Problem::Address(AddressProblem::Street) => (ProblemCode::AddressStreet, "".into()),
         Problem::Address(AddressProblem::Mobile) => (ProblemCode::AddressMobile, "".into()),
+        Problem::Contact(ContactProblem::Name) => (ProblemCode::ContactName, "".into()),
+        Problem::Contact(ContactProblem::Mobile) => (ProblemCode::ContactMobile, "".into()),
         Problem::CategoryNotOffered { document, .. }
         | Problem::WrongDestination { document, .. } => (ProblemCode::Other, doc(document)),
         Problem::DuplicateDestination { destination, .. }
@@ -623,6 +627,13 @@ fn details(ui: &AppWindow, v: &View) {
     det.set_name_in_parts(draft.is_some_and(|d| d.name.in_parts()));
     det.set_delivery(delivery(draft));
     det.set_address(ems_line(draft).into());
+    det.set_contact(
+        draft
+            .and_then(|d| d.choices.emergency_contact.as_ref())
+            .map_or_else(SharedString::new, |c| {
+                format!("{} · {}", c.name, grouped_phone(&c.mobile)).into()
+            }),
+    );
     let green = draft
         .and_then(|d| d.choices.green_channel.as_deref())
         .unwrap_or_default();

@@ -185,6 +185,10 @@ fn walk_hall(theme: &str) {
     k.tap("next");
     k.fill_contact();
     check(&k, theme, &mut problems);
+    k.tap("contact-edit");
+    k.tap("kb-x");
+    check(&k, theme, &mut problems);
+    k.tap("back");
     k.tap("delivery-elsewhere");
     check(&k, theme, &mut problems);
     for id in ["place-350000", "place-350200", "place-350203"] {

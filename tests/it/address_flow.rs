@@ -296,7 +296,9 @@ fn letters_not_yet_chosen_go_into_the_field_when_it_is_left() {
 #[ignore = "a measurement: run by hand"]
 fn key_to_candidates_on_screen() {
     let k = demo_kiosk();
-    k.window().window().set_size(slint::PhysicalSize::new(1080, 1920));
+    k.window()
+        .window()
+        .set_size(slint::PhysicalSize::new(1080, 1920));
     k.walk_to_details();
     k.tap("delivery-elsewhere");
     for id in ["place-350000", "place-350200", "place-350203"] {
@@ -328,5 +330,42 @@ fn key_to_candidates_on_screen() {
         times[times.len() / 2],
         times[times.len() - 1],
         taps[taps.len() / 2]
+    );
+}
+
+/// The emergency contact typed on the keyboard goes on the details page, the form and the
+/// submission.
+#[test]
+fn an_emergency_contact_typed_in_pinyin_reaches_the_form_and_the_central() {
+    let k = demo_kiosk();
+    k.walk_to_details();
+    k.fill_contact();
+    k.tap("delivery-collect");
+    k.tap("contact-edit");
+    assert_eq!(k.page(), Page::Contact);
+    type_word(&k, "wangfang", "王芳");
+    k.tap("field-contact-mobile");
+    type_digits(&k, "13812345678");
+    k.tap("next");
+    assert_eq!(k.page(), Page::Details);
+    assert_eq!(k.label("contact"), "王芳 · 138 1234 5678");
+    k.tap("next");
+    assert_eq!(k.page(), Page::Photo);
+    k.photo_to_review();
+    k.tap("next");
+    k.wait_for_page(Page::Done);
+    let number = k.label("number");
+    let form = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
+    let lines = text_lines(&parse(&form).expect("the form parses")).join("\n");
+    assert!(
+        lines.contains("紧急联系人 Emergency contact: 王芳 13812345678"),
+        "{lines}"
+    );
+    let store = Store::open(k.data_dir(), &test_key()).expect("store");
+    let body: serde_json::Value =
+        serde_json::from_str(&store.pending(10).expect("pending")[0].body).expect("json");
+    assert_eq!(
+        body["emergency_contact"],
+        serde_json::json!({ "name": "王芳", "mobile": "13812345678" })
     );
 }

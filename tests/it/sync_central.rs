@@ -28,6 +28,7 @@ pub fn application(store: &mut Store, key: &str) -> String {
         pinyin_surname: "ZENG".into(),
         pinyin_given: "XIAOFANG".into(),
         pinyin_confirmed: true,
+        emergency_contact: None,
     };
     let created_at = today.and_hms_opt(10, 0, 0).expect("time");
     let (number, ()) = store

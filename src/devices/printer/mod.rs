@@ -156,6 +156,10 @@ pub fn sample_application() -> crate::domain::application::Application {
         identity,
         choices: Choices {
             green_channel: Some("funeral".into()),
+            emergency_contact: Some(crate::domain::contact::EmergencyContact {
+                name: "曾大明".into(),
+                mobile: "13800000000".into(),
+            }),
             pinyin_surname: "ZENG".into(),
             pinyin_given: "XIAOFANG".into(),
             ..crate::domain::application::samples::sample_choices()

@@ -258,6 +258,12 @@ pub fn application_form(app: &Application, cat: &Catalogue, hall: &str) -> Recei
         );
     }
     delivery_lines(&mut r, app);
+    if let Some(contact) = &app.choices.emergency_contact {
+        r.text(format!(
+            "紧急联系人 Emergency contact: {} {}",
+            contact.name, contact.mobile
+        ));
+    }
     r.styled(format!("费用 Fee: ￥{}", app.fee), Align::Left, false, true)
         .text(format!(
             "时间 Time: {}",

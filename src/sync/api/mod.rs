@@ -86,6 +86,14 @@ pub struct DocumentRequest {
     pub endorsements: Vec<Endorsement>,
 }
 
+/// Someone the administration can reach if the applicant cannot be reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyContact {
+    pub name: String,
+    pub mobile: String,
+}
+
 /// How the applicant receives the documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]
@@ -158,6 +166,9 @@ pub struct Submission {
     pub documents: Vec<DocumentRequest>,
     pub delivery: Option<Delivery>,
     pub green_channel: Option<String>,
+    /// The emergency contact, where the applicant gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency_contact: Option<EmergencyContact>,
     pub fee: u32,
     /// Absent when the photo is to be taken at the window.
     pub photo: Option<PhotoPayload>,
@@ -291,6 +302,14 @@ impl Submission {
             documents: app.choices.documents.iter().map(Into::into).collect(),
             delivery: app.choices.delivery.as_ref().map(Into::into),
             green_channel: app.choices.green_channel.clone(),
+            emergency_contact: app
+                .choices
+                .emergency_contact
+                .as_ref()
+                .map(|c| EmergencyContact {
+                    name: c.name.clone(),
+                    mobile: c.mobile.clone(),
+                }),
             fee: app.fee,
             photo: app.photo.as_ref().map(|p| PhotoPayload {
                 mime: "image/jpeg".to_string(),
