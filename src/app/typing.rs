@@ -6,9 +6,13 @@
 //! composer, which forgets everything typed (docs/ACCESSIBILITY.md, "Typing").
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::domain::text_field::TextField;
 use crate::ime::port::{Composer, Composition, ImeError, ImeKey, InputMethod};
+
+/// The input method's absence was logged (once per process, not once per visit).
+static TOLD_UNAVAILABLE: AtomicBool = AtomicBool::new(false);
 
 /// A key of the on-screen keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,11 +171,12 @@ impl Typing {
             }
             KeyboardKey::Choose(_) | KeyboardKey::Page(_) => None,
             KeyboardKey::SwitchLanguage => {
-                // Letters typed so far stay as typed.
+                // Letters composed so far stay as letters, in the Latin keys' capitals.
                 let raw = match composing {
                     true => self.press(ImeKey::Enter).unwrap_or_default(),
                     false => String::new(),
-                };
+                }
+                .to_ascii_uppercase();
                 self.composition = Composition::default();
                 self.chinese = !self.chinese;
                 (!raw.is_empty()).then(|| format!("{text}{raw}"))
@@ -195,9 +200,11 @@ impl Typing {
                     return None;
                 }
                 Some(Err(e)) => {
-                    tracing::warn!(
-                        "Chinese input unavailable, the keyboard types Latin letters: {e}"
-                    );
+                    if !TOLD_UNAVAILABLE.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            "Chinese input unavailable, the keyboard types Latin letters: {e}"
+                        );
+                    }
                     self.ime_state = ImeState::Unavailable;
                     return None;
                 }
@@ -311,11 +318,11 @@ mod tests {
     }
 
     #[test]
-    fn switching_to_latin_keeps_the_letters_typed_and_latin_is_capitals() {
+    fn switching_to_latin_keeps_the_letters_typed_as_capitals() {
         let (mut t, _) = typing(true);
         t.key(KeyboardKey::Char('a'), "");
         t.key(KeyboardKey::Char('b'), "");
-        assert_eq!(t.key(KeyboardKey::SwitchLanguage, "x"), Some("xab".into()));
+        assert_eq!(t.key(KeyboardKey::SwitchLanguage, "x"), Some("xAB".into()));
         assert!(!t.chinese);
         assert_eq!(t.key(KeyboardKey::Char('B'), ""), Some("B".into()));
         assert_eq!(t.key(KeyboardKey::Space, "B"), Some("B ".into()));

@@ -217,12 +217,18 @@ pub fn assemble(config: &Config) -> Result<app::Kiosk, String> {
     })
 }
 
-/// Voice guidance where `[voice] enabled` (the default): eSpeak NG, played through ALSA.
+/// Voice guidance where `[voice] enabled` (the default): eSpeak NG, played through ALSA. The
+/// sound is tried at start, so a kiosk without a sound card says so in its first log lines.
 fn voice(config: &Config) -> Option<app::VoiceSetup> {
     let v = &config.voice;
     v.enabled.then(|| app::VoiceSetup {
         synthesizer: Box::new(Espeak::new()),
-        out: Box::new(Aplay::new(&v.device)),
+        out: {
+            let mut out = Aplay::new(&v.device);
+            // A failure is logged by the check itself; the kiosk runs silent.
+            let _ = out.check();
+            Box::new(out)
+        },
         style: Style {
             volume: v.volume,
             words_per_minute: v.words_per_minute,

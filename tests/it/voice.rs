@@ -339,6 +339,14 @@ fn without_a_sound_card_the_kiosk_says_so_once_and_goes_on() {
         .expect("speech");
     tracing::subscriber::with_default(subscriber, || {
         let mut out = Aplay::new("no-such-device");
+        // At start: the reason, in aplay's own words, at once.
+        match out.check() {
+            Err(VoiceError::Audio(why)) => {
+                assert!(why.contains("audio open error"), "{why}");
+                assert!(!why.contains('\n'), "one line: {why}");
+            }
+            other => panic!("no sound expected, got {other:?}"),
+        }
         for _ in 0..3 {
             let _ = out.play(&pcm);
             std::thread::sleep(Duration::from_millis(500));
@@ -350,6 +358,11 @@ fn without_a_sound_card_the_kiosk_says_so_once_and_goes_on() {
         log.matches("voice guidance is silent").count(),
         1,
         "one line, not one per prompt:\n{log}"
+    );
+    assert_eq!(
+        log.lines().count(),
+        1,
+        "nothing else, no ALSA lines:\n{log}"
     );
 }
 
