@@ -9,15 +9,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use kiosk::ime::port::{Composer, ImeKey, InputMethod};
 use kiosk::ime::rime::RimeEngine;
 
-/// Resident memory of this process, in MB (`VmRSS`).
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
+#[path = "support/memory.rs"]
+mod memory;
+use memory::rss_mb;
 
 fn type_letters(composer: &mut dyn Composer, letters: &str) {
     for c in letters.chars() {

@@ -9,20 +9,14 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use kiosk::devices::voice::espeak::Espeak;
 use kiosk::devices::voice::{Style, Synthesizer, VoiceLang};
 
+#[path = "support/memory.rs"]
+mod memory;
+use memory::rss_mb;
+
 const STYLE: Style = Style {
     volume: 80,
     words_per_minute: 150,
 };
-
-/// Resident memory of this process, in MB (`VmRSS`).
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 fn voice(c: &mut Criterion) {
     let zh = "欢迎。填写申请表，请将身份证放在屏幕下方的读卡区。";

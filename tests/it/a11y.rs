@@ -17,30 +17,12 @@ use kiosk::ui::{Messages, Page};
 use slint::ComponentHandle;
 
 use crate::support::{Kiosk, demo_kiosk};
+use crate::theme::contrast;
 
 /// The smallest touch target, in px.
 const TARGET: f32 = 60.0;
 /// WCAG 2.2 AA contrast for text.
 const CONTRAST: f64 = 4.5;
-
-/// Relative luminance of an sRGB colour (WCAG 2.2, "relative luminance").
-fn luminance([r, g, b]: [u8; 3]) -> f64 {
-    let channel = |c: u8| {
-        let c = f64::from(c) / 255.0;
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-}
-
-/// WCAG contrast ratio of two colours, 1 to 21.
-fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
-    let (la, lb) = (luminance(a), luminance(b));
-    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
-}
 
 fn disabled(e: &ElementHandle) -> bool {
     e.accessible_enabled() == Some(false) || e.computed_opacity() < 0.99

@@ -30,6 +30,19 @@ fn type_word(k: &Kiosk, letters: &str, word: &str) {
     k.tap(&format!("kb-cand-{index}"));
 }
 
+/// From the details page (delivery chosen) to the printed form: the booth's photo, confirmed;
+/// the form's text as read back from its ESC/POS bytes.
+fn details_to_printed_form(k: &Kiosk) -> String {
+    k.tap("next");
+    assert_eq!(k.page(), Page::Photo);
+    k.photo_to_review();
+    k.tap("next");
+    k.wait_for_page(Page::Done);
+    let number = k.label("number");
+    let form = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
+    text_lines(&parse(&form).expect("the form parses")).join("\n")
+}
+
 fn type_digits(k: &Kiosk, digits: &str) {
     for d in digits.chars() {
         k.tap(&format!("kb-{d}"));
@@ -92,15 +105,7 @@ fn an_address_typed_in_pinyin_goes_on_the_form_and_to_the_central() {
         k.label("delivery-address"),
         "福建省厦门市思明区中山路100号 · 王芳 138 1234 5678"
     );
-    k.tap("next");
-    assert_eq!(k.page(), Page::Photo);
-    k.photo_to_review();
-    k.tap("next");
-    k.wait_for_page(Page::Done);
-    let number = k.label("number");
-
-    let form = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
-    let lines = text_lines(&parse(&form).expect("the form parses")).join("\n");
+    let lines = details_to_printed_form(&k);
     for part in [
         "地址 Address: 福建省厦门市思明区中山路100号",
         "收件人 Recipient: 王芳 13812345678",
@@ -349,14 +354,7 @@ fn an_emergency_contact_typed_in_pinyin_reaches_the_form_and_the_central() {
     k.tap("next");
     assert_eq!(k.page(), Page::Details);
     assert_eq!(k.label("contact"), "王芳 · 138 1234 5678");
-    k.tap("next");
-    assert_eq!(k.page(), Page::Photo);
-    k.photo_to_review();
-    k.tap("next");
-    k.wait_for_page(Page::Done);
-    let number = k.label("number");
-    let form = std::fs::read(k.receipts().join(format!("{number}.bin"))).expect("form");
-    let lines = text_lines(&parse(&form).expect("the form parses")).join("\n");
+    let lines = details_to_printed_form(&k);
     assert!(
         lines.contains("紧急联系人 Emergency contact: 王芳 13812345678"),
         "{lines}"

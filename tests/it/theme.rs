@@ -37,7 +37,7 @@ fn luminance([r, g, b]: [u8; 3]) -> f64 {
     0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
 }
 
-fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+pub(crate) fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
     let (x, y) = (luminance(a), luminance(b));
     (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }

@@ -112,20 +112,8 @@ impl AudioOut for Aplay {
     fn play(&mut self, pcm: &Pcm) -> Result<(), VoiceError> {
         self.stop();
         self.tell(None);
-        let spawned = Command::new("aplay")
-            .args([
-                "-q",
-                "-t",
-                "raw",
-                "-f",
-                "S16_LE",
-                "-c",
-                "1",
-                "-D",
-                &self.device,
-            ])
-            .arg("-r")
-            .arg(pcm.rate.to_string())
+        let spawned = self
+            .command(pcm.rate)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
