@@ -5,6 +5,7 @@
 #   make run-station  the same for the police-station endorsement kiosk
 #   make test   set up and run every test
 #   make lint   rustfmt and clippy, as CI runs them
+#   make deb    the appliance's Debian package (full-screen build), in $CARGO_TARGET_DIR/debian
 #
 # Both install what a fresh Debian 12 / Ubuntu machine is missing (apt packages; the Rust
 # crates come through cargo). Set CARGO_TARGET_DIR to build outside the checkout.
@@ -25,14 +26,20 @@ BUILD_PACKAGES := build-essential pkg-config perl make libfontconfig-dev fonts-d
 # Read at run time: the pinyin schema and dictionaries librime converts with, eSpeak NG's voices,
 # and ALSA's player for the prompts.
 READ_AT_RUN_PACKAGES := rime-data-luna-pinyin espeak-ng-data alsa-utils
-# Tests: the PC/SC daemon and the vsmartcard virtual reader driver the virtual cards plug into.
-# Never on a kiosk image: vpcd accepts cards from anyone on the network.
-TEST_PACKAGES := pcscd vsmartcard-vpcd systemd $(READ_AT_RUN_PACKAGES)
+# The appliance build's full-screen backend (Slint's DRM/KMS: libseat for the seat, libinput
+# and xkbcommon for touch and keys, libudev to find them).
+APPLIANCE_BUILD_PACKAGES := libseat-dev libinput-dev libxkbcommon-dev libudev-dev
+# Tests: the PC/SC daemon and the vsmartcard virtual reader driver the virtual cards plug into
+# (never on a kiosk image: vpcd accepts cards from anyone on the network); the update engine
+# RAUC, a D-Bus daemon for it and squashfs-tools for its bundles; the kiosk compositor cage and
+# grim for the screenshot under it; node checks the polkit rule's JavaScript.
+TEST_PACKAGES := pcscd vsmartcard-vpcd systemd $(READ_AT_RUN_PACKAGES) rauc dbus-daemon \
+	squashfs-tools cage grim nodejs
 # A window on the desktop (winit loads these at run time).
 RUN_PACKAGES := $(READ_AT_RUN_PACKAGES) libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
 	libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0
 
-.PHONY: run run-station test lint fuzz deps-build deps-test deps-run build-release central clean
+.PHONY: run run-station test lint fuzz deb deps-build deps-test deps-run build-release central clean
 
 define apt_install
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
@@ -87,12 +94,22 @@ deps-test: deps-build
 # the kiosk processes', the development centrals'); afterwards one more test searches them for
 # the test applicants' names, ID numbers, addresses and phone numbers.
 TEST_LOGS := $(CURDIR)/var/test-logs
-TEST_FLAGS := --no-default-features --features camera-v4l,dev
+# With the desktop backend: the tests run the kiosk under the compositor cage.
+TEST_FLAGS := --no-default-features --features camera-v4l,dev,desktop
 test: deps-test
 	rm -rf $(TEST_LOGS)
 	KIOSK_TEST_LOG_DIR=$(TEST_LOGS) tools/with-pcscd.sh $(CARGO) test $(TEST_FLAGS) --lib --bins --test it
 	KIOSK_TEST_LOG_DIR=$(TEST_LOGS) $(CARGO) test $(TEST_FLAGS) --test it -- --ignored --exact \
 		pii_scan::the_logs_of_the_whole_test_run_name_no_applicant
+	$$( [ "$$(id -u)" = 0 ] || echo sudo ) tests/package/check-deb $(CARGO_TARGET_DIR)/debug/kiosk
+
+# The appliance: full screen on DRM/KMS, no development code; the package installs it with its
+# unit, user, device rules and example configuration (README "Installing").
+DEB_FLAGS := --no-default-features --features kiosk,camera-v4l
+deb: deps-build
+	$(call apt_install,$(APPLIANCE_BUILD_PACKAGES))
+	$(CARGO) build --release $(DEB_FLAGS) --bin kiosk
+	deploy/package/build-deb $(CARGO_TARGET_DIR)/release/kiosk $(CARGO_TARGET_DIR)/debian
 
 # The second clippy checks that the product builds, warning-free, without the development code.
 lint: deps-build

@@ -22,3 +22,4 @@ pub mod photo;
 pub mod store;
 pub mod sync;
 pub mod ui;
+pub mod update;

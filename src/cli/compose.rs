@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::app;
@@ -333,6 +334,7 @@ pub fn run(file: &Path) -> ExitCode {
         }
     };
     tracing::info!(device = %config.device.id, kind = ?config.device.kind, "kiosk starting");
+    let (live, store) = (kiosk.live.clone(), kiosk.store.clone());
     let running = match ui::start(kiosk) {
         Ok(r) => r,
         Err(e) => {
@@ -340,8 +342,14 @@ pub fn run(file: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // READY once the first frame is drawn, then the watchdog fed from the UI thread.
-    let _supervision = ui::systemd::supervise(&running.window);
+    // READY once the first frame is drawn, then the watchdog fed from the UI thread; a new
+    // update slot is confirmed once the kiosk is ready and healthy.
+    let ready = Arc::new(AtomicBool::new(false));
+    let _supervision = ui::systemd::supervise(&running.window, {
+        let ready = ready.clone();
+        move || ready.store(true, Ordering::SeqCst)
+    });
+    super::update_gate::start(&config, ready, live, store);
     match slint::ComponentHandle::run(&running.window) {
         Ok(()) => {
             ui::systemd::stopping();

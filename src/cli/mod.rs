@@ -7,10 +7,12 @@ mod compose;
 mod config_cmd;
 mod endorsements;
 mod face;
+mod out_of_service;
 mod photo;
 mod print;
 mod queue;
 mod settings;
+mod update_gate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +20,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use compose::{assemble, build_printer};
+pub use out_of_service::window as out_of_service_window;
+pub use settings::load as load_settings;
 
 #[derive(Parser)]
 #[command(name = "kiosk", version, about = "Exit-entry self-service kiosk")]
@@ -79,6 +83,8 @@ enum Command {
         #[command(subcommand)]
         command: print::PrintCommand,
     },
+    /// Shows only "out of service" (started by systemd once the kiosk stops restarting).
+    OutOfService,
 }
 
 pub fn main() -> ExitCode {
@@ -95,6 +101,7 @@ pub fn main() -> ExitCode {
         Command::Queue { command } => queue::run(command, &cli.config),
         Command::Sync { command } => queue::run_sync(command, &cli.config),
         Command::Endorsements { command } => endorsements::run(command, &cli.config),
+        Command::OutOfService => out_of_service::run(&cli.config),
     }
 }
 

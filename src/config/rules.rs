@@ -10,7 +10,7 @@ use super::pin;
 use super::schema::{
     CameraKind, CardKind, CardSettings, Central, Config, Device, HallPaymentMode, HolderCheckMode,
     HolderCheckSettings, KioskKind, PhotoSettings, PrinterKind, PrinterSettings, StationSettings,
-    StoreSettings, Technician, TerminalKind, VoiceSettings, WriterKind,
+    StoreSettings, Technician, TerminalKind, UpdateSettings, VoiceSettings, WriterKind,
 };
 use crate::domain::app_number::valid_device_id;
 
@@ -43,6 +43,7 @@ pub fn problems(c: &Config) -> Vec<Problem> {
         station(c),
         hall(c),
         voice(&c.voice),
+        update(&c.update),
     ]
     .into_iter()
     .flatten()
@@ -254,6 +255,16 @@ fn voice(v: &VoiceSettings) -> Vec<Problem> {
         ));
     }
     out
+}
+
+fn update(u: &UpdateSettings) -> Vec<Problem> {
+    if (5..=120).contains(&u.confirm_minutes) {
+        return Vec::new();
+    }
+    vec![(
+        "update.confirm_minutes",
+        format!("{} is outside 5–120 (minutes)", u.confirm_minutes),
+    )]
 }
 
 fn store(s: &StoreSettings) -> Vec<Problem> {

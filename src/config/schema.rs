@@ -324,6 +324,45 @@ pub struct Config {
     /// `[voice]`: spoken guidance (docs/ACCESSIBILITY.md, "Voice guidance").
     #[serde(default)]
     pub voice: VoiceSettings,
+    /// `[update]`: the A/B update engine's health gate (README "Updates").
+    #[serde(default)]
+    pub update: UpdateSettings,
+}
+
+/// `[update]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSettings {
+    /// The update engine that boots this machine: `none` (the default) or `rauc`.
+    #[serde(default)]
+    pub engine: UpdateEngineKind,
+    /// How long a newly booted slot has to prove healthy, in minutes (5–120, default 15):
+    /// ready on screen, store intact, a heartbeat acknowledged by the central. After it, the
+    /// kiosk marks the slot bad and the next boot returns to the previous one.
+    #[serde(default = "default_confirm_minutes")]
+    pub confirm_minutes: u32,
+}
+
+impl Default for UpdateSettings {
+    fn default() -> Self {
+        UpdateSettings {
+            engine: UpdateEngineKind::None,
+            confirm_minutes: default_confirm_minutes(),
+        }
+    }
+}
+
+fn default_confirm_minutes() -> u32 {
+    15
+}
+
+/// `update.engine`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateEngineKind {
+    #[default]
+    None,
+    Rauc,
 }
 
 /// `[voice]`.

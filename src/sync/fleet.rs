@@ -130,6 +130,7 @@ struct Shared {
     rejected: Option<String>,
     devices: BTreeMap<String, String>,
     staff_calls_open: u64,
+    heartbeat_acknowledged: bool,
 }
 
 /// The live settings, shared by the fleet task (which replaces them) and the screens (which
@@ -148,6 +149,7 @@ impl Live {
             rejected: None,
             devices: BTreeMap::new(),
             staff_calls_open: 0,
+            heartbeat_acknowledged: false,
         })))
     }
 
@@ -167,6 +169,20 @@ impl Live {
     pub fn set_staff_calls_open(&self, open: u64) {
         let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
         s.staff_calls_open = open;
+    }
+
+    /// Whether the central has acknowledged a heartbeat since this start (the update gate's
+    /// proof that the kiosk reaches the central).
+    pub fn heartbeat_acknowledged(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .heartbeat_acknowledged
+    }
+
+    fn acknowledge_heartbeat(&self) {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        s.heartbeat_acknowledged = true;
     }
 
     /// Checks a configuration from the central and, if it is good, makes it current. It is laid
@@ -320,7 +336,10 @@ impl Fleet {
             .await;
         match sent {
             Ok(r) if r.status().is_success() => match r.json::<HeartbeatReply>().await {
-                Ok(reply) => reply.config_version,
+                Ok(reply) => {
+                    self.live.acknowledge_heartbeat();
+                    reply.config_version
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "fleet: heartbeat answer unreadable");
                     None

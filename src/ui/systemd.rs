@@ -12,32 +12,29 @@ use std::time::Duration;
 use sd_notify::NotifyState;
 use slint::{ComponentHandle, Timer, TimerMode};
 
-use super::AppWindow;
-
 /// What keeps supervision going: dropping it stops the watchdog pings.
 pub struct Supervision {
     _timers: Vec<Timer>,
     _shared: Vec<Rc<Timer>>,
 }
 
-/// Starts the READY notification and the watchdog for `window` (a no-op without a service
-/// manager).
-pub fn supervise(window: &AppWindow) -> Supervision {
+/// Starts the READY notification and the watchdog for `window` (neither without a service
+/// manager); `on_ready` runs once, on the UI thread, when the first frame is drawn.
+pub fn supervise(window: &impl ComponentHandle, on_ready: impl Fn() + 'static) -> Supervision {
     let mut timers = Vec::new();
     let mut keep = Vec::new();
-    if std::env::var_os("NOTIFY_SOCKET").is_none() {
-        return Supervision {
-            _timers: timers,
-            _shared: keep,
-        };
-    }
+    let managed = std::env::var_os("NOTIFY_SOCKET").is_some();
     let ready = Rc::new(Cell::new(false));
     let announce = {
         let ready = ready.clone();
+        let on_ready = Rc::new(on_ready);
         move || {
             if !ready.replace(true) {
-                send(&[NotifyState::Ready, NotifyState::Status("serving")]);
-                tracing::info!("systemd: ready");
+                if managed {
+                    send(&[NotifyState::Ready, NotifyState::Status("serving")]);
+                    tracing::info!("systemd: ready");
+                }
+                on_ready();
             }
         }
     };
@@ -64,7 +61,7 @@ pub fn supervise(window: &AppWindow) -> Supervision {
         keep.push(second_turn);
     }
     let mut usec = 0;
-    if sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
+    if managed && sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
         let every = Duration::from_micros(usec / 2);
         let pings = Timer::default();
         pings.start(TimerMode::Repeated, every, move || {

@@ -8,6 +8,9 @@ use std::os::unix::net::UnixDatagram;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use i_slint_backend_testing::ElementRoot;
+use slint::ComponentHandle;
+
 use crate::support::demo_kiosk;
 
 const CHILD: &str = "KIOSK_SUPERVISION_CHILD";
@@ -30,17 +33,44 @@ fn the_shipped_unit_passes_systemd_analyze_verify_and_asks_for_supervision() {
             .all(|l| !l.contains("udev-settle")),
         "no systemd-udev-settle"
     );
-    // verify checks that ExecStart's program exists: point it at the binary just built.
+    // The seat: a logind session on tty1 for the kiosk user; after the start limit, the
+    // out-of-service screen, which gives way when the kiosk starts again.
+    for wanted in [
+        "User=kiosk",
+        "PAMName=login",
+        "TTYPath=/dev/tty1",
+        "OnFailure=kiosk-out-of-service.service",
+        "Conflicts=getty@tty1.service kiosk-out-of-service.service",
+    ] {
+        assert!(unit.contains(wanted), "{wanted} missing");
+    }
+    let screen =
+        std::fs::read_to_string(crate::support::repo().join("deploy/kiosk-out-of-service.service"))
+            .expect("out-of-service unit");
+    assert!(screen.contains("ExecCondition=/bin/systemctl --quiet is-failed kiosk.service"));
+    assert!(
+        screen.contains(" out-of-service\n"),
+        "runs `kiosk out-of-service`"
+    );
+    // verify checks that ExecStart's program exists: point it at the binary just built. Both
+    // units side by side, as they name each other.
     let dir = tempfile::tempdir().expect("dir");
-    let copy = dir.path().join("kiosk.service");
-    std::fs::write(
-        &copy,
-        unit.replace("/usr/bin/kiosk", env!("CARGO_BIN_EXE_kiosk")),
-    )
-    .expect("copy");
+    let mut copies = Vec::new();
+    for (name, text) in [
+        ("kiosk.service", &unit),
+        ("kiosk-out-of-service.service", &screen),
+    ] {
+        let copy = dir.path().join(name);
+        std::fs::write(
+            &copy,
+            text.replace("/usr/bin/kiosk", env!("CARGO_BIN_EXE_kiosk")),
+        )
+        .expect("copy");
+        copies.push(copy);
+    }
     let out = Command::new("systemd-analyze")
         .arg("verify")
-        .arg(&copy)
+        .args(&copies)
         .output()
         .expect("systemd-analyze (Debian package systemd; make deps-test installs it)");
     assert!(
@@ -48,6 +78,56 @@ fn the_shipped_unit_passes_systemd_analyze_verify_and_asks_for_supervision() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The screen after the start limit names the kiosk and says, in both languages, to go to a
+/// window; a configuration that cannot be read (perhaps what broke the kiosk) still gives it.
+#[test]
+fn the_out_of_service_screen_shows_even_when_the_configuration_is_broken() {
+    crate::support::testing_backend();
+    let labels = |w: &kiosk::ui::OutOfServiceWindow| -> Vec<String> {
+        w.show().expect("show");
+        w.window().take_snapshot().expect("frame");
+        [
+            "out-of-service-zh",
+            "out-of-service-en",
+            "out-of-service-kiosk",
+        ]
+        .iter()
+        .map(|id| {
+            w.root_element()
+                .query_descendants()
+                .match_predicate(move |e| e.accessible_id().as_deref() == Some(*id))
+                .find_first()
+                .and_then(|e| e.accessible_label())
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| panic!("{id} not on screen"))
+        })
+        .collect()
+    };
+    let config = crate::support::repo().join("deploy/config/station-endorsement.toml");
+    let named = kiosk::cli::out_of_service_window(&config).expect("window");
+    let shown = labels(&named);
+    assert!(
+        shown[0].contains("暂停服务") && shown[0].contains("窗口"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[1].contains("out of service") && shown[1].contains("window"),
+        "{shown:?}"
+    );
+    assert!(
+        shown[2].contains("PS0101") && shown[2].contains("思明派出所"),
+        "{shown:?}"
+    );
+
+    let dir = tempfile::tempdir().expect("dir");
+    let broken = dir.path().join("kiosk.toml");
+    std::fs::write(&broken, "[device]\nid = \n").expect("write");
+    let unnamed = kiosk::cli::out_of_service_window(&broken).expect("window");
+    let shown = labels(&unnamed);
+    assert!(shown[1].contains("out of service"), "{shown:?}");
+    assert_eq!(shown[2], "", "no name to give");
 }
 
 /// The parent: a notification socket, the child kiosk told to use it with a 200 ms watchdog.
@@ -141,7 +221,7 @@ fn child_kiosk_under_a_service_manager() {
         return;
     }
     let k = demo_kiosk();
-    let _supervision = kiosk::ui::systemd::supervise(k.window());
+    let _supervision = kiosk::ui::systemd::supervise(k.window(), || {});
     for _ in 0..20 {
         k.advance(100);
         std::thread::sleep(Duration::from_millis(20));

@@ -98,12 +98,8 @@ pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
     }
 }
 
-fn kiosk_with_devices(
-    printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
-    camera: Option<kiosk::devices::camera::CameraOpener>,
-    card: Option<Box<dyn kiosk::devices::card::CardReader>>,
-    options: Options,
-) -> Kiosk {
+/// Headless Slint for this test thread: the software renderer, time moved by the test.
+pub fn testing_backend() {
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
         i_slint_backend_testing::TestingBackendOptions {
             mock_time: true,
@@ -112,6 +108,15 @@ fn kiosk_with_devices(
         },
     )))
     .expect("one platform per test thread");
+}
+
+fn kiosk_with_devices(
+    printer: impl FnOnce(&Path) -> Box<dyn kiosk::devices::printer::Printer>,
+    camera: Option<kiosk::devices::camera::CameraOpener>,
+    card: Option<Box<dyn kiosk::devices::card::CardReader>>,
+    options: Options,
+) -> Kiosk {
+    testing_backend();
     let data = options
         .data
         .unwrap_or_else(|| tempfile::tempdir().expect("temp dir"));

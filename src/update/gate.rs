@@ -1,0 +1,216 @@
+//! The health gate: the verdict on a newly booted slot, and the thread that waits for it.
+//!
+//! A slot is new until the kiosk has given its verdict on this installation of it; the verdicts
+//! given are kept in `<data_dir>/update-verdicts` (one line per bootname), on the data partition
+//! both slots share. RAUC 1.8 reports a fresh and a confirmed slot alike (`boot_status` good),
+//! so without this record the kiosk could not tell a new update from an old slot — and must not
+//! mark an old, proven slot bad because the central is unreachable today.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use super::engine::{BootedSlot, UpdateEngine, UpdateError, Verdict};
+
+/// How the kiosk stands, as the gate sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// The first frame is drawn and READY sent.
+    pub ready: bool,
+    /// What the store's integrity check found wrong, if anything.
+    pub store_problem: Option<String>,
+    /// The central has acknowledged a heartbeat since this start.
+    pub heartbeat_acknowledged: bool,
+}
+
+/// What the gate does now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Everything holds: mark the slot good.
+    Good,
+    /// The slot cannot serve, or did not prove it could in time: mark it bad (the reason).
+    Bad(String),
+    /// Not yet: what is still missing.
+    Wait(Vec<&'static str>),
+}
+
+/// The verdict on a new slot that has run for `elapsed` of its `limit`.
+pub fn decide(health: &Health, elapsed: Duration, limit: Duration) -> Decision {
+    if let Some(problem) = &health.store_problem {
+        return Decision::Bad(format!("store integrity check failed: {problem}"));
+    }
+    let mut missing = Vec::new();
+    if !health.ready {
+        missing.push("ready on screen");
+    }
+    if !health.heartbeat_acknowledged {
+        missing.push("heartbeat acknowledged by the central");
+    }
+    if missing.is_empty() {
+        Decision::Good
+    } else if elapsed >= limit {
+        Decision::Bad(format!(
+            "not healthy within {} min; missing: {}",
+            limit.as_secs() / 60,
+            missing.join(", ")
+        ))
+    } else {
+        Decision::Wait(missing)
+    }
+}
+
+/// The gate for one boot.
+pub struct Gate {
+    pub engine: Box<dyn UpdateEngine>,
+    /// `<data_dir>/update-verdicts`.
+    pub verdicts: PathBuf,
+    /// `update.confirm_minutes`.
+    pub limit: Duration,
+}
+
+/// How often the gate looks at the kiosk's health while it waits.
+const LOOK_EVERY: Duration = Duration::from_secs(5);
+
+impl Gate {
+    /// The booted slot if this installation of it still awaits its verdict; `None` when the
+    /// kiosk gave it before (at an earlier start). Logs a fallback from a failed update.
+    pub fn pending(&self) -> Result<Option<BootedSlot>, UpdateError> {
+        let slot = self.engine.booted()?;
+        if slot.fell_back {
+            tracing::warn!(
+                slot = %slot.bootname,
+                "update: the bootloader fell back to this slot; the update was rolled back"
+            );
+        }
+        let given = self.given();
+        if given.get(&slot.bootname) == Some(&slot.installation) {
+            return Ok(None);
+        }
+        Ok(Some(slot))
+    }
+
+    /// Gives `verdict` on `slot` and records it.
+    pub fn conclude(&self, slot: &BootedSlot, verdict: Verdict) -> Result<(), UpdateError> {
+        self.engine.mark(verdict)?;
+        let mut given = self.given();
+        given.insert(slot.bootname.clone(), slot.installation.clone());
+        let text: String = given
+            .iter()
+            .map(|(boot, installation)| format!("{boot}\t{installation}\n"))
+            .collect();
+        let tmp = self.verdicts.with_extension("tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, &self.verdicts))
+            .map_err(|e| {
+                UpdateError::Refused(format!(
+                    "marked, but {} not written: {e}",
+                    self.verdicts.display()
+                ))
+            })
+    }
+
+    fn given(&self) -> BTreeMap<String, String> {
+        std::fs::read_to_string(&self.verdicts)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(b, i)| (b.to_string(), i.to_string()))
+            .collect()
+    }
+
+    /// Waits on its own thread for the verdict on a new slot (`health` is asked every 5 s) and
+    /// gives it. Does nothing when the booted slot has had its verdict.
+    pub fn spawn(self, health: impl Fn() -> Health + Send + 'static) {
+        let started = Instant::now();
+        let run = move || {
+            let slot = match self.pending() {
+                Ok(Some(slot)) => slot,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::error!(error = %e, "update: cannot ask the update engine; this slot is not marked good");
+                    return;
+                }
+            };
+            tracing::info!(slot = %slot.bootname, installation = %slot.installation, "update: new slot, waiting for the kiosk to be healthy");
+            let mut last_said = None;
+            loop {
+                let verdict = match decide(&health(), started.elapsed(), self.limit) {
+                    Decision::Good => Verdict::Good,
+                    Decision::Bad(why) => {
+                        tracing::error!(slot = %slot.bootname, %why, "update: marking the slot bad; the next boot returns to the previous one");
+                        Verdict::Bad
+                    }
+                    Decision::Wait(missing) => {
+                        let minute = started.elapsed().as_secs() / 60;
+                        if last_said != Some(minute) {
+                            last_said = Some(minute);
+                            tracing::info!(missing = %missing.join(", "), "update: slot not confirmed yet");
+                        }
+                        std::thread::sleep(LOOK_EVERY);
+                        continue;
+                    }
+                };
+                match self.conclude(&slot, verdict) {
+                    Ok(()) => {
+                        tracing::info!(slot = %slot.bootname, ?verdict, "update: slot marked")
+                    }
+                    Err(e) => tracing::error!(error = %e, "update: the verdict was not recorded"),
+                }
+                return;
+            }
+        };
+        if let Err(e) = std::thread::Builder::new()
+            .name("update-gate".into())
+            .spawn(run)
+        {
+            tracing::error!(error = %e, "update: no gate thread; this slot is not marked good");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMIT: Duration = Duration::from_secs(15 * 60);
+
+    fn health(ready: bool, store: Option<&str>, ack: bool) -> Health {
+        Health {
+            ready,
+            store_problem: store.map(String::from),
+            heartbeat_acknowledged: ack,
+        }
+    }
+
+    #[test]
+    fn good_only_when_ready_intact_and_acknowledged() {
+        let early = Duration::from_secs(30);
+        assert_eq!(
+            decide(&health(true, None, true), early, LIMIT),
+            Decision::Good
+        );
+        assert_eq!(
+            decide(&health(false, None, true), early, LIMIT),
+            Decision::Wait(vec!["ready on screen"])
+        );
+        assert_eq!(
+            decide(&health(true, None, false), early, LIMIT),
+            Decision::Wait(vec!["heartbeat acknowledged by the central"])
+        );
+    }
+
+    #[test]
+    fn a_damaged_store_is_bad_at_once_and_missing_health_is_bad_at_the_limit() {
+        assert!(matches!(
+            decide(&health(true, Some("page 3"), true), Duration::ZERO, LIMIT),
+            Decision::Bad(why) if why.contains("page 3")
+        ));
+        match decide(&health(true, None, false), LIMIT, LIMIT) {
+            Decision::Bad(why) => assert_eq!(
+                why,
+                "not healthy within 15 min; missing: heartbeat acknowledged by the central"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+}
