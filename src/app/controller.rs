@@ -37,8 +37,9 @@ use crate::flow::station::{
 };
 use crate::flow::{Edit, Effect, Event, OutOfService, Session, SpellingNote, Step};
 use crate::ime::port::InputMethod;
+use crate::sync::api::fleet::{CommandKind, CommandResult, Counter, Outcome};
 use crate::sync::api::staff::CloseReason;
-use crate::sync::fleet::{Live, Settings as CentralSettings};
+use crate::sync::fleet::{Live, Order, Settings as CentralSettings};
 use crate::sync::worker::SyncHandle;
 
 /// The clock step of [`Controller::tick`], in milliseconds.
@@ -137,6 +138,9 @@ pub struct Controller {
     central: Option<Arc<CentralSettings>>,
     /// The service thread found no room in the store.
     storage_full: bool,
+    /// The central asked for a restart and the kiosk is between applicants: the window closes
+    /// and the service manager starts the program again.
+    quit: bool,
     /// How each device did last.
     devices: BTreeMap<Device, DeviceState>,
     gate: technician::Gate,
@@ -333,6 +337,7 @@ impl Controller {
             applied: 0,
             central: None,
             storage_full: false,
+            quit: false,
             devices: BTreeMap::new(),
             station,
             hall_visit: 0,
@@ -655,6 +660,7 @@ impl Controller {
             self.close_staff_call(expired);
         }
         self.apply_live_settings();
+        self.fleet_orders();
         self.check_availability();
         self.session.set_today(Local::now().date_naive());
         if let Some(st) = &mut self.station {
@@ -931,6 +937,7 @@ impl Controller {
         }
         let event = match message {
             Inbound::Card(CardEvent::Inserted(identity)) => {
+                self.count(Counter::CardRead);
                 self.screen.card_on_reader = true;
                 self.screen.staff.visit_started();
                 // An applicant comes first: the technician screen gives way.
@@ -942,6 +949,7 @@ impl Controller {
                 Event::CardInserted(*identity)
             }
             Inbound::Card(CardEvent::Unreadable(_)) => {
+                self.count(Counter::CardReadFailure);
                 self.screen.card_on_reader = true;
                 self.report_device(Device::CardReader, DeviceState::CardUnreadable);
                 if self.station.is_some() {
@@ -1026,6 +1034,9 @@ impl Controller {
                 }
             }
             Inbound::Station { visit, event } => {
+                if let StationEvent::Finished(outcome) = &event {
+                    self.count_transaction(outcome);
+                }
                 let current = self.station.as_ref().is_some_and(|st| st.visit == visit);
                 if current {
                     self.station_event(event);
@@ -1035,6 +1046,7 @@ impl Controller {
                 return;
             }
             Inbound::Photo(Ok(photo)) => {
+                self.count(Counter::PhotoAttempt);
                 let visit = &mut self.screen.visit;
                 visit.capturing = false;
                 visit.rejection = None;
@@ -1044,6 +1056,8 @@ impl Controller {
                 Event::PhotoCaptured(photo)
             }
             Inbound::Photo(Err(rejection)) => {
+                self.count(Counter::PhotoAttempt);
+                self.count(Counter::PhotoRejection);
                 tracing::info!(reason = ?rejection.reason, "photo rejected by the checks");
                 self.screen.visit.capturing = false;
                 self.screen.visit.rejection = Some(rejection.reason);
@@ -1088,6 +1102,7 @@ impl Controller {
                 return;
             }
             Inbound::Printed { paper_low } => {
+                self.count(Counter::FormPrinted);
                 let state = if paper_low {
                     DeviceState::PaperLow
                 } else {
@@ -1102,6 +1117,26 @@ impl Controller {
             }
             Inbound::PrinterStatus(state) => {
                 self.report_device(Device::Printer, DeviceState::of_printer(state));
+                return;
+            }
+            Inbound::Reprinted { command_id, result } => {
+                let (outcome, detail) = match result {
+                    Ok(()) => {
+                        self.count(Counter::FormPrinted);
+                        (Outcome::Done, "form printed again".to_string())
+                    }
+                    Err(why) => (Outcome::Failed, why),
+                };
+                if let Some(live) = &self.live {
+                    live.finish(CommandResult {
+                        command_id,
+                        kind: CommandKind::Reprint,
+                        outcome,
+                        detail,
+                        finished_at: Local::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
+                        diagnostics: None,
+                    });
+                }
                 return;
             }
             Inbound::CameraChecked(checked) => {
@@ -1130,12 +1165,18 @@ impl Controller {
 
     /// Records how a device is doing, for the technician screen and the fleet (heartbeat).
     fn report_device(&mut self, device: Device, state: DeviceState) {
-        self.devices.insert(device, state);
+        let before = self.devices.insert(device, state);
         if device == Device::Printer {
             self.screen.paper_low = state == DeviceState::PaperLow;
         }
         if let Some(live) = &self.live {
             live.set_device(device.code(), state.heartbeat());
+            // The paper near its end is raised to staff at once: a heartbeat now, not in a
+            // minute, and counted.
+            if state == DeviceState::PaperLow && before != Some(DeviceState::PaperLow) {
+                live.count(Counter::PaperNearEnd);
+                live.beat_now();
+            }
         }
     }
 
@@ -1166,7 +1207,62 @@ impl Controller {
         self.central = Some(settings);
     }
 
-    /// Out of service while the store is full or outside the opening hours.
+    /// The central's commands that need the screens, carried out between applicants (with the
+    /// technician screen closed): a reprint goes to the service thread, a restart closes the
+    /// window.
+    fn fleet_orders(&mut self) {
+        let Some(live) = &self.live else { return };
+        if !self.idle() || self.screen.technician.open {
+            return;
+        }
+        for order in live.take_orders() {
+            match order {
+                Order::Reprint { command_id, number } => {
+                    if self
+                        .service
+                        .send(ServiceJob::Reprint { command_id, number })
+                        .is_err()
+                    {
+                        tracing::error!("service thread gone: reprint not done");
+                    }
+                }
+            }
+        }
+        if live.restart_requested() && !self.quit {
+            tracing::warn!("fleet: restarting as the central asked");
+            self.quit = true;
+        }
+    }
+
+    /// Whether the window should close so that the service manager restarts the program.
+    pub fn wants_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Counts a concluded endorsement transaction (one that took or may have taken money) and
+    /// its receipt.
+    fn count_transaction(&self, outcome: &station::Outcome) {
+        let printed = match outcome {
+            station::Outcome::Issued { printed }
+            | station::Outcome::NotIssued { printed }
+            | station::Outcome::NeedsStaff { printed } => *printed,
+            _ => return,
+        };
+        self.count(Counter::EndorsementTransaction);
+        if printed {
+            self.count(Counter::FormPrinted);
+        }
+    }
+
+    /// Counts a device event for the heartbeat.
+    fn count(&self, counter: Counter) {
+        if let Some(live) = &self.live {
+            live.count(counter);
+        }
+    }
+
+    /// Out of service while the store is full, outside the opening hours, or while the central
+    /// has taken the kiosk out of service.
     fn check_availability(&mut self) {
         let closed = self
             .central
@@ -1174,8 +1270,11 @@ impl Controller {
             .filter(|s| !s.open_at(Local::now().time()))
             .and_then(|s| s.hours)
             .map(|(open, close)| format!("{}–{}", open.format("%H:%M"), close.format("%H:%M")));
+        let withdrawn = self.live.as_ref().is_some_and(Live::withdrawn);
         let state = if self.storage_full {
             Some(OutOfService::StorageFull)
+        } else if withdrawn {
+            Some(OutOfService::Withdrawn)
         } else {
             closed.map(OutOfService::Closed)
         };

@@ -166,6 +166,24 @@ impl Desk {
         }
     }
 
+    /// Prints a kept form again (the central's `reprint` command; `kiosk print reprint` is the
+    /// technician's). Errors: a plain sentence for the operator — no form kept (a wrong number,
+    /// or older than the reprint window), the store, or the printer.
+    pub fn reprint(&self, number: &str) -> Result<(), String> {
+        let bytes = lock(&self.store)
+            .print_job(number)
+            .map_err(|e| format!("store: {e}"))?
+            .ok_or_else(|| {
+                format!(
+                    "no form kept for {number} (a wrong number, or printed more than {} hours ago)",
+                    self.reprint_hours
+                )
+            })?;
+        printing::print(&self.printer, number, &bytes)
+            .map(|_| ())
+            .map_err(|e| format!("printer: {e}"))
+    }
+
     fn wake(&self) {
         if let Some(sync) = &self.sync {
             sync.wake();

@@ -219,6 +219,8 @@ pub enum OutOfService {
     StorageFull,
     /// Outside the opening hours the central set ("08:30–17:30").
     Closed(String),
+    /// Taken out of service by the central (a fleet command), until it says otherwise.
+    Withdrawn,
 }
 
 /// What the shell must do.

@@ -18,7 +18,11 @@ use std::time::Duration;
 
 use chrono::NaiveTime;
 
+use tokio::sync::Notify;
+
+use super::api::fleet::{CommandResult, Counter, DeviceCounters};
 use super::api::{self, DeviceConfig, Heartbeat, HeartbeatReply, config_path, heartbeat_path};
+use super::commands::{Commands, age_s};
 use super::link::Link;
 use super::status::SyncStatus;
 use crate::domain::catalogue::Catalogue;
@@ -131,57 +135,141 @@ struct Shared {
     devices: BTreeMap<String, String>,
     staff_calls_open: u64,
     heartbeat_acknowledged: bool,
+    counters: DeviceCounters,
+    /// Taken out of service by the central.
+    withdrawn: bool,
+    /// The central asked for a restart; the screens carry it out between applicants.
+    restart: bool,
+    /// Commands for the screens to carry out, and their results for the central.
+    orders: Vec<Order>,
+    results: Vec<CommandResult>,
+}
+
+/// A command the screens carry out (it needs the printer or an applicant-free moment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Order {
+    /// Print the stored form of `number` again.
+    Reprint { command_id: String, number: String },
 }
 
 /// The live settings, shared by the fleet task (which replaces them) and the screens (which
-/// apply a new generation at the next attract screen), plus the device states the heartbeat
-/// reports.
+/// apply a new generation at the next attract screen), plus what the heartbeat reports and the
+/// central's commands passing between the fleet task and the screens.
 #[derive(Clone)]
-pub struct Live(Arc<Mutex<Shared>>);
+pub struct Live(Arc<Mutex<Shared>>, Arc<tokio::sync::Notify>);
 
 impl Live {
     pub fn new(base: Settings) -> Live {
         let base = Arc::new(base);
-        Live(Arc::new(Mutex::new(Shared {
-            settings: base.clone(),
-            base,
-            generation: 0,
-            rejected: None,
-            devices: BTreeMap::new(),
-            staff_calls_open: 0,
-            heartbeat_acknowledged: false,
-        })))
+        Live(
+            Arc::new(Mutex::new(Shared {
+                settings: base.clone(),
+                base,
+                generation: 0,
+                rejected: None,
+                devices: BTreeMap::new(),
+                staff_calls_open: 0,
+                heartbeat_acknowledged: false,
+                counters: DeviceCounters::default(),
+                withdrawn: false,
+                restart: false,
+                orders: Vec::new(),
+                results: Vec::new(),
+            })),
+            Arc::new(tokio::sync::Notify::new()),
+        )
+    }
+
+    fn shared(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts one device event for the heartbeat.
+    pub fn count(&self, counter: Counter) {
+        self.shared().counters.add(counter);
+    }
+
+    /// The counts so far.
+    pub fn counters(&self) -> DeviceCounters {
+        self.shared().counters.clone()
+    }
+
+    /// Sends a heartbeat now rather than at the next beat (the paper near its end: staff hear
+    /// of it at once).
+    pub fn beat_now(&self) {
+        self.1.notify_one();
+    }
+
+    /// Resolves when [`Live::beat_now`] is called.
+    pub async fn beat_wanted(&self) {
+        self.1.notified().await;
+    }
+
+    /// Whether the central has taken the kiosk out of service.
+    pub fn withdrawn(&self) -> bool {
+        self.shared().withdrawn
+    }
+
+    pub fn set_withdrawn(&self, withdrawn: bool) {
+        self.shared().withdrawn = withdrawn;
+    }
+
+    /// Asks the screens to restart the program between applicants.
+    pub fn request_restart(&self) {
+        self.shared().restart = true;
+    }
+
+    pub fn restart_requested(&self) -> bool {
+        self.shared().restart
+    }
+
+    /// Hands a command to the screens.
+    pub fn order(&self, order: Order) {
+        self.shared().orders.push(order);
+    }
+
+    /// The commands for the screens, taken.
+    pub fn take_orders(&self) -> Vec<Order> {
+        std::mem::take(&mut self.shared().orders)
+    }
+
+    /// A result for the central, from the screens.
+    pub fn finish(&self, result: CommandResult) {
+        self.shared().results.push(result);
+        self.beat_now();
+    }
+
+    /// The screens' results, taken.
+    pub fn take_results(&self) -> Vec<CommandResult> {
+        std::mem::take(&mut self.shared().results)
     }
 
     /// The current settings and their generation (it grows with every accepted change).
     pub fn current(&self) -> (u64, Arc<Settings>) {
-        let s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let s = self.shared();
         (s.generation, s.settings.clone())
     }
 
     /// Records a device's state for the heartbeat ("ok", "offline: …").
     pub fn set_device(&self, name: &str, state: &str) {
-        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self.shared();
         s.devices.insert(name.to_string(), state.to_string());
     }
 
     /// Records how many staff calls are open at the central, for the heartbeat.
     pub fn set_staff_calls_open(&self, open: u64) {
-        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self.shared();
         s.staff_calls_open = open;
     }
 
     /// Whether the central has acknowledged a heartbeat since this start (the update gate's
     /// proof that the kiosk reaches the central).
     pub fn heartbeat_acknowledged(&self) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .heartbeat_acknowledged
+        self.shared().heartbeat_acknowledged
     }
 
     fn acknowledge_heartbeat(&self) {
-        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self.shared();
         s.heartbeat_acknowledged = true;
     }
 
@@ -189,7 +277,7 @@ impl Live {
     /// over `kiosk.toml`'s settings, not over the previous configuration: what the central
     /// leaves out comes from the file.
     pub fn apply(&self, remote: &DeviceConfig) -> Result<(), String> {
-        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self.shared();
         match s.base.with_remote(remote) {
             Ok(next) => {
                 s.settings = Arc::new(next);
@@ -208,7 +296,7 @@ impl Live {
     /// Goes back to `kiosk.toml` alone (the central has no configuration for this kiosk).
     /// Returns whether anything changed.
     pub fn revert(&self) -> bool {
-        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self.shared();
         let changed = s.settings.version.is_some() || s.rejected.is_some();
         if changed {
             s.settings = s.base.clone();
@@ -220,7 +308,7 @@ impl Live {
 
     /// Records a configuration refused before it could be checked (not even readable).
     fn reject(&self, why: &str) {
-        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = self.shared();
         s.rejected = Some(why.to_string());
     }
 
@@ -230,7 +318,7 @@ impl Live {
     }
 
     fn report(&self) -> Report {
-        let s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let s = self.shared();
         Report {
             config_version: s.settings.version.clone(),
             rejected: s.rejected.clone(),
@@ -257,8 +345,10 @@ pub struct Fleet {
 }
 
 impl Fleet {
-    /// Applies the configuration kept from the last run, if any (before the first screen).
+    /// Applies the configuration kept from the last run, if any, and the central's taking the
+    /// kiosk out of service (before the first screen).
     pub fn restore(&self) {
+        super::commands::restore(&self.data_dir, &self.live);
         let path = self.data_dir.join(SAVED_FILE);
         let Ok(text) = std::fs::read_to_string(&path) else {
             return;
@@ -280,7 +370,9 @@ impl Fleet {
 
     /// Heartbeats forever; pulls the configuration at start, when the heartbeat announces a
     /// new version, and every fifth beat in case an announcement was missed.
-    pub async fn run(self, link: Link, status: Arc<Mutex<SyncStatus>>) {
+    /// Carries out the commands the answers bring; `wake` sends the queue now.
+    pub async fn run(self, link: Link, status: Arc<Mutex<SyncStatus>>, wake: Arc<Notify>) {
+        let commands = Commands::new(&self.device_id, self.data_dir.clone(), self.live.clone());
         let mut etag = std::fs::read_to_string(self.data_dir.join(SAVED_FILE))
             .ok()
             .and_then(|t| serde_json::from_str::<Saved>(&t).ok())
@@ -288,17 +380,28 @@ impl Fleet {
         let mut seq = 0u64;
         loop {
             seq += 1;
-            let wanted = self.beat(&link, &status, seq).await;
+            let reply = self.beat(&link, &status, seq).await;
+            let (wanted, orders) =
+                reply.map_or((None, Vec::new()), |r| (r.config_version, r.commands));
             let running = self.live.current().1.version.clone();
             if seq == 1 || seq.is_multiple_of(5) || (wanted.is_some() && wanted != running) {
                 self.pull(&link, &mut etag).await;
             }
+            commands.handle(&link, &status, &wake, orders).await;
             let jitter = 0.9 + 0.2 * f64::from(seq.wrapping_mul(2654435761) as u32 % 1000) / 999.0;
-            tokio::time::sleep(self.every.mul_f64(jitter)).await;
+            tokio::select! {
+                _ = tokio::time::sleep(self.every.mul_f64(jitter)) => {}
+                _ = self.live.beat_wanted() => {}
+            }
         }
     }
 
-    async fn beat(&self, link: &Link, status: &Mutex<SyncStatus>, seq: u64) -> Option<String> {
+    async fn beat(
+        &self,
+        link: &Link,
+        status: &Mutex<SyncStatus>,
+        seq: u64,
+    ) -> Option<HeartbeatReply> {
         let Report {
             config_version,
             rejected,
@@ -316,10 +419,7 @@ impl Fleet {
             sent_at: now.format("%Y-%m-%dT%H:%M:%S").to_string(),
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             queue_pending: queue.pending,
-            oldest_pending_age_s: queue.oldest_pending.as_deref().and_then(|t| {
-                let at = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").ok()?;
-                Some((now - at).num_seconds().max(0) as u64)
-            }),
+            oldest_pending_age_s: queue.oldest_pending.as_deref().and_then(age_s),
             dead_letters: queue.dead,
             unsent_moves: queue.unsent_moves,
             unsent_ratings: queue.unsent_ratings,
@@ -327,6 +427,8 @@ impl Fleet {
             paused: queue.paused,
             config_version,
             devices,
+            counters: self.live.counters(),
+            in_service: !self.live.withdrawn(),
         };
         let sent = link
             .client()
@@ -338,7 +440,7 @@ impl Fleet {
             Ok(r) if r.status().is_success() => match r.json::<HeartbeatReply>().await {
                 Ok(reply) => {
                     self.live.acknowledge_heartbeat();
-                    reply.config_version
+                    Some(reply)
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "fleet: heartbeat answer unreadable");

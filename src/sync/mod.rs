@@ -3,9 +3,11 @@
 
 pub mod access;
 pub mod api;
+pub mod commands;
 pub mod fleet;
 pub mod link;
 pub mod ratings;
+pub mod recent_log;
 pub mod station;
 pub mod status;
 pub mod transitions;

@@ -423,7 +423,7 @@ pub fn spawn(
             };
             runtime.block_on(async move {
                 if let Some(fleet) = fleet {
-                    tokio::spawn(fleet.run(link.clone(), status.clone()));
+                    tokio::spawn(fleet.run(link.clone(), status.clone(), wake.clone()));
                 }
                 let mut pacer = Pacer::default();
                 let mut transitions = TransitionsPacer::default();

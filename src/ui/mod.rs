@@ -91,7 +91,11 @@ pub fn start(kiosk: Kiosk) -> Result<Running, slint::PlatformError> {
             shell.borrow_mut().with(|c| {
                 c.tick();
                 Refresh::Everything
-            })
+            });
+            // A restart the central asked for: the service manager starts the program again.
+            if shell.borrow().controller.wants_quit() {
+                let _ = slint::quit_event_loop();
+            }
         },
     );
     Ok(Running {

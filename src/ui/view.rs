@@ -371,6 +371,7 @@ fn session(ui: &AppWindow, v: &View) {
         None => (OutOfServiceKind::None, ""),
         Some(OutOfService::StorageFull) => (OutOfServiceKind::StorageFull, ""),
         Some(OutOfService::Closed(hours)) => (OutOfServiceKind::Closed, hours.as_str()),
+        Some(OutOfService::Withdrawn) => (OutOfServiceKind::Withdrawn, ""),
     };
     g.set_out_of_service(out);
     g.set_opening_hours(hours.into());

@@ -16,6 +16,7 @@ mod face_cli;
 mod fee_card;
 mod fee_flow;
 mod fleet;
+mod fleet_commands;
 mod guardian_flow;
 mod hall_holder;
 mod ime;

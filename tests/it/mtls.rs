@@ -222,6 +222,8 @@ fn another_devices_certificate_reads_nothing_that_is_not_its_own() {
         paused: None,
         config_version: None,
         devices: Default::default(),
+        counters: Default::default(),
+        in_service: true,
     })
     .expect("json");
     assert_eq!(

@@ -35,6 +35,11 @@ use super::screen::Rejection;
 /// What the workers report to the UI thread.
 #[derive(Debug)]
 pub enum Inbound {
+    /// A form printed again for the central's `reprint` command, or why not.
+    Reprinted {
+        command_id: String,
+        result: Result<(), String>,
+    },
     Card(CardEvent),
     Photo(Result<Photo, Rejection>),
     /// The camera stopped delivering frames.

@@ -53,6 +53,8 @@ pub enum ServiceJob {
     Print(FeePayment),
     /// Keep the done page's rating until the central counts it.
     Rate(Rating),
+    /// Print a stored form again (the central's `reprint` command, between applicants).
+    Reprint { command_id: String, number: String },
 }
 
 /// An application saved held while its fee is paid, with the catalogue to print it with.
@@ -122,6 +124,13 @@ pub fn service(mut desk: Desk, by_card: bool, tx: Sender<Inbound>) -> Sender<Ser
                 ServiceJob::Save(job) => job,
                 ServiceJob::Rate(rating) => {
                     desk.rate(rating);
+                    continue;
+                }
+                ServiceJob::Reprint { command_id, number } => {
+                    let result = desk.reprint(&number);
+                    if tx.send(Inbound::Reprinted { command_id, result }).is_err() {
+                        return;
+                    }
                     continue;
                 }
                 ServiceJob::Print(payment) => {

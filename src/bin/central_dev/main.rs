@@ -138,6 +138,10 @@ async fn main() -> ExitCode {
         .route("/v1/applications/{number}/payment", post(hall::fee_payment))
         .route("/v1/devices/{id}/heartbeat", post(fleet::heartbeat))
         .route("/v1/devices/{id}/config", get(fleet::config))
+        .route(
+            "/v1/devices/{id}/commands/{command_id}/result",
+            post(fleet::command_result),
+        )
         .route("/v1/ratings", post(ratings::report))
         .route("/v1/ratings/summary", get(ratings::summary_route))
         .route("/v1/staff-calls", post(staff::raise).get(staff::open))

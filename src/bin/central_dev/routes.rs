@@ -276,6 +276,9 @@ pub fn open(dir: &std::path::Path) -> rusqlite::Result<Connection> {
          CREATE TABLE IF NOT EXISTS heartbeats (
             device_id TEXT NOT NULL, seq INTEGER NOT NULL, received_at TEXT NOT NULL,
             body TEXT NOT NULL);
+         CREATE TABLE IF NOT EXISTS command_results (
+            device_id TEXT NOT NULL, command_id TEXT NOT NULL, received_at TEXT NOT NULL,
+            body TEXT NOT NULL, PRIMARY KEY (device_id, command_id));
          CREATE TABLE IF NOT EXISTS ratings (
             device_id TEXT NOT NULL, rating_id TEXT NOT NULL, day TEXT NOT NULL,
             rating TEXT NOT NULL, PRIMARY KEY (device_id, rating_id));",

@@ -4,6 +4,7 @@
 //! edge, so that renaming a `kiosk.toml` key or a domain field cannot change what is sent. The
 //! contract's examples round-trip through them (`tests/it/contract.rs`).
 
+pub mod fleet;
 pub mod hall;
 mod holder;
 pub mod staff;
@@ -383,6 +384,17 @@ pub struct Heartbeat {
     pub config_version: Option<String>,
     /// Each device and its state ("ok", "offline: …", "sim").
     pub devices: std::collections::BTreeMap<String, String>,
+    /// What the devices did since the program started. Absent from older kiosks.
+    #[serde(default)]
+    pub counters: fleet::DeviceCounters,
+    /// False while the central has taken the kiosk out of service (`out_of_service`).
+    /// Absent from older kiosks.
+    #[serde(default = "in_service_default")]
+    pub in_service: bool,
+}
+
+fn in_service_default() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -390,6 +402,9 @@ pub struct HeartbeatReply {
     /// The configuration version the central wants the kiosk to run: a different one makes the
     /// kiosk pull at once.
     pub config_version: Option<String>,
+    /// Commands for the kiosk, repeated until it reports their results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<fleet::FleetCommand>,
 }
 
 /// The settings the central may change on a running kiosk. Absent parts keep `kiosk.toml`'s
