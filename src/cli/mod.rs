@@ -91,7 +91,10 @@ pub fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Run) {
-        Command::Run => compose::run(&cli.config),
+        Command::Run => {
+            forbid_core_dumps();
+            compose::run(&cli.config)
+        }
         Command::Config { command } => config_cmd::run(command, &cli.config),
         Command::Card { command } => card::run(command, &cli.config),
         Command::Camera { command } => camera::run(command),
@@ -101,27 +104,68 @@ pub fn main() -> ExitCode {
         Command::Queue { command } => queue::run(command, &cli.config),
         Command::Sync { command } => queue::run_sync(command, &cli.config),
         Command::Endorsements { command } => endorsements::run(command, &cli.config),
-        Command::OutOfService => out_of_service::run(&cli.config),
+        Command::OutOfService => {
+            forbid_core_dumps();
+            out_of_service::run(&cli.config)
+        }
     }
 }
 
-/// Log lines to standard error (the journal under systemd), and the newest kept in memory for
-/// the diagnostics bundle a central may ask for.
+/// Log lines to the journal with their fields as journal fields when systemd connected standard
+/// error to it (a unit's default), else as text to standard error; and the newest kept in memory
+/// for the diagnostics bundle a central may ask for.
 fn init_logging() {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("KIOSK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let journal = journal_layer();
+    let text = journal.is_none().then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            // Colour codes only for a person at a terminal, never in a journal or a file.
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+    });
     let _ = tracing_subscriber::registry()
         .with(filter)
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                // Colour codes only for a person at a terminal, never in a journal or a file.
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
-        )
+        .with(journal)
+        .with(text)
         .with(crate::sync::recent_log::RecentLog)
         .try_init();
+}
+
+/// The journal's native protocol (tracing-journald), when standard error is the journal's
+/// stream: `JOURNAL_STREAM` names its device and inode (systemd.exec(5), "Environment variables
+/// in spawned processes"). Each event's fields become journal fields prefixed `KIOSK_`
+/// (`KIOSK_NUMBER`, `KIOSK_DEVICE`…), with `SYSLOG_IDENTIFIER=kiosk`, the level as `PRIORITY`:
+/// `journalctl -u kiosk KIOSK_COMMAND=…` finds one fleet command's lines.
+fn journal_layer() -> Option<tracing_journald::Layer> {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let stream = std::env::var("JOURNAL_STREAM").ok()?;
+    let stderr = std::fs::File::from(std::io::stderr().as_fd().try_clone_to_owned().ok()?);
+    let meta = stderr.metadata().ok()?;
+    if stream != format!("{}:{}", meta.dev(), meta.ino()) {
+        return None;
+    }
+    let layer = tracing_journald::layer().ok()?;
+    Some(
+        layer
+            .with_syslog_identifier("kiosk".into())
+            .with_field_prefix(Some("KIOSK".into())),
+    )
+}
+
+/// Makes this process non-dumpable (prctl(2), `PR_SET_DUMPABLE` 0): no core file whatever the
+/// resource limits (PAM may raise them), and no other process of the kiosk user may attach to
+/// it or read its memory — it holds applicants' data. Called by the commands that show the
+/// screen.
+pub fn forbid_core_dumps() {
+    // SAFETY: PR_SET_DUMPABLE takes integer arguments only and touches no memory of ours.
+    let result = unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0) };
+    if result != 0 {
+        tracing::warn!(error = %std::io::Error::last_os_error(), "the process stays dumpable");
+    }
 }
 
 /// The store key the configuration names (a systemd credential first; demo mode creates a

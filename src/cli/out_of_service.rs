@@ -12,6 +12,12 @@ use crate::ui;
 
 /// Shows the out-of-service screen until systemd stops it (when the kiosk is started again).
 pub fn run(file: &Path) -> ExitCode {
+    tracing::error!(
+        device = %kiosk_name(file).0,
+        "kiosk.service stopped restarting; the screen says out of service. Read \
+         `journalctl -u kiosk`, fix the cause, then `systemctl reset-failed kiosk && systemctl \
+         start kiosk`"
+    );
     let window = match window(file) {
         Ok(w) => w,
         Err(e) => {
@@ -19,11 +25,6 @@ pub fn run(file: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    tracing::error!(
-        "kiosk.service stopped restarting; the screen says out of service. Read \
-         `journalctl -u kiosk`, fix the cause, then `systemctl reset-failed kiosk && systemctl \
-         start kiosk`"
-    );
     let _supervision = ui::systemd::supervise(&window, || {});
     match window.run() {
         Ok(()) => {

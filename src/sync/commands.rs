@@ -18,8 +18,8 @@ use super::api::fleet::{
     CommandKind, CommandResult, DIAGNOSTICS_MAX_BYTES, Diagnostics, FleetCommand, Outcome,
     QueueFigures, command_result_path,
 };
-use super::fleet::{Live, Order};
 use super::link::Link;
+use super::live::{Live, Order};
 use super::status::SyncStatus;
 
 /// The results kept (the newest; enough for any command the central still repeats).
@@ -198,7 +198,7 @@ impl Commands {
             queue: QueueFigures {
                 pending: queue.pending,
                 dead_letters: queue.dead,
-                oldest_pending_age_s: queue.oldest_pending.as_deref().and_then(age_s),
+                oldest_pending_age_s: queue.oldest_pending_age_s(),
                 unsent_moves: queue.unsent_moves,
                 unsent_ratings: queue.unsent_ratings,
             },
@@ -318,14 +318,4 @@ fn record(ledger: &mut Ledger, result: CommandResult, after_run: Option<String>)
 
 fn now() -> String {
     chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string()
-}
-
-/// Seconds since `at` (local time, ISO 8601 without offset).
-pub fn age_s(at: &str) -> Option<u64> {
-    let at = chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%dT%H:%M:%S").ok()?;
-    Some(
-        (chrono::Local::now().naive_local() - at)
-            .num_seconds()
-            .max(0) as u64,
-    )
 }

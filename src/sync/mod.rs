@@ -6,6 +6,7 @@ pub mod api;
 pub mod commands;
 pub mod fleet;
 pub mod link;
+pub mod live;
 pub mod ratings;
 pub mod recent_log;
 pub mod station;

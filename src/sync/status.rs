@@ -19,3 +19,20 @@ pub struct SyncStatus {
     /// Done-page ratings the central has not counted (hall kiosk; they go in batches).
     pub unsent_ratings: u64,
 }
+
+impl SyncStatus {
+    /// Seconds since the oldest waiting application was captured (its time is local, ISO 8601
+    /// without offset).
+    pub fn oldest_pending_age_s(&self) -> Option<u64> {
+        let at = chrono::NaiveDateTime::parse_from_str(
+            self.oldest_pending.as_deref()?,
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        .ok()?;
+        Some(
+            (chrono::Local::now().naive_local() - at)
+                .num_seconds()
+                .max(0) as u64,
+        )
+    }
+}

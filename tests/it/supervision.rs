@@ -40,7 +40,8 @@ fn the_shipped_unit_passes_systemd_analyze_verify_and_asks_for_supervision() {
         "PAMName=login",
         "TTYPath=/dev/tty1",
         "OnFailure=kiosk-out-of-service.service",
-        "Conflicts=getty@tty1.service kiosk-out-of-service.service",
+        "Conflicts=getty@tty1.service\n",
+        "ExecStartPre=+-/bin/systemctl stop kiosk-out-of-service.service",
     ] {
         assert!(unit.contains(wanted), "{wanted} missing");
     }
@@ -230,4 +231,122 @@ fn child_kiosk_under_a_service_manager() {
     let path = std::env::var_os("NOTIFY_SOCKET").expect("socket path");
     socket.send_to(b"HUNG", path).expect("marker");
     std::thread::sleep(Duration::from_millis(1500));
+}
+
+/// Under systemd, standard error is the journal's stream (`JOURNAL_STREAM` names it): the
+/// kiosk then logs through the journal's native protocol, each event's fields as journal fields,
+/// and writes no text to standard error. The journal's socket is the test's, mounted over
+/// `/run/systemd/journal` in the child's own mount namespace (root, as `make test` runs).
+#[test]
+fn under_the_journal_events_carry_their_fields_as_journal_fields() {
+    let dir = tempfile::tempdir().expect("dir");
+    let socket = UnixDatagram::bind(dir.path().join("socket")).expect("journal socket");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let stderr_path = dir.path().join("stderr");
+    let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
+    let stream = {
+        use std::os::unix::fs::MetadataExt;
+        let meta = stderr.metadata().expect("stat");
+        format!("{}:{}", meta.dev(), meta.ino())
+    };
+    let config = crate::support::repo().join("deploy/config/station-endorsement.toml");
+    let status = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(
+            "mkdir -p /run/systemd/journal && mount --bind \"$0\" /run/systemd/journal && \
+             exec \"$1\" --config \"$2\" out-of-service",
+        )
+        .arg(dir.path())
+        .arg(crate::support::kiosk_bin())
+        .arg(&config)
+        .env("JOURNAL_STREAM", &stream)
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY")
+        .env_remove("KIOSK_LOG")
+        .stderr(stderr)
+        .status()
+        .expect("unshare (util-linux)");
+    assert!(!status.success(), "no display here: the screen cannot open");
+    let mut entries = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    socket
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
+    while let Ok(n) = socket.recv(&mut buf) {
+        entries.push(journal_fields(&buf[..n]));
+    }
+    let message = |e: &std::collections::BTreeMap<String, String>, text: &str| {
+        e.get("MESSAGE").is_some_and(|m| m.contains(text))
+    };
+    let entry = entries
+        .iter()
+        .find(|e| message(e, "kiosk.service stopped restarting"))
+        .unwrap_or_else(|| panic!("no journal entry for the out-of-service screen: {entries:?}"));
+    for (field, value) in [
+        ("SYSLOG_IDENTIFIER", "kiosk"),
+        ("PRIORITY", "3"),
+        ("KIOSK_DEVICE", "PS0101"),
+    ] {
+        assert_eq!(
+            entry.get(field).map(String::as_str),
+            Some(value),
+            "{entry:?}"
+        );
+    }
+    assert!(
+        entries.iter().any(|e| message(e, "cannot open the window")),
+        "{entries:?}"
+    );
+    let text = std::fs::read_to_string(&stderr_path).expect("stderr");
+    assert!(
+        !text.contains("stopped restarting"),
+        "the journal has it; standard error must not repeat it: {text}"
+    );
+}
+
+/// The fields of one datagram of the journal's native protocol: `KEY=value\n`, or, for any
+/// value, `KEY\n`, its length as 64-bit little-endian, the bytes and `\n`
+/// (systemd.io/JOURNAL_NATIVE_PROTOCOL).
+fn journal_fields(mut data: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let mut fields = std::collections::BTreeMap::new();
+    while let Some(end) = data.iter().position(|&b| b == b'\n' || b == b'=') {
+        let key = String::from_utf8_lossy(&data[..end]).into_owned();
+        let rest = &data[end + 1..];
+        let (value, next) = if data[end] == b'=' {
+            let stop = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            (&rest[..stop], stop + 1)
+        } else {
+            let len = u64::from_le_bytes(rest[..8].try_into().expect("length")) as usize;
+            (&rest[8..8 + len], 8 + len + 1)
+        };
+        fields.insert(key, String::from_utf8_lossy(value).into_owned());
+        data = rest.get(next..).unwrap_or_default();
+    }
+    fields
+}
+
+/// The kiosk makes itself non-dumpable: no core file holding an applicant's data, whatever the
+/// limits, and no ptrace by other processes of its user.
+#[test]
+fn the_kiosk_process_is_not_dumpable() {
+    // Run in a child: the test binary itself stays dumpable for the other tests' sake.
+    if std::env::var_os("KIOSK_DUMPABLE_CHILD").is_none() {
+        let out = Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", "supervision::the_kiosk_process_is_not_dumpable"])
+            .env("KIOSK_DUMPABLE_CHILD", "1")
+            .output()
+            .expect("child");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        return;
+    }
+    // SAFETY: PR_GET_DUMPABLE takes no pointer.
+    assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE) }, 1);
+    kiosk::cli::forbid_core_dumps();
+    assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE) }, 0);
 }
