@@ -350,14 +350,5 @@ pub fn run(file: &Path) -> ExitCode {
         move || ready.store(true, Ordering::SeqCst)
     });
     super::update_gate::start(&config, ready, live, store);
-    match slint::ComponentHandle::run(&running.window) {
-        Ok(()) => {
-            ui::systemd::stopping();
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            tracing::error!("UI stopped: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    super::run_window(&running.window)
 }

@@ -156,6 +156,21 @@ fn journal_layer() -> Option<tracing_journald::Layer> {
     )
 }
 
+/// Runs the window's event loop until it closes (a restart the central asked for); a clean
+/// exit tells the service manager the kiosk is stopping, not crashing.
+fn run_window(window: &impl slint::ComponentHandle) -> ExitCode {
+    match window.run() {
+        Ok(()) => {
+            crate::ui::systemd::stopping();
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("UI stopped: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Makes this process non-dumpable (prctl(2), `PR_SET_DUMPABLE` 0): no core file whatever the
 /// resource limits (PAM may raise them), and no other process of the kiosk user may attach to
 /// it or read its memory — it holds applicants' data. Called by the commands that show the

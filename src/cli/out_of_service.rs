@@ -6,8 +6,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use slint::ComponentHandle;
-
 use crate::ui;
 
 /// Shows the out-of-service screen until systemd stops it (when the kiosk is started again).
@@ -26,16 +24,7 @@ pub fn run(file: &Path) -> ExitCode {
         }
     };
     let _supervision = ui::systemd::supervise(&window, || {});
-    match window.run() {
-        Ok(()) => {
-            ui::systemd::stopping();
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            tracing::error!("UI stopped: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    super::run_window(&window)
 }
 
 /// The window, named after the kiosk `file` configures (unnamed when it cannot be read).
