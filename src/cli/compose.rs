@@ -321,6 +321,17 @@ fn holder_check(config: &Config, h: Option<&HolderCheckSettings>) -> Option<app:
     })
 }
 
+/// Leaves at once with status 1, running no exit handlers: the kiosk never showed its window,
+/// and the input method's first start may still be preparing its dictionaries on its own
+/// thread — librime's finaliser and C++ teardown racing it crashed or hung the process (and a
+/// hang of `TimeoutStartSec` would keep systemd from ever reaching the start limit). Nothing is
+/// lost: the log lines are written as they are made, and the store is SQLite's WAL, safe at
+/// any instant.
+fn abandon_start() -> ! {
+    // SAFETY: _exit(2) ends the process; it takes no pointer and returns nothing.
+    unsafe { libc::_exit(1) }
+}
+
 pub fn run(file: &Path) -> ExitCode {
     let config = match super::load_config(file) {
         Ok(c) => c,
@@ -330,7 +341,7 @@ pub fn run(file: &Path) -> ExitCode {
         Ok(k) => k,
         Err(e) => {
             tracing::error!("cannot start: {e}");
-            return ExitCode::FAILURE;
+            abandon_start();
         }
     };
     tracing::info!(device = %config.device.id, kind = ?config.device.kind, "kiosk starting");
@@ -339,7 +350,7 @@ pub fn run(file: &Path) -> ExitCode {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("cannot open the window: {e}");
-            return ExitCode::FAILURE;
+            abandon_start();
         }
     };
     // READY once the first frame is drawn, then the watchdog fed from the UI thread; a new

@@ -81,6 +81,7 @@ impl Commands {
     ) {
         let mut ledger = self.load();
         for result in self.live.take_results() {
+            tracing::info!(command = %result.command_id, outcome = ?result.outcome, detail = %result.detail, "fleet: command carried out");
             self.handed_back(&result.command_id);
             record(&mut ledger, result, None);
         }

@@ -350,3 +350,42 @@ fn the_kiosk_process_is_not_dumpable() {
     kiosk::cli::forbid_core_dumps();
     assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE) }, 0);
 }
+
+/// Without a display the kiosk says so and exits with 1 at once — every time: the input
+/// method's first start is still running on its thread then, and exit handlers racing it once
+/// crashed or hung the process (a hang keeps systemd from reaching its start limit).
+#[test]
+fn without_a_display_the_kiosk_exits_with_1_at_once_every_time() {
+    for run in 0..4 {
+        let dir = tempfile::tempdir().expect("dir");
+        kiosk::dev::pki::write_dev_pki(&dir.path().join("var/pki"), &["DEMO01"]).expect("pki");
+        let config = dir.path().join("kiosk.toml");
+        std::fs::copy(crate::support::repo().join("kiosk.toml"), &config).expect("config");
+        let mut child = crate::run_logs::kiosk_command()
+            .arg("--config")
+            .arg(&config)
+            .arg("run")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY")
+            .env("SLINT_BACKEND", "winit-software")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("kiosk");
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("run {run}: the kiosk did not exit within 60 s without a display");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let mut said = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut said)
+            .expect("stderr");
+        assert_eq!(status.code(), Some(1), "run {run}: {status}\n{said}");
+        assert!(said.contains("cannot open the window"), "run {run}: {said}");
+    }
+}
