@@ -4,7 +4,8 @@
 //!
 //!     kiosk-vcard id [--sample N]      a demo ID card behind the reader-module pseudo-APDUs
 //!     kiosk-vcard passport             the ICAO specimen passport (20 KB face)
-//!     kiosk-vcard permit               a card-type permit for the first demo ID holder
+//!     kiosk-vcard permit               a card-type permit for the first demo ID holder (chip
+//!                                      and a blank stand-in endorsement area)
 //!
 //! Chips are signed by the test PKI in `--pki` (created on first use); point
 //! `devices.card.csca` at its `csca.pem` to see passive authentication verified.
@@ -73,7 +74,11 @@ fn main() -> ExitCode {
             if matches!(cli.card, Card::Passport) {
                 Box::new(samples::passport(&pki, 20_000, Quirks::default()))
             } else {
-                Box::new(samples::permit(&pki, Quirks::default()))
+                Box::new(samples::permit_card(
+                    &pki,
+                    Quirks::default(),
+                    Default::default(),
+                ))
             }
         }
     };

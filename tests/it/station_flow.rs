@@ -88,6 +88,8 @@ struct Extras {
     holder_check: Option<app::HolderCheckSetup>,
     /// Another camera than the simulated booth.
     camera: Option<kiosk::devices::camera::CameraOpener>,
+    /// Another writer module than the simulated one the test holds.
+    writer: Option<Box<dyn kiosk::devices::writer::EndorsementWriter>>,
 }
 
 /// A station kiosk with these readers: the simulated ones with their sample cards, or real
@@ -116,7 +118,7 @@ fn station_kiosk_with(
                 .clone()
                 .map(|s| Box::new(s) as Box<dyn kiosk::devices::card::DemoCards>),
             terminal: Box::new(terminal.clone()),
-            writer: Box::new(writer.clone()),
+            writer: extras.writer.unwrap_or_else(|| Box::new(writer.clone())),
             scanner,
             demo_scan: demo_scan.flatten(),
             central: Some(StationClient::new(link).expect("client")),
@@ -1033,15 +1035,20 @@ fn transactions_a_power_cut_left_in_flight_are_settled_at_the_next_start() {
 fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
     use crate::cards::{CHIP_READER, ID_READER, id_card, insert, pki, today, vpcd_turn};
     use kiosk::dev::vcard::emrtd::Quirks;
+    use kiosk::dev::vcard::endorsement_area::AreaRecords;
     use kiosk::dev::vcard::samples;
+    use kiosk::dev::vcard::writer::PcscSimWriter;
     use kiosk::devices::card::emrtd::chip::ExtendedLength;
     use kiosk::devices::card::idcard::idmodule::PseudoApdu;
     use kiosk::devices::card::permit::PcscPermitReader;
     use kiosk::devices::card::readers::pcsc_id::PcscIdReader;
+    use kiosk::devices::writer::ChipEndorsement;
 
     let _turn = vpcd_turn();
     let central = central_on("127.0.0.1:0");
     let id_reader = PcscIdReader::new(Some(ID_READER.into()), PseudoApdu::default(), today, None);
+    // The writer module writes the permit in the permit reader through pcscd too.
+    let writer = PcscSimWriter::new(Some(CHIP_READER.into()));
     let permit_reader = PcscPermitReader::new(
         Some(CHIP_READER.into()),
         vec![pki().csca.clone()],
@@ -1056,15 +1063,30 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
         SimWriter::new(WriterScript::Succeed, false),
         SimOutcome::Approve,
         Duration::from_secs(60),
-        Extras::default(),
+        Extras {
+            writer: Some(Box::new(writer)),
+            ..Extras::default()
+        },
     );
     let k = &s.kiosk;
     k.tap("service-endorse");
     // 曾小芳's ID card module and her permit's chip (BAC, secure messaging, EF.SOD signed by
-    // the test CSCA the permit reader is configured with) on vpcd's two readers.
+    // the test CSCA the permit reader is configured with) on vpcd's two readers; the permit
+    // already carries a Macau endorsement.
     let id = insert(0, || id_card(ZENG));
     k.wait_for_page(Page::Permit);
-    let permit = insert(1, || Box::new(samples::permit(pki(), Quirks::default())));
+    let macau = ChipEndorsement {
+        destination: "macau".into(),
+        kind: "G".into(),
+        trips: "1y1".into(),
+        valid_from: today() - chrono::Days::new(30),
+        valid_until: today() + chrono::Days::new(335),
+    };
+    let area = AreaRecords::holding(std::slice::from_ref(&macau));
+    let permit = insert(1, {
+        let area = area.clone();
+        move || Box::new(samples::permit_card(pki(), Quirks::default(), area.clone()))
+    });
     k.wait_for_page(Page::Choose);
     let i = hk_g_3m1(k);
     k.tap(&format!("offer-{i}"));
@@ -1073,7 +1095,22 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
     assert_eq!(notice(k), NoticeKind::None);
     assert_eq!(transaction(k, &number).0, State::Printed);
     assert_eq!(s.terminal.charges(), [(number.clone(), 1500)]);
-    assert_eq!(s.writer.endorsements(samples::PERMIT.0).len(), 1);
+    // The chip now holds the Macau endorsement it had and the new one, exactly as issued, once.
+    let on_chip = area.endorsements();
+    let issued = on_record(&central);
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert_eq!(on_chip.len(), 2, "{on_chip:?}");
+    assert_eq!(on_chip[0], macau);
+    let hk = &on_chip[1];
+    assert_eq!(
+        (
+            hk.destination.as_str(),
+            hk.kind.as_str(),
+            hk.trips.as_str(),
+            hk.valid_until.format("%Y-%m-%d").to_string()
+        ),
+        ("hk", "G", "3m1", issued[0].valid_until.clone())
+    );
     let text = printed(k, &number);
     assert!(
         text.contains("曾小芳") && text.contains("C123*5678"),

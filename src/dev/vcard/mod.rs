@@ -4,15 +4,19 @@
 //!
 //! Two personalities: an ID-card reader module answering the class-FF pseudo-APDUs of
 //! `devices::card::idcard::idmodule` from a synthetic text block, and an eMRTD with BAC, secure
-//! messaging and an LDS whose EF.SOD is signed by a test PKI. vpcd listens on every interface,
+//! messaging and an LDS whose EF.SOD is signed by a test PKI — for a card permit, with a
+//! stand-in endorsement area next to it that the simulated writer module (`writer`) writes
+//! through PC/SC. vpcd listens on every interface,
 //! so neither it nor this module belongs on a kiosk image: only `kiosk-vcard` and the tests use it.
 
 pub mod emrtd;
+pub mod endorsement_area;
 pub mod idmodule;
 pub mod pki;
 pub mod sam_module;
 pub mod samples;
 pub mod vpcd;
+pub mod writer;
 
 use crate::devices::card::error::CardError;
 use crate::devices::card::transport::apdu::Transceiver;

@@ -8,6 +8,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
 
 use super::emrtd::{EmrtdCard, Quirks};
+use super::endorsement_area::{AreaRecords, PermitCard};
 use super::pki::TestPki;
 use crate::devices::card::icao::lds::{self, PersonalDetails, build};
 use crate::devices::card::icao::mrz;
@@ -93,4 +94,10 @@ pub fn permit(pki: &TestPki, quirks: Quirks) -> EmrtdCard {
     );
     let bac = mrz::bac_input_from_fields(number, birth, expiry).expect("sample fields");
     EmrtdCard::new(&bac, files(groups, pki), quirks)
+}
+
+/// The sample permit as a whole card: its chip and an endorsement area holding `records`
+/// (shared with the caller, who sees what a writer puts there).
+pub fn permit_card(pki: &TestPki, quirks: Quirks, records: AreaRecords) -> PermitCard {
+    PermitCard::new(permit(pki, quirks), PERMIT.0, records)
 }

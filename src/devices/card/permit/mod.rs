@@ -8,7 +8,7 @@
 mod pcsc;
 mod sim;
 
-pub use pcsc::PcscPermitReader;
+pub use pcsc::{PcscPermitReader, connect as connect_permit};
 pub use sim::{SimPermitReader, SimPermitSlot, sim_permit_reader};
 
 use chrono::NaiveDate;

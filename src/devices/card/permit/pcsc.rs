@@ -41,17 +41,21 @@ impl PcscPermitReader {
     }
 
     fn connect(&mut self) -> Result<PcscCard, CardError> {
-        let names: Vec<String> = self
-            .monitor
-            .snapshot()?
-            .into_iter()
-            .map(|r| r.name)
-            .collect();
-        let name = find_reader(&names, self.pattern.as_deref())
-            .ok_or_else(|| CardError::Reader("no permit reader attached".into()))?
-            .clone();
-        PcscCard::connect(self.monitor.context()?, &name)
+        connect(&mut self.monitor, self.pattern.as_deref())
     }
+}
+
+/// Connects to the card in the permit reader: the first reader whose name contains `pattern`
+/// (none: the only reader). Shared with whatever else talks to the permit in that reader.
+///
+/// Errors: [`CardError::Reader`] when no such reader is attached or PC/SC fails,
+/// [`CardError::NoCard`] when the reader is empty.
+pub fn connect(monitor: &mut Monitor, pattern: Option<&str>) -> Result<PcscCard, CardError> {
+    let names: Vec<String> = monitor.snapshot()?.into_iter().map(|r| r.name).collect();
+    let name = find_reader(&names, pattern)
+        .ok_or_else(|| CardError::Reader("no permit reader attached".into()))?
+        .clone();
+    PcscCard::connect(monitor.context()?, &name)
 }
 
 impl PermitReader for PcscPermitReader {
