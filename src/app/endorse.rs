@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::printing::{self, SharedPrinter};
 use crate::devices::card::error::CardError;
 use crate::devices::card::permit::PermitReader;
-use crate::devices::payment::{PaymentStatus, PaymentTerminal};
+use crate::devices::payment::{PaymentError, PaymentStatus, PaymentTerminal};
 use crate::devices::printer::receipt::{
     self, EndorsementLine, SlipKind, StationReceipt, TripsLine,
 };
@@ -389,6 +389,7 @@ impl EndorsementDesk {
             }
         };
         let txn = number.as_str().to_string();
+        tracing::info!(txn, state = ?State::Offered, "endorsement: state stored");
         report(Event::Progress(Progress::Opened(number)));
         let paid = match self.pay(central, &txn, order, method, cancel, report) {
             Ok(Some(payment)) => payment,
@@ -772,16 +773,24 @@ impl EndorsementDesk {
                 Recovery::AskPayment => {
                     let request = self.payment_request(txn, order);
                     let p = ask(|| central.create_payment(&request)).ok()?;
-                    if order.method == PayMethod::Terminal
-                        && let Err(e) = self.terminal.cancel(txn)
-                    {
-                        tracing::warn!(txn, error = %e, "payment terminal: cancel not answered");
-                    }
-                    let answer = ask(|| central.cancel_payment(&p.payment_id)).ok()?;
+                    // A terminal that took the money before the stop — or cannot say it did
+                    // not — must not have its payment cancelled at the central: the central is
+                    // only asked, and only its "paid" moves the transaction on.
+                    let terminal_clear =
+                        order.method != PayMethod::Terminal || self.terminal_clear(txn);
+                    let answer = if terminal_clear {
+                        ask(|| central.cancel_payment(&p.payment_id)).ok()?
+                    } else {
+                        ask(|| central.payment(&p.payment_id)).ok()?
+                    };
                     payment = Some(answer.clone());
                     match answer.state {
                         PaymentState::Paid => self.go(txn, Move::PaymentConfirmed).is_ok(),
                         PaymentState::Pending | PaymentState::Unknown => false,
+                        _ if !terminal_clear => {
+                            tracing::error!(txn, state = ?answer.state, "payment: the terminal may have taken it, the central did not: left to staff");
+                            false
+                        }
                         _ => self.go(txn, Move::PaymentRefused).is_ok(),
                     }
                 }
@@ -819,6 +828,22 @@ impl EndorsementDesk {
             };
             if !step {
                 return None;
+            }
+        }
+    }
+
+    /// Cancels a payment at the terminal after a stop; whether the terminal says it took
+    /// nothing (cancelled, declined, or never started under this reference).
+    fn terminal_clear(&mut self, txn: &str) -> bool {
+        match self.terminal.cancel(txn) {
+            Ok(PaymentStatus::Paid { .. }) => {
+                tracing::warn!(txn, "payment terminal: paid before the stop");
+                false
+            }
+            Ok(_) | Err(PaymentError::Unknown(_)) => true,
+            Err(e) => {
+                tracing::warn!(txn, error = %e, "payment terminal: cancel not answered");
+                false
             }
         }
     }

@@ -23,9 +23,11 @@ mod typing;
 mod workers;
 
 pub use controller::{Controller, Input, Refresh, TICK_MS};
+pub use endorse::{EndorsementDesk, Recovered};
 pub use kiosk::{
     Devices, DisplayMode, FeeDesk, HolderCheckSetup, Kiosk, Settings, Station, VoiceSetup,
 };
+pub use printing::{SharedPrinter, unattended};
 pub use screen::{
     Advice, Device, DeviceState, Hint, KioskStatus, Lang, PinRefusal, QueueBadge, RejectReason,
     Screen, TechnicianScreen, View, Visit,

@@ -25,6 +25,12 @@ pub fn share(printer: Box<dyn Printer>, report: Sender<Inbound>) -> SharedPrinte
     }
 }
 
+/// The printer of a process without a controller (a tool, a test of the station's use
+/// cases): jobs are logged as usual, and the states after them go nowhere.
+pub fn unattended(printer: Box<dyn Printer>) -> SharedPrinter {
+    share(printer, std::sync::mpsc::channel().0)
+}
+
 /// Prints one job (`number` names it in the log and the printer adapter's files).
 ///
 /// Errors: as [`Printer::print`].

@@ -21,6 +21,16 @@ pub struct TestPki {
     pub ca: pki::DevCa,
 }
 
+/// The CA, certificate and key of `device` in a test PKI's directory (another process's).
+pub fn material_in(dir: &Path, device: &str) -> TlsMaterial {
+    TlsMaterial::read(
+        &dir.join(pki::CA_FILE),
+        &dir.join(pki::device_cert_file(device)),
+        &dir.join(pki::device_key_file(device)),
+    )
+    .expect("tls material")
+}
+
 impl TestPki {
     pub fn new() -> TestPki {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -55,12 +65,7 @@ impl TestPki {
 
     /// The CA, certificate and key of `device`.
     pub fn material(&self, device: &str) -> TlsMaterial {
-        TlsMaterial::read(
-            &self.path(pki::CA_FILE),
-            &self.path(&pki::device_cert_file(device)),
-            &self.path(&pki::device_key_file(device)),
-        )
-        .expect("tls material")
+        material_in(self.dir.path(), device)
     }
 
     /// An mTLS link to `url` as `device`.

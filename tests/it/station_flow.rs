@@ -1081,6 +1081,7 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
         trips: "1y1".into(),
         valid_from: today() - chrono::Days::new(30),
         valid_until: today() + chrono::Days::new(335),
+        serial: "MO-2026-0001".into(),
     };
     let area = AreaRecords::holding(std::slice::from_ref(&macau));
     let permit = insert(1, {

@@ -460,6 +460,14 @@ pub async fn create_payment(
     json(StatusCode::CREATED, &payment)
 }
 
+/// The central's books of a payment that has just left `pending`, one line each (the crash
+/// test reads them as the money's record).
+fn settled(payment: &Payment) {
+    if payment.state != PaymentState::Pending {
+        tracing::info!(txn = %payment.txn_id, payment = %payment.payment_id, state = ?payment.state, "payment settled");
+    }
+}
+
 /// 403 when `id` (a payment or a job) belongs to another device than the one asking; nothing
 /// when it is the asker's or unknown (the handler answers 404 or 402 for those).
 fn owned(book: &Book, device: &Device, id: &str) -> Option<Response> {
@@ -493,6 +501,7 @@ pub async fn payment(
                 payment.transaction_ref = Some(format!("42000{:023}", *polls as u64 + 1));
             }
         }
+        settled(payment);
     }
     json(StatusCode::OK, &*payment)
 }
@@ -512,6 +521,7 @@ pub async fn cancel_payment(
     if payment.state == PaymentState::Pending {
         payment.state = PaymentState::Cancelled;
         payment.qr_content = None;
+        settled(payment);
     }
     json(StatusCode::OK, &*payment)
 }
@@ -598,6 +608,7 @@ pub async fn issue(
             "issuance: holder check"
         );
     }
+    tracing::info!(job = %job.job_id, txn = %request.txn_id, "issuance job made");
     book.owners.insert(job.job_id.clone(), device.0.clone());
     book.jobs.insert(key, job.clone());
     json(StatusCode::CREATED, &job)
@@ -637,6 +648,7 @@ pub async fn confirm(
         }
         Some(_) => {}
         None => {
+            tracing::info!(job = %job_id, outcome = ?confirmation.outcome, "issuance confirmed");
             book.outcomes.insert(job_id.clone(), confirmation.outcome);
         }
     }

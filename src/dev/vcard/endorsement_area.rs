@@ -20,7 +20,7 @@
 //! [`MODULE_KEY`]. Every command but SELECT and GET DATA needs it first (`69 82`); selecting
 //! again, a reset or a power cycle forget it. Records are 1 to [`RECORD_MAX`] bytes (`67 00`
 //! otherwise), at most [`RECORDS_MAX`] of them; a record is the endorsement as ASCII
-//! `destination/kind/trips/YYYYMMDD/YYYYMMDD` ([`encode`], [`decode`]). Like the eMRTD
+//! `destination/kind/trips/YYYYMMDD/YYYYMMDD/serial` ([`encode`], [`decode`]). Like the eMRTD
 //! application, the area accepts class `00` only (`6E 00`) and short APDUs only (`67 00`).
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -82,12 +82,13 @@ impl AreaRecords {
 /// One endorsement as a record of the area.
 pub fn encode(e: &ChipEndorsement) -> Vec<u8> {
     format!(
-        "{}/{}/{}/{}/{}",
+        "{}/{}/{}/{}/{}/{}",
         e.destination,
         e.kind,
         e.trips,
         e.valid_from.format("%Y%m%d"),
-        e.valid_until.format("%Y%m%d")
+        e.valid_until.format("%Y%m%d"),
+        e.serial
     )
     .into_bytes()
 }
@@ -101,6 +102,7 @@ pub fn decode(record: &[u8]) -> Option<ChipEndorsement> {
     let day = |p: &str| NaiveDate::parse_from_str(p, "%Y%m%d").ok();
     let valid_from = day(next()?)?;
     let valid_until = day(next()?)?;
+    let serial = next()?.to_string();
     if next().is_some() {
         return None;
     }
@@ -110,6 +112,7 @@ pub fn decode(record: &[u8]) -> Option<ChipEndorsement> {
         trips: trips.into(),
         valid_from,
         valid_until,
+        serial,
     })
 }
 
@@ -298,6 +301,7 @@ mod tests {
             trips: "3m1".into(),
             valid_from: NaiveDate::from_ymd_opt(2026, 12, 1).expect("date"),
             valid_until: NaiveDate::from_ymd_opt(2027, 2, 28).expect("date"),
+            serial: "J-000001".into(),
         }
     }
 
@@ -306,9 +310,10 @@ mod tests {
         assert_eq!(decode(&encode(&hk())), Some(hk()));
         for odd in [
             &b"hk/G/3m1/20261201"[..],
-            b"hk/G/3m1/20261201/20270228/x",
-            b"hk//3m1/20261201/20270228",
-            b"hk/G/3m1/20261301/20270228",
+            b"hk/G/3m1/20261201/20270228",
+            b"hk/G/3m1/20261201/20270228/J-1/x",
+            b"hk//3m1/20261201/20270228/J-1",
+            b"hk/G/3m1/20261301/20270228/J-1",
             b"\xFF",
         ] {
             assert_eq!(decode(odd), None, "{odd:?}");

@@ -93,13 +93,7 @@ impl EndorsementWriter for PcscSimWriter {
     /// endorsement per destination.
     fn write(&mut self, job: &IssuanceJob) -> Result<(), WriterError> {
         let mut card = self.open(&job.document_number)?;
-        let record = encode(&ChipEndorsement {
-            destination: job.destination.clone(),
-            kind: job.kind.clone(),
-            trips: job.trips.clone(),
-            valid_from: job.valid_from,
-            valid_until: job.valid_until,
-        });
+        let record = encode(&ChipEndorsement::from(job));
         let same = records(&mut card)?
             .iter()
             .position(|r| decode(r).is_some_and(|e| e.destination == job.destination));

@@ -36,15 +36,12 @@ pub struct IssuanceJob {
 }
 
 impl IssuanceJob {
-    /// Whether an endorsement read back from the chip is this job's (destination, kind, trip
-    /// option and validity dates: an older endorsement for the same destination does not
-    /// count).
+    /// Whether an endorsement read back from the chip is this job's: its serial, and the
+    /// destination, kind, trip option and validity the job asked for. An older endorsement
+    /// for the same destination does not count — not even one that reads the same, as the
+    /// same endorsement bought twice on one day does: only the serial tells them apart.
     pub fn is_on(&self, chip: &ChipEndorsement) -> bool {
-        self.destination == chip.destination
-            && self.kind == chip.kind
-            && self.trips == chip.trips
-            && self.valid_from == chip.valid_from
-            && self.valid_until == chip.valid_until
+        *chip == ChipEndorsement::from(self)
     }
 }
 
@@ -56,6 +53,23 @@ pub struct ChipEndorsement {
     pub trips: String,
     pub valid_from: NaiveDate,
     pub valid_until: NaiveDate,
+    /// The issuance it was written by, as the chip records it (the central's job id, which
+    /// the authority's payload carries to the chip).
+    pub serial: String,
+}
+
+impl From<&IssuanceJob> for ChipEndorsement {
+    /// What writing the job puts on the chip.
+    fn from(job: &IssuanceJob) -> ChipEndorsement {
+        ChipEndorsement {
+            destination: job.destination.clone(),
+            kind: job.kind.clone(),
+            trips: job.trips.clone(),
+            valid_from: job.valid_from,
+            valid_until: job.valid_until,
+            serial: job.job_id.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -79,14 +79,8 @@ impl EndorsementWriter for SimWriter {
         }
         Ok(self
             .endorsements(document_number)
-            .into_iter()
-            .map(|job| ChipEndorsement {
-                destination: job.destination,
-                kind: job.kind,
-                trips: job.trips,
-                valid_from: job.valid_from,
-                valid_until: job.valid_until,
-            })
+            .iter()
+            .map(ChipEndorsement::from)
             .collect())
     }
 
