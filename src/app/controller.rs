@@ -238,7 +238,14 @@ impl Controller {
         let mrz_scanner = scanner.is_some();
         let station = station.map(|st| StationSide {
             session: {
-                let s = StationSession::new(st.services, st.methods, settings.timeouts, today);
+                let mut services = st.services;
+                if services.contains(&Service::ReprintBack) && !st.writer.can_reprint_back() {
+                    tracing::warn!(
+                        "station: the writer module cannot reprint a permit's back: that service is not offered"
+                    );
+                    services.retain(|s| *s != Service::ReprintBack);
+                }
+                let s = StationSession::new(services, st.methods, settings.timeouts, today);
                 match st.holder_check {
                     Some(h) => s.with_holder_check(h.policy),
                     None => s,
@@ -766,6 +773,10 @@ impl Controller {
                 StationCommand::Endorse(visit, order)
             }
             StationEffect::PrintTrips(slip) => StationCommand::PrintTrips(visit, slip),
+            StationEffect::ReprintBack { permit_number } => StationCommand::ReprintBack {
+                visit,
+                permit_number,
+            },
         };
         if st.handle.commands.send(command).is_err() {
             tracing::error!("station thread gone");

@@ -276,6 +276,22 @@ impl EndorsementDesk {
         }
     }
 
+    /// Has the writer module reprint the back of the permit in it; whether it did. Nothing is
+    /// written to the chip, so nothing is paid or journalled: a failure is logged and the
+    /// applicant is sent to a window.
+    pub fn reprint_back(&mut self, permit_number: &str) -> bool {
+        match self.writer.reprint_back(permit_number) {
+            Ok(()) => {
+                tracing::info!("writer: permit back reprinted");
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "writer: permit back not reprinted");
+                false
+            }
+        }
+    }
+
     /// Prints the remaining-trips slip (a failure is logged: the list stays on screen).
     pub fn print_trips(&self, slip: &TripsSlip) {
         let lines: Vec<TripsLine> = slip

@@ -288,7 +288,8 @@ fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app
     };
     let terminal = terminal(s.terminal);
     let writer: Box<dyn EndorsementWriter> = match s.writer {
-        WriterKind::Sim => Box::new(SimWriter::new(WriterScript::Succeed, false)),
+        // The simulated module can reprint the back, so demo mode shows that service.
+        WriterKind::Sim => Box::new(SimWriter::new(WriterScript::Succeed, true)),
     };
     let central = StationClient::new(link.clone()).map_err(|e| format!("station client: {e}"))?;
     Ok(app::Station {

@@ -161,6 +161,7 @@ pub fn station_services(services: &[StationService]) -> Vec<Service> {
         .map(|s| match s {
             StationService::Endorse => Service::Endorse,
             StationService::RemainingTrips => Service::RemainingTrips,
+            StationService::ReprintBack => Service::ReprintBack,
         })
         .collect()
 }

@@ -460,6 +460,8 @@ pub enum HallPaymentMode {
 pub enum StationService {
     Endorse,
     RemainingTrips,
+    /// Offered only where the writer module can reprint the back.
+    ReprintBack,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

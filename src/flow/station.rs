@@ -32,6 +32,9 @@ pub enum Service {
     Endorse,
     /// Show the permit's valid endorsements and the trips left.
     RemainingTrips,
+    /// Have the writer module reprint the permit's back (the printed endorsements fade); offered
+    /// only where the module can.
+    ReprintBack,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +61,8 @@ pub enum Step {
     Done,
     /// The permit's valid endorsements.
     Trips,
+    /// The writer module reprints the permit's back.
+    Reprinting,
 }
 
 impl Step {
@@ -76,6 +81,7 @@ impl Step {
             Step::Issuing => "issuing",
             Step::Done => "done",
             Step::Trips => "trips",
+            Step::Reprinting => "reprinting",
         }
     }
 
@@ -83,7 +89,9 @@ impl Step {
     /// while money is at stake (the worker has its own payment time limit).
     pub fn limit(self) -> Limit {
         match self {
-            Step::Services | Step::Checking | Step::Paying | Step::Issuing => Limit::Untimed,
+            Step::Services | Step::Checking | Step::Paying | Step::Issuing | Step::Reprinting => {
+                Limit::Untimed
+            }
             Step::Done => Limit::Done,
             _ => Limit::Form,
         }
@@ -283,6 +291,8 @@ pub enum Notice {
     /// Not finished here; nothing is lost: ask staff with the number.
     NeedsStaff,
     PrintFailed,
+    /// The writer module could not reprint the permit's back.
+    ReprintFailed,
 }
 
 #[derive(Debug)]
@@ -321,6 +331,8 @@ pub enum Event {
     Records(Vec<TripsLeft>),
     /// Print the remaining-trips slip.
     PrintTrips,
+    /// The writer module reprinted the permit's back (`true`) or could not.
+    Reprinted(bool),
     Availability(Option<OutOfService>),
     Tick,
 }
@@ -350,6 +362,10 @@ pub enum Effect {
     /// The applicant gave up paying: cancel the payment if it is not paid yet.
     CancelPayment,
     PrintTrips(Box<TripsSlip>),
+    /// Have the writer module reprint the back of the permit in it.
+    ReprintBack {
+        permit_number: String,
+    },
 }
 
 /// Everything the transaction needs. Personal data: `Debug` masked, wiped on drop.
@@ -425,6 +441,8 @@ pub struct Visitor {
     pub outcome: Option<Outcome>,
     /// The permit's valid endorsements, once the central answered.
     pub records: Option<Vec<TripsLeft>>,
+    /// The back was reprinted (`Some(false)`: the module could not).
+    pub reprinted: Option<bool>,
     /// What the holder check asks the applicant to do now.
     pub holder_prompt: Option<HolderPrompt>,
     /// Attempts of the holder check made so far.
@@ -449,6 +467,7 @@ impl Visitor {
             progress: None,
             qr: None,
             outcome: None,
+            reprinted: None,
             records: None,
             holder_prompt: None,
             holder_attempts: 0,
@@ -611,7 +630,7 @@ impl StationSession {
                 | Step::Choose
                 | Step::Review
                 | Step::Trips => self.end(Some(Notice::CardRemoved), &mut effects),
-                // Paying and writing go on: the transaction ends on its own and the done page
+                // Paying, writing and reprinting go on: they end on their own and the done page
                 // reminds the applicant to take both cards.
                 _ => {}
             },
@@ -677,7 +696,7 @@ impl StationSession {
                 }
             }
             Event::Cancel => match self.step {
-                Step::Services | Step::Issuing => {}
+                Step::Services | Step::Issuing | Step::Reprinting => {}
                 // Stopping the payment is what the tap asks for; the worker's answer decides.
                 Step::Paying => effects.push(Effect::CancelPayment),
                 Step::Done => self.end(None, &mut effects),
@@ -694,6 +713,13 @@ impl StationSession {
             Event::Pay(method) => self.pay(method, &mut effects),
             Event::Progress(progress) => self.progress(progress),
             Event::Finished(outcome) => self.finished(outcome, &mut effects),
+            Event::Reprinted(done) => {
+                if let (Step::Reprinting, Some(v)) = (self.step, &mut self.visitor) {
+                    v.reprinted = Some(done);
+                    self.notice = (!done).then_some(Notice::ReprintFailed);
+                    self.step = Step::Done;
+                }
+            }
             Event::PrintTrips => {
                 if let (Step::Trips, Some(v)) = (self.step, &self.visitor)
                     && let (Some(id), Some(p), Some(records)) = (&v.identity, &v.permit, &v.records)
@@ -783,6 +809,10 @@ impl StationSession {
             Service::RemainingTrips => {
                 effects.push(Effect::AskRecords { permit_number });
                 self.step = Step::Trips;
+            }
+            Service::ReprintBack => {
+                effects.push(Effect::ReprintBack { permit_number });
+                self.step = Step::Reprinting;
             }
         }
     }

@@ -92,6 +92,7 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     let st = ui.global::<StationAdapter>();
     st.on_service_endorse(on(shell, Input::Service(Service::Endorse)));
     st.on_service_trips(on(shell, Input::Service(Service::RemainingTrips)));
+    st.on_service_reprint(on(shell, Input::Service(Service::ReprintBack)));
     st.on_insert_demo_permit(on_with(shell, |i: i32| {
         Some(Input::InsertDemoPermit(i.max(0) as usize))
     }));

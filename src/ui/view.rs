@@ -872,6 +872,7 @@ fn station_page(step: station::Step) -> Page {
         S::Issuing => Page::Issuing,
         S::Done => Page::StationDone,
         S::Trips => Page::Trips,
+        S::Reprinting => Page::Reprinting,
     }
 }
 
@@ -905,6 +906,7 @@ fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
         Some(N::RefundRequested) => NoticeKind::RefundRequested,
         Some(N::NeedsStaff) => NoticeKind::NeedsStaff,
         Some(N::PrintFailed) => NoticeKind::ReceiptNotPrinted,
+        Some(N::ReprintFailed) => NoticeKind::ReprintFailed,
     }
 }
 
@@ -963,6 +965,7 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
     let g = ui.global::<StationAdapter>();
     g.set_endorse_offered(st.services().contains(&Service::Endorse));
     g.set_trips_offered(st.services().contains(&Service::RemainingTrips));
+    g.set_reprint_offered(st.services().contains(&Service::ReprintBack));
     g.set_terminal_offered(st.methods().contains(&PayMethod::Terminal));
     g.set_qr_offered(st.methods().contains(&PayMethod::Qr));
     g.set_demo_permits(strings(&v.screen.demo_permits));
@@ -1026,6 +1029,7 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
     g.set_key_field(entry.map_or(0, |e| i32::from(e.field == KeyField::Expiry)));
     g.set_key_complete(entry.is_some_and(KeyEntry::complete));
     g.set_trips_loaded(visitor.is_some_and(|v| v.records.is_some()));
+    g.set_back_reprinted(visitor.is_some_and(|v| v.reprinted == Some(true)));
     g.set_trips(model(
         visitor
             .and_then(|v| v.records.as_ref())

@@ -215,12 +215,11 @@ fn hall_pages_in_high_contrast() {
 }
 
 /// The station kiosk's pages in one display mode: services, ID card, permit, offers, review,
-/// payment, done.
+/// payment, done, remaining trips, the done page after re-printing the back.
 fn walk_station(theme: &str) {
-    use kiosk::devices::payment::SimOutcome;
     use kiosk::devices::writer::WriterScript;
     let central = crate::central::central_on("127.0.0.1:0");
-    let station = crate::station_flow::on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let station = crate::station_flow::reprinting(&central, WriterScript::Succeed);
     let k = &station.kiosk;
     let mut problems = Vec::new();
     k.tap(theme);
@@ -259,6 +258,13 @@ fn walk_station(theme: &str) {
     k.tap("demo-card-0");
     k.wait_for_page(Page::Trips);
     k.wait_until("the records", |k| k.find("trips-0").is_some());
+    check(k, theme, &mut problems);
+    // Re-printing the back, for the same person, who lifted both cards and placed them again.
+    k.tap("demo-remove-permit");
+    k.tap("demo-remove-card");
+    k.wait_for_page(Page::Services);
+    crate::station_flow::cards_for(k, "service-reprint", 0, 0);
+    k.wait_for_page(Page::StationDone);
     check(k, theme, &mut problems);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -123,7 +123,12 @@ fn station_kiosk_with(
             demo_scan: demo_scan.flatten(),
             central: Some(StationClient::new(link).expect("client")),
             site_code: "350203001".into(),
-            services: vec![Service::Endorse, Service::RemainingTrips],
+            // Re-printing the back stays off the screen unless the writer module can.
+            services: vec![
+                Service::Endorse,
+                Service::RemainingTrips,
+                Service::ReprintBack,
+            ],
             methods: vec![PayMethod::Terminal, PayMethod::Qr],
             payment_timeout,
             holder_check: extras.holder_check,
@@ -147,14 +152,30 @@ pub(crate) fn on(central: &Central, terminal: SimOutcome, writer: WriterScript) 
     )
 }
 
+/// A station kiosk whose writer module can re-print the back, with this script.
+pub(crate) fn reprinting(central: &Central, writer: WriterScript) -> Station {
+    station_kiosk_on(
+        None,
+        central.link("TEST01"),
+        SimWriter::new(writer, true),
+        SimOutcome::Approve,
+        Duration::from_secs(60),
+    )
+}
+
 fn notice(k: &Kiosk) -> NoticeKind {
     k.window().global::<SessionAdapter>().get_notice()
 }
 
 /// Services → ID card `person` → permit `permit`: where the kiosk goes from there is the test's.
 pub(crate) fn cards(k: &Kiosk, person: usize, permit: usize) {
+    cards_for(k, "service-endorse", person, permit)
+}
+
+/// The same for the service behind the button `service`.
+pub(crate) fn cards_for(k: &Kiosk, service: &str, person: usize, permit: usize) {
     assert_eq!(k.page(), Page::Services);
-    k.tap("service-endorse");
+    k.tap(service);
     assert_eq!(k.page(), Page::IdCard);
     k.tap(&format!("demo-card-{person}"));
     k.wait_for_page(Page::Permit);
@@ -255,6 +276,9 @@ fn an_endorsement_is_chosen_paid_written_verified_and_printed() {
     let central = central_on("127.0.0.1:0");
     let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
     let k = &s.kiosk;
+    // Configured, but this writer module cannot re-print the back: not on screen.
+    assert!(k.find_visible("service-trips").is_some());
+    assert!(k.find_visible("service-reprint").is_none());
     to_review(k);
     let number = pay_by_card_to_done(k);
     assert_eq!(notice(k), NoticeKind::None);
@@ -1120,6 +1144,46 @@ fn through_pcscd_and_vpcd_the_id_card_and_the_permits_chip_are_read_for_real() {
     k.tap("finish");
     permit.remove();
     id.remove();
+}
+
+/// Re-prints the back with a module that can, scripted so: the same way to the permit as the
+/// other services, then the done page with nothing bought.
+fn reprint_back(script: WriterScript) -> (Station, NoticeKind, bool) {
+    let central = central_on("127.0.0.1:0");
+    let s = reprinting(&central, script);
+    let k = &s.kiosk;
+    cards_for(k, "service-reprint", ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::StationDone);
+    // Nothing was bought: no acceptance number, nothing endorsed, only the cards to take.
+    assert!(k.find_visible("number").is_none());
+    assert!(s.writer.endorsements("C12345678").is_empty());
+    assert!(
+        k.label("take-cards").contains("身份证"),
+        "{}",
+        k.label("take-cards")
+    );
+    let notice = notice(k);
+    let title_says_reprinted = k.window().global::<StationAdapter>().get_back_reprinted();
+    k.tap("finish");
+    k.wait_for_page(Page::Services);
+    (s, notice, title_says_reprinted)
+}
+
+#[test]
+fn the_back_of_the_permit_is_reprinted_where_the_module_can() {
+    let (s, notice, reprinted) = reprint_back(WriterScript::Succeed);
+    assert_eq!(s.writer.reprinted(), ["C12345678"]);
+    assert_eq!(notice, NoticeKind::None);
+    assert!(reprinted);
+}
+
+/// A module that fails sends the applicant to a window, the chip untouched.
+#[test]
+fn a_back_the_module_could_not_reprint_sends_the_applicant_to_a_window() {
+    let (s, notice, reprinted) = reprint_back(WriterScript::FailBefore);
+    assert!(s.writer.reprinted().is_empty());
+    assert_eq!(notice, NoticeKind::ReprintFailed);
+    assert!(!reprinted);
 }
 
 /// What staff read on a permit the kiosk could not read back is recorded with `kiosk

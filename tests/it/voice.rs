@@ -22,7 +22,7 @@ const STYLE: Style = Style {
 
 /// Every page, and every notice, as the contract's enums list them (checked against
 /// ui/globals/adapters.slint, so a page added there must be added here).
-const PAGES: [Page; 24] = [
+const PAGES: [Page; 25] = [
     Page::Attract,
     Page::CardRead,
     Page::Guardian,
@@ -47,6 +47,7 @@ const PAGES: [Page; 24] = [
     Page::Issuing,
     Page::StationDone,
     Page::Trips,
+    Page::Reprinting,
 ];
 
 /// The variants of a `.slint` enum, by name.
@@ -244,6 +245,7 @@ fn notice_kinds() -> Vec<NoticeKind> {
         RefundRequested,
         NeedsStaff,
         ReceiptNotPrinted,
+        ReprintFailed,
     ]
 }
 

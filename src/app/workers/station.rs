@@ -32,6 +32,10 @@ pub enum StationCommand {
     },
     Endorse(u64, Box<Order>),
     PrintTrips(u64, Box<TripsSlip>),
+    ReprintBack {
+        visit: u64,
+        permit_number: String,
+    },
 }
 
 /// The core's hold on the station thread. The core clears the payment flag when it sends the
@@ -77,6 +81,7 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
                 | StationCommand::ReadPermit(v, _, _)
                 | StationCommand::Offers { visit: v, .. }
                 | StationCommand::Records { visit: v, .. }
+                | StationCommand::ReprintBack { visit: v, .. }
                 | StationCommand::Endorse(v, _)
                 | StationCommand::PrintTrips(v, _) => *v,
             };
@@ -110,6 +115,9 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
                     report(Event::Finished(outcome));
                 }
                 StationCommand::PrintTrips(_, slip) => desk.print_trips(&slip),
+                StationCommand::ReprintBack { permit_number, .. } => {
+                    report(Event::Reprinted(desk.reprint_back(&permit_number)))
+                }
             }
         }
     });

@@ -25,6 +25,8 @@ pub struct SimWriter {
     script: WriterScript,
     reprint: bool,
     permits: Arc<Mutex<BTreeMap<String, Vec<IssuanceJob>>>>,
+    /// The permits whose back was reprinted, in order.
+    reprinted: Arc<Mutex<Vec<String>>>,
 }
 
 impl SimWriter {
@@ -33,7 +35,16 @@ impl SimWriter {
             script,
             reprint: can_reprint_back,
             permits: Arc::default(),
+            reprinted: Arc::default(),
         }
+    }
+
+    /// The permits whose back was reprinted, in order.
+    pub fn reprinted(&self) -> Vec<String> {
+        self.reprinted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// What the permit's chip carries now, as a re-read would find it.
@@ -88,11 +99,22 @@ impl EndorsementWriter for SimWriter {
         self.reprint
     }
 
-    fn reprint_back(&mut self, _document_number: &str) -> Result<(), WriterError> {
-        if self.reprint {
-            Ok(())
-        } else {
-            Err(WriterError::NoReprint)
+    /// Fails as the script says for a write (a module that fails before writing fails
+    /// before printing too).
+    fn reprint_back(&mut self, document_number: &str) -> Result<(), WriterError> {
+        if !self.reprint {
+            return Err(WriterError::NoReprint);
+        }
+        match self.script {
+            WriterScript::Succeed | WriterScript::FailAfterWriting => {
+                self.reprinted
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(document_number.into());
+                Ok(())
+            }
+            WriterScript::FailBefore => Err(WriterError::Failed("simulated failure".into())),
+            WriterScript::PermitRemoved => Err(WriterError::PermitRemoved),
         }
     }
 }
@@ -131,6 +153,7 @@ mod tests {
                 .any(|e| e.destination == "hk" && e.trips == "1y2")
         );
         assert!(w.reprint_back("CS0000001").is_ok());
+        assert_eq!(w.reprinted(), ["CS0000001"]);
         let read = w.read_back("CS0000001").expect("read back");
         assert!(read.iter().any(|e| job("hk", "1y2").is_on(e)));
         assert!(!read.iter().any(|e| job("hk", "3m1").is_on(e)), "replaced");

@@ -13,7 +13,11 @@ fn today() -> NaiveDate {
 
 fn session() -> StationSession {
     StationSession::new(
-        vec![Service::Endorse, Service::RemainingTrips],
+        vec![
+            Service::Endorse,
+            Service::RemainingTrips,
+            Service::ReprintBack,
+        ],
         vec![PayMethod::Terminal, PayMethod::Qr],
         Timeouts::default(),
         today(),
@@ -293,6 +297,34 @@ fn remaining_trips_reads_the_permit_then_the_records() {
         panic!("{effects:?}")
     };
     assert_eq!(slip.records, [record]);
+}
+
+#[test]
+fn reprinting_the_back_reads_the_permit_then_asks_the_module_and_cannot_be_left_midway() {
+    for done in [true, false] {
+        let mut s = session();
+        let effects = read_permit(&mut s, Service::ReprintBack, own_permit());
+        let [Effect::ReprintBack { permit_number }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(permit_number, &own_permit().document_number);
+        assert_eq!(s.step(), Step::Reprinting);
+        // The module is at work: neither cancel nor a lifted ID card nor time ends it.
+        s.handle(Event::Cancel, 4 * S);
+        s.handle(Event::CardRemoved, 4 * S);
+        s.handle(Event::Tick, 4 * S + 3600 * S);
+        assert_eq!(s.step(), Step::Reprinting);
+        s.handle(Event::Reprinted(done), 4 * S + 3600 * S);
+        assert_eq!(s.step(), Step::Done);
+        assert_eq!(s.visitor().and_then(|v| v.reprinted), Some(done));
+        let failed = matches!(s.notice(), Some(Notice::ReprintFailed));
+        assert_eq!(failed, !done, "{:?}", s.notice());
+        // A late report from another visit changes nothing.
+        s.handle(Event::Cancel, 5 * S + 3600 * S);
+        assert_eq!(s.step(), Step::Services);
+        s.handle(Event::Reprinted(!done), 6 * S + 3600 * S);
+        assert_eq!(s.step(), Step::Services);
+    }
 }
 
 #[test]
