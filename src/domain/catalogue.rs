@@ -127,6 +127,12 @@ pub struct EndorsementKind {
     /// the ID card cannot show that: they are sent to a window.
     #[serde(default)]
     pub hukou_province: Option<String>,
+    /// Days the holder may stay per trip, where the rule in `source` sets one for every trip
+    /// option of the kind. Absent where the stay follows another document (the Taiwan side's
+    /// entry permit, an approval), differs between trip options, or no public rule could be
+    /// confirmed: the central's offer carries the figure in every case.
+    #[serde(default)]
+    pub stay_days: Option<u32>,
 }
 
 /// Whether an endorsement kind is offered to one applicant on one day.

@@ -233,6 +233,14 @@ fn kinmen_and_matsu_are_offered_to_fujian_id_numbers_only() {
     };
     assert_eq!(islands(&fujian), 4);
     assert_eq!(islands(&beijing), 0);
+    // The stay per trip follows the catalogue's rule where it has one: Matsu 15 days.
+    let matsu: Vec<u32> = fujian
+        .offers
+        .iter()
+        .filter(|o| o.destination == "matsu")
+        .map(|o| o.stay_days)
+        .collect();
+    assert_eq!(matsu, [15, 15]);
     assert!(
         beijing
             .refusals

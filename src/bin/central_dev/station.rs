@@ -81,6 +81,10 @@ impl StationFault {
     }
 }
 
+/// The stay per trip the development central offers for kinds whose catalogue entry gives none
+/// (the figure then comes from a document or rule the development central does not have).
+const STAY_DAYS_STAND_IN: u32 = 7;
+
 /// Status requests before a slow payment confirms.
 const SLOW_POLLS: u32 = 4;
 
@@ -347,7 +351,7 @@ pub async fn eligibility(
                     trips: trips.clone(),
                     valid_from: date(today()),
                     valid_until: date(today() + Months::new(option.months)),
-                    stay_days: 7,
+                    stay_days: kind.stay_days.unwrap_or(STAY_DAYS_STAND_IN),
                     fee_fen: u64::from(option.fee) * 100,
                     // One valid endorsement per destination: a new one replaces it.
                     cancels_current: book
