@@ -97,6 +97,16 @@ enum GiveUp {
     Stuck,
 }
 
+/// What the terminal holds for a payment after it was asked to cancel it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AtTerminal {
+    /// Cancelled, declined, or never started: nothing taken, nothing will be.
+    Nothing,
+    Paid,
+    /// No answer, or still pending: it may yet take the money.
+    Unsure,
+}
+
 /// What the start-up pass did with the transactions it found in flight.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Recovered {
@@ -463,7 +473,9 @@ impl EndorsementDesk {
         let mut terminal_paid = false;
         if at_terminal && let Err(e) = self.terminal.start(txn, order.offer.fee_fen) {
             tracing::error!(txn, error = %e, "payment terminal: payment not started");
-            return match self.give_up(central, txn, &payment, true, &mut terminal_paid) {
+            // Not delivered: the terminal holds nothing to cancel. Otherwise it may have begun.
+            let delivered = !matches!(e, PaymentError::NotConnected(_));
+            return match self.give_up(central, txn, &payment, delivered, &mut terminal_paid) {
                 GiveUp::Paid(p) => Ok(Some(p)),
                 GiveUp::NothingTaken => Err(Outcome::Unavailable),
                 GiveUp::Unknown | GiveUp::Stuck => Err(Outcome::NeedsStaff { printed: false }),
@@ -525,8 +537,10 @@ impl EndorsementDesk {
                         PaymentState::Declined | PaymentState::Cancelled | PaymentState::Expired
                     ) =>
                 {
-                    if terminal_paid {
-                        tracing::error!(txn, state = ?p.state, "payment: the terminal took it, the central did not: left to staff");
+                    if terminal_paid
+                        || (at_terminal && self.cancel_at_terminal(txn) != AtTerminal::Nothing)
+                    {
+                        tracing::error!(txn, state = ?p.state, "payment: the terminal took it or may take it, the central did not: left to staff");
                         return Err(Outcome::NeedsStaff { printed: false });
                     }
                     tracing::info!(txn, state = ?p.state, "central: payment not made");
@@ -555,10 +569,11 @@ impl EndorsementDesk {
         terminal_paid: &mut bool,
     ) -> GiveUp {
         if at_terminal {
-            match self.terminal.cancel(txn) {
-                Ok(PaymentStatus::Paid { .. }) => *terminal_paid = true,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(txn, error = %e, "payment terminal: cancel not answered"),
+            match self.cancel_at_terminal(txn) {
+                AtTerminal::Nothing => {}
+                AtTerminal::Paid => *terminal_paid = true,
+                // The terminal may still take the money: the central's payment is not cancelled.
+                AtTerminal::Unsure => return GiveUp::Unknown,
             }
         }
         if *terminal_paid {
@@ -792,8 +807,8 @@ impl EndorsementDesk {
                     // A terminal that took the money before the stop — or cannot say it did
                     // not — must not have its payment cancelled at the central: the central is
                     // only asked, and only its "paid" moves the transaction on.
-                    let terminal_clear =
-                        order.method != PayMethod::Terminal || self.terminal_clear(txn);
+                    let terminal_clear = order.method != PayMethod::Terminal
+                        || self.cancel_at_terminal(txn) == AtTerminal::Nothing;
                     let answer = if terminal_clear {
                         ask(|| central.cancel_payment(&p.payment_id)).ok()?
                     } else {
@@ -848,18 +863,27 @@ impl EndorsementDesk {
         }
     }
 
-    /// Cancels a payment at the terminal after a stop; whether the terminal says it took
-    /// nothing (cancelled, declined, or never started under this reference).
-    fn terminal_clear(&mut self, txn: &str) -> bool {
+    /// Cancels the payment at the terminal and says what the terminal holds: nothing only when
+    /// it answers cancelled or declined, or knows no payment under this reference (the port
+    /// requires an adapter's books to outlive a restart).
+    fn cancel_at_terminal(&mut self, txn: &str) -> AtTerminal {
         match self.terminal.cancel(txn) {
+            Ok(PaymentStatus::Cancelled | PaymentStatus::Declined { .. })
+            | Err(PaymentError::Unknown(_)) => AtTerminal::Nothing,
             Ok(PaymentStatus::Paid { .. }) => {
-                tracing::warn!(txn, "payment terminal: paid before the stop");
-                false
+                tracing::warn!(txn, "payment terminal: paid, not cancelled");
+                AtTerminal::Paid
             }
-            Ok(_) | Err(PaymentError::Unknown(_)) => true,
+            Ok(PaymentStatus::Pending) => {
+                tracing::warn!(
+                    txn,
+                    "payment terminal: still pending after the cancellation"
+                );
+                AtTerminal::Unsure
+            }
             Err(e) => {
                 tracing::warn!(txn, error = %e, "payment terminal: cancel not answered");
-                false
+                AtTerminal::Unsure
             }
         }
     }

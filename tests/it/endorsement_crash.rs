@@ -4,8 +4,8 @@
 //! payment terminal and a writer module that keep their books in files (so a killed process
 //! cannot make them forget what they charged or wrote). Each start settles what it finds in
 //! flight (`EndorsementDesk::recover`), then runs transactions through every path: paid at the
-//! terminal and printed; declined; paid by phone and given up before paying; paid and not
-//! written (refund); written although the module reported a failure.
+//! terminal and printed; declined; given up before paying, at the terminal and by phone; paid
+//! and not written (refund); written although the module reported a failure.
 //!
 //! The parent kills the child with SIGKILL right after a chosen commit — every in-flight state,
 //! and the moment the terminal has taken the money — six times each, then at random moments
@@ -295,11 +295,12 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Commits {
 /// How transaction `n` goes: payment method, whether the terminal approves, whether the
 /// applicant gives up before paying, and the writer's script.
 fn script(n: u64) -> (PayMethod, bool, bool, WriterScript) {
-    match n % 5 {
+    match n % 6 {
         0 => (PayMethod::Terminal, true, false, WriterScript::Succeed),
         1 => (PayMethod::Terminal, false, false, WriterScript::Succeed),
         2 => (PayMethod::Qr, true, true, WriterScript::Succeed),
         3 => (PayMethod::Terminal, true, false, WriterScript::FailBefore),
+        4 => (PayMethod::Terminal, true, true, WriterScript::Succeed),
         _ => (PayMethod::Qr, true, false, WriterScript::FailAfterWriting),
     }
 }
@@ -508,9 +509,10 @@ fn the_station_loses_and_doubles_nothing_when_killed_at_any_point() {
         let mut stdout = String::new();
         std::io::Read::read_to_string(&mut running.stdout.take().expect("stdout"), &mut stdout)
             .expect("read");
-        assert!(
-            !status.success(),
-            "round {round}: the child stopped by itself: {stdout}"
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL),
+            "round {round}: the child was not killed but ended ({status}): {stdout}"
         );
         // The child's lines, among the test harness's own.
         let committed = stdout
@@ -593,15 +595,28 @@ fn the_station_loses_and_doubles_nothing_when_killed_at_any_point() {
             "{job} written without a payment"
         );
     }
-    // Money the terminal took is money the central holds as paid.
-    for line in &terminal {
-        if let Some(reference) = line.strip_prefix("charge ") {
-            assert!(
-                paid.contains(reference),
-                "the terminal took {reference}, the central did not: {:?}",
-                books.payments.get(reference)
-            );
-        }
+    // Money the terminal took is money the central holds as paid, and a payment started at the
+    // terminal that the central holds as paid was taken there.
+    let started: BTreeSet<&str> = terminal
+        .iter()
+        .filter_map(|l| l.strip_prefix("start ")?.split(' ').next())
+        .collect();
+    let charged: BTreeSet<&str> = terminal
+        .iter()
+        .filter_map(|l| l.strip_prefix("charge "))
+        .collect();
+    for reference in &charged {
+        assert!(
+            paid.contains(*reference),
+            "the terminal took {reference}, the central did not: {:?}",
+            books.payments.get(*reference)
+        );
+    }
+    for txn in &paid {
+        assert!(
+            !started.contains(txn.as_str()) || charged.contains(txn.as_str()),
+            "{txn} paid at the central, started at the terminal and not taken there"
+        );
     }
     // The store says the same: printed ⇔ verified, refund requested ⇔ not written.
     let mut finals: BTreeMap<String, usize> = BTreeMap::new();

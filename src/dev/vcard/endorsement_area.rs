@@ -10,18 +10,19 @@
 //! |---|---|---|
 //! | SELECT the area by AID | `00 A4 04 0C 09` [`AREA_AID`] | `90 00`; any other AID goes to the eMRTD application |
 //! | GET DATA, document number | `00 CA 00 5A 00` | the permit's number (ASCII) |
-//! | GET CHALLENGE | `00 84 00 00 08` | 8 random bytes |
+//! | GET CHALLENGE | `00 84 00 00 08` | 8 random bytes; another Le `67 00` |
 //! | EXTERNAL AUTHENTICATE | `00 82 00 00 08` MAC | `90 00`; a wrong MAC `63 00` (the challenge is spent either way) |
-//! | READ RECORD n | `00 B2 n 04 00` | record n; `6A 83` past the last |
+//! | READ RECORD n | `00 B2 n 04 00` | record n; `6A 83` past the last; `6C xx` for a short Le |
 //! | APPEND RECORD | `00 E2 00 00 Lc` data | `90 00`; `6A 84` when the area is full |
 //! | UPDATE RECORD n | `00 DC n 04 Lc` data | `90 00`; `6A 83` when there is no record n |
 //!
 //! The MAC is the ISO/IEC 9797-1 algorithm 3 MAC (as in BAC) of the padded challenge under
-//! [`MODULE_KEY`]. Every command but SELECT and GET DATA needs it first (`69 82`); selecting
+//! [`MODULE_KEY`]. READ, APPEND and UPDATE RECORD need it first (`69 82`); selecting
 //! again, a reset or a power cycle forget it. Records are 1 to [`RECORD_MAX`] bytes (`67 00`
 //! otherwise), at most [`RECORDS_MAX`] of them; a record is the endorsement as ASCII
 //! `destination/kind/trips/YYYYMMDD/YYYYMMDD/serial` ([`encode`], [`decode`]). Like the eMRTD
-//! application, the area accepts class `00` only (`6E 00`) and short APDUs only (`67 00`).
+//! application, the area accepts class `00` only (`6E 00`) and short APDUs only (`67 00`); wrong
+//! P1-P2 answer `6A 86`.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -138,7 +139,8 @@ impl Area {
                 out.extend(sw(0x9000));
                 out
             }
-            [0x00, 0x84, 0x00, 0x00] if p.le == Some(8) => {
+            [0x00, 0x84, 0x00, 0x00] if p.le != Some(8) || !p.data.is_empty() => sw(0x6700),
+            [0x00, 0x84, 0x00, 0x00] => {
                 let mut c = [0u8; 8];
                 OsRng.fill_bytes(&mut c);
                 self.challenge = Some(c);
@@ -146,6 +148,7 @@ impl Area {
                 out.extend(sw(0x9000));
                 out
             }
+            [0x00, 0x82, p1, p2] if (p1, p2) != (0, 0) => sw(0x6A86),
             [0x00, 0x82, 0x00, 0x00] => {
                 let Some(challenge) = self.challenge.take() else {
                     return sw(0x6985);
@@ -161,8 +164,16 @@ impl Area {
                 }
             }
             [0x00, 0xB2 | 0xE2 | 0xDC, ..] if !self.authenticated => sw(0x6982),
-            [0x00, 0xB2, n, 0x04] if n > 0 && p.data.is_empty() => {
+            [0x00, 0xB2, n, 0x04] if n > 0 => {
+                if !p.data.is_empty() {
+                    return sw(0x6700);
+                }
                 match self.records.lock().get(usize::from(n) - 1) {
+                    // Le shorter than the record: the exact length, to ask again
+                    // (ISO/IEC 7816-4 `6C xx`).
+                    Some(record) if p.le.is_some_and(|le| le < record.len()) => {
+                        sw(0x6C00 | record.len() as u16)
+                    }
                     Some(record) => {
                         let mut out = record.clone();
                         out.extend(sw(0x9000));
@@ -188,8 +199,9 @@ impl Area {
                     None => sw(0x6A83),
                 }
             }
-            [0x00, 0xE2 | 0xDC, ..] => sw(0x6700),
-            [0x00, 0xB2, ..] => sw(0x6B00),
+            [0x00, 0xE2, 0x00, 0x00] | [0x00, 0xDC, 1..=0xFF, 0x04] => sw(0x6700),
+            // Wrong P1-P2 (ISO/IEC 7816-4: incorrect parameters).
+            [0x00, 0xB2 | 0xE2 | 0xDC, ..] => sw(0x6A86),
             [cla, ..] if cla != 0x00 => sw(0x6E00),
             _ => sw(0x6D00),
         }
@@ -345,6 +357,11 @@ mod tests {
         assert_eq!(send(&mut card, append).1, 0x9000);
         let (record, status) = send(&mut card, Command::new(0, 0xB2, 1, 4).le(256));
         assert_eq!((decode(&record), status), (Some(hk()), 0x9000));
+        let short = Command::new(0, 0xB2, 1, 4).le(4);
+        assert_eq!(
+            send(&mut card, short).1,
+            0x6C00 | encode(&hk()).len() as u16
+        );
         assert_eq!(
             send(&mut card, Command::new(0, 0xB2, 2, 4).le(256)).1,
             0x6A83
@@ -373,6 +390,16 @@ mod tests {
         );
         let extended = Command::new(0, 0xB2, 1, 4).le(1024);
         assert_eq!(send(&mut card, extended).1, 0x6700);
+        assert_eq!(
+            send(&mut card, Command::new(0, 0x84, 0, 0).le(16)).1,
+            0x6700
+        );
+        let wrong_p1p2 = Command::new(0, 0xE2, 1, 0).data(encode(&hk()));
+        assert_eq!(send(&mut card, wrong_p1p2).1, 0x6A86);
+        assert_eq!(
+            send(&mut card, Command::new(0, 0xB2, 0, 4).le(256)).1,
+            0x6A86
+        );
         for _ in 0..RECORDS_MAX {
             let append = Command::new(0, 0xE2, 0, 0).data(encode(&hk()));
             assert_eq!(send(&mut card, append).1, 0x9000);

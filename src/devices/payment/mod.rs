@@ -5,7 +5,9 @@
 //! Every request carries the transaction's own reference (its idempotency key), so that asking
 //! twice — after a lost answer or a restart — can never charge twice: a terminal adapter must
 //! map the reference to the vendor's order number and answer a repeated `start` with the state
-//! of the existing order.
+//! of the existing order. That mapping must outlive a restart of the kiosk: after a crash the
+//! kiosk cancels by the same reference, and takes [`PaymentError::Unknown`] to mean that nothing
+//! was ever started under it.
 
 mod sim;
 

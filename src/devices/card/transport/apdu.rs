@@ -103,6 +103,8 @@ pub fn parse_command(apdu: &[u8]) -> Option<Parsed<'_>> {
                 _ => return None,
             }
         }
+        // `00` then one byte: neither a short nor an extended encoding.
+        2 => return None,
         3 => (
             &body[..0],
             Some(zero_le(
@@ -157,6 +159,11 @@ pub fn expect_ok(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_of_00_and_one_byte_is_no_command() {
+        assert_eq!(parse_command(&[0x00, 0xA4, 0x04, 0x0C, 0x00, 0x07]), None);
+    }
 
     #[test]
     fn encodes_and_parses_all_cases() {
