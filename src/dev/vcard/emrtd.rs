@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use rand_core::{OsRng, RngCore};
 
-use super::{ATR, VirtualCard, sw};
+use super::{ATR, VirtualCard, challenge, sw};
 use crate::devices::card::emrtd::bac::{self, pad};
 use crate::devices::card::emrtd::chip::EMRTD_AID;
 use crate::devices::card::emrtd::sm::SecureChannel;
@@ -192,14 +192,7 @@ impl VirtualCard for EmrtdCard {
             }
             [0x00, 0xA4, 0x04, _] => sw(0x6A82),
             _ if !self.applet => sw(0x6985),
-            [0x00, 0x84, 0x00, 0x00] if p.le == Some(8) => {
-                let mut c = [0u8; 8];
-                OsRng.fill_bytes(&mut c);
-                self.challenge = Some(c);
-                let mut out = c.to_vec();
-                out.extend(sw(0x9000));
-                out
-            }
+            [0x00, 0x84, 0x00, 0x00] if p.le == Some(8) => challenge(&mut self.challenge),
             [0x00, 0x82, 0x00, 0x00] => self.mutual_authenticate(p.data),
             [0x00, 0xB0, ..] | [0x00, 0xA4, 0x02, _] => sw(0x6982),
             _ => sw(0x6D00),

@@ -27,10 +27,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::NaiveDate;
-use rand_core::{OsRng, RngCore};
 
 use super::emrtd::EmrtdCard;
-use super::{VirtualCard, sw};
+use super::{VirtualCard, challenge, sw};
 use crate::devices::card::emrtd::bac::{pad, retail_mac};
 use crate::devices::card::transport::apdu;
 use crate::devices::writer::ChipEndorsement;
@@ -140,14 +139,7 @@ impl Area {
                 out
             }
             [0x00, 0x84, 0x00, 0x00] if p.le != Some(8) || !p.data.is_empty() => sw(0x6700),
-            [0x00, 0x84, 0x00, 0x00] => {
-                let mut c = [0u8; 8];
-                OsRng.fill_bytes(&mut c);
-                self.challenge = Some(c);
-                let mut out = c.to_vec();
-                out.extend(sw(0x9000));
-                out
-            }
+            [0x00, 0x84, 0x00, 0x00] => challenge(&mut self.challenge),
             [0x00, 0x82, p1, p2] if (p1, p2) != (0, 0) => sw(0x6A86),
             [0x00, 0x82, 0x00, 0x00] => {
                 let Some(challenge) = self.challenge.take() else {

@@ -38,6 +38,17 @@ pub fn sw(code: u16) -> Vec<u8> {
     code.to_be_bytes().to_vec()
 }
 
+/// GET CHALLENGE's answer: 8 fresh random bytes, kept in `slot` for the authentication that
+/// follows (ISO/IEC 7816-4 §11.5.3).
+pub fn challenge(slot: &mut Option<[u8; 8]>) -> Vec<u8> {
+    let mut c = [0u8; 8];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut c);
+    *slot = Some(c);
+    let mut out = c.to_vec();
+    out.extend(sw(0x9000));
+    out
+}
+
 /// A card wired straight to the host code, for unit tests and benchmarks without PC/SC.
 pub struct Loopback<C> {
     pub card: C,
