@@ -527,6 +527,54 @@ fn a_card_declined_at_the_terminal_charges_nothing() {
     );
 }
 
+/// A terminal that took the payment and lost its answer cannot say it holds nothing: the
+/// payment is not cancelled at the central and nothing is called "not charged"; the applicant
+/// shows the number to staff, and the transaction waits in flight for recovery.
+#[test]
+fn a_terminal_that_does_not_answer_is_never_taken_for_nothing_charged() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Silent, WriterScript::Succeed);
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-terminal");
+    k.wait_for_page(Page::StationDone);
+    assert_eq!(notice(k), NoticeKind::NeedsStaff);
+    let number = k.label("number");
+    assert_eq!(transaction(k, &number).0, State::PaymentPending);
+    assert!(
+        !central.log().contains("payment settled"),
+        "the central's payment was left alone: {}",
+        central.log()
+    );
+    assert!(s.writer.endorsements("C12345678").is_empty());
+}
+
+/// A terminal that cannot be reached never received the payment: there is nothing to cancel
+/// there, the central's payment is cancelled, and the applicant reads that endorsing is not
+/// available here now.
+#[test]
+fn an_unplugged_terminal_took_nothing_and_the_payment_is_cancelled() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Offline, WriterScript::Succeed);
+    let k = &s.kiosk;
+    to_review(k);
+    k.tap("pay-terminal");
+    k.wait_for_page(Page::Services);
+    assert_eq!(notice(k), NoticeKind::NotAvailable);
+    assert!(
+        central.log().contains("state=Cancelled"),
+        "{}",
+        central.log()
+    );
+    assert!(
+        store(k)
+            .endorsements_in_flight()
+            .expect("in flight")
+            .is_empty(),
+        "settled as cancelled"
+    );
+}
+
 #[test]
 fn a_writer_that_fails_after_writing_is_judged_by_the_chip() {
     let central = central_on("127.0.0.1:0");
