@@ -761,6 +761,16 @@ impl Controller {
                 visit,
                 id_number,
                 permit_number,
+                approved: false,
+            },
+            StationEffect::AskApproved {
+                id_number,
+                permit_number,
+            } => StationCommand::Offers {
+                visit,
+                id_number,
+                permit_number,
+                approved: true,
             },
             StationEffect::AskRecords { permit_number } => StationCommand::Records {
                 visit,

@@ -1,7 +1,8 @@
 //! The station kiosk's use cases, run on its worker thread: find and read the applicant's card
-//! permit, ask the central what may be offered, and carry one endorsement through its durable
-//! transaction — pay, issue, write, read back, confirm, print — so that money and endorsements
-//! are never lost or doubled (`domain::endorsement`).
+//! permit, ask the central what may be offered (or what was approved and paid online), and
+//! carry one endorsement through its durable transaction — pay (unless paid online), issue,
+//! write, read back, confirm, print — so that money and endorsements are never lost or doubled
+//! (`domain::endorsement`).
 //!
 //! Every move of the transaction is committed to the store before the outside action it allows:
 //! `payment pending` before the money is asked for, `issuing` before the writer module starts.
@@ -28,7 +29,9 @@ use crate::devices::printer::receipt::{
 use crate::devices::printer::{PrinterProfile, escpos};
 use crate::devices::writer::{EndorsementWriter, IssuanceJob};
 use crate::domain::catalogue::{Catalogue, Labelled};
-use crate::domain::endorsement::{Event as Move, OfferLine, Offers, Recovery, State, recovery};
+use crate::domain::endorsement::{
+    Event as Move, OfferLine, Offers, Origin, Recovery, State, recovery,
+};
 use crate::domain::holder::HolderVerdict;
 use crate::domain::identity::{Identity, mask};
 use crate::domain::permit::{AccessKey, WindowReason};
@@ -253,19 +256,42 @@ impl EndorsementDesk {
         }
     }
 
-    /// What the central offers this applicant for this permit.
-    pub fn offers(&self, id_number: &str, permit_number: &str) -> Option<Offers> {
-        let central = self.central.as_ref()?;
-        let request = EligibilityRequest {
+    /// Who asks, for whom, about which permit: the question behind offers and approvals.
+    fn eligibility_request(&self, id_number: &str, permit_number: &str) -> EligibilityRequest {
+        EligibilityRequest {
             device_id: self.device_id.clone(),
             site_code: self.site_code.clone(),
             id_number: id_number.into(),
             permit_number: permit_number.into(),
-        };
+        }
+    }
+
+    /// What the central offers this applicant for this permit.
+    pub fn offers(&self, id_number: &str, permit_number: &str) -> Option<Offers> {
+        let central = self.central.as_ref()?;
+        let request = self.eligibility_request(id_number, permit_number);
         match ask(|| central.eligibility(&request)) {
             Ok(answer) => Some(answer.to_offers()),
             Err(e) => {
                 tracing::warn!(error = %e, "central: eligibility not available");
+                None
+            }
+        }
+    }
+
+    /// The endorsements approved and paid online that wait to be written on this permit, as
+    /// lines carrying their payment (no refusals: the central's reasons belong to the online
+    /// application).
+    pub fn approved(&self, id_number: &str, permit_number: &str) -> Option<Offers> {
+        let central = self.central.as_ref()?;
+        let request = self.eligibility_request(id_number, permit_number);
+        match ask(|| central.approved(&request)) {
+            Ok(answer) => Some(Offers {
+                offers: answer.to_lines(),
+                refusals: Vec::new(),
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "central: approvals not available");
                 None
             }
         }
@@ -389,9 +415,27 @@ impl EndorsementDesk {
         cancel: &AtomicBool,
         report: &mut dyn FnMut(Event),
     ) -> Outcome {
-        let method = match order.method {
-            PayMethod::Terminal => PaymentMethod::Terminal,
-            PayMethod::Qr => PaymentMethod::Qr,
+        let origin = order.offer.origin();
+        // An approval paid online: the central must hold its payment as paid before anything
+        // is stored or written (nothing is asked of the applicant here).
+        let paid_online = match &order.offer.paid_online {
+            Some(payment_id) => match ask(|| central.payment(payment_id)) {
+                Ok(p) if p.state == PaymentState::Paid => Some(p),
+                Ok(p) => {
+                    tracing::error!(payment = %payment_id, state = ?p.state, "central: an online approval's payment is not paid");
+                    return Outcome::Unavailable;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "central: an online approval's payment not known");
+                    return Outcome::Unavailable;
+                }
+            },
+            None if kiosk_method(order.method).is_none() => {
+                // Online without a payment: the session never makes such an order.
+                tracing::error!("endorsement: paid online, but no payment named");
+                return Outcome::Unavailable;
+            }
+            None => None,
         };
         let body = serde_json::to_string(&TxnBody {
             offer: order.offer.clone(),
@@ -403,6 +447,7 @@ impl EndorsementDesk {
         let now = Local::now().naive_local();
         let opened = lock(&self.store).open_numbered_endorsement(
             &self.device_id,
+            origin,
             order.offer.fee_fen,
             &body,
             now,
@@ -415,27 +460,28 @@ impl EndorsementDesk {
             }
         };
         let txn = number.as_str().to_string();
-        tracing::info!(txn, state = ?State::Offered, "endorsement: state stored");
+        tracing::info!(txn, state = ?origin.first_state(), "endorsement: state stored");
         report(Event::Progress(Progress::Opened(number)));
-        let paid = match self.pay(central, &txn, order, method, cancel, report) {
-            Ok(Some(payment)) => payment,
-            Ok(None) => return Outcome::Cancelled,
-            Err(outcome) => return outcome,
+        let paid = match (paid_online, kiosk_method(order.method)) {
+            (Some(payment), _) => payment,
+            (None, Some(method)) => match self.pay(central, &txn, order, method, cancel, report) {
+                Ok(Some(payment)) => payment,
+                Ok(None) => return Outcome::Cancelled,
+                Err(outcome) => return outcome,
+            },
+            (None, None) => return Outcome::Unavailable,
         };
         report(Event::Progress(Progress::Paid));
         self.issue(central, &txn, order, &paid, report)
     }
 
-    /// The payment request of a transaction: the same every time it is asked, so the central
-    /// answers a repeat with the payment it made the first time.
-    fn payment_request(&self, txn: &str, order: &Order) -> PaymentRequest {
+    /// The payment request of a transaction paid at the kiosk by `method`: the same every time
+    /// it is asked, so the central answers a repeat with the payment it made the first time.
+    fn payment_request(&self, txn: &str, order: &Order, method: PaymentMethod) -> PaymentRequest {
         PaymentRequest {
             txn_id: txn.into(),
             device_id: self.device_id.clone(),
-            method: match order.method {
-                PayMethod::Terminal => PaymentMethod::Terminal,
-                PayMethod::Qr => PaymentMethod::Qr,
-            },
+            method,
             amount_fen: order.offer.fee_fen,
             offer_ids: vec![order.offer.offer_id.clone()],
         }
@@ -459,7 +505,7 @@ impl EndorsementDesk {
         let store_failed = |_| Outcome::Unavailable;
         self.go(txn, Move::Choose).map_err(store_failed)?;
         self.go(txn, Move::PaymentStarted).map_err(store_failed)?;
-        let request = self.payment_request(txn, order);
+        let request = self.payment_request(txn, order, method);
         let payment = match ask(|| central.create_payment(&request)) {
             Ok(p) => p,
             Err(e) => {
@@ -614,6 +660,22 @@ impl EndorsementDesk {
     ) -> Outcome {
         let job = match self.job(central, txn, order, payment) {
             Ok(job) => job,
+            Err(e) if never_held(order, &e) => {
+                tracing::warn!(txn, error = %e, "central: the approval is not open for this transaction");
+                let kept = self.go(txn, Move::IssuanceAbandoned).is_ok()
+                    && self.go(txn, Move::ApprovalKept).is_ok();
+                let slip = if kept {
+                    SlipKind::ApprovalKept
+                } else {
+                    SlipKind::AskStaff
+                };
+                let printed = self.print_receipt(txn, order, payment, slip);
+                return if kept {
+                    Outcome::NotIssued { printed }
+                } else {
+                    Outcome::NeedsStaff { printed }
+                };
+            }
             Err(e) => {
                 // Paid and nothing written; without a job the refund cannot be asked for now:
                 // the transaction waits as paid-not-issued for start-up recovery and staff.
@@ -650,12 +712,13 @@ impl EndorsementDesk {
             tracing::error!(txn, error = %e, "central: re-read not confirmed");
         }
         if !shows {
-            if confirmed.is_err() || self.go(txn, Move::RefundRequested).is_err() {
-                // Not written, and the refund not requested yet: recovery requests it.
+            let origin = order.offer.origin();
+            if confirmed.is_err() || self.go(txn, origin.not_issued()).is_err() {
+                // Not written, and the central not told yet: recovery tells it.
                 let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
                 return Outcome::NeedsStaff { printed };
             }
-            let printed = self.print_receipt(txn, order, payment, SlipKind::Refund);
+            let printed = self.print_receipt(txn, order, payment, not_issued_slip(origin));
             return Outcome::NotIssued { printed };
         }
         let printed = self.print_receipt(txn, order, payment, SlipKind::Issued);
@@ -691,7 +754,7 @@ impl EndorsementDesk {
         txn: &str,
         order: &Order,
         payment: &Payment,
-    ) -> Result<IssuanceJob, String> {
+    ) -> Result<IssuanceJob, StationError> {
         let request = IssuanceRequest {
             txn_id: txn.into(),
             offer_id: order.offer.offer_id.clone(),
@@ -699,9 +762,7 @@ impl EndorsementDesk {
             permit_number: order.permit_number.clone(),
             holder_check: order.holder.as_ref().map(Into::into),
         };
-        ask(|| central.issue(&request))
-            .map_err(|e| e.to_string())
-            .and_then(|j| job(&j))
+        ask(|| central.issue(&request)).and_then(|j| job(&j).map_err(StationError::NoAnswer))
     }
 
     /// Tells the central what the re-read chip showed.
@@ -802,7 +863,8 @@ impl EndorsementDesk {
                 Recovery::Nothing => return Some(state),
                 Recovery::Cancel => self.go(txn, Move::Cancel).is_ok(),
                 Recovery::AskPayment => {
-                    let request = self.payment_request(txn, order);
+                    // Only a kiosk payment is ever pending (an online approval starts paid).
+                    let request = self.payment_request(txn, order, kiosk_method(order.method)?);
                     let p = ask(|| central.create_payment(&request)).ok()?;
                     // A terminal that took the money before the stop — or cannot say it did
                     // not — must not have its payment cancelled at the central: the central is
@@ -846,15 +908,27 @@ impl EndorsementDesk {
                     self.print_receipt(txn, order, &p, SlipKind::Issued)
                         && self.go(txn, Move::ReceiptPrinted).is_ok()
                 }
-                Recovery::RequestRefund => {
+                Recovery::ReportNotIssued => {
                     let p = self.paid(central, txn, order, &mut payment)?;
+                    let origin = order.offer.origin();
                     let job = match job_made.take() {
                         Some(j) => j,
-                        None => self.job(central, txn, order, &p).ok()?,
+                        None => match self.job(central, txn, order, &p) {
+                            Ok(j) => j,
+                            // No job was ever this transaction's: nothing to tell the central.
+                            Err(e) if never_held(order, &e) => {
+                                let _ = self.print_receipt(txn, order, &p, SlipKind::ApprovalKept);
+                                if self.go(txn, Move::ApprovalKept).is_err() {
+                                    return None;
+                                }
+                                continue;
+                            }
+                            Err(_) => return None,
+                        },
                     };
                     self.confirm(central, &job, false).ok()?;
-                    let _ = self.print_receipt(txn, order, &p, SlipKind::Refund);
-                    self.go(txn, Move::RefundRequested).is_ok()
+                    let _ = self.print_receipt(txn, order, &p, not_issued_slip(origin));
+                    self.go(txn, origin.not_issued()).is_ok()
                 }
             };
             if !step {
@@ -888,7 +962,8 @@ impl EndorsementDesk {
         }
     }
 
-    /// The transaction's payment as the central has it (asked again by the same request).
+    /// The transaction's payment as the central has it: asked again by the same request, or
+    /// by its id for an approval paid online.
     fn paid(
         &self,
         central: &StationClient,
@@ -897,8 +972,14 @@ impl EndorsementDesk {
         known: &mut Option<Payment>,
     ) -> Option<Payment> {
         if known.is_none() {
-            let request = self.payment_request(txn, order);
-            *known = ask(|| central.create_payment(&request)).ok();
+            *known = match (&order.offer.paid_online, kiosk_method(order.method)) {
+                (Some(payment_id), _) => ask(|| central.payment(payment_id)).ok(),
+                (None, Some(method)) => {
+                    let request = self.payment_request(txn, order, method);
+                    ask(|| central.create_payment(&request)).ok()
+                }
+                (None, None) => None,
+            };
         }
         known.clone()
     }
@@ -936,12 +1017,37 @@ impl EndorsementDesk {
             method: match order.method {
                 PayMethod::Terminal => "银行卡 Bank card".into(),
                 PayMethod::Qr => "扫码支付 QR payment".into(),
+                PayMethod::Online => "网上已支付 Paid online".into(),
             },
             masked_reference: mask(payment.transaction_ref.as_deref().unwrap_or_default()),
             kind,
         };
         let bytes = escpos::encode(&receipt::station_receipt(&slip), &self.profile);
         printing::print(&self.printer, txn, &bytes).is_ok()
+    }
+}
+
+/// How the kiosk asks for the money: none for an approval paid online.
+fn kiosk_method(method: PayMethod) -> Option<PaymentMethod> {
+    match method {
+        PayMethod::Terminal => Some(PaymentMethod::Terminal),
+        PayMethod::Qr => Some(PaymentMethod::Qr),
+        PayMethod::Online => None,
+    }
+}
+
+/// Whether the central's refusal of an issuance job means that an approval paid online was never
+/// this transaction's (409: not open, or held by another transaction): nothing was reserved, so
+/// it ends as kept without a confirmation.
+fn never_held(order: &Order, error: &StationError) -> bool {
+    order.offer.origin() == Origin::Online && matches!(error, StationError::Conflict(_))
+}
+
+/// The slip for a paid endorsement that is not on the chip.
+fn not_issued_slip(origin: Origin) -> SlipKind {
+    match origin {
+        Origin::Kiosk => SlipKind::Refund,
+        Origin::Online => SlipKind::ApprovalKept,
     }
 }
 

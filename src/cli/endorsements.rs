@@ -47,12 +47,16 @@ fn next_step(state: State) -> &'static str {
         Recovery::Nothing => "nothing: concluded",
         Recovery::Cancel => "the kiosk cancels it (no money was taken)",
         Recovery::AskPayment => "the kiosk asks the central whether the payment went through",
-        Recovery::Issue => "paid: the kiosk issues it or, without the permit, refunds it",
+        Recovery::Issue => {
+            "paid: the kiosk issues it or, without the permit, refunds it (paid online: keeps the approval open)"
+        }
         Recovery::ReadChip => {
             "the writer may have written: read the permit back (at the kiosk, or at the window and record it with `kiosk endorsements settle NUMBER --chip shows|lacks`)"
         }
         Recovery::PrintReceipt => "issued: the kiosk prints the receipt for staff",
-        Recovery::RequestRefund => "paid, not issued: the kiosk asks the central for the refund",
+        Recovery::ReportNotIssued => {
+            "paid, not issued: the kiosk tells the central, which refunds it (paid online: keeps the approval open)"
+        }
     }
 }
 

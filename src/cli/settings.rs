@@ -160,6 +160,7 @@ pub fn station_services(services: &[StationService]) -> Vec<Service> {
         .iter()
         .map(|s| match s {
             StationService::Endorse => Service::Endorse,
+            StationService::PrintApproved => Service::PrintApproved,
             StationService::RemainingTrips => Service::RemainingTrips,
             StationService::ReprintBack => Service::ReprintBack,
         })

@@ -459,6 +459,8 @@ pub enum HallPaymentMode {
 #[serde(rename_all = "snake_case")]
 pub enum StationService {
     Endorse,
+    /// Write an endorsement approved and paid online.
+    PrintApproved,
     RemainingTrips,
     /// Offered only where the writer module can reprint the back.
     ReprintBack,
@@ -491,7 +493,11 @@ pub enum WriterKind {
 }
 
 fn default_services() -> Vec<StationService> {
-    vec![StationService::Endorse, StationService::RemainingTrips]
+    vec![
+        StationService::Endorse,
+        StationService::PrintApproved,
+        StationService::RemainingTrips,
+    ]
 }
 
 fn default_methods() -> Vec<PaymentMethod> {

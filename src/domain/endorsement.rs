@@ -10,6 +10,10 @@
 //!   (not there, or no longer readable) paid-not-issued → refund requested. A refund request
 //!   for a permit that could not be read back is judged by the central, which knows whether
 //!   the job was confirmed.
+//! * An endorsement approved and paid online ([`Origin::Online`], *print an endorsement
+//!   approved online*) starts at paid: the kiosk only writes it. Not written, it ends in
+//!   approval kept (the central keeps the approval open for another try) instead of a refund:
+//!   the money was never the kiosk's.
 //!
 //! The rules that keep money and endorsements safe are properties of this graph, tested below:
 //! the money is asked for once per transaction and `paid` is never entered twice; the writer
@@ -19,7 +23,7 @@
 //! action it allows (`issuing` before the writer is started), so after a crash [`recovery`]
 //! knows what may have happened.
 //!
-//! One transaction is one endorsement with its own payment. Paying once for several
+//! One transaction is one endorsement with its own payment (or its own online approval). Paying once for several
 //! endorsements (Hong Kong and Macau together) needs an order over transactions, with a line
 //! per endorsement and partial refunds: not built yet.
 
@@ -43,6 +47,50 @@ pub struct OfferLine {
     pub fee_fen: u64,
     /// Issuing it cancels the valid endorsement for the same destination.
     pub cancels_current: bool,
+    /// The central's payment that already paid for it: an endorsement approved and paid online,
+    /// which the kiosk only writes. None for an offer paid at the kiosk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_online: Option<String>,
+}
+
+impl OfferLine {
+    /// Where the money for it comes from.
+    pub fn origin(&self) -> Origin {
+        if self.paid_online.is_some() {
+            Origin::Online
+        } else {
+            Origin::Kiosk
+        }
+    }
+}
+
+/// Where a transaction's money comes from, which decides where it starts and how an
+/// endorsement that could not be written ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Paid at the kiosk (terminal or payment QR): starts offered; not written, refunded.
+    Kiosk,
+    /// Approved and paid online before the visit: starts paid; not written, the approval is
+    /// kept open.
+    Online,
+}
+
+impl Origin {
+    /// The state a new transaction is stored in.
+    pub fn first_state(self) -> State {
+        match self {
+            Origin::Kiosk => State::Offered,
+            Origin::Online => State::Paid,
+        }
+    }
+
+    /// How a paid, unwritten transaction of this origin is closed once the central knows.
+    pub fn not_issued(self) -> Event {
+        match self {
+            Origin::Kiosk => Event::RefundRequested,
+            Origin::Online => Event::ApprovalKept,
+        }
+    }
 }
 
 /// Why the central offers nothing for a destination (or at all), in its own words.
@@ -98,6 +146,9 @@ pub enum State {
     PaidNotIssued,
     /// The central was asked to refund a paid, unissued endorsement: done.
     RefundRequested,
+    /// Paid online and not written: the central was told and keeps the approval open for
+    /// another try: done.
+    ApprovalKept,
 }
 
 /// What happened.
@@ -125,11 +176,13 @@ pub enum Event {
     ChipShows(bool),
     ReceiptPrinted,
     RefundRequested,
+    /// The central was told that an endorsement paid online was not written.
+    ApprovalKept,
 }
 
 impl Event {
     /// Every event (the chip read back both ways).
-    pub const ALL: [Event; 12] = [
+    pub const ALL: [Event; 13] = [
         Event::Choose,
         Event::Cancel,
         Event::PaymentStarted,
@@ -142,6 +195,7 @@ impl Event {
         Event::ChipShows(false),
         Event::ReceiptPrinted,
         Event::RefundRequested,
+        Event::ApprovalKept,
     ];
 }
 
@@ -178,6 +232,7 @@ pub fn next(state: State, event: Event) -> Result<State, IllegalTransition> {
         (S::Issuing | S::Written, E::ChipShows(false)) => S::PaidNotIssued,
         (S::Verified, E::ReceiptPrinted) => S::Printed,
         (S::PaidNotIssued, E::RefundRequested) => S::RefundRequested,
+        (S::PaidNotIssued, E::ApprovalKept) => S::ApprovalKept,
         _ => return Err(IllegalTransition { state, event }),
     };
     Ok(to)
@@ -185,7 +240,7 @@ pub fn next(state: State, event: Event) -> Result<State, IllegalTransition> {
 
 impl State {
     /// Every state, in the order of the common case.
-    pub const ALL: [State; 12] = [
+    pub const ALL: [State; 13] = [
         State::Offered,
         State::Chosen,
         State::PaymentPending,
@@ -198,13 +253,14 @@ impl State {
         State::PaymentFailed,
         State::PaidNotIssued,
         State::RefundRequested,
+        State::ApprovalKept,
     ];
 
     /// Nothing more will happen to it.
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            State::Printed | State::Cancelled | State::RefundRequested
+            State::Printed | State::Cancelled | State::RefundRequested | State::ApprovalKept
         )
     }
 
@@ -233,20 +289,23 @@ pub enum Recovery {
     ReadChip,
     /// Issued and verified: print the receipt (or the slip for an applicant who left).
     PrintReceipt,
-    /// Paid and not issued: ask the central for a refund and show it on the technician screen.
-    RequestRefund,
+    /// Paid and not issued: tell the central (which refunds a kiosk payment, or keeps an online
+    /// approval open) and show it on the technician screen.
+    ReportNotIssued,
 }
 
 /// What to do with a transaction found in `state` after a restart.
 pub fn recovery(state: State) -> Recovery {
     match state {
-        State::Printed | State::Cancelled | State::RefundRequested => Recovery::Nothing,
+        State::Printed | State::Cancelled | State::RefundRequested | State::ApprovalKept => {
+            Recovery::Nothing
+        }
         State::Offered | State::Chosen | State::PaymentFailed => Recovery::Cancel,
         State::PaymentPending => Recovery::AskPayment,
         State::Paid => Recovery::Issue,
         State::Issuing | State::Written => Recovery::ReadChip,
         State::Verified => Recovery::PrintReceipt,
-        State::PaidNotIssued => Recovery::RequestRefund,
+        State::PaidNotIssued => Recovery::ReportNotIssued,
     }
 }
 
@@ -256,7 +315,7 @@ mod tests {
 
     use super::*;
 
-    const STATES: [State; 12] = State::ALL;
+    const STATES: [State; 13] = State::ALL;
 
     fn successors(s: State) -> BTreeSet<State> {
         Event::ALL.iter().filter_map(|&e| next(s, e).ok()).collect()
@@ -322,8 +381,10 @@ mod tests {
                 .collect();
             assert!(!ends.is_empty(), "{s:?} never ends");
             assert!(
-                ends.iter()
-                    .all(|t| matches!(t, State::Printed | State::RefundRequested)),
+                ends.iter().all(|t| matches!(
+                    t,
+                    State::Printed | State::RefundRequested | State::ApprovalKept
+                )),
                 "{s:?} ends in {ends:?}"
             );
         }
@@ -357,6 +418,26 @@ mod tests {
             next(State::PaymentFailed, Event::PaymentStarted).is_err(),
             "another try is another transaction"
         );
+    }
+
+    #[test]
+    fn an_online_approval_starts_paid_never_asks_for_money_and_is_kept_not_refunded() {
+        let start = Origin::Online.first_state();
+        assert_eq!(start, State::Paid);
+        assert!(!reachable(start).contains(&State::PaymentPending));
+        // Not written: the origin's own ending, and only that one.
+        let unwritten = next(start, Event::IssuanceAbandoned).expect("paid may be abandoned");
+        assert_eq!(
+            next(unwritten, Origin::Online.not_issued()),
+            Ok(State::ApprovalKept)
+        );
+        assert_eq!(
+            next(unwritten, Origin::Kiosk.not_issued()),
+            Ok(State::RefundRequested)
+        );
+        assert_eq!(Origin::Kiosk.first_state(), State::Offered);
+        assert!(State::ApprovalKept.is_final());
+        assert_eq!(recovery(State::ApprovalKept), Recovery::Nothing);
     }
 
     #[test]

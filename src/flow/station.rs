@@ -4,6 +4,8 @@
 //! services → ID card → card permit (keys from the central's record, else typed on the keypad;
 //! chip read, holder check by the cards) → the face at the camera against the chip's portrait,
 //! where the station asks for it (`face`) → offers from the central → choose → review → pay → write and verify → receipt → services.
+//! *Print an endorsement approved online* takes the same way, with the holder check, to the
+//! approvals the central holds for the permit; the chosen one is written without a payment.
 //! *Remaining trips* takes the same way to the permit, then shows the permit's valid
 //! endorsements. The session decides what the applicant sees and asks the core for the outside
 //! work (`Effect`); the core's station worker does it and reports back (`Event`). Money is never
@@ -30,6 +32,9 @@ use crate::domain::permit::{
 pub enum Service {
     /// Endorse now, paid and written on the spot.
     Endorse,
+    /// Write an endorsement approved and paid online (the same way to the permit, then the
+    /// approvals waiting for it; nothing is paid here).
+    PrintApproved,
     /// Show the permit's valid endorsements and the trips left.
     RemainingTrips,
     /// Have the writer module reprint the permit's back (the printed endorsements fade); offered
@@ -228,6 +233,9 @@ pub enum PayMethod {
     Terminal,
     /// A QR the central issues, paid by phone.
     Qr,
+    /// Paid online before the visit (*print an endorsement approved online*): nothing is
+    /// asked at the kiosk.
+    Online,
 }
 
 /// How far the paid transaction has come (reported by the worker).
@@ -284,10 +292,14 @@ pub enum Notice {
     HolderRetry,
     /// The central offers nothing (its reasons are on screen).
     NothingOffered,
+    /// No endorsement approved online waits for this permit.
+    NothingApproved,
     PaymentDeclined,
     PaymentCancelled,
     /// Paid, not written: the money will be refunded.
     RefundRequested,
+    /// Approved online, not written: the approval stays open for another try.
+    ApprovalKept,
     /// Not finished here; nothing is lost: ask staff with the number.
     NeedsStaff,
     PrintFailed,
@@ -351,6 +363,11 @@ pub enum Effect {
     /// Check the face at the camera against this portrait (the camera stops with the wipe).
     CheckHolder(Portrait),
     AskOffers {
+        id_number: String,
+        permit_number: String,
+    },
+    /// Ask the central for the endorsements approved and paid online for this permit.
+    AskApproved {
         id_number: String,
         permit_number: String,
     },
@@ -774,8 +791,9 @@ impl StationSession {
             (identity.id_number.clone(), facts.document_number.clone());
         let portrait = facts.portrait.clone();
         v.permit = Some(facts);
-        match v.service {
-            Service::Endorse if self.holder.is_some() => {
+        let service = v.service;
+        match service {
+            Service::Endorse | Service::PrintApproved if self.holder.is_some() => {
                 // Without a portrait from the chip there is nothing to compare the face with:
                 // staff compare person and document where the check is required; where it is
                 // only recorded, there is nothing to record.
@@ -786,10 +804,7 @@ impl StationSession {
                             effects,
                         );
                     } else {
-                        effects.push(Effect::AskOffers {
-                            id_number,
-                            permit_number,
-                        });
+                        effects.push(ask_central(service, id_number, permit_number));
                         self.step = Step::Checking;
                     }
                     return;
@@ -799,11 +814,8 @@ impl StationSession {
                 effects.push(Effect::CheckHolder(portrait));
                 self.step = Step::Holder;
             }
-            Service::Endorse => {
-                effects.push(Effect::AskOffers {
-                    id_number,
-                    permit_number,
-                });
+            Service::Endorse | Service::PrintApproved => {
+                effects.push(ask_central(service, id_number, permit_number));
                 self.step = Step::Checking;
             }
             Service::RemainingTrips => {
@@ -829,10 +841,11 @@ impl StationSession {
         };
         let required = self.holder.is_some_and(|h| h.required);
         if verdict.confirmed() || !required {
-            effects.push(Effect::AskOffers {
-                id_number: identity.id_number.clone(),
-                permit_number: permit.document_number.clone(),
-            });
+            effects.push(ask_central(
+                v.service,
+                identity.id_number.clone(),
+                permit.document_number.clone(),
+            ));
             v.holder = Some(verdict);
             v.holder_prompt = None;
             self.notice = None;
@@ -864,7 +877,10 @@ impl StationSession {
         v.offers = offers.offers;
         if v.offers.is_empty() {
             // The reasons stay on screen until the applicant leaves.
-            self.notice = Some(Notice::NothingOffered);
+            self.notice = Some(match v.service {
+                Service::PrintApproved => Notice::NothingApproved,
+                _ => Notice::NothingOffered,
+            });
         }
         self.step = Step::Choose;
     }
@@ -933,11 +949,17 @@ impl StationSession {
         }
     }
 
+    /// Starts the transaction: paid by `method` for *Endorse now* (one the station takes), or
+    /// `Online` for an approval, which goes straight to writing.
     fn pay(&mut self, method: PayMethod, effects: &mut Vec<Effect>) {
-        if self.step != Step::Review || !self.methods.contains(&method) {
+        let Some(v) = &mut self.visitor else { return };
+        let allowed = match v.service {
+            Service::PrintApproved => method == PayMethod::Online,
+            _ => method != PayMethod::Online && self.methods.contains(&method),
+        };
+        if self.step != Step::Review || !allowed {
             return;
         }
-        let Some(v) = &mut self.visitor else { return };
         let (Some(offer), Some(id), Some(p)) = (v.choice(), &v.identity, &v.permit) else {
             return;
         };
@@ -954,7 +976,11 @@ impl StationSession {
         v.qr = None;
         v.number = None;
         self.notice = None;
-        self.step = Step::Paying;
+        self.step = if method == PayMethod::Online {
+            Step::Issuing
+        } else {
+            Step::Paying
+        };
         effects.push(Effect::Endorse(Box::new(order)));
     }
 
@@ -987,7 +1013,10 @@ impl StationSession {
                 self.step = Step::Done;
             }
             Outcome::NotIssued { .. } => {
-                self.notice = Some(Notice::RefundRequested);
+                self.notice = Some(match v.service {
+                    Service::PrintApproved => Notice::ApprovalKept,
+                    _ => Notice::RefundRequested,
+                });
                 self.step = Step::Done;
             }
             Outcome::NeedsStaff { .. } => {
@@ -1015,6 +1044,21 @@ impl StationSession {
         self.notice = notice;
         self.confirming_cancel = false;
         effects.push(Effect::Wipe);
+    }
+}
+
+/// The question for the central once the permit is read and its holder confirmed: offers, or
+/// the approvals paid online.
+fn ask_central(service: Service, id_number: String, permit_number: String) -> Effect {
+    match service {
+        Service::PrintApproved => Effect::AskApproved {
+            id_number,
+            permit_number,
+        },
+        _ => Effect::AskOffers {
+            id_number,
+            permit_number,
+        },
     }
 }
 

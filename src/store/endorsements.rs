@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, take_number};
 use crate::domain::app_number::AppNumber;
-use crate::domain::endorsement::{Event, State, next};
+use crate::domain::endorsement::{Event, Origin, State, next};
 
 /// How a state is stored (the store's own encoding: renaming a variant cannot change it).
 /// The state's name as stored and as `kiosk endorsements` prints it (`payment_pending`).
@@ -28,7 +28,19 @@ pub fn state_name(state: State) -> &'static str {
         State::PaymentFailed => "payment_failed",
         State::PaidNotIssued => "paid_not_issued",
         State::RefundRequested => "refund_requested",
+        State::ApprovalKept => "approval_kept",
     }
+}
+
+/// The final states' stored names as an SQL list (`'printed', 'cancelled', …`), from the
+/// domain's own `is_final`, so a new final state cannot be missed here.
+fn final_states_sql() -> String {
+    State::ALL
+        .into_iter()
+        .filter(|s| s.is_final())
+        .map(|s| format!("'{}'", state_name(s)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn decode(text: &str) -> Result<State, StoreError> {
@@ -42,22 +54,25 @@ fn timestamp(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
 }
 
-fn insert_offered(
+/// Stores a new transaction in its origin's first state, journalled as move 0.
+fn insert_first(
     tx: &rusqlite::Transaction<'_>,
     id: &str,
+    origin: Origin,
     amount_fen: u64,
     body: &str,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let at = timestamp(at);
+    let state = state_name(origin.first_state());
     tx.execute(
         "INSERT INTO endorsement_txns(id, state, amount_fen, body, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![id, state_name(State::Offered), amount_fen as i64, body, at],
+        params![id, state, amount_fen as i64, body, at],
     )?;
     tx.execute(
         "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, 0, ?2, ?3)",
-        params![id, state_name(State::Offered), at],
+        params![id, state, at],
     )?;
     Ok(())
 }
@@ -66,7 +81,8 @@ fn insert_offered(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {
     pub txn_id: String,
-    /// 0 for *offered*, then one more per move.
+    /// 0 for the first state (*offered*, or *paid* for an online approval), then one more per
+    /// move.
     pub seq: u32,
     pub state: State,
     /// When the move was committed (`YYYY-MM-DDTHH:MM:SS.mmm`, local).
@@ -97,26 +113,28 @@ impl Store {
         at: NaiveDateTime,
     ) -> Result<(), StoreError> {
         let tx = self.write()?;
-        insert_offered(&tx, id, amount_fen, body, at)?;
+        insert_first(&tx, id, Origin::Kiosk, amount_fen, body, at)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Records a transaction in state `offered` under the next acceptance number of the day
-    /// (the same sequence as the hall's application numbers), and returns the number: it is
-    /// the transaction's id, its payment reference and what the receipt prints.
+    /// Records a transaction in its origin's first state (`offered`, or `paid` for an
+    /// endorsement paid online) under the next acceptance number of the day (the same sequence
+    /// as the hall's application numbers), and returns the number: it is the transaction's id,
+    /// its payment reference and what the receipt prints.
     ///
     /// Errors: a store error (nothing stored, no number used).
     pub fn open_numbered_endorsement(
         &mut self,
         device_id: &str,
+        origin: Origin,
         amount_fen: u64,
         body: &str,
         at: NaiveDateTime,
     ) -> Result<AppNumber, StoreError> {
         let tx = self.write()?;
         let number = take_number(&tx, device_id, at.date())?;
-        insert_offered(&tx, number.as_str(), amount_fen, body, at)?;
+        insert_first(&tx, number.as_str(), origin, amount_fen, body, at)?;
         tx.commit()?;
         Ok(number)
     }
@@ -180,10 +198,13 @@ impl Store {
         let cutoff = timestamp(cutoff);
         let tx = self.write()?;
         // Only once the central has every move: a transaction it has not fully heard of stays.
-        let old = "SELECT id FROM endorsement_txns t
-                   WHERE state IN ('printed', 'cancelled', 'refund_requested') AND updated_at < ?1
-                   AND NOT EXISTS (SELECT 1 FROM endorsement_journal j
-                                   WHERE j.txn_id = t.id AND j.sent = 0)";
+        let old = format!(
+            "SELECT id FROM endorsement_txns t
+             WHERE state IN ({}) AND updated_at < ?1
+             AND NOT EXISTS (SELECT 1 FROM endorsement_journal j
+                             WHERE j.txn_id = t.id AND j.sent = 0)",
+            final_states_sql()
+        );
         tx.execute(
             &format!("DELETE FROM endorsement_journal WHERE txn_id IN ({old})"),
             [&cutoff],
@@ -227,11 +248,10 @@ impl Store {
     /// Every transaction not yet in a final state, oldest first: what start-up must finish or
     /// report (`domain::endorsement::recovery`).
     pub fn endorsements_in_flight(&self) -> Result<Vec<EndorsementTxn>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id FROM endorsement_txns
-             WHERE state NOT IN ('printed', 'cancelled', 'refund_requested')
-             ORDER BY created_at, id",
-        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id FROM endorsement_txns WHERE state NOT IN ({}) ORDER BY created_at, id",
+            final_states_sql()
+        ))?;
         let ids: Vec<String> = stmt
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
@@ -509,6 +529,34 @@ mod tests {
         );
         s.open_endorsement("t", 1500, "{}", at(1))
             .expect("new table works");
+    }
+
+    #[test]
+    fn an_online_approval_opens_paid_and_ends_kept_once_the_central_knows() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut s = store(dir.path());
+        let number = s
+            .open_numbered_endorsement("STN01", Origin::Online, 1500, "{}", at(0))
+            .expect("open");
+        let id = number.as_str();
+        assert_eq!(s.endorsement_journal(id).expect("journal"), [State::Paid]);
+        assert!(
+            s.advance_endorsement(id, Event::PaymentStarted, at(1))
+                .is_err(),
+            "no money is asked for an approval paid online"
+        );
+        s.advance_endorsement(id, Event::IssuanceAbandoned, at(1))
+            .expect("abandoned");
+        assert_eq!(s.endorsements_in_flight().expect("in flight").len(), 1);
+        s.advance_endorsement(id, Event::ApprovalKept, at(2))
+            .expect("kept");
+        assert!(s.endorsements_in_flight().expect("in flight").is_empty());
+        // Final, but kept until the central has every move.
+        assert_eq!(s.purge_endorsements_before(at(59)).expect("purge"), 0);
+        for seq in 0..3 {
+            s.transition_sent(id, seq).expect("sent");
+        }
+        assert_eq!(s.purge_endorsements_before(at(59)).expect("purge"), 1);
     }
 
     #[test]

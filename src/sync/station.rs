@@ -15,9 +15,9 @@ use super::api::staff::{
     STAFF_CALLS_PATH, StaffCall, StaffCallClose, StaffCallRequest, close_path,
 };
 use super::api::station::{
-    DocumentsOnRecord, DocumentsQuery, Eligibility, EligibilityRequest, EndorsementQuery,
-    EndorsementRecords, IssuanceConfirmation, IssuanceJob, IssuanceRequest, IssuanceState, Payment,
-    PaymentRequest,
+    Approvals, DocumentsOnRecord, DocumentsQuery, Eligibility, EligibilityRequest,
+    EndorsementQuery, EndorsementRecords, IssuanceConfirmation, IssuanceJob, IssuanceRequest,
+    IssuanceState, Payment, PaymentRequest,
 };
 use super::api::{IDEMPOTENCY_KEY, Problem};
 use super::link::{Link, is_identity_refusal};
@@ -106,6 +106,11 @@ impl StationClient {
     /// What may be offered now.
     pub fn eligibility(&self, request: &EligibilityRequest) -> Result<Eligibility, StationError> {
         self.post("/v1/endorsements/eligibility", None, request)
+    }
+
+    /// The endorsements approved and paid online that wait to be written on this permit.
+    pub fn approved(&self, request: &EligibilityRequest) -> Result<Approvals, StationError> {
+        self.post("/v1/endorsements/approved", None, request)
     }
 
     /// Asks for the money; a repeated request for the same transaction returns the same

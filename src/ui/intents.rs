@@ -93,6 +93,7 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     st.on_service_endorse(on(shell, Input::Service(Service::Endorse)));
     st.on_service_trips(on(shell, Input::Service(Service::RemainingTrips)));
     st.on_service_reprint(on(shell, Input::Service(Service::ReprintBack)));
+    st.on_service_approved(on(shell, Input::Service(Service::PrintApproved)));
     st.on_insert_demo_permit(on_with(shell, |i: i32| {
         Some(Input::InsertDemoPermit(i.max(0) as usize))
     }));
@@ -103,6 +104,7 @@ pub fn connect(ui: &AppWindow, shell: &Rc<RefCell<Shell>>) {
     }));
     st.on_pay_terminal(on(shell, Input::Pay(PayMethod::Terminal)));
     st.on_pay_qr(on(shell, Input::Pay(PayMethod::Qr)));
+    st.on_write_approved(on(shell, Input::Pay(PayMethod::Online)));
     st.on_print_trips(on(shell, Input::PrintTrips));
     let key = |e: KeyEdit| Some(Input::Key(e));
     st.on_key_prefix_chosen(on_with(shell, move |p: slint::SharedString| {

@@ -901,6 +901,8 @@ fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
         Some(N::ScanNotPermit) => NoticeKind::ScanNotPermit,
         Some(N::HolderRetry) => NoticeKind::HolderRetry,
         Some(N::NothingOffered) => NoticeKind::NothingOffered,
+        Some(N::NothingApproved) => NoticeKind::NothingApproved,
+        Some(N::ApprovalKept) => NoticeKind::ApprovalKept,
         Some(N::PaymentDeclined) => NoticeKind::PaymentDeclined,
         Some(N::PaymentCancelled) => NoticeKind::PaymentCancelled,
         Some(N::RefundRequested) => NoticeKind::RefundRequested,
@@ -964,6 +966,7 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
     let cat = v.session.catalogue();
     let g = ui.global::<StationAdapter>();
     g.set_endorse_offered(st.services().contains(&Service::Endorse));
+    g.set_approved_offered(st.services().contains(&Service::PrintApproved));
     g.set_trips_offered(st.services().contains(&Service::RemainingTrips));
     g.set_reprint_offered(st.services().contains(&Service::ReprintBack));
     g.set_terminal_offered(st.methods().contains(&PayMethod::Terminal));
@@ -972,6 +975,7 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
     g.set_mrz_scanner(v.screen.mrz_scanner);
     g.set_demo_scan(v.screen.demo_scan);
     let visitor = st.visitor();
+    g.set_approved_visit(visitor.is_some_and(|v| v.service == Service::PrintApproved));
     g.set_permit_progress(match visitor.map(|v| v.permit_progress) {
         Some(PermitProgress::Waiting) => PermitProgressKind::Waiting,
         Some(PermitProgress::Reading) => PermitProgressKind::Reading,

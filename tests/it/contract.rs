@@ -67,6 +67,7 @@ const WIRE_TYPES: &[(&str, RoundTrip)] = &[
         round_trip::<station::EligibilityRequest>,
     ),
     ("Eligibility", round_trip::<station::Eligibility>),
+    ("Approvals", round_trip::<station::Approvals>),
     ("PaymentRequest", round_trip::<station::PaymentRequest>),
     ("Payment", round_trip::<station::Payment>),
     ("IssuanceRequest", round_trip::<station::IssuanceRequest>),
@@ -550,6 +551,51 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         "IssuanceState",
         &state,
         "POST /v1/issuance/{id}/confirmation",
+    );
+    // An approval paid online: listed, written without a payment, not written → kept open.
+    let approvals = call(
+        "/v1/endorsements/approved",
+        None,
+        Some(
+            serde_json::json!({"device_id": "TEST01", "site_code": "350203001", "id_number": "350203199204180025", "permit_number": "C12345678"}),
+        ),
+    );
+    check("Approvals", &approvals, "POST /v1/endorsements/approved");
+    let approval = &approvals["approvals"][0];
+    let approval_id = approval["offer"]["offer_id"].as_str().expect("approval id");
+    let online_txn = "TEST0126113000002X";
+    let online_job = call(
+        "/v1/issuance",
+        Some(&format!("{online_txn}:{approval_id}")),
+        Some(
+            serde_json::json!({"txn_id": online_txn, "offer_id": approval_id, "payment_id": approval["payment_id"], "permit_number": "C12345678"}),
+        ),
+    );
+    check("IssuanceJob", &online_job, "POST /v1/issuance (approval)");
+    let online_job_id = online_job["job_id"].as_str().expect("job id");
+    let kept = call(
+        &format!("/v1/issuance/{online_job_id}/confirmation"),
+        None,
+        Some(
+            serde_json::json!({"job_id": online_job_id, "outcome": "not_written", "read_at": "2026-11-30T10:01:00"}),
+        ),
+    );
+    check(
+        "IssuanceState",
+        &kept,
+        "POST /v1/issuance/{id}/confirmation (approval)",
+    );
+    assert_eq!(kept["state"], "approval_kept");
+    let still = call(
+        "/v1/endorsements/approved",
+        None,
+        Some(
+            serde_json::json!({"device_id": "TEST01", "site_code": "350203001", "id_number": "350203199204180025", "permit_number": "C12345678"}),
+        ),
+    );
+    assert_eq!(
+        still["approvals"][0]["offer"]["offer_id"], approval_id,
+        "not written: the approval stays open"
     );
     let records = call(
         "/v1/endorsements/records",

@@ -126,6 +126,7 @@ fn station_kiosk_with(
             // Re-printing the back stays off the screen unless the writer module can.
             services: vec![
                 Service::Endorse,
+                Service::PrintApproved,
                 Service::RemainingTrips,
                 Service::ReprintBack,
             ],
@@ -646,6 +647,106 @@ fn a_permit_pulled_during_writing_is_left_to_staff_with_nothing_concluded() {
     assert!(on_record(&central).is_empty());
 }
 
+/// *Print an endorsement approved online*: the same way to the permit, then the central's
+/// approval (the development central approves HK G 3m1 for every permit, once) chosen and
+/// written without a payment. Returns the acceptance number on the done page.
+fn write_approval(k: &Kiosk) -> String {
+    cards_for(k, "service-approved", ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::Choose);
+    assert!(
+        k.label("choose-title").contains("网上"),
+        "{}",
+        k.label("choose-title")
+    );
+    assert_eq!(hk_g_3m1(k), 0, "the one approval");
+    k.tap("offer-0");
+    k.tap("next");
+    assert_eq!(k.page(), Page::StationReview);
+    assert!(
+        k.find_visible("pay-terminal").is_none() && k.find_visible("pay-qr").is_none(),
+        "nothing is paid for an approval"
+    );
+    assert!(
+        k.label("review-fee").contains("15.00"),
+        "{}",
+        k.label("review-fee")
+    );
+    k.tap("write-approved");
+    k.wait_for_page(Page::StationDone);
+    k.label("number")
+}
+
+#[test]
+fn an_endorsement_approved_online_is_written_without_a_payment_and_only_once() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let k = &s.kiosk;
+    let number = write_approval(k);
+    assert_eq!(notice(k), NoticeKind::None);
+    assert!(
+        s.terminal.charges().is_empty(),
+        "nothing charged at the kiosk"
+    );
+    let (state, journal) = transaction(k, &number);
+    assert_eq!(state, State::Printed);
+    assert_eq!(
+        journal,
+        [
+            State::Paid,
+            State::Issuing,
+            State::Written,
+            State::Verified,
+            State::Printed
+        ]
+    );
+    let on_chip = s.writer.endorsements("C12345678");
+    assert_eq!(on_chip.len(), 1);
+    assert_eq!(
+        (on_chip[0].destination.as_str(), on_chip[0].trips.as_str()),
+        ("hk", "3m1")
+    );
+    assert_eq!(on_record(&central).len(), 1, "the central recorded it");
+    let text = printed(k, &number);
+    assert!(
+        text.contains("Paid online") && text.contains("15.00"),
+        "{text}"
+    );
+    // Used: the next visit finds nothing waiting.
+    k.tap("finish");
+    k.wait_for_page(Page::Services);
+    k.tap("demo-remove-permit");
+    k.tap("demo-remove-card");
+    cards_for(k, "service-approved", ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::Choose);
+    assert_eq!(notice(k), NoticeKind::NothingApproved);
+    assert!(k.find_visible("offer-0").is_none());
+    assert_eq!(s.writer.endorsements("C12345678").len(), 1, "written once");
+}
+
+#[test]
+fn an_approval_the_module_did_not_write_stays_open_and_nothing_is_refunded() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Approve, WriterScript::FailBefore);
+    let k = &s.kiosk;
+    let number = write_approval(k);
+    assert_eq!(notice(k), NoticeKind::ApprovalKept);
+    let (state, journal) = transaction(k, &number);
+    assert_eq!(state, State::ApprovalKept);
+    assert!(journal.contains(&State::PaidNotIssued) && !journal.contains(&State::RefundRequested));
+    let text = printed(k, &number);
+    assert!(
+        text.contains("approval kept") && !text.contains("refund"),
+        "{text}"
+    );
+    assert!(s.terminal.charges().is_empty());
+    // Still open at the central, for another kiosk or a window.
+    let open = StationClient::new(central.link("TEST01"))
+        .expect("client")
+        .approved(&sample_question())
+        .expect("approvals");
+    assert_eq!(open.approvals.len(), 1, "the approval stays open");
+}
+
 #[test]
 fn the_centrals_refusal_is_shown_with_its_reason() {
     let central = central_with("127.0.0.1:0", &["--station-fault", "refuse-all"]);
@@ -952,15 +1053,20 @@ fn figures() {
     println!("permit on the reader → receipt printed: {times:?}");
 }
 
-/// What the central offers 曾小芳 (ID 350203199204180025) on permit C12345678 at the test site.
+/// 曾小芳 (ID 350203199204180025) asking about permit C12345678 at the test site.
+fn sample_question() -> kiosk::sync::api::station::EligibilityRequest {
+    kiosk::sync::api::station::EligibilityRequest {
+        device_id: "TEST01".into(),
+        site_code: "350203001".into(),
+        id_number: "350203199204180025".into(),
+        permit_number: "C12345678".into(),
+    }
+}
+
+/// What the central offers her.
 fn sample_offers(client: &StationClient) -> Vec<kiosk::domain::endorsement::OfferLine> {
     client
-        .eligibility(&kiosk::sync::api::station::EligibilityRequest {
-            device_id: "TEST01".into(),
-            site_code: "350203001".into(),
-            id_number: "350203199204180025".into(),
-            permit_number: "C12345678".into(),
-        })
+        .eligibility(&sample_question())
         .expect("eligibility")
         .to_offers()
         .offers
@@ -977,7 +1083,13 @@ fn stored_transaction(
     let body = serde_json::json!({"offer": offer, "permit_number": "C12345678", "method": method});
     let now = chrono::Local::now().naive_local();
     let number = store
-        .open_numbered_endorsement("TEST01", offer.fee_fen, &body.to_string(), now)
+        .open_numbered_endorsement(
+            "TEST01",
+            offer.origin(),
+            offer.fee_fen,
+            &body.to_string(),
+            now,
+        )
         .expect("open");
     for event in events {
         store
@@ -1026,6 +1138,13 @@ fn transactions_a_power_cut_left_in_flight_are_settled_at_the_next_start() {
             E::IssueStarted,
         ],
     );
+    // Approved and paid online; the power went before the writer started.
+    let approval = client
+        .approved(&sample_question())
+        .expect("approvals")
+        .to_lines()
+        .remove(0);
+    let online = stored_transaction(&mut seeded, &approval, "online", &[]);
     drop(seeded);
     let pay = |txn: &str, offer: &kiosk::domain::endorsement::OfferLine| {
         let p = client
@@ -1086,6 +1205,16 @@ fn transactions_a_power_cut_left_in_flight_are_settled_at_the_next_start() {
     assert_eq!(transaction(k, &chosen).0, State::Cancelled);
     assert_eq!(transaction(k, &pending).0, State::Cancelled);
     assert_eq!(transaction(k, &paid).0, State::RefundRequested);
+    // Paid online: not refunded, the approval kept open for the applicant's next visit.
+    assert_eq!(
+        transaction(k, &online),
+        (
+            State::ApprovalKept,
+            vec![State::Paid, State::PaidNotIssued, State::ApprovalKept]
+        )
+    );
+    let open = client.approved(&sample_question()).expect("approvals");
+    assert_eq!(open.approvals.len(), 1, "the approval stays open");
     let (state, journal) = transaction(k, &issuing);
     assert_eq!(state, State::Printed);
     assert!(journal.contains(&State::Verified), "{journal:?}");

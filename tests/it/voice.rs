@@ -240,6 +240,8 @@ fn notice_kinds() -> Vec<NoticeKind> {
         HolderRetry,
         NotAvailable,
         NothingOffered,
+        NothingApproved,
+        ApprovalKept,
         PaymentDeclined,
         PaymentCancelled,
         RefundRequested,

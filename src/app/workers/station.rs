@@ -21,10 +21,13 @@ pub enum StationCommand {
     FindPermit(u64, Box<Identity>, Arc<AtomicBool>),
     /// Read the permit with the key typed on the keypad (same stop flag).
     ReadPermit(u64, Box<AccessKey>, Arc<AtomicBool>),
+    /// What the central offers; with `approved`, the endorsements approved and paid online
+    /// that wait for the permit instead.
     Offers {
         visit: u64,
         id_number: String,
         permit_number: String,
+        approved: bool,
     },
     Records {
         visit: u64,
@@ -98,11 +101,19 @@ pub fn station(mut desk: EndorsementDesk, tx: Sender<Inbound>) -> StationHandle 
                 StationCommand::Offers {
                     id_number,
                     permit_number,
+                    approved,
                     ..
-                } => report(match desk.offers(&id_number, &permit_number) {
-                    Some(offers) => Event::Offers(offers),
-                    None => Event::CentralUnavailable,
-                }),
+                } => {
+                    let answer = if approved {
+                        desk.approved(&id_number, &permit_number)
+                    } else {
+                        desk.offers(&id_number, &permit_number)
+                    };
+                    report(match answer {
+                        Some(offers) => Event::Offers(offers),
+                        None => Event::CentralUnavailable,
+                    })
+                }
                 StationCommand::Records { permit_number, .. } => {
                     report(match desk.records(&permit_number) {
                         Some(records) => Event::Records(records),

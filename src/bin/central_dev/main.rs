@@ -149,6 +149,7 @@ async fn main() -> ExitCode {
         .route("/v1/people/documents", post(station::documents))
         .route("/v1/people/appointment", post(hall::appointment))
         .route("/v1/endorsements/eligibility", post(station::eligibility))
+        .route("/v1/endorsements/approved", post(station::approved))
         .route("/v1/endorsements/records", post(station::records))
         .route("/v1/payments", post(station::create_payment))
         .route("/v1/payments/{id}", get(station::payment))

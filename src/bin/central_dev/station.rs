@@ -1,5 +1,6 @@
 //! The station kiosk's side of the contract, for development and tests: documents on record,
-//! eligibility, payments, issuance jobs and their confirmation, endorsement records. All of it
+//! eligibility, approvals paid online (`approvals`), payments, issuance jobs and their
+//! confirmation, endorsement records. All of it
 //! is synthetic and kept in memory (a restart forgets it). Offers follow the kiosk's own
 //! catalogue: every available kind and trip option for the permit's destinations, Kinmen and
 //! Matsu only for ID numbers of Fujian (region code 35), suspended kinds as refusals.
@@ -15,7 +16,9 @@
 //! booking for another day); `fee-down` (the hall's fee payments, 503) and `ratings-down`
 //! (503).
 
-use std::collections::BTreeMap;
+mod approvals;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use axum::Extension;
@@ -35,6 +38,8 @@ use kiosk::sync::api::station::{
 };
 
 use crate::routes::{Device, idempotency_key, json, problem};
+
+pub use approvals::approved;
 
 /// How the station endpoints misbehave (`--station-fault`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +109,10 @@ struct Book {
     jobs: BTreeMap<String, IssuanceJob>,
     /// Confirmed endorsements by permit number.
     records: BTreeMap<String, Vec<EndorsementRecord>>,
+    /// Endorsements approved and paid online, by approval id (also their offer id).
+    approvals: BTreeMap<String, approvals::Approved>,
+    /// Permits the sample approval was made for (once each).
+    approvals_made: BTreeSet<String>,
     next: u64,
 }
 
@@ -569,12 +578,17 @@ pub async fn issue(
         }
         return json(StatusCode::CREATED, job);
     }
+    // An approval paid online was paid under the online application, not this transaction.
+    let online = book.approvals.contains_key(&request.offer_id);
+    if online && let Err(refusal) = approvals::take(&mut book, &request, &key) {
+        return *refusal;
+    }
     let paid = book
         .payments
         .get(&request.payment_id)
         .is_some_and(|(p, offers, _)| {
             p.state == PaymentState::Paid
-                && p.txn_id == request.txn_id
+                && (online || p.txn_id == request.txn_id)
                 && offers.contains(&request.offer_id)
         });
     if !paid {
@@ -676,6 +690,25 @@ pub async fn confirm(
             IssuanceStateKind::Confirmed
         }
         IssuanceOutcome::NotWritten => IssuanceStateKind::RefundRequested,
+    };
+    // The job of an approval paid online: written, it is used; not written, it stays open.
+    let approval = book
+        .jobs
+        .iter()
+        .find(|(_, j)| j.job_id == job_id)
+        .and_then(|(key, _)| Some((key.clone(), key.split_once(':')?.1.to_string())))
+        .filter(|(_, offer)| book.approvals.contains_key(offer));
+    let state = match approval {
+        Some((key, approval)) => {
+            let written = confirmation.outcome == IssuanceOutcome::Verified;
+            approvals::confirmed(&mut book, &approval, &key, written);
+            if written {
+                state
+            } else {
+                IssuanceStateKind::ApprovalKept
+            }
+        }
+        None => state,
     };
     json(StatusCode::OK, &IssuanceState { job_id, state })
 }

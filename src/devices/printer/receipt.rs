@@ -354,6 +354,8 @@ pub enum SlipKind {
     Refund,
     /// Paid (or maybe paid) and not finished here: staff finish it with this number.
     AskStaff,
+    /// Approved and paid online, and not written: the approval stays open.
+    ApprovalKept,
 }
 
 fn yuan(fen: u64) -> String {
@@ -380,6 +382,10 @@ pub fn station_receipt(slip: &StationReceipt) -> Receipt {
             "Endorsement not written · refund slip",
         ),
         SlipKind::AskStaff => ("请联系工作人员", "Please ask staff"),
+        SlipKind::ApprovalKept => (
+            "签注未写入 · 网上审批保留",
+            "Endorsement not written · online approval kept",
+        ),
     };
     let issued = slip.kind == SlipKind::Issued;
     station_header(&mut r, &slip.site, &slip.device_id, zh, en);
@@ -437,6 +443,10 @@ pub fn station_receipt(slip: &StationReceipt) -> Receipt {
         SlipKind::Refund => {
             r.text("签注未写入，已申请原路退款；请保留本凭条并到窗口咨询。")
                 .text("Nothing was written: the refund to your payment has been requested. Keep this slip and ask at a window.");
+        }
+        SlipKind::ApprovalKept => {
+            r.text("签注未写入，未产生新的费用；您在网上办理的签注仍然有效，可再次在自助机或窗口写入。")
+                .text("Nothing was written and nothing more was charged. Your endorsement approved online stays open: have it written at a kiosk or a window.");
         }
         SlipKind::AskStaff => {
             r.text("本次签注未能在本机完成，您的付款已按上述编号记录，不会丢失。请持本凭条联系工作人员。")
@@ -720,6 +730,16 @@ mod station_tests {
         );
         assert!(!all.contains("was cancelled"), "{all}");
         assert!(!all.contains("Fiscal invoice"), "{all}");
+        let r = station_receipt(&slip(SlipKind::ApprovalKept));
+        let all = r.texts().collect::<Vec<_>>().join("\n");
+        assert!(
+            all.contains("approval kept") && all.contains("stays open"),
+            "{all}"
+        );
+        assert!(
+            !all.contains("refund") && !all.contains("was cancelled"),
+            "{all}"
+        );
         let r = station_receipt(&slip(SlipKind::AskStaff));
         let all = r.texts().collect::<Vec<_>>().join("\n");
         assert!(

@@ -15,6 +15,7 @@ fn session() -> StationSession {
     StationSession::new(
         vec![
             Service::Endorse,
+            Service::PrintApproved,
             Service::RemainingTrips,
             Service::ReprintBack,
         ],
@@ -35,6 +36,7 @@ fn offer(destination: &str, trips: &str, fee: u64) -> OfferLine {
         stay_days: 7,
         fee_fen: fee,
         cancels_current: false,
+        paid_online: None,
     }
 }
 
@@ -110,6 +112,77 @@ fn the_common_case_pays_writes_and_ends_on_the_done_page() {
     let effects = s.handle(Event::Continue, 10_004 * S);
     assert!(matches!(effects.as_slice(), [Effect::Wipe]));
     assert!(s.visitor().is_none());
+}
+
+/// A *print an endorsement approved online* visit with its permit read: the central is asked
+/// for the approvals, not for offers.
+fn approved_visit() -> StationSession {
+    let mut s = session();
+    s.handle(Event::Service(Service::PrintApproved), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    assert!(
+        matches!(&effects[..], [Effect::AskApproved { permit_number, .. }] if permit_number == "C12345678"),
+        "{effects:?}"
+    );
+    assert_eq!(s.step(), Step::Checking);
+    s
+}
+
+#[test]
+fn an_approval_paid_online_is_written_without_a_payment_and_kept_if_not_written() {
+    let mut s = approved_visit();
+    let mut approval = offer("hk", "3m1", 1500);
+    approval.paid_online = Some("W-000001".into());
+    s.handle(
+        Event::Offers(Offers {
+            offers: vec![approval],
+            refusals: Vec::new(),
+        }),
+        4 * S,
+    );
+    assert_eq!((s.step(), s.notice()), (Step::Choose, None));
+    s.handle(Event::Choose(0), 5 * S);
+    s.handle(Event::Continue, 6 * S);
+    assert_eq!(s.step(), Step::Review);
+    for method in [PayMethod::Terminal, PayMethod::Qr] {
+        assert!(
+            s.handle(Event::Pay(method), 7 * S).is_empty(),
+            "an approval is never paid again"
+        );
+    }
+    let effects = s.handle(Event::Pay(PayMethod::Online), 8 * S);
+    let [Effect::Endorse(order)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(order.offer.paid_online.as_deref(), Some("W-000001"));
+    assert_eq!(order.method, PayMethod::Online);
+    assert_eq!(
+        s.step(),
+        Step::Issuing,
+        "nothing to pay: straight to writing"
+    );
+    s.handle(Event::Finished(Outcome::NotIssued { printed: true }), 9 * S);
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Done, Some(&Notice::ApprovalKept))
+    );
+}
+
+#[test]
+fn no_approval_waiting_says_so_and_endorse_now_never_takes_online() {
+    let mut s = approved_visit();
+    s.handle(Event::Offers(Offers::default()), 4 * S);
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Choose, Some(&Notice::NothingApproved))
+    );
+    let mut s = at_review();
+    assert!(s.handle(Event::Pay(PayMethod::Online), 8 * S).is_empty());
+    assert_eq!(s.step(), Step::Review);
 }
 
 #[test]

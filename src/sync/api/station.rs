@@ -126,6 +126,38 @@ pub struct EndorsementOffer {
     pub cancels_current: bool,
 }
 
+/// `POST /v1/endorsements/approved` (asked with an [`EligibilityRequest`]): the endorsements
+/// approved and paid online for this person and permit that wait to be written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approvals {
+    pub approvals: Vec<Approval>,
+}
+
+/// An endorsement approved and paid online: the offer it is (its `offer_id` names the approval
+/// in the issuance request) and the payment that paid for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub offer: EndorsementOffer,
+    pub payment_id: String,
+    /// When it was paid (`YYYY-MM-DDTHH:MM:SS`, local).
+    pub paid_at: String,
+}
+
+impl Approvals {
+    /// The approvals as lines the kiosk writes, each carrying its payment; one whose dates do
+    /// not read is left out, as an offer would be.
+    pub fn to_lines(&self) -> Vec<OfferLine> {
+        self.approvals
+            .iter()
+            .filter_map(|a| {
+                let mut line = a.offer.to_line()?;
+                line.paid_online = Some(a.payment_id.clone());
+                Some(line)
+            })
+            .collect()
+    }
+}
+
 /// Why something is not offered, in words the kiosk shows as they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
@@ -223,7 +255,8 @@ pub struct IssuanceConfirmation {
 #[serde(rename_all = "snake_case")]
 pub enum IssuanceOutcome {
     Verified,
-    /// The chip does not carry it: the central refunds.
+    /// The chip does not carry it: the central refunds a kiosk payment, or keeps an online
+    /// approval open.
     NotWritten,
 }
 
@@ -238,6 +271,8 @@ pub struct IssuanceState {
 pub enum IssuanceStateKind {
     Confirmed,
     RefundRequested,
+    /// An online approval not written: it stays open for another try.
+    ApprovalKept,
 }
 
 /// `POST /v1/endorsements/records`.
@@ -282,6 +317,7 @@ impl EndorsementOffer {
             stay_days: self.stay_days,
             fee_fen: self.fee_fen,
             cancels_current: self.cancels_current,
+            paid_online: None,
         })
     }
 }
