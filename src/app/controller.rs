@@ -757,20 +757,12 @@ impl Controller {
             StationEffect::AskOffers {
                 id_number,
                 permit_number,
+                approved,
             } => StationCommand::Offers {
                 visit,
                 id_number,
                 permit_number,
-                approved: false,
-            },
-            StationEffect::AskApproved {
-                id_number,
-                permit_number,
-            } => StationCommand::Offers {
-                visit,
-                id_number,
-                permit_number,
-                approved: true,
+                approved,
             },
             StationEffect::AskRecords { permit_number } => StationCommand::Records {
                 visit,

@@ -362,14 +362,12 @@ pub enum Effect {
     StopPermit,
     /// Check the face at the camera against this portrait (the camera stops with the wipe).
     CheckHolder(Portrait),
+    /// Ask the central what it offers; with `approved`, the endorsements approved and paid
+    /// online that wait for this permit instead.
     AskOffers {
         id_number: String,
         permit_number: String,
-    },
-    /// Ask the central for the endorsements approved and paid online for this permit.
-    AskApproved {
-        id_number: String,
-        permit_number: String,
+        approved: bool,
     },
     AskRecords {
         permit_number: String,
@@ -1050,15 +1048,10 @@ impl StationSession {
 /// The question for the central once the permit is read and its holder confirmed: offers, or
 /// the approvals paid online.
 fn ask_central(service: Service, id_number: String, permit_number: String) -> Effect {
-    match service {
-        Service::PrintApproved => Effect::AskApproved {
-            id_number,
-            permit_number,
-        },
-        _ => Effect::AskOffers {
-            id_number,
-            permit_number,
-        },
+    Effect::AskOffers {
+        id_number,
+        permit_number,
+        approved: service == Service::PrintApproved,
     }
 }
 

@@ -553,13 +553,16 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         "POST /v1/issuance/{id}/confirmation",
     );
     // An approval paid online: listed, written without a payment, not written → kept open.
-    let approvals = call(
-        "/v1/endorsements/approved",
-        None,
-        Some(
-            serde_json::json!({"device_id": "TEST01", "site_code": "350203001", "id_number": "350203199204180025", "permit_number": "C12345678"}),
-        ),
-    );
+    let ask_approved = || {
+        call(
+            "/v1/endorsements/approved",
+            None,
+            Some(
+                serde_json::json!({"device_id": "TEST01", "site_code": "350203001", "id_number": "350203199204180025", "permit_number": "C12345678"}),
+            ),
+        )
+    };
+    let approvals = ask_approved();
     check("Approvals", &approvals, "POST /v1/endorsements/approved");
     let approval = &approvals["approvals"][0];
     let approval_id = approval["offer"]["offer_id"].as_str().expect("approval id");
@@ -586,13 +589,7 @@ fn the_bodies_the_kiosk_sends_and_the_development_central_answers_match_the_cont
         "POST /v1/issuance/{id}/confirmation (approval)",
     );
     assert_eq!(kept["state"], "approval_kept");
-    let still = call(
-        "/v1/endorsements/approved",
-        None,
-        Some(
-            serde_json::json!({"device_id": "TEST01", "site_code": "350203001", "id_number": "350203199204180025", "permit_number": "C12345678"}),
-        ),
-    );
+    let still = ask_approved();
     assert_eq!(
         still["approvals"][0]["offer"]["offer_id"], approval_id,
         "not written: the approval stays open"

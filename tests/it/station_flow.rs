@@ -649,8 +649,12 @@ fn a_permit_pulled_during_writing_is_left_to_staff_with_nothing_concluded() {
 
 /// *Print an endorsement approved online*: the same way to the permit, then the central's
 /// approval (the development central approves HK G 3m1 for every permit, once) chosen and
-/// written without a payment. Returns the acceptance number on the done page.
-fn write_approval(k: &Kiosk) -> String {
+/// written without a payment, by a writer module with `script`. Returns the central, the kiosk
+/// and the acceptance number on the done page.
+fn write_approval(script: WriterScript) -> (Central, Station, String) {
+    let central = central_on("127.0.0.1:0");
+    let s = on(&central, SimOutcome::Approve, script);
+    let k = &s.kiosk;
     cards_for(k, "service-approved", ZENG, ZENG_PERMIT);
     k.wait_for_page(Page::Choose);
     assert!(
@@ -673,15 +677,14 @@ fn write_approval(k: &Kiosk) -> String {
     );
     k.tap("write-approved");
     k.wait_for_page(Page::StationDone);
-    k.label("number")
+    let number = k.label("number");
+    (central, s, number)
 }
 
 #[test]
 fn an_endorsement_approved_online_is_written_without_a_payment_and_only_once() {
-    let central = central_on("127.0.0.1:0");
-    let s = on(&central, SimOutcome::Approve, WriterScript::Succeed);
+    let (central, s, number) = write_approval(WriterScript::Succeed);
     let k = &s.kiosk;
-    let number = write_approval(k);
     assert_eq!(notice(k), NoticeKind::None);
     assert!(
         s.terminal.charges().is_empty(),
@@ -725,10 +728,8 @@ fn an_endorsement_approved_online_is_written_without_a_payment_and_only_once() {
 
 #[test]
 fn an_approval_the_module_did_not_write_stays_open_and_nothing_is_refunded() {
-    let central = central_on("127.0.0.1:0");
-    let s = on(&central, SimOutcome::Approve, WriterScript::FailBefore);
+    let (central, s, number) = write_approval(WriterScript::FailBefore);
     let k = &s.kiosk;
-    let number = write_approval(k);
     assert_eq!(notice(k), NoticeKind::ApprovalKept);
     let (state, journal) = transaction(k, &number);
     assert_eq!(state, State::ApprovalKept);

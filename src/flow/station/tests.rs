@@ -59,7 +59,7 @@ fn at_review() -> StationSession {
     assert_eq!(s.step(), Step::Permit);
     let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
     assert!(
-        matches!(&effects[..], [Effect::AskOffers { permit_number, .. }] if permit_number == "C12345678"),
+        matches!(&effects[..], [Effect::AskOffers { permit_number, approved: false, .. }] if permit_number == "C12345678"),
         "{effects:?}"
     );
     s.handle(
@@ -125,7 +125,7 @@ fn approved_visit() -> StationSession {
     );
     let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
     assert!(
-        matches!(&effects[..], [Effect::AskApproved { permit_number, .. }] if permit_number == "C12345678"),
+        matches!(&effects[..], [Effect::AskOffers { permit_number, approved: true, .. }] if permit_number == "C12345678"),
         "{effects:?}"
     );
     assert_eq!(s.step(), Step::Checking);
@@ -657,7 +657,7 @@ fn a_confirmed_holder_goes_on_to_the_offers_and_the_verdict_travels_with_the_ord
         5 * S,
     );
     assert!(
-        matches!(&effects[..], [Effect::AskOffers { permit_number, .. }] if permit_number == "C12345678"),
+        matches!(&effects[..], [Effect::AskOffers { permit_number, approved: false, .. }] if permit_number == "C12345678"),
         "{effects:?}"
     );
     assert_eq!(s.step(), Step::Checking);
