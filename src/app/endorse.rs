@@ -893,8 +893,20 @@ impl EndorsementDesk {
                     let p = self.paid(central, txn, order, &mut payment)?;
                     let job = self.job(central, txn, order, &p).ok()?;
                     // The applicant has left: a permit no longer in the module cannot carry
-                    // what was not read back; one still there decides.
-                    let shows = self.read_back(txn, &job).unwrap_or(false);
+                    // what was not read back; one still there decides. Not for an approval paid
+                    // online: "not written" reopens it at the central, so it must not be
+                    // guessed — staff read the permit (`kiosk endorsements settle`).
+                    let shows = match self.read_back(txn, &job) {
+                        Some(shows) => shows,
+                        None if order.offer.origin() == Origin::Online => {
+                            tracing::warn!(
+                                txn,
+                                "endorsement: approval paid online not read back, left to staff"
+                            );
+                            return None;
+                        }
+                        None => false,
+                    };
                     job_made = Some(job);
                     self.go(txn, Move::ChipShows(shows)).is_ok()
                 }
@@ -1037,10 +1049,20 @@ fn kiosk_method(method: PayMethod) -> Option<PaymentMethod> {
 }
 
 /// Whether the central's refusal of an issuance job means that an approval paid online was never
-/// this transaction's (409: not open, or held by another transaction): nothing was reserved, so
-/// it ends as kept without a confirmation.
+/// this transaction's — 409 (not open, or held by another transaction), 402 (its payment is no
+/// longer paid), 404 or 410 (no such approval): nothing was reserved, so it ends as kept
+/// without a confirmation, and the central's own list says what is still open.
 fn never_held(order: &Order, error: &StationError) -> bool {
-    order.offer.origin() == Origin::Online && matches!(error, StationError::Conflict(_))
+    order.offer.origin() == Origin::Online
+        && matches!(
+            error,
+            StationError::Conflict(_)
+                | StationError::NotPaid(_)
+                | StationError::Refused {
+                    status: 404 | 410,
+                    ..
+                }
+        )
 }
 
 /// The slip for a paid endorsement that is not on the chip.

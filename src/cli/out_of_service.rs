@@ -10,13 +10,14 @@ use crate::ui;
 
 /// Shows the out-of-service screen until systemd stops it (when the kiosk is started again).
 pub fn run(file: &Path) -> ExitCode {
+    let (id, site) = kiosk_name(file);
     tracing::error!(
-        device = %kiosk_name(file).0,
+        device = %id,
         "kiosk.service stopped restarting; the screen says out of service. Read \
          `journalctl -u kiosk`, fix the cause, then `systemctl reset-failed kiosk && systemctl \
          start kiosk`"
     );
-    let window = match window(file) {
+    let window = match named(id, site) {
         Ok(w) => w,
         Err(e) => {
             tracing::error!("cannot open the window: {e}");
@@ -29,8 +30,13 @@ pub fn run(file: &Path) -> ExitCode {
 
 /// The window, named after the kiosk `file` configures (unnamed when it cannot be read).
 pub fn window(file: &Path) -> Result<ui::OutOfServiceWindow, slint::PlatformError> {
-    let window = ui::OutOfServiceWindow::new()?;
     let (id, site) = kiosk_name(file);
+    named(id, site)
+}
+
+/// The window, naming kiosk `id` at `site` (empty: unnamed).
+fn named(id: String, site: String) -> Result<ui::OutOfServiceWindow, slint::PlatformError> {
+    let window = ui::OutOfServiceWindow::new()?;
     window.set_device_id(id.into());
     window.set_site_name(site.into());
     Ok(window)

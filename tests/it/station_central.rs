@@ -2,7 +2,8 @@
 //! TLS: eligibility from the catalogue, a payment that confirms, an issuance job only once
 //! paid (and the same job again for a repeated key), the re-read's confirmation and the
 //! remaining-trips record; a declined payment never leads to a job; a repeated payment request
-//! never makes a second payment. Every body is read into the contract's wire types.
+//! never makes a second payment; an approval paid online goes to one transaction at a time.
+//! Every body is read into the contract's wire types.
 
 use kiosk::sync::api::station::{
     Eligibility, EligibilityRequest, IssuanceConfirmation, IssuanceOutcome, IssuanceRequest,
@@ -182,6 +183,84 @@ fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
         "confirmed once, recorded once"
     );
     assert_eq!(records.endorsements[0].trips_left, Some(1));
+}
+
+/// An approval paid online goes to one transaction at a time and is written once: while a
+/// transaction holds it, it is not listed and another transaction gets no job; confirmed as not
+/// written it is listed again and another transaction may take it; confirmed as written it is
+/// gone. Another device never reads its payment nor takes it without having been shown it.
+#[test]
+fn an_approval_paid_online_goes_to_one_transaction_at_a_time_and_is_written_once() {
+    let c = station(central_on("127.0.0.1:0"));
+    let question = EligibilityRequest {
+        device_id: "SYNC01".into(),
+        site_code: "350203".into(),
+        id_number: "350203199204180025".into(),
+        permit_number: "C12345678".into(),
+    };
+    let listed = |s: &Station| s.client.approved(&question).expect("approvals").approvals;
+    let approval = listed(&c).remove(0);
+    let (id, paid_by) = (approval.offer.offer_id.clone(), approval.payment_id.clone());
+    assert_eq!(
+        c.client.payment(&paid_by).expect("listed: readable").state,
+        PaymentState::Paid
+    );
+    // Another kiosk that was never shown it.
+    let other = StationClient::new(c.central.link("TEST01")).expect("client");
+    assert!(matches!(
+        other.payment(&paid_by),
+        Err(StationError::NotThisKiosk(_))
+    ));
+    assert!(matches!(
+        other.issue(&issuance("TXN-OTHER", &id, &paid_by)),
+        Err(StationError::NotThisKiosk(_))
+    ));
+    let first = c
+        .client
+        .issue(&issuance("TXN-1", &id, &paid_by))
+        .expect("job");
+    assert!(listed(&c).is_empty(), "held: not listed");
+    assert!(matches!(
+        c.client.issue(&issuance("TXN-2", &id, &paid_by)),
+        Err(StationError::Conflict(_))
+    ));
+    assert_eq!(
+        c.client
+            .issue(&issuance("TXN-1", &id, &paid_by))
+            .expect("the same job again")
+            .job_id,
+        first.job_id
+    );
+    let confirm = |job: &str, outcome| {
+        c.client
+            .confirm(&IssuanceConfirmation {
+                job_id: job.into(),
+                outcome,
+                read_at: "2026-11-30T10:00:00".into(),
+            })
+            .expect("confirmed")
+            .state
+    };
+    assert_eq!(
+        confirm(&first.job_id, IssuanceOutcome::NotWritten),
+        IssuanceStateKind::ApprovalKept
+    );
+    assert_eq!(listed(&c).len(), 1, "not written: open again");
+    let second = c
+        .client
+        .issue(&issuance("TXN-2", &id, &paid_by))
+        .expect("another transaction may take it now");
+    assert_eq!(
+        confirm(&second.job_id, IssuanceOutcome::Verified),
+        IssuanceStateKind::Confirmed
+    );
+    // The first transaction's late repeat changes nothing.
+    confirm(&first.job_id, IssuanceOutcome::NotWritten);
+    assert!(listed(&c).is_empty(), "written: gone");
+    assert!(matches!(
+        c.client.issue(&issuance("TXN-3", &id, &paid_by)),
+        Err(StationError::Conflict(_))
+    ));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! environment, which a test must not change in its own multithreaded process).
 
 use std::os::unix::net::UnixDatagram;
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -252,6 +253,12 @@ fn under_the_journal_events_carry_their_fields_as_journal_fields() {
         format!("{}:{}", meta.dev(), meta.ino())
     };
     let config = crate::support::repo().join("deploy/config/station-endorsement.toml");
+    // The mount point is made on the machine's own /run when it has no journal: removed after.
+    let made: Vec<&Path> = ["/run/systemd", "/run/systemd/journal"]
+        .into_iter()
+        .map(Path::new)
+        .filter(|p| !p.exists())
+        .collect();
     let status = Command::new("unshare")
         .args(["--mount", "--propagation", "private", "sh", "-c"])
         .arg(
@@ -268,6 +275,9 @@ fn under_the_journal_events_carry_their_fields_as_journal_fields() {
         .stderr(stderr)
         .status()
         .expect("unshare (util-linux)");
+    for dir in made.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
+    }
     assert!(!status.success(), "no display here: the screen cannot open");
     let mut entries = Vec::new();
     let mut buf = vec![0u8; 65536];

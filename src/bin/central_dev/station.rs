@@ -481,12 +481,14 @@ fn settled(payment: &Payment) {
     }
 }
 
-/// 403 when `id` (a payment or a job) belongs to another device than the one asking; nothing
-/// when it is the asker's or unknown (the handler answers 404 or 402 for those).
+/// 403 when `id` (a payment or a job) belongs to another device than the one asking, or pays
+/// an approval never listed to it; nothing when it is the asker's or unknown (the handler
+/// answers 404 or 402 for those).
 fn owned(book: &Book, device: &Device, id: &str) -> Option<Response> {
     book.owners
         .get(id)
         .and_then(|owner| not_yours(device, owner))
+        .or_else(|| approvals::payment_refusal(book, device, id))
 }
 
 pub async fn payment(
@@ -580,9 +582,6 @@ pub async fn issue(
     }
     // An approval paid online was paid under the online application, not this transaction.
     let online = book.approvals.contains_key(&request.offer_id);
-    if online && let Err(refusal) = approvals::take(&mut book, &request, &key) {
-        return *refusal;
-    }
     let paid = book
         .payments
         .get(&request.payment_id)
@@ -605,6 +604,10 @@ pub async fn issue(
             request.offer_id,
         );
     };
+    // Taken for this transaction only once everything else holds.
+    if online && let Err(refusal) = approvals::take(&mut book, &device, &request, &key) {
+        return *refusal;
+    }
     book.next += 1;
     let job = IssuanceJob {
         job_id: format!("J-{:06}", book.next),

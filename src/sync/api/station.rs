@@ -403,7 +403,8 @@ mod tests {
 #[serde(deny_unknown_fields)]
 pub struct EndorsementTransition {
     pub txn_id: String,
-    /// 0 for `offered`, then one more per move.
+    /// 0 for the first state (`offered`, or `paid` for an approval paid online), then one more
+    /// per move.
     pub seq: u32,
     /// The state entered, as the kiosk's store names it (`payment_pending`, `refund_requested`).
     pub state: String,

@@ -2,7 +2,11 @@
 //! kiosk only writes. The development central approves one for every permit the first time it
 //! is asked about — Hong Kong, individual visit, three months once — paid by a synthetic online
 //! payment. An approval leaves the list once a kiosk confirms it written; one confirmed as not
-//! written stays open for another try, and never turns into a refund.
+//! written stays open for another try, and never turns into a refund. While one transaction
+//! holds it (its job issued, not yet confirmed) it is not listed, and no other transaction gets
+//! a job for it. Only a device it was listed to may read its payment or ask for its job.
+
+use std::collections::BTreeSet;
 
 use axum::Extension;
 use axum::http::StatusCode;
@@ -25,6 +29,8 @@ pub struct Approved {
     pub taken_by: Option<String>,
     /// Written and confirmed: no longer listed.
     pub written: bool,
+    /// The devices it was listed to.
+    pub shown_to: BTreeSet<String>,
 }
 
 /// What the approval is (destination, kind, trip option): Hong Kong, individual visit, three
@@ -49,13 +55,17 @@ pub async fn approved(
     }
     let approvals = book
         .approvals
-        .values()
+        .values_mut()
         .filter(|a| {
             !a.written
+                && a.taken_by.is_none()
                 && a.permit_number == request.permit_number
                 && a.id_number == request.id_number
         })
-        .map(|a| a.approval.clone())
+        .map(|a| {
+            a.shown_to.insert(device.0.clone());
+            a.approval.clone()
+        })
         .collect();
     json(StatusCode::OK, &Approvals { approvals })
 }
@@ -112,15 +122,39 @@ fn approve_sample(station: &Station, book: &mut Book, request: &EligibilityReque
             permit_number: request.permit_number.clone(),
             taken_by: None,
             written: false,
+            shown_to: BTreeSet::new(),
         },
     );
 }
 
-/// Whether issuance `key` may write the approval the request names: an open approval of this
-/// permit, paid by the payment named, and not being written under another key (a kiosk that
-/// asks again with its own key gets its own job back before this is asked). Takes it for
-/// `key`; the refusal otherwise.
-pub fn take(book: &mut Book, request: &IssuanceRequest, key: &str) -> Result<(), Box<Response>> {
+/// 403 when `payment_id` paid an approval that was never listed to `device`.
+pub fn payment_refusal(book: &Book, device: &Device, payment_id: &str) -> Option<Response> {
+    book.approvals
+        .values()
+        .find(|a| a.approval.payment_id == payment_id)
+        .filter(|a| !a.shown_to.contains(&device.0))
+        .map(|_| {
+            problem(
+                StatusCode::FORBIDDEN,
+                "Not an approval listed to this device",
+                payment_id.into(),
+            )
+        })
+}
+
+/// Whether issuance `key` may write the approval the request names: an approval listed to
+/// `device`, open, of this permit, paid by the payment named, and not being written under
+/// another key (a kiosk that asks again with its own key gets its own job back before this is
+/// asked). Takes it for `key`; the refusal otherwise.
+pub fn take(
+    book: &mut Book,
+    device: &Device,
+    request: &IssuanceRequest,
+    key: &str,
+) -> Result<(), Box<Response>> {
+    if let Some(refusal) = payment_refusal(book, device, &request.payment_id) {
+        return Err(Box::new(refusal));
+    }
     let Some(a) = book.approvals.get_mut(&request.offer_id) else {
         return Err(Box::new(problem(
             StatusCode::CONFLICT,
