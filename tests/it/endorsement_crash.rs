@@ -5,7 +5,8 @@
 //! cannot make them forget what they charged or wrote). Each start settles what it finds in
 //! flight (`EndorsementDesk::recover`), then runs transactions through every path: paid at the
 //! terminal and printed; declined; given up before paying, at the terminal and by phone; paid
-//! and not written (refund); written although the module reported a failure.
+//! and not written (refund); written although the module reported a failure; approved and paid
+//! online, written, or not written and kept open.
 //!
 //! The parent kills the child with SIGKILL right after a chosen commit — every in-flight state,
 //! and the moment the terminal has taken the money — six times each, then at random moments
@@ -13,8 +14,9 @@
 //! the child reported; at the end, after a last start, nothing may be in flight, and the
 //! books must agree: every payment the central took has exactly one issuance job confirmed
 //! either as verified or as not written (the refund request); the terminal took no money the
-//! central does not hold as paid; no job was written twice; a job confirmed as verified was
-//! written and one confirmed as not written was not; the store's final states say the same.
+//! central does not hold as paid; no job was written twice, and no approval paid online either;
+//! a job confirmed as verified was written and one confirmed as not written was not; the
+//! store's final states say the same.
 //! (A killed process is not a power cut — the page cache survives it; a commit's durability
 //! across power loss is SQLite's `synchronous = FULL` in WAL mode.)
 
@@ -72,6 +74,12 @@ const IN_FLIGHT: [State; 9] = [
 /// 曾小芳 and her permit, the samples the development central knows.
 const ID_NUMBER: &str = "350203199204180025";
 const PERMIT: &str = "C12345678";
+
+/// The permit of online transaction `n`: a new one each time, as the development central
+/// approves one endorsement per permit, once.
+fn online_permit(n: u64) -> String {
+    format!("C8{:07}", n % 10_000_000)
+}
 
 fn state_name(s: State) -> String {
     format!("{s:?}")
@@ -201,7 +209,13 @@ impl FileWriter {
     fn put(&self, job: &IssuanceJob) {
         let record = encode(&ChipEndorsement::from(job));
         let record = String::from_utf8(record).expect("ASCII record");
-        book(&self.path, Some(format!("write {} {record}", job.job_id)));
+        book(
+            &self.path,
+            Some(format!(
+                "write {} {record} {}",
+                job.job_id, job.document_number
+            )),
+        );
     }
 }
 
@@ -223,10 +237,14 @@ impl EndorsementWriter for FileWriter {
         }
     }
 
-    fn read_back(&mut self, _document_number: &str) -> Result<Vec<ChipEndorsement>, WriterError> {
+    fn read_back(&mut self, document_number: &str) -> Result<Vec<ChipEndorsement>, WriterError> {
         let mut chip: BTreeMap<String, ChipEndorsement> = BTreeMap::new();
         for line in book(&self.path, None) {
-            let record = line.split(' ').nth(2).expect("record");
+            let fields: Vec<&str> = line.split(' ').collect();
+            if fields.get(3) != Some(&document_number) {
+                continue;
+            }
+            let record = fields[2];
             let e = decode(record.as_bytes()).expect("a record");
             chip.insert(e.destination.clone(), e);
         }
@@ -295,12 +313,14 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Commits {
 /// How transaction `n` goes: payment method, whether the terminal approves, whether the
 /// applicant gives up before paying, and the writer's script.
 fn script(n: u64) -> (PayMethod, bool, bool, WriterScript) {
-    match n % 6 {
+    match n % 8 {
         0 => (PayMethod::Terminal, true, false, WriterScript::Succeed),
         1 => (PayMethod::Terminal, false, false, WriterScript::Succeed),
         2 => (PayMethod::Qr, true, true, WriterScript::Succeed),
         3 => (PayMethod::Terminal, true, false, WriterScript::FailBefore),
         4 => (PayMethod::Terminal, true, true, WriterScript::Succeed),
+        5 => (PayMethod::Online, true, false, WriterScript::Succeed),
+        6 => (PayMethod::Online, true, false, WriterScript::FailBefore),
         _ => (PayMethod::Qr, true, false, WriterScript::FailAfterWriting),
     }
 }
@@ -371,21 +391,29 @@ fn crash_loop_child() {
         let (method, approves, gives_up, writes) = script(n);
         *approve.lock().expect("script") = approves;
         *script_now.lock().expect("script") = writes;
-        let offer = desk
-            .offers(ID_NUMBER, PERMIT)
-            .expect("offers")
+        let (permit, lines) = if method == PayMethod::Online {
+            let permit = online_permit(n);
+            let lines = desk.approved(ID_NUMBER, &permit).expect("approvals");
+            (permit, lines)
+        } else {
+            (
+                PERMIT.to_string(),
+                desk.offers(ID_NUMBER, PERMIT).expect("offers"),
+            )
+        };
+        let offer = lines
             .offers
             .into_iter()
             .find(|o| {
                 (o.destination.as_str(), o.kind.as_str(), o.trips.as_str()) == ("hk", "G", "3m1")
             })
-            .expect("HK G 3m1 offered");
+            .expect("HK G 3m1 offered or approved");
         let order = Order {
             offer,
             method,
             id_number: ID_NUMBER.into(),
             name: "曾小芳".into(),
-            permit_number: PERMIT.into(),
+            permit_number: permit,
             holder: None,
         };
         desk.endorse(&order, &AtomicBool::new(gives_up), &mut |_| {});
@@ -393,12 +421,15 @@ fn crash_loop_child() {
 }
 
 /// The central's books, from its log: payments that left `pending` (by transaction), the job
-/// made for each transaction, and each job's confirmed outcome.
+/// made for each transaction and the offer or approval it issues, each job's confirmed outcome,
+/// and the approvals paid online.
 #[derive(Default, Debug)]
 struct CentralBooks {
     payments: BTreeMap<String, String>,
     jobs: BTreeMap<String, String>,
+    job_offers: BTreeMap<String, String>,
     outcomes: BTreeMap<String, String>,
+    approvals: BTreeSet<String>,
 }
 
 fn field<'a>(line: &'a str, name: &str) -> &'a str {
@@ -423,6 +454,11 @@ fn central_books(log: &str) -> CentralBooks {
                 .jobs
                 .insert(field(line, "txn").into(), field(line, "job").into());
             assert!(first.is_none(), "a second job for a transaction: {line}");
+            books
+                .job_offers
+                .insert(field(line, "job").into(), field(line, "offer").into());
+        } else if line.contains("approval made") {
+            books.approvals.insert(field(line, "approval").into());
         } else if line.contains("issuance confirmed") {
             books
                 .outcomes
@@ -586,14 +622,37 @@ fn the_station_loses_and_doubles_nothing_when_killed_at_any_point() {
             other => panic!("{txn} paid, its job {job} confirmed {other:?}"),
         }
     }
-    // No job written twice, and none for a transaction the central did not take money for.
+    // No job written twice, and none for a transaction the central did not take money for
+    // unless it writes an approval paid online; no approval written twice, and a job confirmed
+    // for one says what was written.
+    let mut approval_writes: BTreeMap<&str, usize> = BTreeMap::new();
     for (job, n) in &writes {
         assert_eq!(*n, 1, "{job} written {n} times");
         let txn = books.jobs.iter().find(|(_, j)| *j == job).map(|(t, _)| t);
-        assert!(
-            txn.is_some_and(|t| paid.contains(t)),
-            "{job} written without a payment"
-        );
+        let approval = books
+            .job_offers
+            .get(job)
+            .filter(|offer| books.approvals.contains(*offer));
+        if let Some(approval) = approval {
+            *approval_writes.entry(approval).or_default() += 1;
+        } else {
+            assert!(
+                txn.is_some_and(|t| paid.contains(t)),
+                "{job} written without a payment"
+            );
+        }
+    }
+    for (approval, n) in &approval_writes {
+        assert_eq!(*n, 1, "approval {approval} written {n} times");
+    }
+    for (job, offer) in &books.job_offers {
+        if books.approvals.contains(offer) {
+            match books.outcomes.get(job).map(String::as_str) {
+                Some("Verified") => assert_eq!(writes.get(job), Some(&1), "{job} verified"),
+                Some("NotWritten") => assert_eq!(writes.get(job), None, "{job} kept"),
+                other => panic!("approval job {job} confirmed {other:?}"),
+            }
+        }
     }
     // Money the terminal took is money the central holds as paid, and a payment started at the
     // terminal that the central holds as paid was taken there.
@@ -631,6 +690,8 @@ fn the_station_loses_and_doubles_nothing_when_killed_at_any_point() {
         match end {
             State::Printed => assert_eq!(outcome, Some("Verified"), "{id}"),
             State::RefundRequested => assert_eq!(outcome, Some("NotWritten"), "{id}"),
+            // Kept: told "not written", or never given a job.
+            State::ApprovalKept => assert!(matches!(outcome, Some("NotWritten") | None), "{id}"),
             State::Cancelled => assert!(!paid.contains(id), "{id} cancelled but paid"),
             other => panic!("{id} ended {other:?}"),
         }
@@ -645,6 +706,11 @@ fn the_station_loses_and_doubles_nothing_when_killed_at_any_point() {
         reported.len() >= 100,
         "only {} transactions",
         reported.len()
+    );
+    assert!(
+        !approval_writes.is_empty() && finals.contains_key(&state_name(State::ApprovalKept)),
+        "the online paths ran: {} approvals written, ends {finals:?}",
+        approval_writes.len()
     );
     for target in &targets {
         assert!(

@@ -629,7 +629,7 @@ pub async fn issue(
             "issuance: holder check"
         );
     }
-    tracing::info!(job = %job.job_id, txn = %request.txn_id, "issuance job made");
+    tracing::info!(job = %job.job_id, txn = %request.txn_id, offer = %request.offer_id, "issuance job made");
     book.owners.insert(job.job_id.clone(), device.0.clone());
     book.jobs.insert(key, job.clone());
     json(StatusCode::CREATED, &job)

@@ -105,6 +105,7 @@ fn approve_sample(station: &Station, book: &mut Book, request: &EligibilityReque
         expires_at: format!("{}T23:59:59", date(today())),
         transaction_ref: Some(format!("42000{n:023}")),
     };
+    tracing::info!(approval = %approval_id, payment = %payment.payment_id, "approval made");
     book.offers.insert(approval_id.clone(), offer.clone());
     book.payments.insert(
         payment.payment_id.clone(),
