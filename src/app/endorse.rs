@@ -266,9 +266,20 @@ impl EndorsementDesk {
         }
     }
 
-    /// What the central offers this applicant for this permit.
+    /// The central to ask for something to endorse: none without one, or while the writer
+    /// module is hung (nothing would be written, so nothing is offered).
+    fn endorsing_central(&self) -> Option<&StationClient> {
+        if !self.writer.answering() {
+            tracing::error!("writer: the module is not answering; endorsement not offered");
+            return None;
+        }
+        self.central.as_ref()
+    }
+
+    /// What the central offers this applicant for this permit; none without a central or a
+    /// writer module that answers.
     pub fn offers(&self, id_number: &str, permit_number: &str) -> Option<Offers> {
-        let central = self.central.as_ref()?;
+        let central = self.endorsing_central()?;
         let request = self.eligibility_request(id_number, permit_number);
         match ask(|| central.eligibility(&request)) {
             Ok(answer) => Some(answer.to_offers()),
@@ -283,7 +294,7 @@ impl EndorsementDesk {
     /// lines carrying their payment (no refusals: the central's reasons belong to the online
     /// application).
     pub fn approved(&self, id_number: &str, permit_number: &str) -> Option<Offers> {
-        let central = self.central.as_ref()?;
+        let central = self.endorsing_central()?;
         let request = self.eligibility_request(id_number, permit_number);
         match ask(|| central.approved(&request)) {
             Ok(answer) => Some(Offers {
@@ -415,6 +426,10 @@ impl EndorsementDesk {
         cancel: &AtomicBool,
         report: &mut dyn FnMut(Event),
     ) -> Outcome {
+        if !self.writer.answering() {
+            tracing::error!("writer: the module is not answering; nothing asked, nothing stored");
+            return Outcome::Unavailable;
+        }
         let origin = order.offer.origin();
         // An approval paid online: the central must hold its payment as paid before anything
         // is stored or written (nothing is asked of the applicant here).
@@ -890,6 +905,10 @@ impl EndorsementDesk {
                 // The writer never started and the applicant has left with the permit.
                 Recovery::Issue => self.go(txn, Move::IssuanceAbandoned).is_ok(),
                 Recovery::ReadChip => {
+                    // A hung module cannot read anything back: that says nothing of the chip.
+                    if !self.writer.answering() {
+                        return None;
+                    }
                     let p = self.paid(central, txn, order, &mut payment)?;
                     let job = self.job(central, txn, order, &p).ok()?;
                     // The applicant has left: a permit no longer in the module cannot carry

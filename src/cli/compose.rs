@@ -27,7 +27,7 @@ use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
 use crate::devices::voice::Style;
 use crate::devices::voice::aplay::Aplay;
 use crate::devices::voice::espeak::Espeak;
-use crate::devices::writer::{EndorsementWriter, SimWriter, WriterScript};
+use crate::devices::writer::{Deadline, EndorsementWriter, SimWriter, WRITER_LIMIT, WriterScript};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::divisions::Divisions;
 use crate::domain::holder::HolderPolicy;
@@ -287,10 +287,11 @@ fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app
         }
     };
     let terminal = terminal(s.terminal);
-    let writer: Box<dyn EndorsementWriter> = match s.writer {
+    let module: Box<dyn EndorsementWriter> = match s.writer {
         // The simulated module can reprint the back, so demo mode shows that service.
         WriterKind::Sim => Box::new(SimWriter::new(WriterScript::Succeed, true)),
     };
+    let writer = Box::new(Deadline::new(module, WRITER_LIMIT));
     let central = StationClient::new(link.clone()).map_err(|e| format!("station client: {e}"))?;
     Ok(app::Station {
         permit,

@@ -747,6 +747,85 @@ fn an_approval_the_module_did_not_write_stays_open_and_nothing_is_refunded() {
     assert_eq!(open.approvals.len(), 1, "the approval stays open");
 }
 
+/// A writer module that never answers a write (until the test ends).
+struct Hung {
+    _release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl kiosk::devices::writer::EndorsementWriter for Hung {
+    fn write(
+        &mut self,
+        _job: &kiosk::devices::writer::IssuanceJob,
+    ) -> Result<(), kiosk::devices::writer::WriterError> {
+        let _ = self._release.lock().map(|r| r.recv());
+        Err(kiosk::devices::writer::WriterError::Failed(
+            "released".into(),
+        ))
+    }
+    fn read_back(
+        &mut self,
+        _n: &str,
+    ) -> Result<Vec<kiosk::devices::writer::ChipEndorsement>, kiosk::devices::writer::WriterError>
+    {
+        Ok(Vec::new())
+    }
+    fn can_reprint_back(&self) -> bool {
+        false
+    }
+    fn reprint_back(&mut self, _n: &str) -> Result<(), kiosk::devices::writer::WriterError> {
+        Err(kiosk::devices::writer::WriterError::NoReprint)
+    }
+}
+
+/// A module that hangs mid-write is given up after its time limit: the applicant is told to
+/// ask staff (the money is recorded, the transaction stays in flight: the chip decides later),
+/// and while it hangs nobody else is offered an endorsement to pay for.
+#[test]
+fn a_writer_module_that_hangs_is_given_up_and_nothing_more_is_sold() {
+    let central = central_on("127.0.0.1:0");
+    let (_release, hold) = std::sync::mpsc::channel();
+    let hung = kiosk::devices::writer::Deadline::new(
+        Box::new(Hung {
+            _release: std::sync::Mutex::new(hold),
+        }),
+        Duration::from_millis(500),
+    );
+    let today = chrono::Local::now().date_naive();
+    let (reader, slot) = sim_permit_reader(today);
+    let s = station_kiosk_with(
+        Box::new(reader),
+        None,
+        Some(slot),
+        None,
+        central.link("TEST01"),
+        SimWriter::new(WriterScript::Succeed, false),
+        SimOutcome::Approve,
+        Duration::from_secs(60),
+        Extras {
+            writer: Some(Box::new(hung)),
+            ..Extras::default()
+        },
+    );
+    let k = &s.kiosk;
+    to_review(k);
+    let number = pay_by_card_to_done(k);
+    assert_eq!(notice(k), NoticeKind::NeedsStaff);
+    assert_eq!(s.terminal.charges().len(), 1, "charged once");
+    assert_eq!(
+        transaction(k, &number).0,
+        State::Issuing,
+        "whether it was written is not guessed"
+    );
+    k.tap("finish");
+    k.wait_for_page(Page::Services);
+    k.tap("demo-remove-permit");
+    k.tap("demo-remove-card");
+    cards(k, ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::Services);
+    assert_eq!(notice(k), NoticeKind::NotAvailable);
+    assert_eq!(s.terminal.charges().len(), 1, "nobody else paid");
+}
+
 #[test]
 fn the_centrals_refusal_is_shown_with_its_reason() {
     let central = central_with("127.0.0.1:0", &["--station-fault", "refuse-all"]);

@@ -8,10 +8,12 @@
 //! the chip, separate from the write's answer. So the port is small, and nothing the write
 //! answers is taken as proof: only the re-read is.
 
+mod deadline;
 mod sim;
 
 use chrono::NaiveDate;
 
+pub use deadline::{Deadline, WRITER_LIMIT};
 pub use sim::{SimWriter, WriterScript};
 
 /// One endorsement to write, as the central issued it.
@@ -112,4 +114,11 @@ pub trait EndorsementWriter: Send {
     /// Errors: [`WriterError::NoReprint`] when [`Self::can_reprint_back`] is false, and as
     /// [`Self::write`].
     fn reprint_back(&mut self, document_number: &str) -> Result<(), WriterError>;
+
+    /// Whether the module can take a job now: no money is taken for an endorsement it cannot
+    /// write. An adapter that cannot tell says yes (the default); [`Deadline`] says no while a
+    /// call it gave up is still hung in the module.
+    fn answering(&self) -> bool {
+        true
+    }
 }
