@@ -430,6 +430,10 @@ impl EndorsementDesk {
             tracing::error!("writer: the module is not answering; nothing asked, nothing stored");
             return Outcome::Unavailable;
         }
+        if order.method == PayMethod::Terminal && !self.terminal.answering() {
+            tracing::error!("payment terminal: not answering; nothing asked, nothing stored");
+            return Outcome::Unavailable;
+        }
         let origin = order.offer.origin();
         // An approval paid online: the central must hold its payment as paid before anything
         // is stored or written (nothing is asked of the applicant here).

@@ -21,13 +21,13 @@ use crate::devices::card::readers::sam::SamReader;
 use crate::devices::card::readers::sim::sim_reader;
 use crate::devices::card::{CardReader, DemoCards};
 use crate::devices::mrz::{DemoScan, MrzScanner, SerialScanner, SimScanner};
-use crate::devices::payment::{PaymentTerminal, SimOutcome, SimTerminal};
+use crate::devices::payment::{self, PaymentTerminal, SimOutcome, SimTerminal, TERMINAL_LIMIT};
 use crate::devices::printer::transport::{Device, Tcp};
 use crate::devices::printer::{EscPosPrinter, FilePrinter, Printer};
 use crate::devices::voice::Style;
 use crate::devices::voice::aplay::Aplay;
 use crate::devices::voice::espeak::Espeak;
-use crate::devices::writer::{Deadline, EndorsementWriter, SimWriter, WRITER_LIMIT, WriterScript};
+use crate::devices::writer::{self, EndorsementWriter, SimWriter, WRITER_LIMIT, WriterScript};
 use crate::domain::catalogue::Catalogue;
 use crate::domain::divisions::Divisions;
 use crate::domain::holder::HolderPolicy;
@@ -250,9 +250,10 @@ fn input_method(config: &Config) -> Option<Arc<dyn InputMethod>> {
 /// The payment terminal's adapter: only the simulated one, which approves every payment, until
 /// a vendor adapter is written (docs/STATION.md).
 fn terminal(kind: TerminalKind) -> Box<dyn PaymentTerminal> {
-    match kind {
+    let device: Box<dyn PaymentTerminal> = match kind {
         TerminalKind::Sim => Box::new(SimTerminal::new(SimOutcome::Approve)),
-    }
+    };
+    Box::new(payment::bounded(device, TERMINAL_LIMIT))
 }
 
 /// The station kiosk's devices: the permit reader beside the ID reader (simulated with the
@@ -291,7 +292,7 @@ fn station(config: &Config, link: &Link, today: chrono::NaiveDate) -> Result<app
         // The simulated module can reprint the back, so demo mode shows that service.
         WriterKind::Sim => Box::new(SimWriter::new(WriterScript::Succeed, true)),
     };
-    let writer = Box::new(Deadline::new(module, WRITER_LIMIT));
+    let writer = Box::new(writer::bounded(module, WRITER_LIMIT));
     let central = StationClient::new(link.clone()).map_err(|e| format!("station client: {e}"))?;
     Ok(app::Station {
         permit,

@@ -3,6 +3,7 @@
 
 pub mod camera;
 pub mod card;
+pub mod deadline;
 pub mod mrz;
 pub mod payment;
 pub mod printer;

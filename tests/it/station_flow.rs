@@ -784,7 +784,7 @@ impl kiosk::devices::writer::EndorsementWriter for Hung {
 fn a_writer_module_that_hangs_is_given_up_and_nothing_more_is_sold() {
     let central = central_on("127.0.0.1:0");
     let (_release, hold) = std::sync::mpsc::channel();
-    let hung = kiosk::devices::writer::Deadline::new(
+    let hung = kiosk::devices::writer::bounded(
         Box::new(Hung {
             _release: std::sync::Mutex::new(hold),
         }),

@@ -9,8 +9,10 @@
 //! kiosk cancels by the same reference, and takes [`PaymentError::Unknown`] to mean that nothing
 //! was ever started under it.
 
+mod deadline;
 mod sim;
 
+pub use deadline::{TERMINAL_LIMIT, bounded};
 pub use sim::{SimOutcome, SimTerminal};
 
 /// Amounts are in fen (0.01 yuan), as payment terminals count them.
@@ -72,4 +74,10 @@ pub trait PaymentTerminal: Send {
     /// Errors: [`PaymentError::Unavailable`], [`PaymentError::NotConnected`],
     /// [`PaymentError::Unknown`].
     fn cancel(&mut self, reference: &str) -> Result<PaymentStatus, PaymentError>;
+
+    /// Whether the terminal can take a new payment now. An adapter that cannot tell says yes
+    /// (the default); a [`bounded`] terminal says no while a call it gave up is still hung in it.
+    fn answering(&self) -> bool {
+        true
+    }
 }

@@ -1,114 +1,59 @@
-//! A time limit on every call to a writer module. A vendor module that hangs would otherwise
-//! hold the station's thread for good: the applicant stuck on the writing page, and every later
-//! applicant's command queued behind it. Each call runs on a thread of its own and is given up
-//! after the limit with [`WriterError::Unavailable`]; the caller then treats the job as it
-//! treats any failure — the chip decides, and while it cannot be read the transaction stays in
-//! flight for staff and start-up recovery. A call given up never reaches the module later: one
-//! that was still waiting for the module (behind the hung call) is dropped when the module
-//! frees. While a call is hung, [`EndorsementWriter::answering`] says no, so the kiosk takes
+//! The writer module's calls bounded in time (`devices::deadline`): a module that hangs is given
+//! up with [`WriterError::Unavailable`], which the desk treats as any failure — the chip
+//! decides, and while it cannot be read the transaction stays in flight for staff and start-up
+//! recovery. While a call is hung, [`EndorsementWriter::answering`] says no, so the kiosk takes
 //! no money for an endorsement it cannot write.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, TryLockError};
 use std::time::Duration;
 
 use super::{ChipEndorsement, EndorsementWriter, IssuanceJob, WriterError};
+use crate::devices::deadline::Deadline;
 
 /// How long the kiosk waits for one call of a module: writing an endorsement and reprinting a
 /// card's back take tens of seconds on the modules in service; two minutes is far beyond that.
 pub const WRITER_LIMIT: Duration = Duration::from_secs(120);
 
-/// A writer module whose every call is bounded by a time limit.
-pub struct Deadline {
-    module: Arc<Mutex<Box<dyn EndorsementWriter>>>,
+/// A writer module with each call given up after `limit`.
+pub fn bounded(
+    module: Box<dyn EndorsementWriter>,
     limit: Duration,
-    reprints: bool,
+) -> Deadline<dyn EndorsementWriter> {
+    Deadline::new(module, limit, "writer")
 }
 
-impl Deadline {
-    /// `module` with each call given up after `limit`.
-    pub fn new(module: Box<dyn EndorsementWriter>, limit: Duration) -> Deadline {
-        let reprints = module.can_reprint_back();
-        Deadline {
-            module: Arc::new(Mutex::new(module)),
-            limit,
-            reprints,
-        }
-    }
-
-    /// Runs `call` on the module on a thread of its own and waits up to the limit.
-    fn call<T: Send + 'static>(
-        &self,
-        what: &'static str,
-        call: impl FnOnce(&mut dyn EndorsementWriter) -> Result<T, WriterError> + Send + 'static,
-    ) -> Result<T, WriterError> {
-        let (tx, rx) = mpsc::channel();
-        let given_up = Arc::new(AtomicBool::new(false));
-        let (module, dropped) = (self.module.clone(), given_up.clone());
-        let spawned = std::thread::Builder::new()
-            .name("writer".into())
-            .spawn(move || {
-                let mut module = module.lock().unwrap_or_else(|p| p.into_inner());
-                // Given up while waiting behind a hung call: never sent to the module.
-                if dropped.load(Ordering::SeqCst) {
-                    return;
-                }
-                let _ = tx.send(call(&mut **module));
-            });
-        if let Err(e) = spawned {
-            return Err(WriterError::Unavailable(format!(
-                "no thread for {what}: {e}"
-            )));
-        }
-        match rx.recv_timeout(self.limit) {
-            Ok(answer) => answer,
-            Err(_) => {
-                given_up.store(true, Ordering::SeqCst);
-                tracing::error!(
-                    call = what,
-                    limit_s = self.limit.as_secs_f32(),
-                    "writer: the module does not answer; given up"
-                );
-                Err(WriterError::Unavailable(format!(
-                    "no answer to {what} within {} s",
-                    self.limit.as_secs_f32()
-                )))
-            }
-        }
-    }
-}
-
-impl EndorsementWriter for Deadline {
+impl EndorsementWriter for Deadline<dyn EndorsementWriter> {
     fn write(&mut self, job: &IssuanceJob) -> Result<(), WriterError> {
         let job = job.clone();
         self.call("write", move |m| m.write(&job))
+            .map_err(WriterError::Unavailable)?
     }
 
     fn read_back(&mut self, document_number: &str) -> Result<Vec<ChipEndorsement>, WriterError> {
         let number = document_number.to_string();
         self.call("read back", move |m| m.read_back(&number))
+            .map_err(WriterError::Unavailable)?
     }
 
+    /// No while a call is hung in the module (it cannot reprint then either).
     fn can_reprint_back(&self) -> bool {
-        self.reprints
+        self.peek(|m| m.can_reprint_back()).unwrap_or(false)
     }
 
     fn reprint_back(&mut self, document_number: &str) -> Result<(), WriterError> {
         let number = document_number.to_string();
         self.call("reprint the back", move |m| m.reprint_back(&number))
+            .map_err(WriterError::Unavailable)?
     }
 
-    /// The station makes one call at a time, so a module still held when it asks is one a
-    /// given-up call is hung in.
     fn answering(&self) -> bool {
-        !matches!(self.module.try_lock(), Err(TryLockError::WouldBlock))
+        self.free()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::mpsc::{Receiver, Sender};
+    use std::sync::mpsc::{self, Receiver, Sender};
+    use std::sync::{Arc, Mutex};
 
     use super::*;
     use crate::devices::writer::{SimWriter, WriterScript};
@@ -153,7 +98,7 @@ mod tests {
         }
     }
 
-    fn held() -> (Deadline, Sender<()>, Arc<Mutex<u32>>) {
+    fn held() -> (Deadline<dyn EndorsementWriter>, Sender<()>, Arc<Mutex<u32>>) {
         let (release, rx) = mpsc::channel();
         let writes = Arc::new(Mutex::new(0));
         let module = Held {
@@ -161,7 +106,7 @@ mod tests {
             writes: writes.clone(),
         };
         (
-            Deadline::new(Box::new(module), Duration::from_millis(200)),
+            bounded(Box::new(module), Duration::from_millis(200)),
             release,
             writes,
         )
@@ -169,7 +114,7 @@ mod tests {
 
     #[test]
     fn a_module_that_answers_in_time_is_passed_through() {
-        let mut w = Deadline::new(
+        let mut w = bounded(
             Box::new(SimWriter::new(WriterScript::Succeed, true)),
             Duration::from_secs(5),
         );

@@ -13,7 +13,7 @@ mod sim;
 
 use chrono::NaiveDate;
 
-pub use deadline::{Deadline, WRITER_LIMIT};
+pub use deadline::{WRITER_LIMIT, bounded};
 pub use sim::{SimWriter, WriterScript};
 
 /// One endorsement to write, as the central issued it.
@@ -116,8 +116,8 @@ pub trait EndorsementWriter: Send {
     fn reprint_back(&mut self, document_number: &str) -> Result<(), WriterError>;
 
     /// Whether the module can take a job now: no money is taken for an endorsement it cannot
-    /// write. An adapter that cannot tell says yes (the default); [`Deadline`] says no while a
-    /// call it gave up is still hung in the module.
+    /// write. An adapter that cannot tell says yes (the default); a [`bounded`] module says no
+    /// while a call it gave up is still hung in it.
     fn answering(&self) -> bool {
         true
     }
