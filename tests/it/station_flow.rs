@@ -790,22 +790,10 @@ fn a_writer_module_that_hangs_is_given_up_and_nothing_more_is_sold() {
         }),
         Duration::from_millis(500),
     );
-    let today = chrono::Local::now().date_naive();
-    let (reader, slot) = sim_permit_reader(today);
-    let s = station_kiosk_with(
-        Box::new(reader),
-        None,
-        Some(slot),
-        None,
-        central.link("TEST01"),
-        SimWriter::new(WriterScript::Succeed, false),
-        SimOutcome::Approve,
-        Duration::from_secs(60),
-        Extras {
-            writer: Some(Box::new(hung)),
-            ..Extras::default()
-        },
-    );
+    let s = sim_station(&central, |_| Extras {
+        writer: Some(Box::new(hung)),
+        ..Extras::default()
+    });
     let k = &s.kiosk;
     to_review(k);
     let number = pay_by_card_to_done(k);
