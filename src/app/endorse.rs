@@ -27,7 +27,7 @@ use crate::devices::printer::receipt::{
     self, EndorsementLine, SlipKind, StationReceipt, TripsLine,
 };
 use crate::devices::printer::{PrinterProfile, escpos};
-use crate::devices::writer::{EndorsementWriter, IssuanceJob};
+use crate::devices::writer::{EndorsementWriter, IssuanceJob, WriterError};
 use crate::domain::catalogue::{Catalogue, Labelled};
 use crate::domain::endorsement::{
     Event as Move, OfferLine, Offers, Origin, Recovery, State, recovery,
@@ -719,7 +719,7 @@ impl EndorsementDesk {
             }
         }
         report(Event::Progress(Progress::Verifying));
-        let Some(shows) = self.read_back(txn, &job) else {
+        let Ok(shows) = self.read_back(txn, &job) else {
             // Whether it was written is unknown (the permit left the module): nothing is
             // concluded; staff and start-up recovery read it back when the permit is there.
             let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
@@ -749,19 +749,25 @@ impl EndorsementDesk {
         Outcome::Issued { printed }
     }
 
-    /// Whether the chip carries the job's endorsement: `None` when it cannot be read back
-    /// (asked a few times: a module can be slow to see the permit again).
-    fn read_back(&mut self, txn: &str, job: &IssuanceJob) -> Option<bool> {
-        for attempt in 1..=READ_BACK_TRIES {
+    /// Whether the chip carries the job's endorsement (asked a few times: a module can be slow
+    /// to see the permit again).
+    ///
+    /// Errors: the last try's, when the chip could not be read back.
+    fn read_back(&mut self, txn: &str, job: &IssuanceJob) -> Result<bool, WriterError> {
+        let mut attempt = 1;
+        loop {
             match self.writer.read_back(&job.document_number) {
-                Ok(on_chip) => return Some(on_chip.iter().any(|e| job.is_on(e))),
-                Err(e) => tracing::warn!(txn, attempt, error = %e, "writer: chip not read back"),
+                Ok(on_chip) => return Ok(on_chip.iter().any(|e| job.is_on(e))),
+                Err(e) => {
+                    tracing::warn!(txn, attempt, error = %e, "writer: chip not read back");
+                    if attempt == READ_BACK_TRIES {
+                        return Err(e);
+                    }
+                }
             }
-            if attempt < READ_BACK_TRIES {
-                sleep(self.poll);
-            }
+            attempt += 1;
+            sleep(self.poll);
         }
-        None
     }
 
     /// The central's issuance job for the paid offer (the same job for a repeated request).
@@ -918,17 +924,19 @@ impl EndorsementDesk {
                     // The applicant has left: a permit no longer in the module cannot carry
                     // what was not read back; one still there decides. Not for an approval paid
                     // online: "not written" reopens it at the central, so it must not be
-                    // guessed — staff read the permit (`kiosk endorsements settle`).
+                    // guessed — staff read the permit (`kiosk endorsements settle`). A module
+                    // that fails or does not answer says nothing of the chip either way.
                     let shows = match self.read_back(txn, &job) {
-                        Some(shows) => shows,
-                        None if order.offer.origin() == Origin::Online => {
-                            tracing::warn!(
-                                txn,
-                                "endorsement: approval paid online not read back, left to staff"
-                            );
+                        Ok(shows) => shows,
+                        Err(WriterError::PermitRemoved)
+                            if order.offer.origin() == Origin::Kiosk =>
+                        {
+                            false
+                        }
+                        Err(e) => {
+                            tracing::warn!(txn, error = %e, "endorsement: chip not read back, left in flight");
                             return None;
                         }
-                        None => false,
                     };
                     job_made = Some(job);
                     self.go(txn, Move::ChipShows(shows)).is_ok()

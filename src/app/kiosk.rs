@@ -75,7 +75,7 @@ pub struct Station {
     /// The simulated permit reader's sample permits, when demo mode offers them.
     pub demo_permits: Option<Box<dyn DemoCards>>,
     pub terminal: Box<dyn PaymentTerminal>,
-    /// The writer module, each call bounded in time (`devices::writer::Deadline`, as the
+    /// The writer module, each call bounded in time (`devices::writer::bounded`, as the
     /// configuration's composition wraps it).
     pub writer: Box<dyn EndorsementWriter>,
     /// The MRZ scanner beside the keypad, where one is configured.

@@ -2,12 +2,14 @@
 //! is given up with [`PaymentError::Unavailable`] — "the request may have reached it, its state
 //! is unknown" — which the payment loop already treats with care: never concluded as nothing
 //! taken, cancelled only on the terminal's own word, left to staff otherwise. While a call is
-//! hung, [`PaymentTerminal::answering`] says no, so no new payment is started on it.
+//! hung, the next calls are refused at once as [`PaymentError::NotConnected`] (not delivered:
+//! they did nothing) and [`PaymentTerminal::answering`] says no, so no new payment is started
+//! on it.
 
 use std::time::Duration;
 
 use super::{Fen, PaymentError, PaymentStatus, PaymentTerminal};
-use crate::devices::deadline::Deadline;
+use crate::devices::deadline::{Deadline, Refused};
 
 /// How long the kiosk waits for one call of a terminal. Starting, asking and cancelling a
 /// payment are answered at once (the applicant's part happens between the calls, watched by
@@ -22,23 +24,32 @@ pub fn bounded(
     Deadline::new(terminal, limit, "payment terminal")
 }
 
+/// A call that may have reached the terminal leaves its state unknown; one that was never sent
+/// (an earlier call is hung in it) was not delivered, so it started and changed nothing.
+fn unanswered(refused: Refused) -> PaymentError {
+    match refused {
+        Refused::Unanswered(why) => PaymentError::Unavailable(why),
+        Refused::NotSent(why) => PaymentError::NotConnected(why),
+    }
+}
+
 impl PaymentTerminal for Deadline<dyn PaymentTerminal> {
     fn start(&mut self, reference: &str, amount: Fen) -> Result<PaymentStatus, PaymentError> {
         let reference = reference.to_string();
         self.call("start", move |t| t.start(&reference, amount))
-            .map_err(PaymentError::Unavailable)?
+            .map_err(unanswered)?
     }
 
     fn status(&mut self, reference: &str) -> Result<PaymentStatus, PaymentError> {
         let reference = reference.to_string();
         self.call("status", move |t| t.status(&reference))
-            .map_err(PaymentError::Unavailable)?
+            .map_err(unanswered)?
     }
 
     fn cancel(&mut self, reference: &str) -> Result<PaymentStatus, PaymentError> {
         let reference = reference.to_string();
         self.call("cancel", move |t| t.cancel(&reference))
-            .map_err(PaymentError::Unavailable)?
+            .map_err(unanswered)?
     }
 
     fn answering(&self) -> bool {
@@ -90,9 +101,10 @@ mod tests {
             Err(PaymentError::Unavailable(_))
         ));
         assert!(!stuck.answering());
+        // Not sent while the status call is hung: it did nothing.
         assert!(matches!(
             stuck.cancel("T1"),
-            Err(PaymentError::Unavailable(_))
+            Err(PaymentError::NotConnected(_))
         ));
         release.send(()).expect("release");
         let deadline = std::time::Instant::now() + Duration::from_secs(5);

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::{ChipEndorsement, EndorsementWriter, IssuanceJob, WriterError};
-use crate::devices::deadline::Deadline;
+use crate::devices::deadline::{Deadline, Refused};
 
 /// How long the kiosk waits for one call of a module: writing an endorsement and reprinting a
 /// card's back take tens of seconds on the modules in service; two minutes is far beyond that.
@@ -21,17 +21,24 @@ pub fn bounded(
     Deadline::new(module, limit, "writer")
 }
 
+/// Either way the module did not answer: the port has one error for that.
+fn unanswered(refused: Refused) -> WriterError {
+    match refused {
+        Refused::Unanswered(why) | Refused::NotSent(why) => WriterError::Unavailable(why),
+    }
+}
+
 impl EndorsementWriter for Deadline<dyn EndorsementWriter> {
     fn write(&mut self, job: &IssuanceJob) -> Result<(), WriterError> {
         let job = job.clone();
         self.call("write", move |m| m.write(&job))
-            .map_err(WriterError::Unavailable)?
+            .map_err(unanswered)?
     }
 
     fn read_back(&mut self, document_number: &str) -> Result<Vec<ChipEndorsement>, WriterError> {
         let number = document_number.to_string();
         self.call("read back", move |m| m.read_back(&number))
-            .map_err(WriterError::Unavailable)?
+            .map_err(unanswered)?
     }
 
     /// No while a call is hung in the module (it cannot reprint then either).
@@ -42,7 +49,7 @@ impl EndorsementWriter for Deadline<dyn EndorsementWriter> {
     fn reprint_back(&mut self, document_number: &str) -> Result<(), WriterError> {
         let number = document_number.to_string();
         self.call("reprint the back", move |m| m.reprint_back(&number))
-            .map_err(WriterError::Unavailable)?
+            .map_err(unanswered)?
     }
 
     fn answering(&self) -> bool {
@@ -125,13 +132,13 @@ mod tests {
     }
 
     #[test]
-    fn a_hung_call_is_given_up_and_a_call_behind_it_never_reaches_the_module() {
+    fn a_hung_call_is_given_up_and_the_next_never_reaches_the_module() {
         let (mut w, release, writes) = held();
         assert!(matches!(w.write(&job()), Err(WriterError::Unavailable(_))));
         assert!(!w.answering(), "hung: no money may be taken");
-        // Waits behind the hung write, and is given up too.
+        // Refused at once while the first is hung.
         assert!(matches!(w.write(&job()), Err(WriterError::Unavailable(_))));
-        // The module answers the first write at last; the second, given up, is dropped.
+        // The module answers the first write at last; the second was never sent.
         release.send(()).expect("release");
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         while !w.answering() && std::time::Instant::now() < deadline {
