@@ -1257,6 +1257,7 @@ impl Controller {
     fn count_transaction(&self, outcome: &station::Outcome) {
         let printed = match outcome {
             station::Outcome::Issued { printed }
+            | station::Outcome::PartlyIssued { printed }
             | station::Outcome::NotIssued { printed }
             | station::Outcome::NeedsStaff { printed } => *printed,
             _ => return,

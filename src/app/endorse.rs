@@ -1,13 +1,13 @@
 //! The station kiosk's use cases, run on its worker thread: find and read the applicant's card
 //! permit, ask the central what may be offered (or what was approved and paid online), and
-//! carry one endorsement through its durable transaction — pay (unless paid online), issue,
-//! write, read back, confirm, print — so that money and endorsements are never lost or doubled
-//! (`domain::endorsement`).
+//! carry an order of endorsements (one per destination) through their durable transactions —
+//! pay once for all (unless paid online), then for each issue, write, read back, confirm; then
+//! print — so that money and endorsements are never lost or doubled (`domain::endorsement`).
 //!
 //! Every move of the transaction is committed to the store before the outside action it allows:
 //! `payment pending` before the money is asked for, `issuing` before the writer module starts.
-//! The payment's reference everywhere (terminal, central) is the transaction's acceptance
-//! number, so asking again after a lost answer never charges twice. Nothing the writer answers
+//! The payment's reference everywhere (terminal, central) is the order's acceptance number,
+//! so asking again after a lost answer never charges twice. Nothing the writer answers
 //! is proof: the chip is read back, and only what it shows is confirmed to the central.
 
 use std::sync::Arc;
@@ -30,13 +30,13 @@ use crate::devices::printer::{PrinterProfile, escpos};
 use crate::devices::writer::{EndorsementWriter, IssuanceJob, WriterError};
 use crate::domain::catalogue::{Catalogue, Labelled};
 use crate::domain::endorsement::{
-    Event as Move, OfferLine, Offers, Origin, Recovery, State, recovery,
+    Event as Move, OfferLine, Offers, Origin, Recovery, State, one_order, recovery,
 };
 use crate::domain::holder::HolderVerdict;
 use crate::domain::identity::{Identity, mask};
 use crate::domain::permit::{AccessKey, WindowReason};
 use crate::flow::station::{Event, Order, Outcome, PayMethod, PermitProgress, Progress, TripsSlip};
-use crate::store::{SharedStore, StoreError, lock};
+use crate::store::{NewLine, SharedStore, StoreError, lock};
 use crate::sync::api::station::{
     self as wire, DocumentForm, EligibilityRequest, IssuanceConfirmation, IssuanceOutcome,
     IssuanceRequest, Payment, PaymentMethod, PaymentRequest, PaymentState,
@@ -59,8 +59,8 @@ fn ask<T>(mut call: impl FnMut() -> Result<T, StationError>) -> Result<T, Statio
     }
 }
 
-/// What the transaction's stored body holds: what the receipt, a recovery and the refund need
-/// (no name, no ID number).
+/// What a line's stored body holds: what the receipt, a recovery and the refund need (no name,
+/// no ID number).
 #[derive(Serialize, Deserialize)]
 struct TxnBody {
     offer: OfferLine,
@@ -69,6 +69,66 @@ struct TxnBody {
     /// The holder check's verdict, where the station asks for one (docs/FACE.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     holder: Option<HolderVerdict>,
+    /// The payment the order's lines share, so that a recovery asks for exactly the same one.
+    /// Absent in bodies stored before orders had several lines: the line's own offer and fee.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    share: Option<Share>,
+}
+
+/// The payment an order's lines share: every line's offer, in order, and the sum of their fees
+/// (fen) — the payment request's `offer_ids` and `amount_fen`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Share {
+    offer_ids: Vec<String>,
+    amount_fen: u64,
+}
+
+impl Share {
+    fn of(offers: &[OfferLine]) -> Share {
+        Share {
+            offer_ids: offers.iter().map(|o| o.offer_id.clone()).collect(),
+            amount_fen: offers.iter().map(|o| o.fee_fen).sum(),
+        }
+    }
+}
+
+/// How one line of an order ended at the kiosk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineEnd {
+    /// On the chip, read back; `confirmed`: the central was told (else start-up recovery
+    /// tells it, and the line stays verified until then).
+    Written { confirmed: bool },
+    /// Not on the chip, and settled with the central: refund requested, or approval kept.
+    NotWritten,
+    /// Not finished here (no job, the writing's result unknown, the store or the central
+    /// failing): in flight for staff and start-up recovery.
+    Staff,
+}
+
+impl LineEnd {
+    /// What the receipt says of the line.
+    fn slip(self, origin: Origin) -> SlipKind {
+        match self {
+            LineEnd::Written { .. } => SlipKind::Issued,
+            LineEnd::NotWritten => not_issued_slip(origin),
+            LineEnd::Staff => SlipKind::AskStaff,
+        }
+    }
+}
+
+/// How an order ended, from its lines' ends: staff needed for any line wins; all written,
+/// none written, or some of each.
+fn order_outcome(ends: &[LineEnd], printed: bool) -> Outcome {
+    let all = |f: fn(&LineEnd) -> bool| ends.iter().all(f);
+    if ends.contains(&LineEnd::Staff) {
+        Outcome::NeedsStaff { printed }
+    } else if all(|e| matches!(e, LineEnd::Written { .. })) {
+        Outcome::Issued { printed }
+    } else if all(|e| *e == LineEnd::NotWritten) {
+        Outcome::NotIssued { printed }
+    } else {
+        Outcome::PartlyIssued { printed }
+    }
 }
 
 /// Reads of the chip before its state is left unknown.
@@ -389,22 +449,31 @@ impl EndorsementDesk {
     /// Moves the stored transaction. A move the store refuses leaves the transaction where it
     /// was, for start-up recovery; the caller stops before the outside action it would allow.
     fn go(&self, txn: &str, event: Move) -> Result<(), StoreError> {
+        self.go_all(&[txn], event)
+    }
+
+    /// Moves an order's lines together (chosen, paying, paid): all or none.
+    fn go_all(&self, lines: &[&str], event: Move) -> Result<(), StoreError> {
         let at = Local::now().naive_local();
-        match lock(&self.store).advance_endorsement(txn, event, at) {
+        match lock(&self.store).advance_endorsements(lines, event, at) {
             Ok(state) => {
-                tracing::info!(txn, ?state, "endorsement: state stored");
+                for txn in lines {
+                    tracing::info!(txn, ?state, "endorsement: state stored");
+                }
                 Ok(())
             }
             Err(e) => {
-                tracing::error!(txn, ?event, error = %e, "endorsement: state not stored");
+                tracing::error!(txn = %lines.join(" "), ?event, error = %e, "endorsement: state not stored");
                 Err(e)
             }
         }
     }
 
-    /// Runs one endorsement's transaction from the applicant's "pay" to its end, reporting
-    /// progress. `cancel` is the applicant giving up paying: honoured only while the payment is
-    /// not confirmed, and only as the terminal's or central's answer to a cancellation says.
+    /// Runs an order's transactions from the applicant's "pay" (or "write", for approvals paid
+    /// online) to their end, reporting progress: one payment for every line, then each line
+    /// written, read back and confirmed in turn, then one receipt saying how each ended.
+    /// `cancel` is the applicant giving up paying: honoured only while the payment is not
+    /// confirmed, and only as the terminal's or central's answer to a cancellation says.
     pub fn endorse(
         &mut self,
         order: &Order,
@@ -434,12 +503,22 @@ impl EndorsementDesk {
             tracing::error!("payment terminal: not answering; nothing asked, nothing stored");
             return Outcome::Unavailable;
         }
-        let origin = order.offer.origin();
-        // An approval paid online: the central must hold its payment as paid before anything
-        // is stored or written (nothing is asked of the applicant here).
-        let paid_online = match &order.offer.paid_online {
-            Some(payment_id) => match ask(|| central.payment(payment_id)) {
-                Ok(p) if p.state == PaymentState::Paid => Some(p),
+        // The session only makes orders of one origin, one line per destination, paid the way
+        // their origin is; anything else is refused before anything is stored.
+        let Some(origin) = order_origin(&order.offers) else {
+            tracing::error!(order = ?order, "endorsement: not one order; nothing stored");
+            return Outcome::Unavailable;
+        };
+        if (origin == Origin::Online) != kiosk_method(order.method).is_none() {
+            tracing::error!(order = ?order, "endorsement: paid the wrong way for its origin");
+            return Outcome::Unavailable;
+        }
+        // Approvals paid online: the central must hold each one's payment as paid before
+        // anything is stored or written (nothing is asked of the applicant here).
+        let mut paid_online = Vec::new();
+        for payment_id in order.offers.iter().filter_map(|o| o.paid_online.as_ref()) {
+            match ask(|| central.payment(payment_id)) {
+                Ok(p) if p.state == PaymentState::Paid => paid_online.push(p),
                 Ok(p) => {
                     tracing::error!(payment = %payment_id, state = ?p.state, "central: an online approval's payment is not paid");
                     return Outcome::Unavailable;
@@ -448,61 +527,96 @@ impl EndorsementDesk {
                     tracing::error!(error = %e, "central: an online approval's payment not known");
                     return Outcome::Unavailable;
                 }
-            },
-            None if kiosk_method(order.method).is_none() => {
-                // Online without a payment: the session never makes such an order.
-                tracing::error!("endorsement: paid online, but no payment named");
-                return Outcome::Unavailable;
             }
-            None => None,
-        };
-        let body = serde_json::to_string(&TxnBody {
-            offer: order.offer.clone(),
-            permit_number: order.permit_number.clone(),
-            method: order.method,
-            holder: order.holder.clone(),
-        })
-        .expect("the transaction body serialises");
+        }
+        let share = Share::of(&order.offers);
+        let bodies: Vec<String> = order
+            .offers
+            .iter()
+            .map(|offer| {
+                serde_json::to_string(&TxnBody {
+                    offer: offer.clone(),
+                    permit_number: order.permit_number.clone(),
+                    method: order.method,
+                    holder: order.holder.clone(),
+                    share: Some(share.clone()),
+                })
+                .expect("the transaction body serialises")
+            })
+            .collect();
+        let lines: Vec<NewLine<'_>> = order
+            .offers
+            .iter()
+            .zip(&bodies)
+            .map(|(offer, body)| NewLine {
+                amount_fen: offer.fee_fen,
+                body,
+            })
+            .collect();
         let now = Local::now().naive_local();
-        let opened = lock(&self.store).open_numbered_endorsement(
-            &self.device_id,
-            origin,
-            order.offer.fee_fen,
-            &body,
-            now,
-        );
-        let number = match opened {
-            Ok(n) => n,
+        let opened = lock(&self.store).open_numbered_order(&self.device_id, origin, &lines, now);
+        let (number, ids) = match opened {
+            Ok(opened) => opened,
             Err(e) => {
                 tracing::error!(error = %e, "endorsement: transaction not stored, nothing asked");
                 return Outcome::Unavailable;
             }
         };
-        let txn = number.as_str().to_string();
-        tracing::info!(txn, state = ?origin.first_state(), "endorsement: state stored");
+        for txn in &ids {
+            tracing::info!(txn, state = ?origin.first_state(), "endorsement: state stored");
+        }
+        let number_text = number.as_str().to_string();
         report(Event::Progress(Progress::Opened(number)));
-        let paid = match (paid_online, kiosk_method(order.method)) {
-            (Some(payment), _) => payment,
-            (None, Some(method)) => match self.pay(central, &txn, order, method, cancel, report) {
-                Ok(Some(payment)) => payment,
-                Ok(None) => return Outcome::Cancelled,
-                Err(outcome) => return outcome,
-            },
-            (None, None) => return Outcome::Unavailable,
+        let number = number_text;
+        let payments = match kiosk_method(order.method) {
+            None => paid_online,
+            Some(method) => {
+                let lines: Vec<&str> = ids.iter().map(String::as_str).collect();
+                match self.pay(central, &number, &lines, &share, method, cancel, report) {
+                    Ok(Some(payment)) => vec![payment; ids.len()],
+                    Ok(None) => return Outcome::Cancelled,
+                    Err(outcome) => return outcome,
+                }
+            }
         };
         report(Event::Progress(Progress::Paid));
-        self.issue(central, &txn, order, &paid, report)
+        let mut ends = Vec::with_capacity(ids.len());
+        for ((txn, offer), payment) in ids.iter().zip(&order.offers).zip(&payments) {
+            ends.push(self.issue(central, &number, txn, offer, order, payment, report));
+        }
+        let slips: Vec<(&OfferLine, SlipKind)> = order
+            .offers
+            .iter()
+            .zip(&ends)
+            .map(|(offer, end)| (offer, end.slip(origin)))
+            .collect();
+        let printed = self.print_receipt(&number, &number, order, &slips, &payments);
+        // Final only once printed and the central knows: otherwise a written line stays
+        // verified, and start-up recovery confirms it (printing a copy for the records).
+        if printed {
+            for (txn, end) in ids.iter().zip(&ends) {
+                if *end == (LineEnd::Written { confirmed: true }) {
+                    let _ = self.go(txn, Move::ReceiptPrinted);
+                }
+            }
+        }
+        order_outcome(&ends, printed)
     }
 
-    /// The payment request of a transaction paid at the kiosk by `method`: the same every time
-    /// it is asked, so the central answers a repeat with the payment it made the first time.
-    fn payment_request(&self, txn: &str, order: &Order, method: PaymentMethod) -> PaymentRequest {
+    /// The payment request of an order paid at the kiosk by `method`: the same every time it
+    /// is asked, so the central answers a repeat with the payment it made the first time.
+    fn payment_request(
+        &self,
+        number: &str,
+        share: &Share,
+        method: PaymentMethod,
+    ) -> PaymentRequest {
         PaymentRequest {
-            txn_id: txn.into(),
+            txn_id: number.into(),
             device_id: self.device_id.clone(),
             method,
-            amount_fen: order.offer.fee_fen,
-            offer_ids: vec![order.offer.offer_id.clone()],
+            amount_fen: share.amount_fen,
+            offer_ids: share.offer_ids.clone(),
         }
     }
 
@@ -512,19 +626,22 @@ impl EndorsementDesk {
     /// The central is the authority on the money; the terminal's own answers only ever make
     /// the kiosk more careful: a terminal that says "paid" is never concluded as "nothing
     /// taken", whatever the central says, and leaves the transaction to staff instead.
+    #[allow(clippy::too_many_arguments)]
     fn pay(
         &mut self,
         central: &StationClient,
         txn: &str,
-        order: &Order,
+        lines: &[&str],
+        share: &Share,
         method: PaymentMethod,
         cancel: &AtomicBool,
         report: &mut dyn FnMut(Event),
     ) -> Result<Option<Payment>, Outcome> {
         let store_failed = |_| Outcome::Unavailable;
-        self.go(txn, Move::Choose).map_err(store_failed)?;
-        self.go(txn, Move::PaymentStarted).map_err(store_failed)?;
-        let request = self.payment_request(txn, order, method);
+        self.go_all(lines, Move::Choose).map_err(store_failed)?;
+        self.go_all(lines, Move::PaymentStarted)
+            .map_err(store_failed)?;
+        let request = self.payment_request(txn, share, method);
         let payment = match ask(|| central.create_payment(&request)) {
             Ok(p) => p,
             Err(e) => {
@@ -536,11 +653,12 @@ impl EndorsementDesk {
         };
         let at_terminal = method == PaymentMethod::Terminal;
         let mut terminal_paid = false;
-        if at_terminal && let Err(e) = self.terminal.start(txn, order.offer.fee_fen) {
+        if at_terminal && let Err(e) = self.terminal.start(txn, share.amount_fen) {
             tracing::error!(txn, error = %e, "payment terminal: payment not started");
             // Not delivered: the terminal holds nothing to cancel. Otherwise it may have begun.
             let delivered = !matches!(e, PaymentError::NotConnected(_));
-            return match self.give_up(central, txn, &payment, delivered, &mut terminal_paid) {
+            return match self.give_up(central, txn, lines, &payment, delivered, &mut terminal_paid)
+            {
                 GiveUp::Paid(p) => Ok(Some(p)),
                 GiveUp::NothingTaken => Err(Outcome::Unavailable),
                 GiveUp::Unknown | GiveUp::Stuck => Err(Outcome::NeedsStaff { printed: false }),
@@ -555,7 +673,14 @@ impl EndorsementDesk {
             sleep(self.poll);
             if cancel.load(Ordering::Relaxed) || Instant::now() >= deadline {
                 cancel_tries += 1;
-                match self.give_up(central, txn, &payment, at_terminal, &mut terminal_paid) {
+                match self.give_up(
+                    central,
+                    txn,
+                    lines,
+                    &payment,
+                    at_terminal,
+                    &mut terminal_paid,
+                ) {
                     GiveUp::Paid(p) => return Ok(Some(p)),
                     GiveUp::NothingTaken => return Ok(None),
                     GiveUp::Stuck => return Err(Outcome::NeedsStaff { printed: false }),
@@ -575,8 +700,14 @@ impl EndorsementDesk {
                 match self.terminal.status(txn) {
                     Ok(PaymentStatus::Declined { reason }) if !terminal_paid => {
                         tracing::info!(txn, %reason, "payment terminal: declined");
-                        return match self.give_up(central, txn, &payment, false, &mut terminal_paid)
-                        {
+                        return match self.give_up(
+                            central,
+                            txn,
+                            lines,
+                            &payment,
+                            false,
+                            &mut terminal_paid,
+                        ) {
                             GiveUp::Paid(p) => Ok(Some(p)),
                             GiveUp::Stuck => Err(Outcome::NeedsStaff { printed: false }),
                             // Nothing was taken at the terminal; the central's pending payment
@@ -591,7 +722,7 @@ impl EndorsementDesk {
             }
             match central.payment(&payment.payment_id) {
                 Ok(p) if p.state == PaymentState::Paid => {
-                    return match self.go(txn, Move::PaymentConfirmed) {
+                    return match self.go_all(lines, Move::PaymentConfirmed) {
                         Ok(()) => Ok(Some(p)),
                         Err(_) => Err(Outcome::NeedsStaff { printed: false }),
                     };
@@ -609,7 +740,7 @@ impl EndorsementDesk {
                         return Err(Outcome::NeedsStaff { printed: false });
                     }
                     tracing::info!(txn, state = ?p.state, "central: payment not made");
-                    self.refused(txn);
+                    self.refused(lines);
                     return Err(if p.state == PaymentState::Declined {
                         Outcome::Declined
                     } else {
@@ -629,6 +760,7 @@ impl EndorsementDesk {
         &mut self,
         central: &StationClient,
         txn: &str,
+        lines: &[&str],
         payment: &Payment,
         at_terminal: bool,
         terminal_paid: &mut bool,
@@ -645,12 +777,14 @@ impl EndorsementDesk {
             return GiveUp::Unknown;
         }
         match ask(|| central.cancel_payment(&payment.payment_id)) {
-            Ok(p) if p.state == PaymentState::Paid => match self.go(txn, Move::PaymentConfirmed) {
-                Ok(()) => GiveUp::Paid(p),
-                Err(_) => GiveUp::Stuck,
-            },
+            Ok(p) if p.state == PaymentState::Paid => {
+                match self.go_all(lines, Move::PaymentConfirmed) {
+                    Ok(()) => GiveUp::Paid(p),
+                    Err(_) => GiveUp::Stuck,
+                }
+            }
             Ok(p) if p.state != PaymentState::Pending && p.state != PaymentState::Unknown => {
-                self.refused(txn);
+                self.refused(lines);
                 GiveUp::NothingTaken
             }
             Ok(_) => GiveUp::Unknown,
@@ -661,53 +795,58 @@ impl EndorsementDesk {
         }
     }
 
-    /// Settles an unpaid transaction: payment failed, then cancelled.
-    fn refused(&self, txn: &str) {
-        if self.go(txn, Move::PaymentRefused).is_ok() {
-            let _ = self.go(txn, Move::Cancel);
+    /// Settles an unpaid order's lines: payment failed, then cancelled.
+    fn refused(&self, lines: &[&str]) {
+        if self.go_all(lines, Move::PaymentRefused).is_ok() {
+            let _ = self.go_all(lines, Move::Cancel);
         }
     }
 
-    /// From paid to written, verified, confirmed and printed — or to the refund request.
+    /// One paid line from paid to written, verified and confirmed — or, not on the chip, to
+    /// the refund request (the approval kept, for one paid online); the receipt comes after
+    /// every line of the order. `number` is the order's acceptance number, `txn` the line's
+    /// transaction.
+    #[allow(clippy::too_many_arguments)]
     fn issue(
         &mut self,
         central: &StationClient,
+        number: &str,
         txn: &str,
+        offer: &OfferLine,
         order: &Order,
         payment: &Payment,
         report: &mut dyn FnMut(Event),
-    ) -> Outcome {
-        let job = match self.job(central, txn, order, payment) {
+    ) -> LineEnd {
+        if !self.writer.answering() {
+            // A module that hung on an earlier line: this one is not started. Recovery asks
+            // for its job and reports it not issued.
+            tracing::error!(txn, "writer: the module is not answering; line not written");
+            let _ = self.go(txn, Move::IssuanceAbandoned);
+            return LineEnd::Staff;
+        }
+        let job = match self.job(central, number, offer, order, payment) {
             Ok(job) => job,
-            Err(e) if never_held(order, &e) => {
+            Err(e) if never_held(offer, &e) => {
                 tracing::warn!(txn, error = %e, "central: the approval is not open for this transaction");
                 let kept = self.go(txn, Move::IssuanceAbandoned).is_ok()
                     && self.go(txn, Move::ApprovalKept).is_ok();
-                let slip = if kept {
-                    SlipKind::ApprovalKept
-                } else {
-                    SlipKind::AskStaff
-                };
-                let printed = self.print_receipt(txn, order, payment, slip);
                 return if kept {
-                    Outcome::NotIssued { printed }
+                    LineEnd::NotWritten
                 } else {
-                    Outcome::NeedsStaff { printed }
+                    LineEnd::Staff
                 };
             }
             Err(e) => {
                 // Paid and nothing written; without a job the refund cannot be asked for now:
-                // the transaction waits as paid-not-issued for start-up recovery and staff.
+                // the line waits as paid-not-issued for start-up recovery and staff.
                 tracing::error!(txn, error = %e, "central: no issuance job for a paid endorsement");
                 let _ = self.go(txn, Move::IssuanceAbandoned);
-                let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
-                return Outcome::NeedsStaff { printed };
+                return LineEnd::Staff;
             }
         };
         if self.go(txn, Move::IssueStarted).is_err() {
             // Not stored as issuing: the writer must not start (start-up recovery settles it).
-            let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
-            return Outcome::NeedsStaff { printed };
+            return LineEnd::Staff;
         }
         report(Event::Progress(Progress::Writing));
         match self.writer.write(&job) {
@@ -722,31 +861,23 @@ impl EndorsementDesk {
         let Ok(shows) = self.read_back(txn, &job) else {
             // Whether it was written is unknown (the permit left the module): nothing is
             // concluded; staff and start-up recovery read it back when the permit is there.
-            let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
-            return Outcome::NeedsStaff { printed };
+            return LineEnd::Staff;
         };
         let _ = self.go(txn, Move::ChipShows(shows));
         let confirmed = self.confirm(central, &job, shows);
         if let Err(e) = &confirmed {
             tracing::error!(txn, error = %e, "central: re-read not confirmed");
         }
-        if !shows {
-            let origin = order.offer.origin();
-            if confirmed.is_err() || self.go(txn, origin.not_issued()).is_err() {
-                // Not written, and the central not told yet: recovery tells it.
-                let printed = self.print_receipt(txn, order, payment, SlipKind::AskStaff);
-                return Outcome::NeedsStaff { printed };
-            }
-            let printed = self.print_receipt(txn, order, payment, not_issued_slip(origin));
-            return Outcome::NotIssued { printed };
+        if shows {
+            return LineEnd::Written {
+                confirmed: confirmed.is_ok(),
+            };
         }
-        let printed = self.print_receipt(txn, order, payment, SlipKind::Issued);
-        // Final only once the central knows: otherwise the transaction stays verified, and
-        // start-up recovery confirms it (printing a copy of the receipt for the records).
-        if printed && confirmed.is_ok() {
-            let _ = self.go(txn, Move::ReceiptPrinted);
+        if confirmed.is_err() || self.go(txn, offer.origin().not_issued()).is_err() {
+            // Not written, and the central not told yet: recovery tells it.
+            return LineEnd::Staff;
         }
-        Outcome::Issued { printed }
+        LineEnd::NotWritten
     }
 
     /// Whether the chip carries the job's endorsement (asked a few times: a module can be slow
@@ -770,19 +901,21 @@ impl EndorsementDesk {
         }
     }
 
-    /// The central's issuance job for the paid offer (the same job for a repeated request).
+    /// The central's issuance job for one paid offer of the order `number` (the same job for a
+    /// repeated request).
     ///
     /// Errors: what went wrong, for the log.
     fn job(
         &self,
         central: &StationClient,
-        txn: &str,
+        number: &str,
+        offer: &OfferLine,
         order: &Order,
         payment: &Payment,
     ) -> Result<IssuanceJob, StationError> {
         let request = IssuanceRequest {
-            txn_id: txn.into(),
-            offer_id: order.offer.offer_id.clone(),
+            txn_id: number.into(),
+            offer_id: offer.offer_id.clone(),
             payment_id: payment.payment_id.clone(),
             permit_number: order.permit_number.clone(),
             holder_check: order.holder.as_ref().map(Into::into),
@@ -848,15 +981,24 @@ impl EndorsementDesk {
         for txn in in_flight {
             match serde_json::from_str::<TxnBody>(&txn.body) {
                 Ok(body) => {
+                    let share = body
+                        .share
+                        .unwrap_or_else(|| Share::of(std::slice::from_ref(&body.offer)));
                     let order = Order {
-                        offer: body.offer,
+                        offers: vec![body.offer],
                         method: body.method,
                         id_number: String::new(),
                         name: String::new(),
                         permit_number: body.permit_number,
                         holder: body.holder,
                     };
-                    match self.settle(&central, &txn.id, &order) {
+                    let line = Settling {
+                        txn: &txn.id,
+                        number: &txn.order_id,
+                        share: &share,
+                        order: &order,
+                    };
+                    match self.settle(&central, &line) {
                         Some(State::RefundRequested) => {
                             done.settled += 1;
                             done.refunds += 1;
@@ -876,8 +1018,17 @@ impl EndorsementDesk {
         done
     }
 
-    /// Moves one transaction to a final state; none when it cannot now.
-    fn settle(&mut self, central: &StationClient, txn: &str, order: &Order) -> Option<State> {
+    /// Moves one line's transaction to a final state; none when it cannot now. Each line of an
+    /// order is settled on its own: the payment they share is asked for again by the same
+    /// request, so the central's answer is the same for every line.
+    fn settle(&mut self, central: &StationClient, line: &Settling<'_>) -> Option<State> {
+        let Settling {
+            txn,
+            number,
+            share,
+            order,
+        } = *line;
+        let offer = order.offers.first()?;
         // A payment and a job, asked for again by the same keys: the central's own.
         let mut payment: Option<Payment> = None;
         let mut job_made: Option<IssuanceJob> = None;
@@ -889,13 +1040,13 @@ impl EndorsementDesk {
                 Recovery::Cancel => self.go(txn, Move::Cancel).is_ok(),
                 Recovery::AskPayment => {
                     // Only a kiosk payment is ever pending (an online approval starts paid).
-                    let request = self.payment_request(txn, order, kiosk_method(order.method)?);
+                    let request = self.payment_request(number, share, kiosk_method(order.method)?);
                     let p = ask(|| central.create_payment(&request)).ok()?;
                     // A terminal that took the money before the stop — or cannot say it did
                     // not — must not have its payment cancelled at the central: the central is
                     // only asked, and only its "paid" moves the transaction on.
                     let terminal_clear = order.method != PayMethod::Terminal
-                        || self.cancel_at_terminal(txn) == AtTerminal::Nothing;
+                        || self.cancel_at_terminal(number) == AtTerminal::Nothing;
                     let answer = if terminal_clear {
                         ask(|| central.cancel_payment(&p.payment_id)).ok()?
                     } else {
@@ -919,8 +1070,8 @@ impl EndorsementDesk {
                     if !self.writer.answering() {
                         return None;
                     }
-                    let p = self.paid(central, txn, order, &mut payment)?;
-                    let job = self.job(central, txn, order, &p).ok()?;
+                    let p = self.paid(central, line, &mut payment)?;
+                    let job = self.job(central, number, offer, order, &p).ok()?;
                     // The applicant has left: a permit no longer in the module cannot carry
                     // what was not read back; one still there decides. Not for an approval paid
                     // online: "not written" reopens it at the central, so it must not be
@@ -928,11 +1079,7 @@ impl EndorsementDesk {
                     // that fails or does not answer says nothing of the chip either way.
                     let shows = match self.read_back(txn, &job) {
                         Ok(shows) => shows,
-                        Err(WriterError::PermitRemoved)
-                            if order.offer.origin() == Origin::Kiosk =>
-                        {
-                            false
-                        }
+                        Err(WriterError::PermitRemoved) if offer.origin() == Origin::Kiosk => false,
                         Err(e) => {
                             tracing::warn!(txn, error = %e, "endorsement: chip not read back, left in flight");
                             return None;
@@ -942,25 +1089,25 @@ impl EndorsementDesk {
                     self.go(txn, Move::ChipShows(shows)).is_ok()
                 }
                 Recovery::PrintReceipt => {
-                    let p = self.paid(central, txn, order, &mut payment)?;
+                    let p = self.paid(central, line, &mut payment)?;
                     let job = match job_made.take() {
                         Some(j) => j,
-                        None => self.job(central, txn, order, &p).ok()?,
+                        None => self.job(central, number, offer, order, &p).ok()?,
                     };
                     self.confirm(central, &job, true).ok()?;
-                    self.print_receipt(txn, order, &p, SlipKind::Issued)
+                    self.print_line(line, &p, SlipKind::Issued)
                         && self.go(txn, Move::ReceiptPrinted).is_ok()
                 }
                 Recovery::ReportNotIssued => {
-                    let p = self.paid(central, txn, order, &mut payment)?;
-                    let origin = order.offer.origin();
+                    let p = self.paid(central, line, &mut payment)?;
+                    let origin = offer.origin();
                     let job = match job_made.take() {
                         Some(j) => j,
-                        None => match self.job(central, txn, order, &p) {
+                        None => match self.job(central, number, offer, order, &p) {
                             Ok(j) => j,
                             // No job was ever this transaction's: nothing to tell the central.
-                            Err(e) if never_held(order, &e) => {
-                                let _ = self.print_receipt(txn, order, &p, SlipKind::ApprovalKept);
+                            Err(e) if never_held(offer, &e) => {
+                                let _ = self.print_line(line, &p, SlipKind::ApprovalKept);
                                 if self.go(txn, Move::ApprovalKept).is_err() {
                                     return None;
                                 }
@@ -970,7 +1117,7 @@ impl EndorsementDesk {
                         },
                     };
                     self.confirm(central, &job, false).ok()?;
-                    let _ = self.print_receipt(txn, order, &p, not_issued_slip(origin));
+                    let _ = self.print_line(line, &p, not_issued_slip(origin));
                     self.go(txn, origin.not_issued()).is_ok()
                 }
             };
@@ -1005,20 +1152,20 @@ impl EndorsementDesk {
         }
     }
 
-    /// The transaction's payment as the central has it: asked again by the same request, or
+    /// A line's payment as the central has it: asked again by the order's same request, or
     /// by its id for an approval paid online.
     fn paid(
         &self,
         central: &StationClient,
-        txn: &str,
-        order: &Order,
+        line: &Settling<'_>,
         known: &mut Option<Payment>,
     ) -> Option<Payment> {
         if known.is_none() {
-            *known = match (&order.offer.paid_online, kiosk_method(order.method)) {
+            let offer = line.order.offers.first()?;
+            *known = match (&offer.paid_online, kiosk_method(line.order.method)) {
                 (Some(payment_id), _) => ask(|| central.payment(payment_id)).ok(),
                 (None, Some(method)) => {
-                    let request = self.payment_request(txn, order, method);
+                    let request = self.payment_request(line.number, line.share, method);
                     ask(|| central.create_payment(&request)).ok()
                 }
                 (None, None) => None,
@@ -1027,46 +1174,98 @@ impl EndorsementDesk {
         known.clone()
     }
 
-    /// The receipt, the refund slip or the ask-staff slip.
-    fn print_receipt(&self, txn: &str, order: &Order, payment: &Payment, kind: SlipKind) -> bool {
-        let o = &order.offer;
+    /// The slip for one line a recovery settled (the applicant has left: staff hand it over),
+    /// printed under the line's own transaction id so it never replaces the order's receipt.
+    fn print_line(&self, line: &Settling<'_>, payment: &Payment, kind: SlipKind) -> bool {
+        let lines: Vec<(&OfferLine, SlipKind)> =
+            line.order.offers.iter().map(|o| (o, kind)).collect();
+        self.print_receipt(
+            line.txn,
+            line.number,
+            line.order,
+            &lines,
+            std::slice::from_ref(payment),
+        )
+    }
+
+    /// The order's receipt (print job `job`, acceptance number `number`): each line with how
+    /// it ended, the total, the payment's masked reference(s).
+    fn print_receipt(
+        &self,
+        job: &str,
+        number: &str,
+        order: &Order,
+        lines: &[(&OfferLine, SlipKind)],
+        payments: &[Payment],
+    ) -> bool {
         let cat = &self.catalogue;
         let both = |zh: &str, en: &str| format!("{zh} {en}");
-        let line = EndorsementLine {
-            destination: cat
-                .destination(&o.destination)
-                .map_or_else(|| o.destination.clone(), |d| both(&d.zh, &d.en)),
-            kind: cat
-                .endorsement(&o.destination, &o.kind)
-                .map_or_else(|| o.kind.clone(), |k| both(&k.zh, &k.en)),
-            trips: cat
-                .trip(&o.trips)
-                .map_or_else(|| o.trips.clone(), |t| both(&t.zh, &t.en)),
-            valid_from: o.valid_from,
-            valid_until: o.valid_until,
-            stay_days: o.stay_days,
-            fee_fen: o.fee_fen,
-            cancelled_previous: o.cancels_current,
-        };
+        let lines = lines
+            .iter()
+            .map(|&(o, outcome)| EndorsementLine {
+                destination: cat
+                    .destination(&o.destination)
+                    .map_or_else(|| o.destination.clone(), |d| both(&d.zh, &d.en)),
+                kind: cat
+                    .endorsement(&o.destination, &o.kind)
+                    .map_or_else(|| o.kind.clone(), |k| both(&k.zh, &k.en)),
+                trips: cat
+                    .trip(&o.trips)
+                    .map_or_else(|| o.trips.clone(), |t| both(&t.zh, &t.en)),
+                valid_from: o.valid_from,
+                valid_until: o.valid_until,
+                stay_days: o.stay_days,
+                fee_fen: o.fee_fen,
+                cancelled_previous: o.cancels_current,
+                outcome,
+            })
+            .collect();
+        let mut references: Vec<String> = Vec::new();
+        for p in payments {
+            let masked = mask(p.transaction_ref.as_deref().unwrap_or_default());
+            if !references.contains(&masked) {
+                references.push(masked);
+            }
+        }
         let slip = StationReceipt {
             site: self.site_name.clone(),
             device_id: self.device_id.clone(),
             time: Local::now().naive_local(),
-            number: txn.into(),
+            number: number.into(),
             name: order.name.clone(),
             masked_id: mask(&order.id_number),
             masked_permit: mask(&order.permit_number),
-            lines: vec![line],
+            lines,
             method: match order.method {
                 PayMethod::Terminal => "银行卡 Bank card".into(),
                 PayMethod::Qr => "扫码支付 QR payment".into(),
                 PayMethod::Online => "网上已支付 Paid online".into(),
             },
-            masked_reference: mask(payment.transaction_ref.as_deref().unwrap_or_default()),
-            kind,
+            masked_reference: references.join(", "),
         };
         let bytes = escpos::encode(&receipt::station_receipt(&slip), &self.profile);
-        printing::print(&self.printer, txn, &bytes).is_ok()
+        printing::print(&self.printer, job, &bytes).is_ok()
+    }
+}
+
+/// One stored line a recovery settles: its transaction, its order's acceptance number and
+/// shared payment, and what it endorses (`order.offers` holds this line's offer alone; no name
+/// or ID number: the applicant has left).
+#[derive(Clone, Copy)]
+struct Settling<'a> {
+    txn: &'a str,
+    number: &'a str,
+    share: &'a Share,
+    order: &'a Order,
+}
+
+/// The origin every line of an order shares, if the lines are one order: at least one, all of
+/// one origin, and at most one per destination (`domain::endorsement::one_order`).
+fn order_origin(offers: &[OfferLine]) -> Option<Origin> {
+    if one_order(offers) {
+        offers.first().map(OfferLine::origin)
+    } else {
+        None
     }
 }
 
@@ -1083,8 +1282,8 @@ fn kiosk_method(method: PayMethod) -> Option<PaymentMethod> {
 /// this transaction's — 409 (not open, or held by another transaction), 402 (its payment is no
 /// longer paid), 404 or 410 (no such approval): nothing was reserved, so it ends as kept
 /// without a confirmation, and the central's own list says what is still open.
-fn never_held(order: &Order, error: &StationError) -> bool {
-    order.offer.origin() == Origin::Online
+fn never_held(offer: &OfferLine, error: &StationError) -> bool {
+    offer.origin() == Origin::Online
         && matches!(
             error,
             StationError::Conflict(_)

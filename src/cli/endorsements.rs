@@ -25,7 +25,8 @@ pub enum EndorsementsCommand {
     /// the chip (the kiosk then prints its receipt for staff) or it is not (the kiosk then asks
     /// the central to refund the payment).
     Settle {
-        /// The transaction's acceptance number, as `list` shows it.
+        /// The transaction, as `list` shows it: its acceptance number (a further endorsement of
+        /// an order: the number with `-2`, `-3`, …).
         number: String,
         /// What the chip, read at the window, shows.
         #[arg(long, value_enum)]

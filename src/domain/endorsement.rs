@@ -23,9 +23,11 @@
 //! action it allows (`issuing` before the writer is started), so after a crash [`recovery`]
 //! knows what may have happened.
 //!
-//! One transaction is one endorsement with its own payment (or its own online approval). Paying once for several
-//! endorsements (Hong Kong and Macau together) needs an order over transactions, with a line
-//! per endorsement and partial refunds: not built yet.
+//! One transaction is one endorsement. Several endorsements bought together (Hong Kong and
+//! Macau) are an order ([`one_order`]): one transaction per line under the order's acceptance
+//! number, which is the one payment's reference. The lines move together up to paid (the store
+//! commits those moves for all lines at once), then each is issued, verified, refunded or kept
+//! on its own — a refund for a line not written is a partial refund of the order's payment.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -91,6 +93,21 @@ impl Origin {
             Origin::Online => Event::ApprovalKept,
         }
     }
+}
+
+/// Whether `lines` can be bought as one order: at least one line, all of one origin (paid
+/// together at the kiosk, or each approved and paid online), and at most one per destination —
+/// a permit carries one endorsement per destination, so a second would cancel the first.
+pub fn one_order(lines: &[OfferLine]) -> bool {
+    let Some(first) = lines.first() else {
+        return false;
+    };
+    lines.iter().all(|l| l.origin() == first.origin())
+        && lines.iter().enumerate().all(|(i, l)| {
+            lines[..i]
+                .iter()
+                .all(|earlier| earlier.destination != l.destination)
+        })
 }
 
 /// Why the central offers nothing for a destination (or at all), in its own words.
@@ -438,6 +455,37 @@ mod tests {
         assert_eq!(Origin::Kiosk.first_state(), State::Offered);
         assert!(State::ApprovalKept.is_final());
         assert_eq!(recovery(State::ApprovalKept), Recovery::Nothing);
+    }
+
+    #[test]
+    fn an_order_is_one_line_per_destination_all_paid_the_same_way() {
+        let line = |destination: &str, paid_online: Option<&str>| OfferLine {
+            offer_id: format!("O-{destination}"),
+            destination: destination.into(),
+            kind: "G".into(),
+            trips: "3m1".into(),
+            valid_from: NaiveDate::from_ymd_opt(2026, 11, 30).expect("date"),
+            valid_until: NaiveDate::from_ymd_opt(2027, 2, 27).expect("date"),
+            stay_days: 7,
+            fee_fen: 1500,
+            cancels_current: false,
+            paid_online: paid_online.map(Into::into),
+        };
+        assert!(one_order(&[line("hk", None)]));
+        assert!(one_order(&[line("hk", None), line("macau", None)]));
+        assert!(one_order(&[
+            line("hk", Some("W-1")),
+            line("macau", Some("W-2"))
+        ]));
+        assert!(!one_order(&[]), "nothing to buy");
+        assert!(
+            !one_order(&[line("hk", None), line("macau", None), line("hk", None)]),
+            "two for Hong Kong"
+        );
+        assert!(
+            !one_order(&[line("hk", None), line("macau", Some("W-2"))]),
+            "one paid here, one paid online"
+        );
     }
 
     #[test]

@@ -257,6 +257,10 @@ pub enum Progress {
 pub enum Outcome {
     /// Written, read back and confirmed; whether the receipt came out of the printer.
     Issued { printed: bool },
+    /// Of several endorsements paid together, some written and confirmed, the others not on
+    /// the chip and settled (their refund requested, or their online approval kept); whether
+    /// the receipt, which says which is which, was printed.
+    PartlyIssued { printed: bool },
     /// Paid but not on the chip: the refund is requested; whether the slip was printed.
     NotIssued { printed: bool },
     /// The bank or the central declined: nothing was taken.
@@ -298,6 +302,9 @@ pub enum Notice {
     PaymentCancelled,
     /// Paid, not written: the money will be refunded.
     RefundRequested,
+    /// Of several endorsements, some written and some not (the receipt says which): the
+    /// money for those not written is refunded, or their online approval stays open.
+    PartlyWritten,
     /// Approved online, not written: the approval stays open for another try.
     ApprovalKept,
     /// Not finished here; nothing is lost: ask staff with the number.
@@ -329,7 +336,8 @@ pub enum Event {
     /// The central did not answer (documents, offers, records).
     CentralUnavailable,
     Offers(Offers),
-    /// Chooses the offer at this index of the list (again: unchooses it).
+    /// Chooses the offer at this index of the list (again: unchooses it; another offer for the
+    /// same destination replaces it).
     Choose(usize),
     Continue,
     Back,
@@ -372,7 +380,8 @@ pub enum Effect {
     AskRecords {
         permit_number: String,
     },
-    /// Run the transaction for the chosen offer: pay, write, verify, print.
+    /// Run the transaction for the chosen offers: pay once for all, then write, verify and
+    /// print each.
     Endorse(Box<Order>),
     /// The applicant gave up paying: cancel the payment if it is not paid yet.
     CancelPayment,
@@ -386,7 +395,9 @@ pub enum Effect {
 /// Everything the transaction needs. Personal data: `Debug` masked, wiped on drop.
 #[derive(Clone)]
 pub struct Order {
-    pub offer: OfferLine,
+    /// The endorsements chosen, at most one per destination, paid together (or each approved
+    /// and paid online); never empty.
+    pub offers: Vec<OfferLine>,
     pub method: PayMethod,
     pub id_number: String,
     pub name: String,
@@ -406,7 +417,10 @@ pub struct TripsSlip {
 impl fmt::Debug for Order {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Order")
-            .field("offer", &self.offer.offer_id)
+            .field(
+                "offers",
+                &self.offers.iter().map(|o| &o.offer_id).collect::<Vec<_>>(),
+            )
             .field("method", &self.method)
             .field("permit_number", &mask(&self.permit_number))
             .finish_non_exhaustive()
@@ -448,7 +462,9 @@ pub struct Visitor {
     pub key_entry: Option<KeyEntry>,
     pub offers: Vec<OfferLine>,
     pub refusals: Vec<RefusalLine>,
-    pub chosen: Option<usize>,
+    /// Indexes into `offers` of the endorsements chosen, at most one per destination, in the
+    /// order they were chosen.
+    pub chosen: Vec<usize>,
     pub method: Option<PayMethod>,
     pub number: Option<AppNumber>,
     pub progress: Option<Progress>,
@@ -476,7 +492,7 @@ impl Visitor {
             key_entry: None,
             offers: Vec::new(),
             refusals: Vec::new(),
-            chosen: None,
+            chosen: Vec::new(),
             method: None,
             number: None,
             progress: None,
@@ -490,9 +506,31 @@ impl Visitor {
         }
     }
 
-    /// The chosen offer.
-    pub fn choice(&self) -> Option<&OfferLine> {
-        self.chosen.and_then(|i| self.offers.get(i))
+    /// The chosen offers, in the order they were chosen.
+    pub fn choices(&self) -> Vec<&OfferLine> {
+        self.chosen
+            .iter()
+            .filter_map(|&i| self.offers.get(i))
+            .collect()
+    }
+
+    /// Chooses the offer at `index`, replacing one chosen for the same destination (a permit
+    /// carries one endorsement per destination); chosen already, unchooses it.
+    fn toggle(&mut self, index: usize) {
+        let Some(offer) = self.offers.get(index) else {
+            return;
+        };
+        if self.chosen.contains(&index) {
+            self.chosen.retain(|&i| i != index);
+            return;
+        }
+        let offers = &self.offers;
+        self.chosen.retain(|&i| {
+            offers
+                .get(i)
+                .is_none_or(|o| o.destination != offer.destination)
+        });
+        self.chosen.push(index);
     }
 }
 
@@ -698,10 +736,8 @@ impl StationSession {
                 }
             }
             Event::Choose(index) => {
-                if let (Step::Choose, Some(v)) = (self.step, &mut self.visitor)
-                    && index < v.offers.len()
-                {
-                    v.chosen = (v.chosen != Some(index)).then_some(index);
+                if let (Step::Choose, Some(v)) = (self.step, &mut self.visitor) {
+                    v.toggle(index);
                 }
             }
             Event::Continue => self.advance(&mut effects),
@@ -885,7 +921,7 @@ impl StationSession {
 
     fn advance(&mut self, effects: &mut Vec<Effect>) {
         match self.step {
-            Step::Choose if self.visitor.as_ref().and_then(Visitor::choice).is_some() => {
+            Step::Choose if self.visitor.as_ref().is_some_and(|v| !v.chosen.is_empty()) => {
                 self.notice = None;
                 self.step = Step::Review;
             }
@@ -958,11 +994,12 @@ impl StationSession {
         if self.step != Step::Review || !allowed {
             return;
         }
-        let (Some(offer), Some(id), Some(p)) = (v.choice(), &v.identity, &v.permit) else {
+        let offers: Vec<OfferLine> = v.choices().into_iter().cloned().collect();
+        let (false, Some(id), Some(p)) = (offers.is_empty(), &v.identity, &v.permit) else {
             return;
         };
         let order = Order {
-            offer: offer.clone(),
+            offers,
             method,
             id_number: id.id_number.clone(),
             name: id.name.clone(),
@@ -1008,6 +1045,10 @@ impl StationSession {
         match outcome {
             Outcome::Issued { printed } => {
                 self.notice = (!printed).then_some(Notice::PrintFailed);
+                self.step = Step::Done;
+            }
+            Outcome::PartlyIssued { .. } => {
+                self.notice = Some(Notice::PartlyWritten);
                 self.step = Step::Done;
             }
             Outcome::NotIssued { .. } => {

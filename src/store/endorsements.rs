@@ -54,10 +54,22 @@ fn timestamp(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string()
 }
 
-/// Stores a new transaction in its origin's first state, journalled as move 0.
+/// The transaction id of an order's line `index` (from 0): the first line carries the order's
+/// acceptance number itself, each further one the number with `-2`, `-3`, … (acceptance numbers
+/// have no hyphen, so no line id is another order's number).
+pub fn line_id(order: &str, index: usize) -> String {
+    match index {
+        0 => order.to_string(),
+        i => format!("{order}-{}", i + 1),
+    }
+}
+
+/// Stores a new transaction of `order` (None: its own) in its origin's first state, journalled
+/// as move 0.
 fn insert_first(
     tx: &rusqlite::Transaction<'_>,
     id: &str,
+    order: Option<&str>,
     origin: Origin,
     amount_fen: u64,
     body: &str,
@@ -66,15 +78,59 @@ fn insert_first(
     let at = timestamp(at);
     let state = state_name(origin.first_state());
     tx.execute(
-        "INSERT INTO endorsement_txns(id, state, amount_fen, body, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-        params![id, state, amount_fen as i64, body, at],
+        "INSERT INTO endorsement_txns(id, state, amount_fen, body, created_at, updated_at, order_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+        params![id, state, amount_fen as i64, body, at, order],
     )?;
     tx.execute(
         "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, 0, ?2, ?3)",
         params![id, state, at],
     )?;
     Ok(())
+}
+
+/// One move of [`Store::advance_endorsements`], inside its transaction.
+fn advance_in(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    event: Event,
+    at: NaiveDateTime,
+) -> Result<State, StoreError> {
+    let (stored, seq): (String, i64) = tx
+        .query_row(
+            "SELECT t.state, (SELECT max(seq) FROM endorsement_journal WHERE txn_id = t.id)
+                 FROM endorsement_txns t WHERE t.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NoTransaction(id.to_string()))?;
+    let to = next(decode(&stored)?, event).map_err(|error| StoreError::Illegal {
+        id: id.to_string(),
+        error,
+    })?;
+    let at = timestamp(at);
+    tx.execute(
+        "UPDATE endorsement_txns SET state = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, state_name(to), at],
+    )?;
+    tx.execute(
+        "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, seq + 1, state_name(to), at],
+    )?;
+    if to.is_final() {
+        // A final transaction is settled with the central (printed and confirmed, cancelled,
+        // or its refund requested): nothing needs the permit number any more, the body's one
+        // personal datum (the body holds no name and no ID number). The offer, the method
+        // and the amount stay for the records. (A body that is not JSON is left as it is:
+        // it must never stop a transaction from concluding.)
+        tx.execute(
+            "UPDATE endorsement_txns SET body = json_remove(body, '$.permit_number')
+                 WHERE id = ?1 AND json_valid(body)",
+            [id],
+        )?;
+    }
+    Ok(to)
 }
 
 /// One journalled move, as it goes to the central.
@@ -89,12 +145,23 @@ pub struct Transition {
     pub at: String,
 }
 
-/// One stored transaction.
+/// One line of an order to store: its amount (fen) and its body (JSON).
+#[derive(Debug, Clone, Copy)]
+pub struct NewLine<'a> {
+    pub amount_fen: u64,
+    pub body: &'a str,
+}
+
+/// One stored transaction: one endorsement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndorsementTxn {
-    /// The transaction's id, also its reference at the payment terminal and its idempotency
-    /// key at the central.
+    /// The transaction's id (its journal's key at the central): the order's acceptance number
+    /// for its first line, `line_id` for the others.
     pub id: String,
+    /// The acceptance number of the order it belongs to: the receipt's number and the
+    /// payment's reference at the terminal and the central (the id itself for a one-line
+    /// order).
+    pub order_id: String,
     pub state: State,
     pub amount_fen: u64,
     /// What was offered and chosen (JSON), for the receipt, the refund request and the central.
@@ -113,30 +180,36 @@ impl Store {
         at: NaiveDateTime,
     ) -> Result<(), StoreError> {
         let tx = self.write()?;
-        insert_first(&tx, id, Origin::Kiosk, amount_fen, body, at)?;
+        insert_first(&tx, id, None, Origin::Kiosk, amount_fen, body, at)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Records a transaction in its origin's first state (`offered`, or `paid` for an
-    /// endorsement paid online) under the next acceptance number of the day (the same sequence
-    /// as the hall's application numbers), and returns the number: it is the transaction's id,
-    /// its payment reference and what the receipt prints.
+    /// Records an order — one transaction per line, each in its origin's first state
+    /// (`offered`, or `paid` for an endorsement paid online) — under the next acceptance number
+    /// of the day (the same sequence as the hall's application numbers), all or nothing.
+    /// Returns the number (the order's payment reference and what the receipt prints) and the
+    /// lines' transaction ids, in the order given ([`line_id`]).
     ///
     /// Errors: a store error (nothing stored, no number used).
-    pub fn open_numbered_endorsement(
+    pub fn open_numbered_order(
         &mut self,
         device_id: &str,
         origin: Origin,
-        amount_fen: u64,
-        body: &str,
+        lines: &[NewLine<'_>],
         at: NaiveDateTime,
-    ) -> Result<AppNumber, StoreError> {
+    ) -> Result<(AppNumber, Vec<String>), StoreError> {
         let tx = self.write()?;
         let number = take_number(&tx, device_id, at.date())?;
-        insert_first(&tx, number.as_str(), origin, amount_fen, body, at)?;
+        let mut ids = Vec::with_capacity(lines.len());
+        for (i, line) in lines.iter().enumerate() {
+            let id = line_id(number.as_str(), i);
+            let order = (i > 0).then_some(number.as_str());
+            insert_first(&tx, &id, order, origin, line.amount_fen, line.body, at)?;
+            ids.push(id);
+        }
         tx.commit()?;
-        Ok(number)
+        Ok((number, ids))
     }
 
     /// Moves a transaction by `event`, if the rules allow it from its stored state, and journals
@@ -150,43 +223,28 @@ impl Store {
         event: Event,
         at: NaiveDateTime,
     ) -> Result<State, StoreError> {
+        self.advance_endorsements(&[id], event, at)
+    }
+
+    /// Moves several transactions by the same `event` — the lines of an order, which are chosen,
+    /// asked to pay and paid together — all or none, in one transaction, so a power cut never
+    /// leaves one line of a payment paid and another pending. Returns the last one's new state.
+    ///
+    /// Errors: as [`Store::advance_endorsement`], for the first line that cannot move (nothing
+    /// written for any).
+    pub fn advance_endorsements(
+        &mut self,
+        ids: &[&str],
+        event: Event,
+        at: NaiveDateTime,
+    ) -> Result<State, StoreError> {
         let tx = self.write()?;
-        let (stored, seq): (String, i64) = tx
-            .query_row(
-                "SELECT t.state, (SELECT max(seq) FROM endorsement_journal WHERE txn_id = t.id)
-                 FROM endorsement_txns t WHERE t.id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::NoTransaction(id.to_string()))?;
-        let to = next(decode(&stored)?, event).map_err(|error| StoreError::Illegal {
-            id: id.to_string(),
-            error,
-        })?;
-        let at = timestamp(at);
-        tx.execute(
-            "UPDATE endorsement_txns SET state = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, state_name(to), at],
-        )?;
-        tx.execute(
-            "INSERT INTO endorsement_journal(txn_id, seq, state, at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, seq + 1, state_name(to), at],
-        )?;
-        if to.is_final() {
-            // A final transaction is settled with the central (printed and confirmed, cancelled,
-            // or its refund requested): nothing needs the permit number any more, the body's one
-            // personal datum (the body holds no name and no ID number). The offer, the method
-            // and the amount stay for the records. (A body that is not JSON is left as it is:
-            // it must never stop a transaction from concluding.)
-            tx.execute(
-                "UPDATE endorsement_txns SET body = json_remove(body, '$.permit_number')
-                 WHERE id = ?1 AND json_valid(body)",
-                [id],
-            )?;
+        let mut last = None;
+        for id in ids {
+            last = Some(advance_in(&tx, id, event, at)?);
         }
         tx.commit()?;
-        Ok(to)
+        last.ok_or_else(|| StoreError::NoTransaction(String::new()))
     }
 
     /// Deletes the transactions that became final before `cutoff`, with their journals;
@@ -222,21 +280,24 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT id, state, amount_fen, body FROM endorsement_txns WHERE id = ?1",
+                "SELECT id, coalesce(order_id, id), state, amount_fen, body
+                 FROM endorsement_txns WHERE id = ?1",
                 [id],
                 |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(4)?,
                     ))
                 },
             )
             .optional()?;
-        row.map(|(id, state, amount, body)| {
+        row.map(|(id, order_id, state, amount, body)| {
             Ok(EndorsementTxn {
                 id,
+                order_id,
                 state: decode(&state)?,
                 amount_fen: amount as u64,
                 body,
@@ -515,8 +576,8 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("version");
         assert_eq!(
-            version, 8,
-            "the endorsement tables, the journal's sent flag, the outbox's held flag, the ratings, the card payment's record"
+            version, 9,
+            "the endorsement tables, the journal's sent flag, the outbox's held flag, the ratings, the card payment's record, the endorsement's order"
         );
         assert!(
             s.application(number).expect("query").is_some(),
@@ -535,10 +596,18 @@ mod tests {
     fn an_online_approval_opens_paid_and_ends_kept_once_the_central_knows() {
         let dir = tempfile::tempdir().expect("dir");
         let mut s = store(dir.path());
-        let number = s
-            .open_numbered_endorsement("STN01", Origin::Online, 1500, "{}", at(0))
+        let (_, ids) = s
+            .open_numbered_order(
+                "STN01",
+                Origin::Online,
+                &[NewLine {
+                    amount_fen: 1500,
+                    body: "{}",
+                }],
+                at(0),
+            )
             .expect("open");
-        let id = number.as_str();
+        let id = ids[0].as_str();
         assert_eq!(s.endorsement_journal(id).expect("journal"), [State::Paid]);
         assert!(
             s.advance_endorsement(id, Event::PaymentStarted, at(1))
@@ -557,6 +626,61 @@ mod tests {
             s.transition_sent(id, seq).expect("sent");
         }
         assert_eq!(s.purge_endorsements_before(at(59)).expect("purge"), 1);
+    }
+
+    #[test]
+    fn an_order_stores_its_lines_under_one_number_and_moves_them_together() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut s = store(dir.path());
+        let lines = [
+            NewLine {
+                amount_fen: 1500,
+                body: r#"{"offer":{"destination":"hk"}}"#,
+            },
+            NewLine {
+                amount_fen: 1500,
+                body: r#"{"offer":{"destination":"macau"}}"#,
+            },
+        ];
+        let (number, ids) = s
+            .open_numbered_order("STN01", Origin::Kiosk, &lines, at(0))
+            .expect("open");
+        let n = number.as_str();
+        assert_eq!(ids, [n.to_string(), format!("{n}-2")]);
+        let both: Vec<&str> = ids.iter().map(String::as_str).collect();
+        for e in [Event::Choose, Event::PaymentStarted] {
+            s.advance_endorsements(&both, e, at(1)).expect("together");
+        }
+        // One line cannot move: neither does the other.
+        s.advance_endorsement(&ids[1], Event::PaymentConfirmed, at(2))
+            .expect("one line alone");
+        let refused = s.advance_endorsements(&both, Event::PaymentConfirmed, at(3));
+        assert!(
+            matches!(refused, Err(StoreError::Illegal { .. })),
+            "{refused:?}"
+        );
+        let first = s.endorsement(&ids[0]).expect("query").expect("there");
+        assert_eq!(
+            first.state,
+            State::PaymentPending,
+            "rolled back with the other"
+        );
+        let second = s.endorsement(&ids[1]).expect("query").expect("there");
+        assert_eq!(
+            (first.order_id.as_str(), second.order_id.as_str()),
+            (n, n),
+            "both lines know their order's number"
+        );
+        assert_eq!(second.amount_fen, 1500);
+        assert_eq!(
+            s.endorsement_journal(&ids[0]).expect("journal").len(),
+            3,
+            "offered, chosen, payment pending: nothing of the refused move"
+        );
+        // A transaction stored before orders had lines is its own order.
+        s.open_endorsement("old", 1500, "{}", at(4)).expect("open");
+        let old = s.endorsement("old").expect("query").expect("there");
+        assert_eq!(old.order_id, "old");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 
-pub use endorsements::{EndorsementTxn, Transition, state_name};
+pub use endorsements::{EndorsementTxn, NewLine, Transition, line_id, state_name};
 pub use key::{KeyError, StoreKey};
 pub use ratings::StoredRating;
 
@@ -172,6 +172,12 @@ CREATE TABLE ratings (
     // next start what became of the money (`held_at_terminal`).
     r#"
 ALTER TABLE outbox ADD COLUMN fee_terminal TEXT;
+"#,
+    // Several endorsements paid together (`open_numbered_order`): each its own transaction,
+    // all under their order's acceptance number, which is the payment's reference. NULL: the
+    // transaction is its own order (every transaction stored before orders had lines).
+    r#"
+ALTER TABLE endorsement_txns ADD COLUMN order_id TEXT;
 "#,
 ];
 

@@ -906,6 +906,7 @@ fn station_notice(n: Option<&StationNotice>) -> NoticeKind {
         Some(N::PaymentDeclined) => NoticeKind::PaymentDeclined,
         Some(N::PaymentCancelled) => NoticeKind::PaymentCancelled,
         Some(N::RefundRequested) => NoticeKind::RefundRequested,
+        Some(N::PartlyWritten) => NoticeKind::PartlyWritten,
         Some(N::NeedsStaff) => NoticeKind::NeedsStaff,
         Some(N::PrintFailed) => NoticeKind::ReceiptNotPrinted,
         Some(N::ReprintFailed) => NoticeKind::ReprintFailed,
@@ -926,13 +927,18 @@ fn offer_label(cat: &Catalogue, lang: Lang, destination: &str, kind: &str, trips
     format!("{dest} · {kind} · {trips}")
 }
 
+/// An amount in fen as yuan with two decimals ("15.00"), as the pages show it after "¥".
+fn yuan(fen: u64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
 fn offer_row(o: &OfferLine, selected: bool, cat: &Catalogue, lang: Lang) -> OfferRow {
     OfferRow {
         label: offer_label(cat, lang, &o.destination, &o.kind, &o.trips).into(),
         valid_from: o.valid_from.format("%Y-%m-%d").to_string().into(),
         valid_until: o.valid_until.format("%Y-%m-%d").to_string().into(),
         stay_days: o.stay_days as i32,
-        fee: format!("{}.{:02}", o.fee_fen / 100, o.fee_fen % 100).into(),
+        fee: yuan(o.fee_fen).into(),
         cancels: o.cancels_current,
         selected,
     }
@@ -997,11 +1003,14 @@ fn station_screen(ui: &AppWindow, v: &View, st: &StationSession) {
                 v.offers
                     .iter()
                     .enumerate()
-                    .map(|(i, o)| offer_row(o, v.chosen == Some(i), cat, lang))
+                    .map(|(i, o)| offer_row(o, v.chosen.contains(&i), cat, lang))
                     .collect()
             })
             .unwrap_or_default(),
     ));
+    let chosen = visitor.map(|v| v.choices()).unwrap_or_default();
+    g.set_chosen_count(chosen.len() as i32);
+    g.set_total(yuan(chosen.iter().map(|o| o.fee_fen).sum()).into());
     g.set_refusals(model(
         visitor
             .map(|v| {

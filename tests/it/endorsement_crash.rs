@@ -6,14 +6,16 @@
 //! flight (`EndorsementDesk::recover`), then runs transactions through every path: paid at the
 //! terminal and printed; declined; given up before paying, at the terminal and by phone; paid
 //! and not written (refund); written although the module reported a failure; approved and paid
-//! online, written, or not written and kept open.
+//! online, written, or not written and kept open; Hong Kong and Macau in one payment, both
+//! written, or Hong Kong written and Macau refunded.
 //!
 //! The parent kills the child with SIGKILL right after a chosen commit — every in-flight state,
 //! and the moment the terminal has taken the money — six times each, then at random moments
 //! (mid-commit, mid-request). After every kill the store must agree with itself and with what
 //! the child reported; at the end, after a last start, nothing may be in flight, and the
-//! books must agree: every payment the central took has exactly one issuance job confirmed
-//! either as verified or as not written (the refund request); the terminal took no money the
+//! books must agree: every payment the central took has exactly one issuance job per
+//! endorsement it paid for, each confirmed either as verified or as not written (the refund
+//! request of that endorsement's fee); the terminal took no money the
 //! central does not hold as paid; no job was written twice, and no approval paid online either;
 //! a job confirmed as verified was written and one confirmed as not written was not; the
 //! store's final states say the same.
@@ -234,6 +236,13 @@ impl EndorsementWriter for FileWriter {
             }
             WriterScript::FailBefore => Err(WriterError::Failed("simulated failure".into())),
             WriterScript::PermitRemoved => Err(WriterError::PermitRemoved),
+            WriterScript::FailFor(destination) if job.destination == destination => {
+                Err(WriterError::Failed("simulated failure".into()))
+            }
+            WriterScript::FailFor(_) => {
+                self.put(job);
+                Ok(())
+            }
         }
     }
 
@@ -310,18 +319,63 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Commits {
     }
 }
 
-/// How transaction `n` goes: payment method, whether the terminal approves, whether the
-/// applicant gives up before paying, and the writer's script.
-fn script(n: u64) -> (PayMethod, bool, bool, WriterScript) {
-    match n % 8 {
-        0 => (PayMethod::Terminal, true, false, WriterScript::Succeed),
-        1 => (PayMethod::Terminal, false, false, WriterScript::Succeed),
-        2 => (PayMethod::Qr, true, true, WriterScript::Succeed),
-        3 => (PayMethod::Terminal, true, false, WriterScript::FailBefore),
-        4 => (PayMethod::Terminal, true, true, WriterScript::Succeed),
-        5 => (PayMethod::Online, true, false, WriterScript::Succeed),
-        6 => (PayMethod::Online, true, false, WriterScript::FailBefore),
-        _ => (PayMethod::Qr, true, false, WriterScript::FailAfterWriting),
+/// How the order after `n` stored transactions goes: payment method, whether the terminal
+/// approves, whether the applicant gives up before paying, the writer's script, and whether
+/// Macau is bought with Hong Kong.
+fn script(n: u64) -> (PayMethod, bool, bool, WriterScript, bool) {
+    match n % 10 {
+        0 => (
+            PayMethod::Terminal,
+            true,
+            false,
+            WriterScript::Succeed,
+            false,
+        ),
+        1 => (
+            PayMethod::Terminal,
+            false,
+            false,
+            WriterScript::Succeed,
+            false,
+        ),
+        2 => (PayMethod::Qr, true, true, WriterScript::Succeed, false),
+        3 => (
+            PayMethod::Terminal,
+            true,
+            false,
+            WriterScript::FailBefore,
+            false,
+        ),
+        4 => (
+            PayMethod::Terminal,
+            true,
+            true,
+            WriterScript::Succeed,
+            false,
+        ),
+        5 => (PayMethod::Online, true, false, WriterScript::Succeed, false),
+        6 => (
+            PayMethod::Online,
+            true,
+            false,
+            WriterScript::FailBefore,
+            false,
+        ),
+        7 => (
+            PayMethod::Terminal,
+            true,
+            false,
+            WriterScript::FailFor("macau"),
+            true,
+        ),
+        8 => (PayMethod::Qr, true, false, WriterScript::Succeed, true),
+        _ => (
+            PayMethod::Qr,
+            true,
+            false,
+            WriterScript::FailAfterWriting,
+            false,
+        ),
     }
 }
 
@@ -388,7 +442,7 @@ fn crash_loop_child() {
     }
     loop {
         let n = lock(&store).endorsements_count().expect("count");
-        let (method, approves, gives_up, writes) = script(n);
+        let (method, approves, gives_up, writes, with_macau) = script(n);
         *approve.lock().expect("script") = approves;
         *script_now.lock().expect("script") = writes;
         let (permit, lines) = if method == PayMethod::Online {
@@ -401,15 +455,27 @@ fn crash_loop_child() {
                 desk.offers(ID_NUMBER, PERMIT).expect("offers"),
             )
         };
-        let offer = lines
-            .offers
-            .into_iter()
-            .find(|o| {
-                (o.destination.as_str(), o.kind.as_str(), o.trips.as_str()) == ("hk", "G", "3m1")
+        let wanted: &[&str] = if with_macau {
+            &["hk", "macau"]
+        } else {
+            &["hk"]
+        };
+        let offers: Vec<_> = wanted
+            .iter()
+            .map(|destination| {
+                lines
+                    .offers
+                    .iter()
+                    .find(|o| {
+                        (o.destination.as_str(), o.kind.as_str(), o.trips.as_str())
+                            == (*destination, "G", "3m1")
+                    })
+                    .cloned()
+                    .unwrap_or_else(|| panic!("{destination} G 3m1 offered or approved"))
             })
-            .expect("HK G 3m1 offered or approved");
+            .collect();
         let order = Order {
-            offer,
+            offers,
             method,
             id_number: ID_NUMBER.into(),
             name: "曾小芳".into(),
@@ -420,13 +486,13 @@ fn crash_loop_child() {
     }
 }
 
-/// The central's books, from its log: payments that left `pending` (by transaction), the job
-/// made for each transaction and the offer or approval it issues, each job's confirmed outcome,
-/// and the approvals paid online.
+/// The central's books, from its log: payments that left `pending` (by the order's number), the
+/// jobs made for each order's number and offer (or approval), each job's offer, each job's
+/// confirmed outcome, and the approvals paid online.
 #[derive(Default, Debug)]
 struct CentralBooks {
     payments: BTreeMap<String, String>,
-    jobs: BTreeMap<String, String>,
+    jobs: BTreeMap<(String, String), String>,
     job_offers: BTreeMap<String, String>,
     outcomes: BTreeMap<String, String>,
     approvals: BTreeSet<String>,
@@ -450,10 +516,9 @@ fn central_books(log: &str) -> CentralBooks {
                 .insert(field(line, "txn").into(), field(line, "state").into());
             assert!(first.is_none(), "a payment settled twice: {line}");
         } else if line.contains("issuance job made") {
-            let first = books
-                .jobs
-                .insert(field(line, "txn").into(), field(line, "job").into());
-            assert!(first.is_none(), "a second job for a transaction: {line}");
+            let key = (field(line, "txn").into(), field(line, "offer").into());
+            let first = books.jobs.insert(key, field(line, "job").into());
+            assert!(first.is_none(), "a second job for an order's offer: {line}");
             books
                 .job_offers
                 .insert(field(line, "job").into(), field(line, "offer").into());
@@ -554,7 +619,9 @@ fn the_station_loses_and_doubles_nothing_when_killed_at_any_point() {
         let committed = stdout
             .lines()
             .filter_map(|line| line.split_once(' '))
-            .filter(|(id, _)| id.chars().all(|c| c.is_ascii_alphanumeric()) && id.len() > 8);
+            .filter(|(id, _)| {
+                id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && id.len() > 8
+            });
         for (id, state) in committed {
             {
                 if state == CHARGED {
@@ -604,22 +671,48 @@ fn the_station_loses_and_doubles_nothing_when_killed_at_any_point() {
             .entry(line.split(' ').nth(1).expect("job").into())
             .or_default() += 1;
     }
-    // Every payment the central took: one job, confirmed verified (and written) or not
-    // written (and never written: the refund request).
+    // Each stored line: its order's number and its offer.
+    let line_of = |id: &str| {
+        let t = store.endorsement(id).expect("query").expect("there");
+        let body: serde_json::Value = serde_json::from_str(&t.body).expect("body");
+        let offer = body["offer"]["offer_id"]
+            .as_str()
+            .expect("offer id")
+            .to_string();
+        (t.order_id, offer)
+    };
+    let lines: BTreeMap<String, (String, String)> = reported
+        .keys()
+        .map(|id| (id.clone(), line_of(id)))
+        .collect();
+    // Every payment the central took: one job per line of its order, each confirmed verified
+    // (and written) or not written (and never written: the refund request of that line).
     let mut paid = BTreeSet::new();
+    let mut orders_of_two = 0;
     for (txn, state) in &books.payments {
         if state != "Paid" {
             continue;
         }
         paid.insert(txn.clone());
-        let job = books
-            .jobs
-            .get(txn)
-            .unwrap_or_else(|| panic!("{txn} paid without an issuance job: {books:?}"));
-        match books.outcomes.get(job).map(String::as_str) {
-            Some("Verified") => assert_eq!(writes.get(job), Some(&1), "{txn} verified"),
-            Some("NotWritten") => assert_eq!(writes.get(job), None, "{txn} refunded"),
-            other => panic!("{txn} paid, its job {job} confirmed {other:?}"),
+        let offers: Vec<&String> = lines
+            .values()
+            .filter(|(order, _)| order == txn)
+            .map(|(_, offer)| offer)
+            .collect();
+        assert!(!offers.is_empty(), "{txn} paid, no line stored");
+        if offers.len() == 2 {
+            orders_of_two += 1;
+        }
+        for offer in offers {
+            let job = books
+                .jobs
+                .get(&(txn.clone(), offer.clone()))
+                .unwrap_or_else(|| panic!("{txn} {offer} paid without an issuance job: {books:?}"));
+            match books.outcomes.get(job).map(String::as_str) {
+                Some("Verified") => assert_eq!(writes.get(job), Some(&1), "{txn} verified"),
+                Some("NotWritten") => assert_eq!(writes.get(job), None, "{txn} refunded"),
+                other => panic!("{txn} {offer} paid, its job {job} confirmed {other:?}"),
+            }
         }
     }
     // No job written twice, and none for a transaction the central did not take money for
@@ -628,7 +721,11 @@ fn the_station_loses_and_doubles_nothing_when_killed_at_any_point() {
     let mut approval_writes: BTreeMap<&str, usize> = BTreeMap::new();
     for (job, n) in &writes {
         assert_eq!(*n, 1, "{job} written {n} times");
-        let txn = books.jobs.iter().find(|(_, j)| *j == job).map(|(t, _)| t);
+        let txn = books
+            .jobs
+            .iter()
+            .find(|(_, j)| *j == job)
+            .map(|((t, _), _)| t);
         let approval = books
             .job_offers
             .get(job)
@@ -679,28 +776,33 @@ fn the_station_loses_and_doubles_nothing_when_killed_at_any_point() {
     }
     // The store says the same: printed ⇔ verified, refund requested ⇔ not written.
     let mut finals: BTreeMap<String, usize> = BTreeMap::new();
-    for id in reported.keys() {
+    for (id, line) in &lines {
         let end = store.endorsement(id).expect("query").expect("there").state;
         *finals.entry(state_name(end)).or_default() += 1;
         let outcome = books
             .jobs
-            .get(id)
+            .get(line)
             .and_then(|job| books.outcomes.get(job))
             .map(String::as_str);
+        let paid = paid.contains(&line.0);
         match end {
             State::Printed => assert_eq!(outcome, Some("Verified"), "{id}"),
             State::RefundRequested => assert_eq!(outcome, Some("NotWritten"), "{id}"),
             // Kept: told "not written", or never given a job.
             State::ApprovalKept => assert!(matches!(outcome, Some("NotWritten") | None), "{id}"),
-            State::Cancelled => assert!(!paid.contains(id), "{id} cancelled but paid"),
+            State::Cancelled => assert!(!paid, "{id} cancelled but paid"),
             other => panic!("{id} ended {other:?}"),
         }
     }
     eprintln!(
-        "{} transactions ({} paid, {} written); ends {finals:?}; stopped in {stopped_in:?}",
+        "{} transactions ({} payments taken, {orders_of_two} of them for two endorsements; {} written); ends {finals:?}; stopped in {stopped_in:?}",
         reported.len(),
         paid.len(),
         writes.len()
+    );
+    assert!(
+        orders_of_two >= 5,
+        "Hong Kong and Macau paid together only {orders_of_two} times"
     );
     assert!(
         reported.len() >= 100,

@@ -2,7 +2,8 @@
 //! TLS: eligibility from the catalogue, a payment that confirms, an issuance job only once
 //! paid (and the same job again for a repeated key), the re-read's confirmation and the
 //! remaining-trips record; a declined payment never leads to a job; a repeated payment request
-//! never makes a second payment; an approval paid online goes to one transaction at a time.
+//! never makes a second payment; an approval paid online goes to one transaction at a time; one
+//! payment covers an order of endorsements, one per destination, refunded line by line.
 //! Every body is read into the contract's wire types.
 
 use kiosk::sync::api::station::{
@@ -183,6 +184,86 @@ fn an_endorsement_is_offered_paid_issued_once_confirmed_and_recorded() {
         "confirmed once, recorded once"
     );
     assert_eq!(records.endorsements[0].trips_left, Some(1));
+}
+
+/// One payment for Hong Kong and Macau: never two offers for one destination; each offer gets
+/// its own job under the order's number; one confirmed not written refunds its own fee alone.
+#[test]
+fn one_payment_covers_an_order_and_a_line_not_written_is_refunded_alone() {
+    let c = station(central_on("127.0.0.1:0"));
+    let offers = eligibility(&c, "350203199204180025").offers;
+    let find = |destination: &str, trips: &str| {
+        offers
+            .iter()
+            .find(|o| o.destination == destination && o.kind == "G" && o.trips == trips)
+            .unwrap_or_else(|| panic!("{destination} G {trips} offered"))
+            .clone()
+    };
+    let (hk, hk_twice, macau) = (find("hk", "3m1"), find("hk", "3m2"), find("macau", "3m1"));
+    let order = "SYNC0126113000007X";
+    let request = |offers: &[&kiosk::sync::api::station::EndorsementOffer]| PaymentRequest {
+        txn_id: order.into(),
+        device_id: "SYNC01".into(),
+        method: PaymentMethod::Qr,
+        amount_fen: offers.iter().map(|o| o.fee_fen).sum(),
+        offer_ids: offers.iter().map(|o| o.offer_id.clone()).collect(),
+    };
+    assert!(
+        matches!(
+            c.client.create_payment(&request(&[&hk, &hk_twice])),
+            Err(StationError::Conflict(_))
+        ),
+        "two endorsements for Hong Kong in one payment"
+    );
+    let payment = c
+        .client
+        .create_payment(&request(&[&hk, &macau]))
+        .expect("one payment for both");
+    assert_eq!(payment.amount_fen, hk.fee_fen + macau.fee_fen);
+    let paid = c.client.payment(&payment.payment_id).expect("status");
+    assert_eq!(paid.state, PaymentState::Paid);
+    let job = |offer: &str| {
+        c.client
+            .issue(&issuance(order, offer, &payment.payment_id))
+            .expect("a job per offer")
+    };
+    let (hk_job, macau_job) = (job(&hk.offer_id), job(&macau.offer_id));
+    assert_ne!(hk_job.job_id, macau_job.job_id);
+    assert_eq!(macau_job.destination, "macau");
+    let confirm = |job: &str, outcome| {
+        c.client
+            .confirm(&IssuanceConfirmation {
+                job_id: job.into(),
+                outcome,
+                read_at: "2026-11-30T10:03:12".into(),
+            })
+            .expect("confirmed")
+            .state
+    };
+    assert_eq!(
+        confirm(&hk_job.job_id, IssuanceOutcome::Verified),
+        IssuanceStateKind::Confirmed
+    );
+    assert_eq!(
+        confirm(&macau_job.job_id, IssuanceOutcome::NotWritten),
+        IssuanceStateKind::RefundRequested
+    );
+    let refunds: Vec<String> = c
+        .central
+        .log()
+        .lines()
+        .filter(|l| l.contains("refund requested"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert!(
+        refunds[0].contains(&macau_job.job_id)
+            && refunds[0].contains(&format!("refund_fen={}", macau.fee_fen)),
+        "Macau's fee alone: {refunds:?}"
+    );
+    let records = c.client.records("C12345678").expect("records").endorsements;
+    let on_record: Vec<&str> = records.iter().map(|r| r.destination.as_str()).collect();
+    assert_eq!(on_record, ["hk"]);
 }
 
 /// An approval paid online goes to one transaction at a time and is written once: while a

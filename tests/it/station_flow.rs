@@ -188,12 +188,17 @@ pub(crate) fn cards_for(k: &Kiosk, service: &str, person: usize, permit: usize) 
 
 /// The index of Hong Kong G 3 months once among the offers (labels in Chinese).
 pub(crate) fn hk_g_3m1(k: &Kiosk) -> usize {
+    offer_index(k, "hk", "G", "3m1")
+}
+
+/// The index of this endorsement among the offers (labels in Chinese).
+fn offer_index(k: &Kiosk, destination: &str, kind: &str, trips: &str) -> usize {
     let cat = Catalogue::builtin();
     let label = format!(
         "{} · {} · {}",
-        cat.destination("hk").unwrap().zh,
-        cat.endorsement("hk", "G").unwrap().zh,
-        cat.trip("3m1").unwrap().zh
+        cat.destination(destination).unwrap().zh,
+        cat.endorsement(destination, kind).unwrap().zh,
+        cat.trip(trips).unwrap().zh
     );
     let offers = k.window().global::<StationAdapter>().get_offers();
     offers
@@ -410,6 +415,95 @@ fn an_endorsement_is_chosen_paid_written_verified_and_printed() {
         "{}",
         k.label(&format!("offer-{i}"))
     );
+}
+
+#[test]
+fn hong_kong_and_macau_are_paid_once_and_the_one_not_written_is_refunded_alone() {
+    let central = central_on("127.0.0.1:0");
+    let s = on(
+        &central,
+        SimOutcome::Approve,
+        WriterScript::FailFor("macau"),
+    );
+    let k = &s.kiosk;
+    cards(k, ZENG, ZENG_PERMIT);
+    k.wait_for_page(Page::Choose);
+    assert!(
+        k.label("choose-hint").contains("每个目的地"),
+        "{}",
+        k.label("choose-hint")
+    );
+    let hk = hk_g_3m1(k);
+    let macau = offer_index(k, "macau", "G", "3m1");
+    k.tap(&format!("offer-{hk}"));
+    k.tap(&format!("offer-{macau}"));
+    k.tap("next");
+    assert_eq!(k.page(), Page::StationReview);
+    let total = k.label("review-total");
+    assert!(total.contains("30.00") && total.contains('2'), "{total}");
+    let number = pay_by_card_to_done(k);
+    assert_eq!(notice(k), NoticeKind::PartlyWritten);
+
+    // One payment for both, under the order's number.
+    assert_eq!(s.terminal.charges(), [(number.clone(), 3000)]);
+    // Hong Kong on the chip, Macau not.
+    let on_chip: Vec<String> = s
+        .writer
+        .endorsements("C12345678")
+        .into_iter()
+        .map(|e| e.destination)
+        .collect();
+    assert_eq!(on_chip, ["hk"]);
+    // Each line its own transaction: Hong Kong printed, Macau's share refunded.
+    let macau_txn = kiosk::store::line_id(&number, 1);
+    assert_eq!(transaction(k, &number).0, State::Printed);
+    let (state, journal) = transaction(k, &macau_txn);
+    assert_eq!(state, State::RefundRequested);
+    assert_eq!(
+        journal,
+        [
+            State::Offered,
+            State::Chosen,
+            State::PaymentPending,
+            State::Paid,
+            State::Issuing,
+            State::PaidNotIssued,
+            State::RefundRequested
+        ]
+    );
+    let stored = store(k)
+        .endorsement(&macau_txn)
+        .expect("query")
+        .expect("stored");
+    assert_eq!(
+        (stored.order_id.as_str(), stored.amount_fen),
+        (number.as_str(), 1500)
+    );
+    // The central: Hong Kong on record, Macau not; its refund is Macau's fee alone.
+    let records = on_record(&central);
+    assert!(records.iter().any(|r| r.destination == "hk"), "{records:?}");
+    assert!(
+        !records.iter().any(|r| r.destination == "macau"),
+        "{records:?}"
+    );
+    k.wait_until("the central's refund", |_| {
+        central.log().contains("refund_fen=1500")
+    });
+    // One receipt saying which line is which.
+    let text = printed(k, &number);
+    for needle in [
+        "香港",
+        "澳门",
+        "已写入 Written",
+        "Not written: refund requested",
+        "合计 Total: ￥30.00",
+        "Refund requested: ￥15.00",
+    ] {
+        assert!(
+            text.contains(needle),
+            "{needle:?} not on the receipt:\n{text}"
+        );
+    }
 }
 
 #[test]
@@ -1153,14 +1247,13 @@ fn stored_transaction(
 ) -> String {
     let body = serde_json::json!({"offer": offer, "permit_number": "C12345678", "method": method});
     let now = chrono::Local::now().naive_local();
-    let number = store
-        .open_numbered_endorsement(
-            "TEST01",
-            offer.origin(),
-            offer.fee_fen,
-            &body.to_string(),
-            now,
-        )
+    let body = body.to_string();
+    let line = kiosk::store::NewLine {
+        amount_fen: offer.fee_fen,
+        body: &body,
+    };
+    let (number, _) = store
+        .open_numbered_order("TEST01", offer.origin(), &[line], now)
         .expect("open");
     for event in events {
         store

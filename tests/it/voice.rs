@@ -245,6 +245,7 @@ fn notice_kinds() -> Vec<NoticeKind> {
         PaymentDeclined,
         PaymentCancelled,
         RefundRequested,
+        PartlyWritten,
         NeedsStaff,
         ReceiptNotPrinted,
         ReprintFailed,

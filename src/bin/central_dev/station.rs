@@ -433,9 +433,20 @@ pub async fn create_payment(
         );
     }
     let mut total = 0;
+    let mut destinations = Vec::new();
     for id in &request.offer_ids {
         match book.offers.get(id) {
-            Some(offer) => total += offer.fee_fen,
+            Some(offer) if destinations.contains(&offer.destination) => {
+                return problem(
+                    StatusCode::CONFLICT,
+                    "Two offers for one destination",
+                    id.clone(),
+                );
+            }
+            Some(offer) => {
+                total += offer.fee_fen;
+                destinations.push(offer.destination.clone());
+            }
             None => {
                 return problem(StatusCode::CONFLICT, "Offer no longer valid", id.clone());
             }
@@ -659,6 +670,7 @@ pub async fn confirm(
     if let Some(refusal) = owned(&book, &device, &job_id) {
         return refusal;
     }
+    let first_time = !book.outcomes.contains_key(&job_id);
     match book.outcomes.get(&job_id) {
         Some(first) if *first != confirmation.outcome => {
             return problem(
@@ -694,13 +706,24 @@ pub async fn confirm(
         }
         IssuanceOutcome::NotWritten => IssuanceStateKind::RefundRequested,
     };
-    // The job of an approval paid online: written, it is used; not written, it stays open.
-    let approval = book
+    // The job's key names its offer (`txn:offer`).
+    let keyed = book
         .jobs
         .iter()
         .find(|(_, j)| j.job_id == job_id)
-        .and_then(|(key, _)| Some((key.clone(), key.split_once(':')?.1.to_string())))
-        .filter(|(_, offer)| book.approvals.contains_key(offer));
+        .and_then(|(key, _)| Some((key.clone(), key.split_once(':')?.1.to_string())));
+    // Not written and paid at a kiosk: that offer's fee alone goes back (a partial refund when
+    // the payment paid for several endorsements).
+    if first_time
+        && state == IssuanceStateKind::RefundRequested
+        && let Some((_, offer)) = &keyed
+        && let Some(o) = book.offers.get(offer)
+        && !book.approvals.contains_key(offer)
+    {
+        tracing::info!(job = %job_id, offer = %offer, refund_fen = o.fee_fen, "refund requested");
+    }
+    // The job of an approval paid online: written, it is used; not written, it stays open.
+    let approval = keyed.filter(|(_, offer)| book.approvals.contains_key(offer));
     let state = match approval {
         Some((key, approval)) => {
             let written = confirmation.outcome == IssuanceOutcome::Verified;

@@ -324,6 +324,8 @@ pub struct EndorsementLine {
     pub fee_fen: u64,
     /// Issuing it cancelled the valid endorsement for the same destination.
     pub cancelled_previous: bool,
+    /// How this endorsement ended: written, or not (refund, approval kept, ask staff).
+    pub outcome: SlipKind,
 }
 
 /// What the police-station kiosk prints when a paid transaction ends.
@@ -337,15 +339,28 @@ pub struct StationReceipt {
     pub name: String,
     pub masked_id: String,
     pub masked_permit: String,
+    /// One per endorsement of the order, each with its own outcome (never empty).
     pub lines: Vec<EndorsementLine>,
     /// "银行卡 Bank card" or "扫码支付 QR payment".
     pub method: String,
-    /// The payment network's reference, masked.
+    /// The payment network's reference, masked (several, comma-separated, for approvals paid
+    /// online one by one).
     pub masked_reference: String,
-    pub kind: SlipKind,
 }
 
-/// What a station receipt is.
+impl StationReceipt {
+    /// What the slip is as a whole: the lines' common outcome, None when they differ (some
+    /// written, some not).
+    pub fn kind(&self) -> Option<SlipKind> {
+        let first = self.lines.first()?.outcome;
+        self.lines
+            .iter()
+            .all(|l| l.outcome == first)
+            .then_some(first)
+    }
+}
+
+/// What a station receipt is, or how one of its endorsements ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SlipKind {
     /// Written and verified: the receipt.
@@ -371,31 +386,39 @@ fn station_header(r: &mut Receipt, site: &str, device_id: &str, zh: &str, en: &s
 }
 
 /// The endorsement receipt, or for a paid transaction that was not written the refund slip, or
-/// for one not finished here the ask-staff slip; in both languages, ending with the reminder to
-/// take both cards.
+/// for one not finished here the ask-staff slip — for an order whose endorsements ended
+/// differently, the receipt with each line's outcome; in both languages, ending with the
+/// reminder to take both cards.
 pub fn station_receipt(slip: &StationReceipt) -> Receipt {
     let mut r = Receipt::default();
-    let (zh, en) = match slip.kind {
-        SlipKind::Issued => ("自助签注回执", "Endorsement receipt"),
-        SlipKind::Refund => (
+    let kind = slip.kind();
+    let (zh, en) = match kind {
+        None => (
+            "自助签注回执 · 部分未写入",
+            "Endorsement receipt · not all written",
+        ),
+        Some(SlipKind::Issued) => ("自助签注回执", "Endorsement receipt"),
+        Some(SlipKind::Refund) => (
             "签注未写入 · 退款凭条",
             "Endorsement not written · refund slip",
         ),
-        SlipKind::AskStaff => ("请联系工作人员", "Please ask staff"),
-        SlipKind::ApprovalKept => (
+        Some(SlipKind::AskStaff) => ("请联系工作人员", "Please ask staff"),
+        Some(SlipKind::ApprovalKept) => (
             "签注未写入 · 网上审批保留",
             "Endorsement not written · online approval kept",
         ),
     };
-    let issued = slip.kind == SlipKind::Issued;
     station_header(&mut r, &slip.site, &slip.device_id, zh, en);
     r.text(format!("姓名 Name: {}", slip.name))
         .text(format!("身份证 ID: {}", slip.masked_id))
         .text(format!("通行证 Permit: {}", slip.masked_permit))
         .push(Block::Rule);
-    let mut total = 0;
+    let (mut total, mut refunded) = (0, 0);
     for line in &slip.lines {
         total += line.fee_fen;
+        if line.outcome == SlipKind::Refund {
+            refunded += line.fee_fen;
+        }
         r.styled(
             format!("{} · {} · {}", line.destination, line.kind, line.trips),
             Align::Left,
@@ -412,21 +435,26 @@ pub fn station_receipt(slip: &StationReceipt) -> Receipt {
             line.stay_days
         ))
         .text(format!("  费用 Fee: {}", yuan(line.fee_fen)));
-        if line.cancelled_previous && issued {
+        if kind.is_none() {
+            r.styled(line_outcome(line.outcome), Align::Left, false, true);
+        }
+        if line.cancelled_previous && line.outcome == SlipKind::Issued {
             r.text(format!(
                 "  原{}签注已作废 The previous endorsement for {} was cancelled",
                 line.destination, line.destination
             ));
         }
     }
-    r.push(Block::Rule)
-        .styled(
-            format!("合计 Total: {}", yuan(total)),
-            Align::Left,
-            false,
-            true,
-        )
-        .text(format!("支付方式 Paid by: {}", slip.method))
+    r.push(Block::Rule).styled(
+        format!("合计 Total: {}", yuan(total)),
+        Align::Left,
+        false,
+        true,
+    );
+    if refunded > 0 && kind.is_none() {
+        r.text(format!("申请退款 Refund requested: {}", yuan(refunded)));
+    }
+    r.text(format!("支付方式 Paid by: {}", slip.method))
         .text(format!("交易参考号 Reference: {}", slip.masked_reference))
         .text(format!("时间 Time: {}", slip.time.format("%Y-%m-%d %H:%M")))
         .push(Block::Rule)
@@ -435,20 +463,21 @@ pub fn station_receipt(slip: &StationReceipt) -> Receipt {
         .push(Block::Code128(slip.number.clone()))
         .push(Block::Qr(slip.number.clone()))
         .push(Block::Rule);
-    match slip.kind {
-        SlipKind::Issued => {
+    match kind {
+        None => mixed_footer(&mut r, slip),
+        Some(SlipKind::Issued) => {
             r.text("电子发票：凭受理编号在出入境管理部门网站或窗口开具。")
                 .text("Fiscal invoice: ask at a window or on the administration's website with the acceptance number.");
         }
-        SlipKind::Refund => {
+        Some(SlipKind::Refund) => {
             r.text("签注未写入，已申请原路退款；请保留本凭条并到窗口咨询。")
                 .text("Nothing was written: the refund to your payment has been requested. Keep this slip and ask at a window.");
         }
-        SlipKind::ApprovalKept => {
+        Some(SlipKind::ApprovalKept) => {
             r.text("签注未写入，未产生新的费用；您在网上办理的签注仍然有效，可再次在自助机或窗口写入。")
                 .text("Nothing was written and nothing more was charged. Your endorsement approved online stays open: have it written at a kiosk or a window.");
         }
-        SlipKind::AskStaff => {
+        Some(SlipKind::AskStaff) => {
             r.text("本次签注未能在本机完成，您的付款已按上述编号记录，不会丢失。请持本凭条联系工作人员。")
                 .text("The endorsement could not be finished at this machine. Your payment is recorded under the number above and is not lost: show this slip to staff.");
         }
@@ -463,6 +492,38 @@ pub fn station_receipt(slip: &StationReceipt) -> Receipt {
         .push(Block::Feed(3))
         .push(Block::Cut);
     r
+}
+
+/// The mark under a line of a receipt whose endorsements ended differently.
+fn line_outcome(outcome: SlipKind) -> &'static str {
+    match outcome {
+        SlipKind::Issued => "  已写入 Written",
+        SlipKind::Refund => "  未写入，已申请退款 Not written: refund requested",
+        SlipKind::ApprovalKept => "  未写入，网上审批保留 Not written: approval kept open",
+        SlipKind::AskStaff => "  未完成，请联系工作人员 Not finished: ask staff",
+    }
+}
+
+/// What the applicant does about each outcome on a receipt whose endorsements ended
+/// differently, in the order written, refunded, kept, ask staff.
+fn mixed_footer(r: &mut Receipt, slip: &StationReceipt) {
+    let has = |k: SlipKind| slip.lines.iter().any(|l| l.outcome == k);
+    if has(SlipKind::Issued) {
+        r.text("电子发票：凭受理编号在出入境管理部门网站或窗口开具。")
+            .text("Fiscal invoice: ask at a window or on the administration's website with the acceptance number.");
+    }
+    if has(SlipKind::Refund) {
+        r.text("标明“未写入”的签注已申请原路退款；请保留本回执。")
+            .text("For each endorsement marked \"not written\" the refund to your payment has been requested: keep this receipt.");
+    }
+    if has(SlipKind::ApprovalKept) {
+        r.text("标明“网上审批保留”的签注仍然有效，可再次在自助机或窗口写入。")
+            .text("An endorsement marked \"approval kept open\" can be written at a kiosk or a window another time.");
+    }
+    if has(SlipKind::AskStaff) {
+        r.text("标明“未完成”的签注已按上述编号记录，不会丢失。请持本回执联系工作人员。")
+            .text("An endorsement marked \"not finished\" is recorded under the number above and is not lost: show this receipt to staff.");
+    }
 }
 
 /// One valid endorsement on the remaining-trips slip, labelled already.
@@ -691,11 +752,45 @@ mod station_tests {
                 stay_days: 7,
                 fee_fen: 1500,
                 cancelled_previous: true,
+                outcome: kind,
             }],
             method: "银行卡 Bank card".into(),
             masked_reference: "SIM****0001".into(),
-            kind,
         }
+    }
+
+    #[test]
+    fn an_order_partly_written_marks_each_line_and_the_refund() {
+        let mut s = slip(SlipKind::Issued);
+        let mut macau = s.lines[0].clone();
+        macau.destination = "澳门 Macau".into();
+        macau.outcome = SlipKind::Refund;
+        s.lines.push(macau);
+        assert_eq!(s.kind(), None);
+        let all = station_receipt(&s).texts().collect::<Vec<_>>().join("\n");
+        for needle in [
+            "not all written",
+            "已写入 Written",
+            "Not written: refund requested",
+            "合计 Total: ￥30.00",
+            "Refund requested: ￥15.00",
+            "Fiscal invoice",
+            "marked \"not written\"",
+            "previous endorsement for 香港 Hong Kong was cancelled",
+        ] {
+            assert!(all.contains(needle), "{needle:?} missing from\n{all}");
+        }
+        assert!(
+            !all.contains("previous endorsement for 澳门 Macau"),
+            "not written, so nothing was cancelled: {all}"
+        );
+        // One outcome for every line: the plain receipt, no marks.
+        s.lines[1].outcome = SlipKind::Issued;
+        let all = station_receipt(&s).texts().collect::<Vec<_>>().join("\n");
+        assert!(
+            !all.contains("已写入 Written") && !all.contains("Refund requested"),
+            "{all}"
+        );
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub enum WriterScript {
     FailAfterWriting,
     /// The permit is pulled out before anything is written.
     PermitRemoved,
+    /// Fails before writing a job for this destination (`hk`, `macau`, …), writes the others:
+    /// one line of an order written, the next not.
+    FailFor(&'static str),
 }
 
 /// The simulated module; clones share the permits.
@@ -81,6 +84,13 @@ impl EndorsementWriter for SimWriter {
                 ))
             }
             WriterScript::PermitRemoved => Err(WriterError::PermitRemoved),
+            WriterScript::FailFor(destination) if job.destination == destination => {
+                Err(WriterError::Failed("simulated failure".into()))
+            }
+            WriterScript::FailFor(_) => {
+                self.put(job);
+                Ok(())
+            }
         }
     }
 
@@ -106,7 +116,7 @@ impl EndorsementWriter for SimWriter {
             return Err(WriterError::NoReprint);
         }
         match self.script {
-            WriterScript::Succeed | WriterScript::FailAfterWriting => {
+            WriterScript::Succeed | WriterScript::FailAfterWriting | WriterScript::FailFor(_) => {
                 self.reprinted
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())

@@ -86,7 +86,10 @@ fn the_common_case_pays_writes_and_ends_on_the_done_page() {
         panic!("{effects:?}")
     };
     assert_eq!(
-        (order.offer.destination.as_str(), order.offer.fee_fen),
+        (
+            order.offers[0].destination.as_str(),
+            order.offers[0].fee_fen
+        ),
         ("hk", 1500)
     );
     assert_eq!(order.permit_number, "C12345678");
@@ -158,7 +161,7 @@ fn an_approval_paid_online_is_written_without_a_payment_and_kept_if_not_written(
     let [Effect::Endorse(order)] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    assert_eq!(order.offer.paid_online.as_deref(), Some("W-000001"));
+    assert_eq!(order.offers[0].paid_online.as_deref(), Some("W-000001"));
     assert_eq!(order.method, PayMethod::Online);
     assert_eq!(
         s.step(),
@@ -452,9 +455,71 @@ fn a_transaction_left_to_staff_ends_on_the_done_page_with_its_notice() {
 }
 
 #[test]
+fn one_endorsement_per_destination_is_chosen_and_all_are_paid_together() {
+    let mut s = session();
+    s.handle(Event::Service(Service::Endorse), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    s.handle(Event::PermitRead(own_permit()), 3 * S);
+    s.handle(
+        Event::Offers(Offers {
+            offers: vec![
+                offer("hk", "3m1", 1500),
+                offer("hk", "3m2", 3000),
+                offer("macau", "3m1", 1500),
+            ],
+            refusals: Vec::new(),
+        }),
+        4 * S,
+    );
+    let chosen = |s: &StationSession| s.visitor().map(|v| v.chosen.clone()).unwrap_or_default();
+    s.handle(Event::Choose(0), 5 * S);
+    s.handle(Event::Choose(2), 6 * S);
+    assert_eq!(chosen(&s), [0, 2], "Hong Kong and Macau");
+    s.handle(Event::Choose(1), 7 * S);
+    assert_eq!(
+        chosen(&s),
+        [2, 1],
+        "the other Hong Kong option replaces the first"
+    );
+    s.handle(Event::Choose(1), 8 * S);
+    assert_eq!(chosen(&s), [2], "tapped again: unchosen");
+    s.handle(Event::Choose(7), 8 * S);
+    assert_eq!(chosen(&s), [2], "no such offer");
+    s.handle(Event::Choose(0), 9 * S);
+    s.handle(Event::Continue, 10 * S);
+    assert_eq!(s.step(), Step::Review);
+    let effects = s.handle(Event::Pay(PayMethod::Qr), 11 * S);
+    let [Effect::Endorse(order)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let lines: Vec<(&str, &str)> = order
+        .offers
+        .iter()
+        .map(|o| (o.destination.as_str(), o.trips.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [("macau", "3m1"), ("hk", "3m1")],
+        "one order, one payment"
+    );
+    s.handle(Event::Progress(Progress::Writing), 12 * S);
+    s.handle(
+        Event::Finished(Outcome::PartlyIssued { printed: true }),
+        13 * S,
+    );
+    assert_eq!(
+        (s.step(), s.notice()),
+        (Step::Done, Some(&Notice::PartlyWritten))
+    );
+}
+
+#[test]
 fn orders_do_not_show_their_numbers_in_debug_output() {
     let order = Order {
-        offer: offer("hk", "3m1", 1500),
+        offers: vec![offer("hk", "3m1", 1500)],
         method: PayMethod::Qr,
         id_number: "350203199204180025".into(),
         name: "曾小芳".into(),
