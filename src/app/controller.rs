@@ -1378,11 +1378,17 @@ impl Controller {
                 .and_then(|s| s.version.clone())
                 .unwrap_or_default(),
             devices: self.devices.iter().map(|(d, s)| (*d, *s)).collect(),
+            // Payments, not lines: an order's lines share one.
             unsettled_payments: self.station.as_ref().map_or(0, |st| {
                 crate::store::lock(&st.store)
                     .endorsements_in_flight()
                     .map_or(0, |list| {
-                        list.iter().filter(|t| t.state.money_at_stake()).count() as u64
+                        let orders: std::collections::BTreeSet<&str> = list
+                            .iter()
+                            .filter(|t| t.state.money_at_stake())
+                            .map(|t| t.order_id.as_str())
+                            .collect();
+                        orders.len() as u64
                     })
             }),
         });

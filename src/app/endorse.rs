@@ -77,7 +77,7 @@ struct TxnBody {
 
 /// The payment an order's lines share: every line's offer, in order, and the sum of their fees
 /// (fen) — the payment request's `offer_ids` and `amount_fen`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Share {
     offer_ids: Vec<String>,
     amount_fen: u64,
@@ -565,9 +565,9 @@ impl EndorsementDesk {
         for txn in &ids {
             tracing::info!(txn, state = ?origin.first_state(), "endorsement: state stored");
         }
-        let number_text = number.as_str().to_string();
-        report(Event::Progress(Progress::Opened(number)));
-        let number = number_text;
+        let shown = number.clone();
+        let number = number.as_str().to_string();
+        report(Event::Progress(Progress::Opened(shown)));
         let payments = match kiosk_method(order.method) {
             None => paid_online,
             Some(method) => {
@@ -582,6 +582,15 @@ impl EndorsementDesk {
         report(Event::Progress(Progress::Paid));
         let mut ends = Vec::with_capacity(ids.len());
         for ((txn, offer), payment) in ids.iter().zip(&order.offers).zip(&payments) {
+            // After a line whose outcome is not known here (the permit left the module, the
+            // read-back failed, the store or the central failed), the writer is not started
+            // again: the lines after it stay paid, never started, which recovery settles
+            // without guessing (abandoned, refunded or kept) once the applicant has gone.
+            if ends.contains(&LineEnd::Staff) {
+                tracing::warn!(txn, "endorsement: not started after an unfinished line");
+                ends.push(LineEnd::Staff);
+                continue;
+            }
             ends.push(self.issue(central, &number, txn, offer, order, payment, report));
         }
         let slips: Vec<(&OfferLine, SlipKind)> = order
@@ -1175,12 +1184,12 @@ impl EndorsementDesk {
     }
 
     /// The slip for one line a recovery settled (the applicant has left: staff hand it over),
-    /// printed under the line's own transaction id so it never replaces the order's receipt.
+    /// printed as job `<transaction>-recovered`, so it never replaces the order's receipt.
     fn print_line(&self, line: &Settling<'_>, payment: &Payment, kind: SlipKind) -> bool {
         let lines: Vec<(&OfferLine, SlipKind)> =
             line.order.offers.iter().map(|o| (o, kind)).collect();
         self.print_receipt(
-            line.txn,
+            &format!("{}-recovered", line.txn),
             line.number,
             line.order,
             &lines,

@@ -463,7 +463,7 @@ pub struct Visitor {
     pub offers: Vec<OfferLine>,
     pub refusals: Vec<RefusalLine>,
     /// Indexes into `offers` of the endorsements chosen, at most one per destination, in the
-    /// order they were chosen.
+    /// order they were chosen (`choices` gives them in the list's order).
     pub chosen: Vec<usize>,
     pub method: Option<PayMethod>,
     pub number: Option<AppNumber>,
@@ -506,11 +506,14 @@ impl Visitor {
         }
     }
 
-    /// The chosen offers, in the order they were chosen.
+    /// The chosen offers, in the order of the list (as the review page shows them, and as they
+    /// are paid, written and printed).
     pub fn choices(&self) -> Vec<&OfferLine> {
-        self.chosen
+        self.offers
             .iter()
-            .filter_map(|&i| self.offers.get(i))
+            .enumerate()
+            .filter(|(i, _)| self.chosen.contains(i))
+            .map(|(_, o)| o)
             .collect()
     }
 
@@ -1047,8 +1050,13 @@ impl StationSession {
                 self.notice = (!printed).then_some(Notice::PrintFailed);
                 self.step = Step::Done;
             }
-            Outcome::PartlyIssued { .. } => {
-                self.notice = Some(Notice::PartlyWritten);
+            Outcome::PartlyIssued { printed } => {
+                // Without the receipt that says which was written, staff tell the applicant.
+                self.notice = Some(if printed {
+                    Notice::PartlyWritten
+                } else {
+                    Notice::NeedsStaff
+                });
                 self.step = Step::Done;
             }
             Outcome::NotIssued { .. } => {

@@ -41,7 +41,7 @@ use kiosk::devices::writer::{
 use kiosk::domain::catalogue::Catalogue;
 use kiosk::domain::endorsement::{State, moves};
 use kiosk::flow::station::{Order, PayMethod};
-use kiosk::store::{Store, lock};
+use kiosk::store::Store;
 use kiosk::sync::link::Link;
 use kiosk::sync::station::StationClient;
 use tracing::field::{Field, Visit};
@@ -319,64 +319,25 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Commits {
     }
 }
 
-/// How the order after `n` stored transactions goes: payment method, whether the terminal
-/// approves, whether the applicant gives up before paying, the writer's script, and whether
-/// Macau is bought with Hong Kong.
+/// How order `n` goes: payment method, whether the terminal approves, whether the applicant
+/// gives up before paying, the writer's script, and whether Macau is bought with Hong Kong.
 fn script(n: u64) -> (PayMethod, bool, bool, WriterScript, bool) {
-    match n % 10 {
-        0 => (
-            PayMethod::Terminal,
-            true,
-            false,
-            WriterScript::Succeed,
-            false,
-        ),
-        1 => (
-            PayMethod::Terminal,
-            false,
-            false,
-            WriterScript::Succeed,
-            false,
-        ),
-        2 => (PayMethod::Qr, true, true, WriterScript::Succeed, false),
-        3 => (
-            PayMethod::Terminal,
-            true,
-            false,
-            WriterScript::FailBefore,
-            false,
-        ),
-        4 => (
-            PayMethod::Terminal,
-            true,
-            true,
-            WriterScript::Succeed,
-            false,
-        ),
-        5 => (PayMethod::Online, true, false, WriterScript::Succeed, false),
-        6 => (
-            PayMethod::Online,
-            true,
-            false,
-            WriterScript::FailBefore,
-            false,
-        ),
-        7 => (
-            PayMethod::Terminal,
-            true,
-            false,
-            WriterScript::FailFor("macau"),
-            true,
-        ),
-        8 => (PayMethod::Qr, true, false, WriterScript::Succeed, true),
-        _ => (
-            PayMethod::Qr,
-            true,
-            false,
-            WriterScript::FailAfterWriting,
-            false,
-        ),
-    }
+    use PayMethod::{Online, Qr, Terminal};
+    use WriterScript::{FailAfterWriting, FailBefore, FailFor, Succeed};
+    const SCRIPTS: [(PayMethod, bool, bool, WriterScript, bool); 11] = [
+        (Terminal, true, false, Succeed, false),
+        (Terminal, false, false, Succeed, false),
+        (Qr, true, true, Succeed, false),
+        (Terminal, true, false, FailBefore, false),
+        (Terminal, true, true, Succeed, false),
+        (Online, true, false, Succeed, false),
+        (Online, true, false, FailBefore, false),
+        (Terminal, true, false, FailFor("macau"), true),
+        (Qr, true, false, Succeed, true),
+        (Qr, true, false, FailAfterWriting, false),
+        (Terminal, false, false, Succeed, true),
+    ];
+    SCRIPTS[(n % SCRIPTS.len() as u64) as usize]
 }
 
 /// Runs in the child: settles what is in flight, then runs new transactions until killed
@@ -441,7 +402,8 @@ fn crash_loop_child() {
         return;
     }
     loop {
-        let n = lock(&store).endorsements_count().expect("count");
+        // Orders started so far (a file, as the store counts lines, not orders).
+        let n = book(&dir.join("orders"), None).len() as u64;
         let (method, approves, gives_up, writes, with_macau) = script(n);
         *approve.lock().expect("script") = approves;
         *script_now.lock().expect("script") = writes;
@@ -482,6 +444,7 @@ fn crash_loop_child() {
             permit_number: permit,
             holder: None,
         };
+        book(&dir.join("orders"), Some(n.to_string()));
         desk.endorse(&order, &AtomicBool::new(gives_up), &mut |_| {});
     }
 }

@@ -1383,7 +1383,9 @@ fn transactions_a_power_cut_left_in_flight_are_settled_at_the_next_start() {
     assert_eq!(state, State::Printed);
     assert!(journal.contains(&State::Verified), "{journal:?}");
     assert!(
-        k.receipts().join(format!("{issuing}.bin")).exists(),
+        k.receipts()
+            .join(format!("{issuing}-recovered.bin"))
+            .exists(),
         "a receipt for staff to hand over"
     );
     assert!(s.terminal.charges().is_empty());

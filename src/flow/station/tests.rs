@@ -502,8 +502,8 @@ fn one_endorsement_per_destination_is_chosen_and_all_are_paid_together() {
         .collect();
     assert_eq!(
         lines,
-        [("macau", "3m1"), ("hk", "3m1")],
-        "one order, one payment"
+        [("hk", "3m1"), ("macau", "3m1")],
+        "one order, one payment, in the list's order"
     );
     s.handle(Event::Progress(Progress::Writing), 12 * S);
     s.handle(
