@@ -17,11 +17,11 @@ CENTRAL_ADDR ?= 127.0.0.1:8787
 # Extra flags for the development central, e.g. CENTRAL_FLAGS="--station-fault decline".
 CENTRAL_FLAGS ?=
 
-# Build: a C compiler and fontconfig headers (Slint links fontconfig), perl and make for the
-# OpenSSL that SQLCipher (the encrypted store) is built with, libclang for the V4L2 bindings of
-# the camera support, pcsc-lite for the card readers, librime for the pinyin input method and
-# eSpeak NG for voice guidance.
-BUILD_PACKAGES := build-essential pkg-config perl make libfontconfig-dev fonts-dejavu-core \
+# Build: a C compiler and fontconfig headers (Slint links fontconfig), Debian's OpenSSL that
+# SQLCipher (the encrypted store) encrypts with, libclang for the V4L2 bindings of the camera
+# support, pcsc-lite for the card readers, librime for the pinyin input method and eSpeak NG for
+# voice guidance.
+BUILD_PACKAGES := build-essential pkg-config libssl-dev libfontconfig-dev fonts-dejavu-core \
 	libclang-dev libpcsclite-dev librime-dev libespeak-ng-dev
 # Read at run time: the pinyin schema and dictionaries librime converts with, eSpeak NG's voices,
 # and ALSA's player for the prompts.

@@ -23,7 +23,7 @@ pub enum EndorsementsCommand {
     },
     /// Records what staff read on a permit the kiosk could not read back: the endorsement is on
     /// the chip (the kiosk then prints its receipt for staff) or it is not (the kiosk then asks
-    /// the central to refund the payment).
+    /// the central to refund that endorsement's fee, or to keep an approval paid online open).
     Settle {
         /// The transaction, as `list` shows it: its acceptance number (a further endorsement of
         /// an order: the number with `-2`, `-3`, …).
@@ -66,6 +66,15 @@ pub fn run(command: EndorsementsCommand, config: &std::path::Path) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // A hall kiosk has no endorsement transactions: say so instead of opening (or creating)
+    // its store and reporting nothing in flight.
+    if c.device.kind != crate::config::schema::KioskKind::StationEndorsement {
+        eprintln!(
+            "{}: not a station kiosk (device.kind is not \"station_endorsement\"); pass the station's configuration with -c",
+            config.display()
+        );
+        return ExitCode::FAILURE;
+    }
     let mut store = match super::open_store(&c) {
         Ok(store) => store,
         Err(e) => {

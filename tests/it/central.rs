@@ -185,8 +185,23 @@ pub fn central_with_pki(listen: &str, pki: TestPki, extra: &[&str]) -> Central {
 /// A kiosk.toml for a kiosk process on the store in `data` (test key) talking to `central` as
 /// `device`, written into `dir`.
 pub fn kiosk_config(dir: &Path, data: &Path, pki: &TestPki, url: &str, device: &str) -> PathBuf {
-    let base =
-        std::fs::read_to_string(crate::support::repo().join("kiosk.toml")).expect("kiosk.toml");
+    config_from("kiosk.toml", dir, data, pki, url, device)
+}
+
+/// The same from the station kiosk's demo configuration (`kiosk-station.toml`).
+pub fn station_config(dir: &Path, data: &Path, pki: &TestPki, url: &str, device: &str) -> PathBuf {
+    config_from("kiosk-station.toml", dir, data, pki, url, device)
+}
+
+fn config_from(
+    demo: &str,
+    dir: &Path,
+    data: &Path,
+    pki: &TestPki,
+    url: &str,
+    device: &str,
+) -> PathBuf {
+    let base = std::fs::read_to_string(crate::support::repo().join(demo)).expect(demo);
     let start = base.find("[central]").expect("[central] table");
     let end = base[start..]
         .find("\n[technician]")
@@ -198,18 +213,20 @@ pub fn kiosk_config(dir: &Path, data: &Path, pki: &TestPki, url: &str, device: &
         pki.central_table(url, device),
         &base[end..]
     )
-    .replace("id = \"DEMO01\"", &format!("id = {device:?}"))
-    .replace(
-        "data_dir = \"var\"",
-        &format!("data_dir = {:?}", data.display().to_string()),
-    )
-    .replace(
-        "key_file = \"var/store.key\"",
-        &format!(
-            "key_file = {:?}",
-            dir.join("store.key").display().to_string()
-        ),
-    );
+    .replace("id = \"DEMO01\"", &format!("id = {device:?}"));
+    // The store's two paths, whatever the demo names them.
+    let text: String = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("data_dir = ") {
+                format!("data_dir = {:?}\n", data.display().to_string())
+            } else if line.starts_with("key_file = ") {
+                format!("key_file = {:?}\n", dir.join("store.key").display().to_string())
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
     if !dir.join("store.key").exists() {
         crate::support::write_test_key(&dir.join("store.key"));
     }

@@ -1561,7 +1561,7 @@ fn staff_record_what_a_permit_shows_for_a_transaction_the_kiosk_could_not_read_b
     let chosen = stored_transaction(&mut store, &offers[2], "qr", &[E::Choose]);
     drop(store);
     let config =
-        crate::central::kiosk_config(dir.path(), &data, &central.pki, &central.url, "TEST01");
+        crate::central::station_config(dir.path(), &data, &central.pki, &central.url, "TEST01");
     let kiosk = |args: &[&str]| {
         let out = crate::run_logs::kiosk_command()
             .arg("--config")
@@ -1575,6 +1575,31 @@ fn staff_record_what_a_permit_shows_for_a_transaction_the_kiosk_could_not_read_b
             String::from_utf8_lossy(&out.stdout).into_owned(),
         )
     };
+
+    // A hall kiosk's configuration has no endorsements: refused, and no store is made for it.
+    let hall_dir = dir.path().join("hall");
+    std::fs::create_dir_all(&hall_dir).expect("hall dir");
+    let hall_data = hall_dir.join("data");
+    let hall = crate::central::kiosk_config(
+        &hall_dir,
+        &hall_data,
+        &central.pki,
+        &central.url,
+        "TEST01",
+    );
+    let out = crate::run_logs::kiosk_command()
+        .arg("--config")
+        .arg(&hall)
+        .args(["endorsements", "list"])
+        .output()
+        .expect("kiosk runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a station kiosk"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!hall_data.exists(), "no store made for a hall kiosk");
 
     let (ok, listing) = kiosk(&["list", "--json"]);
     assert!(ok, "{listing}");

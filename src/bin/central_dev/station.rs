@@ -593,14 +593,17 @@ pub async fn issue(
     }
     // An approval paid online was paid under the online application, not this transaction.
     let online = book.approvals.contains_key(&request.offer_id);
-    let paid = book
-        .payments
-        .get(&request.payment_id)
-        .is_some_and(|(p, offers, _)| {
-            p.state == PaymentState::Paid
-                && (online || p.txn_id == request.txn_id)
-                && offers.contains(&request.offer_id)
-        });
+    let payment = book.payments.get(&request.payment_id);
+    let paid = payment.is_some_and(|(p, _, _)| {
+        p.state == PaymentState::Paid && (online || p.txn_id == request.txn_id)
+    });
+    if paid && payment.is_some_and(|(_, offers, _)| !offers.contains(&request.offer_id)) {
+        return problem(
+            StatusCode::CONFLICT,
+            "Offer not paid by this payment",
+            request.offer_id,
+        );
+    }
     if !paid {
         return problem(
             StatusCode::PAYMENT_REQUIRED,
