@@ -44,6 +44,19 @@ fn own_permit() -> PermitFacts {
     sample_permits(today()).remove(0).facts
 }
 
+/// *Endorse now* with the first sample person's ID card and her own permit read: the central is
+/// asked next.
+fn permit_read() -> StationSession {
+    let mut s = session();
+    s.handle(Event::Service(Service::Endorse), S);
+    s.handle(
+        Event::CardInserted(sample_identities(today()).remove(0)),
+        2 * S,
+    );
+    s.handle(Event::PermitRead(own_permit()), 3 * S);
+    s
+}
+
 /// A session on the review page with HK G 3m1 chosen.
 fn at_review() -> StationSession {
     let mut s = session();
@@ -277,13 +290,7 @@ fn people_and_permits_the_kiosk_cannot_serve_go_to_the_window_and_nothing_is_kep
 
 #[test]
 fn a_silent_central_makes_the_service_unavailable_never_a_guess() {
-    let mut s = session();
-    s.handle(Event::Service(Service::Endorse), S);
-    s.handle(
-        Event::CardInserted(sample_identities(today()).remove(0)),
-        2 * S,
-    );
-    s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let mut s = permit_read();
     assert_eq!(s.step(), Step::Checking);
     s.handle(Event::CentralUnavailable, 4 * S);
     assert_eq!(
@@ -301,13 +308,7 @@ fn a_silent_central_makes_the_service_unavailable_never_a_guess() {
 
 #[test]
 fn nothing_offered_shows_the_centrals_reasons() {
-    let mut s = session();
-    s.handle(Event::Service(Service::Endorse), S);
-    s.handle(
-        Event::CardInserted(sample_identities(today()).remove(0)),
-        2 * S,
-    );
-    s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let mut s = permit_read();
     let refusal = RefusalLine {
         destination: None,
         zh: "有未办结的申请".into(),
@@ -456,13 +457,7 @@ fn a_transaction_left_to_staff_ends_on_the_done_page_with_its_notice() {
 
 #[test]
 fn one_endorsement_per_destination_is_chosen_and_all_are_paid_together() {
-    let mut s = session();
-    s.handle(Event::Service(Service::Endorse), S);
-    s.handle(
-        Event::CardInserted(sample_identities(today()).remove(0)),
-        2 * S,
-    );
-    s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let mut s = permit_read();
     s.handle(
         Event::Offers(Offers {
             offers: vec![
