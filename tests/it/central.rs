@@ -221,7 +221,10 @@ fn config_from(
             if line.starts_with("data_dir = ") {
                 format!("data_dir = {:?}\n", data.display().to_string())
             } else if line.starts_with("key_file = ") {
-                format!("key_file = {:?}\n", dir.join("store.key").display().to_string())
+                format!(
+                    "key_file = {:?}\n",
+                    dir.join("store.key").display().to_string()
+                )
             } else {
                 format!("{line}\n")
             }

@@ -1580,13 +1580,8 @@ fn staff_record_what_a_permit_shows_for_a_transaction_the_kiosk_could_not_read_b
     let hall_dir = dir.path().join("hall");
     std::fs::create_dir_all(&hall_dir).expect("hall dir");
     let hall_data = hall_dir.join("data");
-    let hall = crate::central::kiosk_config(
-        &hall_dir,
-        &hall_data,
-        &central.pki,
-        &central.url,
-        "TEST01",
-    );
+    let hall =
+        crate::central::kiosk_config(&hall_dir, &hall_data, &central.pki, &central.url, "TEST01");
     let out = crate::run_logs::kiosk_command()
         .arg("--config")
         .arg(&hall)
