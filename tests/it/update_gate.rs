@@ -26,6 +26,10 @@ case "$1" in
 esac
 "#;
 
+/// Who the kiosk runs as in the lab, and another unprivileged user.
+const KIOSK_USER: &str = "nobody";
+const OTHER_USER: &str = "daemon";
+
 struct Lab {
     dir: tempfile::TempDir,
     bus: Child,
@@ -52,9 +56,16 @@ impl Lab {
             backend.display(),
             d.display()
         ));
-        std::fs::copy(
+        // The shipped policy, with `nobody` standing in for the kiosk's user (a test machine
+        // need not have a `kiosk` user; `nobody` exists everywhere and has no other rights).
+        let policy = std::fs::read_to_string(
             crate::support::repo().join("deploy/rauc/de.pengutronix.rauc.conf"),
+        )
+        .expect("policy");
+        assert_eq!(policy.matches(r#"user="kiosk""#).count(), 1, "{policy}");
+        std::fs::write(
             d.join("system.d/de.pengutronix.rauc.conf"),
+            policy.replace(r#"user="kiosk""#, &format!(r#"user="{KIOSK_USER}""#)),
         )
         .expect("policy");
         make_pki(d);
@@ -163,6 +174,14 @@ impl Lab {
     }
 
     fn install(&self, version: &str) {
+        run(Command::new("rauc")
+            .arg("install")
+            .arg(self.bundle(version))
+            .env("DBUS_SYSTEM_BUS_ADDRESS", self.address()));
+    }
+
+    /// A bundle of `version` signed with the fleet's key, by the project's recipe.
+    fn bundle(&self, version: &str) -> PathBuf {
         let image = self.path("rootfs.img");
         std::fs::write(&image, format!("kiosk root file system {version}")).expect("image");
         let bundle = self.path(&format!("kiosk-{version}.raucb"));
@@ -178,10 +197,22 @@ impl Lab {
                 "plain".as_ref(),
             ]),
         );
-        run(Command::new("rauc")
-            .arg("install")
-            .arg(&bundle)
-            .env("DBUS_SYSTEM_BUS_ADDRESS", self.address()));
+        bundle
+    }
+
+    /// `rauc` run as the unprivileged `user`, on the lab's bus.
+    fn rauc_as(&self, user: &str, args: &[&str]) -> std::process::Output {
+        Command::new("setpriv")
+            .args([
+                &format!("--reuid={user}"),
+                "--regid=nogroup",
+                "--clear-groups",
+                "rauc",
+            ])
+            .args(args)
+            .env("DBUS_SYSTEM_BUS_ADDRESS", self.address())
+            .output()
+            .expect("setpriv")
     }
 
     fn gate(&self, limit: Duration) -> Gate {
@@ -344,4 +375,55 @@ fn a_bundle_not_signed_by_the_fleet_ca_is_refused() {
     let why = String::from_utf8_lossy(&why.stdout);
     assert!(why.contains("signature"), "{why}");
     assert_eq!(lab.boot_file("primary"), "", "nothing was activated");
+}
+
+/// The bus policy from the unprivileged side: the kiosk's user reads the status and marks the
+/// booted slot (the health gate's two commands) but cannot install; any other user only reads.
+#[test]
+fn the_kiosk_user_may_read_and_mark_but_only_root_installs() {
+    let mut lab = Lab::new();
+    assert_eq!(lab.reboot(), "A");
+    // The lab's directory is root's; the bus socket in it must be reachable, as the system
+    // bus's is.
+    sh(&format!("chmod 755 {}", lab.dir.path().display()));
+    let bundle = lab.bundle("3.0");
+    sh(&format!("chmod 644 {}", bundle.display()));
+    let refused = |out: &std::process::Output, what: &str| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{what} was allowed");
+        // dbus-daemon's words for a message its policy refuses (rauc passes them on).
+        assert!(
+            err.contains("AccessDenied") || err.contains("Rejected send message"),
+            "{what}: refused for another reason: {err}"
+        );
+    };
+
+    for user in [KIOSK_USER, OTHER_USER] {
+        let status = lab.rauc_as(user, &["status", "--detailed", "--output-format=json"]);
+        assert!(
+            status.status.success(),
+            "{user} cannot read the status: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&status.stdout).expect("json");
+        assert_eq!(json["booted"], "A", "{json}");
+        refused(
+            &lab.rauc_as(user, &["install", &bundle.display().to_string()]),
+            &format!("install by {user}"),
+        );
+    }
+    assert_eq!(lab.boot_file("primary"), "", "nothing was installed");
+
+    refused(
+        &lab.rauc_as(OTHER_USER, &["status", "mark-bad", "booted"]),
+        "mark-bad by another user",
+    );
+    assert_eq!(lab.boot_file("state.A"), "", "A's state untouched");
+    let marked = lab.rauc_as(KIOSK_USER, &["status", "mark-good", "booted"]);
+    assert!(
+        marked.status.success(),
+        "the kiosk's user cannot mark: {}",
+        String::from_utf8_lossy(&marked.stderr)
+    );
+    assert_eq!(lab.boot_file("state.A"), "good");
 }
