@@ -75,7 +75,7 @@ pub fn run(command: EndorsementsCommand, config: &std::path::Path) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let mut store = match super::open_store(&c) {
+    let mut store = match super::open_existing_store(&c) {
         Ok(store) => store,
         Err(e) => {
             eprintln!("{e}");

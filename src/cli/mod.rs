@@ -201,6 +201,21 @@ pub fn open_store(config: &crate::config::Config) -> Result<crate::store::Store,
     .map_err(|e| format!("store at {}: {e}", config.store.data_dir.display()))
 }
 
+/// Opens the store for a command that reads or settles what is already in it. A store that does
+/// not exist is reported, not created: a mistyped `--config` or `store.data_dir` would otherwise
+/// leave an empty store behind and report an empty queue as if all were well.
+pub fn open_existing_store(config: &crate::config::Config) -> Result<crate::store::Store, String> {
+    let path = crate::store::db_path(&config.store.data_dir);
+    if !path.exists() {
+        return Err(format!(
+            "no store at {}: no kiosk has run with this configuration yet (check --config and \
+             store.data_dir)",
+            path.display()
+        ));
+    }
+    open_store(config)
+}
+
 /// Loads the configuration or prints every problem; for commands that need a valid file.
 fn load_config(file: &std::path::Path) -> Result<crate::config::Config, ExitCode> {
     let config = settings::load(file).map_err(|errors| {

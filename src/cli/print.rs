@@ -159,8 +159,8 @@ fn reprint(config_file: &Path, number: &str) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let job =
-        super::open_store(&config).and_then(|s| s.print_job(number).map_err(|e| e.to_string()));
+    let job = super::open_existing_store(&config)
+        .and_then(|s| s.print_job(number).map_err(|e| e.to_string()));
     match job {
         Ok(Some(bytes)) => send(&config, number, &bytes),
         Ok(None) => {

@@ -44,9 +44,19 @@ pub enum SyncCommand {
     Now,
 }
 
-fn open(config: &std::path::Path) -> Result<(crate::config::Config, Store), ExitCode> {
+/// The configuration and its store; `create` for the one command that may start a store (the
+/// technician's test before the kiosk's first start), the others find it or say it is not there.
+fn open(
+    config: &std::path::Path,
+    create: bool,
+) -> Result<(crate::config::Config, Store), ExitCode> {
     let c = super::load_config(config)?;
-    let store = super::open_store(&c).map_err(|e| {
+    let opened = if create {
+        super::open_store(&c)
+    } else {
+        super::open_existing_store(&c)
+    };
+    let store = opened.map_err(|e| {
         eprintln!("{e}");
         ExitCode::FAILURE
     })?;
@@ -92,7 +102,7 @@ fn test_job(now: chrono::NaiveDateTime) -> crate::app::SaveJob {
 }
 
 pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
-    let (c, mut store) = match open(config) {
+    let (c, mut store) = match open(config, matches!(command, QueueCommand::Test)) {
         Ok(x) => x,
         Err(code) => return code,
     };
@@ -207,7 +217,7 @@ pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
 
 pub fn run_sync(command: SyncCommand, config: &std::path::Path) -> ExitCode {
     let SyncCommand::Now = command;
-    let (c, mut store) = match open(config) {
+    let (c, mut store) = match open(config, false) {
         Ok(x) => x,
         Err(code) => return code,
     };

@@ -764,3 +764,48 @@ fn store_key_problems_are_clear_start_up_errors() {
     assert!(!ok && err.contains("does not exist"), "{err}");
     assert!(!key_file.exists(), "a real kiosk never makes its own key");
 }
+
+/// The technician's commands on a kiosk that has never run (or with a mistyped `--config` or
+/// `store.data_dir`): the listings say there is no store and make none; `queue test`, which the
+/// README has the technician run before the first start, makes it.
+#[test]
+fn listings_find_no_store_and_make_none_the_technicians_test_makes_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("kiosk.toml");
+    std::fs::copy(crate::support::repo().join("kiosk.toml"), &config).expect("config");
+    let store = kiosk::store::db_path(&dir.path().join("var"));
+    let kiosk = |args: &[&str]| {
+        let out = crate::run_logs::kiosk_command()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .expect("kiosk runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for args in [
+        &["queue", "status"][..],
+        &["queue", "list", "--json"],
+        &["queue", "dead-letters"],
+        &["sync", "now"],
+        &["print", "reprint", "DEMO01-20261202-0001"],
+    ] {
+        let (ok, _, err) = kiosk(args);
+        assert!(!ok, "{args:?} succeeded without a store");
+        assert!(
+            err.contains(&format!("no store at {}", store.display()))
+                && err.contains("check --config and store.data_dir"),
+            "{args:?}: {err}"
+        );
+        assert!(!store.exists(), "{args:?} made a store");
+    }
+    let (ok, queued, err) = kiosk(&["queue", "test"]);
+    assert!(ok, "{queued}{err}");
+    assert!(store.exists());
+    let (ok, status, _) = kiosk(&["queue", "status"]);
+    assert!(ok && status.contains("waiting: 1"), "{status}");
+}
