@@ -180,6 +180,13 @@ pub fn run(command: QueueCommand, config: &std::path::Path) -> ExitCode {
                     return Err("name an application number, or --all".into());
                 }
                 let n = store.retry_dead(number.as_deref()).map_err(e)?;
+                if let (Some(number), 0) = (&number, n) {
+                    // A mistyped number, or one that is waiting or acknowledged: nothing to do,
+                    // and the technician must not read that as done.
+                    return Err(format!(
+                        "{number}: not a dead letter (see `kiosk queue dead-letters`)"
+                    ));
+                }
                 println!("{n} dead letter(s) back in the queue");
             }
             QueueCommand::Export { dir } => {

@@ -4,7 +4,7 @@
 //!
 //! Refusals at the TLS layer — the central rejects the device certificate, or the server's
 //! certificate is not from the pinned CA — are told apart from network trouble
-//! ([`is_identity_refusal`]): retrying them cannot help until a technician acts, so the queue
+//! ([`identity_refusal`]): retrying them cannot help until a technician acts, so the queue
 //! pauses instead of counting attempts (docs/SYNC.md, "What each answer means").
 
 use std::path::{Path, PathBuf};
@@ -109,13 +109,42 @@ impl Link {
     }
 }
 
+/// Which side refused the connection at the TLS layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsRefusal {
+    /// The kiosk did not trust the central's certificate (not from `central.ca_cert`, expired,
+    /// another name): rustls's own verdict on the server's chain.
+    CentralNotTrusted,
+    /// The central ended the handshake with an alert: it did not accept this kiosk's
+    /// certificate (none, expired, from another CA).
+    KioskRefused,
+}
+
+impl TlsRefusal {
+    /// What the technician should fix, for the log line and the heartbeat's `paused`.
+    pub fn advice(self) -> &'static str {
+        match self {
+            TlsRefusal::CentralNotTrusted => {
+                "the central's certificate is not trusted: check central.ca_cert and central.url"
+            }
+            TlsRefusal::KioskRefused => {
+                "the central refused this kiosk's certificate: check central.client_cert and its \
+                 expiry"
+            }
+        }
+    }
+}
+
 /// Whether a failed request was refused at the TLS layer (certificate rejected on either side,
-/// a TLS alert) rather than lost on the way.
-pub fn is_identity_refusal(e: &reqwest::Error) -> bool {
+/// a TLS alert) rather than lost on the way, and by which side.
+pub fn identity_refusal(e: &reqwest::Error) -> Option<TlsRefusal> {
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
-        if err.downcast_ref::<rustls::Error>().is_some() {
-            return true;
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(match tls {
+                rustls::Error::InvalidCertificate(_) => TlsRefusal::CentralNotTrusted,
+                _ => TlsRefusal::KioskRefused,
+            });
         }
         // An io::Error hides the error it wraps from `source()` (it skips to that error's own
         // source), and the connector nests them: step into it instead.
@@ -127,7 +156,7 @@ pub fn is_identity_refusal(e: &reqwest::Error) -> bool {
             None => err.source(),
         };
     }
-    false
+    None
 }
 
 /// An error with its causes, for the log line a technician reads.

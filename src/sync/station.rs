@@ -20,7 +20,7 @@ use super::api::station::{
     IssuanceState, Payment, PaymentRequest,
 };
 use super::api::{IDEMPOTENCY_KEY, Problem};
-use super::link::{Link, is_identity_refusal};
+use super::link::{Link, identity_refusal};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StationError {
@@ -181,7 +181,7 @@ impl StationClient {
     ) -> Result<T, StationError> {
         self.runtime.block_on(async {
             let answer = request.send().await.map_err(|e| {
-                if is_identity_refusal(&e) {
+                if identity_refusal(&e).is_some() {
                     StationError::NotThisKiosk(e.to_string())
                 } else {
                     StationError::NoAnswer(e.to_string())

@@ -21,7 +21,7 @@ use super::access::StoreAccess;
 use super::api::{
     Ack, CONTENT_DIGEST, IDEMPOTENCY_KEY, SUBMISSIONS_PATH, SubmissionState, content_digest,
 };
-use super::link::{Link, error_chain, is_identity_refusal};
+use super::link::{Link, error_chain, identity_refusal};
 use super::status::SyncStatus;
 use crate::store::{SharedStore, Store};
 
@@ -92,8 +92,12 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 
 /// What a failed request means before any answer arrived.
 fn transport_outcome(e: &reqwest::Error) -> Outcome {
-    if is_identity_refusal(e) {
-        Outcome::Pause(format!("TLS refused: {}", error_chain(e)))
+    if let Some(refusal) = identity_refusal(e) {
+        Outcome::Pause(format!(
+            "TLS refused: {} ({})",
+            refusal.advice(),
+            error_chain(e)
+        ))
     } else if e.is_connect() {
         Outcome::Retry(format!("no connection: {}", error_chain(e)), None)
     } else {
@@ -307,7 +311,7 @@ async fn drain(
                 store.with(|s| s.mark_dead(&item.idem_key, &reason))
             }
             Outcome::Pause(reason) => {
-                tracing::error!(%reason, "sync: queue paused until the kiosk's certificate is accepted (see README, \"When applications do not reach the central\")");
+                tracing::error!(%reason, "sync: queue paused until the certificates are put right (see README, \"When applications do not reach the central\")");
                 set(&|s| {
                     s.online = false;
                     s.paused = Some(reason.clone());

@@ -46,21 +46,25 @@ fn certificate_problems_fail_closed_pause_the_queue_and_dead_letter_nothing() {
         .device("SYNC01", time::Duration::days(-1), 30)
         .expect("foreign certificate");
     let cases: Vec<(&str, TlsMaterial, &str)> = vec![
-        ("no client certificate", material(&ca, None), "TLS refused"),
+        (
+            "no client certificate",
+            material(&ca, None),
+            "TLS refused: the central refused this kiosk's certificate",
+        ),
         (
             "a certificate from a foreign CA",
             material(&ca, Some(&foreign)),
-            "TLS refused",
+            "TLS refused: the central refused this kiosk's certificate",
         ),
         (
             "an expired certificate",
             material(&ca, Some(&expired)),
-            "TLS refused",
+            "TLS refused: the central refused this kiosk's certificate",
         ),
         (
             "a server outside the pinned CA",
             material(stranger.ca.cert_pem(), Some(&good)),
-            "TLS refused",
+            "TLS refused: the central's certificate is not trusted: check central.ca_cert",
         ),
         (
             "a certificate for another device",

@@ -808,4 +808,19 @@ fn listings_find_no_store_and_make_none_the_technicians_test_makes_it() {
     assert!(store.exists());
     let (ok, status, _) = kiosk(&["queue", "status"]);
     assert!(ok && status.contains("waiting: 1"), "{status}");
+    // A number that is not a dead letter (mistyped, or waiting) is not "0 back in the queue".
+    let waiting = queued
+        .split_whitespace()
+        .find(|w| w.starts_with("DEMO01"))
+        .unwrap_or_else(|| panic!("no number in {queued}"))
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_string();
+    for number in ["DEMO01XYZ", waiting.as_str()] {
+        let (ok, _, err) = kiosk(&["queue", "retry", number]);
+        assert!(!ok, "retry {number} succeeded");
+        assert!(
+            err.contains(&format!("{number}: not a dead letter")),
+            "{number}: {err}"
+        );
+    }
 }
