@@ -29,7 +29,7 @@ pub fn run(command: ConfigCommand, default_file: &Path) -> ExitCode {
 fn check(file: &Path) -> ExitCode {
     match super::settings::load(file) {
         Ok(config) => {
-            for note in crate::config::ignored_in(file, &config) {
+            for note in crate::config::notes_in(file, &config) {
                 println!("{note}");
             }
             println!("ok");

@@ -224,7 +224,7 @@ fn load_config(file: &std::path::Path) -> Result<crate::config::Config, ExitCode
         }
         ExitCode::FAILURE
     })?;
-    for note in crate::config::ignored_in(file, &config) {
+    for note in crate::config::notes_in(file, &config) {
         tracing::warn!(%note, "configuration");
     }
     Ok(config)

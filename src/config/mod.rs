@@ -22,10 +22,12 @@ pub use schema::*;
 
 use position::{KeyMap, Reporter};
 
-/// Settings the file holds that this kind of kiosk does not read: a `[station]` table on a hall
-/// kiosk, a `[hall]` table on a station kiosk. Not an error — a kiosk must still start with a table left over — but a technician
-/// must hear that it does nothing: `kiosk config check` prints these, the kiosk logs them.
-pub fn ignored(text: &str, file: &Path, config: &Config) -> Vec<ConfigError> {
+/// What a technician must hear about a file that is valid: settings this kind of kiosk does not
+/// read (a `[station]` table on a hall kiosk, a `[hall]` table on a station kiosk), and demo mode
+/// left on with real devices. Not errors — a kiosk must still start with a table left over, and
+/// a demo on real hardware is legitimate at a bench — but `kiosk config check` prints these and
+/// the kiosk logs them.
+pub fn notes(text: &str, file: &Path, config: &Config) -> Vec<ConfigError> {
     let name = file.display().to_string();
     let mut r = Reporter::new(&name, text);
     let (root, _) = DeTable::parse_recoverable(text);
@@ -48,6 +50,22 @@ pub fn ignored(text: &str, file: &Path, config: &Config) -> Vec<ConfigError> {
         {
             r.at(span.start, table, note);
         }
+    }
+    let devices = &config.devices;
+    let real_device = devices.card.kind != CardKind::Sim
+        || devices.camera.kind != CameraKind::Sim
+        || !matches!(devices.printer.kind, PrinterKind::Sim | PrinterKind::File);
+    if config.ui.demo
+        && real_device
+        && let Some(span) = keys.key_span("ui.demo")
+    {
+        r.at(
+            span.start,
+            "ui.demo",
+            "demo mode with real devices: the published technician PIN, simulated payment \
+             terminals and writers and a self-made store key are accepted — never on a kiosk in \
+             service (set demo = false)",
+        );
     }
     r.into_errors()
 }
@@ -120,15 +138,15 @@ pub fn parse(
     Ok(config)
 }
 
-/// Reads and parses a configuration file (see [`parse`]).
-/// [`ignored`] for the file a configuration was loaded from (nothing when it cannot be read
+/// [`notes`] for the file a configuration was loaded from (nothing when it cannot be read
 /// again).
-pub fn ignored_in(file: &Path, config: &Config) -> Vec<ConfigError> {
+pub fn notes_in(file: &Path, config: &Config) -> Vec<ConfigError> {
     std::fs::read_to_string(file)
-        .map(|text| ignored(&text, file, config))
+        .map(|text| notes(&text, file, config))
         .unwrap_or_default()
 }
 
+/// Reads and parses a configuration file (see [`parse`]).
 pub fn load(
     file: &Path,
     adapter_rules: impl Fn(&Config) -> Vec<Problem>,
@@ -368,11 +386,11 @@ mod tests {
         );
     }
 
-    /// The notes `ignored` gives on `text` as `k.toml`, which must still parse.
-    fn ignored_notes(text: &str) -> Vec<String> {
+    /// The notes [`notes`] gives on `text` as `k.toml`, which must still parse.
+    fn notes_on(text: &str) -> Vec<String> {
         let file = Path::new("k.toml");
         let config = parse(text, file, no_adapters).expect("a leftover table still starts");
-        ignored(text, file, &config)
+        notes(text, file, &config)
             .iter()
             .map(|e| e.to_string())
             .collect()
@@ -381,7 +399,7 @@ mod tests {
     #[test]
     fn a_hall_table_on_a_station_kiosk_is_named_not_refused() {
         let station = include_str!("../../kiosk-station.toml");
-        let notes = ignored_notes(&format!(
+        let notes = notes_on(&format!(
             "{station}\n[hall.holder_check]\nmode = \"advisory\"\n"
         ));
         assert!(
@@ -392,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_station_table_on_a_hall_kiosk_is_named_not_refused() {
-        let notes = ignored_notes(&format!(
+        let notes = notes_on(&format!(
             "{DEMO}\n[station.mrz_scanner]\npath = \"/dev/ttyACM0\"\n"
         ));
         let line = DEMO.lines().count() + 2;
@@ -401,7 +419,30 @@ mod tests {
                 && n.contains("station: ignored: only a station kiosk")),
             "{notes:?}"
         );
-        assert!(ignored_notes(DEMO).is_empty());
+        assert!(notes_on(DEMO).is_empty());
+    }
+
+    #[test]
+    fn demo_mode_with_real_devices_is_named_at_its_key() {
+        assert!(
+            notes_on(DEMO).is_empty(),
+            "the demo's own devices are simulated"
+        );
+        let real = DEMO.replace(
+            "kind = \"sim\"                  # sim | file",
+            "kind = \"usb\"\ntarget = \"/dev/usb/lp0\"  # sim | file",
+        );
+        assert_ne!(real, DEMO);
+        let line = DEMO
+            .lines()
+            .position(|l| l.starts_with("demo = true"))
+            .expect("the demo file turns demo mode on")
+            + 1;
+        let notes = notes_on(&real);
+        assert!(
+            matches!(&notes[..], [n] if n.starts_with(&format!("k.toml:{line}:1: ui.demo: demo mode with real devices"))),
+            "{notes:?}"
+        );
     }
 
     #[test]
