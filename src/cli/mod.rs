@@ -206,14 +206,19 @@ pub fn open_store(config: &crate::config::Config) -> Result<crate::store::Store,
 /// leave an empty store behind and report an empty queue as if all were well.
 pub fn open_existing_store(config: &crate::config::Config) -> Result<crate::store::Store, String> {
     let path = crate::store::db_path(&config.store.data_dir);
-    if !path.exists() {
-        return Err(format!(
+    match std::fs::metadata(&path) {
+        Ok(_) => open_store(config),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
             "no store at {}: no kiosk has run with this configuration yet (check --config and \
              store.data_dir)",
             path.display()
-        ));
+        )),
+        // Most often permissions: the store is the kiosk user's (`sudo -u kiosk kiosk …`).
+        Err(e) => Err(format!(
+            "store at {}: {e} (run as the kiosk's user: sudo -u kiosk kiosk …)",
+            path.display()
+        )),
     }
-    open_store(config)
 }
 
 /// Loads the configuration or prints every problem; for commands that need a valid file.

@@ -109,42 +109,70 @@ impl Link {
     }
 }
 
-/// Which side refused the connection at the TLS layer.
+/// Why the connection failed at the TLS layer, as far as the kiosk can tell which side it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsRefusal {
-    /// The kiosk did not trust the central's certificate (not from `central.ca_cert`, expired,
-    /// another name): rustls's own verdict on the server's chain.
+    /// The kiosk did not accept the central's certificate (not from `central.ca_cert`, for
+    /// another name, expired or not yet valid by the kiosk's clock): rustls's own verdict on the
+    /// server's chain.
     CentralNotTrusted,
-    /// The central ended the handshake with an alert: it did not accept this kiosk's
-    /// certificate (none, expired, from another CA).
+    /// The central ended the handshake with a certificate alert: it did not accept this kiosk's
+    /// certificate (none, expired, revoked, from another CA).
     KioskRefused,
+    /// Any other TLS failure: no common protocol version or cipher, something other than the
+    /// central's TLS on that port (plain HTTP, a proxy), or a server that says only "handshake
+    /// failure" (some refuse a missing client certificate so).
+    Handshake,
 }
 
 impl TlsRefusal {
-    /// What the technician should fix, for the log line and the heartbeat's `paused`.
+    /// What the technician should check, for the log line and the heartbeat's `paused`.
     pub fn advice(self) -> &'static str {
         match self {
             TlsRefusal::CentralNotTrusted => {
-                "the central's certificate is not trusted: check central.ca_cert and central.url"
+                "the central's certificate is not trusted: check central.ca_cert, central.url \
+                 and the kiosk's clock"
             }
             TlsRefusal::KioskRefused => {
                 "the central refused this kiosk's certificate: check central.client_cert and its \
                  expiry"
             }
+            TlsRefusal::Handshake => {
+                "no TLS session with the central: check that central.url is the central's HTTPS \
+                 address and that central.client_cert is this kiosk's"
+            }
+        }
+    }
+
+    fn of(e: &rustls::Error) -> TlsRefusal {
+        use rustls::AlertDescription as A;
+        match e {
+            rustls::Error::InvalidCertificate(_) => TlsRefusal::CentralNotTrusted,
+            rustls::Error::AlertReceived(
+                A::BadCertificate
+                | A::UnsupportedCertificate
+                | A::CertificateRevoked
+                | A::CertificateExpired
+                | A::CertificateUnknown
+                | A::CertificateRequired
+                | A::UnknownCA
+                | A::AccessDenied
+                // What a rustls server sends for a client chain whose signature does not
+                // verify: a certificate from another CA under a known name.
+                | A::DecryptError,
+            ) => TlsRefusal::KioskRefused,
+            _ => TlsRefusal::Handshake,
         }
     }
 }
 
-/// Whether a failed request was refused at the TLS layer (certificate rejected on either side,
-/// a TLS alert) rather than lost on the way, and by which side.
+/// Whether a failed request was refused at the TLS layer (a certificate rejected on either
+/// side, a TLS alert) rather than lost on the way, and what the refusal points at.
 pub fn identity_refusal(e: &reqwest::Error) -> Option<TlsRefusal> {
     let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = next {
         if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return Some(match tls {
-                rustls::Error::InvalidCertificate(_) => TlsRefusal::CentralNotTrusted,
-                _ => TlsRefusal::KioskRefused,
-            });
+            return Some(TlsRefusal::of(tls));
         }
         // An io::Error hides the error it wraps from `source()` (it skips to that error's own
         // source), and the connector nests them: step into it instead.

@@ -12,7 +12,8 @@ pub struct SyncStatus {
     /// False after a failed attempt until the next success.
     pub online: bool,
     pub last_error: Option<String>,
-    /// Why the queue is paused (the central refused this kiosk's identity), if it is.
+    /// Why the queue is paused (a certificate refused on either side, or no TLS session with
+    /// the central), if it is.
     pub paused: Option<String>,
     /// Endorsement transactions' moves the central has not acknowledged (station kiosk).
     pub unsent_moves: u64,

@@ -98,6 +98,39 @@ fn certificate_problems_fail_closed_pause_the_queue_and_dead_letter_nothing() {
     assert!(central.log().contains("TLS handshake refused"));
 }
 
+/// Something other than the central's TLS on the port `central.url` names (here a plain-HTTP
+/// answer) pauses the queue too, and says to check the URL rather than blame a certificate.
+#[test]
+fn a_url_that_reaches_no_tls_server_says_so() {
+    let central = central_on("127.0.0.1:0");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+            );
+        }
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = queue_one(dir.path());
+    let link = Link::new(
+        &format!("https://127.0.0.1:{port}"),
+        &central.pki.material("SYNC01"),
+        Duration::from_secs(10),
+    )
+    .expect("link");
+    let (counts, error) = kiosk::sync::worker::sync_now(&mut store, &link).expect("pass");
+    let error = error.unwrap_or_default();
+    assert!(
+        error.contains("TLS refused: no TLS session with the central: check that central.url"),
+        "{error}"
+    );
+    assert_eq!((counts.pending, counts.dead), (1, 0));
+}
+
 #[test]
 fn a_paused_queue_says_why_and_goes_out_once_the_certificate_is_right() {
     let central = central_on("127.0.0.1:0");

@@ -38,7 +38,7 @@ struct Lab {
 
 impl Lab {
     fn new() -> Lab {
-        for tool in ["rauc", "dbus-daemon", "mksquashfs", "openssl"] {
+        for tool in ["rauc", "dbus-daemon", "mksquashfs", "openssl", "setpriv"] {
             assert!(
                 Command::new("sh")
                     .args(["-c", &format!("command -v {tool}")])
@@ -205,7 +205,8 @@ impl Lab {
         Command::new("setpriv")
             .args([
                 &format!("--reuid={user}"),
-                "--regid=nogroup",
+                // nobody's group, whatever the distribution calls it (nogroup, nobody).
+                "--regid=65534",
                 "--clear-groups",
                 "rauc",
             ])
