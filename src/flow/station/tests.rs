@@ -44,17 +44,22 @@ fn own_permit() -> PermitFacts {
     sample_permits(today()).remove(0).facts
 }
 
-/// *Endorse now* with the first sample person's ID card and her own permit read: the central is
-/// asked next.
-fn permit_read() -> StationSession {
+/// `service` chosen, the first sample person's ID card and her own permit read: the session
+/// and what reading the permit asked for.
+fn read_for(service: Service) -> (StationSession, Vec<Effect>) {
     let mut s = session();
-    s.handle(Event::Service(Service::Endorse), S);
+    s.handle(Event::Service(service), S);
     s.handle(
         Event::CardInserted(sample_identities(today()).remove(0)),
         2 * S,
     );
-    s.handle(Event::PermitRead(own_permit()), 3 * S);
-    s
+    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    (s, effects)
+}
+
+/// *Endorse now* with the permit read: the central is asked next.
+fn permit_read() -> StationSession {
+    read_for(Service::Endorse).0
 }
 
 /// A session on the review page with HK G 3m1 chosen.
@@ -133,13 +138,7 @@ fn the_common_case_pays_writes_and_ends_on_the_done_page() {
 /// A *print an endorsement approved online* visit with its permit read: the central is asked
 /// for the approvals, not for offers.
 fn approved_visit() -> StationSession {
-    let mut s = session();
-    s.handle(Event::Service(Service::PrintApproved), S);
-    s.handle(
-        Event::CardInserted(sample_identities(today()).remove(0)),
-        2 * S,
-    );
-    let effects = s.handle(Event::PermitRead(own_permit()), 3 * S);
+    let (s, effects) = read_for(Service::PrintApproved);
     assert!(
         matches!(&effects[..], [Effect::AskOffers { permit_number, approved: true, .. }] if permit_number == "C12345678"),
         "{effects:?}"
