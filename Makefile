@@ -6,6 +6,7 @@
 #   make test   set up and run every test
 #   make lint   rustfmt and clippy, as CI runs them
 #   make deb    the appliance's Debian package (full-screen build), in $CARGO_TARGET_DIR/debian
+#   make appliance-test  that package on a virtual machine of its own, driven by touch
 #
 # Both install what a fresh Debian 12 / Ubuntu machine is missing (apt packages; the Rust
 # crates come through cargo). Set CARGO_TARGET_DIR to build outside the checkout.
@@ -32,14 +33,16 @@ APPLIANCE_BUILD_PACKAGES := libseat-dev libinput-dev libxkbcommon-dev libudev-de
 # Tests: the PC/SC daemon and the vsmartcard virtual reader driver the virtual cards plug into
 # (never on a kiosk image: vpcd accepts cards from anyone on the network); the update engine
 # RAUC, a D-Bus daemon for it and squashfs-tools for its bundles; the kiosk compositor cage and
-# grim for the screenshot under it; node checks the polkit rule's JavaScript.
+# grim for the screenshot under it; node checks the polkit rule's JavaScript; seatd, which the
+# package depends on (make test installs the package here); openssl makes a certificate the
+# kiosk must refuse.
 TEST_PACKAGES := pcscd vsmartcard-vpcd systemd $(READ_AT_RUN_PACKAGES) rauc dbus-daemon \
-	squashfs-tools cage grim nodejs
+	squashfs-tools cage grim nodejs seatd openssl
 # A window on the desktop (winit loads these at run time).
 RUN_PACKAGES := $(READ_AT_RUN_PACKAGES) libx11-6 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxcb1 libxcb-shm0 \
 	libxkbcommon0 libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0
 
-.PHONY: run run-station test lint fuzz deb deps-build deps-test deps-run build-release central clean
+.PHONY: run run-station test lint fuzz deb appliance-test deps-build deps-test deps-run build-release central clean
 
 define apt_install
 	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || echo $$p; done); \
@@ -110,6 +113,19 @@ deb: deps-build
 	$(call apt_install,$(APPLIANCE_BUILD_PACKAGES))
 	$(CARGO) build --release $(DEB_FLAGS) --bin kiosk
 	deploy/package/build-deb $(CARGO_TARGET_DIR)/release/kiosk $(CARGO_TARGET_DIR)/debian
+
+# The appliance package on a Debian 12 machine of its own under QEMU: boots, the kiosk draws on
+# DRM/KMS as its unprivileged user, and serves applicants by touch (tests/it/appliance.rs;
+# README "Operating a fleet"). Needs root (debootstrap, chroot) and the Debian archive; the
+# Debian base system is kept in /var/tmp/kiosk-vm. APPLIANCE_APPLICANTS=10 for the memory figures.
+APPLIANCE_TEST_PACKAGES := qemu-system-x86 debootstrap e2fsprogs openssl python3
+APPLIANCE_APPLICANTS ?= 1
+appliance-test: deb deps-test
+	$(call apt_install,$(APPLIANCE_TEST_PACKAGES))
+	KIOSK_APPLIANCE_DEB=$$(ls -t $(CARGO_TARGET_DIR)/debian/kiosk_*.deb | head -n 1) \
+	KIOSK_APPLIANCE_APPLICANTS=$(APPLIANCE_APPLICANTS) \
+		$(CARGO) test $(TEST_FLAGS) --test it -- --ignored --exact --nocapture \
+		appliance::the_appliance_boots_to_its_screen_and_serves_applicants_by_touch
 
 # The second clippy checks that the product builds, warning-free, without the development code.
 lint: deps-build

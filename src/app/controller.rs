@@ -1060,6 +1060,7 @@ impl Controller {
             }
             Inbound::Photo(Ok(photo)) => {
                 self.count(Counter::PhotoAttempt);
+                tracing::info!("photo accepted by the checks");
                 let visit = &mut self.screen.visit;
                 visit.capturing = false;
                 visit.rejection = None;

@@ -32,6 +32,9 @@ fn check(file: &Path) -> ExitCode {
             for note in crate::config::notes_in(file, &config) {
                 println!("{note}");
             }
+            for note in unprovisioned(file, &config.central) {
+                println!("{note}");
+            }
             println!("ok");
             ExitCode::SUCCESS
         }
@@ -42,6 +45,27 @@ fn check(file: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The central's certificates not yet in place: normal right after the package is installed,
+/// so a note, not a problem; but the kiosk will not start until they are.
+fn unprovisioned(file: &Path, central: &config::Central) -> Vec<String> {
+    [
+        ("central.ca_cert", &central.ca_cert),
+        ("central.client_cert", &central.client_cert),
+        ("central.client_key", &central.client_key),
+    ]
+    .into_iter()
+    .filter(|(_, path)| !path.is_file())
+    .map(|(key, path)| {
+        format!(
+            "{}: {key}: {} is not there yet: the kiosk will not start until it is provisioned \
+             (README \"Installing\")",
+            file.display(),
+            path.display()
+        )
+    })
+    .collect()
 }
 
 fn hash_pin() -> ExitCode {

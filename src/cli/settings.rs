@@ -30,7 +30,8 @@ pub fn load(file: &Path) -> Result<Config, Vec<ConfigError>> {
 }
 
 /// What only the adapters can tell: whether they know the printer profile and photo
-/// specification named, and whether the vendor's photo decoder loads.
+/// specification named, whether the vendor's photo decoder loads, and whether the TLS library
+/// takes the central's certificates.
 pub fn adapter_problems(c: &Config) -> Vec<Problem> {
     let mut out = Vec::new();
     if let Some(lib) = &c.devices.card.photo_decoder
@@ -49,6 +50,22 @@ pub fn adapter_problems(c: &Config) -> Vec<Problem> {
             "devices.card.csca",
             format!("not a CSCA certificate (DER or PEM) — {e}"),
         ));
+    }
+    // The central's certificates, once they are all there (before provisioning they are not,
+    // and `kiosk config check` says so as a note): a file that is not PEM, a certificate the
+    // TLS library refuses (an X.509 v1 certificate, a key that is not the certificate's) would
+    // otherwise only show when the kiosk fails to start.
+    let central = &c.central;
+    if [&central.ca_cert, &central.client_cert, &central.client_key]
+        .iter()
+        .all(|p| p.is_file())
+        && let Err(e) = link(central)
+    {
+        let key = match &e {
+            LinkError::Read { what, .. } | LinkError::Pem { what, .. } => *what,
+            LinkError::Client(_) => "central.client_cert",
+        };
+        out.push((key, e.to_string()));
     }
     let p = &c.devices.printer;
     if p.profile != "custom" && PrinterProfile::builtin(&p.profile).is_none() {

@@ -111,6 +111,16 @@ pub fn parse(
     let card = &mut config.devices.card;
     card.csca = card.csca.iter().map(|p| base.join(p)).collect();
     card.photo_decoder = card.photo_decoder.as_ref().map(|p| base.join(p));
+    // Files the adapters' rules open (the certificates, the CSCA list, the decoder) are
+    // resolved before the rules run, so they are looked for where the kiosk will look.
+    let central = &mut config.central;
+    for path in [
+        &mut central.ca_cert,
+        &mut central.client_cert,
+        &mut central.client_key,
+    ] {
+        *path = base.join(&*path);
+    }
     for (key, message) in rules::problems(&config)
         .into_iter()
         .chain(adapter_rules(&config))
@@ -122,14 +132,6 @@ pub fn parse(
     }
     config.store.data_dir = base.join(&config.store.data_dir);
     config.store.key_file = config.store.key_file.as_ref().map(|p| base.join(p));
-    let central = &mut config.central;
-    for path in [
-        &mut central.ca_cert,
-        &mut central.client_cert,
-        &mut central.client_key,
-    ] {
-        *path = base.join(&*path);
-    }
     if let Some(target) = &mut config.devices.printer.target
         && config.devices.printer.kind == PrinterKind::File
     {

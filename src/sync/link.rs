@@ -81,7 +81,8 @@ impl TlsMaterial {
 
 impl Link {
     pub fn new(url: &str, tls: &TlsMaterial, timeout: Duration) -> Result<Link, LinkError> {
-        let client_error = |e: reqwest::Error| LinkError::Client(e.to_string());
+        // reqwest's own message is only "builder error": the cause is in its sources.
+        let client_error = |e: reqwest::Error| LinkError::Client(error_chain(&e));
         let ca = reqwest::Certificate::from_pem(&tls.ca_pem).map_err(client_error)?;
         let mut builder = reqwest::Client::builder()
             .tls_certs_only([ca])

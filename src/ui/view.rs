@@ -310,6 +310,16 @@ fn problem(p: &Problem, cat: &Catalogue, lang: Lang) -> ProblemItem {
     }
 }
 
+/// Sets the page, and logs each change: the journal then shows where sessions go and where
+/// applicants give up (a page name is no personal data), and the appliance test follows the
+/// kiosk through it (tests/appliance).
+fn show_page(g: &SessionAdapter<'_>, page: Page) {
+    if g.get_page() != page {
+        tracing::info!(?page, "ui: page {page:?}");
+        g.set_page(page);
+    }
+}
+
 fn session(ui: &AppWindow, v: &View) {
     let s = v.session;
     let screen = v.screen;
@@ -319,11 +329,11 @@ fn session(ui: &AppWindow, v: &View) {
     let g = ui.global::<SessionAdapter>();
     match v.station {
         Some(st) => {
-            g.set_page(station_page(st.step()));
+            show_page(&g, station_page(st.step()));
             g.set_notice(station_notice(st.notice()));
         }
         None => {
-            g.set_page(page(s.step()));
+            show_page(&g, page(s.step()));
             g.set_notice(notice(s.notice()));
         }
     }

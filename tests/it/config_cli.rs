@@ -24,17 +24,129 @@ fn demo() -> String {
     std::fs::read_to_string(repo().join("kiosk.toml")).expect("demo kiosk.toml")
 }
 
+/// `kiosk config check` on `file`: success, and standard output with the file's directory
+/// written `DIR`.
+fn check_file(file: &std::path::Path) -> (bool, String) {
+    let out = crate::run_logs::kiosk_command()
+        .args(["config", "check"])
+        .arg(file)
+        .output()
+        .expect("run kiosk");
+    let dir = file.parent().expect("dir").display().to_string();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).replace(&dir, "DIR"),
+    )
+}
+
 #[test]
-fn the_demo_files_are_ok() {
+fn the_demo_files_are_ok_and_name_the_certificates_make_run_has_not_made_yet() {
     for name in ["kiosk.toml", "kiosk-station.toml"] {
-        let out = crate::run_logs::kiosk_command()
-            .args(["config", "check"])
-            .arg(repo().join(name))
-            .output()
-            .expect("run kiosk");
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\n", "{name}");
-        assert!(out.status.success(), "{name}");
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join(name);
+        std::fs::copy(repo().join(name), &file).expect("copy");
+        let not_yet = |key: &str, path: &str| {
+            format!(
+                "DIR/{name}: {key}: DIR/var/pki/{path} is not there yet: the kiosk will not start \
+                 until it is provisioned (README \"Installing\")\n"
+            )
+        };
+        assert_eq!(
+            check_file(&file),
+            (
+                true,
+                not_yet("central.ca_cert", "ca.pem")
+                    + &not_yet("central.client_cert", "device-DEMO01.pem")
+                    + &not_yet("central.client_key", "device-DEMO01.key")
+                    + "ok\n"
+            ),
+            "{name} before the development PKI is made"
+        );
+        kiosk::dev::pki::write_dev_pki(&dir.path().join("var/pki"), &["DEMO01"]).expect("pki");
+        assert_eq!(check_file(&file), (true, "ok\n".to_string()), "{name}");
     }
+}
+
+#[test]
+fn an_x509_v1_device_certificate_is_refused_at_its_key() {
+    // A certificate without extensions, as `openssl x509 -req` makes one unless told otherwise:
+    // PEM, with the right key, yet the TLS library refuses it, and the kiosk would not start.
+    let dir = tempfile::tempdir().expect("dir");
+    let pki = dir.path().join("var/pki");
+    kiosk::dev::pki::write_dev_pki(&pki, &["DEMO01"]).expect("pki");
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(&pki)
+            .output()
+            .expect("openssl (make deps-test installs it)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ]
+        .into_iter()
+        .chain([
+            "-subj",
+            "/CN=v1 CA",
+            "-keyout",
+            "v1-ca.key",
+            "-out",
+            "v1-ca.pem",
+        ])
+        .collect::<Vec<_>>(),
+    );
+    openssl(
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ]
+        .into_iter()
+        .chain(["-subj", "/CN=DEMO01", "-keyout", "v1.key", "-out", "v1.csr"])
+        .collect::<Vec<_>>(),
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "v1.csr",
+        "-CA",
+        "v1-ca.pem",
+        "-CAkey",
+        "v1-ca.key",
+        "-out",
+        "v1.pem",
+    ]);
+    let file = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &file,
+        demo()
+            .replace("var/pki/device-DEMO01.pem", "var/pki/v1.pem")
+            .replace("var/pki/device-DEMO01.key", "var/pki/v1.key"),
+    )
+    .expect("write");
+    let (ok, stdout) = check_file(&file);
+    assert!(!ok, "{stdout}");
+    assert_eq!(
+        stdout,
+        "DIR/kiosk.toml:45:15: central.client_cert: the HTTPS client cannot be built: builder \
+         error: invalid peer certificate: Other(OtherError(UnsupportedCertVersion))\n"
+    );
 }
 
 #[test]
@@ -130,13 +242,15 @@ fn pin_hash_round_trip() {
 
 #[test]
 fn the_deployment_examples_are_valid_once_filled_in() {
-    // The examples name their CSCA file where a real kiosk keeps it, and carry a PIN hash
-    // placeholder: filled in as a technician would, the hall kiosk's is ok; the station kiosk's
+    // The examples name their CSCA file and certificates where a real kiosk keeps them, and
+    // carry a PIN hash placeholder: filled in as a technician would, the hall kiosk's is ok; the station kiosk's
     // is refused only for its simulated terminal and writer, as no vendor adapter exists yet.
     let dir = tempfile::tempdir().expect("temp dir");
     let csca = dir.path().join("CN-CSCA.pem");
     std::fs::write(&csca, crate::cards::pki().csca_pem().expect("test CSCA")).expect("csca");
     let hash = kiosk::config::hash_pin("135790").expect("hash");
+    let pki = dir.path().join("pki");
+    kiosk::dev::pki::write_dev_pki(&pki, &["XMH01"]).expect("pki");
     for (name, expected) in [
         ("hall-self-fill.toml", vec![]),
         (
@@ -147,7 +261,19 @@ fn the_deployment_examples_are_valid_once_filled_in() {
         let text = std::fs::read_to_string(repo().join("deploy/config").join(name))
             .expect("example")
             .replace("/etc/kiosk/csca/CN-CSCA.pem", &csca.display().to_string())
-            .replace("REPLACE-ME", &hash);
+            .replace("REPLACE-ME", &hash)
+            .replace(
+                "/etc/kiosk/pki/ca.pem",
+                &pki.join("ca.pem").display().to_string(),
+            )
+            .replace(
+                "/etc/kiosk/pki/device.pem",
+                &pki.join("device-XMH01.pem").display().to_string(),
+            )
+            .replace(
+                "/etc/kiosk/pki/device.key",
+                &pki.join("device-XMH01.key").display().to_string(),
+            );
         let file = dir.path().join(name);
         std::fs::write(&file, text).expect("copy");
         let out = crate::run_logs::kiosk_command()

@@ -2,6 +2,7 @@
 
 mod a11y;
 mod address_flow;
+mod appliance;
 mod appointment_flow;
 mod architecture;
 mod camera;

@@ -34,12 +34,12 @@ fn the_shipped_unit_passes_systemd_analyze_verify_and_asks_for_supervision() {
             .all(|l| !l.contains("udev-settle")),
         "no systemd-udev-settle"
     );
-    // The seat: a logind session on tty1 for the kiosk user; after the start limit, the
-    // out-of-service screen, which gives way when the kiosk starts again.
+    // The seat: seatd for the kiosk user (tests/it/appliance.rs shows it on a machine); after
+    // the start limit, the out-of-service screen, which gives way when the kiosk starts again.
     for wanted in [
         "User=kiosk",
-        "PAMName=login",
-        "TTYPath=/dev/tty1",
+        "Environment=LIBSEAT_BACKEND=seatd",
+        "Wants=seatd.service",
         "OnFailure=kiosk-out-of-service.service",
         "Conflicts=getty@tty1.service\n",
         "ExecStartPre=+-/bin/systemctl stop kiosk-out-of-service.service",
