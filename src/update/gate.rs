@@ -1,10 +1,16 @@
 //! The health gate: the verdict on a newly booted slot, and the thread that waits for it.
 //!
 //! A slot is new until the kiosk has given its verdict on this installation of it; the verdicts
-//! given are kept in `<data_dir>/update-verdicts` (one line per bootname), on the data partition
-//! both slots share. RAUC 1.8 reports a fresh and a confirmed slot alike (`boot_status` good),
-//! so without this record the kiosk could not tell a new update from an old slot — and must not
-//! mark an old, proven slot bad because the central is unreachable today.
+//! given are kept in `<data_dir>/update-verdicts` (one line per bootname: bootname,
+//! installation, `good` or `bad`), on the data partition both slots share. RAUC 1.8 reports a
+//! fresh and a confirmed slot alike (`boot_status` good), so without this record the kiosk could
+//! not tell a new update from an old slot — and must not mark an old, proven slot bad because
+//! the central is unreachable today.
+//!
+//! A proven slot is confirmed again at every start, once the kiosk is on screen with its store
+//! intact: in RAUC's GRUB scheme (deploy/rauc/grub.cfg) the bootloader counts every boot as a
+//! try, and only `mark-good` clears it, so a slot never confirmed again would be passed over at
+//! the next boot — and the kiosk would silently go back to the previous version.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -72,9 +78,11 @@ pub struct Gate {
 const LOOK_EVERY: Duration = Duration::from_secs(5);
 
 impl Gate {
-    /// The booted slot if this installation of it still awaits its verdict; `None` when the
-    /// kiosk gave it before (at an earlier start). Logs a fallback from a failed update.
-    pub fn pending(&self) -> Result<Option<BootedSlot>, UpdateError> {
+    /// The booted slot, and whether the kiosk gave this installation of it a verdict at an
+    /// earlier start: `None` it awaits one; `Some(None)` given, but which one is not recorded
+    /// (a file from before verdicts were kept); `Some(Some(v))` the verdict. Logs a fallback
+    /// from a failed update.
+    pub fn booted(&self) -> Result<(BootedSlot, Option<Option<Verdict>>), UpdateError> {
         let slot = self.engine.booted()?;
         if slot.fell_back {
             tracing::warn!(
@@ -82,21 +90,32 @@ impl Gate {
                 "update: the bootloader fell back to this slot; the update was rolled back"
             );
         }
-        let given = self.given();
-        if given.get(&slot.bootname) == Some(&slot.installation) {
-            return Ok(None);
-        }
-        Ok(Some(slot))
+        let given = self
+            .given()
+            .get(&slot.bootname)
+            .filter(|(installation, _)| *installation == slot.installation)
+            .map(|&(_, verdict)| verdict);
+        Ok((slot, given))
     }
 
     /// Gives `verdict` on `slot` and records it.
     pub fn conclude(&self, slot: &BootedSlot, verdict: Verdict) -> Result<(), UpdateError> {
         self.engine.mark(verdict)?;
         let mut given = self.given();
-        given.insert(slot.bootname.clone(), slot.installation.clone());
+        given.insert(
+            slot.bootname.clone(),
+            (slot.installation.clone(), Some(verdict)),
+        );
         let text: String = given
             .iter()
-            .map(|(boot, installation)| format!("{boot}\t{installation}\n"))
+            .map(|(boot, (installation, verdict))| {
+                let verdict = match verdict {
+                    Some(Verdict::Good) => "good",
+                    Some(Verdict::Bad) => "bad",
+                    None => "",
+                };
+                format!("{boot}\t{installation}\t{verdict}\n")
+            })
             .collect();
         let tmp = self.verdicts.with_extension("tmp");
         std::fs::write(&tmp, text)
@@ -109,23 +128,66 @@ impl Gate {
             })
     }
 
-    fn given(&self) -> BTreeMap<String, String> {
+    /// The verdicts given, by bootname: the installation and the verdict (`None` in a line
+    /// written before verdicts were recorded: given, but which one is not known).
+    fn given(&self) -> BTreeMap<String, (String, Option<Verdict>)> {
         std::fs::read_to_string(&self.verdicts)
             .unwrap_or_default()
             .lines()
-            .filter_map(|l| l.split_once('\t'))
-            .map(|(b, i)| (b.to_string(), i.to_string()))
+            .filter_map(|l| {
+                let mut fields = l.split('\t');
+                let (boot, installation) = (fields.next()?, fields.next()?);
+                let verdict = match fields.next() {
+                    Some("good") => Some(Verdict::Good),
+                    Some("bad") => Some(Verdict::Bad),
+                    _ => None,
+                };
+                Some((boot.to_string(), (installation.to_string(), verdict)))
+            })
             .collect()
     }
 
+    /// Confirms a proven slot for this boot: marks it good again once the kiosk is on screen
+    /// with its store intact (within the limit), which clears the bootloader's try. Nothing
+    /// when the store is damaged or the kiosk never gets on screen: the bootloader then counts
+    /// this boot as a failed try.
+    fn confirm(&self, slot: &BootedSlot, health: &impl Fn() -> Health, started: Instant) {
+        loop {
+            let now = health();
+            if let Some(problem) = now.store_problem {
+                tracing::error!(slot = %slot.bootname, %problem, "update: store damaged; this boot is not confirmed");
+                return;
+            }
+            if now.ready {
+                match self.engine.mark(Verdict::Good) {
+                    Ok(()) => tracing::info!(slot = %slot.bootname, "update: boot confirmed"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "update: this boot could not be confirmed")
+                    }
+                }
+                return;
+            }
+            if started.elapsed() >= self.limit {
+                tracing::error!(slot = %slot.bootname, "update: not on screen in time; this boot is not confirmed");
+                return;
+            }
+            std::thread::sleep(LOOK_EVERY);
+        }
+    }
+
     /// Waits on its own thread for the verdict on a new slot (`health` is asked every 5 s) and
-    /// gives it. Does nothing when the booted slot has had its verdict.
+    /// gives it. A slot given `good` before is confirmed again for this boot ([`Gate::confirm`]);
+    /// one given `bad` is left alone.
     pub fn spawn(self, health: impl Fn() -> Health + Send + 'static) {
         let started = Instant::now();
         let run = move || {
-            let slot = match self.pending() {
-                Ok(Some(slot)) => slot,
-                Ok(None) => return,
+            let slot = match self.booted() {
+                Ok((slot, None)) => slot,
+                Ok((slot, Some(Some(Verdict::Good)))) => {
+                    self.confirm(&slot, &health, started);
+                    return;
+                }
+                Ok((_, Some(_))) => return,
                 Err(e) => {
                     tracing::error!(error = %e, "update: cannot ask the update engine; this slot is not marked good");
                     return;

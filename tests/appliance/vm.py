@@ -5,7 +5,8 @@ tablet (an absolute pointer, as libinput reports a touch screen's single touch),
 through QEMU's machine protocol (QMP): screen dumps and taps.
 
     vm.py start DIR        boot DIR/root.img in the background; DIR/console.log is the
-                           first serial port (kernel and journal), DIR/memory.log the second
+                           first serial port (kernel and journal), DIR/memory.log the second;
+                           with --ab, DIR/disk.img through UEFI firmware and GRUB
     vm.py wait DIR TEXT    until TEXT appears on the console (timeout: --timeout seconds);
                            "Started kiosk.service" is the kiosk's READY
     vm.py shot DIR FILE    the screen as a PNG file
@@ -58,7 +59,7 @@ def qmp(vm_dir):
     return Qmp(os.path.join(vm_dir, "qmp.sock"))
 
 
-def start(vm_dir, memory_mb=1024):
+def start(vm_dir, memory_mb=1024, ab=False):
     # Software emulation unless KIOSK_VM_ACCEL=kvm: the development machine this was written
     # on has a /dev/kvm whose guests never start their kernel (nested virtualisation).
     accel = os.environ.get("KIOSK_VM_ACCEL", "tcg")
@@ -67,10 +68,18 @@ def start(vm_dir, memory_mb=1024):
         "-accel", accel,
         *(["-cpu", "host"] if accel == "kvm" else []),
         "-m", str(memory_mb), "-smp", "2",
-        "-kernel", os.path.join(vm_dir, "vmlinuz"),
-        "-initrd", os.path.join(vm_dir, "initrd.img"),
-        "-append", "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=1 systemd.journald.forward_to_console=1",
-        "-drive", f"file={os.path.join(vm_dir, 'root.img')},format=raw,if=virtio",
+        *(
+            # The A/B disk boots as a kiosk would: UEFI firmware (OVMF), then GRUB from the
+            # EFI system partition, which picks the slot.
+            ["-bios", "/usr/share/ovmf/OVMF.fd",
+             "-drive", f"file={os.path.join(vm_dir, 'disk.img')},format=raw,if=virtio"]
+            if ab else
+            ["-kernel", os.path.join(vm_dir, "vmlinuz"),
+             "-initrd", os.path.join(vm_dir, "initrd.img"),
+             "-append", "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=1 "
+                        "systemd.journald.forward_to_console=1",
+             "-drive", f"file={os.path.join(vm_dir, 'root.img')},format=raw,if=virtio"]
+        ),
         # The virtio GPU alone (no emulated VGA card beside it, which would be the first).
         "-vga", "none",
         "-device", f"virtio-gpu-pci,xres={WIDTH},yres={HEIGHT}",
@@ -113,6 +122,12 @@ def tap(vm_dir, x, y):
 
     q = qmp(vm_dir)
     try:
+        # The kernel drops an absolute position equal to the last one, so a second tap at the
+        # same point would carry no motion; and libinput has been seen to drop the first
+        # absolute motion of a device. A step beside the point, then the point, makes sure
+        # the press comes right after a motion to where it is meant.
+        q.execute("input-send-event", events=[axis("x", x, WIDTH), axis("y", max(y - 2, 0), HEIGHT)])
+        time.sleep(0.05)
         q.execute("input-send-event", events=[axis("x", x, WIDTH), axis("y", y, HEIGHT)])
         q.execute("input-send-event", events=[{"type": "btn", "data": {"down": True, "button": "left"}}])
         time.sleep(0.08)
@@ -136,9 +151,10 @@ def main():
     p.add_argument("dir")
     p.add_argument("args", nargs="*")
     p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--ab", action="store_true", help="start: boot DIR/disk.img through GRUB")
     a = p.parse_args()
     if a.command == "start":
-        print(start(a.dir))
+        print(start(a.dir, ab=a.ab))
     elif a.command == "wait":
         sys.exit(0 if wait_for(a.dir, a.args[0], a.timeout) else 1)
     elif a.command == "shot":

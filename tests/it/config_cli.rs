@@ -86,40 +86,22 @@ fn an_x509_v1_device_certificate_is_refused_at_its_key() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
-    openssl(
-        &[
-            "req",
-            "-x509",
+    // A new P-256 key and, with `extra`, a request or a self-signed certificate for `subject`.
+    let new_key = |extra: &[&str], subject: &str, key: &str, out: &str| {
+        let mut args = vec!["req"];
+        args.extend(extra);
+        args.extend([
             "-newkey",
             "ec",
             "-pkeyopt",
             "ec_paramgen_curve:P-256",
             "-nodes",
-        ]
-        .into_iter()
-        .chain([
-            "-subj",
-            "/CN=v1 CA",
-            "-keyout",
-            "v1-ca.key",
-            "-out",
-            "v1-ca.pem",
-        ])
-        .collect::<Vec<_>>(),
-    );
-    openssl(
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ]
-        .into_iter()
-        .chain(["-subj", "/CN=DEMO01", "-keyout", "v1.key", "-out", "v1.csr"])
-        .collect::<Vec<_>>(),
-    );
+        ]);
+        args.extend(["-subj", subject, "-keyout", key, "-out", out]);
+        openssl(&args);
+    };
+    new_key(&["-x509"], "/CN=v1 CA", "v1-ca.key", "v1-ca.pem");
+    new_key(&[], "/CN=DEMO01", "v1.key", "v1.csr");
     openssl(&[
         "x509",
         "-req",

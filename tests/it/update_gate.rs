@@ -2,15 +2,16 @@
 //! project's bus policy (deploy/rauc), `rauc service` on a two-slot configuration whose
 //! bootloader is a script keeping the boot state in files (RAUC's `custom` backend), bundles made
 //! by the project's recipe (deploy/rauc/make-bundle) and signed by a CA made here, installed with
-//! `rauc install`. A reboot is a new `rauc service` told which slot booted, chosen as a
-//! bootloader would: the primary slot unless it is marked bad.
+//! `rauc install`. A reboot is a new `rauc service` told which slot booted, chosen as GRUB does
+//! in RAUC's scheme (deploy/rauc/grub.cfg): the primary slot unless it is marked bad or its
+//! last boot was never confirmed (each boot is a try; marking the slot good clears it).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kiosk::update::rauc::RaucCli;
-use kiosk::update::{Gate, Health, UpdateEngine};
+use kiosk::update::{Gate, Health, UpdateEngine, Verdict};
 
 const BACKEND: &str = r#"#!/bin/sh
 # RAUC's custom bootloader backend: the boot state in files beside this script.
@@ -19,9 +20,9 @@ mkdir -p "$S"
 echo "$*" >> "$S/calls.log"
 case "$1" in
   get-primary) cat "$S/primary" 2>/dev/null || echo A ;;
-  set-primary) echo "$2" > "$S/primary"; echo good > "$S/state.$2" ;;
+  set-primary) echo "$2" > "$S/primary"; echo good > "$S/state.$2"; rm -f "$S/try.$2" ;;
   get-state) cat "$S/state.$2" 2>/dev/null || echo good ;;
-  set-state) echo "$3" > "$S/state.$2" ;;
+  set-state) echo "$3" > "$S/state.$2"; rm -f "$S/try.$2" ;;
   *) exit 1 ;;
 esac
 "#;
@@ -145,8 +146,9 @@ impl Lab {
             .to_string()
     }
 
-    /// Restarts the machine: the bootloader boots the primary slot unless it is marked bad,
-    /// and RAUC's service starts knowing which slot booted. Returns the slot booted.
+    /// Restarts the machine: the bootloader boots the primary slot unless it is marked bad or
+    /// its last boot is an unconfirmed try, and counts this boot as a try of the slot it boots;
+    /// RAUC's service starts knowing which slot booted. Returns the slot booted.
     fn reboot(&mut self) -> String {
         self.stop_service();
         let primary = match self.boot_file("primary").as_str() {
@@ -154,11 +156,14 @@ impl Lab {
             p => p.to_string(),
         };
         let other = if primary == "A" { "B" } else { "A" };
-        let booted = if self.boot_file(&format!("state.{primary}")) == "bad" {
+        let tried = self.path("boot").join(format!("try.{primary}")).exists();
+        let booted = if self.boot_file(&format!("state.{primary}")) == "bad" || tried {
             other.to_string()
         } else {
             primary
         };
+        std::fs::create_dir_all(self.path("boot")).expect("boot dir");
+        std::fs::write(self.path("boot").join(format!("try.{booted}")), "1").expect("try");
         let service = Command::new("rauc")
             .arg(format!("--conf={}", self.path("system.conf").display()))
             .args(["service", &format!("--override-boot-slot={booted}")])
@@ -290,15 +295,16 @@ fn a_new_slot_is_kept_only_when_healthy_and_a_failed_one_falls_back() {
     let mut lab = Lab::new();
     assert_eq!(lab.reboot(), "A");
     let gate = lab.gate(Duration::from_secs(900));
-    let first = gate
-        .pending()
-        .expect("status")
-        .expect("A has had no verdict");
+    let (first, given) = gate.booted().expect("status");
+    assert_eq!(given, None, "A has had no verdict");
     assert_eq!(first.bootname, "A");
-    gate.conclude(&first, kiosk::update::Verdict::Good)
-        .expect("mark good");
+    gate.conclude(&first, Verdict::Good).expect("mark good");
     assert_eq!(lab.boot_file("state.A"), "good");
-    assert_eq!(gate.pending().expect("status"), None, "A's verdict is kept");
+    assert_eq!(
+        gate.booted().expect("status").1,
+        Some(Some(Verdict::Good)),
+        "A's verdict is kept"
+    );
 
     // An update the kiosk cannot confirm (no heartbeat acknowledged within the limit, here 0):
     // marked bad, and the next boot is the previous slot again.
@@ -312,8 +318,8 @@ fn a_new_slot_is_kept_only_when_healthy_and_a_failed_one_falls_back() {
     let slot = lab.rauc().booted().expect("status");
     assert!(slot.fell_back, "RAUC reports the fallback: {slot:?}");
     assert_eq!(
-        gate.pending().expect("status"),
-        None,
+        gate.booted().expect("status").1,
+        Some(Some(Verdict::Good)),
         "A was confirmed before"
     );
 
@@ -330,6 +336,19 @@ fn a_new_slot_is_kept_only_when_healthy_and_a_failed_one_falls_back() {
     assert_eq!(lab.boot_file("state.B"), "good");
     assert_eq!(lab.reboot(), "B", "the confirmed update stays");
     assert!(!lab.rauc().booted().expect("status").fell_back);
+
+    // Every boot is a try: the kiosk confirms its proven slot at each start once it is on
+    // screen, without waiting for the central, or the next boot would pass the slot over and
+    // quietly go back to the previous version.
+    assert!(lab.path("boot/try.B").exists(), "this boot is a try");
+    lab.gate(Duration::from_secs(900)).spawn(healthy(false));
+    wait_for("this boot of B confirmed", || {
+        !lab.path("boot/try.B").exists()
+    });
+    assert_eq!(lab.boot_file("state.B"), "good");
+    assert_eq!(lab.reboot(), "B", "confirmed, so booted again");
+    // A boot the kiosk never confirmed (it did not get on screen): the next boot passes B over.
+    assert_eq!(lab.reboot(), "A", "an unconfirmed boot is a failed try");
 }
 
 /// A bundle signed outside the fleet's CA is refused by RAUC with the project's recipe.
