@@ -118,7 +118,7 @@ deb: deps-build
 # DRM/KMS as its unprivileged user, and serves applicants by touch; and the A/B disk of
 # deploy/rauc boots through UEFI and GRUB, RAUC choosing the slot (tests/it/appliance.rs;
 # README "Installing"). Needs root (debootstrap, chroot) and the Debian archive; the
-# Debian base system is kept in /var/tmp/kiosk-vm. APPLIANCE_APPLICANTS=10 for the memory figures.
+# Debian base system is kept in /var/tmp/kiosk-vm. APPLIANCE_APPLICANTS=3 for the memory figures.
 APPLIANCE_TEST_PACKAGES := qemu-system-x86 ovmf debootstrap e2fsprogs openssl python3 \
 	grub-efi-amd64-bin grub2-common fdisk dosfstools mtools
 APPLIANCE_APPLICANTS ?= 1

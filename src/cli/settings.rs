@@ -61,9 +61,13 @@ pub fn adapter_problems(c: &Config) -> Vec<Problem> {
         .all(|p| p.is_file())
         && let Err(e) = link(central)
     {
+        // "central.client_cert/client_key" (the pair did not parse) is reported at the
+        // certificate's key, so that the line and column point into the file.
         let key = match &e {
-            LinkError::Read { what, .. } | LinkError::Pem { what, .. } => *what,
-            LinkError::Client(_) => "central.client_cert",
+            LinkError::Read { what, .. } | LinkError::Pem { what, .. } if !what.contains('/') => {
+                *what
+            }
+            _ => "central.client_cert",
         };
         out.push((key, e.to_string()));
     }

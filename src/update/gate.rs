@@ -7,8 +7,8 @@
 //! not tell a new update from an old slot — and must not mark an old, proven slot bad because
 //! the central is unreachable today.
 //!
-//! A proven slot is confirmed again at every start, once the kiosk is on screen with its store
-//! intact: in RAUC's GRUB scheme (deploy/rauc/grub.cfg) the bootloader counts every boot as a
+//! A proven slot (one given `good`; a line from before verdicts were recorded is left alone) is
+//! confirmed again at every start, once the kiosk is on screen with its store intact: in RAUC's GRUB scheme (deploy/rauc/grub.cfg) the bootloader counts every boot as a
 //! try, and only `mark-good` clears it, so a slot never confirmed again would be passed over at
 //! the next boot — and the kiosk would silently go back to the previous version.
 
@@ -181,17 +181,28 @@ impl Gate {
     pub fn spawn(self, health: impl Fn() -> Health + Send + 'static) {
         let started = Instant::now();
         let run = move || {
-            let slot = match self.booted() {
-                Ok((slot, None)) => slot,
-                Ok((slot, Some(Some(Verdict::Good)))) => {
+            // The engine's service may still be starting at boot: asked again until the limit,
+            // since a boot left unconfirmed sends the next one back a version.
+            let booted = loop {
+                match self.booted() {
+                    Ok(booted) => break booted,
+                    Err(e) if started.elapsed() >= self.limit => {
+                        tracing::error!(error = %e, "update: cannot ask the update engine; this slot is not marked good");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::info!(error = %e, "update: the update engine does not answer yet");
+                        std::thread::sleep(LOOK_EVERY);
+                    }
+                }
+            };
+            let slot = match booted {
+                (slot, None) => slot,
+                (slot, Some(Some(Verdict::Good))) => {
                     self.confirm(&slot, &health, started);
                     return;
                 }
-                Ok((_, Some(_))) => return,
-                Err(e) => {
-                    tracing::error!(error = %e, "update: cannot ask the update engine; this slot is not marked good");
-                    return;
-                }
+                (_, Some(_)) => return,
             };
             tracing::info!(slot = %slot.bootname, installation = %slot.installation, "update: new slot, waiting for the kiosk to be healthy");
             let mut last_said = None;
@@ -233,8 +244,65 @@ impl Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
 
     const LIMIT: Duration = Duration::from_secs(15 * 60);
+
+    /// An engine that does not answer the first `silent` questions (its service still
+    /// starting), and records the marks it is given.
+    struct Starting {
+        silent: Mutex<u32>,
+        marks: Arc<Mutex<Vec<Verdict>>>,
+    }
+
+    impl UpdateEngine for Starting {
+        fn booted(&self) -> Result<BootedSlot, UpdateError> {
+            let mut silent = self.silent.lock().unwrap();
+            if *silent > 0 {
+                *silent -= 1;
+                return Err(UpdateError::Unavailable("not started yet".into()));
+            }
+            Ok(BootedSlot {
+                bootname: "B".into(),
+                installation: "2.1".into(),
+                fell_back: false,
+            })
+        }
+
+        fn mark(&self, verdict: Verdict) -> Result<(), UpdateError> {
+            self.marks.lock().unwrap().push(verdict);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_proven_slot_is_confirmed_at_start_once_the_engine_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let verdicts = dir.path().join("update-verdicts");
+        // B's installation 2.1 was given good at an earlier start; A's verdict is unknown.
+        std::fs::write(&verdicts, "A\t1.0\nB\t2.1\tgood\n").unwrap();
+        let marks = Arc::new(Mutex::new(Vec::new()));
+        let gate = Gate {
+            engine: Box::new(Starting {
+                silent: Mutex::new(1),
+                marks: marks.clone(),
+            }),
+            verdicts,
+            limit: LIMIT,
+        };
+        // The first question goes unanswered; the gate asks again 5 s later. The central has
+        // not acknowledged anything, which a proven slot does not wait for.
+        gate.spawn(|| Health {
+            ready: true,
+            store_problem: None,
+            heartbeat_acknowledged: false,
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while marks.lock().unwrap().is_empty() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert_eq!(*marks.lock().unwrap(), vec![Verdict::Good]);
+    }
 
     fn health(ready: bool, store: Option<&str>, ack: bool) -> Health {
         Health {

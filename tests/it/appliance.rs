@@ -1,7 +1,7 @@
 //! The appliance package on a machine of its own (tests/appliance): Debian 12 under QEMU, its
 //! own kernel with DRM/KMS (virtio-gpu, one 1080×1920 portrait mode) and a virtio tablet for
-//! touch, systemd and logind; the package installed with apt, the kiosk started by its unit as
-//! the `kiosk` user on tty1, full screen through Slint's DRM/KMS backend. Nothing of the
+//! touch, systemd and seatd; the package installed with apt, the kiosk started by its unit as
+//! the `kiosk` user, full screen through Slint's DRM/KMS backend. Nothing of the
 //! development build is on the machine.
 //!
 //! The test walks applicants through that kiosk by tapping its screen. Where to tap comes from
@@ -13,7 +13,7 @@
 //!
 //! Ignored in `make test`: it needs the release package (`make deb`, a 20-minute cold build)
 //! and minutes of software emulation. `make appliance-test` runs it; the number of applicants
-//! is `KIOSK_APPLIANCE_APPLICANTS` (1 there; 10 for the memory figures in docs/BENCHMARKS.md).
+//! is `KIOSK_APPLIANCE_APPLICANTS` (1 there; more for the memory figures in docs/BENCHMARKS.md).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -350,8 +350,11 @@ fn grub_boots_the_slot_rauc_chose_and_passes_over_an_unconfirmed_one() {
     let boot = Duration::from_secs(600);
     machine.wait_console("ab: boot 1 on slot A", boot);
     machine.wait_console("ab: grubenv now: ", boot);
+    let from = machine.console_read;
+    machine.wait_console("ab: boot 2 on slot B", boot);
+    // Read once the next boot has begun: the line is whole by then.
     let console = machine.console();
-    let env_line = console[machine.console_read..]
+    let env_line = console[from..]
         .lines()
         .next()
         .unwrap_or_default()
@@ -362,7 +365,6 @@ fn grub_boots_the_slot_rauc_chose_and_passes_over_an_unconfirmed_one() {
             "RAUC wrote {env_line:?}, not {wanted}"
         );
     }
-    machine.wait_console("ab: boot 2 on slot B", boot);
     machine.wait_console("B_TRY=1", boot);
     machine.wait_console("ab: boot 3 on slot A", boot);
     machine.wait_console("ab: scenario done on slot A", boot);
