@@ -182,18 +182,8 @@ fn twin_config(dir: &Path) -> PathBuf {
 }
 
 fn twin(dir: &Path) -> Kiosk {
-    let config = twin_config(dir);
-    crate::support::testing_backend();
-    let settings = kiosk::cli::load_settings(&config).expect("config");
-    crate::ime::engine();
-    let running = kiosk::ui::start(kiosk::cli::assemble(&settings).expect("kiosk")).expect("ui");
-    running.window.show().expect("show");
-    running
-        .window
-        .window()
-        .set_size(slint::PhysicalSize::new(SIZE.0, SIZE.1));
     Kiosk {
-        running,
+        running: crate::support::kiosk_from_config(&twin_config(dir), SIZE),
         data: tempfile::tempdir().expect("data"),
     }
 }
@@ -297,12 +287,7 @@ fn tap_to(twin: &Kiosk, machine: &mut Machine, id: &str, page: Page) {
 
 /// Share of pixels whose colour differs by more than a rounding between the two frames.
 fn differing_share(a: &image::RgbaImage, b: &image::RgbaImage) -> f64 {
-    let differing = a
-        .pixels()
-        .zip(b.pixels())
-        .filter(|(a, b)| a.0.iter().zip(b.0).take(3).any(|(x, y)| x.abs_diff(y) > 24))
-        .count();
-    differing as f64 / f64::from(a.width() * a.height())
+    crate::support::differing_pixels(a, b) as f64 / f64::from(a.width() * a.height())
 }
 
 /// One applicant, as `ui_flow::memory_through_ten_applicants` walks them: a sample card, a

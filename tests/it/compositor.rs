@@ -196,28 +196,12 @@ fn the_desktop_build_under_cage_shows_what_the_kiosk_draws() {
 
     // The same configuration (its own copy of the data) drawn by the kiosk's renderer here.
     let twin_dir = dir.path().join("twin");
-    let twin = demo_config(&twin_dir);
-    crate::support::testing_backend();
-    let settings = kiosk::cli::load_settings(&twin).expect("config");
-    // librime runs once per process: the suite's engine, ready, rather than a first start
-    // compiling dictionaries into this test's directory while it is being deleted.
-    crate::ime::engine();
-    let running =
-        kiosk::ui::start(kiosk::cli::assemble(&settings).expect("kiosk")).expect("window");
-    running.window.show().expect("show");
-    running
-        .window
-        .window()
-        .set_size(slint::PhysicalSize::new(SIZE.0, SIZE.1));
+    let running = crate::support::kiosk_from_config(&demo_config(&twin_dir), SIZE);
     let drawn = running.window.window().take_snapshot().expect("frame");
     let drawn =
         image::RgbaImage::from_raw(drawn.width(), drawn.height(), drawn.as_bytes().to_vec())
             .expect("pixels");
-    let differing = on_screen
-        .pixels()
-        .zip(drawn.pixels())
-        .filter(|(a, b)| a.0.iter().zip(b.0).take(3).any(|(x, y)| x.abs_diff(y) > 24))
-        .count();
+    let differing = crate::support::differing_pixels(&on_screen, &drawn);
     let share = differing as f64 / f64::from(SIZE.0 * SIZE.1);
     eprintln!("cage's screen vs the kiosk's own rendering: {differing} pixels differ");
     if share > 0.005 {

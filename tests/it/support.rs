@@ -98,6 +98,32 @@ pub fn demo_kiosk_with_options(mut options: Options) -> Kiosk {
     }
 }
 
+/// The kiosk a configuration file describes, assembled as `kiosk run` assembles it and shown on
+/// this thread's headless renderer at `size` (pixels): what the kiosk draws for that file.
+pub fn kiosk_from_config(config: &Path, size: (u32, u32)) -> ui::Running {
+    testing_backend();
+    let settings = kiosk::cli::load_settings(config).expect("config");
+    // librime runs once per process: the suite's engine, ready, rather than a first start
+    // compiling dictionaries into this test's directory while it is being deleted.
+    crate::ime::engine();
+    let running = ui::start(kiosk::cli::assemble(&settings).expect("kiosk")).expect("window");
+    running.window.show().expect("show");
+    running
+        .window
+        .window()
+        .set_size(slint::PhysicalSize::new(size.0, size.1));
+    running
+}
+
+/// Pixels whose colour differs by more than a rounding (24 in any channel) between two frames
+/// of the same size.
+pub fn differing_pixels(a: &image::RgbaImage, b: &image::RgbaImage) -> usize {
+    a.pixels()
+        .zip(b.pixels())
+        .filter(|(a, b)| a.0.iter().zip(b.0).take(3).any(|(x, y)| x.abs_diff(y) > 24))
+        .count()
+}
+
 /// Headless Slint for this test thread: the software renderer, time moved by the test.
 pub fn testing_backend() {
     slint::platform::set_platform(Box::new(i_slint_backend_testing::TestingBackend::new(
